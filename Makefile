@@ -1,0 +1,98 @@
+# dispatchd: one non-recursive Makefile. Everything built goes to build/.
+#   make run    install what is missing, build, run the daemon on the sample estate
+#   make test   install what is missing, build, run unit and integration tests
+#   make        build only
+
+B        := build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
+PKGS     := libzmq libprotobuf-c lmdb libcyaml jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
+CPPFLAGS += -I$(B)/gen -Idaemon -Iclients/lib -D_GNU_SOURCE
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
+
+PROTO_C  := $(B)/gen/dispatch.pb-c.c
+PROTO_H  := $(B)/gen/dispatch.pb-c.h
+PROTO_O  := $(B)/obj/gen/dispatch.pb-c.o
+
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sample_config.o
+CLIENT_SRC := $(wildcard clients/lib/*.c)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
+
+PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watch \
+         $(B)/dispatch-raw $(B)/client-example
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps test-deps run test unit integration clean
+all: $(PROGS)
+
+deps:
+	@scripts/deps.sh build
+test-deps:
+	@scripts/deps.sh test
+
+# Generated protobuf code: never hand-edited, never committed.
+$(PROTO_C) $(PROTO_H): proto/dispatch.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iproto $<
+
+# The sample estate's configuration, embedded so the daemon runs without a file.
+$(B)/gen/sample_config.c: daemon/sample-estate.yaml scripts/embed.sh
+	@mkdir -p $(B)/gen
+	scripts/embed.sh config_sample $< > $@
+
+$(B)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/libdispatchd.a: $(DAEMON_OBJ) $(PROTO_O)
+	ar rcs $@ $^
+$(B)/libdispatchclient.a: $(CLIENT_OBJ) $(PROTO_O)
+	ar rcs $@ $^
+
+$(B)/dispatchd: $(B)/obj/daemon/main.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/dispatch-desk: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/desk/*.c)) $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/dispatch-crew: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/crew/*.c)) $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/dispatch-watch: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/watch/*.c)) $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/client-example: $(B)/obj/clients/lib/example/example.o $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/dispatch-raw: $(B)/obj/tests/tools/dispatch-raw.o $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs check)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var
+	exec $(B)/dispatchd --config daemon/sample-estate.yaml --state-dir var
+
+unit: $(UNIT_BIN)
+	@rc=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || rc=1; done; exit $$rc
+
+integration: all
+	@bash tests/integration/run.sh
+
+test: test-deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+.SECONDARY:

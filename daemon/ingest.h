@@ -1,0 +1,38 @@
+/*
+ * ingest: the ROUTER request socket, group commit and the request handlers.
+ *
+ * One loop pass drains up to a bounded batch of requests and applies them
+ * all in one LMDB write transaction, each in a nested transaction of its
+ * own so that a request that fails changes nothing while its neighbours
+ * still commit. Only after the batch commits (fsync) are the replies sent
+ * and the events published: a reply means "on disk".
+ *
+ * Ownership: ingest borrows the store, config and publisher; they must
+ * outlive it.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "publish.h"
+#include "store.h"
+
+typedef struct ingest ingest_t;
+
+ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
+		     const config_t *cfg, publish_t *pub, char *err, size_t errlen);
+void ingest_destroy(ingest_t **in);
+
+/* Swap the configuration used for routing (SIGHUP reload). */
+void ingest_set_config(ingest_t *in, const config_t *cfg);
+
+struct ingest_stats {
+	uint64_t requests, batches, commits, errors;
+};
+void ingest_get_stats(const ingest_t *in, struct ingest_stats *out);
+
+#endif

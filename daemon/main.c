@@ -1,0 +1,316 @@
+/*
+ * main: arguments, configuration, the store, the sockets, signals, and the
+ * one libev loop everything runs on (one thread).
+ */
+#include <errno.h>
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "publish.h"
+#include "store.h"
+
+#define DISPATCHD_VERSION "0.1.0"
+#define DEFAULT_STATE_DIR "/var/lib/dispatchd"
+#define DEFAULT_REQUEST "tcp://127.0.0.1:7450"
+#define DEFAULT_EVENTS "tcp://127.0.0.1:7451"
+
+enum { EXIT_OK = 0, EXIT_START = 1, EXIT_USAGE = 2 };
+
+struct options {
+	const char *config;
+	const char *state_dir;
+	const char *request;
+	const char *events;
+	size_t map_size;
+	int check_config;
+	int64_t clock_offset_ms;
+	double clock_scale;
+};
+
+struct daemon {
+	struct options opt;
+	config_t *cfg;
+	store_t *store;
+	void *zmq;
+	publish_t *pub;
+	ingest_t *ingest;
+	ev_signal sigint, sigterm, sighup;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dispatchd [OPTIONS]\n"
+		"\n"
+		"The dispatch daemon of an estate's service center: takes tickets over ZeroMQ,\n"
+		"routes them to crews, stores them in LMDB and publishes every change.\n"
+		"\n"
+		"  -c, --config FILE      estate configuration (YAML); default: the built-in sample estate\n"
+		"  -d, --state-dir DIR    where the store lives (default: $STATE_DIRECTORY or %s)\n"
+		"      --request EP       request endpoint (default: config listen.request or %s)\n"
+		"      --events EP        event endpoint (default: config listen.events or %s)\n"
+		"      --check-config     check the configuration, print a summary, and exit (0 valid, 1 not)\n"
+		"      --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+		"      --map-size MB      LMDB map size in MiB (default 1024)\n"
+		"      --clock-offset MS  shift the daemon's clock (tests)\n"
+		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
+		"  -h, --help             this help\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file.\n"
+		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
+		"\n"
+		"Example:\n"
+		"  dispatchd --config /etc/dispatchd/dispatchd.yaml --state-dir /var/lib/dispatchd\n",
+		DEFAULT_STATE_DIR, DEFAULT_REQUEST, DEFAULT_EVENTS);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "request", required_argument, NULL, OPT_REQUEST },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "log-level", required_argument, NULL, OPT_LOG },
+		{ "map-size", required_argument, NULL, OPT_MAP },
+		{ "clock-offset", required_argument, NULL, OPT_COFF },
+		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, level;
+	char *end;
+
+	memset(o, 0, sizeof *o);
+	o->clock_scale = 1.0;
+	o->state_dir = getenv("STATE_DIRECTORY") ? getenv("STATE_DIRECTORY") : DEFAULT_STATE_DIR;
+	while ((ch = getopt_long(argc, argv, "c:d:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->state_dir = optarg; break;
+		case OPT_REQUEST: o->request = optarg; break;
+		case OPT_EVENTS: o->events = optarg; break;
+		case OPT_CHECK: o->check_config = 1; break;
+		case OPT_LOG:
+			if ((level = log_parse_level(optarg)) < 0) {
+				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
+					optarg);
+				return -1;
+			}
+			log_set_level((enum log_level)level);
+			break;
+		case OPT_MAP:
+			errno = 0;
+			o->map_size = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
+			if (errno || *end || o->map_size == 0) {
+				fprintf(stderr, "dispatchd: --map-size wants a size in MiB, e.g. 1024\n");
+				return -1;
+			}
+			break;
+		case OPT_COFF:
+			errno = 0;
+			o->clock_offset_ms = strtoll(optarg, &end, 10);
+			if (errno || *end) {
+				fprintf(stderr, "dispatchd: --clock-offset wants milliseconds\n");
+				return -1;
+			}
+			break;
+		case OPT_CSCALE:
+			o->clock_scale = strtod(optarg, &end);
+			if (*end || o->clock_scale <= 0) {
+				fprintf(stderr, "dispatchd: --clock-scale wants a positive number\n");
+				return -1;
+			}
+			break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("dispatchd %s\n", DISPATCHD_VERSION); exit(EXIT_OK);
+		default:
+			fprintf(stderr, "dispatchd: try 'dispatchd --help'\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dispatchd: unexpected argument '%s'; try 'dispatchd --help'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static config_t *load_config(const char *path, char *err, size_t errlen)
+{
+	return path ? config_load_file(path, err, errlen) : config_load_default(err, errlen);
+}
+
+static void print_errors(const char *errs)
+{
+	/* One line per problem, each already "FILE: message". */
+	fputs(errs, stderr);
+	if (errs[0] && errs[strlen(errs) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+static int check_config(const struct options *o)
+{
+	char err[8192];
+	config_t *cfg = load_config(o->config, err, sizeof err);
+	unsigned members = 0;
+
+	if (cfg == NULL) {
+		print_errors(err);
+		return 1;
+	}
+	for (unsigned i = 0; i < cfg->crews_count; i++)
+		members += cfg->crews[i].members_count;
+	printf("%s: valid: estate '%s', %u crew(s), %u member(s), %u rule(s)\n",
+	       o->config ? o->config : "(built-in sample-estate.yaml)", cfg->estate, cfg->crews_count, members,
+	       cfg->rules_count);
+	config_destroy(&cfg);
+	return 0;
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("received %s; stopping", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	char err[8192];
+	config_t *cfg;
+
+	(void)loop, (void)revents;
+	if (d->opt.config == NULL) {
+		log_notice("SIGHUP: running on the built-in configuration; nothing to reload");
+		return;
+	}
+	cfg = config_load_file(d->opt.config, err, sizeof err);
+	if (cfg == NULL) {
+		log_err("SIGHUP: %s has errors; keeping the running configuration:", d->opt.config);
+		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+			log_err("  %s", line);
+		return;
+	}
+	ingest_set_config(d->ingest, cfg);
+	config_destroy(&d->cfg);
+	d->cfg = cfg;
+	log_info("SIGHUP: configuration reloaded from %s (%u crews, %u rules)", d->opt.config, cfg->crews_count,
+		 cfg->rules_count);
+}
+
+static int daemon_start(struct daemon *d, struct ev_loop *loop)
+{
+	char err[8192];
+	const char *request, *events;
+	uint64_t last_seq = 0;
+	MDB_txn *txn;
+
+	d->cfg = load_config(d->opt.config, err, sizeof err);
+	if (d->cfg == NULL) {
+		log_err("the configuration has errors; not starting:");
+		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+			log_err("  %s", line);
+		return -1;
+	}
+	request = d->opt.request ? d->opt.request : d->cfg->listen->request ? d->cfg->listen->request : DEFAULT_REQUEST;
+	events = d->opt.events ? d->opt.events : d->cfg->listen->events ? d->cfg->listen->events : DEFAULT_EVENTS;
+
+	d->store = store_open(d->opt.state_dir, d->opt.map_size, err, sizeof err);
+	if (d->store == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (store_txn_begin(d->store, NULL, 1, &txn) == 0) {
+		store_last_seq(d->store, txn, &last_seq);
+		store_txn_abort(txn);
+	}
+	d->zmq = zmq_ctx_new();
+	if (d->zmq == NULL) {
+		log_err("cannot start ZeroMQ: %s", zmq_strerror(errno));
+		return -1;
+	}
+	d->pub = publish_new(d->zmq, loop, events, err, sizeof err);
+	if (d->pub == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	publish_set_last_seq(d->pub, last_seq);
+	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->pub, err, sizeof err);
+	if (d->ingest == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("ready: estate '%s', store %s (last event %llu), requests on %s, events on %s", d->cfg->estate,
+		 d->opt.state_dir, (unsigned long long)last_seq, request, events);
+	return 0;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	ingest_destroy(&d->ingest);
+	publish_destroy(&d->pub);
+	if (d->zmq) {
+		zmq_ctx_term(d->zmq);
+		d->zmq = NULL;
+	}
+	store_destroy(&d->store);
+	config_destroy(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d;
+	struct ev_loop *loop;
+	int rc = EXIT_OK;
+
+	memset(&d, 0, sizeof d);
+	if (parse_options(argc, argv, &d.opt) != 0)
+		return EXIT_USAGE;
+	if (d.opt.check_config)
+		return check_config(&d.opt);
+	clock_configure(d.opt.clock_offset_ms, d.opt.clock_scale);
+	signal(SIGPIPE, SIG_IGN);
+
+	loop = ev_default_loop(EVFLAG_AUTO);
+	if (loop == NULL) {
+		log_err("cannot create the event loop");
+		return EXIT_START;
+	}
+	if (daemon_start(&d, loop) != 0) {
+		rc = EXIT_START;
+		goto out;
+	}
+	ev_signal_init(&d.sigint, on_stop, SIGINT);
+	ev_signal_init(&d.sigterm, on_stop, SIGTERM);
+	ev_signal_init(&d.sighup, on_reload, SIGHUP);
+	d.sighup.data = &d;
+	ev_signal_start(loop, &d.sigint);
+	ev_signal_start(loop, &d.sigterm);
+	ev_signal_start(loop, &d.sighup);
+
+	ev_run(loop, 0);
+
+	ev_signal_stop(loop, &d.sigint);
+	ev_signal_stop(loop, &d.sigterm);
+	ev_signal_stop(loop, &d.sighup);
+out:
+	daemon_stop(&d);
+	if (rc == EXIT_OK)
+		log_info("stopped cleanly");
+	return rc;
+}

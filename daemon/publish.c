@@ -1,0 +1,98 @@
+/* publish: PUB socket, topics and the once-a-second heartbeat. */
+#include "publish.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define PUBLISH_HWM 100000 /* messages queued per subscriber before PUB drops */
+
+struct publish {
+	void *socket;
+	struct ev_loop *loop;
+	ev_timer heartbeat;
+	uint64_t last_seq;
+};
+
+void publish_topic(const Dispatch__Event *ev, char *buf, size_t len)
+{
+	if (ev->member && ev->member[0])
+		snprintf(buf, len, "crew.%s.%s.", ev->crew, ev->member);
+	else if (ev->crew && ev->crew[0])
+		snprintf(buf, len, "crew.%s.-.", ev->crew);
+	else
+		snprintf(buf, len, "desk.");
+}
+
+void publish_send(publish_t *p, const char *topic, const void *data, size_t len)
+{
+	/* PUB never blocks: at the high-water mark it drops, and subscribers
+	 * recover through seq gaps and replay. */
+	if (zmq_send(p->socket, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(p->socket, data, len, ZMQ_DONTWAIT) < 0)
+		log_debug("publish on %s dropped: %s", topic, zmq_strerror(errno));
+}
+
+void publish_set_last_seq(publish_t *p, uint64_t seq) { p->last_seq = seq; }
+
+static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	publish_t *p = w->data;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)loop, (void)revents;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT;
+	ev.seq = p->last_seq;
+	ev.time_ms = clock_now_ms();
+	len = dispatch__event__pack(&ev, buf);
+	publish_send(p, "hb.", buf, len);
+}
+
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, char *err, size_t errlen)
+{
+	publish_t *p = xcalloc(1, sizeof *p);
+	int hwm = PUBLISH_HWM, linger = 0;
+
+	p->loop = loop;
+	p->socket = zmq_socket(zmq_ctx, ZMQ_PUB);
+	if (p->socket == NULL) {
+		snprintf(err, errlen, "cannot create the events socket: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	zmq_setsockopt(p->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(p->socket, ZMQ_LINGER, &linger, sizeof linger);
+	if (zmq_bind(p->socket, endpoint) != 0) {
+		snprintf(err, errlen, "cannot listen for subscribers on %s: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	ev_timer_init(&p->heartbeat, publish_heartbeat_cb, 1.0, 1.0);
+	p->heartbeat.data = p;
+	ev_timer_start(loop, &p->heartbeat);
+	return p;
+fail:
+	publish_destroy(&p);
+	return NULL;
+}
+
+void publish_destroy(publish_t **pp)
+{
+	publish_t *p;
+
+	if (pp == NULL || *pp == NULL)
+		return;
+	p = *pp;
+	if (p->loop)
+		ev_timer_stop(p->loop, &p->heartbeat);
+	if (p->socket)
+		zmq_close(p->socket);
+	free(p);
+	*pp = NULL;
+}

@@ -1,0 +1,33 @@
+/*
+ * publish: the PUB events socket. Each message is [topic][packed Event];
+ * topics are "crew.<crew>.<member>." (member "-" when queued), "desk."
+ * before routing, and "hb." for the heartbeat. Every level ends in '.', so
+ * a subscription to "crew.technical.T07." never matches T070.
+ *
+ * PUB drops when a subscriber is slow or absent; that is why every event
+ * carries its seq and a heartbeat with the latest seq goes out every
+ * second: subscribers detect gaps and replay from the log.
+ */
+#ifndef PUBLISH_H
+#define PUBLISH_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatch.pb-c.h"
+
+typedef struct publish publish_t;
+
+/* Bind a PUB socket on endpoint; NULL with a message in err on failure. */
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, char *err, size_t errlen);
+void publish_destroy(publish_t **p);
+
+/* Topic for an event, written into buf (NUL-terminated). */
+void publish_topic(const Dispatch__Event *ev, char *buf, size_t len);
+/* Send one already packed event under topic. Never blocks. */
+void publish_send(publish_t *p, const char *topic, const void *data, size_t len);
+/* The latest stored seq, announced by the heartbeat. */
+void publish_set_last_seq(publish_t *p, uint64_t seq);
+
+#endif

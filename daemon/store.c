@@ -1,0 +1,541 @@
+/*
+ * store: LMDB environment, databases, schema version, ticket and event
+ * records and their indexes (see store.h for the layout).
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+#define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
+#define STORE_KEY_MAX 511             /* LMDB's default max key size */
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, requests;
+};
+
+static void store_be64(unsigned char out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t store_get_be64(const void *p)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+const char *store_strerror(int rc)
+{
+	switch (rc) {
+	case STORE_NOTFOUND: return "not found";
+	case STORE_CORRUPT: return "a stored record could not be decoded";
+	default: return mdb_strerror(rc);
+	}
+}
+
+static int store_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *v)
+{
+	MDB_val k = { strlen(key), (void *)key }, d;
+	int rc = mdb_get(txn, s->meta, &k, &d);
+
+	if (rc == MDB_NOTFOUND) {
+		*v = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (d.mv_size != 8)
+		return STORE_CORRUPT;
+	*v = store_get_be64(d.mv_data);
+	return 0;
+}
+
+static int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
+{
+	unsigned char b[8];
+	MDB_val k = { strlen(key), (void *)key }, d = { 8, b };
+
+	store_be64(b, v);
+	return mdb_put(txn, s->meta, &k, &d, 0);
+}
+
+/* Check or write the schema version in a fresh write transaction. */
+static int store_check_schema(store_t *s, char *err, size_t errlen)
+{
+	MDB_txn *txn = NULL;
+	uint64_t version;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = store_meta_get_u64(s, txn, "schema", &version)) != 0)
+		goto fail;
+	if (version == 0) {
+		MDB_stat st;
+		/* A store with tickets but no version is not ours to guess about. */
+		if ((rc = mdb_stat(txn, s->tickets, &st)) != 0)
+			goto fail;
+		if (st.ms_entries > 0) {
+			snprintf(err, errlen, "store has tickets but no schema version; refusing to open it");
+			mdb_txn_abort(txn);
+			return -1;
+		}
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version != STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "store schema version %llu is not supported by this dispatchd (it reads version %d); "
+			 "use the dispatchd release that wrote it, or restore a backup",
+			 (unsigned long long)version, STORE_SCHEMA_VERSION);
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	return mdb_txn_commit(txn);
+fail:
+	snprintf(err, errlen, "cannot check the store's schema: %s", store_strerror(rc));
+	if (txn)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
+{
+	static const struct { const char *name; unsigned flags; size_t off; } dbs[] = {
+		{ "meta", 0, offsetof(store_t, meta) },
+		{ "tickets", 0, offsetof(store_t, tickets) },
+		{ "events", 0, offsetof(store_t, events) },
+		{ "ticket_events", MDB_DUPSORT | MDB_DUPFIXED, offsetof(store_t, ticket_events) },
+		{ "open_by_member", 0, offsetof(store_t, open_by_member) },
+		{ "open_by_crew", 0, offsetof(store_t, open_by_crew) },
+		{ "requests", 0, offsetof(store_t, requests) },
+	};
+	store_t *s = xcalloc(1, sizeof *s);
+	MDB_txn *txn = NULL;
+	int rc, dead = 0;
+	const char *what = "";
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
+		goto fail_quiet;
+	}
+	what = "create the LMDB environment";
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	what = "set the map size";
+	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0)
+		goto fail;
+	what = "open the store";
+	/* NOTLS: readers are tied to our one thread's transactions, not TLS. */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0640)) != 0)
+		goto fail;
+	/* A crashed earlier process may have left reader slots behind. */
+	mdb_reader_check(s->env, &dead);
+	if (dead > 0)
+		log_notice("cleared %d stale LMDB reader slot(s) left by a dead process", dead);
+	what = "open the databases";
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags | MDB_CREATE, dbi)) != 0)
+			goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	txn = NULL;
+	if (store_check_schema(s, err, errlen) != 0)
+		goto fail_quiet;
+	return s;
+fail:
+	snprintf(err, errlen, "cannot %s in %s: %s", what, dir, store_strerror(rc));
+fail_quiet:
+	if (txn)
+		mdb_txn_abort(txn);
+	store_destroy(&s);
+	return NULL;
+}
+
+void store_destroy(store_t **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	if ((*sp)->env)
+		mdb_env_close((*sp)->env);
+	free(*sp);
+	*sp = NULL;
+}
+
+int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out)
+{
+	return mdb_txn_begin(s->env, parent, readonly ? MDB_RDONLY : 0, out);
+}
+
+int store_txn_commit(MDB_txn *txn) { return mdb_txn_commit(txn); }
+void store_txn_abort(MDB_txn *txn) { mdb_txn_abort(txn); }
+
+int store_last_seq(store_t *s, MDB_txn *txn, uint64_t *seq)
+{
+	return store_meta_get_u64(s, txn, "last_seq", seq);
+}
+
+int store_next_ticket_id(store_t *s, MDB_txn *txn, uint64_t *id)
+{
+	uint64_t last;
+	int rc = store_meta_get_u64(s, txn, "last_ticket", &last);
+
+	if (rc != 0)
+		return rc;
+	*id = last + 1;
+	return store_meta_put_u64(s, txn, "last_ticket", *id);
+}
+
+/* Unpack a stored protobuf value; STORE_CORRUPT if it does not decode. */
+#define STORE_UNPACK(type, fn, val, out)                                              \
+	do {                                                                          \
+		*(out) = fn(NULL, (val).mv_size, (const uint8_t *)(val).mv_data);    \
+		if (*(out) == NULL)                                                   \
+			return STORE_CORRUPT;                                         \
+	} while (0)
+
+int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **out)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	store_be64(kb, id);
+	rc = mdb_get(txn, s->tickets, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	STORE_UNPACK(Dispatch__Ticket, dispatch__ticket__unpack, d, out);
+	return 0;
+}
+
+/* Index key: "<name>\0" followed by the id in big-endian. */
+static size_t store_index_key(unsigned char *buf, size_t cap, const char *name, uint64_t id)
+{
+	size_t n = strlen(name);
+
+	/* Crew and member names are bounded by config and request validation. */
+	assert(n + 9 <= cap);
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	store_be64(buf + n + 1, id);
+	return n + 9;
+}
+
+static bool store_counts_for_member(Dispatch__State st)
+{
+	return st == DISPATCH__STATE__STATE_ASSIGNED || st == DISPATCH__STATE__STATE_ACCEPTED ||
+	       st == DISPATCH__STATE__STATE_ON_SITE;
+}
+
+static bool store_is_open(Dispatch__State st)
+{
+	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
+}
+
+static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present)
+{
+	unsigned char kb[STORE_KEY_MAX];
+	MDB_val k, d = { 0, NULL };
+	int rc;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	k.mv_data = kb;
+	k.mv_size = store_index_key(kb, sizeof kb, name, id);
+	if (present)
+		return mdb_put(txn, dbi, &k, &d, 0);
+	rc = mdb_del(txn, dbi, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
+{
+	Dispatch__Ticket *old = NULL;
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	size_t len = dispatch__ticket__get_packed_size(t);
+	int rc;
+
+	rc = store_get_ticket(s, txn, t->id, &old);
+	if (rc != 0 && rc != STORE_NOTFOUND)
+		return rc;
+	if (old) {
+		rc = store_index_set(txn, s->open_by_member, old->member, old->id, false);
+		if (rc == 0)
+			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
+		dispatch__ticket__free_unpacked(old, NULL);
+		if (rc != 0)
+			return rc;
+	}
+	if (store_counts_for_member(t->state) &&
+	    (rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
+		return rc;
+	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
+		return rc;
+
+	store_be64(kb, t->id);
+	d.mv_size = len;
+	/* Reserve the space in the map and pack straight into it. */
+	if ((rc = mdb_put(txn, s->tickets, &k, &d, MDB_RESERVE)) != 0)
+		return rc;
+	dispatch__ticket__pack(t, d.mv_data);
+	return 0;
+}
+
+int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
+{
+	unsigned char kb[8], vb[8];
+	MDB_val k = { 8, kb }, d;
+	uint64_t last;
+	int rc;
+
+	if ((rc = store_meta_get_u64(s, txn, "last_seq", &last)) != 0)
+		return rc;
+	ev->seq = last + 1;
+	if ((rc = store_meta_put_u64(s, txn, "last_seq", ev->seq)) != 0)
+		return rc;
+	if (ev->member && ev->member[0]) {
+		char mkey[64];
+		uint64_t m;
+		snprintf(mkey, sizeof mkey, "mseq/%s", ev->member);
+		if ((rc = store_meta_get_u64(s, txn, mkey, &m)) != 0)
+			return rc;
+		ev->member_seq = m + 1;
+		if ((rc = store_meta_put_u64(s, txn, mkey, ev->member_seq)) != 0)
+			return rc;
+	}
+	store_be64(kb, ev->seq);
+	d.mv_size = dispatch__event__get_packed_size(ev);
+	/* APPEND: seqs only grow, so LMDB can skip the search. */
+	if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND)) != 0)
+		return rc;
+	dispatch__event__pack(ev, d.mv_data);
+	if (ev->ticket_id) {
+		store_be64(kb, ev->ticket_id);
+		store_be64(vb, ev->seq);
+		d.mv_size = 8;
+		d.mv_data = vb;
+		if ((rc = mdb_put(txn, s->ticket_events, &k, &d, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **out)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	store_be64(kb, seq);
+	rc = mdb_get(txn, s->events, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	STORE_UNPACK(Dispatch__Event, dispatch__event__unpack, d, out);
+	return 0;
+}
+
+/* Hand one stored event to fn (which then owns it); returns fn's answer. */
+static int store_visit_event(MDB_val *d, store_event_fn *fn, void *arg)
+{
+	Dispatch__Event *ev = dispatch__event__unpack(NULL, d->mv_size, d->mv_data);
+
+	if (ev == NULL)
+		return STORE_CORRUPT;
+	return fn(ev, arg);
+}
+
+int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	int rc;
+
+	store_be64(kb, id);
+	if ((rc = mdb_cursor_open(txn, s->ticket_events, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		Dispatch__Event *ev = NULL;
+		int r;
+		if (v.mv_size != 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if ((rc = store_get_event(s, txn, store_get_be64(v.mv_data), &ev)) != 0)
+			break;
+		r = fn(ev, arg);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	int rc;
+
+	store_be64(kb, from_seq);
+	if ((rc = mdb_cursor_open(txn, s->events, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r = store_visit_event(&v, fn, arg);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
+{
+	MDB_dbi dbi = member ? s->open_by_member : s->open_by_crew;
+	const char *name = member ? member : crew;
+	unsigned char kb[STORE_KEY_MAX];
+	size_t plen = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, op;
+
+	if (name) {
+		plen = store_index_key(kb, sizeof kb, name, 0) - 8;
+		k.mv_data = kb;
+		k.mv_size = plen + 8;
+		op = MDB_SET_RANGE;
+	} else {
+		op = MDB_FIRST;
+	}
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size < 9) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if (name && (k.mv_size != plen + 8 || memcmp(k.mv_data, kb, plen) != 0))
+			break; /* past this name's keys */
+		r = fn(store_get_be64((const char *)k.mv_data + k.mv_size - 8), arg);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int store_count_one(uint64_t id, void *arg)
+{
+	(void)id;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count)
+{
+	*count = 0;
+	return store_open_ids(s, txn, NULL, member, store_count_one, count);
+}
+
+int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		int r;
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		r = fn(t, arg);
+		dispatch__ticket__free_unpacked(t, NULL);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len)
+{
+	MDB_val k = { strlen(request_id), (void *)request_id }, d;
+	int rc = mdb_get(txn, s->requests, &k, &d);
+
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	if (d.mv_size < 8)
+		return STORE_CORRUPT;
+	*data = (const char *)d.mv_data + 8;
+	*len = d.mv_size - 8;
+	return 0;
+}
+
+int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
+		    const void *data, size_t len)
+{
+	MDB_val k = { strlen(request_id), (void *)request_id }, d = { len + 8, NULL };
+	int rc;
+
+	if ((rc = mdb_put(txn, s->requests, &k, &d, MDB_RESERVE)) != 0)
+		return rc;
+	store_be64(d.mv_data, (uint64_t)now_ms);
+	memcpy((char *)d.mv_data + 8, data, len);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * store: the LMDB environment and every database dispatchd keeps.
+ *
+ *   meta            "schema" -> u32 BE, "next_ticket" -> u64 BE,
+ *                   "last_seq" -> u64 BE, "mseq/<member>" -> u64 BE
+ *   tickets         u64 BE id -> packed Ticket
+ *   events          u64 BE seq -> packed Event   (append-only log)
+ *   ticket_events   u64 BE id -> u64 BE seq      (dupsort: a ticket's history)
+ *   open_by_member  "<member>\0" u64 BE id -> "" (open tickets of a member)
+ *   open_by_crew    "<crew>\0" u64 BE id -> ""   (open tickets of a crew)
+ *   requests        request_id -> i64 BE stored_ms + packed Reply
+ *
+ * Big-endian keys make cursor order numeric order. Every write goes through
+ * a caller's write transaction, so a ticket, its events and its indexes
+ * change together or not at all. store_put_ticket() keeps the open indexes
+ * in step with the ticket; nothing else writes them.
+ *
+ * Ownership: unpacked messages returned through out-parameters belong to
+ * the caller (free with dispatch__*__free_unpacked(x, NULL)). Messages
+ * passed in are only read.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatch.pb-c.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
+enum {
+	STORE_NOTFOUND = -1,
+	STORE_CORRUPT = -2,
+};
+
+typedef struct store store_t;
+
+/* Open (creating if needed) the store in directory dir. map_size 0 means
+ * the default. On failure returns NULL with a message in err. Refuses a
+ * store whose schema version this build does not know. */
+store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen);
+void store_destroy(store_t **s);
+
+/* Transactions. parent may be NULL; a child of a write txn can be aborted
+ * alone (the request that failed) while its siblings commit together. */
+int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out);
+int store_txn_commit(MDB_txn *txn);
+void store_txn_abort(MDB_txn *txn);
+
+/* Counters. */
+int store_last_seq(store_t *s, MDB_txn *txn, uint64_t *seq);
+int store_next_ticket_id(store_t *s, MDB_txn *txn, uint64_t *id);
+
+int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **out);
+/* Write a ticket and move it between the open indexes as its state,
+ * crew and member say. */
+int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
+
+/* Append to the log. Assigns ev->seq (and ev->member_seq when ev->member
+ * is set) before writing. */
+int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev);
+int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **out);
+
+/* Iteration: fn returns 0 to go on, 1 to stop, negative to fail. */
+typedef int (store_event_fn)(Dispatch__Event *ev, void *arg);   /* fn owns ev: free it or keep it */
+typedef int (store_ticket_fn)(Dispatch__Ticket *t, void *arg);  /* t is borrowed */
+typedef int (store_id_fn)(uint64_t id, void *arg);
+
+int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg);
+int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg);
+/* Open ticket ids of a member (or of a crew when member is NULL), ascending. */
+int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg);
+int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count);
+/* All tickets in id order (the list command without filters). */
+int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
+
+/* Idempotency: the packed reply stored under a request id. On success
+ * *data points into the map: valid only until txn ends. */
+int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len);
+int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
+		    const void *data, size_t len);
+
+const char *store_strerror(int rc);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * ticket: the ticket state machine as one table, and the one function
+ * through which every state change passes and is recorded.
+ *
+ * ticket_rule() answers whether (state, action) by (role, actor) is allowed
+ * and what it leads to; ticket_record() writes the new ticket state and
+ * its event in the caller's write transaction, so both land or neither.
+ */
+#ifndef TICKET_H
+#define TICKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dispatch.pb-c.h"
+#include "store.h"
+
+enum {
+	TICKET_CONFLICT = -10,   /* not allowed in the ticket's current state */
+	TICKET_FORBIDDEN = -11,  /* not allowed for this role or actor */
+	TICKET_INVALID = -12,    /* a required field (e.g. cancel reason) missing */
+};
+
+/* Role bits for the table. */
+#define TICKET_ROLE(r) (1u << (r))
+
+struct ticket_transition {
+	Dispatch__State from;
+	Dispatch__Action action;
+	Dispatch__State to;
+	Dispatch__EventType event;
+	unsigned roles;       /* TICKET_ROLE() bits allowed */
+	bool assignee_only;   /* a crew actor must be the assigned member */
+	bool needs_note;      /* e.g. a cancel needs its reason */
+};
+
+/* Find the transition for ticket t and action a by role/actor. On success
+ * returns 0 and *out; otherwise a TICKET_* code with a message for the
+ * person who asked written to msg. */
+int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role role, const char *actor,
+		const char *note, const struct ticket_transition **out, char *msg, size_t msglen);
+
+/* Move t to state `to` and record it: fills ev's ticket_id, from/to state,
+ * time, crew, member and ticket snapshot (ev->ticket points at t: keep t
+ * alive while ev is used), appends ev (assigning seq), writes t. The caller
+ * sets ev's type, actor, actor_role, note, rule and reason. */
+int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
+		  Dispatch__Event *ev, int64_t now_ms);
+
+const char *ticket_state_name(Dispatch__State st);
+const char *ticket_action_name(Dispatch__Action a);
+const char *ticket_kind_name(Dispatch__Kind k);
+const char *ticket_role_name(Dispatch__Role r);
+
+#endif

@@ -1,0 +1,248 @@
+/* Unit tests for the LMDB store (daemon/store.c) on a real file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lmdb.h>
+
+#include "store.h"
+
+static char dir[256];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/dispatchd-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static store_t *open_store(void)
+{
+	char err[512];
+	store_t *s = store_open(dir, 0, err, sizeof err);
+	ck_assert_msg(s != NULL, "store_open: %s", err);
+	return s;
+}
+
+/* Write a ticket in state st for member m, with one event, and commit. */
+static uint64_t put_ticket(store_t *s, Dispatch__State st, const char *crew, const char *member)
+{
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &t.id), 0);
+	t.state = st;
+	t.unit = (char *)"12-1A";
+	t.crew = (char *)crew;
+	t.member = (char *)member;
+	t.kind = DISPATCH__KIND__KIND_REPAIR;
+	ev.ticket_id = t.id;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
+	ev.member = (char *)member;
+	ck_assert_int_eq(store_append_event(s, txn, &ev), 0);
+	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	return t.id;
+}
+
+static unsigned open_count(store_t *s, const char *member)
+{
+	MDB_txn *txn;
+	unsigned n;
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_open_count(s, txn, member, &n), 0);
+	store_txn_abort(txn);
+	return n;
+}
+
+START_TEST(put_get_and_reopen)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket *t = NULL;
+	MDB_txn *txn;
+	uint64_t id1 = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	uint64_t id2 = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	uint64_t seq;
+
+	ck_assert_uint_eq(id1, 1);
+	ck_assert_uint_eq(id2, 2);
+	store_destroy(&s);
+	ck_assert_ptr_null(s);
+	store_destroy(&s); /* safe on NULL */
+
+	s = open_store();
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_get_ticket(s, txn, 2, &t), 0);
+	ck_assert_str_eq(t->unit, "12-1A");
+	ck_assert_str_eq(t->member, "T07");
+	dispatch__ticket__free_unpacked(t, NULL);
+	ck_assert_int_eq(store_get_ticket(s, txn, 3, &t), STORE_NOTFOUND);
+	ck_assert_int_eq(store_last_seq(s, txn, &seq), 0);
+	ck_assert_uint_eq(seq, 2);
+	store_txn_abort(txn);
+	/* ids keep increasing after a reopen */
+	ck_assert_uint_eq(put_ticket(s, DISPATCH__STATE__STATE_NEW, "technical", ""), 3);
+	store_destroy(&s);
+}
+END_TEST
+
+START_TEST(open_index_follows_the_state)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket *t = NULL;
+	MDB_txn *txn;
+	uint64_t id = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T070");
+	ck_assert_uint_eq(open_count(s, "T07"), 1);
+	ck_assert_uint_eq(open_count(s, "T070"), 1); /* a prefix is not a match */
+
+	/* reassign to T08, then close: the index moves, then empties */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_get_ticket(s, txn, id, &t), 0);
+	free(t->member);
+	t->member = (char *)"T08"; /* a literal: reset before free_unpacked below */
+	ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(open_count(s, "T07"), 0);
+	ck_assert_uint_eq(open_count(s, "T08"), 1);
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	t->state = DISPATCH__STATE__STATE_CLOSED;
+	ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(open_count(s, "T08"), 0);
+	t->member = NULL;
+	dispatch__ticket__free_unpacked(t, NULL);
+	store_destroy(&s);
+}
+END_TEST
+
+static int collect_seq(Dispatch__Event *ev, void *arg)
+{
+	uint64_t *v = arg;
+	v[++v[0]] = ev->seq;
+	dispatch__event__free_unpacked(ev, NULL);
+	return 0;
+}
+
+START_TEST(event_log_is_dense_and_history_is_per_ticket)
+{
+	store_t *s = open_store();
+	uint64_t seqs[16] = { 0 };
+	MDB_txn *txn;
+
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_events_from(s, txn, 2, collect_seq, seqs), 0);
+	ck_assert_uint_eq(seqs[0], 2);
+	ck_assert_uint_eq(seqs[1], 2);
+	ck_assert_uint_eq(seqs[2], 3);
+	memset(seqs, 0, sizeof seqs);
+	ck_assert_int_eq(store_ticket_history(s, txn, 2, collect_seq, seqs), 0);
+	ck_assert_uint_eq(seqs[0], 1);
+	ck_assert_uint_eq(seqs[1], 2);
+	store_txn_abort(txn);
+	store_destroy(&s);
+}
+END_TEST
+
+START_TEST(aborted_nested_txn_leaves_nothing)
+{
+	store_t *s = open_store();
+	MDB_txn *txn, *child;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	uint64_t seq, id;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_txn_begin(s, txn, 0, &child), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, child, &id), 0);
+	ck_assert_int_eq(store_append_event(s, child, &ev), 0);
+	store_txn_abort(child);
+	ck_assert_int_eq(store_last_seq(s, txn, &seq), 0);
+	ck_assert_uint_eq(seq, 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &id), 0);
+	ck_assert_uint_eq(id, 1);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	store_destroy(&s);
+}
+END_TEST
+
+START_TEST(unknown_schema_version_is_refused)
+{
+	store_t *s = open_store();
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	unsigned char v[8] = { 0, 0, 0, 0, 0, 0, 0, 99 };
+	MDB_val k = { 6, (void *)"schema" }, d = { 8, v };
+	char err[512];
+
+	store_destroy(&s);
+	/* Write a future version with plain LMDB, as a newer dispatchd would. */
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &d, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = store_open(dir, 0, err, sizeof err);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "schema version 99 is not supported") != NULL, "message was: %s", err);
+}
+END_TEST
+
+START_TEST(stored_replies_by_request_id)
+{
+	store_t *s = open_store();
+	MDB_txn *txn;
+	const void *data;
+	size_t len;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, "abc", &data, &len), STORE_NOTFOUND);
+	ck_assert_int_eq(store_put_reply(s, txn, "abc", 1000, "hello", 5), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, "abc", &data, &len), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(data, "hello", 5), 0);
+	store_txn_abort(txn);
+	store_destroy(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("store");
+	TCase *tc = tcase_create("lmdb");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, put_get_and_reopen);
+	tcase_add_test(tc, open_index_follows_the_state);
+	tcase_add_test(tc, event_log_is_dense_and_history_is_per_ticket);
+	tcase_add_test(tc, aborted_nested_txn_leaves_nothing);
+	tcase_add_test(tc, unknown_schema_version_is_refused);
+	tcase_add_test(tc, stored_replies_by_request_id);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
