@@ -311,7 +311,7 @@ static int ingest_submit(struct ingest_ctx *c)
 	ev.actor = (char *)"dispatchd";
 	ev.actor_role = DISPATCH__ROLE__ROLE_SYSTEM;
 	ev.rule = (char *)d.rule->name;
-	ev.reason = d.reason;
+	ev.reason = arena_strdup(c->a, d.reason); /* the reply is packed after d is gone */
 	if (d.member) {
 		t->member = (char *)d.member->id;
 		ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
