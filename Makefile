@@ -6,6 +6,12 @@
 B        := build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
+# SAN=1: AddressSanitizer + UBSan build in build/asan (make test runs the
+# integration tests against it too).
+ifeq ($(SAN),1)
+B        := build/asan
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
 PKGS     := libzmq libprotobuf-c lmdb libcyaml jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -47,11 +53,13 @@ $(B)/gen/sample_config.c: daemon/sample-estate.yaml scripts/embed.sh
 
 $(B)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/libdispatchd.a: $(DAEMON_OBJ) $(PROTO_O)
 	ar rcs $@ $^
@@ -84,11 +92,17 @@ unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || rc=1; done; exit $$rc
 
 integration: all
-	@bash tests/integration/run.sh
+	@BUILD=$(B) bash tests/integration/run.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory SAN=1 all $(UNIT_BIN)
+	@echo "== unit tests under AddressSanitizer/UBSan"
+	@$(MAKE) --no-print-directory SAN=1 unit
+	@echo "== integration tests under AddressSanitizer/UBSan"
+	@ASAN_OPTIONS=detect_stack_use_after_return=1 $(MAKE) --no-print-directory SAN=1 integration
+	@echo "== integration tests, optimised build"
 	@$(MAKE) --no-print-directory integration
 
 clean:

@@ -498,7 +498,6 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
 			break;
 		}
 		r = fn(t, arg);
-		dispatch__ticket__free_unpacked(t, NULL);
 		if (r != 0) {
 			rc = r < 0 ? r : 0;
 			goto done;

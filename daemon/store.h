@@ -66,7 +66,7 @@ int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **ou
 
 /* Iteration: fn returns 0 to go on, 1 to stop, negative to fail. */
 typedef int (store_event_fn)(Dispatch__Event *ev, void *arg);   /* fn owns ev: free it or keep it */
-typedef int (store_ticket_fn)(Dispatch__Ticket *t, void *arg);  /* t is borrowed */
+typedef int (store_ticket_fn)(Dispatch__Ticket *t, void *arg);  /* fn owns t: free it or keep it */
 typedef int (store_id_fn)(uint64_t id, void *arg);
 
 int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg);
