@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
+#include <wchar.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,8 @@ struct dc {
 	int gap_detect;         /* unfiltered subscription: seqs must be dense */
 	int want_hb;            /* hand heartbeats to the caller too */
 	int ready;              /* a message arrived on the SUB socket */
+	int64_t skew_ms;        /* daemon clock minus ours, from the last heartbeat */
+	int have_skew;          /* a heartbeat has set skew_ms */
 	uint64_t last;          /* highest seq queued or delivered */
 	uint64_t fill_to;       /* replay until last >= fill_to; 0 = not filling */
 	Dispatch__Event *pending; /* live message held back behind a fill */
@@ -71,6 +75,14 @@ static int64_t now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t dc_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -706,6 +718,10 @@ static int take_live(dc_t *dc, Dispatch__Event *e)
 	int hb = e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT;
 
 	dc->ready = 1;
+	if (hb && e->time_ms > 0) {
+		dc->skew_ms = e->time_ms - dc_wall_ms();
+		dc->have_skew = 1;
+	}
 	if (!dc->gap_detect) {
 		if (hb && !dc->want_hb) {
 			dispatch__event__free_unpacked(e, NULL);
@@ -739,12 +755,12 @@ static int take_live(dc_t *dc, Dispatch__Event *e)
  * Make progress: one fill batch if a gap is open (and allowed), else one
  * live message. 0 on progress (the FIFO may still be empty).
  */
-static int pump(dc_t *dc, int64_t deadline, int allow_fill)
+static int pump(dc_t *dc, int64_t deadline, int allow_fill, int wake_fd)
 {
-	zmq_pollitem_t items[2];
+	zmq_pollitem_t items[3];
 	zmq_msg_t topic, body;
 	Dispatch__Event *e;
-	int rc, more;
+	int rc, more, n;
 	size_t more_len = sizeof more;
 
 	if (allow_fill && dc->fill_to && dc->fill_to > dc->last)
@@ -754,9 +770,18 @@ static int pump(dc_t *dc, int64_t deadline, int allow_fill)
 	memset(items, 0, sizeof items);
 	items[0].socket = dc->sub;
 	items[0].events = ZMQ_POLLIN;
-	items[1].socket = dc->mon;
-	items[1].events = ZMQ_POLLIN;
-	rc = zmq_poll(items, dc->mon ? 2 : 1, remaining_ms(deadline));
+	n = 1;
+	if (dc->mon) {
+		items[n].socket = dc->mon;
+		items[n].events = ZMQ_POLLIN;
+		n++;
+	}
+	if (wake_fd >= 0) {
+		items[n].fd = wake_fd;
+		items[n].events = ZMQ_POLLIN;
+		n++;
+	}
+	rc = zmq_poll(items, n, remaining_ms(deadline));
 	if (rc < 0) {
 		if (errno == EINTR)
 			return DC_ERR_INTERRUPTED;
@@ -765,10 +790,13 @@ static int pump(dc_t *dc, int64_t deadline, int allow_fill)
 	}
 	if (rc == 0)
 		return DC_ERR_TIMEOUT;
-	if (items[1].revents & ZMQ_POLLIN) {
+	if (dc->mon && (items[1].revents & ZMQ_POLLIN)) {
 		read_monitor(dc);
 		return 0;
 	}
+	if (wake_fd >= 0 && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+	    !(items[0].revents & ZMQ_POLLIN))
+		return DC_FD_READY;
 
 	/* Exactly [topic][Event]; anything else is dropped whole. */
 	zmq_msg_init(&topic);
@@ -812,7 +840,7 @@ int dc_wait_ready(dc_t *dc, int timeout_ms)
 		return DC_ERR_ARG;
 	deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	while (!dc->ready) {
-		int rc = pump(dc, deadline, 0);
+		int rc = pump(dc, deadline, 0, -1);
 
 		if (rc == DC_ERR_TIMEOUT)
 			set_err(dc, "no heartbeat from %s within %d ms", dc->ev_ep, timeout_ms);
@@ -822,7 +850,7 @@ int dc_wait_ready(dc_t *dc, int timeout_ms)
 	return 0;
 }
 
-int dc_next_event(dc_t *dc, int timeout_ms, Dispatch__Event **event)
+int dc_next_event_fd(dc_t *dc, int timeout_ms, int fd, Dispatch__Event **event)
 {
 	int64_t deadline;
 
@@ -837,10 +865,20 @@ int dc_next_event(dc_t *dc, int timeout_ms, Dispatch__Event **event)
 			*event = dc->q[dc->q_head++];
 			return DC_OK;
 		}
-		rc = pump(dc, deadline, 1);
-		if (rc < 0)
+		rc = pump(dc, deadline, 1, fd);
+		if (rc != 0)
 			return rc;
 	}
+}
+
+int dc_next_event(dc_t *dc, int timeout_ms, Dispatch__Event **event)
+{
+	return dc_next_event_fd(dc, timeout_ms, -1, event);
+}
+
+int64_t dc_daemon_now_ms(const dc_t *dc)
+{
+	return dc_wall_ms() + (dc && dc->have_skew ? dc->skew_ms : 0);
 }
 
 /* ---- words ---- */
@@ -862,7 +900,8 @@ static const char *const state_names[] = {
 };
 static const char *const event_names[] = {
 	"unspecified", "submitted", "assigned", "queued", "accepted",
-	"on site", "resolved", "closed", "cancelled",
+	"on site", "resolved", "closed", "cancelled", "escalated",
+	"linked", "duty", "outage",
 };
 static const char *const status_names[] = {
 	"unspecified", "ok", "invalid", "not found", "conflict",
@@ -875,7 +914,10 @@ static const char *const role_names[] = {
 	"unspecified", "desk", "crew", "monitor", "qc", "supervisor", "admin", "system",
 };
 static const char *const action_names[] = {
-	"unspecified", "accept", "arrive", "resolve", "close", "cancel",
+	"unspecified", "accept", "arrive", "resolve", "close", "cancel", "assign",
+};
+static const char *const link_names[] = {
+	"none", "crew", "duplicate",
 };
 
 const char *dc_kind_name(int kind) { return NAME_OF(kind_names, kind); }
@@ -884,6 +926,7 @@ const char *dc_status_name(int status) { return NAME_OF(status_names, status); }
 const char *dc_source_name(int source) { return NAME_OF(source_names, source); }
 const char *dc_role_name(int role) { return NAME_OF(role_names, role); }
 const char *dc_action_name(int action) { return NAME_OF(action_names, action); }
+const char *dc_link_name(int link) { return NAME_OF(link_names, link); }
 
 const char *dc_event_type_name(int type)
 {
@@ -915,6 +958,17 @@ int dc_kind_parse(const char *word, Dispatch__Kind *out)
 	if (parse_word(kind_names, sizeof kind_names / sizeof kind_names[0], word, &v) < 0)
 		return DC_ERR_ARG;
 	*out = (Dispatch__Kind)v;
+	return 0;
+}
+
+int dc_role_parse(const char *word, Dispatch__Role *out)
+{
+	int v;
+
+	/* "system" is the daemon's own: no client speaks as it. */
+	if (parse_word(role_names, sizeof role_names / sizeof role_names[0] - 1, word, &v) < 0)
+		return DC_ERR_ARG;
+	*out = (Dispatch__Role)v;
 	return 0;
 }
 
@@ -1056,7 +1110,8 @@ char *dc_clean(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-static int cp_width(uint32_t cp)
+/* The built-in table, for a libc without a UTF-8 locale to ask. */
+static int cp_width_table(uint32_t cp)
 {
 	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || cp == 0xfeff)
 		return 0;
@@ -1067,6 +1122,40 @@ static int cp_width(uint32_t cp)
 	    (cp >= 0x20000 && cp <= 0x3fffd))
 		return 2;
 	return 1;
+}
+
+/*
+ * wcwidth() answers by the LC_CTYPE in force, and a program run under
+ * LANG=C would count every Chinese character as unprintable. Ask under a
+ * UTF-8 locale of our own instead (uselocale() switches only this thread,
+ * and only for the call), so widths do not depend on the caller's locale.
+ */
+static locale_t utf8_locale(void)
+{
+	static locale_t loc;
+	static int tried;
+
+	if (!tried) {
+		tried = 1;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (!loc)
+			loc = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+static int cp_width(uint32_t cp)
+{
+	locale_t loc = utf8_locale(), old;
+	int w;
+
+	if (!loc)
+		return cp_width_table(cp);
+	old = uselocale(loc);
+	w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	/* -1: printable to us but unknown to libc; the terminal shows one cell. */
+	return w < 0 ? 1 : w;
 }
 
 int dc_width(const char *s)

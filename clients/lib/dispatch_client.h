@@ -38,6 +38,11 @@
  * detail, ready to print, is in dc_error(dc).
  *
  * Not thread-safe: one dc_t per thread, as with any ZeroMQ socket.
+ *
+ * The rest of the library, in headers of their own:
+ *   dc_time.h   times people type and read; a ticket's pending deadline
+ *   dc_term.h   colour only on a terminal; text cut to display columns
+ *   dc_json.h   wire messages as JSON (jansson)
  */
 #ifndef DISPATCH_CLIENT_H
 #define DISPATCH_CLIENT_H
@@ -65,6 +70,7 @@ enum dc_err {
 	DC_ERR_INTERRUPTED = -6, /* a signal arrived while waiting */
 	DC_ERR_REFUSED = -7,     /* the daemon refused a request the library
 	                            made itself (a Replay) */
+	DC_FD_READY = 1,         /* dc_next_event_fd(): the extra fd is readable */
 };
 
 /* Process exit codes shared by every dispatch program. */
@@ -168,6 +174,26 @@ int dc_wait_ready(dc_t *dc, int timeout_ms);
 int dc_next_event(dc_t *dc, int timeout_ms, Dispatch__Event **event);
 
 /*
+ * As dc_next_event(), but also wait for fd (e.g. a terminal's stdin, for a
+ * program that reads keys while it follows events): DC_FD_READY, with
+ * *event NULL, when fd became readable and no event is waiting. fd < 0
+ * behaves exactly like dc_next_event().
+ */
+int dc_next_event_fd(dc_t *dc, int timeout_ms, int fd, Dispatch__Event **event);
+
+/*
+ * The daemon's "now" in unix ms: this machine's clock corrected by the
+ * difference seen in the last heartbeat (the daemon's clock may be set
+ * apart, in tests, or this machine's may be off). Without a heartbeat yet,
+ * this machine's clock. Deadlines are in the daemon's clock, so count down
+ * against this.
+ */
+int64_t dc_daemon_now_ms(const dc_t *dc);
+
+/* This machine's clock, unix ms. */
+int64_t dc_wall_ms(void);
+
+/*
  * 1 once after the events socket has re-established its connection (a
  * daemon restart, a network break), else 0. Whatever was published while
  * it was down is lost to a member-filtered subscription, so its program
@@ -187,6 +213,7 @@ const char *dc_status_name(int status);
 const char *dc_source_name(int source);
 const char *dc_role_name(int role);
 const char *dc_action_name(int action);
+const char *dc_link_name(int link);
 
 /*
  * Parse words (case-insensitive) into enums for command lines: kinds
@@ -196,6 +223,8 @@ const char *dc_action_name(int action);
  */
 int dc_kind_parse(const char *word, Dispatch__Kind *out);
 int dc_source_parse(const char *word, Dispatch__Source *out);
+/* Roles a client may act as: desk, crew, monitor, qc, supervisor, admin. */
+int dc_role_parse(const char *word, Dispatch__Role *out);
 
 /*
  * Endpoints for command-line programs: $DISPATCH_ENDPOINT / $DISPATCH_EVENTS

@@ -1,0 +1,139 @@
+/*
+ * dc_time: parsing and formatting times for people, and ticket deadlines.
+ * See dc_time.h. Local time throughout: an operator types and reads the
+ * clock on the wall, and mktime() with tm_isdst = -1 settles summer time.
+ */
+#include "dc_time.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dispatch_client.h"
+
+static int local_day(int64_t ms, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	return localtime_r(&t, tm) ? 0 : -1;
+}
+
+int dc_time_parse(const char *s, int64_t now_ms, int64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec = 0, n = 0;
+	char sep;
+	time_t t;
+
+	if (!s || !out)
+		return DC_ERR_ARG;
+	if (strcasecmp(s, "now") == 0) {
+		*out = now_ms;
+		return 0;
+	}
+	if (local_day(now_ms, &tm) < 0)
+		return DC_ERR_ARG;
+	if ((sscanf(s, "%2d:%2d%n", &h, &mi, &n) == 2 && s[n] == '\0') ||
+	    (sscanf(s, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) == 3 && s[n] == '\0')) {
+		/* today */
+	} else if ((sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &n) == 6 &&
+	            s[n] == '\0') ||
+	           (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) == 7 &&
+	            s[n] == '\0')) {
+		if ((sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970)
+			return DC_ERR_ARG;
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+	} else {
+		return DC_ERR_ARG;
+	}
+	if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return DC_ERR_ARG;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	{
+		int want_mday = tm.tm_mday;
+
+		t = mktime(&tm);
+		if (t == (time_t)-1 || tm.tm_mday != want_mday) /* 31 April rolls over */
+			return DC_ERR_ARG;
+	}
+	*out = (int64_t)t * 1000;
+	return 0;
+}
+
+char *dc_time_span(int64_t ms, char *buf, size_t size)
+{
+	long long s;
+
+	if (!buf || size == 0)
+		return buf;
+	if (ms < 0)
+		ms = -ms;
+	s = (long long)(ms / 1000);
+	if (s < 3600)
+		snprintf(buf, size, "%lld:%02lld", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lld", s / 3600, s % 3600 / 60);
+	else if (s < 100LL * 86400)
+		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	else
+		snprintf(buf, size, "%lldd", s / 86400);
+	return buf;
+}
+
+char *dc_time_short(int64_t ms, int64_t now_ms, char *buf, size_t size)
+{
+	struct tm a, b;
+
+	if (!buf || size == 0)
+		return buf;
+	if (ms <= 0 || local_day(ms, &a) < 0 || local_day(now_ms, &b) < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
+		strftime(buf, size, "%H:%M", &a);
+	else
+		strftime(buf, size, "%m-%d %H:%M", &a);
+	return buf;
+}
+
+int dc_time_due(const Dispatch__Ticket *t, int64_t now_ms, struct dc_due *due)
+{
+	/* The steps in order, and the last state in which each is pending. */
+	static const struct {
+		const char *what, *abbrev;
+		Dispatch__State until;
+	} steps[] = {
+		{ "acknowledge", "ack", DISPATCH__STATE__STATE_ASSIGNED },
+		{ "arrive", "arr", DISPATCH__STATE__STATE_ACCEPTED },
+		{ "resolve", "res", DISPATCH__STATE__STATE_ON_SITE },
+	};
+	int64_t at[3];
+	int i, best = -1;
+
+	if (!t || !due || t->state < DISPATCH__STATE__STATE_NEW ||
+	    t->state > DISPATCH__STATE__STATE_ON_SITE)
+		return 0;
+	at[0] = t->acknowledge_by_ms;
+	at[1] = t->arrive_by_ms;
+	at[2] = t->resolve_by_ms;
+	for (i = 0; i < 3; i++) {
+		if (at[i] <= 0 || t->state > steps[i].until)
+			continue;
+		if (best < 0 || at[i] < at[best])
+			best = i;
+	}
+	if (best < 0)
+		return 0;
+	due->what = steps[best].what;
+	due->abbrev = steps[best].abbrev;
+	due->at_ms = at[best];
+	due->overdue = at[best] < now_ms;
+	return 1;
+}

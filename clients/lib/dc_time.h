@@ -1,0 +1,50 @@
+/*
+ * dc_time: times as people type and read them, and the deadlines of a
+ * ticket. Part of libdispatchclient (see dispatch_client.h).
+ *
+ * All times are unix milliseconds. "Now" is always passed in, so that a
+ * program can use the daemon's clock (dc_daemon_now_ms()) rather than its
+ * own: a test daemon may run at another time of day.
+ */
+#ifndef DC_TIME_H
+#define DC_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatch.pb-c.h"
+
+/*
+ * Parse a local time: "HH:MM" (that time on the day of now_ms),
+ * "YYYY-MM-DDTHH:MM", "YYYY-MM-DD HH:MM", each optionally with ":SS", or
+ * "now". Returns 0 with *out set, or DC_ERR_ARG.
+ */
+int dc_time_parse(const char *s, int64_t now_ms, int64_t *out);
+
+/*
+ * A duration for a small screen, at most 6 columns: "0:42", "12:05"
+ * (minutes:seconds under an hour), "3h05" (under a day), "2d03h".
+ * Negative durations get no sign; the caller says "overdue". Returns buf.
+ */
+char *dc_time_span(int64_t ms, char *buf, size_t size);
+
+/* "HH:MM" if ms is on the day of now_ms, else "MM-DD HH:MM"; "-" for 0. */
+char *dc_time_short(int64_t ms, int64_t now_ms, char *buf, size_t size);
+
+/* The deadline a ticket is working towards. */
+struct dc_due {
+	const char *what;   /* "acknowledge", "arrive" or "resolve" (static) */
+	const char *abbrev; /* "ack", "arr", "res" */
+	int64_t at_ms;      /* the deadline */
+	int overdue;        /* at_ms is before now */
+};
+
+/*
+ * The earliest deadline of a step the ticket has not done yet: acknowledge
+ * while new or assigned, arrive until on site, resolve until resolved.
+ * Returns 1 with *due filled, or 0 when nothing is pending (no deadlines,
+ * or the ticket is resolved, closed or cancelled).
+ */
+int dc_time_due(const Dispatch__Ticket *t, int64_t now_ms, struct dc_due *due);
+
+#endif
