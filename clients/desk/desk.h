@@ -1,0 +1,79 @@
+/*
+ * desk.h: what the parts of dispatch-desk share. desk.c parses the command
+ * line into a struct desk_opts and runs one command; each command lives in
+ * the file of its concern (tickets, import, roster, outages) and returns
+ * the process exit code (enum dc_exit).
+ */
+#ifndef DESK_H
+#define DESK_H
+
+#include <stdint.h>
+
+#include "dc_term.h"
+#include "dispatch_client.h"
+
+#define DESK_PROG "dispatch-desk"
+#define DESK_MULTI_MAX 32 /* values of one repeatable option */
+
+/* A repeatable option's values, in command-line order. */
+struct desk_multi {
+	const char *v[DESK_MULTI_MAX];
+	int n;
+};
+
+struct desk_opts {
+	const char *endpoint, *events, *actor;
+	struct desk_multi unit, kind, category, tag, building, zone;
+	const char *source, *text, *person, *phone;
+	const char *crew, *member, *note, *reason, *from, *until, *at, *request_id;
+	unsigned priority, limit;
+	int all, json, overdue, dry_run;
+	Dispatch__Role role;
+	struct dc_term_sgr c;     /* colours for stdout (empty strings when off) */
+	int color;
+	char **args;              /* positional arguments after the command */
+	int n_args;
+};
+
+/* Print "dispatch-desk: <fmt with arg>; try ..." and return DC_EXIT_USAGE. */
+int desk_usage(const char *fmt, const char *arg);
+
+/* Send req. 0 with *reply set (status OK), or the exit code after one
+ * line on stderr saying why (the reply is freed then). */
+int desk_call(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply);
+
+/* Parse a positive ticket or outage id; prints a usage error and returns
+ * -1 if s is not one. */
+int desk_id_arg(const char *s, const char *what, uint64_t *id);
+
+/* Parse a number 0..max; -1 if s is not one. */
+int desk_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/* Print a JSON value, or say it could not be made; returns an exit code. */
+struct json_t;
+int desk_print_json(struct json_t *v);
+
+/* Where a submitted ticket went: the rest of a "ticket N submitted: "
+ * line, then a line for each link and the outage text, if any. */
+void desk_print_destination(const Dispatch__Ticket *t, const char *message);
+
+/* The commands. */
+int desk_submit(dc_t *dc, const struct desk_opts *o);
+int desk_show(dc_t *dc, const struct desk_opts *o);
+int desk_list(dc_t *dc, const struct desk_opts *o);
+int desk_close(dc_t *dc, const struct desk_opts *o);
+int desk_cancel(dc_t *dc, const struct desk_opts *o);
+int desk_assign(dc_t *dc, const struct desk_opts *o);
+int desk_follow_up(dc_t *dc, const struct desk_opts *o);
+int desk_import(dc_t *dc, const struct desk_opts *o);
+int desk_crews(dc_t *dc, const struct desk_opts *o);
+int desk_explain(dc_t *dc, const struct desk_opts *o);
+int desk_outage_declare(dc_t *dc, const struct desk_opts *o);
+int desk_outage_end(dc_t *dc, const struct desk_opts *o);
+int desk_outage_list(dc_t *dc, const struct desk_opts *o);
+
+/* A Submit from the options, shared by submit and explain. Strings point
+ * into o; tags into o too. Returns 0 or the usage exit code. */
+int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__Submit *sub);
+
+#endif
