@@ -16,6 +16,9 @@ WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
 PKGS     := libzmq libprotobuf-c lmdb libcyaml jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
+# The full-screen clients (dispatch-crew, dispatch-watch --summary): wide
+# characters, for residents' names and notes in Chinese.
+CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 CPPFLAGS += -I$(B)/gen -Idaemon -Iclients/lib -D_GNU_SOURCE
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
 
@@ -71,9 +74,9 @@ $(B)/dispatchd: $(B)/obj/daemon/main.o $(B)/libdispatchd.a
 $(B)/dispatch-desk: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/desk/*.c)) $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/dispatch-crew: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/crew/*.c)) $(B)/libdispatchclient.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CURSES_LIBS)
 $(B)/dispatch-watch: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/watch/*.c)) $(B)/libdispatchclient.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CURSES_LIBS)
 $(B)/client-example: $(B)/obj/clients/lib/example/example.o $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/dispatch-raw: $(B)/obj/tests/tools/dispatch-raw.o $(B)/libdispatchclient.a

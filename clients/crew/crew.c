@@ -1,77 +1,86 @@
 /*
- * dispatch-crew: a crew member's handheld, in line mode.
+ * dispatch-crew: a crew member's handheld.
  *
- * `follow` prints the member's open assignments, then every event about
- * them as it arrives. A member's topic carries a sparse subset of the
- * global seq, so gaps cannot be detected from seqs; instead the open
- * assignments are fetched again whenever the link looks re-established
- * (a silence longer than a few heartbeats), which is what the design asks
- * of a handheld. Events already covered by a fetched ticket (seq not newer
- * than the ticket's last_seq) are not printed twice.
- *
- * accept / arrive / resolve move one ticket along, as the member.
+ * On a terminal, with no command, it is the full-screen UI (crew_ui.c).
+ * For scripts there is a plain line mode: `follow` prints the member's
+ * open assignments, then every event about them as it arrives; accept,
+ * arrive, resolve move one ticket along; duty on|off reports on or off
+ * duty. Events already covered by a fetched ticket (seq not newer than the
+ * ticket's last_seq) are not printed twice.
  */
+#include "crew.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "dispatch_client.h"
+#include "dc_term.h"
 
-#define PROG "dispatch-crew"
-#define ID_MAX 64
-#define READY_TIMEOUT_MS 5000
-#define SILENCE_MS 3500 /* heartbeats come every second; this is a lost link */
-#define STOPPED (-1)    /* a signal asked us to stop: exit 0 quietly */
+#define STOPPED (-1) /* a signal asked us to stop: exit 0 quietly */
 
 static const char usage_text[] =
-	"usage: " PROG " --member ID [OPTIONS] COMMAND [ARGS]\n"
+	"usage: " CREW_PROG " --member ID [OPTIONS] [COMMAND [ARGS]]\n"
 	"\n"
 	"A crew member's handheld for dispatchd.\n"
 	"\n"
 	"commands:\n"
+	"  ui                     the full-screen handheld (the default on a terminal):\n"
+	"                         your open assignments, newest and most urgent first,\n"
+	"                         deadlines counting down; a new one rings the bell\n"
+	"                         keys: a accept, r arrive, s resolve (asks for a note),\n"
+	"                         d duty on/off, x dismiss an escalation, up/down or j/k\n"
+	"                         select, q quit\n"
 	"  follow                 print your open assignments, then each new event\n"
 	"                         about them as it arrives, until Ctrl-C\n"
 	"  accept ID [--note T]   acknowledge an assignment\n"
 	"  arrive ID [--note T]   record that you are on site\n"
 	"  resolve ID [--note T]  record that the work is done (the note says what was done)\n"
+	"  duty on|off            report on or off duty\n"
+	"\n"
+	"ui and follow tell the daemon every 20 s that your handheld is on, which\n"
+	"is what keeps you online for dispatch.\n"
 	"\n"
 	"options:\n"
 	"  --member ID     your member id, e.g. T07 (required)\n"
 	"  --note TEXT     a work note for accept, arrive or resolve\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
+	"  --ping-interval S  seconds between presence pings (default 20)\n"
+	"  --color WHEN    auto (default: only on a terminal, not with NO_COLOR), always, never\n"
 	"  --help          this text\n"
 	"\n"
 	"examples:\n"
-	"  " PROG " --member T07 follow\n"
-	"  " PROG " --member T07 accept 17\n"
-	"  " PROG " --member T07 resolve 17 --note \"replaced the breaker\"\n"
+	"  " CREW_PROG " --member T07\n"
+	"  " CREW_PROG " --member T07 follow\n"
+	"  " CREW_PROG " --member T07 accept 17\n"
+	"  " CREW_PROG " --member T07 resolve 17 --note \"replaced the breaker\"\n"
+	"  " CREW_PROG " --member T07 duty off\n"
 	"\n"
 	"exit codes: 0 ok, 1 the daemon refused (invalid, not found, conflict, forbidden),\n"
 	"            2 usage error, 3 daemon unreachable or storage error\n";
 
-enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_HELP };
+enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_PING, OPT_COLOR, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{ "member", required_argument, NULL, OPT_MEMBER },
 	{ "note", required_argument, NULL, OPT_NOTE },
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "ping-interval", required_argument, NULL, OPT_PING },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
-static volatile sig_atomic_t stop_signal;
-
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	crew_stop = sig;
 }
 
 /* Tickets printed so far, so that an event already shown as part of a
@@ -83,35 +92,10 @@ struct seen {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, PROG ": ");
+	fprintf(stderr, CREW_PROG ": ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; try '" PROG " --help'\n");
+	fprintf(stderr, "; try '" CREW_PROG " --help'\n");
 	return DC_EXIT_USAGE;
-}
-
-/* Member and crew ids become topic levels, so they must not contain the
- * level delimiter '.' or anything a terminal would interpret. */
-static int valid_id(const char *s)
-{
-	size_t n = 0;
-
-	if (!s)
-		return 0;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return 0;
-	}
-	return n > 0 && n <= ID_MAX;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t *seen_find(struct seen *s, uint64_t id)
@@ -171,33 +155,6 @@ static void print_ticket_line(const Dispatch__Ticket *t)
 	printf("  since %s\n", dc_format_time(t->created_ms, when, sizeof when));
 }
 
-/* List{member}: the member's open assignments, and the Member itself.
- * Returns 0, STOPPED, or an exit code after printing why. */
-static int fetch_open(dc_t *dc, const char *member, Dispatch__Reply **reply)
-{
-	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__List list = DISPATCH__LIST__INIT;
-	int rc;
-
-	list.member = (char *)member;
-	req.body_case = DISPATCH__REQUEST__BODY_LIST;
-	req.list = &list;
-	rc = dc_request(dc, &req, reply);
-	if (rc < 0) {
-		if (rc == DC_ERR_INTERRUPTED && stop_signal)
-			return STOPPED;
-		fprintf(stderr, PROG ": %s\n", dc_error(dc));
-		return dc_err_exit(rc);
-	}
-	if ((*reply)->status != DISPATCH__STATUS__STATUS_OK) {
-		rc = dc_report(stderr, PROG, *reply);
-		dispatch__reply__free_unpacked(*reply, NULL);
-		*reply = NULL;
-		return rc;
-	}
-	return 0;
-}
-
 /* Print the fetched tickets the member has not seen yet; announce: mark
  * an unseen assignment as new (it arrived while events were lost). */
 static int print_unseen(const Dispatch__Reply *r, struct seen *seen, int announce, int bell,
@@ -214,7 +171,7 @@ static int print_unseen(const Dispatch__Reply *r, struct seen *seen, int announc
 			continue;
 		news = seen_note(seen, t->id, t->last_seq);
 		if (news < 0) {
-			fprintf(stderr, PROG ": out of memory\n");
+			fprintf(stderr, CREW_PROG ": out of memory\n");
 			return DC_EXIT_UNAVAILABLE;
 		}
 		if (news) {
@@ -227,14 +184,28 @@ static int print_unseen(const Dispatch__Reply *r, struct seen *seen, int announc
 	return 0;
 }
 
-/* Fetch the open assignments again and print what the member missed. */
-static int refetch(dc_t *dc, const char *member, struct seen *seen, int bell, const char *why)
+/* Fetch the open assignments; print the error if that fails. */
+static int fetch(struct crew_link *l, Dispatch__Reply **r)
+{
+	int rc = crew_link_fetch(l, r);
+
+	if (rc && crew_stop)
+		return STOPPED;
+	if (rc)
+		fprintf(stderr, CREW_PROG ": %s\n", l->err);
+	return rc;
+}
+
+/* Ping and fetch the open assignments again; print what the member missed. */
+static int refetch(struct crew_link *l, struct seen *seen, int bell, const char *why)
 {
 	Dispatch__Reply *r = NULL;
 	int rc, printed = 0;
 
 	printf("%s; fetching open assignments again\n", why);
-	rc = fetch_open(dc, member, &r);
+	if (crew_link_ping(l) < 0)
+		fprintf(stderr, CREW_PROG ": ping: %s\n", l->err);
+	rc = fetch(l, &r);
 	if (rc)
 		return rc;
 	rc = print_unseen(r, seen, 1, bell, &printed);
@@ -245,34 +216,61 @@ static int refetch(dc_t *dc, const char *member, struct seen *seen, int bell, co
 	return rc;
 }
 
+static void print_ticket_brief(const Dispatch__Ticket *t)
+{
+	if (!t)
+		return;
+	printf(": %s at ", dc_kind_name(t->kind));
+	dc_pad(stdout, t->unit, 0);
+	fputs(" \"", stdout);
+	dc_pad(stdout, t->text, 0);
+	fputs("\"", stdout);
+	if (t->priority)
+		printf(" priority %u", t->priority);
+}
+
 static void print_event(const Dispatch__Event *e, int bell)
 {
 	const Dispatch__Ticket *t = e->ticket;
 	char when[64];
 
 	dc_format_time(e->time_ms, when, sizeof when);
-	if (e->type == DISPATCH__EVENT_TYPE__EVENT_ASSIGNED) {
-		printf("%s%s  *** NEW ASSIGNMENT *** ticket %" PRIu64, bell ? "\a" : "", when,
-		       e->ticket_id);
-		if (t) {
-			printf(": %s at ", dc_kind_name(t->kind));
-			dc_pad(stdout, t->unit, 0);
-			fputs(" \"", stdout);
-			dc_pad(stdout, t->text, 0);
-			fputs("\"", stdout);
-			if (t->priority)
-				printf(" priority %u", t->priority);
-		}
+	switch (e->type) {
+	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
+		printf("%s%s  *** NEW ASSIGNMENT *** ticket %" PRIu64, bell ? "\a" : "", when, e->ticket_id);
+		print_ticket_brief(t);
 		if (e->rule && *e->rule) {
 			fputs(" (rule ", stdout);
 			dc_pad(stdout, e->rule, 0);
 			fputs(")", stdout);
 		}
-		putchar('\n');
-	} else {
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
+		printf("%s%s  *** ESCALATED TO YOU *** ticket %" PRIu64, bell ? "\a" : "", when, e->ticket_id);
+		print_ticket_brief(t);
+		if (t && t->crew && *t->crew) {
+			fputs(", queued for ", stdout);
+			dc_pad(stdout, t->crew, 0);
+		}
+		if (e->reason && *e->reason) {
+			fputs(": ", stdout);
+			dc_pad(stdout, e->reason, 0);
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_DUTY:
+		printf("%s  you are now %s duty", when, e->on_duty ? "on" : "off");
+		if (e->actor && *e->actor && e->actor_role != DISPATCH__ROLE__ROLE_CREW) {
+			fputs(" (set by ", stdout);
+			dc_pad(stdout, e->actor, 0);
+			fputs(")", stdout);
+		}
+		break;
+	default:
 		printf("%s  ticket %" PRIu64 " %s", when, e->ticket_id, dc_event_type_name(e->type));
 		if (e->from_state || e->to_state)
 			printf(" (%s -> %s)", dc_state_name(e->from_state), dc_state_name(e->to_state));
+		if (e->type == DISPATCH__EVENT_TYPE__EVENT_LINKED && t && t->linked_to)
+			printf(" to ticket %" PRIu64, t->linked_to);
 		if (e->actor && *e->actor) {
 			fputs(" by ", stdout);
 			dc_pad(stdout, e->actor, 0);
@@ -282,41 +280,23 @@ static void print_event(const Dispatch__Event *e, int bell)
 			dc_pad(stdout, e->note, 0);
 			fputs("\"", stdout);
 		}
-		putchar('\n');
+		break;
 	}
+	putchar('\n');
 	fflush(stdout);
 }
 
-static int cmd_follow(dc_t *dc, const char *member)
+static int cmd_follow(struct crew_link *l)
 {
 	Dispatch__Reply *r = NULL;
 	struct seen seen = { NULL, NULL, 0, 0 };
-	struct sigaction sa;
-	char topic[2 * ID_MAX + 16], name[128], crew[ID_MAX + 1];
-	const char *prefixes[1];
 	int bell = isatty(STDOUT_FILENO);
-	int64_t last_heard;
-	uint64_t last_member_seq = 0; /* 0 until the first addressed event */
 	int rc, printed;
 
-	/* No SA_RESTART: a signal must wake the blocking poll. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	rc = fetch_open(dc, member, &r);
+	rc = fetch(l, &r);
 	if (rc)
 		goto done;
-	if (!r->member || !valid_id(r->member->crew)) {
-		fprintf(stderr, PROG ": the daemon did not say which crew %s belongs to\n", member);
-		rc = DC_EXIT_UNAVAILABLE;
-		goto done;
-	}
-	snprintf(crew, sizeof crew, "%s", r->member->crew);
-	dc_clean(r->member->name, name, sizeof name);
-	printf("%s%s%s (%s): %zu open assignment%s\n", member, *name ? " " : "", name, crew,
+	printf("%s%s%s (%s): %zu open assignment%s\n", l->member, *l->name ? " " : "", l->name, l->crew,
 	       r->n_tickets, r->n_tickets == 1 ? "" : "s");
 	rc = print_unseen(r, &seen, 0, bell, &printed);
 	dispatch__reply__free_unpacked(r, NULL);
@@ -324,26 +304,22 @@ static int cmd_follow(dc_t *dc, const char *member)
 	if (rc)
 		goto done;
 	fflush(stdout);
-
-	snprintf(topic, sizeof topic, "crew.%s.%s.", crew, member);
-	prefixes[0] = topic;
-	dc_set_heartbeats(dc, 1); /* to notice a lost link, not to print */
-	rc = dc_subscribe(dc, prefixes, 1, 0);
-	if (rc < 0) {
-		fprintf(stderr, PROG ": %s\n", dc_error(dc));
-		rc = dc_err_exit(rc);
-		goto done;
-	}
-	/* Anything assigned between the fetch and a live subscription would
-	 * be lost, so fetch again once the subscription is known live. */
-	rc = dc_wait_ready(dc, READY_TIMEOUT_MS);
-	if (rc == DC_ERR_INTERRUPTED) {
-		rc = 0;
+	/* Present from the start: the daemon dispatches only to members
+	 * whose handheld it has heard from. */
+	if (crew_link_ping(l) < 0)
+		fprintf(stderr, CREW_PROG ": ping: %s\n", l->err);
+	rc = crew_link_subscribe(l);
+	if (rc > 0) {
+		fprintf(stderr, CREW_PROG ": %s\n", l->err);
 		goto done;
 	}
 	if (rc < 0)
-		fprintf(stderr, PROG ": %s; listening anyway\n", dc_error(dc));
-	rc = fetch_open(dc, member, &r);
+		fprintf(stderr, CREW_PROG ": %s\n", l->err);
+	if (crew_stop)
+		goto done;
+	/* Anything assigned between the fetch and a live subscription would
+	 * be lost, so fetch again once the subscription is known live. */
+	rc = fetch(l, &r);
 	if (rc)
 		goto done;
 	rc = print_unseen(r, &seen, 1, bell, &printed);
@@ -351,53 +327,45 @@ static int cmd_follow(dc_t *dc, const char *member)
 	r = NULL;
 	if (rc)
 		goto done;
-	printf("following %s on crew %s; waiting for new assignments (Ctrl-C to stop)\n", member, crew);
+	printf("following %s on crew %s; waiting for new assignments (Ctrl-C to stop)\n", l->member,
+	       l->crew);
 	fflush(stdout);
 
-	last_heard = now_ms();
-	while (!stop_signal) {
+	while (!crew_stop) {
 		Dispatch__Event *e = NULL;
 		const char *why = NULL;
 
 		/* A bounded wait so that a signal between two checks is seen. */
-		rc = dc_next_event(dc, 1000, &e);
+		rc = crew_link_next(l, 1000, -1, &e, &why);
 		if (rc == DC_ERR_INTERRUPTED)
 			continue;
 		if (rc < 0 && rc != DC_ERR_TIMEOUT) {
-			fprintf(stderr, PROG ": %s\n", dc_error(dc));
+			fprintf(stderr, CREW_PROG ": %s\n", dc_error(l->dc));
 			rc = dc_err_exit(rc);
 			goto done;
-		}
-		/* Three signs that events may have been lost on the way. */
-		if (dc_resubscribed(dc))
-			why = "the link to the daemon was re-established";
-		if (e) {
-			if (now_ms() - last_heard > SILENCE_MS)
-				why = "heartbeats resumed after a silence";
-			last_heard = now_ms();
-			if (e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT && e->member_seq) {
-				if (last_member_seq && e->member_seq > last_member_seq + 1)
-					why = "events addressed to you were missed";
-				if (e->member_seq > last_member_seq)
-					last_member_seq = e->member_seq;
-			}
 		}
 		if (why) {
 			/* A failed fetch has been reported; a handheld keeps
 			 * listening rather than die on a flaky link. */
-			rc = refetch(dc, member, &seen, bell, why);
+			rc = refetch(l, &seen, bell, why);
 			if (rc == STOPPED) {
 				dispatch__event__free_unpacked(e, NULL);
 				goto done;
 			}
+		} else if (crew_now_ms() >= l->next_ping && crew_link_ping(l) < 0) {
+			fprintf(stderr, CREW_PROG ": ping: %s\n", l->err);
 		}
-		if (e && e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT && e->ticket_id) {
-			int news = seen_note(&seen, e->ticket_id, e->seq);
-			if (news < 0) {
-				fprintf(stderr, PROG ": out of memory\n");
-				dispatch__event__free_unpacked(e, NULL);
-				rc = DC_EXIT_UNAVAILABLE;
-				goto done;
+		if (e && e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
+			int news = 1;
+
+			if (e->ticket_id) {
+				news = seen_note(&seen, e->ticket_id, e->seq);
+				if (news < 0) {
+					fprintf(stderr, CREW_PROG ": out of memory\n");
+					dispatch__event__free_unpacked(e, NULL);
+					rc = DC_EXIT_UNAVAILABLE;
+					goto done;
+				}
 			}
 			if (news)
 				print_event(e, bell);
@@ -414,74 +382,114 @@ done:
 	return rc;
 }
 
-static int cmd_transition(dc_t *dc, Dispatch__Action action, const char *id_arg, const char *note)
+static int parse_id(const char *s, uint64_t *id)
 {
-	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
-	Dispatch__Reply *r = NULL;
-	unsigned long long id;
+	unsigned long long v;
 	char *end;
-	int rc;
 
 	errno = 0;
-	id = strtoull(id_arg, &end, 10);
-	if (*id_arg < '0' || *id_arg > '9' || errno || *end || id == 0)
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno || *end || v == 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static int cmd_transition(struct crew_link *l, Dispatch__Action action, const char *id_arg,
+                          const char *note)
+{
+	Dispatch__Reply *r = NULL;
+	uint64_t id;
+	int rc;
+
+	if (parse_id(id_arg, &id) < 0)
 		return usage_error("'%s' is not a ticket id (a positive number)", id_arg);
-	tr.ticket_id = id;
-	tr.action = action;
-	if (note)
-		tr.note = (char *)note;
-	req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
-	req.transition = &tr;
-	rc = dc_request(dc, &req, &r);
-	if (rc < 0) {
-		fprintf(stderr, PROG ": %s\n", dc_error(dc));
-		return dc_err_exit(rc);
+	rc = crew_link_transition(l, id, action, note, &r);
+	if (rc) {
+		fprintf(stderr, CREW_PROG ": %s\n", l->err);
+		return rc;
 	}
-	if (r->status != DISPATCH__STATUS__STATUS_OK) {
-		rc = dc_report(stderr, PROG, r);
-	} else if (!r->ticket) {
-		fprintf(stderr, PROG ": the daemon's reply carries no ticket\n");
-		rc = DC_EXIT_UNAVAILABLE;
-	} else {
-		printf("ticket %" PRIu64 " is now %s\n", r->ticket->id, dc_state_name(r->ticket->state));
-		rc = 0;
-	}
+	printf("ticket %" PRIu64 " is now %s\n", r->ticket->id, dc_state_name(r->ticket->state));
 	dispatch__reply__free_unpacked(r, NULL);
-	return rc;
+	return 0;
+}
+
+static int cmd_duty(struct crew_link *l, const char *word)
+{
+	Dispatch__Reply *r = NULL;
+	int on, rc;
+
+	if (strcmp(word, "on") == 0)
+		on = 1;
+	else if (strcmp(word, "off") == 0)
+		on = 0;
+	else
+		return usage_error("duty takes on or off, not '%s'", word);
+	rc = crew_link_duty(l, on, &r);
+	if (rc) {
+		fprintf(stderr, CREW_PROG ": %s\n", l->err);
+		return rc;
+	}
+	printf("%s is now %s duty\n", l->member, on ? "on" : "off");
+	dispatch__reply__free_unpacked(r, NULL);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *member = NULL, *note = NULL, *endpoint = NULL, *events = NULL;
-	const char *cmd;
+	const char *member = NULL, *note = NULL, *endpoint = NULL, *events = NULL, *color = NULL;
+	const char *cmd = "ui";
 	Dispatch__Action action = DISPATCH__ACTION__ACTION_UNSPECIFIED;
-	dc_t *dc;
-	int c, rc, n_args;
+	struct crew_link link;
+	struct sigaction sa;
+	unsigned long ping_s = CREW_PING_DEFAULT_S;
+	int c, rc, n_args, use_color;
 
+	setlocale(LC_ALL, "");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+		char *end;
+
 		switch (c) {
 		case OPT_MEMBER: member = optarg; break;
 		case OPT_NOTE: note = optarg; break;
 		case OPT_ENDPOINT: endpoint = optarg; break;
 		case OPT_EVENTS: events = optarg; break;
+		case OPT_COLOR: color = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
+		case OPT_PING:
+			errno = 0;
+			ping_s = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || errno || *end || ping_s < 1 || ping_s > 3600)
+				return usage_error("--ping-interval wants seconds from 1 to 3600, not '%s'", optarg);
+			break;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("%s", "no command given (follow, accept, arrive, resolve)");
-	cmd = argv[optind];
-	n_args = argc - optind - 1;
+	n_args = 0;
+	if (optind < argc) {
+		cmd = argv[optind];
+		n_args = argc - optind - 1;
+	} else if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		return usage_error("%s", "no command given (ui, follow, accept, arrive, resolve, duty); "
+		                         "the full-screen ui needs a terminal");
+	}
 	if (!member)
 		return usage_error("%s needs --member ID", cmd);
-	if (!valid_id(member))
+	if (!crew_valid_id(member))
 		return usage_error("'%s' is not a member id (letters, digits, '-', '_')", member);
-	if (strcmp(cmd, "follow") == 0) {
+	use_color = dc_term_color(STDOUT_FILENO, color);
+	if (use_color < 0)
+		return usage_error("--color takes auto, always or never, not '%s'", color);
+	if (strcmp(cmd, "follow") == 0 || strcmp(cmd, "ui") == 0) {
 		if (n_args != 0)
 			return usage_error("%s takes no arguments", cmd);
+		if (note)
+			return usage_error("%s does not take --note", cmd);
+	} else if (strcmp(cmd, "duty") == 0) {
+		if (n_args != 1)
+			return usage_error("%s takes on or off", cmd);
 		if (note)
 			return usage_error("%s does not take --note", cmd);
 	} else {
@@ -492,22 +500,40 @@ int main(int argc, char **argv)
 		else if (strcmp(cmd, "resolve") == 0)
 			action = DISPATCH__ACTION__ACTION_RESOLVE;
 		else
-			return usage_error("unknown command '%s' (follow, accept, arrive, resolve)", cmd);
+			return usage_error("unknown command '%s' (ui, follow, accept, arrive, resolve, duty)", cmd);
 		if (n_args != 1)
 			return usage_error("%s needs one ticket id", cmd);
 	}
+	if (strcmp(cmd, "ui") == 0 && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		return usage_error("%s needs a terminal; for scripts use follow", cmd);
+
+	memset(&link, 0, sizeof link);
+	snprintf(link.member, sizeof link.member, "%s", member);
+	link.ping_ms = (int)ping_s * 1000;
+	link.duty = -1;
 	/* The member acts as itself: the daemon checks actor == assignee. */
-	dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), events ? events : dc_env_events(),
-	            DISPATCH__ROLE__ROLE_CREW, member);
-	if (!dc) {
-		fprintf(stderr, PROG ": cannot set up the client (empty endpoint or out of memory)\n");
+	link.dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), events ? events : dc_env_events(),
+	                 DISPATCH__ROLE__ROLE_CREW, member);
+	if (!link.dc) {
+		fprintf(stderr, CREW_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return DC_EXIT_USAGE;
 	}
+	/* No SA_RESTART: a signal must wake the blocking poll. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (action == DISPATCH__ACTION__ACTION_UNSPECIFIED)
-		rc = cmd_follow(dc, member);
+	if (strcmp(cmd, "ui") == 0)
+		rc = crew_ui(&link, use_color);
+	else if (strcmp(cmd, "follow") == 0)
+		rc = cmd_follow(&link);
+	else if (strcmp(cmd, "duty") == 0)
+		rc = cmd_duty(&link, argv[optind + 1]);
 	else
-		rc = cmd_transition(dc, action, argv[optind + 1], note);
-	dc_destroy(&dc);
+		rc = cmd_transition(&link, action, argv[optind + 1], note);
+	dc_destroy(&link.dc);
 	return rc;
 }
