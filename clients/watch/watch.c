@@ -1,45 +1,75 @@
 /*
- * dispatch-watch: a monitor. Subscribes to every event ("") and prints each
- * as one line, readable or JSON (built with jansson). The client library's
- * gap detection makes the stream dense: every seq after the start is
- * printed exactly once, in order, even if PUB dropped some live.
+ * dispatch-watch: a monitor for supervisors and quality control.
+ *
+ * Without filters it subscribes to every event ("") and the client
+ * library's gap detection makes the stream dense: every seq after the
+ * start is printed exactly once, in order, even if PUB dropped some live.
+ *
+ * With --crew or --member it subscribes to that topic prefix only
+ * ("crew.<crew>." or "crew.<crew>.<member>."), so a busy estate does not
+ * flood a supervisor's link; such a stream is sparse and gaps cannot be
+ * seen from seqs, so after a reconnect or a silence it replays the log
+ * from the last heartbeat it saw and prints the matching events it had
+ * not printed. --kind and --unit are filtered here, on the event's ticket.
+ * With --from-seq, the stored log is needed from that seq on, so the
+ * subscription is "" and every filter is applied here.
+ *
+ * --summary is the live full-screen view (watch_summary.c).
  */
+#include "watch.h"
+
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
-#include "dispatch_client.h"
+#include "dc_json.h"
+#include "dc_term.h"
 
-#define PROG "dispatch-watch"
+#define SILENCE_MS 3500     /* heartbeats come every second */
+#define RECENT 1024         /* seqs remembered to print each event once */
 
 static const char usage_text[] =
-	"usage: " PROG " [OPTIONS]\n"
+	"usage: " WATCH_PROG " [OPTIONS]\n"
 	"\n"
-	"Print every dispatchd event as one line, until Ctrl-C.\n"
+	"Print dispatchd events as they happen, one line each, until Ctrl-C;\n"
+	"or, with --summary, a live full-screen summary.\n"
 	"\n"
 	"options:\n"
+	"  --crew C        only events of crew C (subscribes to its topic)\n"
+	"  --member M      only events of member M (subscribes to its topic)\n"
+	"  --kind K        only tickets of kind K (may repeat)\n"
+	"  --unit PATTERN  only tickets whose unit matches, e.g. 12-* (may repeat)\n"
+	"  --summary       full screen: counts per state and per crew, overdue\n"
+	"                  tickets, escalations, outages, recent events (q quits)\n"
 	"  --json          one JSON object per line instead of text\n"
 	"  --count N       exit after N events (heartbeats not counted)\n"
 	"  --from-seq N    start with the stored events from seq N (1 = everything)\n"
 	"  --heartbeats    print heartbeats too\n"
+	"  --color WHEN    auto (default: only on a terminal, not with NO_COLOR), always, never\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
 	"  --help          this text\n"
 	"\n"
 	"examples:\n"
-	"  " PROG "\n"
-	"  " PROG " --json --from-seq 1 --count 100 > events.jsonl\n"
+	"  " WATCH_PROG "\n"
+	"  " WATCH_PROG " --crew technical --kind repair\n"
+	"  " WATCH_PROG " --summary\n"
+	"  " WATCH_PROG " --json --from-seq 1 --count 100 > events.jsonl\n"
 	"\n"
 	"exit codes: 0 ok, 1 the daemon refused, 2 usage error,\n"
 	"            3 daemon unreachable or storage error\n";
 
-enum { OPT_JSON = 256, OPT_COUNT, OPT_FROM, OPT_HB, OPT_ENDPOINT, OPT_EVENTS, OPT_HELP };
+enum { OPT_JSON = 256, OPT_COUNT, OPT_FROM, OPT_HB, OPT_ENDPOINT, OPT_EVENTS, OPT_HELP, OPT_CREW,
+       OPT_MEMBER, OPT_KIND, OPT_UNIT, OPT_SUMMARY, OPT_COLOR };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -48,22 +78,29 @@ static const struct option long_opts[] = {
 	{ "heartbeats", no_argument, NULL, OPT_HB },
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "crew", required_argument, NULL, OPT_CREW },
+	{ "member", required_argument, NULL, OPT_MEMBER },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t watch_stop;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	watch_stop = sig;
 }
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, PROG ": ");
+	fprintf(stderr, WATCH_PROG ": ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; try '" PROG " --help'\n");
+	fprintf(stderr, "; try '" WATCH_PROG " --help'\n");
 	return DC_EXIT_USAGE;
 }
 
@@ -82,27 +119,167 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void print_text(const Dispatch__Event *e)
+static int valid_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return 0;
+	}
+	return n > 0 && n <= 64;
+}
+
+/* ---- filters ---- */
+
+static int same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+int watch_filter_any(const struct watch_filter *f)
+{
+	return f->crew || f->member || f->n_kinds || f->n_units;
+}
+
+int watch_filter_ticket(const struct watch_filter *f, const Dispatch__Ticket *t)
+{
+	int i, ok;
+
+	if (!t)
+		return !watch_filter_any(f);
+	if (f->crew && !same(t->crew, f->crew))
+		return 0;
+	if (f->member && !same(t->member, f->member))
+		return 0;
+	if (f->n_kinds) {
+		for (i = 0, ok = 0; i < f->n_kinds && !ok; i++)
+			ok = t->kind == f->kinds[i];
+		if (!ok)
+			return 0;
+	}
+	if (f->n_units) {
+		for (i = 0, ok = 0; i < f->n_units && !ok; i++)
+			ok = fnmatch(f->units[i], t->unit ? t->unit : "", 0) == 0;
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+int watch_filter_event(const struct watch_filter *f, const Dispatch__Event *e)
+{
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT)
+		return 1;
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE)
+		return !f->crew && !f->member;
+	if (!e->ticket) { /* duty */
+		if (f->n_kinds || f->n_units)
+			return 0;
+		return (!f->crew || same(e->crew, f->crew)) && (!f->member || same(e->member, f->member));
+	}
+	/* An escalation is addressed to the member escalated to. */
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && f->member && same(e->member, f->member)) {
+		struct watch_filter g = *f;
+		g.member = NULL;
+		return watch_filter_ticket(&g, e->ticket);
+	}
+	return watch_filter_ticket(f, e->ticket);
+}
+
+/* ---- printing ---- */
+
+static void print_outage_brief(const Dispatch__Outage *x)
+{
+	char from[64], to[64];
+	size_t i;
+
+	printf("outage %" PRIu64 " %s: \"", x->id, x->ended ? "ended" : "declared");
+	dc_pad(stdout, x->text, 0);
+	putchar('"');
+	for (i = 0; i < x->n_buildings; i++) {
+		fputs(i ? "," : " building ", stdout);
+		dc_pad(stdout, x->buildings[i], 0);
+	}
+	for (i = 0; i < x->n_zones; i++) {
+		fputs(i ? "," : " zone ", stdout);
+		dc_pad(stdout, x->zones[i], 0);
+	}
+	for (i = 0; i < x->n_units; i++) {
+		fputs(i ? "," : " units ", stdout);
+		dc_pad(stdout, x->units[i], 0);
+	}
+	printf(" %s..%s", dc_format_time(x->from_ms, from, sizeof from),
+	       dc_format_time(x->to_ms, to, sizeof to));
+	if (x->ended)
+		printf(", %zu ticket%s closed", x->n_tickets, x->n_tickets == 1 ? "" : "s");
+}
+
+static const char *type_color(const struct dc_term_sgr *c, int type)
+{
+	switch (type) {
+	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED: return c->red;
+	case DISPATCH__EVENT_TYPE__EVENT_QUEUED: return c->yellow;
+	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED: return c->cyan;
+	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED:
+	case DISPATCH__EVENT_TYPE__EVENT_CLOSED: return c->green;
+	case DISPATCH__EVENT_TYPE__EVENT_OUTAGE: return c->magenta;
+	case DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT: return c->dim;
+	default: return "";
+	}
+}
+
+static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 {
 	const Dispatch__Ticket *t = e->ticket;
+	const char *on = type_color(c, e->type);
 	char when[64], who[160];
 
 	printf("%s  #%-5" PRIu64 " ", dc_format_time(e->time_ms, when, sizeof when), e->seq);
+	fputs(on, stdout);
 	dc_pad(stdout, dc_event_type_name(e->type), 10);
+	if (*on)
+		fputs(c->off, stdout);
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
 		putchar('\n');
 		return;
 	}
-	printf(" ticket %-5" PRIu64 " ", e->ticket_id);
-	dc_pad(stdout, t ? dc_kind_name(t->kind) : "-", 9);
 	putchar(' ');
-	dc_pad(stdout, t && t->unit && *t->unit ? t->unit : "-", 8);
-	putchar(' ');
-	if (e->crew && *e->crew)
-		snprintf(who, sizeof who, "%s/%s", e->crew, e->member && *e->member ? e->member : "-");
-	else
-		snprintf(who, sizeof who, "-");
-	dc_pad(stdout, who, 16);
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE && e->outage) {
+		print_outage_brief(e->outage);
+	} else if (e->type == DISPATCH__EVENT_TYPE__EVENT_DUTY) {
+		dc_pad(stdout, e->member && *e->member ? e->member : "-", 0);
+		if (e->crew && *e->crew) {
+			fputs(" (", stdout);
+			dc_pad(stdout, e->crew, 0);
+			fputs(")", stdout);
+		}
+		printf(" is now %s duty", e->on_duty ? "on" : "off");
+	} else {
+		printf("ticket %-5" PRIu64 " ", e->ticket_id);
+		dc_pad(stdout, t ? dc_kind_name(t->kind) : "-", 9);
+		putchar(' ');
+		dc_pad(stdout, t && t->unit && *t->unit ? t->unit : "-", 8);
+		putchar(' ');
+		if (e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED) {
+			snprintf(who, sizeof who, "%s -> %s", t && t->crew && *t->crew ? t->crew : "-",
+			         e->member && *e->member ? e->member : "-");
+		} else if (e->crew && *e->crew) {
+			snprintf(who, sizeof who, "%s/%s", e->crew, e->member && *e->member ? e->member : "-");
+		} else {
+			snprintf(who, sizeof who, "-");
+		}
+		dc_pad(stdout, who, 16);
+		if (e->type == DISPATCH__EVENT_TYPE__EVENT_LINKED && t) {
+			if (t->outage_id)
+				printf(" to outage %" PRIu64, t->outage_id);
+			else if (t->linked_to)
+				printf(" to ticket %" PRIu64 " (%s)", t->linked_to,
+				       t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "duplicate" : "another crew");
+		}
+	}
 	fputs(" by ", stdout);
 	snprintf(who, sizeof who, "%s (%s)", e->actor && *e->actor ? e->actor : "-",
 	         dc_role_name(e->actor_role));
@@ -123,77 +300,243 @@ static void print_text(const Dispatch__Event *e)
 	putchar('\n');
 }
 
-/* A JSON string from network text: as is when it is valid UTF-8 (jansson
- * checks), else cleaned, so one bad byte does not lose the whole event. */
-static json_t *jstr(const char *s)
-{
-	char buf[4096];
-	json_t *j = json_string(s ? s : "");
+/* ---- the stream ---- */
 
-	if (j)
-		return j;
-	return json_string(dc_clean(s, buf, sizeof buf));
+struct stream {
+	dc_t *dc;
+	const struct watch_filter *f;
+	int json, want_hb, sparse;
+	struct dc_term_sgr c;
+	uint64_t count, shown;
+	uint64_t hb_seq;         /* latest seq a heartbeat (or event) told of */
+	int64_t last_heard;      /* monotonic ms */
+	uint64_t recent[RECENT]; /* seqs printed lately, to print each once */
+	size_t n_recent, i_recent;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int set(json_t *obj, const char *key, json_t *value)
+static int printed_before(struct stream *s, uint64_t seq)
 {
-	return value ? json_object_set_new(obj, key, value) : -1;
+	size_t i;
+
+	for (i = 0; i < s->n_recent; i++)
+		if (s->recent[i] == seq)
+			return 1;
+	s->recent[s->i_recent] = seq;
+	s->i_recent = (s->i_recent + 1) % RECENT;
+	if (s->n_recent < RECENT)
+		s->n_recent++;
+	return 0;
 }
 
-static int print_json(const Dispatch__Event *e)
+/* Print e if it passes the filter; count it. */
+static void show(struct stream *s, const Dispatch__Event *e)
 {
-	const Dispatch__Ticket *t = e->ticket;
-	char when[64];
-	json_t *o = json_object();
-	int bad = 0;
+	int hb = e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT;
 
-	if (!o)
-		return -1;
-	bad |= set(o, "seq", json_integer((json_int_t)e->seq));
-	bad |= set(o, "time", jstr(dc_format_time(e->time_ms, when, sizeof when)));
-	bad |= set(o, "time_ms", json_integer(e->time_ms));
-	bad |= set(o, "type", jstr(dc_event_type_name(e->type)));
-	if (e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
-		bad |= set(o, "member_seq", json_integer((json_int_t)e->member_seq));
-		bad |= set(o, "ticket_id", json_integer((json_int_t)e->ticket_id));
-		bad |= set(o, "kind", t ? jstr(dc_kind_name(t->kind)) : json_null());
-		bad |= set(o, "unit", t ? jstr(t->unit) : json_null());
-		bad |= set(o, "state", t ? jstr(dc_state_name(t->state)) : json_null());
-		bad |= set(o, "crew", jstr(e->crew));
-		bad |= set(o, "member", jstr(e->member));
-		bad |= set(o, "actor", jstr(e->actor));
-		bad |= set(o, "actor_role", jstr(dc_role_name(e->actor_role)));
-		bad |= set(o, "from_state", jstr(dc_state_name(e->from_state)));
-		bad |= set(o, "to_state", jstr(dc_state_name(e->to_state)));
-		bad |= set(o, "note", jstr(e->note));
-		bad |= set(o, "rule", jstr(e->rule));
-		bad |= set(o, "reason", jstr(e->reason));
+	if (hb && !s->want_hb)
+		return;
+	if (!hb && (!watch_filter_event(s->f, e) || (s->sparse && printed_before(s, e->seq))))
+		return;
+	if (s->json) {
+		json_t *j = dc_json_event(e);
+		if (dc_json_print(stdout, j) < 0)
+			fprintf(stderr, WATCH_PROG ": cannot encode event %" PRIu64 " as JSON\n", e->seq);
+		json_decref(j);
+	} else {
+		print_text(e, &s->c);
 	}
-	if (!bad) {
-		bad = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		putchar('\n');
+	fflush(stdout);
+	if (!hb)
+		s->shown++;
+}
+
+/*
+ * A sparse stream may have lost events while the link was down: replay
+ * the log from the last seq a heartbeat told of, up to the daemon's last,
+ * and show what matches and was not shown. Bounded by the daemon's answer.
+ */
+static int catch_up(struct stream *s)
+{
+	uint64_t from = s->hb_seq + 1;
+
+	for (;;) {
+		Dispatch__Request req = DISPATCH__REQUEST__INIT;
+		Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
+		Dispatch__Reply *r = NULL;
+		uint64_t last;
+		size_t i;
+		int rc;
+
+		replay.from_seq = from;
+		req.body_case = DISPATCH__REQUEST__BODY_REPLAY;
+		req.replay = &replay;
+		rc = dc_request(s->dc, &req, &r);
+		if (rc < 0)
+			return rc;
+		if (r->status != DISPATCH__STATUS__STATUS_OK) {
+			dc_report(stderr, WATCH_PROG, r);
+			dispatch__reply__free_unpacked(r, NULL);
+			return DC_ERR_REFUSED;
+		}
+		last = from - 1;
+		for (i = 0; i < r->n_events && (!s->count || s->shown < s->count); i++) {
+			if (!r->events[i] || r->events[i]->seq < from)
+				continue;
+			show(s, r->events[i]);
+			last = r->events[i]->seq;
+		}
+		if (r->last_seq > s->hb_seq)
+			s->hb_seq = r->last_seq;
+		dispatch__reply__free_unpacked(r, NULL);
+		if (last < from || last >= s->hb_seq || (s->count && s->shown >= s->count))
+			return 0;
+		from = last + 1;
 	}
-	json_decref(o);
-	return bad ? -1 : 0;
+}
+
+static int run_stream(struct stream *s, uint64_t from_seq)
+{
+	char topic[160];
+	const char *prefixes[1] = { "" };
+	int rc;
+
+	if (s->sparse) {
+		if (s->f->member)
+			snprintf(topic, sizeof topic, "crew.%s.%s.", s->f->crew, s->f->member);
+		else
+			snprintf(topic, sizeof topic, "crew.%s.", s->f->crew);
+		prefixes[0] = topic;
+		dc_set_heartbeats(s->dc, 1); /* for the seq to catch up from */
+		/* Where the log is now: a catch-up never goes further back. */
+		{
+			Dispatch__Reply *r = NULL;
+			rc = dc_ping(s->dc, &r);
+			if (rc < 0)
+				return rc;
+			s->hb_seq = r->last_seq;
+			dispatch__reply__free_unpacked(r, NULL);
+		}
+	} else {
+		dc_set_heartbeats(s->dc, s->want_hb);
+	}
+	rc = dc_subscribe(s->dc, prefixes, 1, s->sparse ? 0 : from_seq);
+	if (rc < 0)
+		return rc;
+	s->last_heard = mono_ms();
+	while (!watch_stop && (s->count == 0 || s->shown < s->count)) {
+		Dispatch__Event *e = NULL;
+		int lost;
+
+		/* Bounded, so that a signal between two checks is seen. */
+		rc = dc_next_event(s->dc, 1000, &e);
+		lost = dc_resubscribed(s->dc);
+		if (rc == DC_ERR_TIMEOUT || rc == DC_ERR_INTERRUPTED)
+			continue;
+		if (rc < 0)
+			return rc;
+		if (s->sparse) {
+			lost |= mono_ms() - s->last_heard > SILENCE_MS;
+			s->last_heard = mono_ms();
+			if (lost) {
+				rc = catch_up(s);
+				if (rc < 0 && rc != DC_ERR_REFUSED)
+					fprintf(stderr, WATCH_PROG ": could not replay what was missed: %s\n",
+					        dc_error(s->dc));
+			}
+			if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT && e->seq > s->hb_seq && !lost)
+				s->hb_seq = e->seq;
+		}
+		if (!s->count || s->shown < s->count)
+			show(s, e);
+		dispatch__event__free_unpacked(e, NULL);
+	}
+	return 0;
+}
+
+/* The member's crew, for the member's topic. */
+static int member_crew(dc_t *dc, const char *member, char *crew, size_t size)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__List list = DISPATCH__LIST__INIT;
+	Dispatch__Reply *r = NULL;
+	int rc;
+
+	list.member = (char *)member;
+	list.limit = 1;
+	req.body_case = DISPATCH__REQUEST__BODY_LIST;
+	req.list = &list;
+	rc = dc_request(dc, &req, &r);
+	if (rc < 0) {
+		fprintf(stderr, WATCH_PROG ": %s\n", dc_error(dc));
+		return dc_err_exit(rc);
+	}
+	if (r->status != DISPATCH__STATUS__STATUS_OK) {
+		rc = dc_report(stderr, WATCH_PROG, r);
+	} else if (!r->member || !r->member->crew || !valid_id(r->member->crew)) {
+		fprintf(stderr, WATCH_PROG ": the daemon did not say which crew %s belongs to\n", member);
+		rc = DC_EXIT_UNAVAILABLE;
+	} else {
+		snprintf(crew, size, "%s", r->member->crew);
+		rc = 0;
+	}
+	dispatch__reply__free_unpacked(r, NULL);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	const char *endpoint = NULL, *events = NULL, *actor;
-	const char *prefixes[1] = { "" };
-	uint64_t count = 0, from = 0, seen = 0;
-	int json = 0, hb = 0, c, rc;
+	const char *endpoint = NULL, *events = NULL, *actor, *color = NULL;
+	struct watch_filter f;
+	struct stream *s;
+	uint64_t count = 0, from = 0;
+	int json = 0, hb = 0, summary = 0, use_color, c, rc;
+	char crew[72];
 	struct sigaction sa;
 	dc_t *dc;
 
+	setlocale(LC_ALL, "");
+	memset(&f, 0, sizeof f);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
 		case OPT_HB: hb = 1; break;
+		case OPT_SUMMARY: summary = 1; break;
 		case OPT_ENDPOINT: endpoint = optarg; break;
 		case OPT_EVENTS: events = optarg; break;
+		case OPT_COLOR: color = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
+		case OPT_CREW:
+			if (!valid_id(optarg))
+				return usage_error("'%s' is not a crew id (letters, digits, '-', '_')", optarg);
+			f.crew = optarg;
+			break;
+		case OPT_MEMBER:
+			if (!valid_id(optarg))
+				return usage_error("'%s' is not a member id (letters, digits, '-', '_')", optarg);
+			f.member = optarg;
+			break;
+		case OPT_KIND:
+			if (f.n_kinds == WATCH_MULTI_MAX)
+				return usage_error("too many --kind options (at most %s)", "32");
+			if (dc_kind_parse(optarg, &f.kinds[f.n_kinds]) < 0)
+				return usage_error("unknown kind '%s' (repair, complaint, special, security, "
+				                   "cleaning, inquiry)", optarg);
+			f.n_kinds++;
+			break;
+		case OPT_UNIT:
+			if (f.n_units == WATCH_MULTI_MAX)
+				return usage_error("too many --unit options (at most %s)", "32");
+			f.units[f.n_units++] = optarg;
+			break;
 		case OPT_COUNT:
 			if (parse_u64(optarg, &count) < 0 || count == 0)
 				return usage_error("--count needs a positive number, not '%s'", optarg);
@@ -208,53 +551,65 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (summary && (json || count || from || hb))
+		return usage_error("%s shows the live state; it takes no --json, --count, --from-seq "
+		                   "or --heartbeats", "--summary");
+	if (summary && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		return usage_error("%s needs a terminal", "--summary");
+	use_color = dc_term_color(STDOUT_FILENO, color);
+	if (use_color < 0)
+		return usage_error("--color takes auto, always or never, not '%s'", color);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal; /* no SA_RESTART: wake the blocking poll */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	actor = getenv("USER");
 	dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), events ? events : dc_env_events(),
-	            DISPATCH__ROLE__ROLE_MONITOR, actor && *actor ? actor : "watch");
+	            DISPATCH__ROLE__ROLE_MONITOR, actor && *actor && valid_id(actor) ? actor : "watch");
 	if (!dc) {
-		fprintf(stderr, PROG ": cannot set up the client (empty endpoint or out of memory)\n");
+		fprintf(stderr, WATCH_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return DC_EXIT_USAGE;
 	}
-	dc_set_heartbeats(dc, hb);
-	rc = dc_subscribe(dc, prefixes, 1, from);
-	if (rc < 0)
-		goto fail;
-	while (!stop_signal && (count == 0 || seen < count)) {
-		Dispatch__Event *e = NULL;
-
-		/* Bounded, so that a signal between two checks is seen. */
-		rc = dc_next_event(dc, 1000, &e);
-		if (rc == DC_ERR_TIMEOUT || rc == DC_ERR_INTERRUPTED)
-			continue;
-		if (rc < 0)
-			goto fail;
-		if (json) {
-			if (print_json(e) < 0)
-				fprintf(stderr, PROG ": cannot encode event %" PRIu64 " as JSON\n", e->seq);
-		} else {
-			print_text(e);
+	if (summary) {
+		rc = watch_summary(dc, &f, use_color);
+		dc_destroy(&dc);
+		return rc;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		dc_destroy(&dc);
+		return DC_EXIT_UNAVAILABLE;
+	}
+	s->dc = dc;
+	s->f = &f;
+	s->json = json;
+	s->want_hb = hb;
+	s->count = count;
+	dc_term_sgr(&s->c, use_color && !json);
+	/* A topic prefix where the filter names a crew or member and the
+	 * stored log is not wanted; the whole stream otherwise. */
+	s->sparse = (f.crew || f.member) && !from;
+	if (s->sparse && f.member && !f.crew) {
+		rc = member_crew(dc, f.member, crew, sizeof crew);
+		if (rc) {
+			free(s);
+			dc_destroy(&dc);
+			return rc;
 		}
-		fflush(stdout);
-		if (e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT)
-			seen++;
-		dispatch__event__free_unpacked(e, NULL);
+		f.crew = crew;
+	}
+	rc = run_stream(s, from);
+	free(s);
+	if (rc < 0 && rc != DC_ERR_INTERRUPTED) {
+		fprintf(stderr, WATCH_PROG ": %s\n", dc_error(dc));
+		dc_destroy(&dc);
+		return dc_err_exit(rc);
 	}
 	dc_destroy(&dc);
 	return DC_EXIT_OK;
-fail:
-	if (rc == DC_ERR_INTERRUPTED) { /* a signal during the start-up ping */
-		dc_destroy(&dc);
-		return DC_EXIT_OK;
-	}
-	fprintf(stderr, PROG ": %s\n", dc_error(dc));
-	dc_destroy(&dc);
-	return dc_err_exit(rc);
 }
