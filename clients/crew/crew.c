@@ -337,9 +337,9 @@ static int cmd_follow(struct crew_link *l)
 
 		/* A bounded wait so that a signal between two checks is seen. */
 		rc = crew_link_next(l, 1000, -1, &e, &why);
-		if (rc == DC_ERR_INTERRUPTED)
+		if (rc == DC_ERR_INTERRUPTED && !why)
 			continue;
-		if (rc < 0 && rc != DC_ERR_TIMEOUT) {
+		if (rc < 0 && rc != DC_ERR_TIMEOUT && rc != DC_ERR_INTERRUPTED) {
 			fprintf(stderr, CREW_PROG ": %s\n", dc_error(l->dc));
 			rc = dc_err_exit(rc);
 			goto done;

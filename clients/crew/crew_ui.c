@@ -416,7 +416,8 @@ static void draw(struct ui *u)
 		return;
 	}
 	g_now = now;
-	qsort(u->v, u->n, sizeof *u->v, cmp_items);
+	if (u->n > 1)
+		qsort(u->v, u->n, sizeof *u->v, cmp_items);
 	sel = selected(u);
 	select_index(u, sel);
 	draw_header(u, w, now);
@@ -665,6 +666,8 @@ int crew_ui(struct crew_link *l, int color)
 {
 	struct ui u;
 	Dispatch__Reply *r = NULL;
+	const char *resync = NULL; /* events may have been lost: fetch again */
+	int64_t next_try = 0;
 	size_t i;
 	int rc;
 
@@ -704,11 +707,21 @@ int crew_ui(struct crew_link *l, int color)
 		if (rc < 0 && rc != DC_ERR_TIMEOUT && rc != DC_ERR_INTERRUPTED)
 			say(&u, 1, "%s", dc_error(l->dc));
 		if (why) {
+			resync = why;
+			next_try = 0;
+		}
+		if (resync && crew_now_ms() >= next_try) {
 			/* The daemon may have restarted and forgotten that we are
-			 * here: be present again, then take its list. */
+			 * here: be present again, then take its list; until that
+			 * works, try again every second. */
 			crew_link_ping(l);
-			if (refetch(&u, 1) == 0 && !u.status_alert)
-				say(&u, 0, "resynchronised (%s)", why);
+			if (refetch(&u, 1) == 0) {
+				if (!u.status_alert)
+					say(&u, 0, "resynchronised (%s)", resync);
+				resync = NULL;
+			} else {
+				next_try = crew_now_ms() + 1000;
+			}
 		} else if (crew_now_ms() >= l->next_ping) {
 			if (crew_link_ping(l) < 0)
 				say(&u, 1, "ping: %s", l->err);

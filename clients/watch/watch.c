@@ -406,7 +406,7 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 {
 	char topic[160];
 	const char *prefixes[1] = { "" };
-	int rc;
+	int rc, lost = 0;
 
 	if (s->sparse) {
 		if (s->f->member)
@@ -433,11 +433,13 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 	s->last_heard = mono_ms();
 	while (!watch_stop && (s->count == 0 || s->shown < s->count)) {
 		Dispatch__Event *e = NULL;
-		int lost;
+		int caught_up = 0;
 
 		/* Bounded, so that a signal between two checks is seen. */
 		rc = dc_next_event(s->dc, 1000, &e);
-		lost = dc_resubscribed(s->dc);
+		/* Kept until a message shows the daemon is back: a reconnect
+		 * may be noticed on a wait that then times out. */
+		lost |= dc_resubscribed(s->dc);
 		if (rc == DC_ERR_TIMEOUT || rc == DC_ERR_INTERRUPTED)
 			continue;
 		if (rc < 0)
@@ -450,8 +452,11 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 				if (rc < 0 && rc != DC_ERR_REFUSED)
 					fprintf(stderr, WATCH_PROG ": could not replay what was missed: %s\n",
 					        dc_error(s->dc));
+				else
+					lost = 0;
+				caught_up = 1;
 			}
-			if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT && e->seq > s->hb_seq && !lost)
+			if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT && e->seq > s->hb_seq && !caught_up)
 				s->hb_seq = e->seq;
 		}
 		if (!s->count || s->shown < s->count)
