@@ -32,7 +32,7 @@ CLIENT_SRC := $(wildcard clients/lib/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
 PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watch \
-         $(B)/dispatch-raw $(B)/client-example
+         $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -80,6 +80,8 @@ $(B)/dispatch-watch: $(patsubst %.c,$(B)/obj/%.o,$(wildcard clients/watch/*.c)) 
 $(B)/client-example: $(B)/obj/clients/lib/example/example.o $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/dispatch-raw: $(B)/obj/tests/tools/dispatch-raw.o $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/dc-selftest: $(B)/obj/tests/tools/dc-selftest.o $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a

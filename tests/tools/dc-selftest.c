@@ -1,0 +1,147 @@
+/*
+ * dc-selftest: checks of the client library's pure helpers (display
+ * widths, cutting text to columns, times as people type them, a ticket's
+ * pending deadline, JSON), run by the integration tests. Prints one line
+ * per failed check and a count; exit 0 only if every check passed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dc_json.h"
+#include "dc_term.h"
+#include "dc_time.h"
+#include "dispatch_client.h"
+
+static int checks, failed;
+
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		checks++;                                                \
+		if (!(cond)) {                                           \
+			failed++;                                        \
+			printf("dc-selftest: line %d: ", __LINE__);      \
+			printf(__VA_ARGS__);                             \
+			putchar('\n');                                   \
+		}                                                        \
+	} while (0)
+
+static int64_t local_ms(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static void widths(void)
+{
+	char buf[64];
+
+	CHECK(dc_width("T07") == 3, "width of T07 is %d", dc_width("T07"));
+	CHECK(dc_width("陳大文") == 6, "width of 陳大文 is %d", dc_width("陳大文"));
+	CHECK(dc_width("e\xcc\x81") == 1, "a combining accent takes no column: %d", dc_width("e\xcc\x81"));
+	CHECK(dc_width("\xff") == 1, "an invalid byte shows as one '?': %d", dc_width("\xff"));
+	dc_term_fit("陳大文abc", 5, buf, sizeof buf);
+	CHECK(strcmp(buf, "陳大~") == 0 && dc_width(buf) == 5, "fit 5 gave '%s'", buf);
+	dc_term_fit("陳大文abc", 6, buf, sizeof buf);
+	CHECK(strcmp(buf, "陳大~") == 0, "fit 6 never splits a wide character: '%s'", buf);
+	dc_term_fit("short", 10, buf, sizeof buf);
+	CHECK(strcmp(buf, "short") == 0, "fit of a short text changed it: '%s'", buf);
+	dc_term_fit("a\x1b[31mb", 20, buf, sizeof buf);
+	CHECK(strchr(buf, 0x1b) == NULL, "an escape sequence reached the terminal: '%s'", buf);
+	CHECK(dc_term_color(1, "always") == 1 && dc_term_color(1, "never") == 0 &&
+	      dc_term_color(1, "sometimes") < 0, "colour words");
+}
+
+static void times(void)
+{
+	int64_t now = local_ms(2026, 11, 30, 10, 0), t = 0;
+	char buf[32];
+
+	CHECK(dc_time_parse("2026-11-30T12:30", now, &t) == 0 && t == local_ms(2026, 11, 30, 12, 30),
+	      "ISO time");
+	CHECK(dc_time_parse("2026-11-30 12:30", now, &t) == 0 && t == local_ms(2026, 11, 30, 12, 30),
+	      "ISO time with a blank");
+	CHECK(dc_time_parse("09:15", now, &t) == 0 && t == local_ms(2026, 11, 30, 9, 15),
+	      "HH:MM is on the day of now");
+	CHECK(dc_time_parse("now", now, &t) == 0 && t == now, "now");
+	CHECK(dc_time_parse("25:00", now, &t) < 0, "25:00 accepted");
+	CHECK(dc_time_parse("2026-02-30T10:00", now, &t) < 0, "30 February accepted");
+	CHECK(dc_time_parse("12:30pm", now, &t) < 0, "trailing junk accepted");
+	CHECK(strcmp(dc_time_span(65000, buf, sizeof buf), "1:05") == 0, "span 65 s: %s", buf);
+	CHECK(strcmp(dc_time_span(-65000, buf, sizeof buf), "1:05") == 0, "span -65 s: %s", buf);
+	CHECK(strcmp(dc_time_span(3 * 3600000 + 5 * 60000, buf, sizeof buf), "3h05") == 0, "span 3h05: %s", buf);
+	CHECK(strcmp(dc_time_span(2 * 86400000LL + 3 * 3600000, buf, sizeof buf), "2d03h") == 0,
+	      "span 2d03h: %s", buf);
+}
+
+static void deadlines(void)
+{
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	int64_t now = local_ms(2026, 11, 30, 10, 0);
+	struct dc_due d;
+
+	t.state = DISPATCH__STATE__STATE_ASSIGNED;
+	CHECK(dc_time_due(&t, now, &d) == 0, "a ticket without deadlines has one");
+	t.acknowledge_by_ms = now + 60000;
+	t.arrive_by_ms = now + 1800000;
+	t.resolve_by_ms = now + 7200000;
+	CHECK(dc_time_due(&t, now, &d) == 1 && strcmp(d.abbrev, "ack") == 0 && !d.overdue,
+	      "assigned: acknowledge is next");
+	CHECK(dc_time_due(&t, now + 120000, &d) == 1 && strcmp(d.abbrev, "ack") == 0 && d.overdue,
+	      "assigned, two minutes on: acknowledge is overdue");
+	t.state = DISPATCH__STATE__STATE_ACCEPTED;
+	CHECK(dc_time_due(&t, now + 120000, &d) == 1 && strcmp(d.abbrev, "arr") == 0 && !d.overdue,
+	      "accepted: arrive is next, the acknowledge deadline no longer counts");
+	t.state = DISPATCH__STATE__STATE_ON_SITE;
+	CHECK(dc_time_due(&t, now + 8000000, &d) == 1 && strcmp(d.abbrev, "res") == 0 && d.overdue,
+	      "on site, late: resolve is overdue");
+	t.state = DISPATCH__STATE__STATE_RESOLVED;
+	CHECK(dc_time_due(&t, now + 8000000, &d) == 0, "a resolved ticket is never overdue");
+}
+
+static void words_and_json(void)
+{
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	Dispatch__Kind k;
+	json_t *j;
+
+	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_ESCALATED), "escalated") == 0, "escalated");
+	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_OUTAGE), "outage") == 0, "outage");
+	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_ASSIGN), "assign") == 0, "assign");
+	CHECK(dc_kind_parse("Repair", &k) == 0 && k == DISPATCH__KIND__KIND_REPAIR, "kind words");
+	t.id = 7;
+	t.unit = (char *)"12-1A";
+	t.person = (char *)"陳大文";
+	t.text = (char *)"bad \xff byte";
+	j = dc_json_ticket(&t);
+	CHECK(j && json_integer_value(json_object_get(j, "id")) == 7, "ticket id in JSON");
+	CHECK(j && strcmp(json_string_value(json_object_get(j, "person")), "陳大文") == 0, "UTF-8 kept");
+	CHECK(j && strcmp(json_string_value(json_object_get(j, "text")), "bad ? byte") == 0,
+	      "invalid UTF-8 is cleaned, not dropped");
+	json_decref(j);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: dc-selftest\nChecks the client library's helpers; exit 0 if all pass.\n");
+		return 0;
+	}
+	widths();
+	times();
+	deadlines();
+	words_and_json();
+	printf("dc-selftest: %d checks, %d failed\n", checks, failed);
+	return failed ? 1 : 0;
+}
