@@ -33,10 +33,12 @@ CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
 PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watch \
          $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest
+# The client programs' manual pages (troff); `make install` is another issue.
+MANPAGES := clients/man/dispatch-desk.1 clients/man/dispatch-crew.1 clients/man/dispatch-watch.1
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test-deps run test unit integration clean
+.PHONY: all deps test-deps run test unit integration integration-dispatcher clean
 all: $(PROGS)
 
 deps:
@@ -97,7 +99,13 @@ unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || rc=1; done; exit $$rc
 
 integration: all
-	@BUILD=$(B) bash tests/integration/run.sh
+	@BUILD=$(B) MANPAGES="$(MANPAGES)" bash tests/integration/run.sh
+
+# The dispatcher's client tests (issue 3): Explain, Duty, Crews, outages,
+# reassignment, presence. Not part of `integration` until the daemon side
+# is merged.
+integration-dispatcher: all
+	@BUILD=$(B) bash tests/integration/dispatcher_clients.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libjansson-dev libncurses-dev"
-test_pkgs="check procps tmux python3"
+test_pkgs="check procps tmux python3 groff-base"
 
 want="$build_pkgs"
 [ "${1:-build}" = test ] && want="$want $test_pkgs"

@@ -474,6 +474,18 @@ test_usage_errors() {
 	[ "$RC" = 2 ] || fail "watch --summary off a terminal: exit $RC, expected 2" || return 1
 }
 
+test_man_pages() {
+	local m warn
+	[ -n "${MANPAGES:-}" ] || MANPAGES="clients/man/dispatch-desk.1 clients/man/dispatch-crew.1 clients/man/dispatch-watch.1"
+	for m in $MANPAGES; do
+		[ -f "$ROOT/$m" ] || fail "$m is missing" || return 1
+		warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$ROOT/$m" 2>&1)
+		[ -z "$warn" ] || fail "$m: $warn" || return 1
+		grep -q '^\.SH EXIT STATUS' "$ROOT/$m" ||
+			fail "$m has no EXIT STATUS section" || return 1
+	done
+}
+
 UI_MEMBER=""
 UI_TID=""
 
@@ -622,6 +634,7 @@ t "daemon unreachable: exit 3, not reachable, bounded" test_unreachable
 t "--help of every program" test_help
 t "client-example pings" test_ping
 t "client library: widths, times, deadlines, JSON" test_selftest
+t "man pages render without warnings and document exit codes" test_man_pages
 t "desk import: a report per line, goes on past bad lines, request_id makes no duplicate" test_import
 t "desk list filters by kind, unit and overdue, and speaks JSON" test_list_filters
 t "desk show --json has the ticket and its history" test_show_json
