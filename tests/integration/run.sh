@@ -380,6 +380,14 @@ EOF
 	[ "$(ticket_count)" = "$n2" ] || fail "re-import made a second ticket" || return 1
 	run desk import "$TMP/no-such-file"
 	[ "$RC" = 2 ] || fail "missing file: exit $RC, expected 2" || return 1
+	# No daemon: the first line waits out the retries, then the import
+	# stops rather than wait as long again for every later line.
+	{ tail -n 1 "$f"; tail -n 1 "$f"; } >"$TMP/two.ndjson"
+	DISPATCH_ENDPOINT=ipc://$TMP/nobody-listens run desk import "$TMP/two.ndjson"
+	[ "$RC" = 3 ] || fail "unreachable: exit $RC, expected 3: $OUT" || return 1
+	printf '%s\n' "$OUT" | tail -n 1 | grep -q 'stopped: the daemon is unreachable' ||
+		fail "unreachable: $OUT" || return 1
+	[ "$(printf '%s\n' "$OUT" | grep -c '^line ')" = 1 ] || fail "went on after the daemon was unreachable: $OUT" || return 1
 }
 
 test_list_filters() {
