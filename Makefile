@@ -13,7 +13,7 @@ B        := build/asan
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
-PKGS     := libzmq libprotobuf-c lmdb libcyaml jansson
+PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
 CPPFLAGS += -I$(B)/gen -Idaemon -Iclients/lib -D_GNU_SOURCE

@@ -7,8 +7,8 @@
  * still commit. Only after the batch commits (fsync) are the replies sent
  * and the events published: a reply means "on disk".
  *
- * Ownership: ingest borrows the store, config and publisher; they must
- * outlive it.
+ * Ownership: ingest borrows the store, config, roster and publisher; they
+ * must outlive it.
  */
 #ifndef INGEST_H
 #define INGEST_H
@@ -19,12 +19,13 @@
 
 #include "config.h"
 #include "publish.h"
+#include "roster.h"
 #include "store.h"
 
 typedef struct ingest ingest_t;
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, publish_t *pub, char *err, size_t errlen);
+		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
 
 /* Swap the configuration used for routing (SIGHUP reload). */

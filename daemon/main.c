@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "clock.h"
@@ -16,6 +17,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "publish.h"
+#include "roster.h"
 #include "store.h"
 
 #define DISPATCHD_VERSION "0.1.0"
@@ -33,6 +35,7 @@ struct options {
 	size_t map_size;
 	int check_config;
 	int64_t clock_offset_ms;
+	const char *clock_at;
 	double clock_scale;
 };
 
@@ -42,6 +45,7 @@ struct daemon {
 	store_t *store;
 	void *zmq;
 	publish_t *pub;
+	roster_t *roster;
 	ingest_t *ingest;
 	ev_signal sigint, sigterm, sighup;
 };
@@ -63,6 +67,7 @@ static void usage(FILE *f)
 		"      --map-size MB      LMDB map size in MiB (default 1024)\n"
 		"      --clock-offset MS  shift the daemon's clock (tests)\n"
 		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
+		"      --clock-at TIME    start the daemon's clock at local TIME, YYYY-MM-DDTHH:MM:SS (tests)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"
@@ -76,7 +81,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -87,6 +92,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "map-size", required_argument, NULL, OPT_MAP },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
+		{ "clock-at", required_argument, NULL, OPT_CAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -135,6 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case OPT_CAT: o->clock_at = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("dispatchd %s\n", DISPATCHD_VERSION); exit(EXIT_OK);
 		default:
@@ -149,9 +156,46 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The estate's local time is the config's time zone, process-wide. */
+static void apply_timezone(const config_t *cfg)
+{
+	if (cfg->timezone)
+		setenv("TZ", cfg->timezone, 1);
+	tzset();
+}
+
 static config_t *load_config(const char *path, char *err, size_t errlen)
 {
-	return path ? config_load_file(path, err, errlen) : config_load_default(err, errlen);
+	config_t *cfg = path ? config_load_file(path, err, errlen) : config_load_default(err, errlen);
+	if (cfg)
+		apply_timezone(cfg);
+	return cfg;
+}
+
+/* --clock-at: the offset that makes "now" the given local time. */
+static int clock_at_offset(const char *when, int64_t *offset_ms)
+{
+	struct tm tm;
+	struct timespec ts;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*offset_ms = ((int64_t)t - ts.tv_sec) * 1000 - ts.tv_nsec / 1000000;
+	return 0;
+}
+
+static int load_duty(const char *member, int duty, void *arg)
+{
+	roster_set_duty(arg, member, duty ? ROSTER_DUTY_ON : ROSTER_DUTY_OFF);
+	return 0;
 }
 
 static void print_errors(const char *errs)
@@ -207,6 +251,7 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	ingest_set_config(d->ingest, cfg);
+	apply_timezone(cfg);
 	config_destroy(&d->cfg);
 	d->cfg = cfg;
 	log_info("SIGHUP: configuration reloaded from %s (%u crews, %u rules)", d->opt.config, cfg->crews_count,
@@ -235,8 +280,10 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		log_err("%s", err);
 		return -1;
 	}
+	d->roster = roster_new();
 	if (store_txn_begin(d->store, NULL, 1, &txn) == 0) {
 		store_last_seq(d->store, txn, &last_seq);
+		store_duties(d->store, txn, load_duty, d->roster);
 		store_txn_abort(txn);
 	}
 	d->zmq = zmq_ctx_new();
@@ -250,7 +297,7 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		return -1;
 	}
 	publish_set_last_seq(d->pub, last_seq);
-	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->pub, err, sizeof err);
+	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, err, sizeof err);
 	if (d->ingest == NULL) {
 		log_err("%s", err);
 		return -1;
@@ -269,6 +316,7 @@ static void daemon_stop(struct daemon *d)
 		d->zmq = NULL;
 	}
 	store_destroy(&d->store);
+	roster_destroy(&d->roster);
 	config_destroy(&d->cfg);
 }
 
@@ -283,6 +331,17 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (d.opt.check_config)
 		return check_config(&d.opt);
+	if (d.opt.clock_at) {
+		/* The time zone decides what local TIME means: load it first. */
+		char err[8192];
+		config_t *cfg = load_config(d.opt.config, err, sizeof err);
+		config_destroy(&cfg);
+		if (clock_at_offset(d.opt.clock_at, &d.opt.clock_offset_ms) != 0) {
+			fprintf(stderr, "dispatchd: --clock-at wants local time as YYYY-MM-DDTHH:MM:SS, not '%s'\n",
+				d.opt.clock_at);
+			return EXIT_USAGE;
+		}
+	}
 	clock_configure(d.opt.clock_offset_ms, d.opt.clock_scale);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -20,7 +20,8 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, requests;
+	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
+		duty;
 };
 
 static void store_be64(unsigned char out[8], uint64_t v)
@@ -122,6 +123,9 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "open_by_member", 0, offsetof(store_t, open_by_member) },
 		{ "open_by_crew", 0, offsetof(store_t, open_by_crew) },
 		{ "requests", 0, offsetof(store_t, requests) },
+		{ "open_by_unit", 0, offsetof(store_t, open_by_unit) },
+		{ "outages", 0, offsetof(store_t, outages) },
+		{ "duty", 0, offsetof(store_t, duty) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
 	MDB_txn *txn = NULL;
@@ -286,6 +290,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 		rc = store_index_set(txn, s->open_by_member, old->member, old->id, false);
 		if (rc == 0)
 			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
+		if (rc == 0)
+			rc = store_index_set(txn, s->open_by_unit, old->unit, old->id, false);
 		dispatch__ticket__free_unpacked(old, NULL);
 		if (rc != 0)
 			return rc;
@@ -294,6 +300,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	    (rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
 		return rc;
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
+		return rc;
+	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
 		return rc;
 
 	store_be64(kb, t->id);
@@ -428,10 +436,8 @@ done:
 	return rc;
 }
 
-int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
+static int store_index_scan(MDB_txn *txn, MDB_dbi dbi, const char *name, store_id_fn *fn, void *arg)
 {
-	MDB_dbi dbi = member ? s->open_by_member : s->open_by_crew;
-	const char *name = member ? member : crew;
 	unsigned char kb[STORE_KEY_MAX];
 	size_t plen = 0;
 	MDB_cursor *cur = NULL;
@@ -467,6 +473,17 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 done:
 	mdb_cursor_close(cur);
 	return rc;
+}
+
+int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
+{
+	return member ? store_index_scan(txn, s->open_by_member, member, fn, arg)
+		      : store_index_scan(txn, s->open_by_crew, crew, fn, arg);
+}
+
+int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
+{
+	return store_index_scan(txn, s->open_by_unit, unit, fn, arg);
 }
 
 static int store_count_one(uint64_t id, void *arg)
@@ -537,4 +554,108 @@ int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t no
 	store_be64(d.mv_data, (uint64_t)now_ms);
 	memcpy((char *)d.mv_data + 8, data, len);
 	return 0;
+}
+
+int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id)
+{
+	uint64_t last;
+	int rc = store_meta_get_u64(s, txn, "last_outage", &last);
+
+	if (rc != 0)
+		return rc;
+	*id = last + 1;
+	return store_meta_put_u64(s, txn, "last_outage", *id);
+}
+
+int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d = { dispatch__outage__get_packed_size(o), NULL };
+	int rc;
+
+	store_be64(kb, o->id);
+	if ((rc = mdb_put(txn, s->outages, &k, &d, MDB_RESERVE)) != 0)
+		return rc;
+	dispatch__outage__pack(o, d.mv_data);
+	return 0;
+}
+
+int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **out)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	store_be64(kb, id);
+	rc = mdb_get(txn, s->outages, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	STORE_UNPACK(Dispatch__Outage, dispatch__outage__unpack, d, out);
+	return 0;
+}
+
+int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->outages, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Outage *o = dispatch__outage__unpack(NULL, v.mv_size, v.mv_data);
+		int r;
+		if (o == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if ((r = fn(o, arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty)
+{
+	unsigned char b = duty ? 1 : 0;
+	MDB_val k = { strlen(member), (void *)member }, d = { 1, &b };
+
+	return mdb_put(txn, s->duty, &k, &d, 0);
+}
+
+int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char member[64];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->duty, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size >= sizeof member || v.mv_size != 1) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(member, k.mv_data, k.mv_size);
+		member[k.mv_size] = '\0';
+		if ((r = fn(member, *(unsigned char *)v.mv_data, arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
 }

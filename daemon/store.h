@@ -8,6 +8,9 @@
  *   ticket_events   u64 BE id -> u64 BE seq      (dupsort: a ticket's history)
  *   open_by_member  "<member>\0" u64 BE id -> "" (open tickets of a member)
  *   open_by_crew    "<crew>\0" u64 BE id -> ""   (open tickets of a crew)
+ *   open_by_unit    "<unit>\0" u64 BE id -> ""   (open tickets of a unit: duplicates)
+ *   outages         u64 BE id -> packed Outage
+ *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   requests        request_id -> i64 BE stored_ms + packed Reply
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
@@ -74,6 +77,8 @@ int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_f
 /* Open ticket ids of a member (or of a crew when member is NULL), ascending. */
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg);
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count);
+/* Open ticket ids of a unit, ascending. */
+int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg);
 /* All tickets in id order (the list command without filters). */
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 
@@ -82,6 +87,18 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len);
 int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
 		    const void *data, size_t len);
+
+/* Outages (declared by the desk; reports in their area attach to them). */
+int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id);
+int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o);
+int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **out);
+typedef int (store_outage_fn)(Dispatch__Outage *o, void *arg);  /* fn owns o */
+int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg);
+
+/* Duty reports: duty is 0 (off) or 1 (on). */
+int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty);
+typedef int (store_duty_fn)(const char *member, int duty, void *arg);
+int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg);
 
 const char *store_strerror(int rc);
 

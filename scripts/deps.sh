@@ -5,7 +5,7 @@
 #   scripts/deps.sh test    -- the above plus the test tools
 set -eu
 
-build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libjansson-dev"
+build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libyaml-dev libjansson-dev tzdata"
 test_pkgs="check procps"
 
 want="$build_pkgs"
