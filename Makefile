@@ -92,7 +92,7 @@ unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || rc=1; done; exit $$rc
 
 integration: all
-	@BUILD=$(B) bash tests/integration/run.sh
+	@BUILD=$(B) bash tests/integration/all.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

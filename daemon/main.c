@@ -192,6 +192,25 @@ static int clock_at_offset(const char *when, int64_t *offset_ms)
 	return 0;
 }
 
+static int load_presence(const char *member, int64_t last_seen_ms, void *arg)
+{
+	roster_restore_seen(arg, member, last_seen_ms);
+	return 0;
+}
+
+struct save_presence {
+	store_t *store;
+	MDB_txn *txn;
+	int rc;
+};
+
+static void save_presence(const char *member, int64_t last_seen_ms, void *arg)
+{
+	struct save_presence *sp = arg;
+	if (sp->rc == 0)
+		sp->rc = store_put_presence(sp->store, sp->txn, member, last_seen_ms);
+}
+
 static int load_duty(const char *member, int duty, void *arg)
 {
 	roster_set_duty(arg, member, duty ? ROSTER_DUTY_ON : ROSTER_DUTY_OFF);
@@ -284,6 +303,7 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 	if (store_txn_begin(d->store, NULL, 1, &txn) == 0) {
 		store_last_seq(d->store, txn, &last_seq);
 		store_duties(d->store, txn, load_duty, d->roster);
+		store_presences(d->store, txn, load_presence, d->roster);
 		store_txn_abort(txn);
 	}
 	d->zmq = zmq_ctx_new();
@@ -309,6 +329,19 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 
 static void daemon_stop(struct daemon *d)
 {
+	if (d->store && d->roster) {
+		/* Handhelds seen just now are still there after a restart. */
+		struct save_presence sp = { .store = d->store };
+		if (store_txn_begin(d->store, NULL, 0, &sp.txn) == 0) {
+			roster_each_seen(d->roster, save_presence, &sp);
+			if (sp.rc == 0)
+				sp.rc = store_txn_commit(sp.txn);
+			else
+				store_txn_abort(sp.txn);
+		}
+		if (sp.rc != 0)
+			log_warn("could not save handheld presence: %s", store_strerror(sp.rc));
+	}
 	ingest_destroy(&d->ingest);
 	publish_destroy(&d->pub);
 	if (d->zmq) {

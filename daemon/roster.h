@@ -1,8 +1,8 @@
 /*
  * roster: who can work right now. Shift calendars come from the config;
- * presence (the last time a member's handheld was heard from) lives only
- * in memory, since after a restart nobody has been seen yet and handhelds
- * reconnect within seconds; duty reports (on/off) are stored as events and
+ * presence (the last time a member's handheld was heard from) lives in
+ * memory, written to the store only at a clean stop so that a restart
+ * does not take every handheld offline; duty reports (on/off) are stored as events and
  * loaded at start; round-robin cursors per crew break ties.
  *
  * Ownership: roster_t is owned by whoever made it; member ids passed in
@@ -39,6 +39,12 @@ void roster_time(int64_t now_ms, struct roster_time *out);
 bool roster_seen(roster_t *r, const char *member, int64_t now_ms, unsigned window_s);
 int64_t roster_last_seen(const roster_t *r, const char *member);
 bool roster_online(const roster_t *r, const char *member, int64_t now_ms, unsigned window_s);
+
+/* Call fn for every member ever seen, with the time last seen. */
+typedef void (roster_seen_fn)(const char *member, int64_t last_seen_ms, void *arg);
+void roster_each_seen(const roster_t *r, roster_seen_fn *fn, void *arg);
+/* Restore a member's last-seen time (from a clean stop). */
+void roster_restore_seen(roster_t *r, const char *member, int64_t last_seen_ms);
 
 void roster_set_duty(roster_t *r, const char *member, enum roster_duty duty);
 enum roster_duty roster_duty(const roster_t *r, const char *member);

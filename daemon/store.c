@@ -21,7 +21,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
-		duty;
+		duty, presence;
 };
 
 static void store_be64(unsigned char out[8], uint64_t v)
@@ -126,6 +126,7 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "open_by_unit", 0, offsetof(store_t, open_by_unit) },
 		{ "outages", 0, offsetof(store_t, outages) },
 		{ "duty", 0, offsetof(store_t, duty) },
+		{ "presence", 0, offsetof(store_t, presence) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
 	MDB_txn *txn = NULL;
@@ -649,6 +650,44 @@ int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg)
 		memcpy(member, k.mv_data, k.mv_size);
 		member[k.mv_size] = '\0';
 		if ((r = fn(member, *(unsigned char *)v.mv_data, arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms)
+{
+	unsigned char b[8];
+	MDB_val k = { strlen(member), (void *)member }, d = { 8, b };
+
+	store_be64(b, (uint64_t)last_seen_ms);
+	return mdb_put(txn, s->presence, &k, &d, 0);
+}
+
+int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char member[64];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->presence, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size >= sizeof member || v.mv_size != 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(member, k.mv_data, k.mv_size);
+		member[k.mv_size] = '\0';
+		if ((r = fn(member, (int64_t)store_get_be64(v.mv_data), arg)) != 0) {
 			rc = r < 0 ? r : 0;
 			goto done;
 		}

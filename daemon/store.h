@@ -11,6 +11,7 @@
  *   open_by_unit    "<unit>\0" u64 BE id -> ""   (open tickets of a unit: duplicates)
  *   outages         u64 BE id -> packed Outage
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
+ *   presence        member id -> i64 BE last seen (saved at a clean stop)
  *   requests        request_id -> i64 BE stored_ms + packed Reply
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
@@ -99,6 +100,12 @@ int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg);
 int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty);
 typedef int (store_duty_fn)(const char *member, int duty, void *arg);
 int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg);
+
+/* Presence saved at a clean stop, so a restart does not take every
+ * handheld offline. */
+int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms);
+typedef int (store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
+int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg);
 
 const char *store_strerror(int rc);
 

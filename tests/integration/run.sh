@@ -87,8 +87,10 @@ start_daemon() {
 	DAEMON_LOG=$TMP/daemon.$DAEMON_STARTS.log
 	mkdir -p "$STATE"
 	# DISPATCHD_WRAP, e.g. "valgrind -q", runs the daemon under a tool.
+	# A Monday morning, so the sample estate's shift calendar does not
+	# depend on when the tests run.
 	${DISPATCHD_WRAP:-} "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" \
-		--request "$REQ" --events "$EV" 2>"$DAEMON_LOG" &
+		--request "$REQ" --events "$EV" --clock-at 2026-11-30T10:00:00 2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	if ! wait_for "$DAEMON_LOG" 'ready' "$READY_TIMEOUT"; then
 		echo "# dispatchd did not say 'ready' within ${READY_TIMEOUT}s; its log:" >&2
@@ -163,15 +165,22 @@ t() {
 	fi
 }
 
-# submit ARGS...: desk submit; sets TID, TCREW, TMEMBER from its output.
+# submit ARGS...: desk submit; sets TID, TCREW, TMEMBER from its output
+# (TMEMBER is empty when nobody online could take it and it is queued).
 submit() {
 	run desk submit "$@"
 	[ "$RC" = 0 ] || fail "submit exited $RC: $ERR" || return 1
 	local re='^ticket ([0-9]+) submitted: [a-z]+ at [^ ]+ -> ([a-z-]+)/([A-Za-z0-9_-]+) \(rule ([^)]+)\)$'
-	[[ $OUT =~ $re ]] || fail "unexpected submit output: $OUT" || return 1
+	local queued='^ticket ([0-9]+) submitted: [a-z]+ at [^ ]+ -> queued for ([a-z-]+) '
+	if [[ $OUT =~ $re ]]; then
+		TMEMBER=${BASH_REMATCH[3]}
+	elif [[ $OUT =~ $queued ]]; then
+		TMEMBER=""
+	else
+		fail "unexpected submit output: $OUT" || return 1
+	fi
 	TID=${BASH_REMATCH[1]}
 	TCREW=${BASH_REMATCH[2]}
-	TMEMBER=${BASH_REMATCH[3]}
 }
 
 # The event column of `show`'s history, one per line.
@@ -293,7 +302,8 @@ test_watch_live() {
 	submit --unit 3-2B --kind cleaning --text "spill in the lobby" || return 1
 	wait_gone "$pid" 15 || fail "watch --count 2 still running: $(cat "$out")" || return 1
 	wait "$pid" || fail "watch exited $?: $(cat "$out.err")" || return 1
-	if ! grep -Eq "submitted +ticket $TID " "$out" || ! grep -Eq "assigned +ticket $TID .*cleaning/" "$out"; then
+	# nobody in cleaning has a handheld on: routed to the crew's queue
+	if ! grep -Eq "submitted +ticket $TID " "$out" || ! grep -Eq "(assigned|queued) +ticket $TID .*cleaning" "$out"; then
 		fail "watch printed: $(cat "$out")"
 	fi
 }
@@ -351,8 +361,11 @@ test_idempotent_request_id() {
 }
 
 # still_serves: a normal submit works after a bad request.
+SERVES=0
 still_serves() {
-	submit --unit 1-1A --kind repair --text "after bad input" ||
+	# a new unit each time: the same report twice would be linked as a duplicate
+	SERVES=$((SERVES + 1))
+	submit --unit "88-${SERVES}S" --kind repair --text "after bad input" ||
 		fail "daemon no longer serves after $1: $REASON"
 }
 
@@ -380,8 +393,13 @@ test_bad_input() {
 
 test_bad_transition() {
 	local before after member
+	# a handheld must be on for the ticket to be assigned rather than queued
+	bg "$TMP/follow.bad.out" "$B/dispatch-crew" --member T07 follow
+	wait_for "$TMP/follow.bad.out" 'waiting for new assignments' "$READY_TIMEOUT" ||
+		fail "follow did not start: $(cat "$TMP/follow.bad.out.err")" || return 1
 	submit --unit 8-8A --kind repair --text "dripping tap" || return 1
 	member=$TMEMBER
+	[ -n "$member" ] || fail "the ticket was queued although T07 is online: $OUT" || return 1
 	before=$(desk show "$TID")
 	run crew --member "$member" resolve "$TID"
 	[ "$RC" = 1 ] || fail "resolve of an assigned ticket: exit $RC, expected 1" || return 1
