@@ -33,7 +33,7 @@ PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watc
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test-deps run test unit integration clean
+.PHONY: all deps test-deps run test unit integration bench clean
 all: $(PROGS)
 
 deps:
@@ -82,6 +82,13 @@ $(B)/dispatch-raw: $(B)/obj/tests/tools/dispatch-raw.o $(B)/libdispatchclient.a
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs check)
+
+$(B)/bench_route: $(B)/obj/tests/bench/bench_route.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Benchmarks measure; they assert nothing. Issue 9 grows this into the full run.
+bench: deps $(B)/bench_route
+	@$(B)/bench_route
 
 run: deps
 	@$(MAKE) --no-print-directory all
