@@ -47,6 +47,9 @@ int handle_fail(struct handle_ctx *c, Dispatch__Status status, const char *field
 
 static int handle_store_fail(struct handle_ctx *c, int rc)
 {
+	c->store_rc = rc;
+	if (rc == MDB_MAP_FULL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL, "the store is full; nothing was changed");
 	log_err("store error while handling a request: %s", store_strerror(rc));
 	return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
 			   "the request could not be stored (%s); nothing was changed, please retry", store_strerror(rc));

@@ -40,6 +40,7 @@ struct handle_ctx {
 	struct roster_time rt;         /* now, in local weekday and minute */
 	handle_emit_fn *emit;
 	void *emit_arg;
+	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
 };
 
 typedef int (handle_fn)(struct handle_ctx *c);

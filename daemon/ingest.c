@@ -61,6 +61,8 @@ struct ingest {
 	struct ingest_out *out;
 	size_t nout, capout;
 	struct ingest_stats stats;
+	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
+	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 };
 
 struct ingest_command {
@@ -207,7 +209,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	Dispatch__Request *req;
 	size_t mark = in->nout;
 	bool came_online = false;
-	int rc;
+	int rc = 0;
 
 	arena_reset(in->arena);
 	roster_time(c.now, &c.rt);
@@ -289,6 +291,8 @@ reply:
 			  rep.message ? rep.message : "", rep.field ? " field " : "", rep.field ? rep.field : "");
 	ingest_pack_reply(m, &rep);
 done:
+	if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
+		in->map_full = true;
 	if (came_online && batch_txn)
 		ingest_came_online(in, batch_txn, &c, req->actor);
 	if (req)
@@ -363,8 +367,13 @@ static void ingest_unacknowledge(struct ingest_msg *m, int rc)
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	char msg[256];
 
-	snprintf(msg, sizeof msg, "the request could not be stored (%s); nothing was changed, please retry",
-		 store_strerror(rc));
+	if (rc == MDB_MAP_FULL || rc == ENOSPC)
+		snprintf(msg, sizeof msg,
+			 "storage full: the request was not stored and nothing was changed; tell the administrator "
+			 "(free disk space or raise --map-max), then retry");
+	else
+		snprintf(msg, sizeof msg, "the request could not be stored (%s); nothing was changed, please retry",
+			 store_strerror(rc));
 	rep.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
 	rep.request_id = m->request_id;
 	rep.status = DISPATCH__STATUS__STATUS_STORAGE;
@@ -373,10 +382,32 @@ static void ingest_unacknowledge(struct ingest_msg *m, int rc)
 	ingest_pack_reply(m, &rep);
 }
 
+/* Apply the batch in one write transaction and commit it. Returns the
+ * commit's result (0, or the error every writing request is told about). */
+static int ingest_apply(ingest_t *in, int n)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	in->map_full = false;
+	if ((rc = store_txn_begin(in->store, NULL, 0, &txn)) != 0) {
+		log_err("cannot begin a write transaction: %s", store_strerror(rc));
+		txn = NULL;
+	}
+	for (int i = 0; i < n; i++)
+		ingest_handle(in, txn, &in->batch[i]);
+	if (txn == NULL)
+		return rc;
+	if (in->map_full) {
+		store_txn_abort(txn);
+		return MDB_MAP_FULL;
+	}
+	return store_txn_commit(txn);
+}
+
 static void ingest_on_readable(void *arg)
 {
 	ingest_t *in = arg;
-	MDB_txn *txn = NULL;
 	int n = 0, rc;
 
 	while (n < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
@@ -386,24 +417,35 @@ static void ingest_on_readable(void *arg)
 	in->stats.batches++;
 	in->stats.requests += (uint64_t)n;
 
-	if ((rc = store_txn_begin(in->store, NULL, 0, &txn)) != 0) {
-		log_err("cannot begin a write transaction: %s", store_strerror(rc));
-		txn = NULL;
-	}
-	for (int i = 0; i < n; i++)
-		ingest_handle(in, txn, &in->batch[i]);
-	if (txn) {
-		rc = store_txn_commit(txn);
-		if (rc != 0) {
-			log_err("commit of %d request(s) failed: %s; they were answered with a storage error",
-				n, store_strerror(rc));
-			for (int i = 0; i < n; i++)
-				if (in->batch[i].wrote)
-					ingest_unacknowledge(&in->batch[i], rc);
-			ingest_drop_out(in, 0);
-		} else {
-			in->stats.commits++;
+	for (int attempt = 0;; attempt++) {
+		size_t size;
+		rc = ingest_apply(in, n);
+		if (rc != MDB_MAP_FULL || attempt == 8)
+			break;
+		/* Grow the map and apply the whole batch again: nothing of the
+		 * failed attempt was committed, published or answered. */
+		if (store_grow(in->store, in->map_max, &size) != 0) {
+			log_err("the store is full and may not grow beyond %zu MiB; refusing writes until space is made",
+				store_map_size(in->store) >> 20);
+			break;
 		}
+		log_notice("store map grown to %zu MiB; applying %d request(s) again", size >> 20, n);
+		ingest_drop_out(in, 0);
+		for (int i = 0; i < n; i++) {
+			free(in->batch[i].reply);
+			in->batch[i].reply = NULL;
+			in->batch[i].wrote = false;
+		}
+	}
+	if (rc != 0) {
+		log_err("commit of %d request(s) failed: %s; writes were answered with a storage error", n,
+			store_strerror(rc));
+		for (int i = 0; i < n; i++)
+			if (in->batch[i].wrote)
+				ingest_unacknowledge(&in->batch[i], rc);
+		ingest_drop_out(in, 0);
+	} else {
+		in->stats.commits++;
 	}
 	/* On disk now: publish, then answer. */
 	for (size_t i = 0; i < in->nout; i++) {
@@ -472,5 +514,7 @@ void ingest_destroy(ingest_t **inp)
 }
 
 void ingest_set_config(ingest_t *in, const config_t *cfg) { in->cfg = cfg; }
+
+void ingest_set_map_max(ingest_t *in, size_t bytes) { in->map_max = bytes; }
 
 void ingest_get_stats(const ingest_t *in, struct ingest_stats *out) { *out = in->stats; }

@@ -28,6 +28,10 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
 
+/* When the LMDB map fills, it doubles up to this many bytes (0: as far as
+ * the disk allows) and the batch is applied again. */
+void ingest_set_map_max(ingest_t *in, size_t bytes);
+
 /* Swap the configuration used for routing (SIGHUP reload). */
 void ingest_set_config(ingest_t *in, const config_t *cfg);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "clock.h"
@@ -19,6 +20,7 @@
 #include "publish.h"
 #include "roster.h"
 #include "store.h"
+#include "verify.h"
 
 #define DISPATCHD_VERSION "0.1.0"
 #define DEFAULT_STATE_DIR "/var/lib/dispatchd"
@@ -33,7 +35,9 @@ struct options {
 	const char *request;
 	const char *events;
 	size_t map_size;
+	size_t map_max;
 	int check_config;
+	int verify;
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
@@ -63,8 +67,11 @@ static void usage(FILE *f)
 		"      --request EP       request endpoint (default: config listen.request or %s)\n"
 		"      --events EP        event endpoint (default: config listen.events or %s)\n"
 		"      --check-config     check the configuration, print a summary, and exit (0 valid, 1 not)\n"
+		"      --verify           check the store's invariants (event log, tickets, indexes) and exit\n"
+		"                         (0 all good, 1 a violation was found or the store cannot be read)\n"
 		"      --log-level LEVEL  error, warning, notice, info (default) or debug\n"
-		"      --map-size MB      LMDB map size in MiB (default 1024)\n"
+		"      --map-size MB      LMDB map size in MiB to start with (default 1024)\n"
+		"      --map-max MB       the map doubles when full, up to this (default: as the disk allows)\n"
 		"      --clock-offset MS  shift the daemon's clock (tests)\n"
 		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
 		"      --clock-at TIME    start the daemon's clock at local TIME, YYYY-MM-DDTHH:MM:SS (tests)\n"
@@ -81,15 +88,17 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "request", required_argument, NULL, OPT_REQUEST },
 		{ "events", required_argument, NULL, OPT_EVENTS },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "map-size", required_argument, NULL, OPT_MAP },
+		{ "map-max", required_argument, NULL, OPT_MAPMAX },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -110,6 +119,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_REQUEST: o->request = optarg; break;
 		case OPT_EVENTS: o->events = optarg; break;
 		case OPT_CHECK: o->check_config = 1; break;
+		case OPT_VERIFY: o->verify = 1; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -123,6 +133,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->map_size = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
 			if (errno || *end || o->map_size == 0) {
 				fprintf(stderr, "dispatchd: --map-size wants a size in MiB, e.g. 1024\n");
+				return -1;
+			}
+			break;
+		case OPT_MAPMAX:
+			errno = 0;
+			o->map_max = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
+			if (errno || *end || o->map_max == 0) {
+				fprintf(stderr, "dispatchd: --map-max wants a size in MiB, e.g. 65536\n");
 				return -1;
 			}
 			break;
@@ -244,6 +262,31 @@ static int check_config(const struct options *o)
 	return 0;
 }
 
+static int verify(const struct options *o)
+{
+	char err[1024], path[4096];
+	store_t *s;
+	long bad;
+
+	snprintf(path, sizeof path, "%s/data.mdb", o->state_dir);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "dispatchd: no store to verify: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	s = store_open(o->state_dir, o->map_size, err, sizeof err);
+	if (s == NULL) {
+		fprintf(stderr, "dispatchd: %s\n", err);
+		return 1;
+	}
+	bad = verify_store(s, stdout);
+	store_destroy(&s);
+	if (bad < 0) {
+		fprintf(stderr, "dispatchd: cannot read the store in %s: %s\n", o->state_dir, store_strerror((int)bad));
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
+
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
@@ -322,6 +365,7 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		log_err("%s", err);
 		return -1;
 	}
+	ingest_set_map_max(d->ingest, d->opt.map_max);
 	log_info("ready: estate '%s', store %s (last event %llu), requests on %s, events on %s", d->cfg->estate,
 		 d->opt.state_dir, (unsigned long long)last_seq, request, events);
 	return 0;
@@ -364,6 +408,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (d.opt.check_config)
 		return check_config(&d.opt);
+	if (d.opt.verify)
+		return verify(&d.opt);
 	if (d.opt.clock_at) {
 		/* The time zone decides what local TIME means: load it first. */
 		char err[8192];

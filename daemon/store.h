@@ -13,6 +13,7 @@
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
  *   requests        request_id -> i64 BE stored_ms + packed Reply
+ *   requests_by_time i64 BE stored_ms + request_id -> ""  (expiry order)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
  * a caller's write transaction, so a ticket, its events and its indexes
@@ -106,6 +107,29 @@ int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg);
 int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms);
 typedef int (store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
 int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg);
+
+/* Forget stored replies older than before_ms, at most max of them; *n
+ * gets how many went. */
+int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n);
+
+/* For --verify: every entry of an open index, and every (ticket, seq)
+ * pair of the history index. */
+enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT };
+typedef int (store_index_fn)(const char *name, uint64_t id, void *arg);
+int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg);
+typedef int (store_pair_fn)(uint64_t id, uint64_t seq, void *arg);
+int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *arg);
+/* Does the named open index hold (name, id)? */
+int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has);
+/* Which ticket states each index holds (the single definition). */
+int store_state_counts_for_member(Dispatch__State st);
+int store_state_is_open(Dispatch__State st);
+int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id);
+
+/* The map: its size, and doubling it (no transaction may be open in this
+ * process). Returns -1 when max_size is reached. */
+size_t store_map_size(store_t *s);
+int store_grow(store_t *s, size_t max_size, size_t *new_size);
 
 const char *store_strerror(int rc);
 
