@@ -195,6 +195,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				config_presence_fields),
 	CYAML_FIELD_STRING_PTR("duplicate_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
 			       duplicate_window, 1, 16),
+	CYAML_FIELD_STRING_PTR("idempotency_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
+			       idempotency_window, 1, 16),
 	CYAML_FIELD_SEQUENCE("zones", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, zones, &config_zone_entry, 0,
 			     256),
 	CYAML_FIELD_SEQUENCE("crews", CYAML_FLAG_POINTER, config_t, crews, &config_crew_entry, 1, 100),
@@ -745,6 +747,10 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 	}
 	if (cfg->duplicate_window)
 		config_check_duration(e, ps, "duplicate_window", cfg->duplicate_window, &cfg->duplicate_window_ms);
+	if (cfg->idempotency_window)
+		config_check_duration(e, ps, "idempotency_window", cfg->idempotency_window, &cfg->idempotency_window_ms);
+	if (cfg->idempotency_window_ms == 0)
+		cfg->idempotency_window_ms = 24LL * 3600 * 1000;
 	if (cfg->presence && cfg->presence->online_window == 0)
 		cfg->presence->online_window = 90;
 	if (cfg->timezone) {

@@ -123,6 +123,8 @@ typedef struct config {
 	struct config_presence *presence;
 	char *duplicate_window;    /* "30m"; NULL or "0": no duplicate linking */
 	int64_t duplicate_window_ms;
+	char *idempotency_window;  /* how long a request id's reply is kept; "24h" */
+	int64_t idempotency_window_ms;
 	struct config_zone *zones;
 	unsigned zones_count;
 	struct config_crew *crews;

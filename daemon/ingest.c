@@ -62,6 +62,8 @@ struct ingest {
 	size_t nout, capout;
 	struct ingest_stats stats;
 	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
+	struct ev_loop *loop;
+	ev_timer expire;     /* forgets stored replies past the idempotency window */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 };
 
@@ -457,6 +459,29 @@ static void ingest_on_readable(void *arg)
 		ingest_send(in, &in->batch[i]);
 }
 
+/* Stored replies are kept for the idempotency window, then forgotten in
+ * bounded steps so that a large backlog never stalls the loop. */
+static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ingest_t *in = w->data;
+	MDB_txn *txn;
+	unsigned n = 0;
+	int rc;
+
+	(void)loop, (void)revents;
+	if (store_txn_begin(in->store, NULL, 0, &txn) != 0)
+		return;
+	rc = store_expire_replies(in->store, txn, clock_now_ms() - in->cfg->idempotency_window_ms, 5000, &n);
+	if (rc == 0 && n > 0)
+		rc = store_txn_commit(txn);
+	else
+		store_txn_abort(txn);
+	if (rc != 0)
+		log_warn("could not forget old stored replies: %s", store_strerror(rc));
+	else if (n > 0)
+		log_debug("forgot %u stored repl%s older than the idempotency window", n, n == 1 ? "y" : "ies");
+}
+
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen)
 {
@@ -485,6 +510,10 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		snprintf(err, errlen, "cannot listen for requests on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;
 	}
+	in->loop = loop;
+	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 60.0);
+	in->expire.data = in;
+	ev_timer_start(loop, &in->expire);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	if (in->reader == NULL) {
 		snprintf(err, errlen, "cannot watch the request socket: %s", zmq_strerror(errno));
@@ -504,6 +533,8 @@ void ingest_destroy(ingest_t **inp)
 		return;
 	in = *inp;
 	zloop_reader_destroy(&in->reader);
+	if (in->loop)
+		ev_timer_stop(in->loop, &in->expire);
 	if (in->socket)
 		zmq_close(in->socket);
 	ingest_drop_out(in, 0);
