@@ -9,6 +9,7 @@
  */
 #include "handle.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +46,11 @@ int handle_fail(struct handle_ctx *c, Dispatch__Status status, const char *field
 	return -1;
 }
 
-static int handle_store_fail(struct handle_ctx *c, int rc)
+int handle_store_fail(struct handle_ctx *c, int rc)
 {
 	c->store_rc = rc;
-	if (rc == MDB_MAP_FULL)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL, "the store is full; nothing was changed");
+	if (rc == MDB_MAP_FULL || rc == ENOSPC)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL, "%s", HANDLE_STORAGE_FULL);
 	log_err("store error while handling a request: %s", store_strerror(rc));
 	return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
 			   "the request could not be stored (%s); nothing was changed, please retry", store_strerror(rc));

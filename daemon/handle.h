@@ -62,6 +62,14 @@ int handle_list_outages(struct handle_ctx *c);
  * or on duty). Returns 0 or a store error. */
 int handle_drain_queue(struct handle_ctx *c, const struct config_crew *crew);
 
+/* What a request is told when the store is full. */
+#define HANDLE_STORAGE_FULL                                                                                  \
+	"storage full: the request was not stored and nothing was changed; tell the administrator (free disk " \
+	"space or raise --map-max), then retry"
+
+/* A store error rc met while handling: a STORAGE reply (and rc recorded). */
+int handle_store_fail(struct handle_ctx *c, int rc);
+
 int handle_fail(struct handle_ctx *c, Dispatch__Status status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int handle_check_text(struct handle_ctx *c, const char *field, const char *s, size_t min, size_t max);

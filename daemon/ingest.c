@@ -250,17 +250,13 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			goto done;
 		}
 		if (rc != STORE_NOTFOUND) {
-			handle_fail(&c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
-				    "the request could not be checked against earlier ones (%s); please retry",
-				    store_strerror(rc));
+			handle_store_fail(&c, rc);
 			goto reply;
 		}
 	}
 
 	if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0) {
-		handle_fail(&c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
-			    "the store cannot take requests right now (%s); nothing was changed, please retry",
-			    store_strerror(rc));
+		handle_store_fail(&c, rc);
 		goto reply;
 	}
 	rc = cmd->handler(&c);
@@ -275,9 +271,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	c.txn = NULL;
 	if (rc != 0) {
 		if (rep.status == DISPATCH__STATUS__STATUS_OK) /* the store failed after the handler succeeded */
-			handle_fail(&c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
-				    "the request could not be stored (%s); nothing was changed, please retry",
-				    store_strerror(rc));
+			handle_store_fail(&c, rc);
 		free(m->reply);
 		m->reply = NULL;
 		ingest_drop_out(in, mark);
@@ -370,9 +364,7 @@ static void ingest_unacknowledge(struct ingest_msg *m, int rc)
 	char msg[256];
 
 	if (rc == MDB_MAP_FULL || rc == ENOSPC)
-		snprintf(msg, sizeof msg,
-			 "storage full: the request was not stored and nothing was changed; tell the administrator "
-			 "(free disk space or raise --map-max), then retry");
+		snprintf(msg, sizeof msg, "%s", HANDLE_STORAGE_FULL);
 	else
 		snprintf(msg, sizeof msg, "the request could not be stored (%s); nothing was changed, please retry",
 			 store_strerror(rc));
@@ -407,18 +399,14 @@ static int ingest_apply(ingest_t *in, int n)
 	return store_txn_commit(txn);
 }
 
-static void ingest_on_readable(void *arg)
+/* Apply batch[0..n) (map growth included), then publish what it emitted.
+ * Replies are left in the batch for the caller to send. */
+static void ingest_run_batch(ingest_t *in, int n)
 {
-	ingest_t *in = arg;
-	int n = 0, rc;
+	int rc;
 
-	while (n < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
-		n++;
-	if (n == 0)
-		return;
 	in->stats.batches++;
 	in->stats.requests += (uint64_t)n;
-
 	for (int attempt = 0;; attempt++) {
 		size_t size;
 		rc = ingest_apply(in, n);
@@ -449,14 +437,57 @@ static void ingest_on_readable(void *arg)
 	} else {
 		in->stats.commits++;
 	}
-	/* On disk now: publish, then answer. */
-	for (size_t i = 0; i < in->nout; i++) {
+	/* On disk now: publish (the replies follow). */
+	for (size_t i = 0; in->pub && i < in->nout; i++) {
 		publish_send(in->pub, in->out[i].topic, in->out[i].data, in->out[i].len);
 		publish_set_last_seq(in->pub, in->out[i].seq);
 	}
 	ingest_drop_out(in, 0);
+}
+
+static void ingest_on_readable(void *arg)
+{
+	ingest_t *in = arg;
+	int n = 0;
+
+	while (n < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
+		n++;
+	if (n == 0)
+		return;
+	ingest_run_batch(in, n);
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
+}
+
+ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
+{
+	ingest_t *in = xcalloc(1, sizeof *in);
+
+	in->store = s;
+	in->cfg = cfg;
+	in->roster = roster;
+	in->arena = arena_new();
+	return in;
+}
+
+int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, size_t *reply_len)
+{
+	struct ingest_msg *m = &in->batch[0];
+
+	if (zmq_msg_init_size(&m->payload, len) != 0)
+		return -1;
+	if (len)
+		memcpy(zmq_msg_data(&m->payload), payload, len);
+	m->nenv = 0;
+	m->reply = NULL;
+	m->wrote = false;
+	m->request_id[0] = '\0';
+	ingest_run_batch(in, 1);
+	zmq_msg_close(&m->payload);
+	*reply = m->reply;
+	*reply_len = m->reply_len;
+	m->reply = NULL;
+	return *reply ? 0 : -1;
 }
 
 /* Stored replies are kept for the idempotency window, then forgotten in

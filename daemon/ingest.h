@@ -28,6 +28,12 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
 
+/* Without sockets, for tests and fuzzing: apply one request payload as a
+ * batch of its own (committed), and hand back the packed Reply (malloc'd;
+ * the caller frees it). Events are not published. */
+ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster);
+int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, size_t *reply_len);
+
 /* When the LMDB map fills, it doubles up to this many bytes (0: as far as
  * the disk allows) and the batch is applied again. */
 void ingest_set_map_max(ingest_t *in, size_t bytes);

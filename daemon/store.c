@@ -189,6 +189,8 @@ void store_destroy(store_t **sp)
 	*sp = NULL;
 }
 
+int store_set_nosync(store_t *s) { return mdb_env_set_flags(s->env, MDB_NOSYNC, 1); }
+
 int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out)
 {
 	return mdb_txn_begin(s->env, parent, readonly ? MDB_RDONLY : 0, out);

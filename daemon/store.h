@@ -48,6 +48,9 @@ typedef struct store store_t;
  * store whose schema version this build does not know. */
 store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen);
 void store_destroy(store_t **s);
+/* Skip fsync at commit: for fuzzing and benchmarks of the CPU path only,
+ * never for a store that holds residents' tickets. */
+int store_set_nosync(store_t *s);
 
 /* Transactions. parent may be NULL; a child of a write txn can be aborted
  * alone (the request that failed) while its siblings commit together. */

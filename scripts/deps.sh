@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libyaml-dev libjansson-dev tzdata"
-test_pkgs="check procps"
+test_pkgs="check procps clang libclang-rt-14-dev"
 
 want="$build_pkgs"
 [ "${1:-build}" = test ] && want="$want $test_pkgs"
