@@ -12,8 +12,14 @@ ifeq ($(SAN),1)
 B        := build/asan
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
+# FUZZ=1: clang with libFuzzer, ASan and UBSan in build/fuzz (make fuzz).
+ifeq ($(FUZZ),1)
+B        := build/fuzz
+CC       := clang
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+endif
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
-PKGS     := libzmq libprotobuf-c lmdb libcyaml jansson
+PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
 # The full-screen clients (dispatch-crew, dispatch-watch --summary): wide
@@ -38,7 +44,7 @@ MANPAGES := clients/man/dispatch-desk.1 clients/man/dispatch-crew.1 clients/man/
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test-deps run test unit integration integration-dispatcher clean
+.PHONY: all deps test-deps run test unit integration bench fuzz clean
 all: $(PROGS)
 
 deps:
@@ -90,6 +96,34 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs check)
 
+$(B)/bench_route: $(B)/obj/tests/bench/bench_route.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# A short fuzz of each harness (make test runs it); for a long run:
+#   make fuzz FUZZ_TIME=3600
+# The handlers harness keeps state across inputs (the store, the roster),
+# which makes libFuzzer's per-input leak scan fire on every input and
+# dominate; leaks are caught by the ASan integration runs instead.
+FUZZ_TIME ?= 15
+FUZZERS  := request handlers
+fuzz: test-deps
+	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/corpus/$$f; \
+		echo "== fuzz_$$f for $(FUZZ_TIME)s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			$$(test $$f = handlers && echo -detect_leaks=0) build/fuzz/corpus/$$f \
+			2>build/fuzz/fuzz_$$f.log || { tail -n 40 build/fuzz/fuzz_$$f.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done' build/fuzz/fuzz_$$f.log; \
+	done
+
+# Benchmarks measure; they assert nothing. Issue 9 grows this into the full run.
+bench: deps $(B)/bench_route
+	@$(B)/bench_route
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
@@ -99,13 +133,7 @@ unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || rc=1; done; exit $$rc
 
 integration: all
-	@BUILD=$(B) MANPAGES="$(MANPAGES)" bash tests/integration/run.sh
-
-# The dispatcher's client tests (issue 3): Explain, Duty, Crews, outages,
-# reassignment, presence. Not part of `integration` until the daemon side
-# is merged.
-integration-dispatcher: all
-	@BUILD=$(B) bash tests/integration/dispatcher_clients.sh
+	@BUILD=$(B) MANPAGES="$(MANPAGES)" bash tests/integration/all.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
@@ -115,6 +143,8 @@ test: test-deps
 	@$(MAKE) --no-print-directory SAN=1 unit
 	@echo "== integration tests under AddressSanitizer/UBSan"
 	@ASAN_OPTIONS=detect_stack_use_after_return=1 $(MAKE) --no-print-directory SAN=1 integration
+	@echo "== a short fuzz of the request path (libFuzzer)"
+	@$(MAKE) --no-print-directory fuzz
 	@echo "== integration tests, optimised build"
 	@$(MAKE) --no-print-directory integration
 

@@ -1,16 +1,24 @@
 /*
- * config: libcyaml schema for dispatchd.yaml and the semantic checks after
- * loading. The schema is the reference for the file format; keep README's
- * configuration section in step with it.
+ * config: libcyaml schema for dispatchd.yaml and the checks after loading.
+ * The schema below is the reference for the file format; README's
+ * configuration section follows it.
+ *
+ * Positions: libcyaml reports the line and column of schema errors in a
+ * backtrace, which config_cyaml_log() folds into one "FILE:L:C: message"
+ * line. For the checks made after loading (an unknown crew in a rule, a
+ * bad duration), a libyaml pass over the same text maps each node's path
+ * ("rules[2].crew") to its position.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <cyaml/cyaml.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
@@ -18,32 +26,70 @@
 extern const char config_sample[];
 extern const size_t config_sample_len;
 
+/* ---- schema ----------------------------------------------------------- */
+
 static const cyaml_strval_t config_kind_names[] = {
-	{ "repair", DISPATCH__KIND__KIND_REPAIR },
-	{ "complaint", DISPATCH__KIND__KIND_COMPLAINT },
-	{ "special", DISPATCH__KIND__KIND_SPECIAL },
-	{ "security", DISPATCH__KIND__KIND_SECURITY },
-	{ "cleaning", DISPATCH__KIND__KIND_CLEANING },
-	{ "inquiry", DISPATCH__KIND__KIND_INQUIRY },
+	{ "repair", DISPATCH__KIND__KIND_REPAIR },     { "complaint", DISPATCH__KIND__KIND_COMPLAINT },
+	{ "special", DISPATCH__KIND__KIND_SPECIAL },   { "security", DISPATCH__KIND__KIND_SECURITY },
+	{ "cleaning", DISPATCH__KIND__KIND_CLEANING }, { "inquiry", DISPATCH__KIND__KIND_INQUIRY },
 };
+
+static const cyaml_strval_t config_source_names[] = {
+	{ "intercom", DISPATCH__SOURCE__SOURCE_INTERCOM }, { "phone", DISPATCH__SOURCE__SOURCE_PHONE },
+	{ "walk-in", DISPATCH__SOURCE__SOURCE_WALK_IN },   { "app", DISPATCH__SOURCE__SOURCE_APP },
+	{ "sensor", DISPATCH__SOURCE__SOURCE_SENSOR },
+};
+
+static const cyaml_strval_t config_day_names[] = {
+	{ "sun", CONFIG_DAY(0) }, { "mon", CONFIG_DAY(1) }, { "tue", CONFIG_DAY(2) }, { "wed", CONFIG_DAY(3) },
+	{ "thu", CONFIG_DAY(4) }, { "fri", CONFIG_DAY(5) }, { "sat", CONFIG_DAY(6) },
+	{ "weekdays", 0x3e },     { "weekend", CONFIG_DAY(0) | CONFIG_DAY(6) },     { "every-day", CONFIG_ALL_DAYS },
+};
+
+static const cyaml_strval_t config_escalation_names[] = {
+	{ "next-member", CONFIG_ESC_NEXT_MEMBER },
+	{ "supervisor", CONFIG_ESC_SUPERVISOR },
+	{ "control-center", CONFIG_ESC_CONTROL_CENTER },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const cyaml_schema_value_t config_string_entry = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, 64),
 };
-
 static const cyaml_schema_value_t config_kind_entry = {
-	CYAML_VALUE_ENUM(CYAML_FLAG_DEFAULT, int, config_kind_names,
-			 sizeof config_kind_names / sizeof config_kind_names[0]),
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, int, config_kind_names, N(config_kind_names)),
+};
+static const cyaml_schema_value_t config_source_entry = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, int, config_source_names, N(config_source_names)),
+};
+static const cyaml_schema_value_t config_escalation_entry = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, int, config_escalation_names, N(config_escalation_names)),
+};
+static const cyaml_schema_value_t config_priority_entry = {
+	CYAML_VALUE_UINT(CYAML_FLAG_DEFAULT, unsigned),
+};
+
+static const cyaml_schema_field_t config_shift_fields[] = {
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_shift, days,
+			  config_day_names, N(config_day_names)),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_shift, hours, 11, 11),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_shift_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_shift, config_shift_fields),
 };
 
 static const cyaml_schema_field_t config_member_fields[] = {
 	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_member, id, 1, 32),
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct config_member, name, 1, 128),
-	CYAML_FIELD_SEQUENCE("skills", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			     struct config_member, skills, &config_string_entry, 0, 32),
+	CYAML_FIELD_SEQUENCE("skills", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_member, skills,
+			     &config_string_entry, 0, 32),
+	CYAML_FIELD_STRING_PTR("zone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_member, zone, 1, 32),
+	CYAML_FIELD_SEQUENCE("shifts", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_member, shifts,
+			     &config_shift_entry, 0, 32),
 	CYAML_FIELD_END
 };
-
 static const cyaml_schema_value_t config_member_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_member, config_member_fields),
 };
@@ -51,60 +97,139 @@ static const cyaml_schema_value_t config_member_entry = {
 static const cyaml_schema_field_t config_crew_fields[] = {
 	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_crew, id, 1, 32),
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct config_crew, name, 1, 128),
-	CYAML_FIELD_STRING_PTR("supervisor", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_crew, supervisor, 1, 32),
+	CYAML_FIELD_STRING_PTR("supervisor", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_crew,
+			       supervisor, 1, 32),
 	CYAML_FIELD_BOOL("outsourced", CYAML_FLAG_OPTIONAL, struct config_crew, outsourced),
-	CYAML_FIELD_SEQUENCE("members", CYAML_FLAG_POINTER, struct config_crew, members,
-			     &config_member_entry, 1, 1000),
+	CYAML_FIELD_STRING_PTR("phone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_crew, phone, 1, 32),
+	CYAML_FIELD_SEQUENCE("members", CYAML_FLAG_POINTER, struct config_crew, members, &config_member_entry, 1,
+			     1000),
 	CYAML_FIELD_END
 };
-
 static const cyaml_schema_value_t config_crew_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_crew, config_crew_fields),
 };
 
-static const cyaml_schema_field_t config_rule_fields[] = {
-	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct config_rule, name, 1, 64),
-	CYAML_FIELD_SEQUENCE("kinds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			     struct config_rule, kinds, &config_kind_entry, 0, 16),
-	CYAML_FIELD_STRING_PTR("crew", CYAML_FLAG_POINTER, struct config_rule, crew, 1, 32),
+static const cyaml_schema_field_t config_zone_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_zone, id, 1, 32),
+	CYAML_FIELD_SEQUENCE("buildings", CYAML_FLAG_POINTER, struct config_zone, buildings, &config_string_entry, 1,
+			     1000),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_zone_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_zone, config_zone_fields),
+};
+
+static const cyaml_schema_field_t config_match_fields[] = {
+	CYAML_FIELD_SEQUENCE("kinds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, kinds,
+			     &config_kind_entry, 0, 16),
+	CYAML_FIELD_SEQUENCE("categories", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, categories,
+			     &config_string_entry, 0, 256),
+	CYAML_FIELD_SEQUENCE("tags", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, tags,
+			     &config_string_entry, 0, 256),
+	CYAML_FIELD_SEQUENCE("buildings", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, buildings,
+			     &config_string_entry, 0, 1000),
+	CYAML_FIELD_SEQUENCE("zones", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, zones,
+			     &config_string_entry, 0, 256),
+	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, units,
+			     &config_string_entry, 0, 1000),
+	CYAML_FIELD_SEQUENCE("sources", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, sources,
+			     &config_source_entry, 0, 8),
+	CYAML_FIELD_SEQUENCE("priorities", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, priorities,
+			     &config_priority_entry, 0, 5),
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_match, days,
+			  config_day_names, N(config_day_names)),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, hours, 11, 11),
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t config_deadline_fields[] = {
+	CYAML_FIELD_STRING_PTR("acknowledge", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines,
+			       acknowledge, 1, 16),
+	CYAML_FIELD_STRING_PTR("arrive", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, arrive, 1,
+			       16),
+	CYAML_FIELD_STRING_PTR("resolve", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, resolve,
+			       1, 16),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t config_rule_fields[] = {
+	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct config_rule, name, 1, 64),
+	CYAML_FIELD_MAPPING_PTR("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, match,
+				config_match_fields),
+	CYAML_FIELD_STRING_PTR("crew", CYAML_FLAG_POINTER, struct config_rule, crew, 1, 32),
+	CYAML_FIELD_STRING_PTR("skill", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, skill, 1, 64),
+	CYAML_FIELD_UINT("priority", CYAML_FLAG_OPTIONAL, struct config_rule, priority),
+	CYAML_FIELD_MAPPING_PTR("deadlines", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, deadlines,
+				config_deadline_fields),
+	CYAML_FIELD_SEQUENCE("escalation", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, escalation,
+			     &config_escalation_entry, 0, 8),
+	CYAML_FIELD_BOOL("follow_up", CYAML_FLAG_OPTIONAL, struct config_rule, follow_up),
+	CYAML_FIELD_BOOL("inspection", CYAML_FLAG_OPTIONAL, struct config_rule, inspection),
+	CYAML_FIELD_BOOL("continue", CYAML_FLAG_OPTIONAL, struct config_rule, cont),
+	CYAML_FIELD_END
+};
 static const cyaml_schema_value_t config_rule_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_rule, config_rule_fields),
 };
 
 static const cyaml_schema_field_t config_listen_fields[] = {
-	CYAML_FIELD_STRING_PTR("request", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_listen, request, 1, 256),
-	CYAML_FIELD_STRING_PTR("events", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_listen, events, 1, 256),
+	CYAML_FIELD_STRING_PTR("request", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_listen, request, 1,
+			       256),
+	CYAML_FIELD_STRING_PTR("events", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_listen, events, 1,
+			       256),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t config_presence_fields[] = {
+	CYAML_FIELD_BOOL("require_online", CYAML_FLAG_OPTIONAL, struct config_presence, require_online),
+	CYAML_FIELD_UINT("online_window", CYAML_FLAG_OPTIONAL, struct config_presence, online_window),
 	CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
-	CYAML_FIELD_MAPPING_PTR("listen", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
-				listen, config_listen_fields),
+	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
+	CYAML_FIELD_MAPPING_PTR("listen", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, listen,
+				config_listen_fields),
+	CYAML_FIELD_MAPPING_PTR("presence", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, presence,
+				config_presence_fields),
+	CYAML_FIELD_STRING_PTR("duplicate_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
+			       duplicate_window, 1, 16),
+	CYAML_FIELD_STRING_PTR("idempotency_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
+			       idempotency_window, 1, 16),
+	CYAML_FIELD_SEQUENCE("zones", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, zones, &config_zone_entry, 0,
+			     256),
 	CYAML_FIELD_SEQUENCE("crews", CYAML_FLAG_POINTER, config_t, crews, &config_crew_entry, 1, 100),
 	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER, config_t, rules, &config_rule_entry, 1, 1000),
 	CYAML_FIELD_END
 };
-
 static const cyaml_schema_value_t config_top_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, config_t, config_top_fields),
 };
 
-/* Where libcyaml's messages are collected while one load runs. */
+/* ---- error collection ------------------------------------------------- */
+
+struct config_pos {
+	char *path;
+	int line, col;
+};
+
+struct config_positions {
+	struct config_pos *v;
+	size_t n, cap;
+};
+
+/* Where messages are collected while one load runs. */
 struct config_errbuf {
 	char *buf;
 	size_t len;
 	const char *name;
+	char pending[512]; /* a libcyaml message waiting for its position */
+	int problems;
+	const struct config_positions *ps; /* node positions, when known */
 };
 
-static void config_append(struct config_errbuf *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void config_append(struct config_errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void config_append(struct config_errbuf *e, const char *fmt, ...)
 {
@@ -118,21 +243,73 @@ static void config_append(struct config_errbuf *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* libcyaml places an unexpected key at its mapping; find the key itself. */
+static void config_locate_key(const struct config_errbuf *e, int *line, int *col)
+{
+	char kpath[96];
+	int best = 0;
+
+	if (e->ps == NULL || strncmp(e->pending, "Unexpected key: ", 16) != 0)
+		return;
+	snprintf(kpath, sizeof kpath, "@key:%s", e->pending + 16);
+	for (size_t i = 0; i < e->ps->n; i++)
+		if (strcmp(e->ps->v[i].path, kpath) == 0 && e->ps->v[i].line >= *line &&
+		    (best == 0 || e->ps->v[i].line < best)) {
+			best = e->ps->v[i].line;
+			*col = e->ps->v[i].col;
+		}
+	if (best)
+		*line = best;
+}
+
+static void config_flush_pending(struct config_errbuf *e, int line, int col)
+{
+	if (e->pending[0] == '\0')
+		return;
+	if (line > 0)
+		config_locate_key(e, &line, &col);
+	if (line > 0)
+		config_append(e, "%s:%d:%d: %s\n", e->name, line, col, e->pending);
+	else
+		config_append(e, "%s: %s\n", e->name, e->pending);
+	e->pending[0] = '\0';
+	e->problems++;
+}
+
 static void config_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
 	struct config_errbuf *e = ctx;
-	char msg[512];
+	char msg[512], *p;
 	size_t n;
+	int line, col;
 
 	if (level < CYAML_LOG_ERROR)
 		return;
 	vsnprintf(msg, sizeof msg, fmt, args);
 	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	if (strncmp(msg, "Load: ", 6) == 0)
-		memmove(msg, msg + 6, n - 5);
-	config_append(e, "%s: %s\n", e->name, msg);
+	p = msg;
+	if (strncmp(p, "Load: ", 6) == 0)
+		p += 6;
+	if (strcmp(p, "Backtrace:") == 0)
+		return;
+	if (strncmp(p, "  in ", 5) == 0) {
+		/* The first backtrace line is the innermost node: its position. */
+		char *pos = strstr(p, "(line: ");
+		if (pos && sscanf(pos, "(line: %d, column: %d)", &line, &col) == 2)
+			config_flush_pending(e, line, col);
+		return;
+	}
+	config_flush_pending(e, 0, 0);
+	if (strncmp(p, "Invalid ENUM value: ", 20) == 0)
+		snprintf(e->pending, sizeof e->pending, "unknown value '%s' (see the configuration reference)", p + 20);
+	else if (strncmp(p, "Unknown flag: ", 14) == 0)
+		snprintf(e->pending, sizeof e->pending,
+			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
+			 p + 14);
+	else
+		snprintf(e->pending, sizeof e->pending, "%s", p);
 }
 
 static void config_cyaml_quiet(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
@@ -143,7 +320,7 @@ static void config_cyaml_quiet(cyaml_log_t level, void *ctx, const char *fmt, va
 static cyaml_config_t config_cyaml(struct config_errbuf *e)
 {
 	cyaml_config_t c = {
-		.log_fn = config_cyaml_log,
+		.log_fn = e ? config_cyaml_log : config_cyaml_quiet,
 		.log_ctx = e,
 		.mem_fn = cyaml_mem,
 		.log_level = CYAML_LOG_ERROR,
@@ -151,6 +328,242 @@ static cyaml_config_t config_cyaml(struct config_errbuf *e)
 	};
 	return c;
 }
+
+/* ---- node positions (libyaml) ----------------------------------------- */
+
+
+/* One level of the walk: a mapping (key then value) or a sequence. */
+struct config_level {
+	bool is_seq;
+	int index;          /* sequence: next entry */
+	bool want_value;    /* mapping: the next node is a value */
+	char key[64];
+	size_t path_len;    /* length of the path up to this level */
+};
+
+static void config_pos_add(struct config_positions *ps, const char *path, const yaml_mark_t *m)
+{
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 128;
+		ps->v = xrealloc(ps->v, ps->cap * sizeof *ps->v);
+	}
+	ps->v[ps->n].path = xstrdup(path);
+	ps->v[ps->n].line = (int)m->line + 1;
+	ps->v[ps->n].col = (int)m->column + 1;
+	ps->n++;
+}
+
+static void config_positions_free(struct config_positions *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].path);
+	free(ps->v);
+	memset(ps, 0, sizeof *ps);
+}
+
+/* Extend path with the child position of the innermost level; record it. */
+static void config_pos_child(struct config_positions *ps, struct config_level *lv, int depth, char *path,
+			     size_t cap, const yaml_mark_t *m)
+{
+	size_t base = depth > 0 ? lv[depth - 1].path_len : 0;
+	struct config_level *top = depth > 0 ? &lv[depth - 1] : NULL;
+
+	path[base] = '\0';
+	if (top && top->is_seq)
+		snprintf(path + base, cap - base, "[%d]", top->index++);
+	else if (top)
+		snprintf(path + base, cap - base, "%s%s", base ? "." : "", top->key);
+	config_pos_add(ps, path, m);
+}
+
+static void config_positions_scan(struct config_positions *ps, const char *data, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	struct config_level lv[32];
+	char path[512] = "";
+	int depth = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	while (!done && yaml_parser_parse(&parser, &ev)) {
+		struct config_level *top = depth > 0 ? &lv[depth - 1] : NULL;
+		bool is_key = top && !top->is_seq && !top->want_value;
+
+		switch (ev.type) {
+		case YAML_SCALAR_EVENT:
+			if (is_key) {
+				char kpath[96];
+				snprintf(top->key, sizeof top->key, "%s", (const char *)ev.data.scalar.value);
+				top->want_value = true;
+				/* keys too, for "Unexpected key" messages */
+				snprintf(kpath, sizeof kpath, "@key:%s", top->key);
+				config_pos_add(ps, kpath, &ev.start_mark);
+				break;
+			}
+			config_pos_child(ps, lv, depth, path, sizeof path, &ev.start_mark);
+			if (top && !top->is_seq)
+				top->want_value = false;
+			break;
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth == (int)(sizeof lv / sizeof lv[0])) {
+				done = true;
+				break;
+			}
+			if (depth > 0)
+				config_pos_child(ps, lv, depth, path, sizeof path, &ev.start_mark);
+			else
+				config_pos_add(ps, "", &ev.start_mark);
+			if (top && !top->is_seq)
+				top->want_value = false;
+			memset(&lv[depth], 0, sizeof lv[depth]);
+			lv[depth].is_seq = ev.type == YAML_SEQUENCE_START_EVENT;
+			lv[depth].path_len = strlen(path);
+			depth++;
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (depth > 0)
+				depth--;
+			path[depth > 0 ? lv[depth - 1].path_len : 0] = '\0';
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+}
+
+/* Report a problem at path (or the nearest recorded ancestor). */
+static void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path,
+			   const char *fmt, ...)
+{
+	char p[512], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(p, sizeof p, "%s", path);
+	for (;;) {
+		for (size_t i = 0; i < ps->n; i++)
+			if (strcmp(ps->v[i].path, p) == 0) {
+				config_append(e, "%s:%d:%d: %s\n", e->name, ps->v[i].line, ps->v[i].col, msg);
+				e->problems++;
+				return;
+			}
+		char *cut = strrchr(p, '.'), *br = strrchr(p, '[');
+		if (br > cut)
+			cut = br;
+		if (cut == NULL || p[0] == '\0')
+			break;
+		*cut = '\0';
+	}
+	config_append(e, "%s: %s\n", e->name, msg);
+	e->problems++;
+}
+
+/* ---- parsing helpers -------------------------------------------------- */
+
+int64_t config_parse_duration_ms(const char *s)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1000;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || v < 0 || v > 366LL * 24 * 3600)
+		return -1;
+	if (*end) {
+		switch (*end) {
+		case 's': unit = 1000; break;
+		case 'm': unit = 60 * 1000; break;
+		case 'h': unit = 3600 * 1000; break;
+		case 'd': unit = 24 * 3600 * 1000; break;
+		default: return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	return (int64_t)v * unit;
+}
+
+static int config_parse_hhmm(const char *s, int *minutes)
+{
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 24 || m > 59 || (h == 24 && m != 0))
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+int config_parse_window(const char *s, struct config_window *w)
+{
+	if (s == NULL || strlen(s) != 11 || s[5] != '-' || config_parse_hhmm(s, &w->from) != 0 ||
+	    config_parse_hhmm(s + 6, &w->to) != 0 || w->from == w->to)
+		return -1;
+	w->set = true;
+	return 0;
+}
+
+bool config_window_contains(const struct config_window *w, int minute)
+{
+	if (!w->set)
+		return true;
+	if (w->from < w->to)
+		return minute >= w->from && minute < w->to;
+	return minute >= w->from || minute < w->to; /* crosses midnight */
+}
+
+void config_unit_building(const char *unit, char *buf, size_t len)
+{
+	size_t n = strcspn(unit, "-");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, unit, n);
+	buf[n] = '\0';
+}
+
+bool config_glob(const char *p, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			resume = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* ---- lookups ---------------------------------------------------------- */
 
 const struct config_crew *config_crew(const config_t *cfg, const char *id)
 {
@@ -173,73 +586,218 @@ const struct config_member *config_member(const config_t *cfg, const char *id,
 	return NULL;
 }
 
-/* Checks a schema cannot express. Returns the number of problems found. */
-static int config_check(const config_t *cfg, struct config_errbuf *e)
+const char *config_zone_of(const config_t *cfg, const char *building)
 {
-	int problems = 0;
+	for (unsigned i = 0; i < cfg->zones_count; i++)
+		for (unsigned j = 0; j < cfg->zones[i].buildings_count; j++)
+			if (strcmp(cfg->zones[i].buildings[j], building) == 0)
+				return cfg->zones[i].id;
+	return NULL;
+}
 
-	for (unsigned i = 0; i < cfg->crews_count; i++) {
-		const struct config_crew *c = &cfg->crews[i];
+bool config_member_has_skill(const struct config_member *m, const char *skill)
+{
+	for (unsigned i = 0; i < m->skills_count; i++)
+		if (strcmp(m->skills[i], skill) == 0)
+			return true;
+	return false;
+}
+
+static bool config_zone_exists(const config_t *cfg, const char *id)
+{
+	for (unsigned i = 0; i < cfg->zones_count; i++)
+		if (strcmp(cfg->zones[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+static bool config_is_id(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+/* ---- checks after loading --------------------------------------------- */
+
+static void config_check_duration(struct config_errbuf *e, const struct config_positions *ps, const char *path,
+				  const char *value, int64_t *out)
+{
+	*out = 0;
+	if (value == NULL)
+		return;
+	*out = config_parse_duration_ms(value);
+	if (*out < 0) {
+		config_problem(e, ps, path, "expected a duration such as 90s, 10m, 2h or 1d, not '%s'", value);
+		*out = 0;
+	}
+}
+
+static void config_check_window(struct config_errbuf *e, const struct config_positions *ps, const char *path,
+				const char *value, struct config_window *w)
+{
+	memset(w, 0, sizeof *w);
+	if (value && config_parse_window(value, w) != 0)
+		config_problem(e, ps, path, "expected hours as HH:MM-HH:MM (e.g. 08:00-20:00 or 22:00-06:00), not '%s'",
+			       value);
+}
+
+static void config_check(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[128];
+
+	for (unsigned i = 0; i < cfg->zones_count; i++)
 		for (unsigned k = 0; k < i; k++)
-			if (strcmp(cfg->crews[k].id, c->id) == 0) {
-				config_append(e, "%s: crew '%s' is defined twice\n", e->name, c->id);
-				problems++;
+			if (strcmp(cfg->zones[k].id, cfg->zones[i].id) == 0) {
+				snprintf(path, sizeof path, "zones[%u].id", i);
+				config_problem(e, ps, path, "zone '%s' is defined twice", cfg->zones[i].id);
 			}
-		for (unsigned j = 0; j < c->members_count; j++) {
-			const struct config_crew *owner = NULL;
-			config_member(cfg, c->members[j].id, &owner);
-			if (owner != c || &c->members[j] != config_member(cfg, c->members[j].id, NULL)) {
-				config_append(e, "%s: member id '%s' is used twice (ids are unique across the estate)\n",
-					      e->name, c->members[j].id);
-				problems++;
-			}
-			if (strchr(c->members[j].id, '.') != NULL) {
-				config_append(e, "%s: member id '%s' must not contain '.'\n", e->name, c->members[j].id);
-				problems++;
-			}
-		}
-		if (strchr(c->id, '.') != NULL) {
-			config_append(e, "%s: crew id '%s' must not contain '.' (it is a topic level)\n",
-				      e->name, c->id);
-			problems++;
-		}
+	for (unsigned i = 0; i < cfg->crews_count; i++) {
+		struct config_crew *c = &cfg->crews[i];
+		snprintf(path, sizeof path, "crews[%u].id", i);
+		if (!config_is_id(c->id))
+			config_problem(e, ps, path, "crew id '%s' may hold only letters, digits, '-' and '_'", c->id);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->crews[k].id, c->id) == 0)
+				config_problem(e, ps, path, "crew '%s' is defined twice", c->id);
 		if (c->supervisor && config_member(cfg, c->supervisor, NULL) == NULL) {
-			config_append(e, "%s: crew '%s': supervisor '%s' is not a member of any crew\n",
-				      e->name, c->id, c->supervisor);
-			problems++;
+			snprintf(path, sizeof path, "crews[%u].supervisor", i);
+			config_problem(e, ps, path, "supervisor '%s' is not a member of any crew", c->supervisor);
+		}
+		for (unsigned j = 0; j < c->members_count; j++) {
+			struct config_member *m = &c->members[j];
+			snprintf(path, sizeof path, "crews[%u].members[%u].id", i, j);
+			if (!config_is_id(m->id))
+				config_problem(e, ps, path, "member id '%s' may hold only letters, digits, '-' and '_'",
+					       m->id);
+			if (config_member(cfg, m->id, NULL) != m)
+				config_problem(e, ps, path, "member id '%s' is used twice (ids are unique across the estate)",
+					       m->id);
+			if (m->zone && !config_zone_exists(cfg, m->zone)) {
+				snprintf(path, sizeof path, "crews[%u].members[%u].zone", i, j);
+				config_problem(e, ps, path, "zone '%s' is not defined under zones", m->zone);
+			}
+			for (unsigned s = 0; s < m->shifts_count; s++) {
+				snprintf(path, sizeof path, "crews[%u].members[%u].shifts[%u].hours", i, j, s);
+				config_check_window(e, ps, path, m->shifts[s].hours, &m->shifts[s].win);
+				if (m->shifts[s].days == 0)
+					m->shifts[s].days = CONFIG_ALL_DAYS;
+			}
 		}
 	}
 	for (unsigned i = 0; i < cfg->rules_count; i++) {
-		const struct config_rule *r = &cfg->rules[i];
-		if (config_crew(cfg, r->crew) == NULL) {
-			config_append(e, "%s: rule '%s': crew '%s' is not defined under crews\n",
-				      e->name, r->name, r->crew);
-			problems++;
+		struct config_rule *r = &cfg->rules[i];
+		const struct config_crew *crew = config_crew(cfg, r->crew);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->rules[k].name, r->name) == 0) {
+				snprintf(path, sizeof path, "rules[%u].name", i);
+				config_problem(e, ps, path, "rule name '%s' is used twice", r->name);
+			}
+		if (crew == NULL) {
+			snprintf(path, sizeof path, "rules[%u].crew", i);
+			config_problem(e, ps, path, "crew '%s' is not defined under crews", r->crew);
+		}
+		if (r->skill && crew) {
+			bool any = false;
+			for (unsigned j = 0; j < crew->members_count; j++)
+				any = any || config_member_has_skill(&crew->members[j], r->skill);
+			if (!any) {
+				snprintf(path, sizeof path, "rules[%u].skill", i);
+				config_problem(e, ps, path, "no member of crew '%s' has the skill '%s'", crew->id, r->skill);
+			}
+		}
+		if (r->priority > 5) {
+			snprintf(path, sizeof path, "rules[%u].priority", i);
+			config_problem(e, ps, path, "expected a priority from 1 (urgent) to 5 (low), not %u", r->priority);
+		}
+		if (r->deadlines) {
+			snprintf(path, sizeof path, "rules[%u].deadlines.acknowledge", i);
+			config_check_duration(e, ps, path, r->deadlines->acknowledge, &r->deadlines->acknowledge_ms);
+			snprintf(path, sizeof path, "rules[%u].deadlines.arrive", i);
+			config_check_duration(e, ps, path, r->deadlines->arrive, &r->deadlines->arrive_ms);
+			snprintf(path, sizeof path, "rules[%u].deadlines.resolve", i);
+			config_check_duration(e, ps, path, r->deadlines->resolve, &r->deadlines->resolve_ms);
+		}
+		if (r->match) {
+			snprintf(path, sizeof path, "rules[%u].match.hours", i);
+			config_check_window(e, ps, path, r->match->hours, &r->match->win);
+			for (unsigned z = 0; z < r->match->zones_count; z++)
+				if (!config_zone_exists(cfg, r->match->zones[z])) {
+					snprintf(path, sizeof path, "rules[%u].match.zones[%u]", i, z);
+					config_problem(e, ps, path, "zone '%s' is not defined under zones",
+						       r->match->zones[z]);
+				}
+			for (unsigned p = 0; p < r->match->priorities_count; p++)
+				if (r->match->priorities[p] < 1 || r->match->priorities[p] > 5) {
+					snprintf(path, sizeof path, "rules[%u].match.priorities[%u]", i, p);
+					config_problem(e, ps, path, "expected a priority from 1 to 5, not %u",
+						       r->match->priorities[p]);
+				}
 		}
 	}
-	return problems;
+	if (cfg->rules_count > 0) {
+		const struct config_rule *last = &cfg->rules[cfg->rules_count - 1];
+		if (last->match != NULL || last->cont) {
+			snprintf(path, sizeof path, "rules[%u]", cfg->rules_count - 1);
+			config_problem(e, ps, path,
+				       "the last rule must be a default rule (no 'match', no 'continue') so that "
+				       "every ticket reaches a crew");
+		}
+	}
+	if (cfg->duplicate_window)
+		config_check_duration(e, ps, "duplicate_window", cfg->duplicate_window, &cfg->duplicate_window_ms);
+	if (cfg->idempotency_window)
+		config_check_duration(e, ps, "idempotency_window", cfg->idempotency_window, &cfg->idempotency_window_ms);
+	if (cfg->idempotency_window_ms == 0)
+		cfg->idempotency_window_ms = 24LL * 3600 * 1000;
+	if (cfg->presence && cfg->presence->online_window == 0)
+		cfg->presence->online_window = 90;
+	if (cfg->timezone) {
+		char zpath[256];
+		FILE *f;
+		snprintf(zpath, sizeof zpath, "/usr/share/zoneinfo/%s", cfg->timezone);
+		if (strstr(cfg->timezone, "..") || (f = fopen(zpath, "rb")) == NULL)
+			config_problem(e, ps, "timezone", "unknown time zone '%s' (expected a name such as Asia/Hong_Kong)",
+				       cfg->timezone);
+		else
+			fclose(f);
+	}
 }
+
+/* ---- load and free ---------------------------------------------------- */
 
 config_t *config_load_data(const char *name, const char *data, size_t len, char *err, size_t errlen)
 {
 	struct config_errbuf e = { .buf = err, .len = errlen, .name = name };
 	cyaml_config_t cc = config_cyaml(&e);
+	struct config_positions ps = { 0 };
 	config_t *cfg = NULL;
 	cyaml_err_t rc;
 
 	err[0] = '\0';
+	config_positions_scan(&ps, data, len);
+	e.ps = &ps;
 	rc = cyaml_load_data((const uint8_t *)data, len, &cc, &config_top_schema, (cyaml_data_t **)&cfg, NULL);
+	config_flush_pending(&e, 0, 0);
 	if (rc != CYAML_OK) {
-		if (err[0] == '\0')
+		if (e.problems == 0)
 			config_append(&e, "%s: %s\n", name, cyaml_strerror(rc));
+		config_positions_free(&ps);
 		return NULL;
 	}
-	if (config_check(cfg, &e) > 0) {
+	config_check(cfg, &e, &ps);
+	config_positions_free(&ps);
+	if (e.problems > 0) {
 		config_destroy(&cfg);
 		return NULL;
 	}
 	if (cfg->listen == NULL)
 		cfg->listen = xcalloc(1, sizeof *cfg->listen);
+	if (cfg->presence == NULL) {
+		cfg->presence = xcalloc(1, sizeof *cfg->presence);
+		cfg->presence->online_window = 90;
+	}
 	return cfg;
 }
 
@@ -273,15 +831,11 @@ config_t *config_load_default(char *err, size_t errlen)
 
 void config_destroy(config_t **cfgp)
 {
-	struct config_errbuf e = { .buf = NULL, .len = 0, .name = "" };
-	cyaml_config_t cc = config_cyaml(&e);
-	config_t *cfg;
+	cyaml_config_t cc = config_cyaml(NULL);
 
 	if (cfgp == NULL || *cfgp == NULL)
 		return;
-	cfg = *cfgp;
-	cc.log_fn = config_cyaml_quiet;
-	/* listen may have been added by us with calloc; cyaml frees with free() too */
-	cyaml_free(&cc, &config_top_schema, cfg, 0);
+	/* Parts we added (listen, presence) came from calloc: cyaml_mem frees with free(). */
+	cyaml_free(&cc, &config_top_schema, *cfgp, 0);
 	*cfgp = NULL;
 }

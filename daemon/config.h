@@ -1,59 +1,142 @@
 /*
- * config: the estate's configuration (crews, members, routing rules,
- * endpoints), loaded from YAML with libcyaml's schema so that every error
- * names the place in the file, then checked for what a schema cannot say
- * (rules naming unknown crews, duplicate ids).
+ * config: the estate's configuration (crews, members and their shifts,
+ * zones, routing rules, presence and duplicate settings, endpoints), loaded
+ * from YAML with libcyaml's schema, then checked for what a schema cannot
+ * say (rules naming unknown crews, duplicate ids, malformed durations and
+ * hours). Every problem is reported as "FILE:LINE:COLUMN: message"; the
+ * positions come from a libyaml pass over the same text.
  *
  * Ownership: config_load_*() returns an owned config_t; free it with
- * config_destroy(). Strings inside live as long as the config_t.
+ * config_destroy(). Strings and arrays inside live as long as the config_t.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Weekday bits (CONFIG_DAY(0) = Sunday, as struct tm's tm_wday). */
+#define CONFIG_DAY(wday) (1u << (wday))
+#define CONFIG_ALL_DAYS 0x7fu
+
+/* A daily window [from, to) in minutes after midnight; to < from crosses
+ * midnight ("22:00-06:00"). Parsed from "HH:MM-HH:MM". */
+struct config_window {
+	int from, to;
+	bool set;
+};
+
+struct config_shift {
+	unsigned days;             /* CONFIG_DAY bits; 0 in the file = every day */
+	char *hours;               /* "HH:MM-HH:MM" as written */
+	struct config_window win;  /* parsed from hours */
+};
 
 struct config_member {
-	char *id;              /* unique across the estate, e.g. "T07" */
+	char *id;                  /* unique across the estate, e.g. "T07" */
 	char *name;
 	char **skills;
 	unsigned skills_count;
+	char *zone;                /* NULL: no zone preference */
+	struct config_shift *shifts; /* none: always on shift (on call) */
+	unsigned shifts_count;
 };
 
 struct config_crew {
-	char *id;              /* e.g. "technical" */
+	char *id;                  /* e.g. "technical" */
 	char *name;
-	char *supervisor;      /* member id, escalation target */
-	bool outsourced;       /* a vendor (clause 4.5) */
+	char *supervisor;          /* member id, escalation target */
+	bool outsourced;           /* a vendor (clause 4.5) */
+	char *phone;               /* how the desk reaches a vendor */
 	struct config_member *members;
 	unsigned members_count;
 };
 
+struct config_zone {
+	char *id;
+	char **buildings;
+	unsigned buildings_count;
+};
+
+enum config_escalation_step {
+	CONFIG_ESC_NEXT_MEMBER = 1,
+	CONFIG_ESC_SUPERVISOR = 2,
+	CONFIG_ESC_CONTROL_CENTER = 3,
+};
+
+struct config_deadlines {
+	char *acknowledge, *arrive, *resolve;   /* "10m", "2h", "90s", as written */
+	int64_t acknowledge_ms, arrive_ms, resolve_ms; /* parsed; 0 = none */
+};
+
+struct config_match {
+	int *kinds;                /* Dispatch__Kind values */
+	unsigned kinds_count;
+	char **categories;
+	unsigned categories_count;
+	char **tags;               /* any one of them */
+	unsigned tags_count;
+	char **buildings;
+	unsigned buildings_count;
+	char **zones;
+	unsigned zones_count;
+	char **units;              /* patterns: '*' matches any run, '?' one char */
+	unsigned units_count;
+	int *sources;              /* Dispatch__Source values */
+	unsigned sources_count;
+	unsigned *priorities;
+	unsigned priorities_count;
+	unsigned days;             /* CONFIG_DAY bits; 0 = any day */
+	char *hours;
+	struct config_window win;
+};
+
 struct config_rule {
 	char *name;
-	int *kinds;            /* Dispatch__Kind values; none = any kind */
-	unsigned kinds_count;
+	struct config_match *match; /* NULL: matches everything (a default rule) */
 	char *crew;
+	char *skill;               /* required skill, or NULL */
+	unsigned priority;         /* 1..5; 0 = keep the ticket's */
+	struct config_deadlines *deadlines;
+	int *escalation;           /* enum config_escalation_step */
+	unsigned escalation_count;
+	bool follow_up;
+	bool inspection;
+	bool cont;                 /* "continue": later rules may match too */
 };
 
 struct config_listen {
-	char *request;         /* ROUTER endpoint */
-	char *events;          /* PUB endpoint */
+	char *request;             /* ROUTER endpoint */
+	char *events;              /* PUB endpoint */
+};
+
+struct config_presence {
+	bool require_online;       /* only members whose handheld was seen recently */
+	unsigned online_window;    /* seconds */
 };
 
 typedef struct config {
 	char *estate;
+	char *timezone;            /* e.g. "Asia/Hong_Kong"; NULL: the system's */
 	struct config_listen *listen;
+	struct config_presence *presence;
+	char *duplicate_window;    /* "30m"; NULL or "0": no duplicate linking */
+	int64_t duplicate_window_ms;
+	char *idempotency_window;  /* how long a request id's reply is kept; "24h" */
+	int64_t idempotency_window_ms;
+	struct config_zone *zones;
+	unsigned zones_count;
 	struct config_crew *crews;
 	unsigned crews_count;
 	struct config_rule *rules;
 	unsigned rules_count;
 } config_t;
 
-/* Load from a file. On failure returns NULL and writes what is wrong (one
- * problem per line, "FILE: message") into err. */
+/* Load from a file. On failure returns NULL and writes what is wrong into
+ * err, one problem per line, "FILE:LINE:COLUMN: message". */
 config_t *config_load_file(const char *path, char *err, size_t errlen);
-/* Load from memory; name is used in messages. */
+/* Load from memory; name stands for the file in messages. */
 config_t *config_load_data(const char *name, const char *data, size_t len, char *err, size_t errlen);
 /* The configuration built into the binary (daemon/sample-estate.yaml). */
 config_t *config_load_default(char *err, size_t errlen);
@@ -63,5 +146,19 @@ const struct config_crew *config_crew(const config_t *cfg, const char *id);
 /* Find a member anywhere in the estate; *crew_out gets its crew if non-NULL. */
 const struct config_member *config_member(const config_t *cfg, const char *id,
 					  const struct config_crew **crew_out);
+/* The zone a building belongs to, or NULL. */
+const char *config_zone_of(const config_t *cfg, const char *building);
+bool config_member_has_skill(const struct config_member *m, const char *skill);
+
+/* Parse "90s", "10m", "2h", "1d" or a plain number of seconds; -1 if bad. */
+int64_t config_parse_duration_ms(const char *s);
+/* Parse "HH:MM-HH:MM"; -1 if bad. */
+int config_parse_window(const char *s, struct config_window *w);
+/* Is minute-of-day m inside w (handles windows across midnight)? */
+bool config_window_contains(const struct config_window *w, int minute);
+/* The building part of a unit: "12-1A" -> "12" (up to the first '-'). */
+void config_unit_building(const char *unit, char *buf, size_t len);
+/* Glob match for unit patterns: '*' any run, '?' one character. */
+bool config_glob(const char *pattern, const char *s);
 
 #endif

@@ -7,8 +7,8 @@
  * still commit. Only after the batch commits (fsync) are the replies sent
  * and the events published: a reply means "on disk".
  *
- * Ownership: ingest borrows the store, config and publisher; they must
- * outlive it.
+ * Ownership: ingest borrows the store, config, roster and publisher; they
+ * must outlive it.
  */
 #ifndef INGEST_H
 #define INGEST_H
@@ -19,13 +19,24 @@
 
 #include "config.h"
 #include "publish.h"
+#include "roster.h"
 #include "store.h"
 
 typedef struct ingest ingest_t;
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, publish_t *pub, char *err, size_t errlen);
+		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
+
+/* Without sockets, for tests and fuzzing: apply one request payload as a
+ * batch of its own (committed), and hand back the packed Reply (malloc'd;
+ * the caller frees it). Events are not published. */
+ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster);
+int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, size_t *reply_len);
+
+/* When the LMDB map fills, it doubles up to this many bytes (0: as far as
+ * the disk allows) and the batch is applied again. */
+void ingest_set_map_max(ingest_t *in, size_t bytes);
 
 /* Swap the configuration used for routing (SIGHUP reload). */
 void ingest_set_config(ingest_t *in, const config_t *cfg);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "clock.h"
@@ -16,7 +18,9 @@
 #include "ingest.h"
 #include "log.h"
 #include "publish.h"
+#include "roster.h"
 #include "store.h"
+#include "verify.h"
 
 #define DISPATCHD_VERSION "0.1.0"
 #define DEFAULT_STATE_DIR "/var/lib/dispatchd"
@@ -31,8 +35,11 @@ struct options {
 	const char *request;
 	const char *events;
 	size_t map_size;
+	size_t map_max;
 	int check_config;
+	int verify;
 	int64_t clock_offset_ms;
+	const char *clock_at;
 	double clock_scale;
 };
 
@@ -42,6 +49,7 @@ struct daemon {
 	store_t *store;
 	void *zmq;
 	publish_t *pub;
+	roster_t *roster;
 	ingest_t *ingest;
 	ev_signal sigint, sigterm, sighup;
 };
@@ -59,10 +67,14 @@ static void usage(FILE *f)
 		"      --request EP       request endpoint (default: config listen.request or %s)\n"
 		"      --events EP        event endpoint (default: config listen.events or %s)\n"
 		"      --check-config     check the configuration, print a summary, and exit (0 valid, 1 not)\n"
+		"      --verify           check the store's invariants (event log, tickets, indexes) and exit\n"
+		"                         (0 all good, 1 a violation was found or the store cannot be read)\n"
 		"      --log-level LEVEL  error, warning, notice, info (default) or debug\n"
-		"      --map-size MB      LMDB map size in MiB (default 1024)\n"
+		"      --map-size MB      LMDB map size in MiB to start with (default 1024)\n"
+		"      --map-max MB       the map doubles when full, up to this (default: as the disk allows)\n"
 		"      --clock-offset MS  shift the daemon's clock (tests)\n"
 		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
+		"      --clock-at TIME    start the daemon's clock at local TIME, YYYY-MM-DDTHH:MM:SS (tests)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"
@@ -76,17 +88,20 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "request", required_argument, NULL, OPT_REQUEST },
 		{ "events", required_argument, NULL, OPT_EVENTS },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "map-size", required_argument, NULL, OPT_MAP },
+		{ "map-max", required_argument, NULL, OPT_MAPMAX },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
+		{ "clock-at", required_argument, NULL, OPT_CAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -104,6 +119,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_REQUEST: o->request = optarg; break;
 		case OPT_EVENTS: o->events = optarg; break;
 		case OPT_CHECK: o->check_config = 1; break;
+		case OPT_VERIFY: o->verify = 1; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -117,6 +133,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->map_size = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
 			if (errno || *end || o->map_size == 0) {
 				fprintf(stderr, "dispatchd: --map-size wants a size in MiB, e.g. 1024\n");
+				return -1;
+			}
+			break;
+		case OPT_MAPMAX:
+			errno = 0;
+			o->map_max = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
+			if (errno || *end || o->map_max == 0) {
+				fprintf(stderr, "dispatchd: --map-max wants a size in MiB, e.g. 65536\n");
 				return -1;
 			}
 			break;
@@ -135,6 +159,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case OPT_CAT: o->clock_at = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("dispatchd %s\n", DISPATCHD_VERSION); exit(EXIT_OK);
 		default:
@@ -149,9 +174,65 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The estate's local time is the config's time zone, process-wide. */
+static void apply_timezone(const config_t *cfg)
+{
+	if (cfg->timezone)
+		setenv("TZ", cfg->timezone, 1);
+	tzset();
+}
+
 static config_t *load_config(const char *path, char *err, size_t errlen)
 {
-	return path ? config_load_file(path, err, errlen) : config_load_default(err, errlen);
+	config_t *cfg = path ? config_load_file(path, err, errlen) : config_load_default(err, errlen);
+	if (cfg)
+		apply_timezone(cfg);
+	return cfg;
+}
+
+/* --clock-at: the offset that makes "now" the given local time. */
+static int clock_at_offset(const char *when, int64_t *offset_ms)
+{
+	struct tm tm;
+	struct timespec ts;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*offset_ms = ((int64_t)t - ts.tv_sec) * 1000 - ts.tv_nsec / 1000000;
+	return 0;
+}
+
+static int load_presence(const char *member, int64_t last_seen_ms, void *arg)
+{
+	roster_restore_seen(arg, member, last_seen_ms);
+	return 0;
+}
+
+struct save_presence {
+	store_t *store;
+	MDB_txn *txn;
+	int rc;
+};
+
+static void save_presence(const char *member, int64_t last_seen_ms, void *arg)
+{
+	struct save_presence *sp = arg;
+	if (sp->rc == 0)
+		sp->rc = store_put_presence(sp->store, sp->txn, member, last_seen_ms);
+}
+
+static int load_duty(const char *member, int duty, void *arg)
+{
+	roster_set_duty(arg, member, duty ? ROSTER_DUTY_ON : ROSTER_DUTY_OFF);
+	return 0;
 }
 
 static void print_errors(const char *errs)
@@ -181,6 +262,31 @@ static int check_config(const struct options *o)
 	return 0;
 }
 
+static int verify(const struct options *o)
+{
+	char err[1024], path[4096];
+	store_t *s;
+	long bad;
+
+	snprintf(path, sizeof path, "%s/data.mdb", o->state_dir);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "dispatchd: no store to verify: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	s = store_open(o->state_dir, o->map_size, err, sizeof err);
+	if (s == NULL) {
+		fprintf(stderr, "dispatchd: %s\n", err);
+		return 1;
+	}
+	bad = verify_store(s, stdout);
+	store_destroy(&s);
+	if (bad < 0) {
+		fprintf(stderr, "dispatchd: cannot read the store in %s: %s\n", o->state_dir, store_strerror((int)bad));
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
+
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
@@ -207,6 +313,7 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	ingest_set_config(d->ingest, cfg);
+	apply_timezone(cfg);
 	config_destroy(&d->cfg);
 	d->cfg = cfg;
 	log_info("SIGHUP: configuration reloaded from %s (%u crews, %u rules)", d->opt.config, cfg->crews_count,
@@ -235,8 +342,11 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		log_err("%s", err);
 		return -1;
 	}
+	d->roster = roster_new();
 	if (store_txn_begin(d->store, NULL, 1, &txn) == 0) {
 		store_last_seq(d->store, txn, &last_seq);
+		store_duties(d->store, txn, load_duty, d->roster);
+		store_presences(d->store, txn, load_presence, d->roster);
 		store_txn_abort(txn);
 	}
 	d->zmq = zmq_ctx_new();
@@ -250,11 +360,12 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		return -1;
 	}
 	publish_set_last_seq(d->pub, last_seq);
-	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->pub, err, sizeof err);
+	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, err, sizeof err);
 	if (d->ingest == NULL) {
 		log_err("%s", err);
 		return -1;
 	}
+	ingest_set_map_max(d->ingest, d->opt.map_max);
 	log_info("ready: estate '%s', store %s (last event %llu), requests on %s, events on %s", d->cfg->estate,
 		 d->opt.state_dir, (unsigned long long)last_seq, request, events);
 	return 0;
@@ -262,6 +373,19 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 
 static void daemon_stop(struct daemon *d)
 {
+	if (d->store && d->roster) {
+		/* Handhelds seen just now are still there after a restart. */
+		struct save_presence sp = { .store = d->store };
+		if (store_txn_begin(d->store, NULL, 0, &sp.txn) == 0) {
+			roster_each_seen(d->roster, save_presence, &sp);
+			if (sp.rc == 0)
+				sp.rc = store_txn_commit(sp.txn);
+			else
+				store_txn_abort(sp.txn);
+		}
+		if (sp.rc != 0)
+			log_warn("could not save handheld presence: %s", store_strerror(sp.rc));
+	}
 	ingest_destroy(&d->ingest);
 	publish_destroy(&d->pub);
 	if (d->zmq) {
@@ -269,6 +393,7 @@ static void daemon_stop(struct daemon *d)
 		d->zmq = NULL;
 	}
 	store_destroy(&d->store);
+	roster_destroy(&d->roster);
 	config_destroy(&d->cfg);
 }
 
@@ -283,6 +408,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (d.opt.check_config)
 		return check_config(&d.opt);
+	if (d.opt.verify)
+		return verify(&d.opt);
+	if (d.opt.clock_at) {
+		/* The time zone decides what local TIME means: load it first. */
+		char err[8192];
+		config_t *cfg = load_config(d.opt.config, err, sizeof err);
+		config_destroy(&cfg);
+		if (clock_at_offset(d.opt.clock_at, &d.opt.clock_offset_ms) != 0) {
+			fprintf(stderr, "dispatchd: --clock-at wants local time as YYYY-MM-DDTHH:MM:SS, not '%s'\n",
+				d.opt.clock_at);
+			return EXIT_USAGE;
+		}
+	}
 	clock_configure(d.opt.clock_offset_ms, d.opt.clock_scale);
 	signal(SIGPIPE, SIG_IGN);
 

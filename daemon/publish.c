@@ -22,7 +22,11 @@ struct publish {
 
 void publish_topic(const Dispatch__Event *ev, char *buf, size_t len)
 {
-	if (ev->member && ev->member[0])
+	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE)
+		snprintf(buf, len, "estate.");
+	else if (ev->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && (ev->member == NULL || ev->member[0] == '\0'))
+		snprintf(buf, len, "control.");
+	else if (ev->member && ev->member[0])
 		snprintf(buf, len, "crew.%s.%s.", ev->crew, ev->member);
 	else if (ev->crew && ev->crew[0])
 		snprintf(buf, len, "crew.%s.-.", ev->crew);

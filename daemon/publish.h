@@ -1,7 +1,8 @@
 /*
  * publish: the PUB events socket. Each message is [topic][packed Event];
  * topics are "crew.<crew>.<member>." (member "-" when queued), "desk."
- * before routing, and "hb." for the heartbeat. Every level ends in '.', so
+ * before routing, "control." for escalations to the control center,
+ * "estate." for estate-wide notices (outages), and "hb." for the heartbeat. Every level ends in '.', so
  * a subscription to "crew.technical.T07." never matches T070.
  *
  * PUB drops when a subscriber is slow or absent; that is why every event

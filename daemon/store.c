@@ -20,7 +20,8 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, requests;
+	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
+		duty, presence, requests_by_time;
 };
 
 static void store_be64(unsigned char out[8], uint64_t v)
@@ -122,6 +123,11 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "open_by_member", 0, offsetof(store_t, open_by_member) },
 		{ "open_by_crew", 0, offsetof(store_t, open_by_crew) },
 		{ "requests", 0, offsetof(store_t, requests) },
+		{ "open_by_unit", 0, offsetof(store_t, open_by_unit) },
+		{ "outages", 0, offsetof(store_t, outages) },
+		{ "duty", 0, offsetof(store_t, duty) },
+		{ "presence", 0, offsetof(store_t, presence) },
+		{ "requests_by_time", 0, offsetof(store_t, requests_by_time) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
 	MDB_txn *txn = NULL;
@@ -182,6 +188,8 @@ void store_destroy(store_t **sp)
 	free(*sp);
 	*sp = NULL;
 }
+
+int store_set_nosync(store_t *s) { return mdb_env_set_flags(s->env, MDB_NOSYNC, 1); }
 
 int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out)
 {
@@ -244,6 +252,17 @@ static size_t store_index_key(unsigned char *buf, size_t cap, const char *name, 
 	return n + 9;
 }
 
+int store_state_counts_for_member(Dispatch__State st)
+{
+	return st == DISPATCH__STATE__STATE_ASSIGNED || st == DISPATCH__STATE__STATE_ACCEPTED ||
+	       st == DISPATCH__STATE__STATE_ON_SITE;
+}
+
+int store_state_is_open(Dispatch__State st)
+{
+	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
+}
+
 static bool store_counts_for_member(Dispatch__State st)
 {
 	return st == DISPATCH__STATE__STATE_ASSIGNED || st == DISPATCH__STATE__STATE_ACCEPTED ||
@@ -286,6 +305,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 		rc = store_index_set(txn, s->open_by_member, old->member, old->id, false);
 		if (rc == 0)
 			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
+		if (rc == 0)
+			rc = store_index_set(txn, s->open_by_unit, old->unit, old->id, false);
 		dispatch__ticket__free_unpacked(old, NULL);
 		if (rc != 0)
 			return rc;
@@ -294,6 +315,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	    (rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
 		return rc;
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
+		return rc;
+	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
 		return rc;
 
 	store_be64(kb, t->id);
@@ -428,10 +451,8 @@ done:
 	return rc;
 }
 
-int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
+static int store_index_scan(MDB_txn *txn, MDB_dbi dbi, const char *name, store_id_fn *fn, void *arg)
 {
-	MDB_dbi dbi = member ? s->open_by_member : s->open_by_crew;
-	const char *name = member ? member : crew;
 	unsigned char kb[STORE_KEY_MAX];
 	size_t plen = 0;
 	MDB_cursor *cur = NULL;
@@ -467,6 +488,17 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 done:
 	mdb_cursor_close(cur);
 	return rc;
+}
+
+int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
+{
+	return member ? store_index_scan(txn, s->open_by_member, member, fn, arg)
+		      : store_index_scan(txn, s->open_by_crew, crew, fn, arg);
+}
+
+int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
+{
+	return store_index_scan(txn, s->open_by_unit, unit, fn, arg);
 }
 
 static int store_count_one(uint64_t id, void *arg)
@@ -532,9 +564,296 @@ int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t no
 	MDB_val k = { strlen(request_id), (void *)request_id }, d = { len + 8, NULL };
 	int rc;
 
+	unsigned char tk[8 + 256];
+	MDB_val t = { 8 + k.mv_size, tk }, empty = { 0, NULL };
+
+	if (k.mv_size > 256)
+		return EINVAL; /* request ids are checked to be at most 64 bytes */
 	if ((rc = mdb_put(txn, s->requests, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	store_be64(d.mv_data, (uint64_t)now_ms);
 	memcpy((char *)d.mv_data + 8, data, len);
+	store_be64(tk, (uint64_t)now_ms);
+	memcpy(tk + 8, request_id, k.mv_size);
+	return mdb_put(txn, s->requests_by_time, &t, &empty, 0);
+}
+
+int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, s->requests_by_time, &cur)) != 0)
+		return rc;
+	while (*n < max && (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
+		MDB_val id;
+		if (k.mv_size < 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if ((int64_t)store_get_be64(k.mv_data) >= before_ms)
+			break;
+		id.mv_size = k.mv_size - 8;
+		id.mv_data = (char *)k.mv_data + 8;
+		rc = mdb_del(txn, s->requests, &id, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		(*n)++;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static MDB_dbi store_index_dbi(store_t *s, enum store_index which)
+{
+	switch (which) {
+	case STORE_OPEN_BY_MEMBER: return s->open_by_member;
+	case STORE_OPEN_BY_CREW: return s->open_by_crew;
+	default: return s->open_by_unit;
+	}
+}
+
+int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char name[STORE_KEY_MAX];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, store_index_dbi(s, which), &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *kb = k.mv_data;
+		int r;
+		if (k.mv_size < 9 || kb[k.mv_size - 9] != '\0' || memchr(kb, '\0', k.mv_size - 9) != NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(name, kb, k.mv_size - 8);
+		if ((r = fn(name, store_get_be64(kb + k.mv_size - 8), arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has)
+{
+	unsigned char kb[STORE_KEY_MAX];
+	MDB_val k = { 0, kb }, d;
+	int rc;
+
+	if (strlen(name) + 9 > sizeof kb) {
+		*has = 0;
+		return 0;
+	}
+	k.mv_size = store_index_key(kb, sizeof kb, name, id);
+	rc = mdb_get(txn, store_index_dbi(s, which), &k, &d);
+	*has = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->ticket_events, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size != 8 || v.mv_size != 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if ((r = fn(store_get_be64(k.mv_data), store_get_be64(v.mv_data), arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id)
+{
+	return store_meta_get_u64(s, txn, "last_ticket", id);
+}
+
+size_t store_map_size(store_t *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	return info.me_mapsize;
+}
+
+int store_grow(store_t *s, size_t max_size, size_t *new_size)
+{
+	size_t size = store_map_size(s), next = size * 2;
+
+	if (max_size && next > max_size)
+		next = max_size;
+	if (next <= size)
+		return -1;
+	if (mdb_env_set_mapsize(s->env, next) != 0)
+		return -1;
+	*new_size = next;
 	return 0;
+}
+
+int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id)
+{
+	uint64_t last;
+	int rc = store_meta_get_u64(s, txn, "last_outage", &last);
+
+	if (rc != 0)
+		return rc;
+	*id = last + 1;
+	return store_meta_put_u64(s, txn, "last_outage", *id);
+}
+
+int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d = { dispatch__outage__get_packed_size(o), NULL };
+	int rc;
+
+	store_be64(kb, o->id);
+	if ((rc = mdb_put(txn, s->outages, &k, &d, MDB_RESERVE)) != 0)
+		return rc;
+	dispatch__outage__pack(o, d.mv_data);
+	return 0;
+}
+
+int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **out)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	store_be64(kb, id);
+	rc = mdb_get(txn, s->outages, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	STORE_UNPACK(Dispatch__Outage, dispatch__outage__unpack, d, out);
+	return 0;
+}
+
+int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->outages, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Outage *o = dispatch__outage__unpack(NULL, v.mv_size, v.mv_data);
+		int r;
+		if (o == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if ((r = fn(o, arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty)
+{
+	unsigned char b = duty ? 1 : 0;
+	MDB_val k = { strlen(member), (void *)member }, d = { 1, &b };
+
+	return mdb_put(txn, s->duty, &k, &d, 0);
+}
+
+int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char member[64];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->duty, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size >= sizeof member || v.mv_size != 1) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(member, k.mv_data, k.mv_size);
+		member[k.mv_size] = '\0';
+		if ((r = fn(member, *(unsigned char *)v.mv_data, arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms)
+{
+	unsigned char b[8];
+	MDB_val k = { strlen(member), (void *)member }, d = { 8, b };
+
+	store_be64(b, (uint64_t)last_seen_ms);
+	return mdb_put(txn, s->presence, &k, &d, 0);
+}
+
+int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char member[64];
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->presence, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size >= sizeof member || v.mv_size != 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(member, k.mv_data, k.mv_size);
+		member[k.mv_size] = '\0';
+		if ((r = fn(member, (int64_t)store_get_be64(v.mv_data), arg)) != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
 }

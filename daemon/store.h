@@ -8,7 +8,12 @@
  *   ticket_events   u64 BE id -> u64 BE seq      (dupsort: a ticket's history)
  *   open_by_member  "<member>\0" u64 BE id -> "" (open tickets of a member)
  *   open_by_crew    "<crew>\0" u64 BE id -> ""   (open tickets of a crew)
+ *   open_by_unit    "<unit>\0" u64 BE id -> ""   (open tickets of a unit: duplicates)
+ *   outages         u64 BE id -> packed Outage
+ *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
+ *   presence        member id -> i64 BE last seen (saved at a clean stop)
  *   requests        request_id -> i64 BE stored_ms + packed Reply
+ *   requests_by_time i64 BE stored_ms + request_id -> ""  (expiry order)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
  * a caller's write transaction, so a ticket, its events and its indexes
@@ -43,6 +48,9 @@ typedef struct store store_t;
  * store whose schema version this build does not know. */
 store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen);
 void store_destroy(store_t **s);
+/* Skip fsync at commit: for fuzzing and benchmarks of the CPU path only,
+ * never for a store that holds residents' tickets. */
+int store_set_nosync(store_t *s);
 
 /* Transactions. parent may be NULL; a child of a write txn can be aborted
  * alone (the request that failed) while its siblings commit together. */
@@ -74,6 +82,8 @@ int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_f
 /* Open ticket ids of a member (or of a crew when member is NULL), ascending. */
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg);
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count);
+/* Open ticket ids of a unit, ascending. */
+int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg);
 /* All tickets in id order (the list command without filters). */
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 
@@ -82,6 +92,47 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len);
 int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
 		    const void *data, size_t len);
+
+/* Outages (declared by the desk; reports in their area attach to them). */
+int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id);
+int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o);
+int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **out);
+typedef int (store_outage_fn)(Dispatch__Outage *o, void *arg);  /* fn owns o */
+int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg);
+
+/* Duty reports: duty is 0 (off) or 1 (on). */
+int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty);
+typedef int (store_duty_fn)(const char *member, int duty, void *arg);
+int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg);
+
+/* Presence saved at a clean stop, so a restart does not take every
+ * handheld offline. */
+int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms);
+typedef int (store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
+int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg);
+
+/* Forget stored replies older than before_ms, at most max of them; *n
+ * gets how many went. */
+int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n);
+
+/* For --verify: every entry of an open index, and every (ticket, seq)
+ * pair of the history index. */
+enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT };
+typedef int (store_index_fn)(const char *name, uint64_t id, void *arg);
+int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg);
+typedef int (store_pair_fn)(uint64_t id, uint64_t seq, void *arg);
+int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *arg);
+/* Does the named open index hold (name, id)? */
+int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has);
+/* Which ticket states each index holds (the single definition). */
+int store_state_counts_for_member(Dispatch__State st);
+int store_state_is_open(Dispatch__State st);
+int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id);
+
+/* The map: its size, and doubling it (no transaction may be open in this
+ * process). Returns -1 when max_size is reached. */
+size_t store_map_size(store_t *s);
+int store_grow(store_t *s, size_t max_size, size_t *new_size);
 
 const char *store_strerror(int rc);
 

@@ -23,6 +23,10 @@ static const struct ticket_transition ticket_table[] = {
 	{ S(ASSIGNED), A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
 	{ S(ACCEPTED), A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
 	{ S(ON_SITE),  A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
+	/* (re)assignment by a person: out of the crew queue, or to someone else */
+	{ S(NEW),      A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
+	{ S(ASSIGNED), A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
+	{ S(ACCEPTED), A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -47,6 +51,7 @@ const char *ticket_action_name(Dispatch__Action a)
 	case A(RESOLVE): return "resolve";
 	case A(CLOSE): return "close";
 	case A(CANCEL): return "cancel";
+	case A(ASSIGN): return "assign";
 	default: return "unknown action";
 	}
 }
@@ -147,7 +152,8 @@ int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State
 	t->updated_ms = now_ms;
 	t->last_seq = last + 1; /* the seq store_append_event() is about to assign */
 	ev->crew = t->crew;
-	ev->member = t->member;
+	if (ev->member == NULL || ev->member[0] == '\0')
+		ev->member = t->member; /* unless addressed elsewhere (an escalation) */
 	ev->ticket = t;
 	if ((rc = store_append_event(s, txn, ev)) != 0)
 		return rc;

@@ -43,7 +43,8 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 /* Move t to state `to` and record it: fills ev's ticket_id, from/to state,
  * time, crew, member and ticket snapshot (ev->ticket points at t: keep t
  * alive while ev is used), appends ev (assigning seq), writes t. The caller
- * sets ev's type, actor, actor_role, note, rule and reason. */
+ * sets ev's type, actor, actor_role, note, rule and reason, and may set
+ * ev->member to address the event to someone other than the assignee. */
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
 		  Dispatch__Event *ev, int64_t now_ms);
 

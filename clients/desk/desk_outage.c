@@ -238,6 +238,8 @@ int desk_outage_list(dc_t *dc, const struct desk_opts *o)
 		goto out;
 	}
 	n = r->n_outages < 512 ? r->n_outages : 512;
+	if (r->now_ms)
+		now = r->now_ms; /* "active" by the daemon's clock, not this machine's */
 	if (n == 0) {
 		printf("no %soutages\n", o->all ? "" : "current ");
 		goto out;

@@ -128,6 +128,8 @@ int desk_crews(dc_t *dc, const struct desk_opts *o)
 	rc = desk_call(dc, &req, &r);
 	if (rc)
 		return rc;
+	if (r->now_ms)
+		now = r->now_ms; /* "last seen" by the daemon's clock */
 	if (o->json) {
 		json_t *a = json_array();
 		for (i = 0; a && i < r->n_crews; i++)

@@ -473,6 +473,8 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	rc = desk_call(dc, &req, &r);
 	if (rc)
 		return rc;
+	if (!o->at && r->now_ms)
+		now = r->now_ms; /* overdue by the daemon's clock */
 	truncated = filtering && r->n_tickets >= LIST_MAX;
 	rows = calloc(r->n_tickets ? r->n_tickets : 1, sizeof *rows);
 	if (!rows) {

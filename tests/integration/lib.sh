@@ -7,18 +7,23 @@
 # Every wait is bounded; every process started here is killed on exit.
 # KEEP=1 keeps the temporary directory for a post-mortem;
 # DISPATCHD_WRAP="valgrind -q" (say) runs the daemon under a tool;
-# DISPATCHD_ARGS="..." adds daemon options (e.g. --clock-at ...);
+# DISPATCHD_ARGS="..." adds daemon options (default: a pinned clock, a
+# Monday morning, so the sample estate's shifts do not depend on when the
+# tests run); start_daemon's own arguments are added after them;
 # BUILD=dir takes the programs from dir instead of build/.
 # shellcheck disable=SC2034 # TID, TCREW, UI_RC... are for the scripts that source this
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 B=${BUILD:-build} # the Makefile passes BUILD=build/asan for the sanitizer run
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
-CONFIG=$ROOT/daemon/sample-estate.yaml
+CONFIG=${CONFIG:-$ROOT/daemon/sample-estate.yaml}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dispatchd-it.XXXXXX")
 STATE=$TMP/state
 REQ=ipc://$TMP/req
 EV=ipc://$TMP/ev
 export DISPATCH_ENDPOINT=$REQ DISPATCH_EVENTS=$EV
+# The clients show and read times in local time; the sample estate's local
+# time is Hong Kong's. (A desk in the estate has the same time zone.)
+export TZ=Asia/Hong_Kong
 
 CMD_TIMEOUT=30       # any single client command; unreachable needs ~7.5 s
 READY_TIMEOUT=15     # daemon start, follow start
@@ -82,6 +87,9 @@ bg() {
 	BG_PIDS+=("$BG")
 }
 
+DISPATCHD_ARGS=${DISPATCHD_ARGS:---clock-at 2026-11-30T10:00:00}
+
+# start_daemon [OPTION...]: a daemon on this script's store.
 start_daemon() {
 	DAEMON_STARTS=$((DAEMON_STARTS + 1))
 	DAEMON_LOG=$TMP/daemon.$DAEMON_STARTS.log
@@ -89,7 +97,7 @@ start_daemon() {
 	# DISPATCHD_WRAP, e.g. "valgrind -q", runs the daemon under a tool.
 	# shellcheck disable=SC2086 # the option lists are split on purpose
 	${DISPATCHD_WRAP:-} "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" \
-		--request "$REQ" --events "$EV" ${DISPATCHD_ARGS:-} 2>"$DAEMON_LOG" &
+		--request "$REQ" --events "$EV" ${DISPATCHD_ARGS:-} "$@" 2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	if ! wait_for "$DAEMON_LOG" 'ready' "$READY_TIMEOUT"; then
 		echo "# dispatchd did not say 'ready' within ${READY_TIMEOUT}s; its log:" >&2
@@ -100,6 +108,7 @@ start_daemon() {
 
 # stop_daemon: SIGTERM, bounded wait; sets DAEMON_RC (124 if it hung).
 stop_daemon() {
+	[ -n "$DAEMON_PID" ] || { DAEMON_RC=0; return 0; }
 	kill -TERM "$DAEMON_PID" 2>/dev/null
 	if wait_gone "$DAEMON_PID" 10; then
 		wait "$DAEMON_PID"
@@ -110,6 +119,21 @@ stop_daemon() {
 		DAEMON_RC=124
 	fi
 	DAEMON_PID=""
+}
+
+# fresh_store: stop the daemon and the background clients; forget the store.
+fresh_store() {
+	stop_background
+	rm -rf "$STATE"
+}
+
+# stop_background: stop the daemon and the background clients, keep the store.
+stop_background() {
+	local p
+	stop_daemon
+	for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${BG_PIDS[@]}"; do wait_gone "$p" 5 || kill -KILL "$p" 2>/dev/null; done
+	BG_PIDS=()
 }
 
 # ---- the clients, each bounded ----------------------------------------------
@@ -134,7 +158,8 @@ fail() {
 # daemon_died: if dispatchd is gone, say how and start a new one so that
 # the remaining tests are independent of this failure.
 daemon_died() {
-	[ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null && return 1
+	[ -z "$DAEMON_PID" ] && return 1 # stopped on purpose (stop_daemon clears it)
+	kill -0 "$DAEMON_PID" 2>/dev/null && return 1
 	local rc=none
 	if [ -n "$DAEMON_PID" ]; then
 		wait "$DAEMON_PID" 2>/dev/null
@@ -164,15 +189,31 @@ t() {
 	fi
 }
 
-# submit ARGS...: desk submit; sets TID, TCREW, TMEMBER from its output.
+# submit ARGS...: desk submit; sets TID, TCREW, TMEMBER from its output
+# (TMEMBER is empty when nobody online could take it and it is queued).
 submit() {
 	run desk submit "$@"
 	[ "$RC" = 0 ] || fail "submit exited $RC: $ERR" || return 1
-	local re='^ticket ([0-9]+) submitted: [a-z]+ at [^ ]+ -> ([a-z-]+)/([A-Za-z0-9_-]+) \(rule ([^)]+)\)$'
-	[[ $OUT =~ $re ]] || fail "unexpected submit output: $OUT" || return 1
+	local re='^ticket ([0-9]+) submitted: [a-z]+ at [^ ]+ -> ([a-z-]+)/([A-Za-z0-9_-]+) \(rule ([^)]+)\)'
+	local queued='^ticket ([0-9]+) submitted: [a-z]+ at [^ ]+ -> queued for ([a-z-]+)'
+	if [[ $OUT =~ $re ]]; then
+		TMEMBER=${BASH_REMATCH[3]}
+	elif [[ $OUT =~ $queued ]]; then
+		TMEMBER=""
+	else
+		fail "unexpected submit output: $OUT" || return 1
+	fi
 	TID=${BASH_REMATCH[1]}
 	TCREW=${BASH_REMATCH[2]}
-	TMEMBER=${BASH_REMATCH[3]}
+}
+
+# follow MEMBER: a handheld in line mode, started and listening (so the
+# daemon counts the member online). FOLLOW is its output file.
+follow() {
+	FOLLOW=$TMP/follow.$1.out
+	bg "$FOLLOW" "$B/dispatch-crew" --member "$1" follow
+	wait_for "$FOLLOW" 'waiting for new assignments' "$READY_TIMEOUT" ||
+		fail "follow $1 did not start: $(cat "$FOLLOW.err")"
 }
 
 # The event column of `show`'s history, one per line.

@@ -6,6 +6,7 @@
 #include <lmdb.h>
 
 #include "store.h"
+#include "verify.h"
 
 static char dir[256];
 
@@ -47,7 +48,9 @@ static uint64_t put_ticket(store_t *s, Dispatch__State st, const char *crew, con
 	ev.ticket_id = t.id;
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
 	ev.member = (char *)member;
+	ev.to_state = st;
 	ck_assert_int_eq(store_append_event(s, txn, &ev), 0);
+	t.last_seq = ev.seq;
 	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
 	return t.id;
@@ -225,6 +228,56 @@ START_TEST(stored_replies_by_request_id)
 }
 END_TEST
 
+/* Change the store behind the daemon's back with plain LMDB. */
+static void tamper(const char *db, const void *key, size_t klen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { klen, (void *)key };
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	ck_assert_int_eq(mdb_del(txn, dbi, &k, NULL), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+START_TEST(verify_finds_a_missing_index_entry_and_a_gap)
+{
+	store_t *s = open_store();
+	unsigned char seq2[8] = { 0, 0, 0, 0, 0, 0, 0, 2 };
+	char key[32];
+	FILE *out = tmpfile();
+	char report[4096] = "";
+
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T08");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	ck_assert_int_eq(verify_store(s, out), 0);
+	store_destroy(&s);
+
+	/* drop ticket 1 from the crew index, and event 2 from the log */
+	memcpy(key, "technical\0\0\0\0\0\0\0\0\1", 18);
+	tamper("open_by_crew", key, 18);
+	tamper("events", seq2, 8);
+
+	s = open_store();
+	rewind(out);
+	ck_assert_int_ge(verify_store(s, out), 2);
+	rewind(out);
+	ck_assert_uint_gt(fread(report, 1, sizeof report - 1, out), 0);
+	ck_assert_msg(strstr(report, "ticket 1: missing from open_by_crew under 'technical'") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "event log: expected seq 2, found 3") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "ticket 2: its last event 2 cannot be read") != NULL, "%s", report);
+	fclose(out);
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -239,6 +292,7 @@ int main(void)
 	tcase_add_test(tc, aborted_nested_txn_leaves_nothing);
 	tcase_add_test(tc, unknown_schema_version_is_refused);
 	tcase_add_test(tc, stored_replies_by_request_id);
+	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

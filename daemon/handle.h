@@ -1,0 +1,80 @@
+/*
+ * handle: the request handlers, one per Request body, over a store
+ * transaction. They know nothing of sockets: ingest decodes, checks the
+ * envelope, opens the transaction, calls the handler, and publishes what
+ * the handler emitted once the batch is on disk. Tests and fuzzers can
+ * drive the handlers directly.
+ *
+ * A handler returns 0 with rep->status OK, or -1 with rep filled by
+ * handle_fail() (the caller then aborts the request's transaction, so a
+ * failed request changes nothing). Everything a handler puts in rep comes
+ * from the arena or lives until the arena is reset.
+ */
+#ifndef HANDLE_H
+#define HANDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "config.h"
+#include "dispatch.pb-c.h"
+#include "roster.h"
+#include "store.h"
+
+/* Queue an event for publication after commit. extra_topic, if not NULL,
+ * is a second topic to publish the same event under (a reassignment tells
+ * the previous member too). */
+typedef void (handle_emit_fn)(void *arg, const Dispatch__Event *ev, const char *extra_topic);
+
+struct handle_ctx {
+	store_t *store;
+	const config_t *cfg;
+	roster_t *roster;
+	MDB_txn *txn;                  /* the request's own (nested) write transaction */
+	const Dispatch__Request *req;
+	Dispatch__Reply *rep;
+	arena_t *a;
+	int64_t now;
+	struct roster_time rt;         /* now, in local weekday and minute */
+	handle_emit_fn *emit;
+	void *emit_arg;
+	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
+};
+
+typedef int (handle_fn)(struct handle_ctx *c);
+
+int handle_submit(struct handle_ctx *c);
+int handle_transition(struct handle_ctx *c);
+int handle_get(struct handle_ctx *c);
+int handle_list(struct handle_ctx *c);
+int handle_replay(struct handle_ctx *c);
+int handle_ping(struct handle_ctx *c);
+int handle_explain(struct handle_ctx *c);
+int handle_duty(struct handle_ctx *c);
+int handle_crews(struct handle_ctx *c);
+int handle_declare_outage(struct handle_ctx *c);
+int handle_end_outage(struct handle_ctx *c);
+int handle_list_outages(struct handle_ctx *c);
+
+/* Offer a crew's queued tickets to its members again (someone came online
+ * or on duty). Returns 0 or a store error. */
+int handle_drain_queue(struct handle_ctx *c, const struct config_crew *crew);
+
+/* What a request is told when the store is full. */
+#define HANDLE_STORAGE_FULL                                                                                  \
+	"storage full: the request was not stored and nothing was changed; tell the administrator (free disk " \
+	"space or raise --map-max), then retry"
+
+/* A store error rc met while handling: a STORAGE reply (and rc recorded). */
+int handle_store_fail(struct handle_ctx *c, int rc);
+
+int handle_fail(struct handle_ctx *c, Dispatch__Status status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int handle_check_text(struct handle_ctx *c, const char *field, const char *s, size_t min, size_t max);
+int handle_check_id(struct handle_ctx *c, const char *field, const char *s, size_t min, size_t max);
+int handle_check_enum(struct handle_ctx *c, const char *field, int value, int lo, int hi, const char *hint);
+bool handle_utf8_ok(const char *s);
+
+#endif

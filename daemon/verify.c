@@ -1,0 +1,177 @@
+/* verify: store invariants, read in one snapshot (see verify.h). */
+#include "verify.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define VERIFY_REPORT_MAX 100 /* violations printed; the count goes on */
+
+struct verify {
+	store_t *s;
+	MDB_txn *txn;
+	FILE *out;
+	long bad;
+	uint64_t last_seq, last_ticket, expect_seq, tickets, events;
+};
+
+static void verify_bad(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void verify_bad(struct verify *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->bad++ >= VERIFY_REPORT_MAX)
+		return;
+	va_start(ap, fmt);
+	vfprintf(v->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->out);
+}
+
+static int verify_event(Dispatch__Event *ev, void *arg)
+{
+	struct verify *v = arg;
+
+	v->events++;
+	if (ev->seq != v->expect_seq)
+		verify_bad(v, "event log: expected seq %" PRIu64 ", found %" PRIu64 " (a gap or a reordering)",
+			   v->expect_seq, ev->seq);
+	v->expect_seq = ev->seq + 1;
+	dispatch__event__free_unpacked(ev, NULL);
+	return 0;
+}
+
+static void verify_index(struct verify *v, enum store_index which, const char *iname, const char *name,
+			 uint64_t id, int want)
+{
+	int has = 0;
+	int rc = store_index_has(v->s, v->txn, which, name, id, &has);
+
+	if (rc != 0)
+		verify_bad(v, "ticket %" PRIu64 ": cannot read %s: %s", id, iname, store_strerror(rc));
+	else if (has && !want)
+		verify_bad(v, "ticket %" PRIu64 ": listed in %s under '%s' but should not be", id, iname, name);
+	else if (!has && want)
+		verify_bad(v, "ticket %" PRIu64 ": missing from %s under '%s'", id, iname, name);
+}
+
+static int verify_ticket(Dispatch__Ticket *t, void *arg)
+{
+	struct verify *v = arg;
+	Dispatch__Event *ev = NULL;
+	int rc;
+
+	v->tickets++;
+	if (t->id == 0 || t->id > v->last_ticket)
+		verify_bad(v, "ticket %" PRIu64 ": id beyond the last issued (%" PRIu64 ")", t->id, v->last_ticket);
+	if (t->last_seq == 0 || t->last_seq > v->last_seq) {
+		verify_bad(v, "ticket %" PRIu64 ": last event %" PRIu64 " is not in the log (last seq %" PRIu64 ")", t->id,
+			   t->last_seq, v->last_seq);
+	} else if ((rc = store_get_event(v->s, v->txn, t->last_seq, &ev)) != 0) {
+		verify_bad(v, "ticket %" PRIu64 ": its last event %" PRIu64 " cannot be read: %s", t->id, t->last_seq,
+			   store_strerror(rc));
+	} else {
+		if (ev->ticket_id != t->id)
+			verify_bad(v, "ticket %" PRIu64 ": its last event %" PRIu64 " is about ticket %" PRIu64, t->id,
+				   t->last_seq, ev->ticket_id);
+		else if (ev->to_state != t->state)
+			verify_bad(v, "ticket %" PRIu64 ": state %d, but its last event led to %d", t->id, (int)t->state,
+				   (int)ev->to_state);
+		dispatch__event__free_unpacked(ev, NULL);
+	}
+	verify_index(v, STORE_OPEN_BY_MEMBER, "open_by_member", t->member, t->id,
+		     t->member[0] && store_state_counts_for_member(t->state));
+	if (t->crew[0])
+		verify_index(v, STORE_OPEN_BY_CREW, "open_by_crew", t->crew, t->id, store_state_is_open(t->state));
+	if (t->unit[0])
+		verify_index(v, STORE_OPEN_BY_UNIT, "open_by_unit", t->unit, t->id, store_state_is_open(t->state));
+	dispatch__ticket__free_unpacked(t, NULL);
+	return 0;
+}
+
+/* Every index entry must name an existing ticket that belongs there. */
+struct verify_entry {
+	struct verify *v;
+	enum store_index which;
+	const char *iname;
+};
+
+static int verify_entry(const char *name, uint64_t id, void *arg)
+{
+	struct verify_entry *e = arg;
+	Dispatch__Ticket *t = NULL;
+	int rc = store_get_ticket(e->v->s, e->v->txn, id, &t);
+	const char *field;
+	int open;
+
+	if (rc != 0) {
+		verify_bad(e->v, "%s: entry '%s' -> ticket %" PRIu64 ", which cannot be read: %s", e->iname, name, id,
+			   store_strerror(rc));
+		return 0;
+	}
+	field = e->which == STORE_OPEN_BY_MEMBER ? t->member : e->which == STORE_OPEN_BY_CREW ? t->crew : t->unit;
+	open = e->which == STORE_OPEN_BY_MEMBER ? store_state_counts_for_member(t->state) : store_state_is_open(t->state);
+	if (strcmp(field, name) != 0 || !open)
+		verify_bad(e->v, "%s: entry '%s' -> ticket %" PRIu64 ", which is %s '%s' in state %d", e->iname, name, id,
+			   e->which == STORE_OPEN_BY_UNIT ? "at" : "with", field, (int)t->state);
+	dispatch__ticket__free_unpacked(t, NULL);
+	return 0;
+}
+
+static int verify_pair(uint64_t id, uint64_t seq, void *arg)
+{
+	struct verify *v = arg;
+	Dispatch__Event *ev = NULL;
+	int rc = store_get_event(v->s, v->txn, seq, &ev);
+
+	if (rc != 0) {
+		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which cannot be read: %s", id, seq,
+			   store_strerror(rc));
+		return 0;
+	}
+	if (ev->ticket_id != id)
+		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which is about ticket %" PRIu64, id,
+			   seq, ev->ticket_id);
+	dispatch__event__free_unpacked(ev, NULL);
+	return 0;
+}
+
+long verify_store(store_t *s, FILE *out)
+{
+	struct verify v = { .s = s, .out = out, .expect_seq = 1 };
+	static const struct { enum store_index which; const char *name; } idx[] = {
+		{ STORE_OPEN_BY_MEMBER, "open_by_member" },
+		{ STORE_OPEN_BY_CREW, "open_by_crew" },
+		{ STORE_OPEN_BY_UNIT, "open_by_unit" },
+	};
+	int rc;
+
+	if ((rc = store_txn_begin(s, NULL, 1, &v.txn)) != 0)
+		return rc;
+	if ((rc = store_last_seq(s, v.txn, &v.last_seq)) != 0 || (rc = store_last_ticket(s, v.txn, &v.last_ticket)) != 0)
+		goto fail;
+	if ((rc = store_events_from(s, v.txn, 1, verify_event, &v)) != 0)
+		goto fail;
+	if (v.expect_seq != v.last_seq + 1)
+		verify_bad(&v, "event log: ends at seq %" PRIu64 " but the counter says %" PRIu64, v.expect_seq - 1,
+			   v.last_seq);
+	if ((rc = store_tickets(s, v.txn, verify_ticket, &v)) != 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
+		struct verify_entry e = { .v = &v, .which = idx[i].which, .iname = idx[i].name };
+		if ((rc = store_each_index(s, v.txn, idx[i].which, verify_entry, &e)) != 0)
+			goto fail;
+	}
+	if ((rc = store_each_ticket_event(s, v.txn, verify_pair, &v)) != 0)
+		goto fail;
+	store_txn_abort(v.txn);
+	if (v.bad > VERIFY_REPORT_MAX)
+		fprintf(out, "... and %ld more\n", v.bad - VERIFY_REPORT_MAX);
+	fprintf(out, "%s: %" PRIu64 " ticket(s), %" PRIu64 " event(s), %ld violation(s)\n", v.bad ? "FAILED" : "ok",
+		v.tickets, v.events, v.bad);
+	return v.bad;
+fail:
+	store_txn_abort(v.txn);
+	return rc < 0 ? rc : -rc;
+}

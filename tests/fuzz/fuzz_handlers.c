@@ -1,0 +1,122 @@
+/*
+ * fuzz_handlers: well-formed requests with fuzzed contents, so the
+ * handlers and the state machine are explored rather than the decoder:
+ * the input chooses the body, the role, the actor, the ticket, the action
+ * and the strings. Tickets pile up in one store across inputs, so
+ * transitions meet tickets in every state.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static unsigned take(struct input *in, unsigned mod)
+{
+	unsigned v;
+	if (in->n == 0)
+		return 0;
+	v = *in->p++;
+	in->n--;
+	return mod ? v % mod : v;
+}
+
+/* A string of up to max bytes from the input (may be invalid UTF-8). */
+static char *take_str(struct input *in, char *buf, size_t max)
+{
+	size_t len = take(in, (unsigned)max + 1);
+	if (len > in->n)
+		len = in->n;
+	memcpy(buf, in->p, len);
+	buf[len] = '\0';
+	in->p += len;
+	in->n -= len;
+	return buf;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *actors[] = { "desk", "T07", "T08", "T12", "S01", "S02", "C02", "K01", "X99", "" };
+	static const char *units[] = { "12-1A", "12-1A", "5-2B", "2A-1B", "3-3C", "" };
+	static const char *cats[] = { "", "plumbing", "electrical", "lift", "fire-alarm" };
+	struct input in = { data, size };
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	Dispatch__Get get = DISPATCH__GET__INIT;
+	Dispatch__List list = DISPATCH__LIST__INIT;
+	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
+	Dispatch__Duty duty = DISPATCH__DUTY__INIT;
+	Dispatch__Explain explain = DISPATCH__EXPLAIN__INIT;
+	char id[40], note[80], text[80], member[16];
+	uint8_t buf[4096];
+	size_t len;
+
+	fuzz_init();
+	req.version = take(&in, 8) == 0 ? take(&in, 0) : 1;
+	snprintf(id, sizeof id, "r%u-%u", take(&in, 0), take(&in, 0)); /* repeats: idempotency */
+	req.request_id = id;
+	req.role = take(&in, 9);
+	req.actor = (char *)actors[take(&in, sizeof actors / sizeof actors[0])];
+	switch (take(&in, 8)) {
+	case 0:
+	case 1:
+		sub.kind = take(&in, 8);
+		sub.unit = (char *)units[take(&in, sizeof units / sizeof units[0])];
+		sub.category = (char *)cats[take(&in, sizeof cats / sizeof cats[0])];
+		sub.source = take(&in, 7);
+		sub.priority = take(&in, 7);
+		sub.text = take_str(&in, text, 60);
+		req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+		req.submit = &sub;
+		if (take(&in, 4) == 0) {
+			explain.submit = &sub;
+			req.body_case = DISPATCH__REQUEST__BODY_EXPLAIN;
+			req.explain = &explain;
+		}
+		break;
+	case 2:
+	case 3:
+	case 4:
+		tr.ticket_id = take(&in, 40);
+		tr.action = take(&in, 8);
+		tr.note = take_str(&in, note, 40);
+		tr.member = (char *)actors[take(&in, sizeof actors / sizeof actors[0])];
+		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		req.transition = &tr;
+		break;
+	case 5:
+		get.ticket_id = take(&in, 40);
+		get.history = take(&in, 2);
+		req.body_case = DISPATCH__REQUEST__BODY_GET;
+		req.get = &get;
+		break;
+	case 6:
+		list.member = take(&in, 2) ? take_str(&in, member, 6) : (char *)"";
+		list.include_closed = take(&in, 2);
+		list.limit = take(&in, 0);
+		req.body_case = DISPATCH__REQUEST__BODY_LIST;
+		req.list = &list;
+		if (take(&in, 3) == 0) {
+			replay.from_seq = take(&in, 0);
+			replay.limit = take(&in, 0);
+			req.body_case = DISPATCH__REQUEST__BODY_REPLAY;
+			req.replay = &replay;
+		}
+		break;
+	default:
+		duty.on = take(&in, 2);
+		req.body_case = DISPATCH__REQUEST__BODY_DUTY;
+		req.duty = &duty;
+		break;
+	}
+	len = dispatch__request__get_packed_size(&req);
+	if (len > sizeof buf)
+		return 0;
+	dispatch__request__pack(&req, buf);
+	fuzz_feed(buf, len);
+	return 0;
+}

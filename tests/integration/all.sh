@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# all.sh: run every integration script (each ends with "N passed, M failed")
+# and close with the sum, so one line reports the whole integration suite.
+set -u
+cd "$(dirname "$0")"
+passed=0 failed=0 rc=0
+for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh; do
+	echo "# $script"
+	out=$(mktemp)
+	bash "$script" 2>&1 | tee "$out"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "$last" ]; then
+		echo "# $script ended without a summary"
+		failed=$((failed + 1))
+		rc=1
+		continue
+	fi
+	passed=$((passed + ${last%% passed*}))
+	f=${last#*, }
+	failed=$((failed + ${f%% failed*}))
+done
+echo "integration: $passed passed, $failed failed"
+exit $rc

@@ -1,0 +1,150 @@
+/* Unit tests for configuration loading and its error messages (daemon/config.c). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static char err[4096];
+
+static config_t *load(const char *yaml)
+{
+	return config_load_data("estate.yaml", yaml, strlen(yaml), err, sizeof err);
+}
+
+#define ASSERT_ERR(needle) ck_assert_msg(strstr(err, needle) != NULL, "expected '%s' in:\n%s", needle, err)
+
+static const char good_head[] = "estate: X\n"
+				"crews:\n"
+				"  - id: a\n"
+				"    name: A\n"
+				"    members: [{ id: X1, name: x }]\n";
+
+START_TEST(schema_errors_carry_line_and_column)
+{
+	char yaml[1024];
+
+	ck_assert_ptr_null(load("estate: X\ncrews:\n  - id: a\n    name: A\n    membres: []\nrules: []\n"));
+	ASSERT_ERR("estate.yaml:5:5: Unexpected key: membres");
+
+	snprintf(yaml, sizeof yaml, "%srules:\n  - name: r\n    match: { kinds: [repiar] }\n    crew: a\n", good_head);
+	ck_assert_ptr_null(load(yaml));
+	ASSERT_ERR("estate.yaml:8:22: unknown value 'repiar'");
+
+	snprintf(yaml, sizeof yaml,
+		 "estate: X\ncrews:\n  - id: a\n    name: A\n"
+		 "    members: [{ id: X1, name: x, shifts: [{ days: [mon, funday], hours: '08:00-10:00' }] }]\n"
+		 "rules: [{ name: d, crew: a }]\n");
+	ck_assert_ptr_null(load(yaml));
+	ASSERT_ERR("estate.yaml:5:");
+	ASSERT_ERR("unknown day 'funday'");
+}
+END_TEST
+
+START_TEST(semantic_errors_carry_line_and_column)
+{
+	ck_assert_ptr_null(load("estate: X\n"                                        /* 1 */
+				"crews:\n"                                           /* 2 */
+				"  - id: a\n"                                        /* 3 */
+				"    name: A\n"                                      /* 4 */
+				"    supervisor: Z9\n"                               /* 5 */
+				"    members:\n"                                     /* 6 */
+				"      - { id: X1, name: x, hours: 1 }\n"            /* 7: unknown key */
+				"rules: []\n"));
+	ASSERT_ERR("estate.yaml:7:");
+
+	ck_assert_ptr_null(load("estate: X\n"                                        /* 1 */
+				"crews:\n"                                           /* 2 */
+				"  - id: a\n"                                        /* 3 */
+				"    name: A\n"                                      /* 4 */
+				"    supervisor: Z9\n"                               /* 5 */
+				"    members:\n"                                     /* 6 */
+				"      - { id: X1, name: x, shifts: [{ hours: '25:00-06:00' }] }\n" /* 7 */
+				"      - { id: X1, name: y }\n"                      /* 8 */
+				"rules:\n"                                           /* 9 */
+				"  - name: r\n"                                      /* 10 */
+				"    crew: nosuch\n"                                 /* 11 */
+				"    deadlines: { acknowledge: 10 minutes }\n"       /* 12 */
+				"  - { name: last, match: { kinds: [repair] }, crew: a }\n")); /* 13 */
+	ASSERT_ERR("estate.yaml:5:17: supervisor 'Z9' is not a member of any crew");
+	ASSERT_ERR("estate.yaml:7:46: expected hours as HH:MM-HH:MM");
+	ASSERT_ERR("estate.yaml:8:15: member id 'X1' is used twice");
+	ASSERT_ERR("estate.yaml:11:11: crew 'nosuch' is not defined under crews");
+	ASSERT_ERR("estate.yaml:12:31: expected a duration such as 90s, 10m, 2h or 1d, not '10 minutes'");
+	ASSERT_ERR("estate.yaml:13:5: the last rule must be a default rule");
+}
+END_TEST
+
+START_TEST(durations_windows_and_globs)
+{
+	struct config_window w;
+	char b[16];
+
+	ck_assert_int_eq(config_parse_duration_ms("90s"), 90000);
+	ck_assert_int_eq(config_parse_duration_ms("10m"), 600000);
+	ck_assert_int_eq(config_parse_duration_ms("2h"), 7200000);
+	ck_assert_int_eq(config_parse_duration_ms("1d"), 86400000);
+	ck_assert_int_eq(config_parse_duration_ms("45"), 45000);
+	ck_assert_int_eq(config_parse_duration_ms("10 m"), -1);
+	ck_assert_int_eq(config_parse_duration_ms("-5m"), -1);
+	ck_assert_int_eq(config_parse_duration_ms("m"), -1);
+
+	ck_assert_int_eq(config_parse_window("22:00-06:00", &w), 0);
+	ck_assert(config_window_contains(&w, 23 * 60));
+	ck_assert(config_window_contains(&w, 0));
+	ck_assert(!config_window_contains(&w, 6 * 60));
+	ck_assert(!config_window_contains(&w, 12 * 60));
+	ck_assert_int_eq(config_parse_window("08:00-24:00", &w), 0);
+	ck_assert(config_window_contains(&w, 23 * 60 + 59));
+	ck_assert_int_eq(config_parse_window("08:00-08:00", &w), -1);
+	ck_assert_int_eq(config_parse_window("8:00-18:00", &w), -1);
+	ck_assert_int_eq(config_parse_window("08:60-18:00", &w), -1);
+
+	ck_assert(config_glob("12-*", "12-1A"));
+	ck_assert(!config_glob("12-*", "120-1A"));
+	ck_assert(config_glob("*-1?", "7-1A"));
+	ck_assert(!config_glob("*-1?", "7-1AB"));
+	ck_assert(config_glob("*", ""));
+
+	config_unit_building("2A-1B", b, sizeof b);
+	ck_assert_str_eq(b, "2A");
+	config_unit_building("lobby", b, sizeof b);
+	ck_assert_str_eq(b, "lobby");
+}
+END_TEST
+
+START_TEST(sample_estate_loads_with_defaults_filled)
+{
+	config_t *cfg = config_load_default(err, sizeof err);
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(cfg->presence->require_online);
+	ck_assert_uint_eq(cfg->presence->online_window, 90);
+	ck_assert_int_eq(cfg->duplicate_window_ms, 30 * 60 * 1000);
+	ck_assert_str_eq(config_zone_of(cfg, "12"), "north");
+	ck_assert_ptr_nonnull(config_member(cfg, "T07", NULL));
+	ck_assert(config_crew(cfg, "lift-vendor")->outsourced);
+	config_destroy(&cfg);
+	ck_assert_ptr_null(cfg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("config");
+	TCase *tc = tcase_create("load");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, schema_errors_carry_line_and_column);
+	tcase_add_test(tc, semantic_errors_carry_line_and_column);
+	tcase_add_test(tc, durations_windows_and_globs);
+	tcase_add_test(tc, sample_estate_loads_with_defaults_filled);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
