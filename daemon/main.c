@@ -36,6 +36,7 @@ struct options {
 	const char *events;
 	size_t map_size;
 	size_t map_max;
+	int pub_hwm;
 	int check_config;
 	int verify;
 	int64_t clock_offset_ms;
@@ -72,6 +73,8 @@ static void usage(FILE *f)
 		"      --log-level LEVEL  error, warning, notice, info (default) or debug\n"
 		"      --map-size MB      LMDB map size in MiB to start with (default 1024)\n"
 		"      --map-max MB       the map doubles when full, up to this (default: as the disk allows)\n"
+		"      --pub-hwm N        events queued per subscriber before they are dropped (default 10000;\n"
+		"                         a subscriber that falls behind replays from the log)\n"
 		"      --clock-offset MS  shift the daemon's clock (tests)\n"
 		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
 		"      --clock-at TIME    start the daemon's clock at local TIME, YYYY-MM-DDTHH:MM:SS (tests)\n"
@@ -88,7 +91,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -99,6 +102,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "map-size", required_argument, NULL, OPT_MAP },
 		{ "map-max", required_argument, NULL, OPT_MAPMAX },
+		{ "pub-hwm", required_argument, NULL, OPT_HWM },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -141,6 +145,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->map_max = (size_t)strtoull(optarg, &end, 10) * 1024 * 1024;
 			if (errno || *end || o->map_max == 0) {
 				fprintf(stderr, "dispatchd: --map-max wants a size in MiB, e.g. 65536\n");
+				return -1;
+			}
+			break;
+		case OPT_HWM:
+			errno = 0;
+			o->pub_hwm = (int)strtol(optarg, &end, 10);
+			if (errno || *end || o->pub_hwm <= 0) {
+				fprintf(stderr, "dispatchd: --pub-hwm wants a positive number of messages\n");
 				return -1;
 			}
 			break;
@@ -354,7 +366,7 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		log_err("cannot start ZeroMQ: %s", zmq_strerror(errno));
 		return -1;
 	}
-	d->pub = publish_new(d->zmq, loop, events, err, sizeof err);
+	d->pub = publish_new(d->zmq, loop, events, d->opt.pub_hwm, err, sizeof err);
 	if (d->pub == NULL) {
 		log_err("%s", err);
 		return -1;

@@ -11,7 +11,9 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PUBLISH_HWM 100000 /* messages queued per subscriber before PUB drops */
+/* Messages queued per subscriber before PUB drops: about 6 MB of events
+ * for a stalled one; past that it replays from the log. */
+#define PUBLISH_HWM 10000
 
 struct publish {
 	void *socket;
@@ -60,10 +62,14 @@ static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	publish_send(p, "hb.", buf, len);
 }
 
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, char *err, size_t errlen)
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, char *err,
+		       size_t errlen)
 {
 	publish_t *p = xcalloc(1, sizeof *p);
-	int hwm = PUBLISH_HWM, linger = 0;
+	int linger = 0, ivl = 5000, ttl = 15000, timeout = 15000;
+
+	if (hwm <= 0)
+		hwm = PUBLISH_HWM;
 
 	p->loop = loop;
 	p->socket = zmq_socket(zmq_ctx, ZMQ_PUB);
@@ -73,6 +79,10 @@ publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint
 	}
 	zmq_setsockopt(p->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(p->socket, ZMQ_LINGER, &linger, sizeof linger);
+	/* ZMTP heartbeats: a dead handheld's queue is dropped, not kept. */
+	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
+	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
 	if (zmq_bind(p->socket, endpoint) != 0) {
 		snprintf(err, errlen, "cannot listen for subscribers on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;

@@ -20,8 +20,10 @@
 
 typedef struct publish publish_t;
 
-/* Bind a PUB socket on endpoint; NULL with a message in err on failure. */
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, char *err, size_t errlen);
+/* Bind a PUB socket on endpoint; NULL with a message in err on failure.
+ * hwm: messages queued per subscriber before PUB drops (0: the default). */
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, char *err,
+		       size_t errlen);
 void publish_destroy(publish_t **p);
 
 /* Topic for an event, written into buf (NUL-terminated). */
