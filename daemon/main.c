@@ -6,6 +6,7 @@
 #include <ev.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,12 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "notify.h"
 #include "publish.h"
 #include "roster.h"
 #include "store.h"
 #include "verify.h"
+#include "export.h"
 
 #define DISPATCHD_VERSION "0.1.0"
 #define DEFAULT_STATE_DIR "/var/lib/dispatchd"
@@ -39,6 +42,9 @@ struct options {
 	int pub_hwm;
 	int check_config;
 	int verify;
+	const char *command;   /* "backup" or "export", or NULL to serve */
+	const char *backup_dest;
+	const char *from, *to; /* export period, local dates YYYY-MM-DD */
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
@@ -53,12 +59,16 @@ struct daemon {
 	roster_t *roster;
 	ingest_t *ingest;
 	ev_signal sigint, sigterm, sighup;
+	ev_timer watchdog;   /* WATCHDOG=1 at half the interval systemd asked for */
+	ev_timer status;     /* STATUS= with counts */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dispatchd [OPTIONS]\n"
+		"       dispatchd [--state-dir DIR] backup DEST\n"
+		"       dispatchd [--state-dir DIR] export [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 		"\n"
 		"The dispatch daemon of an estate's service center: takes tickets over ZeroMQ,\n"
 		"routes them to crews, stores them in LMDB and publishes every change.\n"
@@ -81,6 +91,11 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"
+		"Commands (on the store in --state-dir, while the daemon runs or not):\n"
+		"  backup DEST            a hot, compacted copy of the store into directory DEST\n"
+		"  export                 the event log as NDJSON on stdout, one object per event with the\n"
+		"                         ticket as it was; --from (inclusive) and --to (exclusive) pick a period\n"
+		"\n"
 		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file.\n"
 		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
 		"\n"
@@ -91,7 +106,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -103,6 +118,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "map-size", required_argument, NULL, OPT_MAP },
 		{ "map-max", required_argument, NULL, OPT_MAPMAX },
 		{ "pub-hwm", required_argument, NULL, OPT_HWM },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -124,6 +141,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_EVENTS: o->events = optarg; break;
 		case OPT_CHECK: o->check_config = 1; break;
 		case OPT_VERIFY: o->verify = 1; break;
+		case OPT_FROM: o->from = optarg; break;
+		case OPT_TO: o->to = optarg; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -179,8 +198,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "backup") == 0) {
+		o->command = "backup";
+		if (optind + 2 != argc) {
+			fprintf(stderr, "dispatchd: backup wants one destination directory: dispatchd backup DEST\n");
+			return -1;
+		}
+		o->backup_dest = argv[optind + 1];
+		return 0;
+	}
+	if (optind < argc && strcmp(argv[optind], "export") == 0) {
+		/* getopt_long has already taken the options that follow it */
+		o->command = "export";
+		optind++;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "dispatchd: unexpected argument '%s'; try 'dispatchd --help'\n", argv[optind]);
+		return -1;
+	}
+	if ((o->from || o->to) && o->command == NULL) {
+		fprintf(stderr, "dispatchd: --from and --to go with the export command\n");
 		return -1;
 	}
 	return 0;
@@ -274,6 +311,88 @@ static int check_config(const struct options *o)
 	return 0;
 }
 
+/* Open an existing store for a command (never create one). */
+static store_t *open_existing(const struct options *o)
+{
+	char err[1024], path[4096];
+	store_t *s;
+
+	snprintf(path, sizeof path, "%s/data.mdb", o->state_dir);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "dispatchd: no store in %s: %s: %s\n", o->state_dir, path, strerror(errno));
+		return NULL;
+	}
+	if ((s = store_open(o->state_dir, o->map_size, err, sizeof err)) == NULL)
+		fprintf(stderr, "dispatchd: %s\n", err);
+	return s;
+}
+
+static int backup(const struct options *o)
+{
+	char err[1024];
+	store_t *s = open_existing(o);
+	int rc;
+
+	if (s == NULL)
+		return 1;
+	rc = store_backup(s, o->backup_dest, err, sizeof err);
+	store_destroy(&s);
+	if (rc != 0) {
+		fprintf(stderr, "dispatchd: backup failed: %s\n", err);
+		return 1;
+	}
+	log_notice("backup of %s written to %s/data.mdb", o->state_dir, o->backup_dest);
+	printf("backup of %s written to %s/data.mdb; check it with: dispatchd --verify --state-dir %s\n",
+	       o->state_dir, o->backup_dest, o->backup_dest);
+	return 0;
+}
+
+/* A local date YYYY-MM-DD as unix ms at its midnight. */
+static int parse_day(const char *s, int64_t *ms)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
+
+static int export_cmd(const struct options *o)
+{
+	int64_t from = INT64_MIN, to = INT64_MAX;
+	char err[8192];
+	config_t *cfg;
+	store_t *s;
+	long n;
+
+	/* Dates are the estate's local dates. */
+	if ((cfg = load_config(o->config, err, sizeof err)) != NULL)
+		config_destroy(&cfg);
+	if ((o->from && parse_day(o->from, &from) != 0) || (o->to && parse_day(o->to, &to) != 0)) {
+		fprintf(stderr, "dispatchd: export wants dates as YYYY-MM-DD\n");
+		return 2;
+	}
+	if ((s = open_existing(o)) == NULL)
+		return 1;
+	n = export_events(s, from, to, stdout);
+	store_destroy(&s);
+	if (n < 0) {
+		fprintf(stderr, "dispatchd: export failed: %s\n", store_strerror((int)n));
+		return 1;
+	}
+	fflush(stdout);
+	fprintf(stderr, "dispatchd: exported %ld event(s)\n", n);
+	return 0;
+}
+
 static int verify(const struct options *o)
 {
 	char err[1024], path[4096];
@@ -299,6 +418,38 @@ static int verify(const struct options *o)
 	return bad ? 1 : 0;
 }
 
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)w, (void)revents;
+	notify_send("WATCHDOG=1");
+}
+
+/* STATUS= for systemctl status: what the office would ask first. */
+static void send_status(struct daemon *d)
+{
+	struct ingest_stats st;
+	uint64_t tickets = 0, seq = 0;
+	char msg[256];
+	MDB_txn *txn;
+
+	ingest_get_stats(d->ingest, &st);
+	if (store_txn_begin(d->store, NULL, 1, &txn) == 0) {
+		store_last_ticket(d->store, txn, &tickets);
+		store_last_seq(d->store, txn, &seq);
+		store_txn_abort(txn);
+	}
+	snprintf(msg, sizeof msg, "STATUS=serving %s: %llu tickets, %llu events; %llu requests since start, %llu refused",
+		 d->cfg->estate, (unsigned long long)tickets, (unsigned long long)seq, (unsigned long long)st.requests,
+		 (unsigned long long)st.errors);
+	notify_send(msg);
+}
+
+static void on_status(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	send_status(w->data);
+}
+
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
@@ -317,7 +468,9 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		log_notice("SIGHUP: running on the built-in configuration; nothing to reload");
 		return;
 	}
+	notify_send("RELOADING=1");
 	cfg = config_load_file(d->opt.config, err, sizeof err);
+	notify_send("READY=1");
 	if (cfg == NULL) {
 		log_err("SIGHUP: %s has errors; keeping the running configuration:", d->opt.config);
 		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
@@ -422,6 +575,10 @@ int main(int argc, char **argv)
 		return check_config(&d.opt);
 	if (d.opt.verify)
 		return verify(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "backup") == 0)
+		return backup(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "export") == 0)
+		return export_cmd(&d.opt);
 	if (d.opt.clock_at) {
 		/* The time zone decides what local TIME means: load it first. */
 		char err[8192];
@@ -452,8 +609,26 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &d.sigint);
 	ev_signal_start(loop, &d.sigterm);
 	ev_signal_start(loop, &d.sighup);
+	memset(&d.watchdog, 0, sizeof d.watchdog);
+
+	/* Tell systemd we serve, and keep telling it we are alive. */
+	notify_send("READY=1");
+	send_status(&d);
+	ev_timer_init(&d.status, on_status, 10.0, 10.0);
+	d.status.data = &d;
+	ev_timer_start(loop, &d.status);
+	if (notify_watchdog_usec() > 0) {
+		double every = (double)notify_watchdog_usec() / 2e6;
+		ev_timer_init(&d.watchdog, on_watchdog, every, every);
+		ev_timer_start(loop, &d.watchdog);
+		log_info("systemd watchdog: pinging every %.1f s", every);
+	}
 
 	ev_run(loop, 0);
+
+	notify_send("STOPPING=1");
+	ev_timer_stop(loop, &d.status);
+	ev_timer_stop(loop, &d.watchdog);
 
 	ev_signal_stop(loop, &d.sigint);
 	ev_signal_stop(loop, &d.sigterm);

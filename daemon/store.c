@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "xalloc.h"
@@ -23,6 +24,9 @@ struct store {
 	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
 		duty, presence, requests_by_time;
 };
+
+static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
+static bool store_is_open(Dispatch__State st);
 
 static void store_be64(unsigned char out[8], uint64_t v)
 {
@@ -74,6 +78,53 @@ static int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_
 	return mdb_put(txn, s->meta, &k, &d, 0);
 }
 
+static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned long tickets = 0, replies = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		rc = store_is_open(t->state) ? store_index_set(txn, s->open_by_unit, t->unit, t->id, true) : 0;
+		dispatch__ticket__free_unpacked(t, NULL);
+		if (rc != 0)
+			break;
+		tickets++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->requests, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char tk[8 + 256];
+		MDB_val t = { 8 + k.mv_size, tk }, empty = { 0, NULL };
+		if (v.mv_size < 8 || k.mv_size > 256) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(tk, v.mv_data, 8); /* stored_ms, already big-endian */
+		memcpy(tk + 8, k.mv_data, k.mv_size);
+		if ((rc = mdb_put(txn, s->requests_by_time, &t, &empty, 0)) != 0)
+			break;
+		replies++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	log_notice("migration: indexed %lu ticket(s) by unit and %lu stored repl%s by time", tickets, replies,
+		   replies == 1 ? "y" : "ies");
+	return 0;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 static int store_check_schema(store_t *s, char *err, size_t errlen)
 {
@@ -95,6 +146,15 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 			mdb_txn_abort(txn);
 			return -1;
 		}
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 1) {
+		/* Version 1 stores have no unit index and no reply time index:
+		 * build both from what is there, in this one transaction, so a
+		 * crash mid-way leaves the store as it was. */
+		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_1_to_2(s, txn)) != 0)
+			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version != STORE_SCHEMA_VERSION) {
@@ -856,4 +916,27 @@ int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg)
 done:
 	mdb_cursor_close(cur);
 	return rc;
+}
+
+int store_backup(store_t *s, const char *dest, char *err, size_t errlen)
+{
+	char path[4096];
+	int rc;
+
+	if (mkdir(dest, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dest, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/data.mdb", dest);
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s already holds a store; back up into an empty directory", dest);
+		return -1;
+	}
+	/* A read transaction's snapshot, compacted: the daemon keeps writing. */
+	if ((rc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT)) != 0) {
+		snprintf(err, errlen, "cannot copy the store to %s: %s", dest, mdb_strerror(rc));
+		unlink(path);
+		return -1;
+	}
+	return 0;
 }

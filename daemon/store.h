@@ -33,7 +33,10 @@
 
 #include "dispatch.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: the first release (issue 2). 2: adds open_by_unit and
+ * requests_by_time, filled from the tickets and stored replies by the
+ * migration in store_open(). */
+#define STORE_SCHEMA_VERSION 2
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -128,6 +131,10 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 int store_state_counts_for_member(Dispatch__State st);
 int store_state_is_open(Dispatch__State st);
 int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id);
+
+/* A hot, compacted copy of the store into directory dest (created if
+ * missing; must not hold a store already) while the daemon serves. */
+int store_backup(store_t *s, const char *dest, char *err, size_t errlen);
 
 /* The map: its size, and doubling it (no transaction may be open in this
  * process). Returns -1 when max_size is reached. */

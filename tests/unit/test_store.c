@@ -278,6 +278,77 @@ START_TEST(verify_finds_a_missing_index_entry_and_a_gap)
 }
 END_TEST
 
+static void raw_put(MDB_txn *txn, const char *db, const void *k, size_t kl, const void *v, size_t vl)
+{
+	MDB_dbi dbi;
+	MDB_val key = { kl, (void *)k }, val = { vl, (void *)v };
+
+	ck_assert_int_eq(mdb_dbi_open(txn, db, MDB_CREATE | (strcmp(db, "ticket_events") ? 0 : MDB_DUPSORT | MDB_DUPFIXED),
+				      &dbi), 0);
+	ck_assert_int_eq(mdb_put(txn, dbi, &key, &val, 0), 0);
+}
+
+/* A store as the first release (schema 1) wrote it: one open ticket and
+ * one stored reply, no unit index, no reply time index. */
+START_TEST(a_version_1_store_is_migrated_in_place)
+{
+	static const unsigned char one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	unsigned char tb[256], eb[512], reply[16] = { 0, 0, 0, 0, 0, 0, 0, 5, 'r', 'e', 'p' };
+	char key[32];
+	MDB_env *env;
+	MDB_txn *txn;
+	store_t *st;
+	int has = 0;
+	size_t tl, el;
+
+	t.id = 1, t.state = DISPATCH__STATE__STATE_ASSIGNED, t.unit = (char *)"12-1A";
+	t.crew = (char *)"technical", t.member = (char *)"T07", t.last_seq = 1;
+	ev.seq = 1, ev.ticket_id = 1, ev.to_state = DISPATCH__STATE__STATE_ASSIGNED;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
+	tl = dispatch__ticket__pack(&t, tb);
+	el = dispatch__event__pack(&ev, eb);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_put(txn, "meta", "schema", 6, one, 8);
+	raw_put(txn, "meta", "last_seq", 8, one, 8);
+	raw_put(txn, "meta", "last_ticket", 11, one, 8);
+	raw_put(txn, "tickets", one, 8, tb, tl);
+	raw_put(txn, "events", one, 8, eb, el);
+	raw_put(txn, "ticket_events", one, 8, one, 8);
+	memcpy(key, "technical\0\0\0\0\0\0\0\0\1", 18);
+	raw_put(txn, "open_by_crew", key, 18, "", 0);
+	memcpy(key, "T07\0\0\0\0\0\0\0\0\1", 12);
+	raw_put(txn, "open_by_member", key, 12, "", 0);
+	raw_put(txn, "requests", "req-1", 5, reply, 11);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	st = open_store(); /* migrates */
+	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_UNIT, "12-1A", 1, &has), 0);
+	ck_assert(has);
+	store_txn_abort(txn);
+	ck_assert_int_eq(verify_store(st, stderr), 0);
+	/* the migrated reply expires like a new one */
+	{
+		unsigned n = 0;
+		ck_assert_int_eq(store_txn_begin(st, NULL, 0, &txn), 0);
+		ck_assert_int_eq(store_expire_replies(st, txn, 6, 100, &n), 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_int_eq(store_txn_commit(txn), 0);
+	}
+	store_destroy(&st);
+	/* and it is version 2 now: a second open changes nothing */
+	st = open_store();
+	ck_assert_int_eq(verify_store(st, stderr), 0);
+	store_destroy(&st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -293,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, unknown_schema_version_is_refused);
 	tcase_add_test(tc, stored_replies_by_request_id);
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
+	tcase_add_test(tc, a_version_1_store_is_migrated_in_place);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
