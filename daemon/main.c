@@ -45,6 +45,8 @@ struct options {
 	const char *command;   /* "backup" or "export", or NULL to serve */
 	const char *backup_dest;
 	const char *from, *to; /* export period, local dates YYYY-MM-DD */
+	const char *older_than; /* purge: "7y", "400d" */
+	int yes;                /* purge: really do it */
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
@@ -69,6 +71,7 @@ static void usage(FILE *f)
 		"usage: dispatchd [OPTIONS]\n"
 		"       dispatchd [--state-dir DIR] backup DEST\n"
 		"       dispatchd [--state-dir DIR] export [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+		"       dispatchd [--state-dir DIR] purge --older-than 7y [--yes]\n"
 		"\n"
 		"The dispatch daemon of an estate's service center: takes tickets over ZeroMQ,\n"
 		"routes them to crews, stores them in LMDB and publishes every change.\n"
@@ -95,6 +98,10 @@ static void usage(FILE *f)
 		"  backup DEST            a hot, compacted copy of the store into directory DEST\n"
 		"  export                 the event log as NDJSON on stdout, one object per event with the\n"
 		"                         ticket as it was; --from (inclusive) and --to (exclusive) pick a period\n"
+		"  purge                  retention purge: tickets closed or cancelled more than --older-than ago\n"
+		"                         (e.g. 7y, 400d) are deleted and their events reduced to tombstones;\n"
+		"                         without --yes it only says what it would remove. The purge is recorded\n"
+		"                         in the event log. Nothing is ever deleted otherwise.\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file.\n"
 		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
@@ -106,7 +113,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -120,6 +127,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "pub-hwm", required_argument, NULL, OPT_HWM },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "yes", no_argument, NULL, OPT_YES },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -143,6 +152,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_VERIFY: o->verify = 1; break;
 		case OPT_FROM: o->from = optarg; break;
 		case OPT_TO: o->to = optarg; break;
+		case OPT_OLDER: o->older_than = optarg; break;
+		case OPT_YES: o->yes = 1; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -207,6 +218,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->backup_dest = argv[optind + 1];
 		return 0;
 	}
+	if (optind < argc && strcmp(argv[optind], "purge") == 0) {
+		o->command = "purge";
+		optind++;
+		if (o->older_than == NULL) {
+			fprintf(stderr, "dispatchd: purge needs --older-than, e.g. --older-than 7y\n");
+			return -1;
+		}
+	}
 	if (optind < argc && strcmp(argv[optind], "export") == 0) {
 		/* getopt_long has already taken the options that follow it */
 		o->command = "export";
@@ -214,6 +233,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dispatchd: unexpected argument '%s'; try 'dispatchd --help'\n", argv[optind]);
+		return -1;
+	}
+	if ((o->older_than || o->yes) && (o->command == NULL || strcmp(o->command, "purge") != 0)) {
+		fprintf(stderr, "dispatchd: --older-than and --yes go with the purge command\n");
 		return -1;
 	}
 	if ((o->from || o->to) && o->command == NULL) {
@@ -391,6 +414,63 @@ static int export_cmd(const struct options *o)
 	fflush(stdout);
 	fprintf(stderr, "dispatchd: exported %ld event(s)\n", n);
 	return 0;
+}
+
+static int purge(const struct options *o)
+{
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	uint64_t tickets = 0, events = 0;
+	char *end, note[256], day[32];
+	unsigned long n;
+	int64_t before;
+	time_t secs;
+	struct tm tm;
+	store_t *s;
+	MDB_txn *txn;
+	int rc;
+
+	errno = 0;
+	n = strtoul(o->older_than, &end, 10);
+	if (errno || n == 0 || (strcmp(end, "y") != 0 && strcmp(end, "d") != 0)) {
+		fprintf(stderr, "dispatchd: --older-than wants years or days, e.g. 7y or 400d\n");
+		return 2;
+	}
+	before = clock_now_ms() - (int64_t)n * (*end == 'y' ? 36525LL * 864000 : 86400000LL);
+	secs = (time_t)(before / 1000);
+	localtime_r(&secs, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d %H:%M", &tm);
+	if ((s = open_existing(o)) == NULL)
+		return 1;
+	if ((rc = store_txn_begin(s, NULL, 0, &txn)) != 0 ||
+	    (rc = store_purge(s, txn, before, &tickets, &events)) != 0)
+		goto fail;
+	snprintf(note, sizeof note, "retention purge: %llu ticket(s) closed or cancelled before %s removed, %llu event(s) "
+		 "reduced to tombstones", (unsigned long long)tickets, day, (unsigned long long)events);
+	if (!o->yes) {
+		store_txn_abort(txn);
+		store_destroy(&s);
+		printf("would purge: %s\nnothing was changed; add --yes to purge\n", note + 17);
+		return 1;
+	}
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_RETENTION_PURGE;
+	ev.actor = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER") ? getenv("USER") : (char *)"admin";
+	ev.actor_role = DISPATCH__ROLE__ROLE_ADMIN;
+	ev.time_ms = clock_now_ms();
+	ev.note = note;
+	if ((rc = store_append_event(s, txn, &ev)) != 0 || (rc = store_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	store_destroy(&s);
+	log_notice("%s (event %llu, by %s)", note, (unsigned long long)ev.seq, ev.actor);
+	printf("%s\n", note);
+	return 0;
+fail:
+	if (txn)
+		store_txn_abort(txn);
+	store_destroy(&s);
+	fprintf(stderr, "dispatchd: purge failed, nothing was changed: %s\n", store_strerror(rc));
+	return 1;
 }
 
 static int verify(const struct options *o)
@@ -571,14 +651,6 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof d);
 	if (parse_options(argc, argv, &d.opt) != 0)
 		return EXIT_USAGE;
-	if (d.opt.check_config)
-		return check_config(&d.opt);
-	if (d.opt.verify)
-		return verify(&d.opt);
-	if (d.opt.command && strcmp(d.opt.command, "backup") == 0)
-		return backup(&d.opt);
-	if (d.opt.command && strcmp(d.opt.command, "export") == 0)
-		return export_cmd(&d.opt);
 	if (d.opt.clock_at) {
 		/* The time zone decides what local TIME means: load it first. */
 		char err[8192];
@@ -591,6 +663,17 @@ int main(int argc, char **argv)
 		}
 	}
 	clock_configure(d.opt.clock_offset_ms, d.opt.clock_scale);
+
+	if (d.opt.check_config)
+		return check_config(&d.opt);
+	if (d.opt.verify)
+		return verify(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "backup") == 0)
+		return backup(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "export") == 0)
+		return export_cmd(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "purge") == 0)
+		return purge(&d.opt);
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_AUTO);

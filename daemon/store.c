@@ -940,3 +940,71 @@ int store_backup(store_t *s, const char *dest, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* Replace one stored event with its tombstone. */
+static int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
+{
+	Dispatch__Event *ev = NULL, t = DISPATCH__EVENT__INIT;
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	if ((rc = store_get_event(s, txn, seq, &ev)) != 0)
+		return rc == STORE_NOTFOUND ? 0 : rc;
+	t.seq = ev->seq;
+	t.ticket_id = ev->ticket_id;
+	t.time_ms = ev->time_ms;
+	t.type = DISPATCH__EVENT_TYPE__EVENT_PURGED;
+	dispatch__event__free_unpacked(ev, NULL);
+	store_be64(kb, seq);
+	d.mv_size = dispatch__event__get_packed_size(&t);
+	if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE)) != 0)
+		return rc;
+	dispatch__event__pack(&t, d.mv_data);
+	return 0;
+}
+
+int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, uint64_t *events)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	*tickets = *events = 0;
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		MDB_cursor *hc = NULL;
+		MDB_val hk, hv;
+		int r;
+
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		r = store_is_open(t->state) || t->updated_ms >= before_ms;
+		dispatch__ticket__free_unpacked(t, NULL);
+		if (r)
+			continue;
+		/* its history: every event becomes a tombstone, then the index goes */
+		if ((rc = mdb_cursor_open(txn, s->ticket_events, &hc)) != 0)
+			break;
+		hk = k;
+		for (r = mdb_cursor_get(hc, &hk, &hv, MDB_SET_KEY); r == 0; r = mdb_cursor_get(hc, &hk, &hv, MDB_NEXT_DUP)) {
+			if ((rc = store_tombstone(s, txn, store_get_be64(hv.mv_data))) != 0)
+				break;
+			(*events)++;
+		}
+		mdb_cursor_close(hc);
+		if (rc != 0)
+			break;
+		if ((rc = mdb_del(txn, s->ticket_events, &k, NULL)) != 0 && rc != MDB_NOTFOUND)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		(*tickets)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}

@@ -136,6 +136,12 @@ int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id);
  * missing; must not hold a store already) while the daemon serves. */
 int store_backup(store_t *s, const char *dest, char *err, size_t errlen);
 
+/* Retention purge (clause 4.7: only when the admin asks): tickets closed
+ * or cancelled before before_ms are deleted, and each of their events is
+ * replaced by an EVENT_PURGED tombstone (seq, time and ticket id kept, so
+ * the log stays dense and ordered). Counts go to *tickets and *events. */
+int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, uint64_t *events);
+
 /* The map: its size, and doubling it (no transaction may be open in this
  * process). Returns -1 when max_size is reached. */
 size_t store_map_size(store_t *s);

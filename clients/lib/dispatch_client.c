@@ -901,7 +901,7 @@ static const char *const state_names[] = {
 static const char *const event_names[] = {
 	"unspecified", "submitted", "assigned", "queued", "accepted",
 	"on site", "resolved", "closed", "cancelled", "escalated",
-	"linked", "duty", "outage",
+	"linked", "duty", "outage", "purged", "retention purge",
 };
 static const char *const status_names[] = {
 	"unspecified", "ok", "invalid", "not found", "conflict",

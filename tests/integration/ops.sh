@@ -127,6 +127,33 @@ print(len(ev))' "$out") || fail "the export is not the log as JSON: $(head -c 30
 	[ "$RC" = 2 ] || fail "a bad date: exit $RC"
 }
 
+test_retention_purge() {
+	local gone kept
+	fresh_store
+	start_daemon || return 1
+	submit --unit P-1 --kind inquiry --text "an old question, cancelled" || return 1
+	gone=$TID
+	desk cancel "$gone" --reason "answered on the phone" >/dev/null || fail "cancel failed" || return 1
+	submit --unit P-2 --kind inquiry --text "still open" || return 1
+	kept=$TID
+	stop_daemon
+	# five days on, purge what was finished more than a day before
+	run "$B/dispatchd" --state-dir "$STATE" --clock-at 2026-12-05T10:00:00 purge --older-than 1d
+	[ "$RC" = 1 ] && [[ $OUT == *"would purge: 1 ticket(s)"* ]] || fail "dry run: $RC $OUT $ERR" || return 1
+	run "$B/dispatchd" --state-dir "$STATE" --clock-at 2026-12-05T10:00:00 purge --older-than 1d --yes
+	[ "$RC" = 0 ] && [[ $OUT == *"1 ticket(s) closed or cancelled before"* ]] || fail "purge: $RC $OUT $ERR" || return 1
+	run "$B/dispatchd" --verify --state-dir "$STATE"
+	[ "$RC" = 0 ] || fail "--verify after the purge: $OUT" || return 1
+	run "$B/dispatchd" --state-dir "$STATE" export
+	printf '%s\n' "$OUT" | grep -q '"type":"retention_purge"' || fail "the purge is not in the log" || return 1
+	printf '%s\n' "$OUT" | grep -q "\"type\":\"purged\",\"ticket_id\":$gone" || fail "no tombstone for $gone" || return 1
+	printf '%s\n' "$OUT" | grep -q 'an old question' && fail "the purged text is still in the log" && return 1
+	start_daemon || return 1
+	run desk show "$gone"
+	[ "$RC" = 1 ] || fail "the purged ticket is still there" || return 1
+	desk show "$kept" | grep -q "still open" || fail "an open ticket was purged"
+}
+
 test_log_levels() {
 	local log=$TMP/quiet.log pid
 	fresh_store
@@ -149,5 +176,6 @@ t "systemd notify: READY, STATUS, WATCHDOG from the loop, RELOADING, STOPPING" t
 t "make install/uninstall; the unit passes systemd-analyze verify and scores <= 2.0" test_install_and_unit
 t "a hot backup under writers verifies, and a restored copy serves" test_backup_while_serving_and_restore
 t "export writes a period of the log as NDJSON" test_export_period
+t "a retention purge, only when asked: tombstones, recorded, --verify clean" test_retention_purge
 t "log lines carry syslog priorities; --log-level sets the threshold" test_log_levels
 finish
