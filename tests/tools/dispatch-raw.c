@@ -7,6 +7,11 @@
  *   message: ...
  *   ticket: 17          (when the reply carries a ticket)
  * Exit 0 if a reply arrived, whatever its status; 3 if none; 2 on usage.
+ *
+ * The frame and flood modes talk to the daemon's ROUTER through a DEALER of
+ * their own rather than the client library, which only ever sends one
+ * well-formed frame and waits for its answer: here the point is to send
+ * what a correct client never would, and to count what comes back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
 
 #include "dispatch_client.h"
 
@@ -31,6 +40,21 @@ static const char usage_text[] =
 	"  --kind N           a submit with kind = N (e.g. 99, not a known kind)\n"
 	"  --version N        a submit with wire version N\n"
 	"  --request-id ID    a submit with this fixed request id (idempotency)\n"
+	"  --truncate         only the first half of the packed request\n"
+	"  --bad-utf8         a submit whose text is not valid UTF-8\n"
+	"  --tags N           a submit with N tags (the daemon allows 16)\n"
+	"  --size BYTES       one frame of BYTES bytes (a submit padded with a long\n"
+	"                     text); past the daemon's 64 KiB limit no reply is due\n"
+	"  --empty-frames N   N empty frames before the request, in one message\n"
+	"  --extra-frame      a frame \"junk\" before the request, in one message\n"
+	"  --flood N          N requests sent without waiting for replies, while\n"
+	"                     reading whatever comes back; prints sent, replies,\n"
+	"                     ok and seconds, and \"ticket: ID\" per stored ticket\n"
+	"  --flood-body B     what --flood sends: ping (default), list or submit\n"
+	"  --window W         with --flood: at most W requests unanswered at a time\n"
+	"                     (a pipelining client the daemon need drop nothing for)\n"
+	"  --no-read SECONDS  with --flood: read nothing; hold the socket open for\n"
+	"                     SECONDS, then count the replies waiting (a dead peer)\n"
 	"\n"
 	"options:\n"
 	"  --endpoint EP      request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
@@ -42,10 +66,16 @@ static const char usage_text[] =
 	"  " PROG " --kind 99\n"
 	"  " PROG " --request-id test-1; " PROG " --request-id test-1\n"
 	"\n"
-	"exit codes: 0 a reply arrived (any status), 2 usage error, 3 no reply\n";
+	"  " PROG " --tags 5000\n"
+	"  " PROG " --flood 2000 --flood-body ping\n"
+	"\n"
+	"exit codes: 0 a reply arrived (any status; --flood: every request was\n"
+	"            sent), 2 usage error, 3 no reply\n";
 
 enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
-       OPT_TIMEOUT, OPT_HELP };
+       OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
+       OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ,
+       OPT_WINDOW };
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -56,6 +86,16 @@ static const struct option long_opts[] = {
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "truncate", no_argument, NULL, OPT_TRUNCATE },
+	{ "bad-utf8", no_argument, NULL, OPT_BAD_UTF8 },
+	{ "tags", required_argument, NULL, OPT_TAGS },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "empty-frames", required_argument, NULL, OPT_EMPTY_FRAMES },
+	{ "extra-frame", no_argument, NULL, OPT_EXTRA_FRAME },
+	{ "flood", required_argument, NULL, OPT_FLOOD },
+	{ "flood-body", required_argument, NULL, OPT_FLOOD_BODY },
+	{ "no-read", required_argument, NULL, OPT_NO_READ },
+	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -103,15 +143,283 @@ static void print_reply(const Dispatch__Reply *r)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
 }
 
-int main(int argc, char **argv)
+/* What to send and how; filled from the command line. */
+struct raw_opts {
+	const char *endpoint, *rid;
+	long long kind, version;
+	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
+	long long tags, size, empty_frames, flood, no_read, window;
+	const char *flood_body;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Pack a request of the kind the options ask for, with request id rid.
+ * Returns a malloc'd buffer and its length in *len, or NULL. */
+static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const char *body, unsigned seq,
+                             size_t *len)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	Dispatch__Ping ping = DISPATCH__PING__INIT;
+	Dispatch__List list = DISPATCH__LIST__INIT;
+	char **tags = NULL, *text = NULL, unit[32];
+	uint8_t *buf = NULL;
+	long long i;
+
+	req.version = (uint32_t)o->version;
+	req.request_id = (char *)rid;
+	req.role = DISPATCH__ROLE__ROLE_DESK;
+	req.actor = (char *)PROG;
+	if (strcmp(body, "ping") == 0) {
+		req.body_case = DISPATCH__REQUEST__BODY_PING;
+		req.ping = &ping;
+	} else if (strcmp(body, "list") == 0) {
+		list.limit = 1000;
+		req.body_case = DISPATCH__REQUEST__BODY_LIST;
+		req.list = &list;
+	} else if (!o->no_body) {
+		sub.kind = (Dispatch__Kind)o->kind;
+		/* A unit per flood request: the same unit twice would be linked
+		 * as a duplicate report instead of dispatched. */
+		if (seq)
+			snprintf(unit, sizeof unit, "12-F%u", seq);
+		else
+			snprintf(unit, sizeof unit, "1-1A");
+		sub.unit = unit;
+		sub.source = DISPATCH__SOURCE__SOURCE_APP;
+		sub.text = (char *)(o->bad_utf8 ? "lift stuck \xff\xfe\xc3 between floors" : "dispatch-raw test request");
+		if (o->tags > 0) {
+			tags = calloc((size_t)o->tags, sizeof *tags);
+			if (!tags)
+				return NULL;
+			for (i = 0; i < o->tags; i++)
+				tags[i] = (char *)"tag";
+			sub.n_tags = (size_t)o->tags;
+			sub.tags = tags;
+		}
+		req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+		req.submit = &sub;
+		if (o->size > 0) {
+			/* Pad the text until the whole frame is exactly o->size
+			 * bytes (the length prefix grows with the text). */
+			size_t base = dispatch__request__get_packed_size(&req) - strlen(sub.text);
+			size_t want = (size_t)o->size, tl = want > base ? want - base : 0;
+
+			text = malloc(want + 1);
+			if (!text) {
+				free(tags);
+				return NULL;
+			}
+			for (int round = 0; round < 4; round++) {
+				size_t got;
+				memset(text, 'x', tl);
+				text[tl] = '\0';
+				sub.text = text;
+				got = dispatch__request__get_packed_size(&req);
+				if (got == want || (got > want && tl == 0))
+					break;
+				tl = got > want ? tl - (got - want) : tl + (want - got);
+			}
+		}
+	}
+	*len = dispatch__request__get_packed_size(&req);
+	buf = malloc(*len ? *len : 1);
+	if (buf)
+		dispatch__request__pack(&req, buf);
+	free(tags);
+	free(text);
+	return buf;
+}
+
+/* A DEALER of our own on the request endpoint; sndhwm 0 = unlimited.
+ * stalled: a peer that does not read, as far as ZeroMQ lets us be one
+ * (its I/O thread still reads, so keep its queue and buffer tiny);
+ * otherwise take every reply the daemon sends, however many. */
+static void *raw_socket(void *ctx, const char *endpoint, int sndhwm, int stalled)
+{
+	void *s = zmq_socket(ctx, ZMQ_DEALER);
+	int linger = 0, rcvhwm = stalled ? 1 : 0, rcvbuf = 4096;
+
+	if (!s)
+		return NULL;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+	zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+	if (stalled)
+		zmq_setsockopt(s, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (zmq_connect(s, endpoint) != 0) {
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Receive one whole message, waiting up to timeout_ms; its last frame is
+ * decoded as a Reply (NULL if it is not one). 1 if a message came, 0 if
+ * none did. *frames: how many frames it had. */
+static int recv_reply(void *s, int timeout_ms, Dispatch__Reply **reply, int *frames)
+{
+	zmq_pollitem_t item = { s, 0, ZMQ_POLLIN, 0 };
+	zmq_msg_t msg;
+	int more;
+	size_t ml;
+
+	*reply = NULL;
+	*frames = 0;
+	if (zmq_poll(&item, 1, timeout_ms) <= 0)
+		return 0;
+	zmq_msg_init(&msg);
+	for (;;) {
+		if (zmq_msg_recv(&msg, s, ZMQ_DONTWAIT) < 0)
+			break;
+		(*frames)++;
+		more = 0;
+		ml = sizeof more;
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &ml);
+		if (!more) {
+			*reply = dispatch__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+			break;
+		}
+	}
+	zmq_msg_close(&msg);
+	return *frames > 0;
+}
+
+/* --empty-frames / --extra-frame: one message of several frames. */
+static int send_frames(const struct raw_opts *o, const uint8_t *buf, size_t len)
+{
+	void *ctx = zmq_ctx_new(), *s = NULL;
 	Dispatch__Reply *reply = NULL;
-	const char *endpoint = NULL, *rid = NULL;
+	int rc = DC_EXIT_UNAVAILABLE, frames = 0;
+
+	if (!ctx || !(s = raw_socket(ctx, o->endpoint, 1000, 0))) {
+		fprintf(stderr, PROG ": cannot connect to %s: %s\n", o->endpoint, zmq_strerror(errno));
+		goto out;
+	}
+	for (long long i = 0; i < o->empty_frames; i++)
+		zmq_send(s, "", 0, ZMQ_SNDMORE);
+	if (o->extra_frame)
+		zmq_send(s, "junk", 4, ZMQ_SNDMORE);
+	zmq_send(s, buf, len, 0);
+	if (!recv_reply(s, o->timeout, &reply, &frames)) {
+		fprintf(stderr, PROG ": no reply within %d ms\n", o->timeout);
+		goto out;
+	}
+	printf("reply_frames: %d\n", frames);
+	if (!reply) {
+		fprintf(stderr, PROG ": the reply's last frame is not a Reply\n");
+		goto out;
+	}
+	print_reply(reply);
+	dispatch__reply__free_unpacked(reply, NULL);
+	rc = DC_EXIT_OK;
+out:
+	if (s)
+		zmq_close(s);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	return rc;
+}
+
+struct flood_count {
+	long long replies, ok;
+};
+
+static void flood_note(struct flood_count *c, Dispatch__Reply *r, int print_tickets)
+{
+	c->replies++;
+	if (!r)
+		return;
+	if (r->status == DISPATCH__STATUS__STATUS_OK) {
+		c->ok++;
+		if (print_tickets && r->ticket)
+			printf("ticket: %" PRIu64 "\n", r->ticket->id);
+	}
+	dispatch__reply__free_unpacked(r, NULL);
+}
+
+/* --flood N: send N requests without waiting for answers. Reading as we
+ * go (unless --no-read) keeps the daemon's queue to us from filling, so
+ * every request should be answered; with --no-read the socket is a peer
+ * that stopped reading, and the daemon must drop rather than keep. */
+static int flood(const struct raw_opts *o)
+{
+	void *ctx = zmq_ctx_new(), *s = NULL;
+	struct flood_count c = { 0, 0 };
+	struct timespec t0;
+	long long sent = 0;
+	int rc = DC_EXIT_UNAVAILABLE, frames, submit = strcmp(o->flood_body, "submit") == 0;
+	Dispatch__Reply *r;
+	char rid[64];
+
+	if (!ctx || !(s = raw_socket(ctx, o->endpoint, 0, o->no_read > 0))) {
+		fprintf(stderr, PROG ": cannot connect to %s: %s\n", o->endpoint, zmq_strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (sent = 0; sent < o->flood; sent++) {
+		uint8_t *buf;
+		size_t len;
+
+		while (o->window && sent - c.replies >= o->window) {
+			if (!recv_reply(s, o->timeout, &r, &frames)) {
+				fprintf(stderr, PROG ": no reply within %d ms with %lld unanswered\n", o->timeout,
+				        sent - c.replies);
+				goto out;
+			}
+			flood_note(&c, r, submit);
+		}
+		snprintf(rid, sizeof rid, "flood-%d-%lld", (int)getpid(), sent);
+		buf = pack_request(o, rid, o->flood_body, (unsigned)sent + 1, &len);
+		if (!buf || zmq_send(s, buf, len, 0) < 0) {
+			free(buf);
+			fprintf(stderr, PROG ": send %lld failed: %s\n", sent, zmq_strerror(errno));
+			goto out;
+		}
+		free(buf);
+		while (!o->no_read && recv_reply(s, 0, &r, &frames))
+			flood_note(&c, r, submit);
+	}
+	printf("sent: %lld\n", sent);
+	fflush(stdout);
+	if (o->no_read) {
+		sleep((unsigned)o->no_read);
+		printf("held: %lld s\n", o->no_read);
+	}
+	/* Whatever is still to come (or, after --no-read, waiting for us):
+	 * until every request is answered or the daemon is quiet for the
+	 * reply timeout. */
+	while (c.replies < o->flood && recv_reply(s, o->timeout, &r, &frames))
+		flood_note(&c, r, submit);
+	printf("replies: %lld\n", c.replies);
+	printf("ok: %lld\n", c.ok);
+	printf("seconds: %.2f\n", seconds_since(&t0));
+	rc = DC_EXIT_OK;
+out:
+	if (s)
+		zmq_close(s);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct raw_opts o = {
+		.kind = DISPATCH__KIND__KIND_REPAIR, .version = DC_WIRE_VERSION,
+		.timeout = DC_DEFAULT_TIMEOUT_MS, .flood_body = "ping",
+	};
+	Dispatch__Reply *reply = NULL;
 	char idbuf[64];
-	long long kind = DISPATCH__KIND__KIND_REPAIR, version = DC_WIRE_VERSION, v;
-	int garbage_mode = 0, no_body = 0, timeout = DC_DEFAULT_TIMEOUT_MS, c, rc;
+	long long v;
+	int c, rc;
 	uint8_t *buf = NULL;
 	size_t len;
 	dc_t *dc;
@@ -119,24 +427,56 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_GARBAGE: garbage_mode = 1; break;
-		case OPT_NO_BODY: no_body = 1; break;
-		case OPT_RID: rid = optarg; break;
-		case OPT_ENDPOINT: endpoint = optarg; break;
+		case OPT_GARBAGE: o.garbage = 1; break;
+		case OPT_NO_BODY: o.no_body = 1; break;
+		case OPT_RID: o.rid = optarg; break;
+		case OPT_ENDPOINT: o.endpoint = optarg; break;
+		case OPT_TRUNCATE: o.truncate = 1; break;
+		case OPT_BAD_UTF8: o.bad_utf8 = 1; break;
+		case OPT_EXTRA_FRAME: o.extra_frame = 1; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
 		case OPT_KIND:
 			/* Any int32: the point is to send values the daemon must reject. */
-			if (parse_num(optarg, INT32_MIN, INT32_MAX, &kind) < 0)
+			if (parse_num(optarg, INT32_MIN, INT32_MAX, &o.kind) < 0)
 				return usage_error("--kind needs an integer, not '%s'", optarg);
 			break;
 		case OPT_VERSION:
-			if (parse_num(optarg, 0, UINT32_MAX, &version) < 0)
+			if (parse_num(optarg, 0, UINT32_MAX, &o.version) < 0)
 				return usage_error("--version needs a number, not '%s'", optarg);
 			break;
 		case OPT_TIMEOUT:
 			if (parse_num(optarg, 1, 600000, &v) < 0)
 				return usage_error("--timeout needs milliseconds, not '%s'", optarg);
-			timeout = (int)v;
+			o.timeout = (int)v;
+			break;
+		case OPT_TAGS:
+			if (parse_num(optarg, 0, 1000000, &o.tags) < 0)
+				return usage_error("--tags needs a count up to 1000000, not '%s'", optarg);
+			break;
+		case OPT_SIZE:
+			if (parse_num(optarg, 64, 64 * 1024 * 1024, &o.size) < 0)
+				return usage_error("--size needs 64 .. 67108864 bytes, not '%s'", optarg);
+			break;
+		case OPT_EMPTY_FRAMES:
+			if (parse_num(optarg, 0, 100, &o.empty_frames) < 0)
+				return usage_error("--empty-frames needs 0 .. 100, not '%s'", optarg);
+			break;
+		case OPT_FLOOD:
+			if (parse_num(optarg, 1, 1000000, &o.flood) < 0)
+				return usage_error("--flood needs 1 .. 1000000 requests, not '%s'", optarg);
+			break;
+		case OPT_FLOOD_BODY:
+			if (strcmp(optarg, "ping") && strcmp(optarg, "list") && strcmp(optarg, "submit"))
+				return usage_error("--flood-body is ping, list or submit, not '%s'", optarg);
+			o.flood_body = optarg;
+			break;
+		case OPT_WINDOW:
+			if (parse_num(optarg, 1, 100000, &o.window) < 0)
+				return usage_error("--window needs 1 .. 100000 requests, not '%s'", optarg);
+			break;
+		case OPT_NO_READ:
+			if (parse_num(optarg, 1, 600, &o.no_read) < 0)
+				return usage_error("--no-read needs 1 .. 600 seconds, not '%s'", optarg);
 			break;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -144,55 +484,62 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (rid && (!*rid || strlen(rid) > DC_REQUEST_ID_MAX))
-		return usage_error("--request-id must be 1..64 bytes, not '%s'", rid);
+	if (o.rid && (!*o.rid || strlen(o.rid) > DC_REQUEST_ID_MAX))
+		return usage_error("--request-id must be 1..64 bytes, not '%s'", o.rid);
+	if ((o.no_read || o.window) && !o.flood)
+		return usage_error("%s", "--no-read and --window go with --flood");
+	if (!o.endpoint)
+		o.endpoint = dc_env_endpoint();
+	if (o.flood)
+		return flood(&o);
 
-	dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), NULL, DISPATCH__ROLE__ROLE_DESK,
-	            PROG);
-	if (!dc) {
-		fprintf(stderr, PROG ": cannot set up the client\n");
-		return DC_EXIT_USAGE;
+	if (!o.rid && !o.garbage) {
+		if (dc_make_request_id(idbuf, sizeof idbuf) < 0) {
+			fprintf(stderr, PROG ": cannot make a request id\n");
+			return DC_EXIT_UNAVAILABLE;
+		}
+		o.rid = idbuf;
 	}
-	dc_set_timeout(dc, timeout);
-	if (garbage_mode) {
-		rc = dc_request_bytes(dc, garbage, sizeof garbage, NULL, &reply);
+	if (o.garbage) {
+		len = sizeof garbage;
+		buf = malloc(len);
+		if (buf)
+			memcpy(buf, garbage, len);
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		if (!rid) {
-			if (dc_make_request_id(idbuf, sizeof idbuf) < 0) {
-				fprintf(stderr, PROG ": cannot make a request id\n");
-				dc_destroy(&dc);
-				return DC_EXIT_UNAVAILABLE;
-			}
-			rid = idbuf;
-		}
-		req.version = (uint32_t)version;
-		req.request_id = (char *)rid;
-		req.role = DISPATCH__ROLE__ROLE_DESK;
-		req.actor = (char *)PROG;
-		if (!no_body) {
-			sub.kind = (Dispatch__Kind)kind;
-			sub.unit = (char *)"1-1A";
-			sub.source = DISPATCH__SOURCE__SOURCE_APP;
-			sub.text = (char *)"dispatch-raw test request";
-			req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
-			req.submit = &sub;
-		}
-		len = dispatch__request__get_packed_size(&req);
-		buf = malloc(len ? len : 1);
-		if (!buf) {
-			fprintf(stderr, PROG ": out of memory\n");
-			dc_destroy(&dc);
-			return DC_EXIT_UNAVAILABLE;
-		}
-		dispatch__request__pack(&req, buf);
-		/* Any reply: each run is one request on a fresh socket, and a
-		 * daemon that fails to echo the id should be seen, not timed out
-		 * on; request_id is printed for tests to check. */
-		rc = dc_request_bytes(dc, buf, len, NULL, &reply);
-		free(buf);
+		buf = pack_request(&o, o.rid, "submit", 0, &len);
 	}
+	if (!buf) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return DC_EXIT_UNAVAILABLE;
+	}
+	if (o.truncate)
+		len /= 2; /* cut mid-field: no parser can finish it */
+	if (o.empty_frames || o.extra_frame) {
+		rc = send_frames(&o, buf, len);
+		free(buf);
+		return rc;
+	}
+
+	dc = dc_new(o.endpoint, NULL, DISPATCH__ROLE__ROLE_DESK, PROG);
+	if (!dc) {
+		free(buf);
+		fprintf(stderr, PROG ": cannot set up the client\n");
+		return DC_EXIT_USAGE;
+	}
+	dc_set_timeout(dc, o.timeout);
+	/* An oversized frame gets the connection dropped, not an answer: one
+	 * try is enough to see that. */
+	if (o.size)
+		dc_set_tries(dc, 1);
+	if (o.size)
+		printf("frame: %zu bytes\n", len);
+	/* Any reply: each run is one request on a fresh socket, and a daemon
+	 * that fails to echo the id should be seen, not timed out on;
+	 * request_id is printed for tests to check. */
+	rc = dc_request_bytes(dc, buf, len, NULL, &reply);
+	free(buf);
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", dc_error(dc));
 		dc_destroy(&dc);
