@@ -218,6 +218,16 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	rep.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
 	rep.now_ms = c.now;
 	m->wrote = false;
+	/* The ROUTER puts the peer's identity in front; a DEALER adds nothing
+	 * and a REQ one empty delimiter. Any other frame is not routing the
+	 * client meant, so the message is not a request to act on. */
+	if (m->nenv > 2 || (m->nenv == 2 && zmq_msg_size(&m->env[1]) != 0)) {
+		req = NULL;
+		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "frames",
+			    "a request is one message of one frame (a REQ socket's empty delimiter aside); this one had %s%d frames",
+			    m->nenv == INGEST_MAX_ENVELOPE ? "at least " : "", m->nenv);
+		goto reply;
+	}
 	req = dispatch__request__unpack(NULL, zmq_msg_size(&m->payload), zmq_msg_data(&m->payload));
 	if (req == NULL) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request",
