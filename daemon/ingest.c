@@ -29,6 +29,11 @@
 #define INGEST_BATCH 256            /* requests per loop pass (one commit) */
 #define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
 #define INGEST_MAX_MSG (64 * 1024)  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
+/* Replies queued per peer before they are dropped. A client waits for each
+ * answer (and resends with the same request_id if one is lost), so a few
+ * suffice; libzmq's default of 1000 let one peer that stops reading hold a
+ * thousand list replies (100+ MB) in the daemon. */
+#define INGEST_REPLY_HWM 32
 
 /* One received request and, once handled, its packed reply. */
 struct ingest_msg {
@@ -528,7 +533,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
-	int one = 1, linger = 0, ivl = 5000, ttl = 15000, timeout = 15000;
+	int one = 1, linger = 0, ivl = 5000, ttl = 15000, timeout = 15000, hwm = INGEST_REPLY_HWM;
 	int64_t maxmsg = INGEST_MAX_MSG;
 
 	in->store = s;
@@ -543,6 +548,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	}
 	zmq_setsockopt(in->socket, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
 	zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+	zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof linger);
 	/* ZMTP heartbeats: notice dead handhelds on flaky Wi-Fi. */
 	zmq_setsockopt(in->socket, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
