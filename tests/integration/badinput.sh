@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# badinput.sh: bad input and slow peers against the real daemon over real
+# sockets (issue 5, items 5 and 7). Every bad message gets an error reply
+# naming the problem, or its connection dropped; none crashes the daemon,
+# changes the store, or stalls another client. A client that floods, or
+# that sends and never reads, cannot grow the daemon's memory without bound.
+# Numbers worth a report are printed as "# ..." lines.
+. "$(dirname "$0")/lib.sh"
+
+# A daemon under valgrind or AddressSanitizer is tens of times slower:
+# the same checks on smaller loads.
+if [ -n "${DISPATCHD_WRAP:-}" ] || [[ $B == */asan ]]; then
+	FLOOD=${FLOOD:-2000} NOREAD=${NOREAD:-600} NOREAD_TICKETS=${NOREAD_TICKETS:-200} STALL_S=${STALL_S:-10}
+else
+	FLOOD=${FLOOD:-20000} NOREAD=${NOREAD:-4000} NOREAD_TICKETS=${NOREAD_TICKETS:-600} STALL_S=${STALL_S:-2}
+fi
+# The bound on what one stalled peer may cost. Under a wrapper the daemon's
+# RSS is mostly the tool's (valgrind's shadow memory, its queue of freed
+# blocks, translated code), so the bound is looser there.
+if [ -n "${DISPATCHD_WRAP:-}" ]; then
+	RSS_BOUND_KB=$((150 * 1024))
+else
+	RSS_BOUND_KB=$((50 * 1024))
+fi
+# Under AddressSanitizer freed memory waits in a quarantine (256 MB by
+# default) before reuse; keep it small so RSS measures the daemon.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
+
+last_seq() { desk ping 2>/dev/null | sed -n 's/.*last seq \([0-9]*\).*/\1/p'; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status" 2>/dev/null; }
+
+# The state the bad input must not change, and its check.
+snapshot() {
+	BEFORE_TICKETS=$(ticket_count)
+	BEFORE_SEQ=$(last_seq)
+	[ -n "$BEFORE_SEQ" ] || fail "the daemon does not answer a ping"
+}
+unchanged() {
+	local n s
+	n=$(ticket_count)
+	s=$(last_seq)
+	[ "$n" = "$BEFORE_TICKETS" ] || fail "$1: open tickets $BEFORE_TICKETS -> $n" || return 1
+	[ "$s" = "$BEFORE_SEQ" ] || fail "$1: last seq $BEFORE_SEQ -> $s" || return 1
+}
+
+# refused FIELD RAW-ARGS...: status INVALID naming FIELD, nothing stored.
+refused() {
+	local field=$1
+	shift
+	snapshot || return 1
+	run raw "$@"
+	[ "$RC" = 0 ] || fail "$*: no reply (exit $RC): $ERR" || return 1
+	[ "$(raw_field status)" = STATUS_INVALID ] || fail "$*: $OUT" || return 1
+	[ "$(raw_field field)" = "$field" ] ||
+		fail "$*: field is '$(raw_field field)', not $field: $(raw_field message)" || return 1
+	unchanged "$*"
+}
+
+# ping_within SECONDS: another client is answered in bounded time.
+ping_within() {
+	local t0 t1 ms
+	t0=$(date +%s%N)
+	run timeout -k 1 "$1" "$B/dispatch-desk" ping
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	PING_MS=$ms
+	[ "$RC" = 0 ] || fail "another client's ping got no answer within $1 s (exit $RC): $ERR" || return 1
+}
+
+verify_store() {
+	# LMDB readers do not block the writer: the daemon keeps running.
+	run "$B/dispatchd" --verify --state-dir "$STATE"
+	[ "$RC" = 0 ] || fail "--verify found problems: $OUT $ERR"
+}
+
+test_setup() {
+	# One ticket, so that a state change would show in the seq too.
+	submit --unit 3-2B --kind repair --text "a ticket before the bad input"
+}
+
+test_not_protobuf() { refused request --garbage; }
+test_truncated() { refused request --truncate; }
+test_unknown_enum() { refused submit.kind --kind 99; }
+test_invalid_utf8() { refused submit.text --bad-utf8; }
+test_absurd_tags() { refused submit.tags --tags 5000; }
+test_big_but_allowed_frame() { refused submit.text --size 60000; }
+
+test_oversized_frame() {
+	# Past ZMQ_MAXMSGSIZE (64 KiB) libzmq drops the connection: no reply.
+	snapshot || return 1
+	run raw --size 70000 --timeout 2000
+	[ "$RC" = 3 ] || fail "a 70000-byte frame was answered (exit $RC): $OUT" || return 1
+	ping_within 5 || return 1
+	unchanged "oversized frame"
+}
+
+test_extra_empty_frames() {
+	refused frames --empty-frames 3 || return 1
+	[ "$(raw_field reply_frames)" = 4 ] || fail "reply did not come back through the same frames: $OUT"
+}
+test_extra_frame() { refused frames --extra-frame; }
+
+test_req_delimiter_accepted() {
+	# A REQ socket's one empty delimiter is not wrong: that request counts.
+	local n
+	n=$(ticket_count)
+	run raw --empty-frames 1 --kind 5
+	[ "$(raw_field status)" = STATUS_OK ] || fail "REQ-style request refused: $OUT" || return 1
+	[ "$(ticket_count)" = $((n + 1)) ] || fail "REQ-style submit stored no ticket"
+}
+
+test_verify_after_bad_input() { verify_store; }
+
+test_flood_from_one_client() {
+	local out=$TMP/flood.out sent replies ok secs
+	snapshot || return 1
+	bg "$out" "$B/dispatch-raw" --flood "$FLOOD" --flood-body ping --timeout 3000
+	local fpid=$BG
+	sleep 0.2
+	# While it floods, another client is answered, and can still submit.
+	ping_within "$STALL_S" || return 1
+	local during=$PING_MS
+	run timeout -k 1 $((STALL_S * 3)) "$B/dispatch-desk" --actor it-desk submit --unit 5-1C --kind cleaning \
+		--text "submitted during a flood"
+	[ "$RC" = 0 ] || fail "a submit during the flood failed (exit $RC): $ERR" || return 1
+	wait_gone "$fpid" 60 || fail "the flood did not end within 60 s" || return 1
+	sent=$(sed -n 's/^sent: //p' "$out")
+	replies=$(sed -n 's/^replies: //p' "$out")
+	ok=$(sed -n 's/^ok: //p' "$out")
+	secs=$(sed -n 's/^seconds: //p' "$out")
+	echo "# flood: $sent pings sent without waiting, $replies replies ($ok OK) in $secs s; another client's ping took ${during} ms"
+	[ "$sent" = "$FLOOD" ] || fail "flood sent ${sent:-nothing}: $(cat "$out.err")" || return 1
+	[ "${replies:-0}" -gt 0 ] && [ "$replies" -le "$FLOOD" ] || fail "flood got ${replies:-no} replies" || return 1
+	[ "$ok" = "$replies" ] || fail "flood: $ok of $replies replies OK" || return 1
+	# Pings change nothing; the one submit made one ticket.
+	[ "$(ticket_count)" = $((BEFORE_TICKETS + 1)) ] || fail "flood changed the ticket count"
+}
+
+test_peer_that_never_reads() {
+	local out=$TMP/noread.out base max=0 r i during="" worst=0
+	# Big replies (a list of many open tickets) are what a stalled peer
+	# could pile up in the daemon.
+	run raw --flood "$NOREAD_TICKETS" --window 16 --flood-body submit --kind 6 --timeout 5000
+	[ "$(raw_field ok)" = "$NOREAD_TICKETS" ] || fail "could not make $NOREAD_TICKETS tickets: $OUT" || return 1
+	sleep 0.5
+	base=$(rss_kb)
+	bg "$out" "$B/dispatch-raw" --flood "$NOREAD" --flood-body list --no-read 8 --timeout 2000
+	local fpid=$BG
+	for i in $(seq 1 16); do
+		sleep 0.5
+		r=$(rss_kb)
+		[ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
+		if [ $((i % 4)) = 0 ]; then
+			ping_within "$STALL_S" || return 1
+			[ "$PING_MS" -gt "$worst" ] && worst=$PING_MS
+		fi
+	done
+	wait_gone "$fpid" 60 || fail "the stalled client did not end within 60 s" || return 1
+	ping_within "$STALL_S" || return 1
+	echo "# stalled peer: $NOREAD lists of $NOREAD_TICKETS tickets sent, never read for 8 s;" \
+		"daemon RSS ${base} kB before, at most ${max} kB during (+$((max - base)) kB);" \
+		"$(sed -n 's/^replies: //p' "$out") replies waited for it; other clients' pings took at most ${worst} ms"
+	[ "$(sed -n 's/^sent: //p' "$out")" = "$NOREAD" ] || fail "stalled client could not send: $(cat "$out.err")" || return 1
+	[ $((max - base)) -lt "$RSS_BOUND_KB" ] ||
+		fail "daemon RSS grew by $((max - base)) kB (bound $RSS_BOUND_KB kB) for a peer that never reads"
+}
+
+setup
+t "a ticket to protect" test_setup
+t "not protobuf: INVALID (request), nothing changes" test_not_protobuf
+t "truncated Request: INVALID (request), nothing changes" test_truncated
+t "unknown enum: INVALID (submit.kind), nothing changes" test_unknown_enum
+t "invalid UTF-8 text: INVALID (submit.text), nothing changes" test_invalid_utf8
+t "5000 tags: INVALID (submit.tags), nothing changes" test_absurd_tags
+t "60000-byte frame under the limit: INVALID (submit.text)" test_big_but_allowed_frame
+t "70000-byte frame over ZMQ_MAXMSGSIZE: connection dropped, others served" test_oversized_frame
+t "extra empty frames: INVALID (frames), nothing changes" test_extra_empty_frames
+t "a junk frame before the request: INVALID (frames), nothing changes" test_extra_frame
+t "a REQ socket's empty delimiter is still accepted" test_req_delimiter_accepted
+t "dispatchd --verify after the bad input (daemon running)" test_verify_after_bad_input
+t "a flood from one client: answered or dropped, others not stalled" test_flood_from_one_client
+t "a peer that never reads: daemon memory bounded, others served" test_peer_that_never_reads
+t "dispatchd --verify at the end" test_verify_after_bad_input
+finish
