@@ -559,7 +559,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		goto fail;
 	}
 	in->loop = loop;
-	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 60.0);
+	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 10.0);
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
