@@ -730,14 +730,16 @@ struct handle_list {
 	struct handle_ctx *c;
 	const Dispatch__List *q;
 	Dispatch__Ticket **v;
-	size_t n, max;
+	size_t n, max, bytes;
 	int err;
 };
 
 static int handle_list_add(struct handle_list *l, Dispatch__Ticket *t)
 {
 	l->v[l->n++] = t;
-	return l->n >= l->max ? 1 : 0;
+	l->bytes += dispatch__ticket__get_packed_size(t);
+	/* bounded in bytes too, like a replay page: a reply stays one message */
+	return l->n >= l->max || l->bytes >= HANDLE_REPLAY_BYTES ? 1 : 0;
 }
 
 static int handle_list_id(uint64_t id, void *arg)

@@ -70,6 +70,7 @@ struct ingest {
 	struct ev_loop *loop;
 	ev_timer expire;     /* forgets stored replies past the idempotency window */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
+	bool panic;          /* LMDB refuses every transaction from now on */
 };
 
 struct ingest_command {
@@ -446,6 +447,8 @@ static void ingest_run_batch(ingest_t *in, int n)
 	if (rc != 0) {
 		log_err("commit of %d request(s) failed: %s; writes were answered with a storage error", n,
 			store_strerror(rc));
+		if (rc == MDB_PANIC)
+			in->panic = true;
 		for (int i = 0; i < n; i++)
 			if (in->batch[i].wrote)
 				ingest_unacknowledge(&in->batch[i], rc);
@@ -473,6 +476,13 @@ static void ingest_on_readable(void *arg)
 	ingest_run_batch(in, n);
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
+	if (in->panic) {
+		/* After a failed write of its meta page LMDB refuses every
+		 * transaction until the environment is opened again: exit, and let
+		 * the service manager (Restart=on-failure) start us afresh. */
+		log_err("the store is in a fatal state (LMDB panic); exiting so that dispatchd is restarted");
+		exit(75);
+	}
 }
 
 ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
