@@ -283,6 +283,36 @@ int store_next_ticket_id(store_t *s, MDB_txn *txn, uint64_t *id)
 			return STORE_CORRUPT;                                         \
 	} while (0)
 
+/* One cursor walk over dbi, from start (MDB_SET_RANGE) or from the first
+ * key: fn(key, value, arg) returns 0 to go on, 1 to stop, negative to fail
+ * with that code. Every iteration in this file goes through here. */
+typedef int (store_walk_fn)(const MDB_val *k, const MDB_val *v, void *arg);
+
+static int store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *start, store_walk_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k = { 0, NULL }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	if (start)
+		k = *start;
+	for (rc = mdb_cursor_get(cur, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r = fn(&k, &v, arg);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **out)
 {
 	unsigned char kb[8];
@@ -486,29 +516,27 @@ done:
 	return rc;
 }
 
+struct store_event_walk {
+	store_event_fn *fn;
+	void *arg;
+};
+
+static int store_event_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_event_walk *w = arg;
+	MDB_val d = *v;
+	(void)k;
+	return store_visit_event(&d, w->fn, w->arg);
+}
+
 int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
+	struct store_event_walk w = { fn, arg };
 	unsigned char kb[8];
-	MDB_val k = { 8, kb }, v;
-	int rc;
+	MDB_val start = { 8, kb };
 
 	store_be64(kb, from_seq);
-	if ((rc = mdb_cursor_open(txn, s->events, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int r = store_visit_event(&v, fn, arg);
-		if (r != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	return store_walk(txn, s->events, &start, store_event_step, &w);
 }
 
 static int store_index_scan(MDB_txn *txn, MDB_dbi dbi, const char *name, store_id_fn *fn, void *arg)
@@ -574,32 +602,23 @@ int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *cou
 	return store_open_ids(s, txn, NULL, member, store_count_one, count);
 }
 
+struct store_ticket_walk {
+	store_ticket_fn *fn;
+	void *arg;
+};
+
+static int store_ticket_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_ticket_walk *w = arg;
+	Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v->mv_size, v->mv_data);
+	(void)k;
+	return t ? w->fn(t, w->arg) : STORE_CORRUPT;
+}
+
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
-		int r;
-		if (t == NULL) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		r = fn(t, arg);
-		if (r != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_ticket_walk w = { fn, arg };
+	return store_walk(txn, s->tickets, NULL, store_ticket_step, &w);
 }
 
 int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len)
@@ -679,33 +698,27 @@ static MDB_dbi store_index_dbi(store_t *s, enum store_index which)
 	}
 }
 
+struct store_index_walk {
+	store_index_fn *fn;
+	void *arg;
+};
+
+static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_index_walk *w = arg;
+	const char *kb = k->mv_data;
+	char name[STORE_KEY_MAX];
+	(void)v;
+	if (k->mv_size < 9 || kb[k->mv_size - 9] != '\0' || memchr(kb, '\0', k->mv_size - 9) != NULL)
+		return STORE_CORRUPT;
+	memcpy(name, kb, k->mv_size - 8);
+	return w->fn(name, store_get_be64(kb + k->mv_size - 8), w->arg);
+}
+
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	char name[STORE_KEY_MAX];
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, store_index_dbi(s, which), &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const char *kb = k.mv_data;
-		int r;
-		if (k.mv_size < 9 || kb[k.mv_size - 9] != '\0' || memchr(kb, '\0', k.mv_size - 9) != NULL) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		memcpy(name, kb, k.mv_size - 8);
-		if ((r = fn(name, store_get_be64(kb + k.mv_size - 8), arg)) != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_index_walk w = { fn, arg };
+	return store_walk(txn, store_index_dbi(s, which), NULL, store_index_step, &w);
 }
 
 int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has)
@@ -724,30 +737,23 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+struct store_pair_walk {
+	store_pair_fn *fn;
+	void *arg;
+};
+
+static int store_pair_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_pair_walk *w = arg;
+	if (k->mv_size != 8 || v->mv_size != 8)
+		return STORE_CORRUPT;
+	return w->fn(store_get_be64(k->mv_data), store_get_be64(v->mv_data), w->arg);
+}
+
 int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->ticket_events, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int r;
-		if (k.mv_size != 8 || v.mv_size != 8) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		if ((r = fn(store_get_be64(k.mv_data), store_get_be64(v.mv_data), arg)) != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_pair_walk w = { fn, arg };
+	return store_walk(txn, s->ticket_events, NULL, store_pair_step, &w);
 }
 
 int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id)
@@ -816,31 +822,23 @@ int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **o
 	return 0;
 }
 
+struct store_outage_walk {
+	store_outage_fn *fn;
+	void *arg;
+};
+
+static int store_outage_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_outage_walk *w = arg;
+	Dispatch__Outage *o = dispatch__outage__unpack(NULL, v->mv_size, v->mv_data);
+	(void)k;
+	return o ? w->fn(o, w->arg) : STORE_CORRUPT;
+}
+
 int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->outages, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		Dispatch__Outage *o = dispatch__outage__unpack(NULL, v.mv_size, v.mv_data);
-		int r;
-		if (o == NULL) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		if ((r = fn(o, arg)) != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_outage_walk w = { fn, arg };
+	return store_walk(txn, s->outages, NULL, store_outage_step, &w);
 }
 
 int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty)
@@ -851,33 +849,34 @@ int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty)
 	return mdb_put(txn, s->duty, &k, &d, 0);
 }
 
+/* Member-keyed tables (duty, presence): the key as a C string. */
+static int store_member_key(const MDB_val *k, char *member, size_t len)
+{
+	if (k->mv_size == 0 || k->mv_size >= len)
+		return STORE_CORRUPT;
+	memcpy(member, k->mv_data, k->mv_size);
+	member[k->mv_size] = '\0';
+	return 0;
+}
+
+struct store_duty_walk {
+	store_duty_fn *fn;
+	void *arg;
+};
+
+static int store_duty_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_duty_walk *w = arg;
+	char member[64];
+	if (v->mv_size != 1 || store_member_key(k, member, sizeof member) != 0)
+		return STORE_CORRUPT;
+	return w->fn(member, *(const unsigned char *)v->mv_data, w->arg);
+}
+
 int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	char member[64];
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->duty, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int r;
-		if (k.mv_size >= sizeof member || v.mv_size != 1) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		memcpy(member, k.mv_data, k.mv_size);
-		member[k.mv_size] = '\0';
-		if ((r = fn(member, *(unsigned char *)v.mv_data, arg)) != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_duty_walk w = { fn, arg };
+	return store_walk(txn, s->duty, NULL, store_duty_step, &w);
 }
 
 int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms)
@@ -889,33 +888,24 @@ int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t las
 	return mdb_put(txn, s->presence, &k, &d, 0);
 }
 
+struct store_presence_walk {
+	store_presence_fn *fn;
+	void *arg;
+};
+
+static int store_presence_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_presence_walk *w = arg;
+	char member[64];
+	if (v->mv_size != 8 || store_member_key(k, member, sizeof member) != 0)
+		return STORE_CORRUPT;
+	return w->fn(member, (int64_t)store_get_be64(v->mv_data), w->arg);
+}
+
 int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	char member[64];
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->presence, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int r;
-		if (k.mv_size >= sizeof member || v.mv_size != 8) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		memcpy(member, k.mv_data, k.mv_size);
-		member[k.mv_size] = '\0';
-		if ((r = fn(member, (int64_t)store_get_be64(v.mv_data), arg)) != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
-		}
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_presence_walk w = { fn, arg };
+	return store_walk(txn, s->presence, NULL, store_presence_step, &w);
 }
 
 int store_backup(store_t *s, const char *dest, char *err, size_t errlen)
