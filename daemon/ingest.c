@@ -83,7 +83,8 @@ struct ingest_command {
 
 /* ---- events to publish after commit -------------------------------------- */
 
-static void ingest_push_out(ingest_t *in, const char *topic, const uint8_t *data, size_t len, uint64_t seq)
+/* Queue data (owned from now on) for publication under topic. */
+static void ingest_push_out(ingest_t *in, const char *topic, uint8_t *data, size_t len, uint64_t seq)
 {
 	struct ingest_out *o;
 
@@ -94,12 +95,12 @@ static void ingest_push_out(ingest_t *in, const char *topic, const uint8_t *data
 	o = &in->out[in->nout++];
 	snprintf(o->topic, sizeof o->topic, "%s", topic);
 	o->len = len;
-	o->data = memcpy(xmalloc(len ? len : 1), data, len);
+	o->data = data;
 	o->seq = seq;
 }
 
 /* handle_emit_fn: pack ev now (its ticket snapshot may change later in
- * the same request) and queue it. */
+ * the same request) and queue it; one copy more only for a second topic. */
 static void ingest_emit(void *arg, const Dispatch__Event *ev, const char *extra_topic)
 {
 	ingest_t *in = arg;
@@ -109,10 +110,9 @@ static void ingest_emit(void *arg, const Dispatch__Event *ev, const char *extra_
 
 	dispatch__event__pack(ev, buf);
 	publish_topic(ev, topic, sizeof topic);
-	ingest_push_out(in, topic, buf, len, ev->seq);
 	if (extra_topic)
-		ingest_push_out(in, extra_topic, buf, len, ev->seq);
-	free(buf);
+		ingest_push_out(in, extra_topic, memcpy(xmalloc(len ? len : 1), buf, len), len, ev->seq);
+	ingest_push_out(in, topic, buf, len, ev->seq);
 }
 
 static void ingest_drop_out(ingest_t *in, size_t from)
