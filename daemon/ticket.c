@@ -13,20 +13,60 @@
 #define E(x) DISPATCH__EVENT_TYPE__EVENT_##x
 #define R(x) TICKET_ROLE(DISPATCH__ROLE__ROLE_##x)
 
+#define DESKS (R(DESK) | R(SUPERVISOR))
+#define HOLDERS (R(CREW) | R(DESK) | R(SUPERVISOR))
+#define STAY S(UNSPECIFIED) /* the handler decides: same state, held-from state, or dispatch */
+
+/* Every allowed (state, action); anything else is refused with CONFLICT.
+ * "assignee": a crew actor must be the assigned member. "note": a reason
+ * or remark is required. Guards that depend on more than the state (a
+ * complaint's cause before closing, a follow-up before closing, consent
+ * only for a consent hold) are in ticket_guard(). */
 static const struct ticket_transition ticket_table[] = {
-	/* from        action      to            event       who                   assignee note */
-	{ S(ASSIGNED), A(ACCEPT),  S(ACCEPTED),  E(ACCEPTED),  R(CREW),              true,  false },
-	{ S(ACCEPTED), A(ARRIVE),  S(ON_SITE),   E(ON_SITE),   R(CREW),              true,  false },
-	{ S(ON_SITE),  A(RESOLVE), S(RESOLVED),  E(RESOLVED),  R(CREW),              true,  false },
-	{ S(RESOLVED), A(CLOSE),   S(CLOSED),    E(CLOSED),    R(DESK) | R(SUPERVISOR), false, false },
-	{ S(NEW),      A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
-	{ S(ASSIGNED), A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
-	{ S(ACCEPTED), A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
-	{ S(ON_SITE),  A(CANCEL),  S(CANCELLED), E(CANCELLED), R(DESK) | R(SUPERVISOR), false, true },
-	/* (re)assignment by a person: out of the crew queue, or to someone else */
-	{ S(NEW),      A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
-	{ S(ASSIGNED), A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
-	{ S(ACCEPTED), A(ASSIGN),  S(ASSIGNED),  E(ASSIGNED),  R(DESK) | R(SUPERVISOR), false, false },
+	/* from         action              to            event                 who                     assignee note */
+	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false },
+	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false },
+	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false },
+	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false },
+	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	/* (re)assignment by a person: out of the crew queue, or to someone
+	 * else (then with a reason: ticket_guard) */
+	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	/* hold: deadlines pause; resume returns to the held-from state */
+	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
+	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
+	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
+	{ S(ON_HOLD),   A(RESUME),          STAY,         E(RESUMED),           HOLDERS,                true,  false },
+	/* a paid special service starts once the resident consents to the fee */
+	{ S(ON_HOLD),   A(CONSENT),         STAY,         E(CONSENTED),         DESKS,                  false, false },
+	/* after the work: the call back, and quality control's inspection;
+	 * an unsatisfied resident or a failed inspection reopens it */
+	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
+	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
+	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
+	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
+	/* vendor incidents (clause 4.5): flagged, then reviewed */
+	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
+	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -39,6 +79,7 @@ const char *ticket_state_name(Dispatch__State st)
 	case S(RESOLVED): return "resolved";
 	case S(CLOSED): return "closed";
 	case S(CANCELLED): return "cancelled";
+	case S(ON_HOLD): return "on hold";
 	default: return "unknown";
 	}
 }
@@ -52,6 +93,13 @@ const char *ticket_action_name(Dispatch__Action a)
 	case A(CLOSE): return "close";
 	case A(CANCEL): return "cancel";
 	case A(ASSIGN): return "assign";
+	case A(HOLD): return "hold";
+	case A(RESUME): return "resume";
+	case A(FOLLOW_UP): return "record a follow-up for";
+	case A(INSPECT): return "inspect";
+	case A(CONSENT): return "record consent for";
+	case A(FLAG_VENDOR): return "flag a vendor incident on";
+	case A(REVIEW_VENDOR): return "review the vendor incident of";
 	default: return "unknown action";
 	}
 }
@@ -136,6 +184,147 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 	return 0;
 }
 
+int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
+		 size_t msglen)
+{
+	unsigned long long id = (unsigned long long)t->id;
+	bool complaint = t->kind == DISPATCH__KIND__KIND_COMPLAINT;
+
+	*field = NULL;
+	switch (tr->action) {
+	case A(CLOSE):
+		if ((t->follow_up || complaint) && t->followed_up_ms == 0) {
+			snprintf(msg, msglen, "ticket %llu needs a follow-up call to the resident before it can be closed", id);
+			return TICKET_CONFLICT;
+		}
+		if (t->inspection && t->inspection_result != DISPATCH__INSPECTION_RESULT__INSPECTION_PASS) {
+			snprintf(msg, msglen, "ticket %llu needs a passed quality inspection before it can be closed%s", id,
+				 t->inspection_result == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL ? " (the last one failed)"
+												   : "");
+			return TICKET_CONFLICT;
+		}
+		if (complaint && ((t->cause[0] == '\0' && tr->cause[0] == '\0') ||
+				  (t->corrective_action[0] == '\0' && tr->corrective_action[0] == '\0'))) {
+			*field = t->cause[0] == '\0' && tr->cause[0] == '\0' ? "transition.cause"
+									     : "transition.corrective_action";
+			snprintf(msg, msglen, "complaint %llu cannot close without its cause and the corrective action taken", id);
+			return TICKET_INVALID;
+		}
+		return 0;
+	case A(ASSIGN):
+		if (t->member[0] && strcmp(t->member, tr->member) != 0 && tr->note[0] == '\0') {
+			*field = "transition.note";
+			snprintf(msg, msglen, "ticket %llu is assigned to %s; to reassign it, give a reason", id, t->member);
+			return TICKET_INVALID;
+		}
+		if (t->about_member[0] && strcmp(t->about_member, tr->member) == 0) {
+			snprintf(msg, msglen, "complaint %llu is about %s; it cannot be assigned to them", id, tr->member);
+			return TICKET_FORBIDDEN;
+		}
+		return 0;
+	case A(HOLD):
+		if (tr->hold_reason < DISPATCH__HOLD_REASON__HOLD_PARTS || tr->hold_reason > DISPATCH__HOLD_REASON__HOLD_OTHER ||
+		    tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT) {
+			*field = "transition.hold_reason";
+			snprintf(msg, msglen, "say why ticket %llu is on hold: parts, resident away, no access, or other", id);
+			return TICKET_INVALID;
+		}
+		if (tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_OTHER && tr->note[0] == '\0') {
+			*field = "transition.note";
+			snprintf(msg, msglen, "a hold for another reason needs a note saying what it is");
+			return TICKET_INVALID;
+		}
+		return 0;
+	case A(RESUME):
+		if (t->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT) {
+			snprintf(msg, msglen, "ticket %llu waits for the resident's consent to the fee; record it with consent, "
+					      "or cancel the ticket if the resident declines", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
+	case A(CONSENT):
+		if (t->hold_reason != DISPATCH__HOLD_REASON__HOLD_CONSENT) {
+			snprintf(msg, msglen, "ticket %llu is not waiting for a consent", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
+	case A(FOLLOW_UP):
+		if (tr->satisfaction < 1 || tr->satisfaction > 5) {
+			*field = "transition.satisfaction";
+			snprintf(msg, msglen, "a follow-up records the resident's satisfaction from 1 (very unhappy) to 5 "
+					      "(very satisfied)");
+			return TICKET_INVALID;
+		}
+		return 0;
+	case A(INSPECT):
+		if (tr->inspection != DISPATCH__INSPECTION_RESULT__INSPECTION_PASS &&
+		    tr->inspection != DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL) {
+			*field = "transition.inspection";
+			snprintf(msg, msglen, "an inspection is either pass or fail");
+			return TICKET_INVALID;
+		}
+		if (tr->inspection == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL && tr->note[0] == '\0') {
+			*field = "transition.note";
+			snprintf(msg, msglen, "a failed inspection needs a remark saying what is wrong");
+			return TICKET_INVALID;
+		}
+		return 0;
+	case A(FLAG_VENDOR):
+		if (t->vendor[0] == '\0') {
+			snprintf(msg, msglen, "ticket %llu was not handled by an outsourced crew", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
+	case A(REVIEW_VENDOR):
+		if (t->vendor_incident[0] == '\0') {
+			snprintf(msg, msglen, "ticket %llu has no vendor incident to review; flag it first", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
+	case A(RESOLVE):
+		if (t->fee_cents > 0 && tr->charged_cents <= 0 && tr->note[0] == '\0') {
+			*field = "transition.charged_cents";
+			snprintf(msg, msglen, "ticket %llu is a paid service: record the amount charged (or say in the note why "
+					      "nothing was charged)", id);
+			return TICKET_INVALID;
+		}
+		if (tr->charged_cents < 0 || tr->charged_cents > 100000000) {
+			*field = "transition.charged_cents";
+			snprintf(msg, msglen, "the amount charged is out of range");
+			return TICKET_INVALID;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
+{
+	int64_t due = 0;
+	Dispatch__Deadline w = DISPATCH__DEADLINE__DEADLINE_NONE;
+	bool working = t->state == S(NEW) || t->state == S(ASSIGNED) || t->state == S(ACCEPTED) || t->state == S(ON_SITE);
+
+#define TICKET_CONSIDER(cond, at, kind)          \
+	do {                                    \
+		if ((cond) && (at) > 0 && (due == 0 || (at) < due)) { \
+			due = (at);                     \
+			w = (kind);                     \
+		}                                       \
+	} while (0)
+	TICKET_CONSIDER(t->state == S(ASSIGNED), t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
+	TICKET_CONSIDER(working && t->state != S(ON_SITE) && !(t->missed & TICKET_MISSED_ARRIVE), t->arrive_by_ms,
+			DISPATCH__DEADLINE__DEADLINE_ARRIVE);
+	TICKET_CONSIDER(working && !(t->missed & TICKET_MISSED_RESOLVE), t->resolve_by_ms,
+			DISPATCH__DEADLINE__DEADLINE_RESOLVE);
+	TICKET_CONSIDER(t->state == S(RESOLVED) && t->followed_up_ms == 0 && !(t->missed & TICKET_MISSED_FOLLOW_UP),
+			t->follow_up_by_ms, DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP);
+#undef TICKET_CONSIDER
+	if (which)
+		*which = w;
+	return due;
+}
+
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
 		  Dispatch__Event *ev, int64_t now_ms)
 {
@@ -150,6 +339,7 @@ int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State
 	ev->time_ms = now_ms;
 	t->state = to;
 	t->updated_ms = now_ms;
+	t->due_ms = ticket_due_ms(t, NULL); /* store_put_ticket() moves its deadlines index entry */
 	t->last_seq = last + 1; /* the seq store_append_event() is about to assign */
 	ev->crew = t->crew;
 	if (ev->member == NULL || ev->member[0] == '\0')

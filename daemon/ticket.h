@@ -40,9 +40,27 @@ struct ticket_transition {
 int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role role, const char *actor,
 		const char *note, const struct ticket_transition **out, char *msg, size_t msglen);
 
+/* Checks of (ticket, request) beyond the table: a close needs the
+ * follow-up, inspection, and a complaint's cause; a reassignment needs a
+ * reason; consent only for a consent hold... 0, or a TICKET_* code with a
+ * message and, for TICKET_INVALID, the request field to name. */
+int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
+		 size_t msglen);
+
+/* Ticket.missed bits. */
+#define TICKET_MISSED_ACKNOWLEDGE 1u
+#define TICKET_MISSED_ARRIVE 2u
+#define TICKET_MISSED_RESOLVE 4u
+#define TICKET_MISSED_FOLLOW_UP 8u
+
+/* The next deadline the daemon must act on for t in its current state
+ * (0: none; on hold, finished, or all missed and told), and which. */
+int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which);
+
 /* Move t to state `to` and record it: fills ev's ticket_id, from/to state,
  * time, crew, member and ticket snapshot (ev->ticket points at t: keep t
- * alive while ev is used), appends ev (assigning seq), writes t. The caller
+ * alive while ev is used), appends ev (assigning seq), sets t's next
+ * deadline (due_ms) and writes t. The caller
  * sets ev's type, actor, actor_role, note, rule and reason, and may set
  * ev->member to address the event to someone other than the assignee. */
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,

@@ -1,5 +1,6 @@
 /* Unit tests for the ticket transition table (daemon/ticket.c). */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,233 @@ START_TEST(unknown_action_is_a_conflict_not_a_crash)
 }
 END_TEST
 
+/* The whole table against this independent statement of the procedure:
+ * every (state, action) allowed and who may do it. Anything not here must
+ * be refused: CONFLICT when the state does not allow the action at all,
+ * FORBIDDEN when it does but not for that role. */
+static const struct {
+	const char *state, *action, *roles;
+} allowed[] = {
+	{ "assigned", "accept", "crew" },
+	{ "accepted", "arrive", "crew" },
+	{ "on_site", "resolve", "crew desk supervisor" },
+	{ "resolved", "close", "desk supervisor" },
+	{ "new", "cancel", "desk supervisor" },
+	{ "assigned", "cancel", "desk supervisor" },
+	{ "accepted", "cancel", "desk supervisor" },
+	{ "on_site", "cancel", "desk supervisor" },
+	{ "on_hold", "cancel", "desk supervisor" },
+	{ "new", "assign", "desk supervisor" },
+	{ "assigned", "assign", "desk supervisor" },
+	{ "accepted", "assign", "desk supervisor" },
+	{ "on_site", "assign", "desk supervisor" },
+	{ "assigned", "hold", "crew desk supervisor" },
+	{ "accepted", "hold", "crew desk supervisor" },
+	{ "on_site", "hold", "crew desk supervisor" },
+	{ "on_hold", "resume", "crew desk supervisor" },
+	{ "on_hold", "consent", "desk supervisor" },
+	{ "resolved", "follow_up", "desk supervisor" },
+	{ "closed", "follow_up", "desk supervisor" },
+	{ "resolved", "inspect", "qc" },
+	{ "closed", "inspect", "qc" },
+	{ "assigned", "flag_vendor", "desk supervisor qc" },
+	{ "accepted", "flag_vendor", "desk supervisor qc" },
+	{ "on_site", "flag_vendor", "desk supervisor qc" },
+	{ "on_hold", "flag_vendor", "desk supervisor qc" },
+	{ "resolved", "flag_vendor", "desk supervisor qc" },
+	{ "closed", "flag_vendor", "desk supervisor qc" },
+	{ "cancelled", "flag_vendor", "desk supervisor qc" },
+	{ "assigned", "review_vendor", "supervisor qc" },
+	{ "accepted", "review_vendor", "supervisor qc" },
+	{ "on_site", "review_vendor", "supervisor qc" },
+	{ "on_hold", "review_vendor", "supervisor qc" },
+	{ "resolved", "review_vendor", "supervisor qc" },
+	{ "closed", "review_vendor", "supervisor qc" },
+	{ "cancelled", "review_vendor", "supervisor qc" },
+};
+
+static const char *state_names[] = { "", "new", "assigned", "accepted", "on_site", "resolved", "closed", "cancelled",
+				     "on_hold" };
+static const char *action_names[] = { "", "accept", "arrive", "resolve", "close", "cancel", "assign", "hold",
+				      "resume", "follow_up", "inspect", "consent", "flag_vendor", "review_vendor" };
+static const char *role_names[] = { "", "desk", "crew", "monitor", "qc", "supervisor", "admin", "system" };
+
+static bool word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+START_TEST(every_transition_and_who_may_perform_it)
+{
+	unsigned allowed_seen = 0;
+
+	for (int st = 1; st <= 8; st++)
+		for (int a = 1; a <= 13; a++) {
+			const char *roles = NULL;
+			for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+				if (strcmp(allowed[i].state, state_names[st]) == 0 &&
+				    strcmp(allowed[i].action, action_names[a]) == 0)
+					roles = allowed[i].roles;
+			for (int r = 1; r <= 7; r++) {
+				/* the assignee acting, with a note: only the table decides */
+				int rc = rule((Dispatch__State)st, (Dispatch__Action)a, (Dispatch__Role)r, "T07", "a note", NULL);
+				int want = roles == NULL ? TICKET_CONFLICT : word_in(role_names[r], roles) ? 0 : TICKET_FORBIDDEN;
+				ck_assert_msg(rc == want, "%s %s by %s: got %d, want %d", state_names[st], action_names[a],
+					      role_names[r], rc, want);
+				allowed_seen += rc == 0;
+			}
+		}
+	ck_assert_uint_eq(allowed_seen, 80); /* the sum of the roles listed above */
+}
+END_TEST
+
+START_TEST(crew_acts_only_on_its_own_assignment)
+{
+	/* every crew action, by another member than the assignee */
+	const int crew_actions[] = { DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ACTION__ACTION_ARRIVE,
+				     DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ACTION__ACTION_HOLD };
+	const int from[] = { DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED,
+			     DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_ASSIGNED };
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(rule((Dispatch__State)from[i], (Dispatch__Action)crew_actions[i], DISPATCH__ROLE__ROLE_CREW,
+				      "T08", "n", NULL), TICKET_FORBIDDEN);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ON_HOLD, DISPATCH__ACTION__ACTION_RESUME, DISPATCH__ROLE__ROLE_CREW,
+			      "T08", "", NULL), TICKET_FORBIDDEN);
+}
+END_TEST
+
+static int guard(Dispatch__Ticket *t, Dispatch__Transition *tr, const char **field)
+{
+	char msg[256];
+	return ticket_guard(t, tr, field, msg, sizeof msg);
+}
+
+START_TEST(close_needs_follow_up_inspection_and_a_complaints_cause)
+{
+	Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_RESOLVED, "K01");
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	const char *field;
+
+	tr.action = DISPATCH__ACTION__ACTION_CLOSE;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	t.follow_up = true;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT);
+	t.followed_up_ms = 1;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	t.inspection = true;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT);
+	t.inspection_result = DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT);
+	t.inspection_result = DISPATCH__INSPECTION_RESULT__INSPECTION_PASS;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	/* a complaint: the cause and the corrective action, on the ticket or in the close */
+	t.kind = DISPATCH__KIND__KIND_COMPLAINT;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	ck_assert_str_eq(field, "transition.cause");
+	tr.cause = (char *)"guard followed the rules but was curt";
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	ck_assert_str_eq(field, "transition.corrective_action");
+	tr.corrective_action = (char *)"courtesy briefing for the night shift";
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	/* and a complaint always needs its follow-up, rule or not */
+	t.follow_up = false;
+	t.followed_up_ms = 0;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT);
+}
+END_TEST
+
+START_TEST(hold_consent_follow_up_inspect_and_reassign_guards)
+{
+	Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07");
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	const char *field;
+
+	tr.action = DISPATCH__ACTION__ACTION_HOLD;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID); /* no reason */
+	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_CONSENT;      /* the daemon's own */
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_OTHER;        /* needs a note */
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_PARTS;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+
+	t.state = DISPATCH__STATE__STATE_ON_HOLD;
+	t.hold_reason = DISPATCH__HOLD_REASON__HOLD_CONSENT;
+	tr.action = DISPATCH__ACTION__ACTION_RESUME;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT); /* consent, not resume */
+	tr.action = DISPATCH__ACTION__ACTION_CONSENT;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	t.hold_reason = DISPATCH__HOLD_REASON__HOLD_PARTS;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT);
+
+	tr.action = DISPATCH__ACTION__ACTION_FOLLOW_UP;
+	tr.satisfaction = 0;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	tr.satisfaction = 6;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
+	tr.satisfaction = 1;
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+
+	tr.action = DISPATCH__ACTION__ACTION_INSPECT;
+	tr.inspection = DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID); /* a fail says what is wrong */
+	tr.note = (char *)"tap still drips";
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+
+	tr.action = DISPATCH__ACTION__ACTION_ASSIGN;
+	tr.member = (char *)"T08";
+	tr.note = (char *)"";
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID); /* away from T07: a reason */
+	tr.note = (char *)"T07 is off sick";
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	t.about_member = (char *)"T08";
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_FORBIDDEN); /* never to the one complained about */
+
+	tr.action = DISPATCH__ACTION__ACTION_FLAG_VENDOR;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT); /* not a vendor's ticket */
+	t.vendor = (char *)"lift-vendor";
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+	tr.action = DISPATCH__ACTION__ACTION_REVIEW_VENDOR;
+	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_CONFLICT); /* nothing flagged */
+	t.vendor_incident = (char *)"left the lift car dirty";
+	ck_assert_int_eq(guard(&t, &tr, &field), 0);
+}
+END_TEST
+
+START_TEST(the_next_deadline_follows_the_state)
+{
+	Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07");
+	Dispatch__Deadline w;
+
+	t.acknowledge_by_ms = 1000;
+	t.arrive_by_ms = 3000;
+	t.resolve_by_ms = 9000;
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 1000);
+	ck_assert_int_eq(w, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
+	t.state = DISPATCH__STATE__STATE_ACCEPTED; /* acknowledged */
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 3000);
+	ck_assert_int_eq(w, DISPATCH__DEADLINE__DEADLINE_ARRIVE);
+	t.missed = TICKET_MISSED_ARRIVE; /* told once */
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 9000);
+	ck_assert_int_eq(w, DISPATCH__DEADLINE__DEADLINE_RESOLVE);
+	t.state = DISPATCH__STATE__STATE_ON_HOLD; /* paused */
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 0);
+	t.state = DISPATCH__STATE__STATE_RESOLVED;
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 0);
+	t.follow_up_by_ms = 20000;
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 20000);
+	ck_assert_int_eq(w, DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP);
+	t.followed_up_ms = 15000;
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 0);
+	t.state = DISPATCH__STATE__STATE_CLOSED;
+	ck_assert_int_eq(ticket_due_ms(&t, &w), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ticket");
@@ -112,6 +340,11 @@ int main(void)
 	tcase_add_test(tc, crew_may_not_close_and_monitor_may_not_cancel);
 	tcase_add_test(tc, cancel_needs_a_reason_and_ends_anywhere_open);
 	tcase_add_test(tc, unknown_action_is_a_conflict_not_a_crash);
+	tcase_add_test(tc, every_transition_and_who_may_perform_it);
+	tcase_add_test(tc, crew_acts_only_on_its_own_assignment);
+	tcase_add_test(tc, close_needs_follow_up_inspection_and_a_complaints_cause);
+	tcase_add_test(tc, hold_consent_follow_up_inspect_and_reassign_guards);
+	tcase_add_test(tc, the_next_deadline_follows_the_state);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
