@@ -28,3 +28,17 @@ int64_t clock_now_ms(void)
 		return real + clock_offset_ms;
 	return clock_start_ms + clock_offset_ms + (int64_t)((double)(real - clock_start_ms) * clock_scale);
 }
+
+double clock_seconds_until(int64_t at_ms)
+{
+	int64_t left = at_ms - clock_now_ms();
+
+	return left <= 0 || clock_scale == 0 ? 0.0 : (double)left / 1000.0 / clock_scale;
+}
+
+void clock_freeze(int64_t at_ms)
+{
+	clock_start_ms = clock_real_ms();
+	clock_offset_ms = at_ms - clock_start_ms;
+	clock_scale = 0;
+}

@@ -149,6 +149,8 @@ static const cyaml_schema_field_t config_deadline_fields[] = {
 			       16),
 	CYAML_FIELD_STRING_PTR("resolve", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, resolve,
 			       1, 16),
+	CYAML_FIELD_STRING_PTR("follow_up", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines,
+			       follow_up, 1, 16),
 	CYAML_FIELD_END
 };
 
@@ -163,8 +165,11 @@ static const cyaml_schema_field_t config_rule_fields[] = {
 				config_deadline_fields),
 	CYAML_FIELD_SEQUENCE("escalation", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, escalation,
 			     &config_escalation_entry, 0, 8),
+	CYAML_FIELD_STRING_PTR("escalation_every", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule,
+			       escalation_every, 1, 16),
 	CYAML_FIELD_BOOL("follow_up", CYAML_FLAG_OPTIONAL, struct config_rule, follow_up),
 	CYAML_FIELD_BOOL("inspection", CYAML_FLAG_OPTIONAL, struct config_rule, inspection),
+	CYAML_FIELD_UINT("inspection_sample", CYAML_FLAG_OPTIONAL, struct config_rule, inspection_sample),
 	CYAML_FIELD_BOOL("continue", CYAML_FLAG_OPTIONAL, struct config_rule, cont),
 	CYAML_FIELD_END
 };
@@ -197,6 +202,9 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			       duplicate_window, 1, 16),
 	CYAML_FIELD_STRING_PTR("idempotency_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
 			       idempotency_window, 1, 16),
+	CYAML_FIELD_UINT("follow_up_threshold", CYAML_FLAG_OPTIONAL, config_t, follow_up_threshold),
+	CYAML_FIELD_STRING_PTR("desk_supervisor", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, desk_supervisor,
+			       1, 32),
 	CYAML_FIELD_SEQUENCE("zones", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, zones, &config_zone_entry, 0,
 			     256),
 	CYAML_FIELD_SEQUENCE("crews", CYAML_FLAG_POINTER, config_t, crews, &config_crew_entry, 1, 100),
@@ -718,6 +726,14 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 			config_check_duration(e, ps, path, r->deadlines->arrive, &r->deadlines->arrive_ms);
 			snprintf(path, sizeof path, "rules[%u].deadlines.resolve", i);
 			config_check_duration(e, ps, path, r->deadlines->resolve, &r->deadlines->resolve_ms);
+			snprintf(path, sizeof path, "rules[%u].deadlines.follow_up", i);
+			config_check_duration(e, ps, path, r->deadlines->follow_up, &r->deadlines->follow_up_ms);
+		}
+		snprintf(path, sizeof path, "rules[%u].escalation_every", i);
+		config_check_duration(e, ps, path, r->escalation_every, &r->escalation_every_ms);
+		if (r->inspection_sample > 100) {
+			snprintf(path, sizeof path, "rules[%u].inspection_sample", i);
+			config_problem(e, ps, path, "expected a percentage from 0 to 100, not %u", r->inspection_sample);
 		}
 		if (r->match) {
 			snprintf(path, sizeof path, "rules[%u].match.hours", i);
@@ -751,6 +767,11 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 		config_check_duration(e, ps, "idempotency_window", cfg->idempotency_window, &cfg->idempotency_window_ms);
 	if (cfg->idempotency_window_ms == 0)
 		cfg->idempotency_window_ms = 24LL * 3600 * 1000;
+	if (cfg->follow_up_threshold > 5)
+		config_problem(e, ps, "follow_up_threshold",
+			       "expected a satisfaction score from 0 (never reopen) to 5, not %u", cfg->follow_up_threshold);
+	if (cfg->desk_supervisor && config_member(cfg, cfg->desk_supervisor, NULL) == NULL)
+		config_problem(e, ps, "desk_supervisor", "member '%s' is not defined in any crew", cfg->desk_supervisor);
 	if (cfg->presence && cfg->presence->online_window == 0)
 		cfg->presence->online_window = 90;
 	if (cfg->timezone) {

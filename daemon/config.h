@@ -67,7 +67,8 @@ enum config_escalation_step {
 
 struct config_deadlines {
 	char *acknowledge, *arrive, *resolve;   /* "10m", "2h", "90s", as written */
-	int64_t acknowledge_ms, arrive_ms, resolve_ms; /* parsed; 0 = none */
+	char *follow_up;                        /* after resolution, when a follow-up is required */
+	int64_t acknowledge_ms, arrive_ms, resolve_ms, follow_up_ms; /* parsed; 0 = none */
 };
 
 struct config_match {
@@ -101,8 +102,11 @@ struct config_rule {
 	struct config_deadlines *deadlines;
 	int *escalation;           /* enum config_escalation_step */
 	unsigned escalation_count;
+	char *escalation_every;    /* time each escalation step has to be acknowledged */
+	int64_t escalation_every_ms; /* parsed; 0 = the acknowledge deadline again */
 	bool follow_up;
 	bool inspection;
+	unsigned inspection_sample; /* percent of tickets picked for inspection (0..100) */
 	bool cont;                 /* "continue": later rules may match too */
 };
 
@@ -125,6 +129,8 @@ typedef struct config {
 	int64_t duplicate_window_ms;
 	char *idempotency_window;  /* how long a request id's reply is kept; "24h" */
 	int64_t idempotency_window_ms;
+	unsigned follow_up_threshold; /* a follow-up score at or below this reopens the ticket */
+	char *desk_supervisor;     /* member id told of missed follow-ups; NULL: the control center */
 	struct config_zone *zones;
 	unsigned zones_count;
 	struct config_crew *crews;

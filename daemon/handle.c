@@ -148,7 +148,7 @@ static void handle_free_event(void *p) { dispatch__event__free_unpacked(p, NULL)
 static void handle_free_outage(void *p) { dispatch__outage__free_unpacked(p, NULL); }
 
 /* Replace a string field of a heap-owned (unpacked) message. */
-static void handle_set_string(char **field, const char *value)
+void handle_set_string(char **field, const char *value)
 {
 	if (*field != NULL && *field != protobuf_c_empty_string)
 		free(*field);
@@ -214,8 +214,8 @@ static void handle_reply_event(struct handle_ctx *c, const Dispatch__Event *ev)
 
 /* Record t's move to state `to` with event ev, publish it after commit,
  * and report it in the reply. */
-static int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
-			 const char *extra_topic)
+int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
+		  const char *extra_topic)
 {
 	int rc = ticket_record(c->store, c->txn, t, to, ev, c->now);
 
@@ -226,7 +226,7 @@ static int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__St
 	return 0;
 }
 
-static void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type)
+void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type)
 {
 	dispatch__event__init(ev);
 	ev->type = type;
@@ -236,7 +236,7 @@ static void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type)
 
 /* The rule a ticket was routed by, in the running config (it may have
  * been renamed by a reload: then the crew's first rule, else none). */
-static const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t)
+const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t)
 {
 	for (unsigned i = 0; i < cfg->rules_count; i++)
 		if (strcmp(cfg->rules[i].name, t->rule) == 0)
@@ -249,7 +249,7 @@ static const struct config_rule *handle_rule_of(const config_t *cfg, const Dispa
 
 /* Put t with the decision a: its crew, rule, skill, priority, deadlines,
  * flags; assigned to the member, or queued and escalated at once. */
-static int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_assignment *a)
+int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_assignment *a)
 {
 	const struct config_rule *r = a->rule;
 	Dispatch__Event ev;
@@ -264,15 +264,19 @@ static int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct
 		t->arrive_by_ms = r->deadlines->arrive_ms ? c->now + r->deadlines->arrive_ms : 0;
 		t->resolve_by_ms = r->deadlines->resolve_ms ? c->now + r->deadlines->resolve_ms : 0;
 	}
-	t->follow_up = t->follow_up || r->follow_up;
-	t->inspection = t->inspection || r->inspection;
+	t->follow_up = t->follow_up || r->follow_up || t->kind == DISPATCH__KIND__KIND_COMPLAINT;
+	/* A rule may sample a share of its tickets for inspection; by id, so
+	 * the choice is the same however often it is asked. */
+	t->inspection = t->inspection || r->inspection ||
+			(r->inspection_sample && (t->id * 2654435761u >> 7) % 100 < r->inspection_sample);
+	handle_set_string(&t->vendor, a->crew->outsourced ? a->crew->id : t->vendor);
 
 	handle_system_event(&ev, a->member ? DISPATCH__EVENT_TYPE__EVENT_ASSIGNED : DISPATCH__EVENT_TYPE__EVENT_QUEUED);
 	ev.rule = r->name;
 	ev.reason = (char *)a->reason;
 	if (a->member) {
 		handle_set_string(&t->member, a->member->id);
-		handle_set_string(&t->escalated_to, "");
+		handle_set_string(&t->escalated_to, a->escalated ? a->member->id : "");
 		return handle_record(c, t, DISPATCH__STATE__STATE_ASSIGNED, &ev, NULL);
 	}
 	handle_set_string(&t->member, "");
@@ -283,7 +287,7 @@ static int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct
 	 * control center. */
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
 	ev.rule = r->name;
-	if (a->crew->supervisor) {
+	if (a->crew->supervisor && strcmp(a->crew->supervisor, t->about_member) != 0) {
 		handle_set_string(&t->escalated_to, a->crew->supervisor);
 		ev.member = a->crew->supervisor;
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it now; please assign it");
@@ -307,8 +311,23 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 	    handle_check_text(c, "submit.phone", sub->phone, 0, 32) ||
 	    handle_check_enum(c, "submit.source", sub->source, 0, DISPATCH__SOURCE__SOURCE_SENSOR,
 			      "intercom, phone, walk-in, app or sensor") ||
-	    handle_check_text(c, "submit.category", sub->category, 0, 64))
+	    handle_check_text(c, "submit.category", sub->category, 0, 64) ||
+	    handle_check_id(c, "submit.about_member", sub->about_member, 0, 32))
 		return -1;
+	if (sub->fee_cents < 0 || sub->fee_cents > 100000000)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.fee_cents",
+				   "the quoted fee is out of range (0 to 1,000,000.00)");
+	if (sub->fee_cents > 0 && sub->kind != DISPATCH__KIND__KIND_SPECIAL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.fee_cents",
+				   "only a special service carries a fee; submit it with kind special");
+	if (sub->about_member[0]) {
+		if (sub->kind != DISPATCH__KIND__KIND_COMPLAINT)
+			return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.about_member",
+					   "only a complaint is about a crew member; submit it with kind complaint");
+		if (config_member(c->cfg, sub->about_member, NULL) == NULL)
+			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "submit.about_member",
+					   "no member %s in %s", sub->about_member, c->cfg->estate);
+	}
 	if (strchr(sub->unit, '*') || strchr(sub->unit, '?'))
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.unit", "a unit cannot hold '*' or '?'");
 	if (sub->priority > 5)
@@ -340,6 +359,9 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	t.category = sub->category;
 	t.n_tags = sub->n_tags;
 	t.tags = sub->tags;
+	t.fee_cents = sub->fee_cents;
+	t.about_member = sub->about_member;
+	t.follow_up = sub->kind == DISPATCH__KIND__KIND_COMPLAINT; /* clause 4.2: always called back */
 	t.created_ms = c->now;
 	config_unit_building(sub->unit, building, sizeof building);
 	zone = config_zone_of(c->cfg, building);
@@ -476,6 +498,64 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 	return 1;
 }
 
+/* Clause 4.2: a complaint goes to the supervisor of the crew concerned
+ * (the crew of the member it is about, else the rule's crew), never to
+ * the member complained about; one ticket, however many rules matched. */
+static void handle_complaint_route(struct handle_ctx *c, const Dispatch__Ticket *t, struct route_result *res)
+{
+	struct route_assignment *a = &res->a[0];
+	const struct config_crew *crew = a->crew;
+	const struct config_member *sup;
+
+	res->n = 1;
+	if (t->about_member[0])
+		config_member(c->cfg, t->about_member, &crew);
+	a->crew = crew;
+	sup = crew->supervisor ? config_member(c->cfg, crew->supervisor, NULL) : NULL;
+	if (sup && strcmp(sup->id, t->about_member) != 0) {
+		a->member = sup;
+		a->escalated = true;
+		snprintf(a->reason, sizeof a->reason,
+			 "a complaint goes to %s, supervisor of %s, the crew concerned%s%s", sup->id, crew->id,
+			 t->about_member[0] ? "; it is about " : "", t->about_member);
+	} else {
+		a->member = NULL;
+		snprintf(a->reason, sizeof a->reason, "a complaint about %s of %s, whose crew has no other supervisor",
+			 t->about_member, crew->id);
+	}
+}
+
+/* Clause 4.3: a paid service is routed on paper (crew and rule recorded)
+ * but nobody is sent before the resident consents to the quoted fee. */
+static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	struct route_result res;
+	Dispatch__Event ev;
+	char note[160];
+	int rc;
+
+	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, false, &res)) != 0)
+		return handle_store_fail(c, rc);
+	handle_set_string(&t->crew, res.a[0].crew->id);
+	handle_set_string(&t->rule, res.a[0].rule->name);
+	t->hold_reason = DISPATCH__HOLD_REASON__HOLD_CONSENT;
+	t->held_from = DISPATCH__STATE__STATE_NEW;
+	t->held_since_ms = c->now;
+	snprintf(note, sizeof note, "waiting for the resident's consent to the quoted fee of HK$%lld.%02lld",
+		 (long long)(t->fee_cents / 100), (long long)(t->fee_cents % 100));
+	handle_set_string(&t->hold_note, note);
+	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ON_HOLD);
+	ev.note = arena_strdup(c->a, note);
+	ev.rule = res.a[0].rule->name;
+	if (handle_record(c, t, DISPATCH__STATE__STATE_ON_HOLD, &ev, NULL) != 0)
+		return -1;
+	c->rep->ticket = t;
+	return handle_ok(c, "ticket %llu recorded for %s; nobody is sent until the resident's consent to the fee "
+			    "(HK$%lld.%02lld) is recorded",
+			 (unsigned long long)t->id, t->crew, (long long)(t->fee_cents / 100),
+			 (long long)(t->fee_cents % 100));
+}
+
 int handle_submit(struct handle_ctx *c)
 {
 	const Dispatch__Submit *sub = c->req->submit;
@@ -502,8 +582,12 @@ int handle_submit(struct handle_ctx *c)
 	if ((rc = handle_link_duplicate(c, t)) != 0)
 		return rc < 0 ? -1 : 0;
 
+	if (t->fee_cents > 0)
+		return handle_await_consent(c, t);
 	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, true, &res)) != 0)
 		return handle_store_fail(c, rc);
+	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT)
+		handle_complaint_route(c, t, &res);
 	msg[0] = '\0';
 	for (unsigned k = 0; k < res.n; k++) {
 		const struct route_assignment *a = &res.a[k];
@@ -603,22 +687,180 @@ static int handle_close_duplicates(struct handle_ctx *c, Dispatch__Ticket *t, Di
 	return 0;
 }
 
+/* Hold pauses the deadlines: each keeps the time it had left. */
+static void handle_pause(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
+	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
+
+	for (int i = 0; i < 3; i++) {
+		*left[i] = *by[i] > 0 ? (*by[i] > c->now ? *by[i] - c->now : 1) : 0;
+		*by[i] = 0;
+	}
+}
+
+static void handle_unpause(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
+	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
+
+	for (int i = 0; i < 3; i++) {
+		*by[i] = *left[i] > 0 ? c->now + *left[i] : 0;
+		*left[i] = 0;
+	}
+}
+
+int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why)
+{
+	const struct config_rule *rule = handle_rule_of(c->cfg, t);
+	const struct config_crew *crew = config_crew(c->cfg, t->crew);
+	struct route_assignment a;
+	Dispatch__Event ev;
+	int rc;
+
+	t->reopen_count++;
+	/* A new round of work: a new follow-up, fresh deadlines and chain. */
+	t->followed_up_ms = 0;
+	t->follow_up_by_ms = 0;
+	t->missed = 0;
+	t->escalation_step = 0;
+	for (size_t i = 0; i < t->n_passed_over; i++)
+		free(t->passed_over[i]);
+	t->n_passed_over = 0;
+	handle_set_string(&t->member, "");
+	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_REOPENED);
+	ev.note = arena_strdup(c->a, why);
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+		return -1;
+	if (rule == NULL || crew == NULL) {
+		/* its rule or crew is gone from the configuration: route afresh */
+		struct route_result res;
+		if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, true, &res)) != 0)
+			return handle_store_fail(c, rc);
+		return handle_assign(c, t, &res.a[0]);
+	}
+	if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) != 0)
+		return handle_store_fail(c, rc);
+	return handle_assign(c, t, &a);
+}
+
+/* A consent: the paid service is dispatched now. */
+static int handle_consented(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	struct route_result res;
+	int rc;
+
+	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, true, &res)) != 0)
+		return handle_store_fail(c, rc);
+	return handle_assign(c, t, &res.a[0]);
+}
+
+/* Apply what a transition carries to t, before it is recorded. */
+static void handle_apply(struct handle_ctx *c, const Dispatch__Transition *tr, Dispatch__Ticket *t)
+{
+	const struct config_rule *rule;
+
+	if (tr->cause[0])
+		handle_set_string(&t->cause, tr->cause);
+	if (tr->corrective_action[0])
+		handle_set_string(&t->corrective_action, tr->corrective_action);
+	switch (tr->action) {
+	case DISPATCH__ACTION__ACTION_ACCEPT:
+		if (t->acknowledged_ms == 0)
+			t->acknowledged_ms = c->now;
+		break;
+	case DISPATCH__ACTION__ACTION_ARRIVE:
+		if (t->arrived_ms == 0)
+			t->arrived_ms = c->now;
+		break;
+	case DISPATCH__ACTION__ACTION_RESOLVE:
+		if (tr->note[0])
+			handle_set_string(&t->note, tr->note);
+		if (tr->parts_used[0])
+			handle_set_string(&t->parts_used, tr->parts_used);
+		if (t->fee_cents > 0)
+			t->charged_cents = tr->charged_cents;
+		t->resolved_ms = c->now;
+		rule = handle_rule_of(c->cfg, t);
+		t->follow_up_by_ms = t->follow_up && rule && rule->deadlines && rule->deadlines->follow_up_ms
+					     ? c->now + rule->deadlines->follow_up_ms
+					     : 0;
+		break;
+	case DISPATCH__ACTION__ACTION_CLOSE:
+		t->closed_ms = c->now;
+		break;
+	case DISPATCH__ACTION__ACTION_CANCEL:
+		handle_set_string(&t->cancel_reason, tr->note);
+		break;
+	case DISPATCH__ACTION__ACTION_HOLD:
+		t->hold_reason = tr->hold_reason;
+		handle_set_string(&t->hold_note, tr->note);
+		t->held_from = t->state;
+		t->held_since_ms = c->now;
+		handle_pause(c, t);
+		break;
+	case DISPATCH__ACTION__ACTION_RESUME:
+		handle_unpause(c, t);
+		break;
+	case DISPATCH__ACTION__ACTION_CONSENT:
+		t->consent_ms = c->now;
+		handle_set_string(&t->consent_by, c->req->actor);
+		break;
+	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
+		t->satisfaction = tr->satisfaction;
+		handle_set_string(&t->follow_up_remark, tr->note);
+		t->followed_up_ms = c->now;
+		handle_set_string(&t->followed_up_by, c->req->actor);
+		break;
+	case DISPATCH__ACTION__ACTION_INSPECT:
+		t->inspection_result = tr->inspection;
+		handle_set_string(&t->inspection_remark, tr->note);
+		t->inspected_ms = c->now;
+		handle_set_string(&t->inspector, c->req->actor);
+		if (tr->inspection == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL)
+			t->inspection = true; /* it must pass before it closes again */
+		break;
+	case DISPATCH__ACTION__ACTION_FLAG_VENDOR:
+		handle_set_string(&t->vendor_incident, tr->note);
+		t->vendor_flagged_ms = c->now;
+		break;
+	case DISPATCH__ACTION__ACTION_REVIEW_VENDOR:
+		handle_set_string(&t->vendor_review, tr->note);
+		t->vendor_reviewed_ms = c->now;
+		break;
+	default:
+		break;
+	}
+}
+
 int handle_transition(struct handle_ctx *c)
 {
 	const Dispatch__Transition *tr = c->req->transition;
 	const struct ticket_transition *row;
 	const struct config_member *m = NULL;
 	const struct config_crew *mcrew = NULL;
+	const char *field = NULL;
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	Dispatch__Ticket *t = NULL;
+	Dispatch__State to;
 	char msg[256], previous[80], extra[160];
+	bool reopen = false;
 	int rc;
 
 	if (tr->ticket_id == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.ticket_id", "a ticket id is required");
 	if (handle_check_enum(c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
-			      DISPATCH__ACTION__ACTION_ASSIGN, "accept, arrive, resolve, close, cancel or assign") ||
+			      DISPATCH__ACTION__ACTION_REVIEW_VENDOR,
+			      "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
+			      "flag-vendor or review-vendor") ||
+	    handle_check_enum(c, "transition.hold_reason", tr->hold_reason, 0, DISPATCH__HOLD_REASON__HOLD_OTHER,
+			      "parts, resident-away, no-access or other") ||
+	    handle_check_enum(c, "transition.inspection", tr->inspection, 0, DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL,
+			      "pass or fail") ||
 	    handle_check_text(c, "transition.note", tr->note, 0, 2000) ||
+	    handle_check_text(c, "transition.cause", tr->cause, 0, 2000) ||
+	    handle_check_text(c, "transition.corrective_action", tr->corrective_action, 0, 2000) ||
+	    handle_check_text(c, "transition.parts_used", tr->parts_used, 0, 500) ||
 	    handle_check_id(c, "transition.member", tr->member, 0, 32))
 		return -1;
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
@@ -633,25 +875,37 @@ int handle_transition(struct handle_ctx *c)
 		return -1;
 
 	rc = ticket_rule(t, tr->action, c->req->role, c->req->actor, tr->note, &row, msg, sizeof msg);
+	if (rc == 0)
+		rc = ticket_guard(t, tr, &field, msg, sizeof msg);
 	switch (rc) {
 	case 0: break;
 	case TICKET_CONFLICT: return handle_fail(c, DISPATCH__STATUS__STATUS_CONFLICT, NULL, "%s", msg);
 	case TICKET_FORBIDDEN: return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, NULL, "%s", msg);
-	default: return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.note", "%s", msg);
+	default: return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field ? field : "transition.note", "%s", msg);
 	}
 
 	extra[0] = '\0';
 	snprintf(previous, sizeof previous, "%s", t->member);
-	if (tr->action == DISPATCH__ACTION__ACTION_RESOLVE && tr->note[0])
-		handle_set_string(&t->note, tr->note);
-	if (tr->action == DISPATCH__ACTION__ACTION_CANCEL)
-		handle_set_string(&t->cancel_reason, tr->note);
+	to = row->to;
+	if (to == DISPATCH__STATE__STATE_UNSPECIFIED) /* STAY rows: the handler decides */
+		to = tr->action == DISPATCH__ACTION__ACTION_RESUME    ? t->held_from
+		     : tr->action == DISPATCH__ACTION__ACTION_CONSENT ? DISPATCH__STATE__STATE_NEW
+								       : t->state;
+	if (to == DISPATCH__STATE__STATE_UNSPECIFIED)
+		to = DISPATCH__STATE__STATE_ASSIGNED; /* a hold recorded before held_from existed */
+	handle_apply(c, tr, t);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
+		const struct config_rule *rule = handle_rule_of(c->cfg, t);
 		if (previous[0] && strcmp(previous, m->id) != 0)
 			snprintf(extra, sizeof extra, "crew.%s.%s.", t->crew, previous); /* tell the one who loses it */
 		handle_set_string(&t->crew, mcrew->id);
 		handle_set_string(&t->member, m->id);
 		handle_set_string(&t->escalated_to, "");
+		handle_set_string(&t->vendor, mcrew->outsourced ? mcrew->id : t->vendor);
+		/* the new member gets the acknowledge time afresh */
+		t->acknowledge_by_ms = rule && rule->deadlines && rule->deadlines->acknowledge_ms
+					       ? c->now + rule->deadlines->acknowledge_ms
+					       : 0;
 	}
 	ev.type = row->event;
 	ev.actor = c->req->actor;
@@ -661,15 +915,46 @@ int handle_transition(struct handle_ctx *c)
 		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->req->actor, previous[0] ? "; was " : "", previous);
 		ev.reason = arena_strdup(c->a, msg);
 	}
-	if (handle_record(c, t, row->to, &ev, extra[0] ? extra : NULL) != 0)
+	if (handle_record(c, t, to, &ev, extra[0] ? extra : NULL) != 0)
 		return -1;
-	if ((row->to == DISPATCH__STATE__STATE_CLOSED || row->to == DISPATCH__STATE__STATE_CANCELLED) &&
-	    handle_close_duplicates(c, t, row->to) != 0)
+	if ((to == DISPATCH__STATE__STATE_CLOSED || to == DISPATCH__STATE__STATE_CANCELLED) &&
+	    handle_close_duplicates(c, t, to) != 0)
+		return -1;
+
+	switch (tr->action) {
+	case DISPATCH__ACTION__ACTION_CONSENT:
+		if (handle_consented(c, t) != 0)
+			return -1;
+		break;
+	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
+		if (tr->satisfaction <= c->cfg->follow_up_threshold) {
+			snprintf(msg, sizeof msg, "the resident is not satisfied (score %u of 5): %s", tr->satisfaction,
+				 tr->note[0] ? tr->note : "no remark");
+			reopen = true;
+		}
+		break;
+	case DISPATCH__ACTION__ACTION_INSPECT:
+		if (tr->inspection == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL) {
+			snprintf(msg, sizeof msg, "quality inspection failed: %s", tr->note);
+			reopen = true;
+		}
+		break;
+	default:
+		break;
+	}
+	if (reopen && handle_reopen(c, t, msg) != 0)
 		return -1;
 	c->rep->ticket = t;
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN)
 		return handle_ok(c, "ticket %llu is now assigned to %s (%s) of %s", (unsigned long long)t->id, m->id, m->name,
 				 mcrew->id);
+	if (reopen)
+		return handle_ok(c, "ticket %llu is reopened (%u time%s) and %s%s", (unsigned long long)t->id,
+				 t->reopen_count, t->reopen_count == 1 ? "" : "s",
+				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
+	if (tr->action == DISPATCH__ACTION__ACTION_CONSENT)
+		return handle_ok(c, "consent recorded; ticket %llu is %s%s%s", (unsigned long long)t->id,
+				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew, "");
 	return handle_ok(c, "ticket %llu is now %s", (unsigned long long)t->id, ticket_state_name(t->state));
 }
 
@@ -1183,4 +1468,86 @@ int handle_list_outages(struct handle_ctx *c)
 	c->rep->n_outages = l.n;
 	c->rep->status = DISPATCH__STATUS__STATUS_OK;
 	return 0;
+}
+
+/* ---- notices and vendor incidents ------------------------------------------ */
+
+int handle_notice(struct handle_ctx *c)
+{
+	const Dispatch__Notice *n = c->req->notice ? c->req->notice->notice : NULL;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	int rc;
+
+	if (n == NULL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "notice.notice", "a notice needs its text");
+	if (handle_check_enum(c, "notice.kind", n->kind, 0, DISPATCH__NOTICE_KIND__NOTICE_WORKS,
+			      "general, activity or works") ||
+	    handle_check_text(c, "notice.text", n->text, 1, 2000))
+		return -1;
+	if (n->from_ms < 0 || n->to_ms < 0 || (n->to_ms && n->to_ms < n->from_ms))
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "notice.to_ms",
+				   "the notice's window ends before it starts");
+	if (n->n_buildings > 64)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "notice.buildings",
+				   "too many buildings (%zu; at most 64)", n->n_buildings);
+	for (size_t i = 0; i < n->n_buildings; i++)
+		if (handle_check_id(c, "notice.buildings", n->buildings[i], 1, 16))
+			return -1;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_NOTICE;
+	ev.actor = c->req->actor;
+	ev.actor_role = c->req->role;
+	ev.time_ms = c->now;
+	ev.notice = (Dispatch__Notice *)n;
+	ev.note = n->text;
+	if ((rc = store_append_event(c->store, c->txn, &ev)) != 0)
+		return handle_store_fail(c, rc);
+	c->emit(c->emit_arg, &ev, NULL);
+	handle_reply_event(c, &ev);
+	return handle_ok(c, "notice published to the estate (event %llu)", (unsigned long long)ev.seq);
+}
+
+struct handle_incidents {
+	struct handle_ctx *c;
+	const Dispatch__VendorIncidents *q;
+	Dispatch__Ticket **v;
+	size_t n, bytes;
+};
+
+static int handle_incident_fn(Dispatch__Ticket *t, void *arg)
+{
+	struct handle_incidents *h = arg;
+
+	if (t->vendor_incident[0] == '\0' || (h->q->vendor[0] && strcmp(h->q->vendor, t->vendor) != 0) ||
+	    (h->q->unreviewed_only && t->vendor_review[0])) {
+		dispatch__ticket__free_unpacked(t, NULL);
+		return 0;
+	}
+	arena_defer(h->c->a, handle_free_ticket, t);
+	h->v[h->n++] = t;
+	h->bytes += dispatch__ticket__get_packed_size(t);
+	return h->n >= HANDLE_LIST_MAX || h->bytes >= HANDLE_REPLAY_BYTES ? 1 : 0;
+}
+
+/* Clause 4.5: vendor incidents, for review. A walk over every ticket:
+ * incidents are rare and this is an office query, not a hot path. */
+int handle_vendor_incidents(struct handle_ctx *c)
+{
+	const Dispatch__VendorIncidents *q = c->req->vendor_incidents;
+	struct handle_incidents h = { .c = c, .q = q };
+	const struct config_crew *crew;
+	int rc;
+
+	if (q->vendor[0]) {
+		if (handle_check_id(c, "vendor_incidents.vendor", q->vendor, 1, 32))
+			return -1;
+		if ((crew = config_crew(c->cfg, q->vendor)) == NULL || !crew->outsourced)
+			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "vendor_incidents.vendor",
+					   "no outsourced crew %s in %s", q->vendor, c->cfg->estate);
+	}
+	h.v = arena_alloc(c->a, HANDLE_LIST_MAX * sizeof *h.v);
+	if ((rc = store_tickets(c->store, c->txn, handle_incident_fn, &h)) != 0)
+		return handle_store_fail(c, rc);
+	c->rep->tickets = h.v;
+	c->rep->n_tickets = h.n;
+	return handle_ok(c, "%zu vendor incident%s", h.n, h.n == 1 ? "" : "s");
 }

@@ -57,6 +57,26 @@ int handle_crews(struct handle_ctx *c);
 int handle_declare_outage(struct handle_ctx *c);
 int handle_end_outage(struct handle_ctx *c);
 int handle_list_outages(struct handle_ctx *c);
+int handle_notice(struct handle_ctx *c);
+int handle_vendor_incidents(struct handle_ctx *c);
+
+/* For the workflows built on the handlers (deadline.c). */
+struct route_assignment;
+struct config_rule;
+/* Record t's move to `to` with ev; publish after commit; report in the reply. */
+int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
+		  const char *extra_topic);
+/* An event by the daemon itself (actor "dispatchd", role system). */
+void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type);
+/* Replace a string field of a heap-owned (unpacked) message. */
+void handle_set_string(char **field, const char *value);
+/* The rule t was routed by, in the running config (NULL if gone). */
+const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t);
+/* Put t with decision a: assigned to its member, or queued and escalated. */
+int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_assignment *a);
+/* Send t back to dispatch (a low follow-up score, a failed inspection):
+ * reopen count, REOPENED event, routed again. */
+int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why);
 
 /* Offer a crew's queued tickets to its members again (someone came online
  * or on duty). Returns 0 or a store error. */

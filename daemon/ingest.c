@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "clock.h"
+#include "deadline.h"
 #include "log.h"
 #include "handle.h"
 #include "roster.h"
@@ -34,6 +35,7 @@
  * suffice; libzmq's default of 1000 let one peer that stops reading hold a
  * thousand list replies (100+ MB) in the daemon. */
 #define INGEST_REPLY_HWM 32
+#define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
 /* One received request and, once handled, its packed reply. */
 struct ingest_msg {
@@ -69,6 +71,8 @@ struct ingest {
 	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
 	struct ev_loop *loop;
 	ev_timer expire;     /* forgets stored replies past the idempotency window */
+	ev_timer deadline;   /* the earliest entry of the deadlines index */
+	int64_t next_due;    /* what the deadline timer is armed for (0: nothing) */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 	bool panic;          /* LMDB refuses every transaction from now on */
 };
@@ -137,6 +141,8 @@ static const struct ingest_command ingest_commands[] = {
 	{ DISPATCH__REQUEST__BODY_DECLARE_OUTAGE, "declare an outage", true, ROLES_DESK, handle_declare_outage },
 	{ DISPATCH__REQUEST__BODY_END_OUTAGE, "end an outage", true, ROLES_DESK, handle_end_outage },
 	{ DISPATCH__REQUEST__BODY_LIST_OUTAGES, "list outages", false, 0, handle_list_outages },
+	{ DISPATCH__REQUEST__BODY_NOTICE, "publish a notice", true, ROLES_DESK, handle_notice },
+	{ DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS, "list vendor incidents", false, 0, handle_vendor_incidents },
 };
 
 /* ---- one request ---------------------------------------------------------- */
@@ -393,6 +399,63 @@ static void ingest_unacknowledge(struct ingest_msg *m, int rc)
 	ingest_pack_reply(m, &rep);
 }
 
+/* Fire the deadlines that are due, each ticket in a nested transaction of
+ * its own, within the batch: the escalations commit with the requests. */
+static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
+{
+	static Dispatch__Request system = DISPATCH__REQUEST__INIT;
+	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
+	struct handle_ctx c = {
+		.store = in->store, .cfg = in->cfg, .roster = in->roster, .req = &system, .rep = &rep,
+		.a = in->arena, .emit = ingest_emit, .emit_arg = in,
+	};
+
+	system.role = DISPATCH__ROLE__ROLE_SYSTEM;
+	system.actor = (char *)"dispatchd";
+	c.now = clock_now_ms();
+	roster_time(c.now, &c.rt);
+	for (int i = 0; i < INGEST_DEADLINES; i++) {
+		size_t mark = in->nout;
+		int64_t due;
+		uint64_t id;
+		int rc;
+		if ((rc = store_first_due(in->store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
+			break;
+		arena_reset(in->arena);
+		if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0)
+			break;
+		rc = deadline_fire(&c, id, due);
+		if (rc == 0)
+			rc = store_txn_commit(c.txn);
+		else
+			store_txn_abort(c.txn);
+		c.txn = NULL;
+		if (rc != 0) {
+			/* Try again at the next pass (after map growth, say). */
+			if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
+				in->map_full = true;
+			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
+				 rep.message ? rep.message : store_strerror(rc));
+			ingest_drop_out(in, mark);
+			break;
+		}
+	}
+	arena_reset(in->arena);
+}
+
+/* Arm the timer for the earliest deadline (read in the last batch). */
+static void ingest_arm_deadline(ingest_t *in)
+{
+	if (in->loop == NULL)
+		return;
+	ev_timer_stop(in->loop, &in->deadline);
+	if (in->next_due == 0)
+		return;
+	/* + 1 ms: never wake a hair early and find nothing due */
+	ev_timer_set(&in->deadline, clock_seconds_until(in->next_due) + 0.001, 0.0);
+	ev_timer_start(in->loop, &in->deadline);
+}
+
 /* Apply the batch in one write transaction and commit it. Returns the
  * commit's result (0, or the error every writing request is told about). */
 static int ingest_apply(ingest_t *in, int n)
@@ -405,10 +468,20 @@ static int ingest_apply(ingest_t *in, int n)
 		log_err("cannot begin a write transaction: %s", store_strerror(rc));
 		txn = NULL;
 	}
+	/* What fell due before these requests came is applied first: an
+	 * acknowledgement that arrives after its deadline finds the ticket
+	 * already moved on. */
+	if (txn != NULL)
+		ingest_deadlines(in, txn);
 	for (int i = 0; i < n; i++)
 		ingest_handle(in, txn, &in->batch[i]);
-	if (txn == NULL)
+	if (txn == NULL) {
+		in->next_due = clock_now_ms() + 1000; /* look again in a second */
 		return rc;
+	}
+	/* the earliest deadline, these requests' included, for the timer */
+	if (store_first_due(in->store, txn, &in->next_due, &(uint64_t){ 0 }) != 0)
+		in->next_due = clock_now_ms() + 1000;
 	if (in->map_full) {
 		store_txn_abort(txn);
 		return MDB_MAP_FULL;
@@ -456,6 +529,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 	} else {
 		in->stats.commits++;
 	}
+	ingest_arm_deadline(in);
 	/* On disk now: publish (the replies follow). */
 	for (size_t i = 0; in->pub && i < in->nout; i++) {
 		publish_send(in->pub, in->out[i].topic, in->out[i].data, in->out[i].len);
@@ -539,6 +613,15 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_debug("forgot %u stored repl%s older than the idempotency window", n, n == 1 ? "y" : "ies");
 }
 
+/* A deadline is due: a batch of no requests fires it. */
+static void ingest_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ingest_t *in = w->data;
+
+	(void)loop, (void)revents;
+	ingest_run_batch(in, 0);
+}
+
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen)
 {
@@ -572,6 +655,10 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 10.0);
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
+	/* At once: deadlines that passed while the daemon was down fire now. */
+	ev_timer_init(&in->deadline, ingest_deadline_cb, 0.0, 0.0);
+	in->deadline.data = in;
+	ev_timer_start(loop, &in->deadline);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	if (in->reader == NULL) {
 		snprintf(err, errlen, "cannot watch the request socket: %s", zmq_strerror(errno));
@@ -591,8 +678,10 @@ void ingest_destroy(ingest_t **inp)
 		return;
 	in = *inp;
 	zloop_reader_destroy(&in->reader);
-	if (in->loop)
+	if (in->loop) {
 		ev_timer_stop(in->loop, &in->expire);
+		ev_timer_stop(in->loop, &in->deadline);
+	}
 	if (in->socket)
 		zmq_close(in->socket);
 	ingest_drop_out(in, 0);

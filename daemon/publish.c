@@ -24,9 +24,10 @@ struct publish {
 
 void publish_topic(const Dispatch__Event *ev, char *buf, size_t len)
 {
-	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE)
+	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE || ev->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE)
 		snprintf(buf, len, "estate.");
-	else if (ev->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && (ev->member == NULL || ev->member[0] == '\0'))
+	else if (ev->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED &&
+		 (ev->member == NULL || ev->member[0] == '\0' || strcmp(ev->member, PUBLISH_CONTROL_CENTER) == 0))
 		snprintf(buf, len, "control.");
 	else if (ev->member && ev->member[0])
 		snprintf(buf, len, "crew.%s.%s.", ev->crew, ev->member);

@@ -2,7 +2,7 @@
  * publish: the PUB events socket. Each message is [topic][packed Event];
  * topics are "crew.<crew>.<member>." (member "-" when queued), "desk."
  * before routing, "control." for escalations to the control center,
- * "estate." for estate-wide notices (outages), and "hb." for the heartbeat. Every level ends in '.', so
+ * "estate." for estate-wide notices (outages, notices), and "hb." for the heartbeat. Every level ends in '.', so
  * a subscription to "crew.technical.T07." never matches T070.
  *
  * PUB drops when a subscriber is slow or absent; that is why every event
@@ -19,6 +19,9 @@
 #include "dispatch.pb-c.h"
 
 typedef struct publish publish_t;
+
+/* The member id an escalation to the control center is addressed to. */
+#define PUBLISH_CONTROL_CENTER "control-center"
 
 /* Bind a PUB socket on endpoint; NULL with a message in err on failure.
  * hwm: messages queued per subscriber before PUB drops (0: the default). */

@@ -101,6 +101,16 @@ static void route_say(char *buf, size_t *used, const char *fmt, ...)
 	*used += (size_t)n < ROUTE_REASON_MAX - *used ? (size_t)n : ROUTE_REASON_MAX - 1 - *used;
 }
 
+static bool route_excluded(const Dispatch__Ticket *t, const char *member)
+{
+	if (t->about_member && strcmp(t->about_member, member) == 0)
+		return true;
+	for (size_t i = 0; i < t->n_passed_over; i++)
+		if (strcmp(t->passed_over[i], member) == 0)
+			return true;
+	return false;
+}
+
 int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster, const struct roster_time *now,
 		 const Dispatch__Ticket *t, const struct config_rule *rule, const struct config_crew *crew, bool commit,
 		 struct route_assignment *out)
@@ -119,6 +129,7 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 	out->crew = crew;
 	out->member = NULL;
 	out->member_index = -1;
+	out->escalated = false;
 	out->reason[0] = detail[0] = '\0';
 	config_unit_building(t->unit, building, sizeof building);
 	zone = config_zone_of(cfg, building);
@@ -129,6 +140,10 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		unsigned open;
 
 		route_say(detail, &dused, "%s%s: ", dused ? "; " : "", m->id);
+		if (route_excluded(t, m->id)) {
+			route_say(detail, &dused, "%s", strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
+			continue;
+		}
 		if (!roster_working(roster, m, now)) {
 			route_say(detail, &dused, "%s",
 				  roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");

@@ -28,6 +28,7 @@ struct route_assignment {
 	const struct config_member *member;  /* NULL: nobody qualifies; queue */
 	int member_index;                    /* in crew->members, or -1 */
 	char reason[ROUTE_REASON_MAX];       /* candidates and why the winner won */
+	bool escalated;                      /* member is the supervisor, by escalation */
 };
 
 struct route_result {
@@ -47,7 +48,8 @@ int route_ticket(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		 const Dispatch__Ticket *t, bool commit, struct route_result *out);
 
 /* Choose a member of crew for ticket t under rule (the queue drain and
- * reassignment use it too). */
+ * reassignment use it too). Members t was moved away from unacknowledged
+ * (passed_over) and a complaint's subject (about_member) are never chosen. */
 int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster, const struct roster_time *now,
 		 const Dispatch__Ticket *t, const struct config_rule *rule, const struct config_crew *crew, bool commit,
 		 struct route_assignment *out);

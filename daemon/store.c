@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ticket.h"
 #include "xalloc.h"
 
 #define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
@@ -22,7 +23,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
-		duty, presence, requests_by_time;
+		duty, presence, requests_by_time, deadlines;
 };
 
 static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
@@ -125,6 +126,50 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 	return 0;
 }
 
+/* Version 3 adds the deadlines index: give every open ticket its next
+ * deadline (version 2 stored the deadlines but nothing watched them). */
+static int store_migrate_2_to_3(store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if (ticket_due_ms(t, NULL) > 0) {
+			if (n == cap)
+				ids = xrealloc(ids, (cap = cap ? cap * 2 : 64) * sizeof *ids);
+			ids[n++] = t->id;
+		}
+		dispatch__ticket__free_unpacked(t, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		Dispatch__Ticket *t = NULL;
+		if ((rc = store_get_ticket(s, txn, ids[i], &t)) != 0)
+			break;
+		t->due_ms = ticket_due_ms(t, NULL);
+		rc = store_put_ticket(s, txn, t);
+		dispatch__ticket__free_unpacked(t, NULL);
+	}
+	if (rc == 0)
+		log_notice("migration: %zu open ticket(s) with deadlines indexed", n);
+out:
+	free(ids);
+	return rc;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 static int store_check_schema(store_t *s, char *err, size_t errlen)
 {
@@ -153,7 +198,13 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		 * build both from what is there, in this one transaction, so a
 		 * crash mid-way leaves the store as it was. */
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_1_to_2(s, txn)) != 0)
+		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 2) {
+		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_2_to_3(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -188,6 +239,7 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "duty", 0, offsetof(store_t, duty) },
 		{ "presence", 0, offsetof(store_t, presence) },
 		{ "requests_by_time", 0, offsetof(store_t, requests_by_time) },
+		{ "deadlines", 0, offsetof(store_t, deadlines) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
 	MDB_txn *txn = NULL;
@@ -344,8 +396,9 @@ static size_t store_index_key(unsigned char *buf, size_t cap, const char *name, 
 
 int store_state_counts_for_member(Dispatch__State st)
 {
+	/* A ticket on hold stays with its member (waiting for parts is still their job). */
 	return st == DISPATCH__STATE__STATE_ASSIGNED || st == DISPATCH__STATE__STATE_ACCEPTED ||
-	       st == DISPATCH__STATE__STATE_ON_SITE;
+	       st == DISPATCH__STATE__STATE_ON_SITE || st == DISPATCH__STATE__STATE_ON_HOLD;
 }
 
 int store_state_is_open(Dispatch__State st)
@@ -353,11 +406,7 @@ int store_state_is_open(Dispatch__State st)
 	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
 }
 
-static bool store_counts_for_member(Dispatch__State st)
-{
-	return st == DISPATCH__STATE__STATE_ASSIGNED || st == DISPATCH__STATE__STATE_ACCEPTED ||
-	       st == DISPATCH__STATE__STATE_ON_SITE;
-}
+static bool store_counts_for_member(Dispatch__State st) { return store_state_counts_for_member(st) != 0; }
 
 static bool store_is_open(Dispatch__State st)
 {
@@ -380,6 +429,64 @@ static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Deadlines index key: due time, then ticket id, both big-endian. */
+static int store_deadline_set(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, bool present)
+{
+	unsigned char kb[16];
+	MDB_val k = { 16, kb }, d = { 0, NULL };
+	int rc;
+
+	if (due_ms <= 0)
+		return 0;
+	store_be64(kb, (uint64_t)due_ms);
+	store_be64(kb + 8, id);
+	if (present)
+		return mdb_put(txn, s->deadlines, &k, &d, 0);
+	rc = mdb_del(txn, s->deadlines, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*due_ms = 0;
+	*id = 0;
+	if ((rc = mdb_cursor_open(txn, s->deadlines, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (k.mv_size != 16)
+		return STORE_CORRUPT;
+	*due_ms = (int64_t)store_get_be64(k.mv_data);
+	*id = store_get_be64((const unsigned char *)k.mv_data + 8);
+	return 0;
+}
+
+int store_due_has(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, int *has)
+{
+	unsigned char kb[16];
+	MDB_val k = { 16, kb }, d;
+	int rc;
+
+	store_be64(kb, (uint64_t)due_ms);
+	store_be64(kb + 8, id);
+	rc = mdb_get(txn, s->deadlines, &k, &d);
+	*has = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_drop_due(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id)
+{
+	return store_deadline_set(s, txn, due_ms, id, false);
+}
+
 int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 {
 	Dispatch__Ticket *old = NULL;
@@ -397,6 +504,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
 		if (rc == 0)
 			rc = store_index_set(txn, s->open_by_unit, old->unit, old->id, false);
+		if (rc == 0 && old->due_ms != t->due_ms)
+			rc = store_deadline_set(s, txn, old->due_ms, old->id, false);
 		dispatch__ticket__free_unpacked(old, NULL);
 		if (rc != 0)
 			return rc;
@@ -407,6 +516,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
 		return rc;
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
+		return rc;
+	if ((rc = store_deadline_set(s, txn, t->due_ms, t->id, true)) != 0)
 		return rc;
 
 	store_be64(kb, t->id);

@@ -14,6 +14,7 @@
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
  *   requests        request_id -> i64 BE stored_ms + packed Reply
  *   requests_by_time i64 BE stored_ms + request_id -> ""  (expiry order)
+ *   deadlines       i64 BE due_ms + u64 BE ticket id -> ""  (what the deadline timer fires next)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
  * a caller's write transaction, so a ticket, its events and its indexes
@@ -35,8 +36,9 @@
 
 /* 1: the first release (issue 2). 2: adds open_by_unit and
  * requests_by_time, filled from the tickets and stored replies by the
- * migration in store_open(). */
-#define STORE_SCHEMA_VERSION 2
+ * migration in store_open(). 3: adds deadlines, each open ticket's next
+ * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. */
+#define STORE_SCHEMA_VERSION 3
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -69,6 +71,13 @@ int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **o
 /* Write a ticket and move it between the open indexes as its state,
  * crew and member say. */
 int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
+/* The earliest entry of the deadlines index (kept by store_put_ticket()
+ * from Ticket.due_ms): *due_ms = 0 when there is none. */
+int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id);
+/* Remove an index entry that no longer matches its ticket. */
+int store_drop_due(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id);
+/* For --verify: is (due_ms, id) in the deadlines index? */
+int store_due_has(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, int *has);
 
 /* Append to the log. Assigns ev->seq (and ev->member_seq when ev->member
  * is set) before writing. */

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "ticket.h"
+
 #define VERIFY_REPORT_MAX 100 /* violations printed; the count goes on */
 
 struct verify {
@@ -56,6 +58,25 @@ static void verify_index(struct verify *v, enum store_index which, const char *i
 		verify_bad(v, "ticket %" PRIu64 ": missing from %s under '%s'", id, iname, name);
 }
 
+/* A deadline that is not in the index would never fire: the ticket's
+ * next deadline must be what its state says, and indexed. */
+static void verify_deadline(struct verify *v, const Dispatch__Ticket *t)
+{
+	int64_t want = ticket_due_ms(t, NULL);
+	int has = 0, rc;
+
+	if (t->due_ms != want)
+		verify_bad(v, "ticket %" PRIu64 ": next deadline %" PRId64 ", but its state says %" PRId64, t->id, t->due_ms,
+			   want);
+	if (t->due_ms <= 0)
+		return;
+	if ((rc = store_due_has(v->s, v->txn, t->due_ms, t->id, &has)) != 0)
+		verify_bad(v, "ticket %" PRIu64 ": cannot read the deadlines index: %s", t->id, store_strerror(rc));
+	else if (!has)
+		verify_bad(v, "ticket %" PRIu64 ": its deadline %" PRId64 " is missing from the deadlines index", t->id,
+			   t->due_ms);
+}
+
 static int verify_ticket(Dispatch__Ticket *t, void *arg)
 {
 	struct verify *v = arg;
@@ -86,6 +107,7 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 		verify_index(v, STORE_OPEN_BY_CREW, "open_by_crew", t->crew, t->id, store_state_is_open(t->state));
 	if (t->unit[0])
 		verify_index(v, STORE_OPEN_BY_UNIT, "open_by_unit", t->unit, t->id, store_state_is_open(t->state));
+	verify_deadline(v, t);
 	dispatch__ticket__free_unpacked(t, NULL);
 	return 0;
 }

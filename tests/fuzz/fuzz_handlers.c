@@ -70,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sub.source = take(&in, 7);
 		sub.priority = take(&in, 7);
 		sub.text = take_str(&in, text, 60);
+		sub.fee_cents = take(&in, 3) == 0 ? (int64_t)take(&in, 0) * 100 : 0;
+		sub.about_member = take(&in, 4) == 0 ? (char *)actors[take(&in, sizeof actors / sizeof actors[0])] : (char *)"";
 		req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
 		req.submit = &sub;
 		if (take(&in, 4) == 0) {
@@ -82,8 +84,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 	case 4:
 		tr.ticket_id = take(&in, 40);
-		tr.action = take(&in, 8);
+		tr.action = take(&in, 15);
 		tr.note = take_str(&in, note, 40);
+		tr.hold_reason = take(&in, 7);
+		tr.satisfaction = take(&in, 7);
+		tr.inspection = take(&in, 4);
+		tr.charged_cents = take(&in, 0);
+		tr.cause = take(&in, 2) ? (char *)"cause" : (char *)"";
+		tr.corrective_action = take(&in, 2) ? (char *)"fix" : (char *)"";
 		tr.member = (char *)actors[take(&in, sizeof actors / sizeof actors[0])];
 		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
 		req.transition = &tr;

@@ -150,7 +150,7 @@ test_assign() {
 	[ "$RC" = 0 ] || fail "assign exited $RC: $ERR" || return 1
 	[ "$OUT" = "ticket $QUEUED_TID is now assigned ($QUEUE_CREW/$QMEMBER)" ] || fail "assign said: $OUT" || return 1
 	# A supervisor may reassign too.
-	run desk --role supervisor --actor "$QSUP" assign "$QUEUED_TID" --member "$QSUP"
+	run desk --role supervisor --actor "$QSUP" assign "$QUEUED_TID" --member "$QSUP" --note "taking it myself"
 	[ "$RC" = 0 ] || fail "the supervisor's reassign exited $RC: $ERR" || return 1
 	run desk show "$QUEUED_TID"
 	printf '%s\n' "$OUT" | grep -q "^  member     $QSUP$" || fail "not reassigned to $QSUP: $OUT" || return 1

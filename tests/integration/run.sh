@@ -27,7 +27,7 @@ test_lifecycle() {
 	FOLLOW_PID=$BG
 	wait_for "$follow" 'waiting for new assignments' "$READY_TIMEOUT" ||
 		fail "follow did not start: $(cat "$follow.err")" || return 1
-	bg "$TMP/watch.json" "$B/dispatch-watch" --json --from-seq 1 --count 6
+	bg "$TMP/watch.json" "$B/dispatch-watch" --json --from-seq 1 --count 7
 	WATCH_PID=$BG
 
 	submit --unit 12-1A --kind repair --source intercom --text "basement lights out" || return 1
@@ -43,6 +43,12 @@ test_lifecycle() {
 	[ "$RC" = 0 ] || fail "arrive exited $RC: $ERR" || return 1
 	run crew --member T07 resolve "$TID" --note "breaker replaced"
 	[ "$RC" = 0 ] || fail "resolve exited $RC: $ERR" || return 1
+	# the repair rule wants the call back before closing
+	run desk close "$TID"
+	[ "$RC" = 1 ] || fail "closed before the follow-up: exit $RC: $OUT" || return 1
+	[[ $ERR == *"needs a follow-up call"* ]] || fail "close refused with: $ERR" || return 1
+	run desk follow-up "$TID" --score 5 --remark "resident satisfied"
+	[ "$RC" = 0 ] || fail "follow-up exited $RC: $ERR" || return 1
 	run desk close "$TID" --note "resident satisfied"
 	[ "$RC" = 0 ] || fail "close exited $RC: $ERR" || return 1
 	[[ $OUT == *"is now closed"* ]] || fail "close said: $OUT" || return 1
@@ -54,7 +60,7 @@ test_lifecycle() {
 	run desk show "$TID"
 	[ "$RC" = 0 ] || fail "show exited $RC: $ERR" || return 1
 	got=$(printf '%s\n' "$OUT" | history_events | paste -sd,)
-	want="submitted,assigned,accepted,on site,resolved,closed"
+	want="submitted,assigned,accepted,on site,resolved,followed up,closed"
 	[ "$got" = "$want" ] || fail "history is [$got], expected [$want]" || return 1
 	printf '%s\n' "$OUT" | grep -Eq '^  [0-9-]+ [0-9:]+  submitted +it-desk \(desk\)' ||
 		fail "submitted is not by it-desk (desk)" || return 1
@@ -79,20 +85,20 @@ test_follow_stops_on_sigterm() {
 
 test_watch_json() {
 	[ -n "${WATCH_PID:-}" ] || fail "no watch process (lifecycle failed)" || return 1
-	wait_gone "$WATCH_PID" 15 || fail "watch --count 6 still running: $(cat "$TMP/watch.json")" || return 1
+	wait_gone "$WATCH_PID" 15 || fail "watch --count 7 still running: $(cat "$TMP/watch.json")" || return 1
 	wait "$WATCH_PID"
 	local rc=$?
 	[ "$rc" = 0 ] || fail "watch exited $rc: $(cat "$TMP/watch.json.err")" || return 1
 	python3 - "$TMP/watch.json" "$LIFE_ID" <<'EOF' >"$TMP/py.err" 2>&1 || fail "$(tail -n 1 "$TMP/py.err")"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-want = ["submitted", "assigned", "accepted", "on site", "resolved", "closed"]
+want = ["submitted", "assigned", "accepted", "on site", "resolved", "followed up", "closed"]
 assert len(lines) == len(want), "expected %d lines, got %d" % (len(want), len(lines))
 events = [json.loads(l) for l in lines]
 got = [e["type"] for e in events]
 assert got == want, "types %s" % got
 seqs = [e["seq"] for e in events]
-assert seqs == list(range(1, 7)), "seqs %s" % seqs
+assert seqs == list(range(1, 8)), "seqs %s" % seqs
 assert all(e["ticket_id"] == int(sys.argv[2]) for e in events), "ticket ids differ"
 assert events[1]["member"] == "T07" and events[1]["crew"] == "technical", "assigned to %r" % events[1]
 assert events[2]["actor"] == "T07", "accepted by %r" % events[2]["actor"]

@@ -342,7 +342,7 @@ START_TEST(a_version_1_store_is_migrated_in_place)
 		ck_assert_int_eq(store_txn_commit(txn), 0);
 	}
 	store_destroy(&st);
-	/* and it is version 2 now: a second open changes nothing */
+	/* and it is the current version now: a second open changes nothing */
 	st = open_store();
 	ck_assert_int_eq(verify_store(st, stderr), 0);
 	store_destroy(&st);

@@ -1,0 +1,191 @@
+/* deadline: missed deadlines and the escalation chain (see deadline.h). */
+#include "deadline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "publish.h"
+#include "route.h"
+#include "ticket.h"
+#include "xalloc.h"
+
+#define DEADLINE_DEFAULT_EVERY (10 * 60 * 1000) /* a chain step's time when the rule gives none */
+
+static void deadline_free_ticket(void *p) { dispatch__ticket__free_unpacked(p, NULL); }
+
+/* "10 min", "90 s", "2 h" for messages. */
+static void deadline_span(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms / 1000;
+
+	if (s % 3600 == 0 && s >= 3600)
+		snprintf(buf, len, "%lld h", (long long)(s / 3600));
+	else if (s % 60 == 0 && s >= 60)
+		snprintf(buf, len, "%lld min", (long long)(s / 60));
+	else
+		snprintf(buf, len, "%lld s", (long long)s);
+}
+
+static void deadline_pass_over(Dispatch__Ticket *t, const char *member)
+{
+	if (member == NULL || member[0] == '\0')
+		return;
+	for (size_t i = 0; i < t->n_passed_over; i++)
+		if (strcmp(t->passed_over[i], member) == 0)
+			return;
+	t->passed_over = xrealloc(t->passed_over, (t->n_passed_over + 1) * sizeof *t->passed_over);
+	t->passed_over[t->n_passed_over++] = xstrdup(member);
+}
+
+/* Record one escalation step of t, addressed to `to` (a member, or the
+ * control center); previous, if not NULL, hears that it moved away. */
+static int deadline_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__Deadline which, const char *to,
+			   const char *previous, const char *note)
+{
+	Dispatch__Event ev;
+	char extra[160];
+
+	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
+	ev.deadline = which;
+	ev.member = arena_strdup(c->a, to);
+	ev.note = arena_strdup(c->a, note);
+	ev.rule = t->rule;
+	extra[0] = '\0';
+	if (previous && previous[0] && strcmp(previous, to) != 0)
+		snprintf(extra, sizeof extra, "crew.%s.%s.", t->crew, previous);
+	return handle_record(c, t, t->state, &ev, extra[0] ? extra : NULL);
+}
+
+/* The assignee did not acknowledge: the rule's chain, one step. */
+static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	static const int fallback[] = { CONFIG_ESC_SUPERVISOR, CONFIG_ESC_CONTROL_CENTER };
+	const struct config_rule *rule = handle_rule_of(c->cfg, t);
+	const struct config_crew *crew = config_crew(c->cfg, t->crew);
+	const int *steps = rule && rule->escalation_count ? rule->escalation : fallback;
+	unsigned nsteps = rule && rule->escalation_count ? rule->escalation_count : 2;
+	int64_t every = rule && rule->escalation_every_ms ? rule->escalation_every_ms
+			: rule && rule->deadlines && rule->deadlines->acknowledge_ms ? rule->deadlines->acknowledge_ms
+										 : DEADLINE_DEFAULT_EVERY;
+	char previous[64], span[32], note[1600];
+	int rc;
+
+	t->missed |= TICKET_MISSED_ACKNOWLEDGE;
+	snprintf(previous, sizeof previous, "%s", t->member);
+	deadline_span(t->escalation_step == 0 && rule && rule->deadlines && rule->deadlines->acknowledge_ms
+			      ? rule->deadlines->acknowledge_ms
+			      : every,
+		      span, sizeof span);
+	while (t->escalation_step < nsteps) {
+		int step = steps[t->escalation_step++];
+		if (step == CONFIG_ESC_NEXT_MEMBER && crew && rule) {
+			struct route_assignment a;
+			deadline_pass_over(t, t->member);
+			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) != 0)
+				return handle_store_fail(c, rc);
+			if (a.member == NULL)
+				continue; /* nobody else can take it: the next step */
+			handle_set_string(&t->member, a.member->id);
+			handle_set_string(&t->escalated_to, a.member->id);
+			t->acknowledge_by_ms = c->now + every;
+			snprintf(note, sizeof note, "%s did not acknowledge in %s; moved to the next member, %s (%s). %s",
+				 previous, span, a.member->id, a.member->name, a.reason);
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, a.member->id, previous, note);
+		}
+		if (step == CONFIG_ESC_SUPERVISOR && crew && crew->supervisor && strcmp(crew->supervisor, t->member) != 0 &&
+		    strcmp(crew->supervisor, t->about_member) != 0) {
+			const struct config_member *sup = config_member(c->cfg, crew->supervisor, NULL);
+			deadline_pass_over(t, t->member);
+			handle_set_string(&t->member, crew->supervisor);
+			handle_set_string(&t->escalated_to, crew->supervisor);
+			t->acknowledge_by_ms = c->now + every;
+			snprintf(note, sizeof note, "%s did not acknowledge in %s; moved to the supervisor of %s, %s (%s)",
+				 previous[0] ? previous : "nobody", span, crew->id, crew->supervisor, sup ? sup->name : "");
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor, previous,
+					       note);
+		}
+		if (step == CONFIG_ESC_CONTROL_CENTER)
+			break;
+	}
+	/* The end of the chain: the control center's duty operator pages
+	 * someone; the ticket stays with its holder, and nothing more is timed. */
+	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	t->acknowledge_by_ms = 0;
+	t->escalation_step = nsteps;
+	snprintf(note, sizeof note, "%s did not acknowledge in %s; the control center must page someone for ticket "
+				    "%llu (%s, unit %s)",
+		 previous[0] ? previous : "nobody", span, (unsigned long long)t->id, t->crew, t->unit);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+}
+
+/* A missed arrive, resolve or follow-up: tell who answers for it, once. */
+static int deadline_alert(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__Deadline which)
+{
+	const struct config_crew *crew = config_crew(c->cfg, t->crew);
+	const char *to, *what;
+	char note[512];
+
+	switch (which) {
+	case DISPATCH__DEADLINE__DEADLINE_ARRIVE:
+		t->missed |= TICKET_MISSED_ARRIVE;
+		what = "arrival";
+		to = crew ? crew->supervisor : NULL;
+		break;
+	case DISPATCH__DEADLINE__DEADLINE_RESOLVE:
+		t->missed |= TICKET_MISSED_RESOLVE;
+		what = "resolution";
+		to = crew ? crew->supervisor : NULL;
+		break;
+	default:
+		t->missed |= TICKET_MISSED_FOLLOW_UP;
+		what = "follow-up call";
+		to = c->cfg->desk_supervisor;
+		break;
+	}
+	if (to == NULL || to[0] == '\0')
+		to = PUBLISH_CONTROL_CENTER;
+	snprintf(note, sizeof note, "ticket %llu (%s, unit %s) is past its %s deadline%s%s", (unsigned long long)t->id,
+		 t->crew, t->unit, what, t->member[0] ? "; held by " : "", t->member);
+	return deadline_record(c, t, which, to, NULL, note);
+}
+
+int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
+{
+	Dispatch__Ticket *t = NULL;
+	Dispatch__Deadline which;
+	int rc = store_get_ticket(c->store, c->txn, id, &t);
+
+	if (rc == STORE_NOTFOUND || (rc == 0 && t->due_ms != due_ms)) {
+		/* purged, or moved on since: the entry is stale */
+		if (t)
+			dispatch__ticket__free_unpacked(t, NULL);
+		if ((rc = store_drop_due(c->store, c->txn, due_ms, id)) != 0)
+			return handle_store_fail(c, rc);
+		return 0;
+	}
+	if (rc != 0)
+		return handle_store_fail(c, rc);
+	arena_defer(c->a, deadline_free_ticket, t);
+	ticket_due_ms(t, &which);
+	log_info("ticket %llu: %s deadline passed", (unsigned long long)id,
+		 which == DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE ? "acknowledge"
+		 : which == DISPATCH__DEADLINE__DEADLINE_ARRIVE    ? "arrive"
+		 : which == DISPATCH__DEADLINE__DEADLINE_RESOLVE   ? "resolve"
+								   : "follow-up");
+	switch (which) {
+	case DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE:
+		return deadline_escalate(c, t);
+	case DISPATCH__DEADLINE__DEADLINE_ARRIVE:
+	case DISPATCH__DEADLINE__DEADLINE_RESOLVE:
+	case DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP:
+		return deadline_alert(c, t, which);
+	default:
+		/* nothing due after all (an older store's field): just re-index */
+		t->due_ms = 0;
+		if ((rc = store_drop_due(c->store, c->txn, due_ms, id)) != 0 || (rc = store_put_ticket(c->store, c->txn, t)))
+			return handle_store_fail(c, rc);
+		return 0;
+	}
+}
