@@ -58,6 +58,7 @@ static void teardown(void)
 
 	ck_assert_int_eq(verify_store(st, stderr), 0);
 	ingest_destroy(&in);
+	roster_destroy(&roster);
 	store_destroy(&st);
 	config_destroy(&cfg);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
