@@ -642,6 +642,8 @@ int handle_explain(struct handle_ctx *c)
 	t = handle_ticket_from(c, x->submit);
 	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, false, &res)) != 0)
 		return handle_store_fail(c, rc);
+	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT)
+		handle_complaint_route(c, t, &res);
 	c->rep->decisions = arena_alloc(c->a, res.n * sizeof *c->rep->decisions);
 	for (unsigned k = 0; k < res.n; k++) {
 		Dispatch__Decision *d = arena_alloc(c->a, sizeof *d);
@@ -1511,42 +1513,50 @@ struct handle_incidents {
 	const Dispatch__VendorIncidents *q;
 	Dispatch__Ticket **v;
 	size_t n, bytes;
+	int err;
 };
 
-static int handle_incident_fn(Dispatch__Ticket *t, void *arg)
+static int handle_incident_id(uint64_t id, void *arg)
 {
 	struct handle_incidents *h = arg;
+	Dispatch__Ticket *t = NULL;
+	int rc = store_get_ticket(h->c->store, h->c->txn, id, &t);
 
-	if (t->vendor_incident[0] == '\0' || (h->q->vendor[0] && strcmp(h->q->vendor, t->vendor) != 0) ||
-	    (h->q->unreviewed_only && t->vendor_review[0])) {
-		dispatch__ticket__free_unpacked(t, NULL);
-		return 0;
+	if (rc != 0) {
+		h->err = rc;
+		return -1;
 	}
 	arena_defer(h->c->a, handle_free_ticket, t);
+	if (h->q->unreviewed_only && t->vendor_review[0])
+		return 0;
 	h->v[h->n++] = t;
 	h->bytes += dispatch__ticket__get_packed_size(t);
 	return h->n >= HANDLE_LIST_MAX || h->bytes >= HANDLE_REPLAY_BYTES ? 1 : 0;
 }
 
-/* Clause 4.5: vendor incidents, for review. A walk over every ticket:
- * incidents are rare and this is an office query, not a hot path. */
+static int handle_incident_entry(const char *vendor, uint64_t id, void *arg)
+{
+	(void)vendor;
+	return handle_incident_id(id, arg);
+}
+
+/* Clause 4.5: vendor incidents, for review, from their own index. */
 int handle_vendor_incidents(struct handle_ctx *c)
 {
 	const Dispatch__VendorIncidents *q = c->req->vendor_incidents;
 	struct handle_incidents h = { .c = c, .q = q };
-	const struct config_crew *crew;
 	int rc;
 
-	if (q->vendor[0]) {
-		if (handle_check_id(c, "vendor_incidents.vendor", q->vendor, 1, 32))
-			return -1;
-		if ((crew = config_crew(c->cfg, q->vendor)) == NULL || !crew->outsourced)
-			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "vendor_incidents.vendor",
-					   "no outsourced crew %s in %s", q->vendor, c->cfg->estate);
-	}
+	if (q->vendor[0] && handle_check_id(c, "vendor_incidents.vendor", q->vendor, 1, 32))
+		return -1;
+	/* No check against the configuration: a vendor since dropped from it
+	 * keeps its record. */
 	h.v = arena_alloc(c->a, HANDLE_LIST_MAX * sizeof *h.v);
-	if ((rc = store_tickets(c->store, c->txn, handle_incident_fn, &h)) != 0)
-		return handle_store_fail(c, rc);
+	/* every vendor's, in vendor order, or one vendor's */
+	rc = q->vendor[0] ? store_vendor_incident_ids(c->store, c->txn, q->vendor, handle_incident_id, &h)
+			  : store_each_index(c->store, c->txn, STORE_VENDOR_INCIDENTS, handle_incident_entry, &h);
+	if (rc != 0 || h.err)
+		return handle_store_fail(c, h.err ? h.err : rc);
 	c->rep->tickets = h.v;
 	c->rep->n_tickets = h.n;
 	return handle_ok(c, "%zu vendor incident%s", h.n, h.n == 1 ? "" : "s");

@@ -23,7 +23,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
-		duty, presence, requests_by_time, deadlines;
+		duty, presence, requests_by_time, deadlines, vendor_incidents;
 };
 
 static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
@@ -240,6 +240,7 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "presence", 0, offsetof(store_t, presence) },
 		{ "requests_by_time", 0, offsetof(store_t, requests_by_time) },
 		{ "deadlines", 0, offsetof(store_t, deadlines) },
+		{ "vendor_incidents", 0, offsetof(store_t, vendor_incidents) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
 	MDB_txn *txn = NULL;
@@ -506,6 +507,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 			rc = store_index_set(txn, s->open_by_unit, old->unit, old->id, false);
 		if (rc == 0 && old->due_ms != t->due_ms)
 			rc = store_deadline_set(s, txn, old->due_ms, old->id, false);
+		if (rc == 0 && old->vendor_incident[0])
+			rc = store_index_set(txn, s->vendor_incidents, old->vendor, old->id, false);
 		dispatch__ticket__free_unpacked(old, NULL);
 		if (rc != 0)
 			return rc;
@@ -518,6 +521,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
 		return rc;
 	if ((rc = store_deadline_set(s, txn, t->due_ms, t->id, true)) != 0)
+		return rc;
+	if (t->vendor_incident[0] && (rc = store_index_set(txn, s->vendor_incidents, t->vendor, t->id, true)) != 0)
 		return rc;
 
 	store_be64(kb, t->id);
@@ -700,6 +705,11 @@ int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_
 	return store_index_scan(txn, s->open_by_unit, unit, fn, arg);
 }
 
+int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, store_id_fn *fn, void *arg)
+{
+	return store_index_scan(txn, s->vendor_incidents, vendor, fn, arg);
+}
+
 static int store_count_one(uint64_t id, void *arg)
 {
 	(void)id;
@@ -805,6 +815,7 @@ static MDB_dbi store_index_dbi(store_t *s, enum store_index which)
 	switch (which) {
 	case STORE_OPEN_BY_MEMBER: return s->open_by_member;
 	case STORE_OPEN_BY_CREW: return s->open_by_crew;
+	case STORE_VENDOR_INCIDENTS: return s->vendor_incidents;
 	default: return s->open_by_unit;
 	}
 }

@@ -15,6 +15,7 @@
  *   requests        request_id -> i64 BE stored_ms + packed Reply
  *   requests_by_time i64 BE stored_ms + request_id -> ""  (expiry order)
  *   deadlines       i64 BE due_ms + u64 BE ticket id -> ""  (what the deadline timer fires next)
+ *   vendor_incidents vendor "\0" + u64 BE ticket id -> ""  (flagged vendor incidents, clause 4.5)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
  * a caller's write transaction, so a ticket, its events and its indexes
@@ -96,6 +97,8 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count);
 /* Open ticket ids of a unit, ascending. */
 int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg);
+/* Tickets of a vendor flagged "quality affected by vendor", ascending. */
+int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, store_id_fn *fn, void *arg);
 /* All tickets in id order (the list command without filters). */
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 
@@ -129,7 +132,7 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 
 /* For --verify: every entry of an open index, and every (ticket, seq)
  * pair of the history index. */
-enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT };
+enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT, STORE_VENDOR_INCIDENTS };
 typedef int (store_index_fn)(const char *name, uint64_t id, void *arg);
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg);
 typedef int (store_pair_fn)(uint64_t id, uint64_t seq, void *arg);

@@ -108,6 +108,8 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 	if (t->unit[0])
 		verify_index(v, STORE_OPEN_BY_UNIT, "open_by_unit", t->unit, t->id, store_state_is_open(t->state));
 	verify_deadline(v, t);
+	if (t->vendor_incident[0])
+		verify_index(v, STORE_VENDOR_INCIDENTS, "vendor_incidents", t->vendor, t->id, 1);
 	dispatch__ticket__free_unpacked(t, NULL);
 	return 0;
 }

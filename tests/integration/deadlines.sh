@@ -43,7 +43,9 @@ test_night_escalation_story() {
 	follow T01 || return 1
 	submit --unit 12-1A --kind repair --category lighting --source intercom \
 		--text "basement lights out before tomorrow's open day" || return 1
-	[ "$(ticket_field "$TID" member)" = T07 ] || fail "ticket went to $(ticket_field "$TID" member), not T07" || return 1
+	# (from the submit's own answer: at this clock speed a later look may
+	# already find it moved on)
+	[[ $OUT == *"-> technical/T07 "* ]] || fail "ticket did not go to T07: $OUT" || return 1
 	wait_for "$t07" "ticket $TID" 5 || fail "T07's handheld never showed ticket $TID" || return 1
 	# nobody acknowledges: 10 min (1 s) to T12, 5 min each to T01, then the control center
 	wait_for "$TMP/all.json" "\"ticket_id\":$TID,.*\"member\":\"control-center\"" 20 ||
