@@ -165,6 +165,15 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 			return handle_store_fail(c, rc);
 		return 0;
 	}
+	if (rc == STORE_CORRUPT) {
+		/* Nothing can be done for it here, and it must not hold up every
+		 * later deadline: drop the entry; --verify reports the record. */
+		log_err("ticket %llu cannot be decoded; its deadline is dropped (run dispatchd --verify)",
+			(unsigned long long)id);
+		if ((rc = store_drop_due(c->store, c->txn, due_ms, id)) != 0)
+			return handle_store_fail(c, rc);
+		return 0;
+	}
 	if (rc != 0)
 		return handle_store_fail(c, rc);
 	arena_defer(c->a, deadline_free_ticket, t);

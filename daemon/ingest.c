@@ -73,6 +73,7 @@ struct ingest {
 	ev_timer expire;     /* forgets stored replies past the idempotency window */
 	ev_timer deadline;   /* the earliest entry of the deadlines index */
 	int64_t next_due;    /* what the deadline timer is armed for (0: nothing) */
+	bool deadline_failed; /* the last pass could not fire one: wait a second before trying again */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 	bool panic;          /* LMDB refuses every transaction from now on */
 };
@@ -410,6 +411,7 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 		.a = in->arena, .emit = ingest_emit, .emit_arg = in,
 	};
 
+	in->deadline_failed = false;
 	system.role = DISPATCH__ROLE__ROLE_SYSTEM;
 	system.actor = (char *)"dispatchd";
 	c.now = clock_now_ms();
@@ -437,6 +439,7 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
 				 rep.message ? rep.message : store_strerror(rc));
 			ingest_drop_out(in, mark);
+			in->deadline_failed = true;
 			break;
 		}
 	}
@@ -446,13 +449,19 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 /* Arm the timer for the earliest deadline (read in the last batch). */
 static void ingest_arm_deadline(ingest_t *in)
 {
+	double after;
+
 	if (in->loop == NULL)
 		return;
 	ev_timer_stop(in->loop, &in->deadline);
 	if (in->next_due == 0)
 		return;
-	/* + 1 ms: never wake a hair early and find nothing due */
-	ev_timer_set(&in->deadline, clock_seconds_until(in->next_due) + 0.001, 0.0);
+	/* + 1 ms: never wake a hair early and find nothing due; after a
+	 * failure, not at once: the same entry would fail in a tight loop */
+	after = clock_seconds_until(in->next_due) + 0.001;
+	if (in->deadline_failed && after < 1.0)
+		after = 1.0;
+	ev_timer_set(&in->deadline, after, 0.0);
 	ev_timer_start(in->loop, &in->deadline);
 }
 
