@@ -128,45 +128,42 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 
 /* Version 3 adds the deadlines index: give every open ticket its next
  * deadline (version 2 stored the deadlines but nothing watched them). */
+struct store_due_ids {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int store_collect_due(Dispatch__Ticket *t, void *arg)
+{
+	struct store_due_ids *ids = arg;
+
+	if (ticket_due_ms(t, NULL) > 0) {
+		if (ids->n == ids->cap)
+			ids->v = xrealloc(ids->v, (ids->cap = ids->cap ? ids->cap * 2 : 64) * sizeof *ids->v);
+		ids->v[ids->n++] = t->id;
+	}
+	dispatch__ticket__free_unpacked(t, NULL);
+	return 0;
+}
+
 static int store_migrate_2_to_3(store_t *s, MDB_txn *txn)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	uint64_t *ids = NULL;
-	size_t n = 0, cap = 0;
+	struct store_due_ids ids = { NULL, 0, 0 };
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
-		if (t == NULL) {
-			rc = STORE_CORRUPT;
-			break;
-		}
-		if (ticket_due_ms(t, NULL) > 0) {
-			if (n == cap)
-				ids = xrealloc(ids, (cap = cap ? cap * 2 : 64) * sizeof *ids);
-			ids[n++] = t->id;
-		}
-		dispatch__ticket__free_unpacked(t, NULL);
-	}
-	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
-		goto out;
-	rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/* Collect first: writing tickets while walking them would move the cursor. */
+	rc = store_tickets(s, txn, store_collect_due, &ids);
+	for (size_t i = 0; i < ids.n && rc == 0; i++) {
 		Dispatch__Ticket *t = NULL;
-		if ((rc = store_get_ticket(s, txn, ids[i], &t)) != 0)
+		if ((rc = store_get_ticket(s, txn, ids.v[i], &t)) != 0)
 			break;
 		t->due_ms = ticket_due_ms(t, NULL);
 		rc = store_put_ticket(s, txn, t);
 		dispatch__ticket__free_unpacked(t, NULL);
 	}
 	if (rc == 0)
-		log_notice("migration: %zu open ticket(s) with deadlines indexed", n);
-out:
-	free(ids);
+		log_notice("migration: %zu open ticket(s) with deadlines indexed", ids.n);
+	free(ids.v);
 	return rc;
 }
 

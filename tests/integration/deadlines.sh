@@ -24,6 +24,18 @@ submit() {
 
 ticket_field() { desk show "$1" | awk -v k="$2" '$1 == k { print $2; exit }'; }
 
+# wait_show ID TEXT: until `desk show ID` holds TEXT (5 s at most); OUT
+# is the last show.
+wait_show() {
+	local i
+	for i in $(seq 50); do
+		run desk show "$1"
+		[[ $OUT == *"$2"* ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The customer's own story: at night a resident of 12-1A reports the
 # basement lights out over the intercom; the technician on shift does not
 # acknowledge. It goes to the next technician, then the supervisor, then
@@ -97,13 +109,7 @@ test_deadline_passed_while_down_fires_at_start() {
 	# 20 minutes later the daemon starts again: the acknowledge deadline
 	# (10 min) has passed, and the chain moves at once
 	start_daemon --clock-at 2026-11-30T10:20:00 || return 1
-	local i
-	for i in $(seq 50); do
-		[[ $(desk show "$TID") == *"did not acknowledge"* ]] && break
-		sleep 0.1
-	done
-	run desk show "$TID"
-	[[ $OUT == *"T07 did not acknowledge in 10 min"* ]] || fail "no escalation after the restart: $OUT" || return 1
+	wait_show "$TID" "T07 did not acknowledge in 10 min" || fail "no escalation after the restart: $OUT" || return 1
 }
 
 # The resolve deadline alerts the supervisor; a follow-up not made in time
@@ -119,13 +125,7 @@ test_missed_resolve_and_follow_up_are_escalated() {
 	stop_background
 	# 5 hours later: past the 4 h resolve deadline
 	start_daemon --clock-at 2026-11-30T15:00:00 || return 1
-	local i
-	for i in $(seq 50); do
-		[[ $(desk show "$TID") == *"past its resolution deadline"* ]] && break
-		sleep 0.1
-	done
-	run desk show "$TID"
-	[[ $OUT == *"past its resolution deadline"* ]] || fail "no resolve alert: $OUT" || return 1
+	wait_show "$TID" "past its resolution deadline" || fail "no resolve alert: $OUT" || return 1
 	follow T07 || return 1
 	run crew --member T07 resolve "$TID" --note "replaced the fitting"
 	[ "$RC" = 0 ] || fail "resolve exited $RC: $ERR" || return 1
@@ -133,12 +133,7 @@ test_missed_resolve_and_follow_up_are_escalated() {
 	# two days later nobody has called the resident back (24 h deadline)
 	start_daemon --clock-at 2026-12-02T15:30:00 || return 1
 	bg "$TMP/k01.json" "$B/dispatch-watch" --json --from-seq 1 --member K01
-	for i in $(seq 50); do
-		[[ $(desk show "$TID") == *"past its follow-up call deadline"* ]] && break
-		sleep 0.1
-	done
-	run desk show "$TID"
-	[[ $OUT == *"past its follow-up call deadline"* ]] || fail "no follow-up alert: $OUT" || return 1
+	wait_show "$TID" "past its follow-up call deadline" || fail "no follow-up alert: $OUT" || return 1
 	wait_for "$TMP/k01.json" "\"ticket_id\":$TID,.*follow-up" 10 ||
 		fail "the desk supervisor K01 was not told: $(cat "$TMP/k01.json")" || return 1
 	# it fires once, not again at every start

@@ -181,6 +181,17 @@ static size_t count_escalations(const Dispatch__Reply *r, Dispatch__Deadline whi
 	return n;
 }
 
+/* Work a reopened ticket through again, by whoever holds it now. */
+static void rework(uint64_t id)
+{
+	Dispatch__Reply *r = get(id);
+	char member[32];
+
+	snprintf(member, sizeof member, "%s", r->ticket->member);
+	dispatch__reply__free_unpacked(r, NULL);
+	work_it(id, member, NULL);
+}
+
 START_TEST(hold_pauses_and_resume_restarts_with_the_time_left)
 {
 	Dispatch__Reply *r;
@@ -378,13 +389,7 @@ START_TEST(low_score_and_failed_inspection_reopen_the_work)
 	dispatch__reply__free_unpacked(r, NULL);
 
 	/* done again; quality control fails it: reopened once more */
-	r = get(id);
-	{
-		char member[32];
-		snprintf(member, sizeof member, "%s", r->ticket->member);
-		dispatch__reply__free_unpacked(r, NULL);
-		work_it(id, member, NULL);
-	}
+	rework(id);
 	Dispatch__Transition qc = DISPATCH__TRANSITION__INIT;
 	qc.inspection = DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
 	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_FORBIDDEN);
@@ -394,12 +399,8 @@ START_TEST(low_score_and_failed_inspection_reopen_the_work)
 	r = get(id);
 	ck_assert_uint_eq(r->ticket->reopen_count, 2);
 	ck_assert(r->ticket->inspection); /* must pass before it closes */
-	{
-		char member[32];
-		snprintf(member, sizeof member, "%s", r->ticket->member);
-		dispatch__reply__free_unpacked(r, NULL);
-		work_it(id, member, NULL);
-	}
+	dispatch__reply__free_unpacked(r, NULL);
+	rework(id);
 	Dispatch__Transition close = DISPATCH__TRANSITION__INIT, fu = DISPATCH__TRANSITION__INIT;
 	fu.satisfaction = 5;
 	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &fu, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);

@@ -288,22 +288,23 @@ static void raw_put(MDB_txn *txn, const char *db, const void *k, size_t kl, cons
 	ck_assert_int_eq(mdb_put(txn, dbi, &key, &val, 0), 0);
 }
 
-/* A store as the first release (schema 1) wrote it: one open ticket and
- * one stored reply, no unit index, no reply time index. */
-START_TEST(a_version_1_store_is_migrated_in_place)
+/* A store as an earlier release wrote it: one open ticket, assigned and
+ * with an acknowledge deadline, and one stored reply; version 1 has no
+ * unit index and no reply time index, versions 1 and 2 no deadlines index. */
+static void write_old_store(unsigned char version)
 {
 	static const unsigned char one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	const unsigned char schema[8] = { 0, 0, 0, 0, 0, 0, 0, version };
 	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	unsigned char tb[256], eb[512], reply[16] = { 0, 0, 0, 0, 0, 0, 0, 5, 'r', 'e', 'p' };
 	char key[32];
 	MDB_env *env;
 	MDB_txn *txn;
-	store_t *st;
-	int has = 0;
 	size_t tl, el;
 
 	t.id = 1, t.state = DISPATCH__STATE__STATE_ASSIGNED, t.unit = (char *)"12-1A";
+	t.acknowledge_by_ms = 5000;
 	t.crew = (char *)"technical", t.member = (char *)"T07", t.last_seq = 1;
 	ev.seq = 1, ev.ticket_id = 1, ev.to_state = DISPATCH__STATE__STATE_ASSIGNED;
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
@@ -313,7 +314,7 @@ START_TEST(a_version_1_store_is_migrated_in_place)
 	mdb_env_set_maxdbs(env, 32);
 	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	raw_put(txn, "meta", "schema", 6, one, 8);
+	raw_put(txn, "meta", "schema", 6, schema, 8);
 	raw_put(txn, "meta", "last_seq", 8, one, 8);
 	raw_put(txn, "meta", "last_ticket", 11, one, 8);
 	raw_put(txn, "tickets", one, 8, tb, tl);
@@ -324,10 +325,51 @@ START_TEST(a_version_1_store_is_migrated_in_place)
 	memcpy(key, "T07\0\0\0\0\0\0\0\0\1", 12);
 	raw_put(txn, "open_by_member", key, 12, "", 0);
 	raw_put(txn, "requests", "req-1", 5, reply, 11);
+	if (version >= 2) {
+		memcpy(key, "12-1A\0\0\0\0\0\0\0\0\1", 14);
+		raw_put(txn, "open_by_unit", key, 14, "", 0);
+		memcpy(key, "\0\0\0\0\0\0\0\5req-1", 13);
+		raw_put(txn, "requests_by_time", key, 13, "", 0);
+	}
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
+}
 
+/* The deadline of the old store's ticket is indexed, so it will fire. */
+static void assert_deadline_indexed(store_t *st)
+{
+	MDB_txn *txn;
+	int64_t due;
+	uint64_t id;
+
+	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_first_due(st, txn, &due, &id), 0);
+	ck_assert_int_eq(due, 5000);
+	ck_assert_uint_eq(id, 1);
+	store_txn_abort(txn);
+}
+
+START_TEST(a_version_2_store_is_migrated_in_place)
+{
+	store_t *st;
+
+	write_old_store(2);
 	st = open_store(); /* migrates */
+	assert_deadline_indexed(st);
+	ck_assert_int_eq(verify_store(st, stderr), 0);
+	store_destroy(&st);
+}
+END_TEST
+
+START_TEST(a_version_1_store_is_migrated_in_place)
+{
+	MDB_txn *txn;
+	store_t *st;
+	int has = 0;
+
+	write_old_store(1);
+	st = open_store(); /* migrates */
+	assert_deadline_indexed(st);
 	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
 	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_UNIT, "12-1A", 1, &has), 0);
 	ck_assert(has);
@@ -365,6 +407,7 @@ int main(void)
 	tcase_add_test(tc, stored_replies_by_request_id);
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
 	tcase_add_test(tc, a_version_1_store_is_migrated_in_place);
+	tcase_add_test(tc, a_version_2_store_is_migrated_in_place);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
