@@ -424,6 +424,7 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 		if ((rc = store_first_due(in->store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
 			break;
 		arena_reset(in->arena);
+		dispatch__reply__init(&rep); /* its arrays were in the arena */
 		if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0)
 			break;
 		rc = deadline_fire(&c, id, due);

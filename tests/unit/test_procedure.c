@@ -144,14 +144,14 @@ static Dispatch__Reply *submit(Dispatch__Submit *sub)
 	return send_req(&req, DISPATCH__ROLE__ROLE_DESK, "desk");
 }
 
-static uint64_t submit_lighting(void)
+static uint64_t submit_lighting_at(const char *unit)
 {
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
 	Dispatch__Reply *r;
 	uint64_t id;
 
 	sub.kind = DISPATCH__KIND__KIND_REPAIR;
-	sub.unit = (char *)"12-1A";
+	sub.unit = (char *)unit;
 	sub.category = (char *)"lighting";
 	sub.text = (char *)"basement lights out";
 	r = submit(&sub);
@@ -161,6 +161,8 @@ static uint64_t submit_lighting(void)
 	dispatch__reply__free_unpacked(r, NULL);
 	return id;
 }
+
+static uint64_t submit_lighting(void) { return submit_lighting_at("12-1A"); }
 
 /* Take a ticket assigned to member through to resolved. */
 static void work_it(uint64_t id, const char *member, Dispatch__Transition *resolve)
@@ -245,10 +247,11 @@ END_TEST
 START_TEST(the_acknowledge_chain_one_step_per_deadline)
 {
 	Dispatch__Reply *r;
-	uint64_t id;
+	uint64_t id, other;
 
 	at(MONDAY_10);
 	id = submit_lighting();
+	other = submit_lighting_at("12-9F"); /* due at the same moment: both fire in one pass */
 	/* 9 minutes: still T07's */
 	at(MONDAY_10 + 9 * MIN);
 	r = get(id);
@@ -261,6 +264,9 @@ START_TEST(the_acknowledge_chain_one_step_per_deadline)
 	ck_assert_uint_eq(r->ticket->n_passed_over, 1);
 	ck_assert_str_eq(r->ticket->passed_over[0], "T07");
 	ck_assert_int_eq(r->ticket->acknowledge_by_ms, MONDAY_10 + 16 * MIN); /* escalation_every: 5m */
+	dispatch__reply__free_unpacked(r, NULL);
+	r = get(other);
+	ck_assert_str_eq(r->ticket->passed_over[0], "T07");
 	dispatch__reply__free_unpacked(r, NULL);
 	/* and on, until the control center; then nothing more is timed for acknowledging */
 	for (int m = 17; m <= 60; m += 6) {
