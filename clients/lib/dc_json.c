@@ -65,6 +65,21 @@ static json_t *ids(const uint64_t *v, size_t n)
 	return a;
 }
 
+/* Ticket.missed bits as the deadlines' words. */
+static json_t *missed(uint32_t bits)
+{
+	json_t *a = json_array();
+	int d;
+
+	for (d = DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE; a && d <= DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP; d++)
+		if ((bits & (1u << (d - 1))) &&
+		    json_array_append_new(a, json_string(dc_deadline_name(d))) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 static json_t *done(json_t *o, int bad)
 {
 	if (bad) {
@@ -114,6 +129,67 @@ json_t *dc_json_ticket(const Dispatch__Ticket *t)
 	put(o, "outage_id", json_integer((json_int_t)t->outage_id), &bad);
 	put(o, "escalated_to", dc_json_string(t->escalated_to), &bad);
 	put(o, "last_seq", json_integer((json_int_t)t->last_seq), &bad);
+	/* The procedure (clause 4): hold, deadlines, escalation. */
+	put(o, "hold_reason", t->hold_reason ? dc_json_string(dc_hold_reason_name(t->hold_reason))
+	                                     : json_null(), &bad);
+	put(o, "hold_note", dc_json_string(t->hold_note), &bad);
+	put(o, "held_from", t->held_from ? dc_json_string(dc_state_name(t->held_from)) : json_null(), &bad);
+	put(o, "held_since_ms", json_integer(t->held_since_ms), &bad);
+	put(o, "acknowledge_left_ms", json_integer(t->acknowledge_left_ms), &bad);
+	put(o, "arrive_left_ms", json_integer(t->arrive_left_ms), &bad);
+	put(o, "resolve_left_ms", json_integer(t->resolve_left_ms), &bad);
+	put(o, "follow_up_by_ms", json_integer(t->follow_up_by_ms), &bad);
+	put(o, "due_ms", json_integer(t->due_ms), &bad);
+	put(o, "escalation_step", json_integer(t->escalation_step), &bad);
+	put(o, "passed_over", strings(t->passed_over, t->n_passed_over), &bad);
+	put(o, "missed", missed(t->missed), &bad);
+	put(o, "reopen_count", json_integer(t->reopen_count), &bad);
+	/* Follow-up and inspection. */
+	put(o, "satisfaction", json_integer(t->satisfaction), &bad);
+	put(o, "follow_up_remark", dc_json_string(t->follow_up_remark), &bad);
+	put(o, "followed_up_ms", json_integer(t->followed_up_ms), &bad);
+	put(o, "followed_up_by", dc_json_string(t->followed_up_by), &bad);
+	put(o, "inspection_result", dc_json_string(dc_inspection_name(t->inspection_result)), &bad);
+	put(o, "inspection_remark", dc_json_string(t->inspection_remark), &bad);
+	put(o, "inspected_ms", json_integer(t->inspected_ms), &bad);
+	put(o, "inspector", dc_json_string(t->inspector), &bad);
+	put(o, "cause", dc_json_string(t->cause), &bad);
+	put(o, "corrective_action", dc_json_string(t->corrective_action), &bad);
+	put(o, "about_member", dc_json_string(t->about_member), &bad);
+	/* Paid service: cents, as on the wire. */
+	put(o, "fee_cents", json_integer(t->fee_cents), &bad);
+	put(o, "consent_ms", json_integer(t->consent_ms), &bad);
+	put(o, "consent_by", dc_json_string(t->consent_by), &bad);
+	put(o, "charged_cents", json_integer(t->charged_cents), &bad);
+	put(o, "parts_used", dc_json_string(t->parts_used), &bad);
+	/* Vendor incidents (clause 4.5). */
+	put(o, "vendor", dc_json_string(t->vendor), &bad);
+	put(o, "vendor_incident", dc_json_string(t->vendor_incident), &bad);
+	put(o, "vendor_flagged_ms", json_integer(t->vendor_flagged_ms), &bad);
+	put(o, "vendor_review", dc_json_string(t->vendor_review), &bad);
+	put(o, "vendor_reviewed_ms", json_integer(t->vendor_reviewed_ms), &bad);
+	/* When each step was first done. */
+	put(o, "acknowledged_ms", json_integer(t->acknowledged_ms), &bad);
+	put(o, "arrived_ms", json_integer(t->arrived_ms), &bad);
+	put(o, "resolved_ms", json_integer(t->resolved_ms), &bad);
+	put(o, "closed_ms", json_integer(t->closed_ms), &bad);
+	return done(o, bad);
+}
+
+json_t *dc_json_notice(const Dispatch__Notice *n)
+{
+	json_t *o = json_object();
+	int bad = 0;
+
+	if (!o || !n)
+		return done(o, 1);
+	put(o, "kind", dc_json_string(dc_notice_kind_name(n->kind)), &bad);
+	put(o, "text", dc_json_string(n->text), &bad);
+	put(o, "from", time_text(n->from_ms), &bad);
+	put(o, "from_ms", json_integer(n->from_ms), &bad);
+	put(o, "to", time_text(n->to_ms), &bad);
+	put(o, "to_ms", json_integer(n->to_ms), &bad);
+	put(o, "buildings", strings(n->buildings, n->n_buildings), &bad);
 	return done(o, bad);
 }
 
@@ -180,6 +256,10 @@ json_t *dc_json_event(const Dispatch__Event *e)
 		put(o, "on_duty", json_boolean(e->on_duty), &bad);
 	if (e->outage)
 		put(o, "outage", dc_json_outage(e->outage), &bad);
+	if (e->deadline)
+		put(o, "deadline", dc_json_string(dc_deadline_name(e->deadline)), &bad);
+	if (e->notice)
+		put(o, "notice", dc_json_notice(e->notice), &bad);
 	if (t)
 		put(o, "ticket", dc_json_ticket(t), &bad);
 	return done(o, bad);

@@ -4,7 +4,8 @@
  *
  * Keys are the proto field names; enums are their readable words
  * ("repair", "on site"); times are unix milliseconds in *_ms keys, with
- * the local time as text beside the main ones. Text from the network that
+ * the local time as text beside the main ones; money is in *_cents keys
+ * (Hong Kong cents, as on the wire). Text from the network that
  * is not valid UTF-8 is cleaned (dc_clean()) rather than dropped.
  *
  * Ownership: every function returns a new reference (free with
@@ -21,6 +22,7 @@ json_t *dc_json_string(const char *s);
 json_t *dc_json_ticket(const Dispatch__Ticket *t);
 json_t *dc_json_event(const Dispatch__Event *e);
 json_t *dc_json_outage(const Dispatch__Outage *o);
+json_t *dc_json_notice(const Dispatch__Notice *n);
 json_t *dc_json_member(const Dispatch__Member *m);
 json_t *dc_json_crew(const Dispatch__CrewInfo *c);
 json_t *dc_json_decision(const Dispatch__Decision *d);

@@ -117,6 +117,17 @@ int dc_time_due(const Dispatch__Ticket *t, int64_t now_ms, struct dc_due *due)
 	int64_t at[3];
 	int i, best = -1;
 
+	if (t && due && t->state == DISPATCH__STATE__STATE_RESOLVED && t->follow_up_by_ms > 0 &&
+	    t->due_ms == t->follow_up_by_ms) {
+		/* The call back the daemon is still waiting for (due_ms is the
+		 * deadline it watches; a follow-up already made clears it). */
+		due->what = "follow-up";
+		due->abbrev = "fup";
+		due->at_ms = t->follow_up_by_ms;
+		due->overdue = t->follow_up_by_ms < now_ms;
+		return 1;
+	}
+	/* On hold: paused; resolved and after: nothing left to do in time. */
 	if (!t || !due || t->state < DISPATCH__STATE__STATE_NEW ||
 	    t->state > DISPATCH__STATE__STATE_ON_SITE)
 		return 0;

@@ -33,17 +33,18 @@ char *dc_time_short(int64_t ms, int64_t now_ms, char *buf, size_t size);
 
 /* The deadline a ticket is working towards. */
 struct dc_due {
-	const char *what;   /* "acknowledge", "arrive" or "resolve" (static) */
-	const char *abbrev; /* "ack", "arr", "res" */
+	const char *what;   /* "acknowledge", "arrive", "resolve", "follow-up" (static) */
+	const char *abbrev; /* "ack", "arr", "res", "fup" */
 	int64_t at_ms;      /* the deadline */
 	int overdue;        /* at_ms is before now */
 };
 
 /*
  * The earliest deadline of a step the ticket has not done yet: acknowledge
- * while new or assigned, arrive until on site, resolve until resolved.
- * Returns 1 with *due filled, or 0 when nothing is pending (no deadlines,
- * or the ticket is resolved, closed or cancelled).
+ * while new or assigned, arrive until on site, resolve until resolved,
+ * then the follow-up call while the daemon waits for one. Returns 1 with
+ * *due filled, or 0 when nothing is pending (no deadlines, on hold: the
+ * deadlines are paused, closed or cancelled).
  */
 int dc_time_due(const Dispatch__Ticket *t, int64_t now_ms, struct dc_due *due);
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <wchar.h>
 #include <stdarg.h>
@@ -897,11 +898,14 @@ static const char *const kind_names[] = {
 };
 static const char *const state_names[] = {
 	"unspecified", "new", "assigned", "accepted", "on site", "resolved", "closed", "cancelled",
+	"on hold",
 };
 static const char *const event_names[] = {
 	"unspecified", "submitted", "assigned", "queued", "accepted",
 	"on site", "resolved", "closed", "cancelled", "escalated",
 	"linked", "duty", "outage", "purged", "retention purge",
+	"on hold", "resumed", "followed up", "inspected", "reopened",
+	"consented", "vendor flagged", "vendor reviewed", "notice",
 };
 static const char *const status_names[] = {
 	"unspecified", "ok", "invalid", "not found", "conflict",
@@ -915,9 +919,23 @@ static const char *const role_names[] = {
 };
 static const char *const action_names[] = {
 	"unspecified", "accept", "arrive", "resolve", "close", "cancel", "assign",
+	"hold", "resume", "follow-up", "inspect", "consent", "flag vendor", "review vendor",
 };
 static const char *const link_names[] = {
 	"none", "crew", "duplicate",
+};
+/* Command-line words: one token each, so they can be typed back. */
+static const char *const hold_reason_names[] = {
+	"unspecified", "parts", "resident-away", "no-access", "consent", "other",
+};
+static const char *const inspection_names[] = {
+	"none", "pass", "fail",
+};
+static const char *const deadline_names[] = {
+	"none", "acknowledge", "arrive", "resolve", "follow-up",
+};
+static const char *const notice_kind_names[] = {
+	"general", "activity", "works",
 };
 
 const char *dc_kind_name(int kind) { return NAME_OF(kind_names, kind); }
@@ -927,6 +945,10 @@ const char *dc_source_name(int source) { return NAME_OF(source_names, source); }
 const char *dc_role_name(int role) { return NAME_OF(role_names, role); }
 const char *dc_action_name(int action) { return NAME_OF(action_names, action); }
 const char *dc_link_name(int link) { return NAME_OF(link_names, link); }
+const char *dc_hold_reason_name(int r) { return NAME_OF(hold_reason_names, r); }
+const char *dc_inspection_name(int r) { return NAME_OF(inspection_names, r); }
+const char *dc_deadline_name(int d) { return NAME_OF(deadline_names, d); }
+const char *dc_notice_kind_name(int k) { return NAME_OF(notice_kind_names, k); }
 
 const char *dc_event_type_name(int type)
 {
@@ -982,6 +1004,83 @@ int dc_source_parse(const char *word, Dispatch__Source *out)
 		return DC_ERR_ARG;
 	*out = (Dispatch__Source)v;
 	return 0;
+}
+
+int dc_hold_reason_parse(const char *word, Dispatch__HoldReason *out)
+{
+	int v;
+
+	if (word && (strcasecmp(word, "resident_away") == 0 || strcasecmp(word, "away") == 0))
+		word = "resident-away";
+	if (word && strcasecmp(word, "no_access") == 0)
+		word = "no-access";
+	/* "consent" is the daemon's own hold for a paid service; consent ends it. */
+	if (word && strcasecmp(word, "consent") == 0)
+		return DC_ERR_ARG;
+	if (parse_word(hold_reason_names, sizeof hold_reason_names / sizeof hold_reason_names[0], word,
+	               &v) < 0)
+		return DC_ERR_ARG;
+	*out = (Dispatch__HoldReason)v;
+	return 0;
+}
+
+int dc_notice_kind_parse(const char *word, Dispatch__NoticeKind *out)
+{
+	size_t i;
+
+	/* Index 0 ("general") is a real choice here, unlike the other enums. */
+	for (i = 0; word && i < sizeof notice_kind_names / sizeof notice_kind_names[0]; i++) {
+		if (strcasecmp(notice_kind_names[i], word) == 0) {
+			*out = (Dispatch__NoticeKind)i;
+			return 0;
+		}
+	}
+	return DC_ERR_ARG;
+}
+
+/* ---- money ---- */
+
+int dc_cents_parse(const char *s, int64_t *out)
+{
+	int64_t whole = 0;
+	int digits = 0, frac = 0, n_frac = 0;
+	const char *p = s;
+
+	if (!p || !out)
+		return DC_ERR_ARG;
+	if (strncasecmp(p, "HK$", 3) == 0)
+		p += 3;
+	else if (*p == '$')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		/* 10 billion dollars is no estate's fee: a typo, not a price. */
+		if (++digits > 10)
+			return DC_ERR_ARG;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++n_frac > 2)
+				return DC_ERR_ARG;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (n_frac == 0)
+			return DC_ERR_ARG;
+		if (n_frac == 1)
+			frac *= 10;
+	}
+	if (*p != '\0' || digits == 0)
+		return DC_ERR_ARG;
+	*out = whole * 100 + frac;
+	return 0;
+}
+
+char *dc_format_cents(int64_t cents, char *buf, size_t size)
+{
+	uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+
+	snprintf(buf, size, "%sHK$%" PRIu64 ".%02u", cents < 0 ? "-" : "", a / 100, (unsigned)(a % 100));
+	return buf;
 }
 
 int dc_status_exit(int status)

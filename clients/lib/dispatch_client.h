@@ -206,6 +206,7 @@ int dc_resubscribed(dc_t *dc);
 uint64_t dc_last_seq(const dc_t *dc);
 
 /* Readable words for enums. Unknown values give "unknown". */
+#define DC_EVENT_NAME_WIDTH 15 /* columns of the longest event type name */
 const char *dc_kind_name(int kind);
 const char *dc_state_name(int state);
 const char *dc_event_type_name(int type);
@@ -214,6 +215,14 @@ const char *dc_source_name(int source);
 const char *dc_role_name(int role);
 const char *dc_action_name(int action);
 const char *dc_link_name(int link);
+/* Words for the procedure's enums: hold reasons "parts", "resident-away",
+ * "no-access", "consent", "other"; inspections "none", "pass", "fail";
+ * deadlines "acknowledge", "arrive", "resolve", "follow-up"; notice kinds
+ * "general", "activity", "works". */
+const char *dc_hold_reason_name(int reason);
+const char *dc_inspection_name(int result);
+const char *dc_deadline_name(int deadline);
+const char *dc_notice_kind_name(int kind);
 
 /*
  * Parse words (case-insensitive) into enums for command lines: kinds
@@ -225,6 +234,20 @@ int dc_kind_parse(const char *word, Dispatch__Kind *out);
 int dc_source_parse(const char *word, Dispatch__Source *out);
 /* Roles a client may act as: desk, crew, monitor, qc, supervisor, admin. */
 int dc_role_parse(const char *word, Dispatch__Role *out);
+/* Hold reasons a person may give: parts, resident-away, no-access, other
+ * ("consent" is the daemon's own, for a paid service awaiting consent). */
+int dc_hold_reason_parse(const char *word, Dispatch__HoldReason *out);
+/* Notice kinds: general, activity, works. */
+int dc_notice_kind_parse(const char *word, Dispatch__NoticeKind *out);
+
+/*
+ * Money, in Hong Kong dollars and cents on the wire. dc_cents_parse()
+ * takes "350", "350.5", "350.50", optionally after "HK$" or "$": no sign,
+ * at most two decimals, at most 10 digits of dollars. 0 with *out in
+ * cents, or DC_ERR_ARG. dc_format_cents() writes "HK$350.50"; returns buf.
+ */
+int dc_cents_parse(const char *s, int64_t *out);
+char *dc_format_cents(int64_t cents, char *buf, size_t size);
 
 /*
  * Endpoints for command-line programs: $DISPATCH_ENDPOINT / $DISPATCH_EVENTS

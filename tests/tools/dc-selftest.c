@@ -108,6 +108,14 @@ static void deadlines(void)
 	      "on site, late: resolve is overdue");
 	t.state = DISPATCH__STATE__STATE_RESOLVED;
 	CHECK(dc_time_due(&t, now + 8000000, &d) == 0, "a resolved ticket is never overdue");
+	t.follow_up_by_ms = now + 86400000;
+	t.due_ms = t.follow_up_by_ms;
+	CHECK(dc_time_due(&t, now + 8000000, &d) == 1 && strcmp(d.abbrev, "fup") == 0 && !d.overdue,
+	      "resolved, the call back awaited: follow-up is next");
+	t.due_ms = 0;
+	CHECK(dc_time_due(&t, now + 8000000, &d) == 0, "resolved and called back: nothing pending");
+	t.state = DISPATCH__STATE__STATE_ON_HOLD;
+	CHECK(dc_time_due(&t, now + 8000000, &d) == 0, "a held ticket's deadlines are paused");
 }
 
 static void words_and_json(void)
@@ -120,6 +128,38 @@ static void words_and_json(void)
 	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_OUTAGE), "outage") == 0, "outage");
 	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_ASSIGN), "assign") == 0, "assign");
 	CHECK(dc_kind_parse("Repair", &k) == 0 && k == DISPATCH__KIND__KIND_REPAIR, "kind words");
+	CHECK(strcmp(dc_state_name(DISPATCH__STATE__STATE_ON_HOLD), "on hold") == 0, "on hold");
+	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_NOTICE), "notice") == 0, "notice");
+	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_REVIEW_VENDOR), "review vendor") == 0,
+	      "review vendor");
+	CHECK(strcmp(dc_deadline_name(DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP), "follow-up") == 0, "follow-up");
+	{
+		Dispatch__HoldReason hr;
+		Dispatch__NoticeKind nk;
+
+		CHECK(dc_hold_reason_parse("resident-away", &hr) == 0 &&
+		      hr == DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY, "hold reason words");
+		CHECK(dc_hold_reason_parse("consent", &hr) < 0, "consent is the daemon's hold, not a person's");
+		CHECK(dc_notice_kind_parse("general", &nk) == 0 && nk == DISPATCH__NOTICE_KIND__NOTICE_GENERAL,
+		      "general is a notice kind although it is the zero value");
+	}
+	{
+		static const struct { const char *s; int64_t cents; } ok[] = {
+			{ "350", 35000 }, { "350.5", 35050 }, { "350.50", 35050 }, { "HK$0.99", 99 },
+			{ "$12", 1200 }, { "0", 0 },
+		};
+		static const char *const bad[] = { "", "-1", "3.505", "350.", ".5", "1e3", "12345678901", "35 0", "HK$" };
+		char buf[32];
+		int64_t c;
+		size_t i;
+
+		for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+			CHECK(dc_cents_parse(ok[i].s, &c) == 0 && c == ok[i].cents, ok[i].s);
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			CHECK(dc_cents_parse(bad[i], &c) < 0, bad[i]);
+		CHECK(strcmp(dc_format_cents(35050, buf, sizeof buf), "HK$350.50") == 0, "HK$350.50");
+		CHECK(strcmp(dc_format_cents(5, buf, sizeof buf), "HK$0.05") == 0, "HK$0.05");
+	}
 	t.id = 7;
 	t.unit = (char *)"12-1A";
 	t.person = (char *)"陳大文";
