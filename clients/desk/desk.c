@@ -28,9 +28,13 @@ static const char usage_text[] =
 	"tickets:\n"
 	"  submit --unit U --kind K --text T [--source S] [--person P] [--phone N]\n"
 	"         [--priority 1-5] [--category C] [--tag T]... [--request-id ID]\n"
+	"         [--fee AMOUNT] [--about MEMBER]\n"
 	"                        file a ticket; prints its id, where it went, and the rule\n"
 	"                        kinds: repair complaint special security cleaning inquiry\n"
 	"                        sources: intercom phone walk-in app sensor\n"
+	"                        --fee: a paid special service's quoted fee in HK$ (350,\n"
+	"                        350.50); it waits for the resident's consent\n"
+	"                        --about: the crew member a complaint is about\n"
 	"  import [FILE] [--dry-run] [--json]\n"
 	"                        submit one ticket per line of newline-delimited JSON\n"
 	"                        (FILE or stdin); reports each line, goes on past bad ones\n"
@@ -38,10 +42,35 @@ static const char usage_text[] =
 	"  list [--crew C] [--member M] [--kind K]... [--unit PATTERN]... [--overdue]\n"
 	"       [--at TIME] [--all] [--limit N] [--json]\n"
 	"                        open tickets as a table (--all: closed and cancelled too)\n"
-	"  close ID [--note T]   close a resolved ticket\n"
-	"  cancel ID --reason T  cancel a ticket (the reason is required)\n"
-	"  assign ID --member M  (re)assign a ticket to a member (desk or supervisor)\n"
-	"  follow-up ID          the call back to the resident: not available yet\n"
+	"  close ID [--note T] [--cause T --corrective T]\n"
+	"                        close a resolved ticket; a complaint needs its cause and\n"
+	"                        corrective action (here or when it was resolved)\n"
+	"  cancel ID --reason T  cancel a ticket (the reason is required); a resident who\n"
+	"                        declines a paid service's fee is a cancel too\n"
+	"  assign ID --member M [--reason T]\n"
+	"                        (re)assign a ticket to a member (desk or supervisor);\n"
+	"                        taking it from someone needs the reason\n"
+	"  resolve ID [--note T] [--parts T] [--charged AMOUNT] [--cause T --corrective T]\n"
+	"                        record the work as done (as the assignee's supervisor)\n"
+	"\n"
+	"the service procedure:\n"
+	"  hold ID --reason parts|resident-away|no-access|other [--note T]\n"
+	"                        pause a ticket and its deadlines (other: say why in --note)\n"
+	"  resume ID             back to where it was held, with the time that was left\n"
+	"  follow-up ID --score 1-5 [--remark T]\n"
+	"                        the call back to the resident (回訪); a low score reopens it\n"
+	"  inspect ID --pass|--fail [--remark T]\n"
+	"                        quality control's inspection (acts as --role qc unless\n"
+	"                        told); a fail reopens the work\n"
+	"  consent ID [--note T] the resident agreed to the quoted fee: dispatch starts\n"
+	"  vendor-flag ID --note T    quality affected by the vendor: what happened\n"
+	"  vendor-review ID --note T  the review of a flagged incident: the improvement\n"
+	"                        (acts as --role qc unless told)\n"
+	"  vendor-incidents [--vendor V] [--unreviewed] [--json]\n"
+	"                        tickets flagged as vendor incidents, by vendor\n"
+	"  notice --text T [--kind general|activity|works] [--from TIME] [--to TIME]\n"
+	"         [--building B]...\n"
+	"                        publish an estate notice to every subscriber\n"
 	"\n"
 	"dispatching:\n"
 	"  crews [--crew C] [--json]\n"
@@ -75,6 +104,13 @@ static const char usage_text[] =
 	"  " DESK_PROG " show 17\n"
 	"  " DESK_PROG " assign 17 --member T08\n"
 	"  " DESK_PROG " cancel 17 --reason \"resident fixed it\"\n"
+	"  " DESK_PROG " submit --unit 5-3C --kind special --fee 350.50 --text \"move a piano\"\n"
+	"  " DESK_PROG " consent 18\n"
+	"  " DESK_PROG " hold 17 --reason parts --note \"breaker on order\"\n"
+	"  " DESK_PROG " follow-up 17 --score 4 --remark \"happy, light works\"\n"
+	"  " DESK_PROG " inspect 17 --fail --remark \"cover plate missing\"\n"
+	"  " DESK_PROG " notice --kind works --text \"Lift B out of service\" --building 12 \\\n"
+	"        --from 2026-12-01T09:00 --to 2026-12-01T17:00\n"
 	"  " DESK_PROG " explain --unit 12-1A --kind repair\n"
 	"  " DESK_PROG " outage declare --text \"Water is off in block 3 until noon\" --building 3 \\\n"
 	"        --kind repair --from 09:00 --until 12:00\n"
@@ -88,12 +124,14 @@ enum desk_opt {
 	O_UNIT, O_KIND, O_SOURCE, O_TEXT, O_PERSON, O_PHONE, O_PRIORITY, O_CATEGORY, O_TAG,
 	O_CREW, O_MEMBER, O_ALL, O_NOTE, O_REASON, O_LIMIT, O_JSON, O_OVERDUE, O_AT,
 	O_BUILDING, O_ZONE, O_FROM, O_UNTIL, O_DRY_RUN, O_REQUEST_ID,
+	O_SCORE, O_REMARK, O_PASS, O_FAIL, O_VENDOR, O_UNREVIEWED, O_FEE, O_ABOUT, O_CAUSE,
+	O_CORRECTIVE, O_PARTS, O_CHARGED,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED, O_EVENTS, O_ACTOR, O_ROLE, O_COLOR, O_HELP,
 };
 #define OPT_VAL(o) (256 + (o))
-#define B(o) (1u << (o))
+#define B(o) (UINT64_C(1) << (o))
 
 static const struct option long_opts[] = {
 	{ "unit", required_argument, NULL, OPT_VAL(O_UNIT) },
@@ -118,8 +156,21 @@ static const struct option long_opts[] = {
 	{ "zone", required_argument, NULL, OPT_VAL(O_ZONE) },
 	{ "from", required_argument, NULL, OPT_VAL(O_FROM) },
 	{ "until", required_argument, NULL, OPT_VAL(O_UNTIL) },
+	{ "to", required_argument, NULL, OPT_VAL(O_UNTIL) },
 	{ "dry-run", no_argument, NULL, OPT_VAL(O_DRY_RUN) },
 	{ "request-id", required_argument, NULL, OPT_VAL(O_REQUEST_ID) },
+	{ "score", required_argument, NULL, OPT_VAL(O_SCORE) },
+	{ "remark", required_argument, NULL, OPT_VAL(O_REMARK) },
+	{ "pass", no_argument, NULL, OPT_VAL(O_PASS) },
+	{ "fail", no_argument, NULL, OPT_VAL(O_FAIL) },
+	{ "vendor", required_argument, NULL, OPT_VAL(O_VENDOR) },
+	{ "unreviewed", no_argument, NULL, OPT_VAL(O_UNREVIEWED) },
+	{ "fee", required_argument, NULL, OPT_VAL(O_FEE) },
+	{ "about", required_argument, NULL, OPT_VAL(O_ABOUT) },
+	{ "cause", required_argument, NULL, OPT_VAL(O_CAUSE) },
+	{ "corrective", required_argument, NULL, OPT_VAL(O_CORRECTIVE) },
+	{ "parts", required_argument, NULL, OPT_VAL(O_PARTS) },
+	{ "charged", required_argument, NULL, OPT_VAL(O_CHARGED) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "actor", required_argument, NULL, OPT_VAL(O_ACTOR) },
@@ -131,35 +182,53 @@ static const struct option long_opts[] = {
 };
 
 #define SUBMIT_OPTS (B(O_UNIT) | B(O_KIND) | B(O_SOURCE) | B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | \
-                     B(O_PRIORITY) | B(O_CATEGORY) | B(O_TAG))
+                     B(O_PRIORITY) | B(O_CATEGORY) | B(O_TAG) | B(O_FEE) | B(O_ABOUT))
+#define COMPLAINT_OPTS (B(O_CAUSE) | B(O_CORRECTIVE))
 
 struct command {
 	const char *name;
-	unsigned allowed;         /* B(enum desk_opt) */
+	uint64_t allowed;         /* B(enum desk_opt) */
 	int min_args, max_args;   /* positional arguments */
 	const char *args_hint;    /* for the usage error */
 	int (*run)(dc_t *dc, const struct desk_opts *o);
+	Dispatch__Role role;      /* acts as this role unless --role says */
 };
 
+#define DESK DISPATCH__ROLE__ROLE_DESK
+#define QC DISPATCH__ROLE__ROLE_QC
+
 static const struct command commands[] = {
-	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID), 0, 0, "", desk_submit },
-	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import },
-	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show },
+	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID), 0, 0, "", desk_submit, DESK },
+	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
+	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
 	{ "list", B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) |
-	          B(O_LIMIT) | B(O_JSON), 0, 0, "", desk_list },
-	{ "close", B(O_NOTE), 1, 1, "one ticket id", desk_close },
-	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel },
-	{ "assign", B(O_MEMBER) | B(O_NOTE), 1, 1, "one ticket id", desk_assign },
-	{ "reassign", B(O_MEMBER) | B(O_NOTE), 1, 1, "one ticket id", desk_assign },
-	{ "follow-up", ~0u, 0, 64, "", desk_follow_up },
-	{ "crews", B(O_CREW) | B(O_JSON), 0, 0, "", desk_crews },
-	{ "explain", SUBMIT_OPTS | B(O_JSON), 0, 0, "", desk_explain },
+	          B(O_LIMIT) | B(O_JSON), 0, 0, "", desk_list, DESK },
+	{ "close", B(O_NOTE) | COMPLAINT_OPTS, 1, 1, "one ticket id", desk_close, DESK },
+	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel, DESK },
+	{ "assign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
+	{ "reassign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
+	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id",
+	  desk_resolve, DESK },
+	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },
+	{ "resume", B(O_NOTE), 1, 1, "one ticket id", desk_resume, DESK },
+	{ "follow-up", B(O_SCORE) | B(O_REMARK), 1, 1, "one ticket id", desk_follow_up, DESK },
+	/* Inspections are the quality-control group's (clause 3.1). */
+	{ "inspect", B(O_PASS) | B(O_FAIL) | B(O_REMARK), 1, 1, "one ticket id", desk_inspect, QC },
+	{ "consent", B(O_NOTE), 1, 1, "one ticket id", desk_consent, DESK },
+	{ "vendor-flag", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_flag, DESK },
+	{ "vendor-review", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_review, QC },
+	{ "vendor-incidents", B(O_VENDOR) | B(O_UNREVIEWED) | B(O_JSON), 0, 0, "",
+	  desk_vendor_incidents, DESK },
+	{ "notice", B(O_TEXT) | B(O_KIND) | B(O_FROM) | B(O_UNTIL) | B(O_BUILDING) | B(O_JSON), 0, 0, "",
+	  desk_notice, DESK },
+	{ "crews", B(O_CREW) | B(O_JSON), 0, 0, "", desk_crews, DESK },
+	{ "explain", SUBMIT_OPTS | B(O_JSON), 0, 0, "", desk_explain, DESK },
 	{ "outage declare", B(O_TEXT) | B(O_BUILDING) | B(O_ZONE) | B(O_UNIT) | B(O_KIND) |
 	                    B(O_CATEGORY) | B(O_FROM) | B(O_UNTIL) | B(O_JSON), 0, 0, "",
-	  desk_outage_declare },
-	{ "outage end", B(O_NOTE) | B(O_JSON), 1, 1, "one outage id", desk_outage_end },
-	{ "outage list", B(O_ALL) | B(O_JSON), 0, 0, "", desk_outage_list },
-	{ "ping", 0, 0, 0, "", NULL },
+	  desk_outage_declare, DESK },
+	{ "outage end", B(O_NOTE) | B(O_JSON), 1, 1, "one outage id", desk_outage_end, DESK },
+	{ "outage list", B(O_ALL) | B(O_JSON), 0, 0, "", desk_outage_list, DESK },
+	{ "ping", 0, 0, 0, "", NULL, DESK },
 };
 
 int desk_usage(const char *fmt, const char *arg)
@@ -259,7 +328,19 @@ static int multi_add(struct desk_multi *m, const char *name, const char *v)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct desk_opts *o, unsigned *given,
+/* An amount of money for --fee or --charged, in cents. */
+static int money_arg(const char *name, const char *s, int64_t *out)
+{
+	char msg[160];
+
+	if (dc_cents_parse(s, out) == 0)
+		return 0;
+	snprintf(msg, sizeof msg, "--%s wants an amount in HK dollars such as 350 or 350.50 "
+	         "(no sign, at most two decimals), not '%%s'", name);
+	return desk_usage(msg, s);
+}
+
+static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *given,
                       const char **color, const char **cmd)
 {
 	int c;
@@ -278,6 +359,7 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, unsigned *give
 		case OPT_VAL(O_COLOR): *color = optarg; break;
 		case OPT_VAL(O_HELP): fputs(usage_text, stdout); exit(DC_EXIT_OK);
 		case OPT_VAL(O_ROLE):
+			*given |= B(O_ROLE);
 			if (dc_role_parse(optarg, &o->role) < 0)
 				return desk_usage("unknown role '%s' (desk, supervisor, qc, monitor, admin)",
 				                  optarg);
@@ -304,6 +386,28 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, unsigned *give
 		case OPT_VAL(O_FROM): o->from = optarg; break;
 		case OPT_VAL(O_UNTIL): o->until = optarg; break;
 		case OPT_VAL(O_REQUEST_ID): o->request_id = optarg; break;
+		case OPT_VAL(O_REMARK): o->remark = optarg; break;
+		case OPT_VAL(O_VENDOR): o->vendor = optarg; break;
+		case OPT_VAL(O_UNREVIEWED): o->unreviewed = 1; break;
+		case OPT_VAL(O_ABOUT): o->about = optarg; break;
+		case OPT_VAL(O_CAUSE): o->cause = optarg; break;
+		case OPT_VAL(O_CORRECTIVE): o->corrective = optarg; break;
+		case OPT_VAL(O_PARTS): o->parts = optarg; break;
+		case OPT_VAL(O_FEE): rc = money_arg("fee", optarg, &o->fee_cents); break;
+		case OPT_VAL(O_CHARGED): rc = money_arg("charged", optarg, &o->charged_cents); break;
+		case OPT_VAL(O_PASS):
+		case OPT_VAL(O_FAIL):
+			if (o->inspection)
+				return desk_usage("%s", "give one of --pass and --fail");
+			o->inspection = c == OPT_VAL(O_PASS) ? DISPATCH__INSPECTION_RESULT__INSPECTION_PASS
+			                                     : DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
+			break;
+		case OPT_VAL(O_SCORE):
+			if (desk_parse_uint(optarg, 5, &v) < 0 || v < 1)
+				return desk_usage("--score is the resident's satisfaction, 1 (very unhappy) to "
+				                  "5 (very happy), not '%s'", optarg);
+			o->score = (unsigned)v;
+			break;
 		case OPT_VAL(O_PRIORITY):
 			if (desk_parse_uint(optarg, 5, &v) < 0 || v < 1)
 				return desk_usage("--priority must be 1 (urgent) to 5 (low), not '%s'", optarg);
@@ -324,7 +428,8 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, unsigned *give
 	}
 	if (optind >= argc)
 		return desk_usage("%s", "no command given (submit, import, show, list, close, cancel, "
-		                        "assign, crews, explain, outage, ping)");
+		                        "assign, hold, resume, follow-up, inspect, consent, notice, "
+		                        "crews, explain, outage, ping)");
 	*cmd = argv[optind];
 	o->args = argv + optind + 1;
 	o->n_args = argc - optind - 1;
@@ -360,6 +465,10 @@ static const struct command *find_command(struct desk_opts *o, const char *word)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(commands[i].name, word) == 0)
 			return &commands[i];
+	if (strcmp(word, "notify") == 0 || strcmp(word, "announce") == 0) {
+		desk_usage("unknown command '%s'; an estate notice is 'notice --text T'", word);
+		return NULL;
+	}
 	desk_usage("unknown command '%s'", word);
 	return NULL;
 }
@@ -369,12 +478,15 @@ int main(int argc, char **argv)
 	struct desk_opts o;
 	const struct command *cmd;
 	const char *actor, *color = NULL, *word = NULL;
-	unsigned given = 0, id;
+	uint64_t given = 0;
+	unsigned id;
 	dc_t *dc;
 	int rc;
 
 	memset(&o, 0, sizeof o);
 	o.role = DISPATCH__ROLE__ROLE_DESK;
+	o.fee_cents = -1;
+	o.charged_cents = -1;
 	rc = parse_args(argc, argv, &o, &given, &color, &word);
 	if (rc)
 		return rc;
@@ -395,6 +507,8 @@ int main(int argc, char **argv)
 		        cmd->args_hint);
 		return DC_EXIT_USAGE;
 	}
+	if (!(given & B(O_ROLE)))
+		o.role = cmd->role;
 	o.color = dc_term_color(STDOUT_FILENO, color);
 	if (o.color < 0)
 		return desk_usage("--color takes auto, always or never, not '%s'", color);

@@ -1,8 +1,9 @@
 /*
  * desk.h: what the parts of dispatch-desk share. desk.c parses the command
  * line into a struct desk_opts and runs one command; each command lives in
- * the file of its concern (tickets, import, roster, outages) and returns
- * the process exit code (enum dc_exit).
+ * the file of its concern (tickets, the procedure's steps, import, roster,
+ * outages) and returns the process exit code (enum dc_exit). desk_table.c
+ * prints every table.
  */
 #ifndef DESK_H
 #define DESK_H
@@ -26,8 +27,11 @@ struct desk_opts {
 	struct desk_multi unit, kind, category, tag, building, zone;
 	const char *source, *text, *person, *phone;
 	const char *crew, *member, *note, *reason, *from, *until, *at, *request_id;
-	unsigned priority, limit;
-	int all, json, overdue, dry_run;
+	const char *remark, *vendor, *about, *cause, *corrective, *parts;
+	int64_t fee_cents, charged_cents;  /* -1: not given */
+	unsigned priority, limit, score;   /* score 0: not given */
+	int all, json, overdue, dry_run, unreviewed;
+	Dispatch__InspectionResult inspection; /* --pass / --fail */
 	Dispatch__Role role;
 	struct dc_term_sgr c;     /* colours for stdout (empty strings when off) */
 	int color;
@@ -57,6 +61,25 @@ int desk_print_json(struct json_t *v);
  * line, then a line for each link and the outage text, if any. */
 void desk_print_destination(const Dispatch__Ticket *t, const char *message);
 
+/* A table: headings, then one row per call of row(ctx, i, cells, colors),
+ * which sets cells[0..n_cols-1] (NULL prints "-") and may set colors[c]
+ * to an SGR sequence of o->c (they start as ""). */
+#define DESK_TABLE_MAX_COLS 16
+struct desk_table {
+	const char *const *names;
+	int n_cols;
+	const char *indent;       /* before every line (NULL: none) */
+	int last_max;             /* the last column is cut to this width (0: never) */
+	void (*row)(const void *ctx, size_t i, const char **cells, const char **colors);
+	const void *ctx;
+	size_t n_rows;
+};
+void desk_table_print(const struct desk_opts *o, const struct desk_table *t);
+
+/* Send one Transition for the ticket id in o->args[0] (tr->ticket_id is
+ * set here) and print what became of the ticket. Returns an exit code. */
+int desk_transition(dc_t *dc, const struct desk_opts *o, Dispatch__Transition *tr);
+
 /* The commands. */
 int desk_submit(dc_t *dc, const struct desk_opts *o);
 int desk_show(dc_t *dc, const struct desk_opts *o);
@@ -64,7 +87,16 @@ int desk_list(dc_t *dc, const struct desk_opts *o);
 int desk_close(dc_t *dc, const struct desk_opts *o);
 int desk_cancel(dc_t *dc, const struct desk_opts *o);
 int desk_assign(dc_t *dc, const struct desk_opts *o);
+int desk_resolve(dc_t *dc, const struct desk_opts *o);
+int desk_hold(dc_t *dc, const struct desk_opts *o);
+int desk_resume(dc_t *dc, const struct desk_opts *o);
 int desk_follow_up(dc_t *dc, const struct desk_opts *o);
+int desk_inspect(dc_t *dc, const struct desk_opts *o);
+int desk_consent(dc_t *dc, const struct desk_opts *o);
+int desk_vendor_flag(dc_t *dc, const struct desk_opts *o);
+int desk_vendor_review(dc_t *dc, const struct desk_opts *o);
+int desk_vendor_incidents(dc_t *dc, const struct desk_opts *o);
+int desk_notice(dc_t *dc, const struct desk_opts *o);
 int desk_import(dc_t *dc, const struct desk_opts *o);
 int desk_crews(dc_t *dc, const struct desk_opts *o);
 int desk_explain(dc_t *dc, const struct desk_opts *o);

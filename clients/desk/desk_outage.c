@@ -211,6 +211,14 @@ static void xrow_fill(struct xrow *w, const Dispatch__Outage *x, int64_t now)
 	w->cells[X_TEXT] = x->text;
 }
 
+static void xrow_cells(const void *ctx, size_t i, const char **cells, const char **colors)
+{
+	const struct xrow *w = &((const struct xrow *)ctx)[i];
+
+	(void)colors;
+	memcpy(cells, w->cells, sizeof w->cells);
+}
+
 int desk_outage_list(dc_t *dc, const struct desk_opts *o)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
@@ -219,7 +227,7 @@ int desk_outage_list(dc_t *dc, const struct desk_opts *o)
 	struct xrow rows[512];
 	int64_t now = dc_wall_ms();
 	size_t i, n;
-	int width[X_N], k, rc;
+	int rc;
 
 	lo.include_ended = o->all;
 	req.body_case = DISPATCH__REQUEST__BODY_LIST_OUTAGES;
@@ -244,25 +252,12 @@ int desk_outage_list(dc_t *dc, const struct desk_opts *o)
 		printf("no %soutages\n", o->all ? "" : "current ");
 		goto out;
 	}
-	for (k = 0; k < X_N; k++)
-		width[k] = dc_width(x_names[k]);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		xrow_fill(&rows[i], r->outages[i], now);
-		for (k = 0; k < X_N; k++) {
-			int w = dc_width(rows[i].cells[k]);
-			if (w > width[k])
-				width[k] = w;
-		}
-	}
-	fputs(o->c.bold, stdout);
-	for (k = 0; k < X_N; k++)
-		dc_pad(stdout, x_names[k], k == X_N - 1 ? 0 : width[k] + 2);
-	fputs(o->c.off, stdout);
-	putchar('\n');
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < X_N; k++)
-			dc_pad(stdout, rows[i].cells[k], k == X_N - 1 ? 0 : width[k] + 2);
-		putchar('\n');
+	{
+		struct desk_table tab = { x_names, X_N, NULL, 0, xrow_cells, rows, n };
+
+		desk_table_print(o, &tab);
 	}
 out:
 	dispatch__reply__free_unpacked(r, NULL);

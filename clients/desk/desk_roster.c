@@ -50,11 +50,27 @@ static void mrow_fill(struct mrow *w, const Dispatch__Member *m, int64_t now)
 	w->cells[M_SKILLS] = *w->skills ? w->skills : "-";
 }
 
+struct mrow_ctx {
+	const struct desk_opts *o;
+	const Dispatch__CrewInfo *c;
+	const struct mrow *rows;
+};
+
+static void mrow_cells(const void *ctx, size_t i, const char **cells, const char **colors)
+{
+	const struct mrow_ctx *x = ctx;
+	const Dispatch__Member *m = x->c->members[i];
+
+	memcpy(cells, x->rows[i].cells, sizeof x->rows[i].cells);
+	colors[M_AVAIL] = m->available ? x->o->c.green : x->o->c.dim;
+	if (!m->online)
+		colors[M_ONLINE] = x->o->c.dim;
+}
+
 static void print_crew(const struct desk_opts *o, const Dispatch__CrewInfo *c, int64_t now)
 {
 	struct mrow rows[256];
 	size_t n = c->n_members < 256 ? c->n_members : 256, i;
-	int width[M_N], k;
 
 	printf("%s", o->c.bold);
 	dc_pad(stdout, c->id, 0);
@@ -73,42 +89,13 @@ static void print_crew(const struct desk_opts *o, const Dispatch__CrewInfo *c, i
 		dc_pad(stdout, c->phone, 0);
 	}
 	printf("  queued %s%u%s\n", c->queued ? o->c.yellow : "", c->queued, c->queued ? o->c.off : "");
-	for (k = 0; k < M_N; k++)
-		width[k] = dc_width(m_names[k]);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		mrow_fill(&rows[i], c->members[i], now);
-		for (k = 0; k < M_N; k++) {
-			int w = dc_width(rows[i].cells[k]);
-			if (w > width[k])
-				width[k] = w;
-		}
-	}
-	fputs("  ", stdout);
-	for (k = 0; k < M_N; k++)
-		dc_pad(stdout, m_names[k], k == M_N - 1 ? 0 : width[k] + 2);
-	putchar('\n');
-	for (i = 0; i < n; i++) {
-		const Dispatch__Member *m = c->members[i];
+	{
+		struct mrow_ctx x = { o, c, rows };
+		struct desk_table tab = { m_names, M_N, "  ", 0, mrow_cells, &x, n };
 
-		fputs("  ", stdout);
-		for (k = 0; k < M_N; k++) {
-			const char *on = "";
-
-			if (k == M_AVAIL)
-				on = m->available ? o->c.green : o->c.dim;
-			else if (k == M_ONLINE && !m->online)
-				on = o->c.dim;
-			fputs(on, stdout);
-			if (k == M_N - 1)
-				dc_pad(stdout, rows[i].cells[k], 0);
-			else
-				dc_term_cell(stdout, rows[i].cells[k], width[k]);
-			if (*on)
-				fputs(o->c.off, stdout);
-			if (k != M_N - 1)
-				fputs("  ", stdout);
-		}
-		putchar('\n');
+		desk_table_print(o, &tab);
 	}
 }
 

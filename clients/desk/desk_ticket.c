@@ -57,6 +57,20 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 	sub->priority = o->priority;
 	sub->n_tags = (size_t)o->tag.n;
 	sub->tags = (char **)o->tag.v;
+	if (o->fee_cents >= 0) {
+		/* A fee is what makes a special service paid (clause 4.3). */
+		if (kind != DISPATCH__KIND__KIND_SPECIAL)
+			return desk_usage("%s: --fee is for a paid special service (--kind special)", cmd);
+		if (o->fee_cents == 0)
+			return desk_usage("%s: --fee 0 is a free service: leave --fee out", cmd);
+		sub->fee_cents = o->fee_cents;
+	}
+	if (o->about) {
+		if (kind != DISPATCH__KIND__KIND_COMPLAINT)
+			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)",
+			                  cmd);
+		sub->about_member = (char *)o->about;
+	}
 	return 0;
 }
 
@@ -72,6 +86,10 @@ void desk_print_destination(const Dispatch__Ticket *t, const char *message)
 	printf("%s at %s -> ", dc_kind_name(t->kind), unit);
 	if (t->outage_id)
 		printf("attached to outage %" PRIu64 ", no crew sent", t->outage_id);
+	else if (t->state == DISPATCH__STATE__STATE_ON_HOLD &&
+	         t->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT)
+		printf("waiting for the resident's consent to the fee of %s, nobody sent yet",
+		       dc_format_cents(t->fee_cents, msg, sizeof msg));
 	else if (t->linked_to && t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE)
 		printf("linked to ticket %" PRIu64 " (a duplicate), not dispatched again", t->linked_to);
 	else if (*member)
@@ -140,10 +158,149 @@ static void deadline_line(const struct desk_opts *o, const char *label, int64_t 
 	putchar('\n');
 }
 
-static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t)
+/* A deadline paused by a hold: the time that was left. */
+static void paused_line(const char *label, int64_t at, int64_t left)
+{
+	char span[32];
+
+	if (at <= 0 && left <= 0)
+		return;
+	if (left > 0)
+		printf("  %-10s paused, %s left\n", label, dc_time_span(left, span, sizeof span));
+	else
+		printf("  %-10s paused\n", label);
+}
+
+/* A line with a label, then the cleaned parts, "-" for empty ones skipped. */
+static void who_when_line(const char *label, const char *what, const char *who, int64_t ms)
+{
+	char when[64];
+
+	printf("  %-10s ", label);
+	dc_pad(stdout, what, 0);
+	if (who && *who) {
+		fputs(" by ", stdout);
+		dc_pad(stdout, who, 0);
+	}
+	if (ms > 0)
+		printf(" at %s", dc_format_time(ms, when, sizeof when));
+	putchar('\n');
+}
+
+static void join_line(const char *label, char **v, size_t n)
+{
+	size_t i;
+
+	printf("  %-10s ", label);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", stdout);
+		dc_pad(stdout, v[i], 0);
+	}
+	putchar('\n');
+}
+
+/* The procedure's fields (clause 4), each only when it is set. */
+static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t, int64_t now)
+{
+	char buf[512], a[64], b[64], when[64], span[32];
+	int held = t->state == DISPATCH__STATE__STATE_ON_HOLD;
+	int d;
+
+	if (held) {
+		snprintf(buf, sizeof buf, "%s%s%s", o->c.yellow, dc_hold_reason_name(t->hold_reason), o->c.off);
+		printf("  %-10s %s", "on hold", buf);
+		if (t->hold_note && *t->hold_note) {
+			fputs(": ", stdout);
+			dc_pad(stdout, t->hold_note, 0);
+		}
+		if (t->held_since_ms > 0)
+			printf(" (since %s, %s)", dc_format_time(t->held_since_ms, when, sizeof when),
+			       dc_time_span(now - t->held_since_ms, span, sizeof span));
+		putchar('\n');
+		if (t->held_from)
+			field_line("resumes to", dc_state_name(t->held_from));
+		paused_line("ack", t->acknowledge_by_ms, t->acknowledge_left_ms);
+		paused_line("arrive", t->arrive_by_ms, t->arrive_left_ms);
+		paused_line("resolve", t->resolve_by_ms, t->resolve_left_ms);
+	} else if (t->hold_reason) {
+		snprintf(buf, sizeof buf, "%s", dc_hold_reason_name(t->hold_reason));
+		printf("  %-10s %s", "was held", buf);
+		if (t->hold_note && *t->hold_note) {
+			fputs(": ", stdout);
+			dc_pad(stdout, t->hold_note, 0);
+		}
+		putchar('\n');
+	}
+	if (t->follow_up_by_ms > 0)
+		deadline_line(o, "follow by", t->follow_up_by_ms,
+		              t->state == DISPATCH__STATE__STATE_RESOLVED && !t->followed_up_ms, now);
+	if (t->missed) {
+		size_t n = 0;
+
+		buf[0] = '\0';
+		for (d = DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE; d <= DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP; d++)
+			if (t->missed & (1u << (d - 1)))
+				n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "",
+				                      dc_deadline_name(d));
+		printf("  %-10s %s%s%s\n", "missed", o->c.red, buf, o->c.off);
+	}
+	if (t->escalation_step) {
+		snprintf(buf, sizeof buf, "%u step%s of the rule's chain", t->escalation_step,
+		         t->escalation_step == 1 ? "" : "s");
+		field_line("escalation", buf);
+	}
+	if (t->n_passed_over)
+		join_line("passed over", t->passed_over, t->n_passed_over);
+	if (t->reopen_count) {
+		snprintf(buf, sizeof buf, "%u time%s", t->reopen_count, t->reopen_count == 1 ? "" : "s");
+		field_line("reopened", buf);
+	}
+	if (t->about_member && *t->about_member)
+		field_line("about", t->about_member);
+	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT || (t->cause && *t->cause))
+		field_line("cause", t->cause);
+	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT || (t->corrective_action && *t->corrective_action))
+		field_line("corrective", t->corrective_action);
+	if (t->fee_cents > 0) {
+		field_line("fee", dc_format_cents(t->fee_cents, a, sizeof a));
+		if (t->consent_ms > 0)
+			who_when_line("consent", "given", t->consent_by, t->consent_ms);
+		else if (t->state != DISPATCH__STATE__STATE_CANCELLED)
+			field_line("consent", "not yet: nobody is sent before the resident agrees");
+	}
+	if (t->charged_cents > 0 || (t->fee_cents > 0 && t->resolved_ms > 0))
+		field_line("charged", dc_format_cents(t->charged_cents, b, sizeof b));
+	if (t->parts_used && *t->parts_used)
+		field_line("parts used", t->parts_used);
+	if (t->followed_up_ms > 0 || t->satisfaction) {
+		snprintf(buf, sizeof buf, "score %u/5", t->satisfaction);
+		who_when_line("follow-up", buf, t->followed_up_by, t->followed_up_ms);
+		if (t->follow_up_remark && *t->follow_up_remark)
+			field_line("remark", t->follow_up_remark);
+	}
+	if (t->inspection_result) {
+		int pass = t->inspection_result == DISPATCH__INSPECTION_RESULT__INSPECTION_PASS;
+		snprintf(buf, sizeof buf, "%s%s%s", pass ? o->c.green : o->c.red,
+		         dc_inspection_name(t->inspection_result), o->c.off);
+		who_when_line("inspection", buf, t->inspector, t->inspected_ms);
+		if (t->inspection_remark && *t->inspection_remark)
+			field_line("remark", t->inspection_remark);
+	}
+	if (t->vendor && *t->vendor)
+		field_line("vendor", t->vendor);
+	if (t->vendor_incident && *t->vendor_incident) {
+		who_when_line("incident", t->vendor_incident, NULL, t->vendor_flagged_ms);
+		if (t->vendor_review && *t->vendor_review)
+			who_when_line("review", t->vendor_review, NULL, t->vendor_reviewed_ms);
+		else
+			field_line("review", "not reviewed yet");
+	}
+}
+
+static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, int64_t now)
 {
 	char buf[256];
-	int64_t now = dc_wall_ms();
 	size_t i;
 	int open = t->state >= DISPATCH__STATE__STATE_NEW && t->state <= DISPATCH__STATE__STATE_ON_SITE;
 
@@ -206,6 +363,7 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t)
 		snprintf(buf, sizeof buf, "%" PRIu64, t->outage_id);
 		field_line("outage", buf);
 	}
+	print_procedure(o, t, now);
 	field_line("note", t->note);
 	if (t->state == DISPATCH__STATE__STATE_CANCELLED || (t->cancel_reason && *t->cancel_reason))
 		field_line("reason", t->cancel_reason);
@@ -253,6 +411,35 @@ static void print_history_line(const Dispatch__Event *e)
 	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
 		append(detail, sizeof detail, " to ");
 		append(detail, sizeof detail, e->member && *e->member ? e->member : "-");
+		if (e->deadline) {
+			append(detail, sizeof detail, " (missed ");
+			append(detail, sizeof detail, dc_deadline_name(e->deadline));
+			append(detail, sizeof detail, ")");
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_ON_HOLD:
+		if (e->ticket && e->ticket->hold_reason) {
+			append(detail, sizeof detail, " ");
+			append(detail, sizeof detail, dc_hold_reason_name(e->ticket->hold_reason));
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_FOLLOWED_UP:
+		if (e->ticket && e->ticket->satisfaction) {
+			snprintf(num, sizeof num, " score %u", e->ticket->satisfaction);
+			append(detail, sizeof detail, num);
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_INSPECTED:
+		if (e->ticket && e->ticket->inspection_result) {
+			append(detail, sizeof detail, " ");
+			append(detail, sizeof detail, dc_inspection_name(e->ticket->inspection_result));
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_REOPENED:
+		if (e->ticket && e->ticket->reopen_count) {
+			snprintf(num, sizeof num, " (reopen %u)", e->ticket->reopen_count);
+			append(detail, sizeof detail, num);
+		}
 		break;
 	case DISPATCH__EVENT_TYPE__EVENT_LINKED:
 		if (e->ticket && e->ticket->outage_id) {
@@ -282,7 +469,7 @@ static void print_history_line(const Dispatch__Event *e)
 		append(detail, sizeof detail, "\"");
 	}
 	printf("  %s  ", when);
-	dc_pad(stdout, dc_event_type_name(e->type), 10);
+	dc_pad(stdout, dc_event_type_name(e->type), DC_EVENT_NAME_WIDTH);
 	putchar(' ');
 	dc_pad(stdout, actor, 20);
 	putchar(' ');
@@ -328,7 +515,8 @@ int desk_show(dc_t *dc, const struct desk_opts *o)
 		rc = desk_print_json(j);
 		goto out;
 	}
-	print_ticket(o, r->ticket);
+	/* Deadlines by the daemon's clock: a test daemon runs at another time. */
+	print_ticket(o, r->ticket, r->now_ms ? r->now_ms : dc_wall_ms());
 	printf("history (%zu event%s):\n", r->n_events, r->n_events == 1 ? "" : "s");
 	for (i = 0; i < r->n_events; i++)
 		if (r->events[i])
@@ -372,7 +560,10 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
 	if (strlen(w->created) == 19)
 		w->created[16] = '\0';
 	w->overdue = 0;
-	if (dc_time_due(t, now, &d)) {
+	if (t->state == DISPATCH__STATE__STATE_ON_HOLD) {
+		/* Deadlines stop while held: say why instead of a countdown. */
+		snprintf(w->due, sizeof w->due, "held: %s", dc_hold_reason_name(t->hold_reason));
+	} else if (dc_time_due(t, now, &d)) {
 		w->overdue = d.overdue;
 		dc_time_span(d.at_ms - now, span, sizeof span);
 		snprintf(w->due, sizeof w->due, "%s %s%s", d.abbrev, d.overdue ? "-" : "", span);
@@ -388,9 +579,22 @@ static int row_by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void row_cells(const struct row *w, const char *cells[N_COLS])
+static const char *state_color(const struct desk_opts *o, int state);
+
+struct list_ctx {
+	const struct desk_opts *o;
+	const struct row *rows;
+};
+
+static void row_cells(const void *ctx, size_t i, const char **cells, const char **colors)
 {
+	const struct list_ctx *x = ctx;
+	const struct row *w = &x->rows[i];
 	const Dispatch__Ticket *t = w->t;
+
+	colors[COL_STATE] = state_color(x->o, t->state);
+	if (w->overdue)
+		colors[COL_DUE] = x->o->c.red;
 
 	cells[COL_ID] = w->id;
 	cells[COL_STATE] = dc_state_name(t->state);
@@ -431,7 +635,8 @@ static int kind_matches(const Dispatch__Kind *kinds, int n, Dispatch__Kind k)
 static const char *state_color(const struct desk_opts *o, int state)
 {
 	switch (state) {
-	case DISPATCH__STATE__STATE_NEW: return o->c.yellow;
+	case DISPATCH__STATE__STATE_NEW:
+	case DISPATCH__STATE__STATE_ON_HOLD: return o->c.yellow;
 	case DISPATCH__STATE__STATE_ASSIGNED: return o->c.cyan;
 	case DISPATCH__STATE__STATE_ACCEPTED:
 	case DISPATCH__STATE__STATE_ON_SITE: return o->c.blue;
@@ -449,7 +654,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	Dispatch__Kind kinds[DESK_MULTI_MAX];
 	struct row *rows = NULL;
 	size_t i, n = 0;
-	int width[N_COLS], c, rc, filtering, truncated;
+	int c, rc, filtering, truncated;
 	int64_t now = dc_wall_ms();
 
 	for (c = 0; c < o->kind.n; c++)
@@ -522,50 +727,11 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 		       filtering || o->crew || o->member ? " that match" : "");
 		goto out;
 	}
-	for (c = 0; c < N_COLS; c++)
-		width[c] = dc_width(col_names[c]);
-	for (i = 0; i < n; i++) {
-		const char *cells[N_COLS];
+	{
+		struct list_ctx x = { o, rows };
+		struct desk_table tab = { col_names, N_COLS, NULL, TEXT_MAX_WIDTH, row_cells, &x, n };
 
-		row_cells(&rows[i], cells);
-		for (c = 0; c < N_COLS; c++) {
-			int w = dc_width(cells[c]);
-			if (w > width[c])
-				width[c] = w;
-		}
-	}
-	if (width[COL_TEXT] > TEXT_MAX_WIDTH)
-		width[COL_TEXT] = TEXT_MAX_WIDTH;
-	fputs(o->c.bold, stdout);
-	for (c = 0; c < N_COLS; c++)
-		dc_pad(stdout, col_names[c], c == N_COLS - 1 ? 0 : width[c] + 2);
-	fputs(o->c.off, stdout);
-	putchar('\n');
-	for (i = 0; i < n; i++) {
-		const char *cells[N_COLS];
-
-		row_cells(&rows[i], cells);
-		for (c = 0; c < N_COLS; c++) {
-			const char *on = "";
-
-			if (c == COL_STATE)
-				on = state_color(o, rows[i].t->state);
-			else if (c == COL_DUE && rows[i].overdue)
-				on = o->c.red;
-			fputs(on, stdout);
-			if (c == N_COLS - 1) {
-				char cut[1024];
-				fputs(dc_term_fit(cells[c], width[c], cut, sizeof cut), stdout);
-			} else {
-				/* Colour codes take no columns: pad the text, not them. */
-				dc_term_cell(stdout, cells[c], width[c]);
-				fputs(*on ? o->c.off : "", stdout);
-				fputs("  ", stdout);
-			}
-			if (c == N_COLS - 1 && *on)
-				fputs(o->c.off, stdout);
-		}
-		putchar('\n');
+		desk_table_print(o, &tab);
 	}
 	if (truncated)
 		fprintf(stderr, DESK_PROG ": the daemon returned its maximum of %d tickets; "
@@ -578,71 +744,142 @@ out:
 
 /* ---- transitions ---- */
 
-static int transition(dc_t *dc, const struct desk_opts *o, Dispatch__Action action,
-                      const char *note, const char *member)
+/* After the state, where the ticket is now when that is news: routed again
+ * (reopened, consented, resumed to assigned) or reassigned. */
+static void print_outcome(const Dispatch__Transition *tr, const Dispatch__Ticket *t)
+{
+	char money[32];
+	int routed = t->state == DISPATCH__STATE__STATE_ASSIGNED || t->state == DISPATCH__STATE__STATE_NEW;
+
+	if (tr->action == DISPATCH__ACTION__ACTION_HOLD)
+		printf(" (%s)", dc_hold_reason_name(t->hold_reason));
+	/* Where it went, when this step sent it somewhere. */
+	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN ||
+	    (routed && (tr->action == DISPATCH__ACTION__ACTION_CONSENT ||
+	                tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
+	                tr->action == DISPATCH__ACTION__ACTION_INSPECT))) {
+		fputs(" (", stdout);
+		dc_pad(stdout, t->crew && *t->crew ? t->crew : "-", 0);
+		fputs("/", stdout);
+		dc_pad(stdout, t->member && *t->member ? t->member : "-", 0);
+		fputs(")", stdout);
+	}
+	switch (tr->action) {
+	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
+		printf(": follow-up recorded, score %u", t->satisfaction ? t->satisfaction : tr->satisfaction);
+		break;
+	case DISPATCH__ACTION__ACTION_INSPECT:
+		printf(": inspection %s", dc_inspection_name(tr->inspection));
+		break;
+	case DISPATCH__ACTION__ACTION_CONSENT:
+		printf(": consent to %s recorded", dc_format_cents(t->fee_cents, money, sizeof money));
+		break;
+	case DISPATCH__ACTION__ACTION_FLAG_VENDOR:
+		fputs(": flagged as a vendor incident", stdout);
+		break;
+	case DISPATCH__ACTION__ACTION_REVIEW_VENDOR:
+		fputs(": vendor incident reviewed", stdout);
+		break;
+	case DISPATCH__ACTION__ACTION_RESOLVE:
+		if (t->charged_cents > 0)
+			printf(", charged %s", dc_format_cents(t->charged_cents, money, sizeof money));
+		break;
+	default:
+		break;
+	}
+	if ((tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
+	     tr->action == DISPATCH__ACTION__ACTION_INSPECT) && routed)
+		printf("; reopened (%u time%s)", t->reopen_count, t->reopen_count == 1 ? "" : "s");
+}
+
+int desk_transition(dc_t *dc, const struct desk_opts *o, Dispatch__Transition *tr)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	Dispatch__Reply *r = NULL;
 	uint64_t id;
 	int rc;
 
 	if (desk_id_arg(o->args[0], "a ticket id", &id) < 0)
 		return DC_EXIT_USAGE;
-	tr.ticket_id = id;
-	tr.action = action;
-	if (note)
-		tr.note = (char *)note;
-	if (member)
-		tr.member = (char *)member;
+	tr->ticket_id = id;
 	req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
-	req.transition = &tr;
+	req.transition = tr;
 	rc = desk_call(dc, &req, &r);
 	if (rc)
 		return rc;
 	rc = need_ticket(r);
 	if (rc == 0) {
 		printf("ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
-		if (action == DISPATCH__ACTION__ACTION_ASSIGN) {
-			fputs(" (", stdout);
-			dc_pad(stdout, r->ticket->crew, 0);
-			fputs("/", stdout);
-			dc_pad(stdout, r->ticket->member && *r->ticket->member ? r->ticket->member : "-", 0);
-			fputs(")", stdout);
-		}
+		print_outcome(tr, r->ticket);
 		putchar('\n');
 	}
 	dispatch__reply__free_unpacked(r, NULL);
 	return rc;
 }
 
+/* Cause and corrective action of a complaint, given together or not at all. */
+static int complaint_notes(const struct desk_opts *o, const char *cmd, Dispatch__Transition *tr)
+{
+	if (!o->cause != !o->corrective)
+		return desk_usage("%s: a complaint's --cause and --corrective go together", cmd);
+	if (o->cause && (!*o->cause || !*o->corrective))
+		return desk_usage("%s: --cause and --corrective need some text", cmd);
+	tr->cause = (char *)o->cause;
+	tr->corrective_action = (char *)o->corrective;
+	return 0;
+}
+
 int desk_close(dc_t *dc, const struct desk_opts *o)
 {
-	return transition(dc, o, DISPATCH__ACTION__ACTION_CLOSE, o->note, NULL);
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	int rc = complaint_notes(o, "close", &tr);
+
+	if (rc)
+		return rc;
+	tr.action = DISPATCH__ACTION__ACTION_CLOSE;
+	tr.note = (char *)o->note;
+	return desk_transition(dc, o, &tr);
+}
+
+int desk_resolve(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	int rc = complaint_notes(o, "resolve", &tr);
+
+	if (rc)
+		return rc;
+	tr.action = DISPATCH__ACTION__ACTION_RESOLVE;
+	tr.note = (char *)o->note;
+	tr.parts_used = (char *)o->parts;
+	if (o->charged_cents >= 0)
+		tr.charged_cents = o->charged_cents;
+	return desk_transition(dc, o, &tr);
 }
 
 int desk_cancel(dc_t *dc, const struct desk_opts *o)
 {
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
 	/* The procedure keeps a reason for every cancelled request. */
 	if (!o->reason || !*o->reason)
 		return desk_usage("%s needs --reason TEXT", "cancel");
-	return transition(dc, o, DISPATCH__ACTION__ACTION_CANCEL, o->reason, NULL);
+	tr.action = DISPATCH__ACTION__ACTION_CANCEL;
+	tr.note = (char *)o->reason;
+	return desk_transition(dc, o, &tr);
 }
 
 int desk_assign(dc_t *dc, const struct desk_opts *o)
 {
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
 	if (!o->member || !*o->member)
 		return desk_usage("%s needs --member M", "assign");
-	return transition(dc, o, DISPATCH__ACTION__ACTION_ASSIGN, o->note, o->member);
-}
-
-int desk_follow_up(dc_t *dc, const struct desk_opts *o)
-{
-	(void)dc;
-	(void)o;
-	/* Said plainly rather than faked: the wire has no follow-up yet. */
-	fprintf(stderr, DESK_PROG ": follow-up is not available yet: dispatchd does not record "
-	        "follow-up calls and satisfaction scores (issue 4); note the call in the ticket "
-	        "when you close it instead\n");
-	return DC_EXIT_REFUSED;
+	if (o->reason && o->note)
+		return desk_usage("%s: --reason and --note are the same thing here; give one", "assign");
+	/* Taking a ticket from someone needs a reason; the daemon knows
+	 * whether anyone has it, so it says when one is missing. */
+	tr.action = DISPATCH__ACTION__ACTION_ASSIGN;
+	tr.note = (char *)(o->reason ? o->reason : o->note);
+	tr.member = (char *)o->member;
+	return desk_transition(dc, o, &tr);
 }

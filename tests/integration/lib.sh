@@ -216,9 +216,10 @@ follow() {
 		fail "follow $1 did not start: $(cat "$FOLLOW.err")"
 }
 
-# The event column of `show`'s history, one per line.
+# The event column of `show`'s history, one per line (15 columns: the
+# longest event name, "vendor reviewed").
 history_events() {
-	awk '/^history/ { h = 1; next } h { e = substr($0, 24, 10); sub(/ +$/, "", e); print e }'
+	awk '/^history/ { h = 1; next } h { e = substr($0, 24, 15); sub(/ +$/, "", e); print e }'
 }
 
 # Number of open tickets in `desk list` (every ticket these tests make

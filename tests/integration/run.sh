@@ -132,7 +132,7 @@ test_watch_live() {
 
 test_restart_keeps_everything() {
 	local before after follow=$TMP/follow-s01.out watch=$TMP/watch-restart.out fpid wpid
-	before=$(desk show "$LIFE_ID") || fail "show before restart failed" || return 1
+	before=$(desk show "$LIFE_ID" --json) || fail "show before restart failed" || return 1
 	# Clients that live through the restart: a handheld and a monitor.
 	bg "$follow" "$B/dispatch-crew" --member S01 follow
 	fpid=$BG
@@ -145,7 +145,7 @@ test_restart_keeps_everything() {
 	stop_daemon
 	[ "$DAEMON_RC" = 0 ] || fail "dispatchd exited $DAEMON_RC on SIGTERM" || return 1
 	start_daemon || fail "dispatchd did not restart" || return 1
-	after=$(desk show "$LIFE_ID") || fail "show after restart failed" || return 1
+	after=$(desk show "$LIFE_ID" --json) || fail "show after restart failed" || return 1
 	[ "$before" = "$after" ] || fail "ticket $LIFE_ID changed across the restart" || return 1
 	local last=$TID
 	# Submitted at once: the clients may not have reconnected yet, so the
@@ -222,20 +222,21 @@ test_bad_transition() {
 	submit --unit 8-8A --kind repair --text "dripping tap" || return 1
 	member=$TMEMBER
 	[ -n "$member" ] || fail "the ticket was queued although T07 is online: $OUT" || return 1
-	before=$(desk show "$TID")
+	# JSON: the text counts deadlines down by the second.
+	before=$(desk show "$TID" --json)
 	run crew --member "$member" resolve "$TID"
 	[ "$RC" = 1 ] || fail "resolve of an assigned ticket: exit $RC, expected 1" || return 1
 	[[ $ERR == dispatch-crew:* ]] || fail "no error line: '$ERR'" || return 1
-	after=$(desk show "$TID")
+	after=$(desk show "$TID" --json)
 	[ "$before" = "$after" ] || fail "the refused resolve changed the ticket" || return 1
-	printf '%s\n' "$after" | grep -q "^ticket $TID: repair, assigned$" ||
+	desk show "$TID" | grep -q "^ticket $TID: repair, assigned$" ||
 		fail "ticket is not assigned any more" || return 1
 	# Someone else's ticket.
 	local other=T08
 	[ "$member" = T08 ] && other=T12
 	run crew --member "$other" accept "$TID"
 	[ "$RC" = 1 ] || fail "accept by $other of $member's ticket: exit $RC, expected 1" || return 1
-	[ "$before" = "$(desk show "$TID")" ] || fail "the refused accept changed the ticket" || return 1
+	[ "$before" = "$(desk show "$TID" --json)" ] || fail "the refused accept changed the ticket" || return 1
 }
 
 test_unknown_ticket() {
@@ -488,8 +489,21 @@ test_usage_errors() {
 		run desk $c
 		[ "$RC" = 2 ] || fail "desk $c: exit $RC, expected 2 ($ERR)" || return 1
 	done
-	run desk follow-up 1
-	[ "$RC" = 1 ] && [[ $ERR == *"not available yet"* ]] || fail "follow-up: exit $RC: $ERR" || return 1
+	# The procedure's commands: what the command line alone can tell.
+	for c in "follow-up 1" "follow-up 1 --score 6" "follow-up 1 --score 0" "hold 1" \
+		"hold 1 --reason lunch" "hold 1 --reason consent" "hold 1 --reason other" "inspect 1" \
+		"inspect 1 --pass --fail" "inspect 1 --fail" "vendor-flag 1" "vendor-review 1" "notice" \
+		"notice --text x --kind party" "close 1 --cause x" "resolve 1 --charged -5"; do
+		# shellcheck disable=SC2086 # the words of each case
+		run desk $c
+		[ "$RC" = 2 ] || fail "desk $c: exit $RC, expected 2 ($ERR)" || return 1
+	done
+	for c in 3.505 -350 abc 350. 1e3 12345678901; do
+		run desk submit --unit 1-1A --kind special --text x --fee "$c"
+		[ "$RC" = 2 ] && [[ $ERR == *"HK dollars"* ]] || fail "--fee $c: exit $RC: $ERR" || return 1
+	done
+	run desk submit --unit 1-1A --kind repair --text x --fee 350
+	[ "$RC" = 2 ] && [[ $ERR == *"special"* ]] || fail "--fee on a repair: exit $RC: $ERR" || return 1
 	run crew --member T07 duty maybe
 	[ "$RC" = 2 ] || fail "duty maybe: exit $RC, expected 2" || return 1
 	run crew --member T07 </dev/null
@@ -665,7 +679,7 @@ t "desk list filters by kind, unit and overdue, and speaks JSON" test_list_filte
 t "desk show --json has the ticket and its history" test_show_json
 t "desk list aligns and cuts Chinese text by display width" test_utf8_width
 t "colours only on a terminal, and not with NO_COLOR" test_color_only_on_terminal
-t "usage errors exit 2; follow-up says it is not available yet" test_usage_errors
+t "usage errors exit 2, before anything reaches the daemon" test_usage_errors
 t "crew UI (tmux 40x20): a new assignment rings, is highlighted; 'a' accepts" test_crew_ui
 t "crew UI: 'r' arrives, 's' resolves with a Chinese note" test_crew_ui_resolve
 t "crew UI: resynchronises after a daemon restart; 'q' quits cleanly" test_crew_ui_resync
