@@ -32,14 +32,22 @@ static const char usage_text[] =
 	"  ui                     the full-screen handheld (the default on a terminal):\n"
 	"                         your open assignments, newest and most urgent first,\n"
 	"                         deadlines counting down; a new one rings the bell\n"
-	"                         keys: a accept, r arrive, s resolve (asks for a note),\n"
-	"                         d duty on/off, x dismiss an escalation, up/down or j/k\n"
-	"                         select, q quit\n"
+	"                         keys: a accept, r arrive, s resolve (asks for a note,\n"
+	"                         then the parts used), h hold (asks for the reason),\n"
+	"                         u resume, d duty on/off, x dismiss an escalation,\n"
+	"                         up/down or j/k select, q quit\n"
 	"  follow                 print your open assignments, then each new event\n"
 	"                         about them as it arrives, until Ctrl-C\n"
 	"  accept ID [--note T]   acknowledge an assignment\n"
 	"  arrive ID [--note T]   record that you are on site\n"
-	"  resolve ID [--note T]  record that the work is done (the note says what was done)\n"
+	"  resolve ID [--note T] [--parts T] [--charged AMOUNT] [--cause T --corrective T]\n"
+	"                         record that the work is done: the note says what was\n"
+	"                         done, --parts what was used, --charged the amount a paid\n"
+	"                         service cost (HK$, e.g. 350.50); a complaint needs its\n"
+	"                         cause and corrective action before it can close\n"
+	"  hold ID --reason parts|resident-away|no-access|other [--note T]\n"
+	"                         pause the work and its deadlines (other: say why in --note)\n"
+	"  resume ID [--note T]   carry on where it was held, with the time that was left\n"
 	"  duty on|off            report on or off duty\n"
 	"\n"
 	"ui and follow tell the daemon every 20 s that your handheld is on, which\n"
@@ -47,7 +55,7 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  --member ID     your member id, e.g. T07 (required)\n"
-	"  --note TEXT     a work note for accept, arrive or resolve\n"
+	"  --note TEXT     a work note for accept, arrive, resolve, hold or resume\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
 	"  --ping-interval S  seconds between presence pings (default 20)\n"
@@ -59,12 +67,15 @@ static const char usage_text[] =
 	"  " CREW_PROG " --member T07 follow\n"
 	"  " CREW_PROG " --member T07 accept 17\n"
 	"  " CREW_PROG " --member T07 resolve 17 --note \"replaced the breaker\"\n"
+	"  " CREW_PROG " --member T07 hold 17 --reason parts --note \"breaker on order\"\n"
+	"  " CREW_PROG " --member T07 resume 17\n"
 	"  " CREW_PROG " --member T07 duty off\n"
 	"\n"
 	"exit codes: 0 ok, 1 the daemon refused (invalid, not found, conflict, forbidden),\n"
 	"            2 usage error, 3 daemon unreachable or storage error\n";
 
-enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_PING, OPT_COLOR, OPT_HELP };
+enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_PING, OPT_COLOR, OPT_HELP,
+       OPT_REASON, OPT_PARTS, OPT_CHARGED, OPT_CAUSE, OPT_CORRECTIVE };
 
 static const struct option long_opts[] = {
 	{ "member", required_argument, NULL, OPT_MEMBER },
@@ -75,6 +86,11 @@ static const struct option long_opts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "parts", required_argument, NULL, OPT_PARTS },
+	{ "charged", required_argument, NULL, OPT_CHARGED },
+	{ "cause", required_argument, NULL, OPT_CAUSE },
+	{ "corrective", required_argument, NULL, OPT_CORRECTIVE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -152,6 +168,10 @@ static void print_ticket_line(const Dispatch__Ticket *t)
 	fputs("\"", stdout);
 	if (t->priority)
 		printf("  priority %u", t->priority);
+	if (t->state == DISPATCH__STATE__STATE_ON_HOLD)
+		printf("  held: %s", dc_hold_reason_name(t->hold_reason));
+	if (t->escalation_step)
+		printf("  escalated");
 	printf("  since %s\n", dc_format_time(t->created_ms, when, sizeof when));
 }
 
@@ -229,6 +249,13 @@ static void print_ticket_brief(const Dispatch__Ticket *t)
 		printf(" priority %u", t->priority);
 }
 
+/* The start of a line that wants the member's attention (and a bell). */
+static void print_alarm(const Dispatch__Event *e, const char *when, const char *what, int bell)
+{
+	printf("%s%s  *** %s *** ticket %" PRIu64, bell ? "\a" : "", when, what, e->ticket_id);
+	print_ticket_brief(e->ticket);
+}
+
 static void print_event(const Dispatch__Event *e, int bell)
 {
 	const Dispatch__Ticket *t = e->ticket;
@@ -237,8 +264,7 @@ static void print_event(const Dispatch__Event *e, int bell)
 	dc_format_time(e->time_ms, when, sizeof when);
 	switch (e->type) {
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
-		printf("%s%s  *** NEW ASSIGNMENT *** ticket %" PRIu64, bell ? "\a" : "", when, e->ticket_id);
-		print_ticket_brief(t);
+		print_alarm(e, when, "NEW ASSIGNMENT", bell);
 		if (e->rule && *e->rule) {
 			fputs(" (rule ", stdout);
 			dc_pad(stdout, e->rule, 0);
@@ -246,15 +272,29 @@ static void print_event(const Dispatch__Event *e, int bell)
 		}
 		break;
 	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
-		printf("%s%s  *** ESCALATED TO YOU *** ticket %" PRIu64, bell ? "\a" : "", when, e->ticket_id);
-		print_ticket_brief(t);
-		if (t && t->crew && *t->crew) {
+		print_alarm(e, when, "ESCALATED TO YOU", bell);
+		if (e->deadline)
+			printf(" (%s deadline missed)", dc_deadline_name(e->deadline));
+		if (t && t->member && *t->member) {
+			/* Moved to this member, or an alert about someone's work. */
+			fputs(", assigned to ", stdout);
+			dc_pad(stdout, t->member, 0);
+		} else if (t && t->crew && *t->crew) {
 			fputs(", queued for ", stdout);
 			dc_pad(stdout, t->crew, 0);
 		}
 		if (e->reason && *e->reason) {
 			fputs(": ", stdout);
 			dc_pad(stdout, e->reason, 0);
+		}
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_REOPENED:
+		/* Back to work after a low follow-up score or a failed inspection. */
+		print_alarm(e, when, "REOPENED", bell);
+		if (e->note && *e->note) {
+			fputs(": \"", stdout);
+			dc_pad(stdout, e->note, 0);
+			fputs("\"", stdout);
 		}
 		break;
 	case DISPATCH__EVENT_TYPE__EVENT_DUTY:
@@ -271,6 +311,8 @@ static void print_event(const Dispatch__Event *e, int bell)
 			printf(" (%s -> %s)", dc_state_name(e->from_state), dc_state_name(e->to_state));
 		if (e->type == DISPATCH__EVENT_TYPE__EVENT_LINKED && t && t->linked_to)
 			printf(" to ticket %" PRIu64, t->linked_to);
+		if (e->type == DISPATCH__EVENT_TYPE__EVENT_ON_HOLD && t && t->hold_reason)
+			printf(" (%s)", dc_hold_reason_name(t->hold_reason));
 		if (e->actor && *e->actor) {
 			fputs(" by ", stdout);
 			dc_pad(stdout, e->actor, 0);
@@ -395,21 +437,25 @@ static int parse_id(const char *s, uint64_t *id)
 	return 0;
 }
 
-static int cmd_transition(struct crew_link *l, Dispatch__Action action, const char *id_arg,
-                          const char *note)
+static int cmd_transition(struct crew_link *l, Dispatch__Transition *tr, const char *id_arg)
 {
 	Dispatch__Reply *r = NULL;
-	uint64_t id;
+	char money[32];
 	int rc;
 
-	if (parse_id(id_arg, &id) < 0)
+	if (parse_id(id_arg, &tr->ticket_id) < 0)
 		return usage_error("'%s' is not a ticket id (a positive number)", id_arg);
-	rc = crew_link_transition(l, id, action, note, &r);
+	rc = crew_link_send(l, tr, &r);
 	if (rc) {
 		fprintf(stderr, CREW_PROG ": %s\n", l->err);
 		return rc;
 	}
-	printf("ticket %" PRIu64 " is now %s\n", r->ticket->id, dc_state_name(r->ticket->state));
+	printf("ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
+	if (r->ticket->state == DISPATCH__STATE__STATE_ON_HOLD)
+		printf(" (%s)", dc_hold_reason_name(r->ticket->hold_reason));
+	if (tr->action == DISPATCH__ACTION__ACTION_RESOLVE && r->ticket->charged_cents > 0)
+		printf(", charged %s", dc_format_cents(r->ticket->charged_cents, money, sizeof money));
+	putchar('\n');
 	dispatch__reply__free_unpacked(r, NULL);
 	return 0;
 }
@@ -435,11 +481,48 @@ static int cmd_duty(struct crew_link *l, const char *word)
 	return 0;
 }
 
+/* The options of one transition, checked against what it takes. */
+static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char *note,
+                           const char *reason, const char *parts, const char *charged,
+                           const char *cause, const char *corrective)
+{
+	int resolve = tr->action == DISPATCH__ACTION__ACTION_RESOLVE;
+	int hold = tr->action == DISPATCH__ACTION__ACTION_HOLD;
+
+	if (reason && !hold)
+		return usage_error("%s does not take --reason (hold does)", cmd);
+	if ((parts || charged || cause || corrective) && !resolve)
+		return usage_error("%s does not take --parts, --charged, --cause or --corrective "
+		                   "(resolve does)", cmd);
+	if (note && *note)
+		tr->note = (char *)note;
+	if (hold) {
+		if (!reason)
+			return usage_error("%s needs --reason parts, resident-away, no-access or other", cmd);
+		if (dc_hold_reason_parse(reason, &tr->hold_reason) < 0)
+			return usage_error("hold: --reason is parts, resident-away, no-access or other, "
+			                   "not '%s'", reason);
+		if (tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_OTHER && !tr->note)
+			return usage_error("%s: --reason other needs --note saying why", cmd);
+	}
+	if (!cause != !corrective)
+		return usage_error("%s: a complaint's --cause and --corrective go together", cmd);
+	if (charged && dc_cents_parse(charged, &tr->charged_cents) < 0)
+		return usage_error("--charged wants an amount in HK dollars such as 350 or 350.50 "
+		                   "(no sign, at most two decimals), not '%s'", charged);
+	tr->parts_used = (char *)parts;
+	tr->cause = (char *)cause;
+	tr->corrective_action = (char *)corrective;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *member = NULL, *note = NULL, *endpoint = NULL, *events = NULL, *color = NULL;
+	const char *reason = NULL, *parts = NULL, *charged = NULL, *cause = NULL, *corrective = NULL;
 	const char *cmd = "ui";
-	Dispatch__Action action = DISPATCH__ACTION__ACTION_UNSPECIFIED;
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	int extras; /* options that only some transitions take */
 	struct crew_link link;
 	struct sigaction sa;
 	unsigned long ping_s = CREW_PING_DEFAULT_S;
@@ -457,6 +540,11 @@ int main(int argc, char **argv)
 		case OPT_EVENTS: events = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
+		case OPT_REASON: reason = optarg; break;
+		case OPT_PARTS: parts = optarg; break;
+		case OPT_CHARGED: charged = optarg; break;
+		case OPT_CAUSE: cause = optarg; break;
+		case OPT_CORRECTIVE: corrective = optarg; break;
 		case OPT_PING:
 			errno = 0;
 			ping_s = strtoul(optarg, &end, 10);
@@ -472,7 +560,8 @@ int main(int argc, char **argv)
 		cmd = argv[optind];
 		n_args = argc - optind - 1;
 	} else if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
-		return usage_error("%s", "no command given (ui, follow, accept, arrive, resolve, duty); "
+		return usage_error("%s", "no command given (ui, follow, accept, arrive, resolve, hold, "
+		                         "resume, duty); "
 		                         "the full-screen ui needs a terminal");
 	}
 	if (!member)
@@ -482,27 +571,37 @@ int main(int argc, char **argv)
 	use_color = dc_term_color(STDOUT_FILENO, color);
 	if (use_color < 0)
 		return usage_error("--color takes auto, always or never, not '%s'", color);
+	extras = reason || parts || charged || cause || corrective;
 	if (strcmp(cmd, "follow") == 0 || strcmp(cmd, "ui") == 0) {
 		if (n_args != 0)
 			return usage_error("%s takes no arguments", cmd);
-		if (note)
-			return usage_error("%s does not take --note", cmd);
+		if (note || extras)
+			return usage_error("%s takes no --note, --reason, --parts, --charged, --cause or "
+			                   "--corrective", cmd);
 	} else if (strcmp(cmd, "duty") == 0) {
 		if (n_args != 1)
 			return usage_error("%s takes on or off", cmd);
-		if (note)
-			return usage_error("%s does not take --note", cmd);
+		if (note || extras)
+			return usage_error("%s takes no --note or other ticket options", cmd);
 	} else {
 		if (strcmp(cmd, "accept") == 0)
-			action = DISPATCH__ACTION__ACTION_ACCEPT;
+			tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
 		else if (strcmp(cmd, "arrive") == 0)
-			action = DISPATCH__ACTION__ACTION_ARRIVE;
+			tr.action = DISPATCH__ACTION__ACTION_ARRIVE;
 		else if (strcmp(cmd, "resolve") == 0)
-			action = DISPATCH__ACTION__ACTION_RESOLVE;
+			tr.action = DISPATCH__ACTION__ACTION_RESOLVE;
+		else if (strcmp(cmd, "hold") == 0)
+			tr.action = DISPATCH__ACTION__ACTION_HOLD;
+		else if (strcmp(cmd, "resume") == 0)
+			tr.action = DISPATCH__ACTION__ACTION_RESUME;
 		else
-			return usage_error("unknown command '%s' (ui, follow, accept, arrive, resolve, duty)", cmd);
+			return usage_error("unknown command '%s' (ui, follow, accept, arrive, resolve, hold, "
+			                   "resume, duty)", cmd);
 		if (n_args != 1)
 			return usage_error("%s needs one ticket id", cmd);
+		rc = transition_opts(&tr, cmd, note, reason, parts, charged, cause, corrective);
+		if (rc)
+			return rc;
 	}
 	if (strcmp(cmd, "ui") == 0 && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		return usage_error("%s needs a terminal; for scripts use follow", cmd);
@@ -533,7 +632,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "duty") == 0)
 		rc = cmd_duty(&link, argv[optind + 1]);
 	else
-		rc = cmd_transition(&link, action, argv[optind + 1], note);
+		rc = cmd_transition(&link, &tr, argv[optind + 1]);
 	dc_destroy(&link.dc);
 	return rc;
 }

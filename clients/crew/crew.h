@@ -83,6 +83,12 @@ int crew_link_up(const struct crew_link *l);
 int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action action, const char *note,
                          Dispatch__Reply **reply);
 int crew_link_duty(struct crew_link *l, int on, Dispatch__Reply **reply);
+/* The same for a Transition the caller filled (hold reason, parts used,
+ * charged amount...); tr stays the caller's. */
+int crew_link_send(struct crew_link *l, Dispatch__Transition *tr, Dispatch__Reply **reply);
+
+/* A ticket the member works on: assigned to them and open, held included. */
+int crew_is_working(const char *member, const Dispatch__Ticket *t);
 
 /* The full-screen UI; returns the exit code. */
 int crew_ui(struct crew_link *l, int color);

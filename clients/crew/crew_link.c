@@ -42,6 +42,15 @@ int crew_valid_id(const char *s)
 	return n > 0 && n <= CREW_ID_MAX;
 }
 
+int crew_is_working(const char *member, const Dispatch__Ticket *t)
+{
+	if (!t || !t->member || strcmp(t->member, member) != 0)
+		return 0;
+	/* Held work is still the member's: resume brings it back. */
+	return (t->state >= DISPATCH__STATE__STATE_ASSIGNED && t->state <= DISPATCH__STATE__STATE_ON_SITE) ||
+	       t->state == DISPATCH__STATE__STATE_ON_HOLD;
+}
+
 /* Turn a failed or refused exchange into err and an exit code. */
 static int fail_reply(struct crew_link *l, int rc, Dispatch__Reply **reply)
 {
@@ -173,19 +182,13 @@ int crew_link_next(struct crew_link *l, int timeout_ms, int fd, Dispatch__Event 
 	return rc;
 }
 
-int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action action, const char *note,
-                         Dispatch__Reply **reply)
+int crew_link_send(struct crew_link *l, Dispatch__Transition *tr, Dispatch__Reply **reply)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	int rc;
 
-	tr.ticket_id = id;
-	tr.action = action;
-	if (note && *note)
-		tr.note = (char *)note;
 	req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
-	req.transition = &tr;
+	req.transition = tr;
 	rc = dc_request(l->dc, &req, reply);
 	if (rc < 0 || (*reply)->status != DISPATCH__STATUS__STATUS_OK)
 		return fail_reply(l, rc, reply);
@@ -196,6 +199,18 @@ int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action acti
 		return DC_EXIT_UNAVAILABLE;
 	}
 	return 0;
+}
+
+int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action action, const char *note,
+                         Dispatch__Reply **reply)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.ticket_id = id;
+	tr.action = action;
+	if (note && *note)
+		tr.note = (char *)note;
+	return crew_link_send(l, &tr, reply);
 }
 
 int crew_link_duty(struct crew_link *l, int on, Dispatch__Reply **reply)

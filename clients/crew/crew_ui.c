@@ -7,14 +7,19 @@
  *   rows 2..H-3  assignments, two rows each: unacknowledged first, then by
  *                priority, nearest deadline, newest; deadlines count down
  *   row H-2      the keys
- *   row H-1      what just happened, or the note prompt of resolve
+ *   row H-1      what just happened, or a prompt: resolve asks for a note
+ *                and then the parts used; hold asks for the reason (one
+ *                key) and, for "other", a note
  *
  * One thread: the loop waits for an event or a key (dc_next_event_fd on
  * stdin), at most a second so the countdowns tick. The list is the
  * daemon's List{member}, fetched at start, at every presence ping, and on
  * every sign of lost events (crew_link), and kept current in between from
  * the member's events. A new assignment rings the bell and stays
- * highlighted until it is accepted.
+ * highlighted until it is accepted; so does an escalation addressed to the
+ * member (the assignment moved to them, or, for a supervisor, an alert).
+ * Held work stays in the list, marked HELD with its reason, deadlines
+ * paused, until it is resumed.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "crew.h"
@@ -40,6 +45,9 @@
 
 enum { PAIR_HEADER = 1, PAIR_NEW, PAIR_LATE, PAIR_ALERT, PAIR_OK };
 
+/* The bottom row's questions, in the order a step asks them. */
+enum prompt { PROMPT_NONE, PROMPT_RESOLVE_NOTE, PROMPT_PARTS, PROMPT_HOLD_REASON, PROMPT_HOLD_NOTE };
+
 struct item {
 	Dispatch__Ticket *t;  /* owned copy */
 	int escalation;       /* escalated to this member: not theirs to work */
@@ -55,10 +63,12 @@ struct ui {
 	size_t top;           /* first item shown */
 	char status[512];
 	int status_alert;
-	int prompt;           /* typing a resolve note */
+	int prompt;           /* enum prompt: what the bottom row is asking */
 	uint64_t prompt_id;
 	wchar_t note[NOTE_MAX + 1];
 	size_t note_len;
+	char saved[NOTE_MAX * 4 + 1];  /* resolve's note, while asking for parts */
+	Dispatch__HoldReason hold_reason;
 	int color;
 	int quit;
 };
@@ -141,8 +151,7 @@ static struct item *put(struct ui *u, const Dispatch__Ticket *t, int escalation)
 /* A ticket that is the member's to work on: assigned to them and not done. */
 static int is_mine(const struct ui *u, const Dispatch__Ticket *t)
 {
-	return t->member && strcmp(t->member, u->l->member) == 0 &&
-	       t->state >= DISPATCH__STATE__STATE_ASSIGNED && t->state <= DISPATCH__STATE__STATE_ON_SITE;
+	return crew_is_working(u->l->member, t);
 }
 
 static void ring(struct ui *u, const Dispatch__Ticket *t, const char *what)
@@ -219,11 +228,24 @@ static void on_event(struct ui *u, const Dispatch__Event *e)
 	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
 		if (!t || !e->member || strcmp(e->member, u->l->member) != 0)
 			return;
+		if (is_mine(u, t)) {
+			/* The assignment moved to this member: theirs to work,
+			 * and as urgent as a new one. */
+			if (!put(u, t, 0)) {
+				say(u, 1, "out of memory");
+				return;
+			}
+			ring(u, t, "ESCALATED TO YOU");
+			return;
+		}
 		if (find(u, t->id, 1))
 			return;
 		it = put(u, t, 1);
 		if (it) {
 			dc_clean(e->reason, it->reason, sizeof it->reason);
+			if (e->deadline && !*it->reason)
+				snprintf(it->reason, sizeof it->reason, "%s deadline missed",
+				         dc_deadline_name(e->deadline));
 			ring(u, t, "ESCALATED TO YOU");
 		}
 		return;
@@ -240,7 +262,9 @@ static void on_event(struct ui *u, const Dispatch__Event *e)
 			say(u, 1, "out of memory");
 			return;
 		}
-		if (!it && t->state == DISPATCH__STATE__STATE_ASSIGNED)
+		if (e->type == DISPATCH__EVENT_TYPE__EVENT_REOPENED)
+			ring(u, t, "REOPENED");
+		else if (!it && t->state == DISPATCH__STATE__STATE_ASSIGNED)
 			ring(u, t, "NEW ASSIGNMENT");
 	} else if (it) {
 		drop(u, it);
@@ -361,13 +385,18 @@ static void draw_item(struct ui *u, const struct item *it, int y, int w, int sel
 
 	snprintf(id, sizeof id, "#%" PRIu64, t->id);
 	due[0] = '\0';
-	if (!it->escalation && dc_time_due(t, now, &d)) {
+	if (t->state == DISPATCH__STATE__STATE_ON_HOLD) {
+		/* Deadlines are paused: the reason is what the member needs. */
+		snprintf(due, sizeof due, "%s", dc_hold_reason_name(t->hold_reason));
+	} else if (!it->escalation && dc_time_due(t, now, &d)) {
 		late = d.overdue;
 		dc_time_span(d.at_ms - now, span, sizeof span);
 		snprintf(due, sizeof due, "%s %s%s", d.abbrev, late ? "-" : "", span);
 	}
 	if (it->escalation)
 		word = "ESCALATED";
+	else if (t->state == DISPATCH__STATE__STATE_ON_HOLD)
+		word = "HELD";
 	else if (fresh)
 		word = "NEW";
 	else
@@ -396,6 +425,8 @@ static void draw_item(struct ui *u, const struct item *it, int y, int w, int sel
 	if (it->escalation)
 		snprintf(line2, sizeof line2, "%s queued: %s", t->crew ? t->crew : "-",
 		         *it->reason ? it->reason : text);
+	else if (t->escalation_step || t->n_passed_over)
+		snprintf(line2, sizeof line2, "escalated %s: %s", dc_kind_name(t->kind), text);
 	else
 		snprintf(line2, sizeof line2, "%s: %s", dc_kind_name(t->kind), text);
 	mvhline(y + 1, 0, ' ', w);
@@ -433,13 +464,22 @@ static void draw(struct ui *u)
 		put_text(3, 1, "no open assignments", w - 2);
 	for (i = u->top, y = 2; i < u->n && y + 1 < 2 + rows; i++, y += 2)
 		draw_item(u, &u->v[i], y, w, i == sel, now);
-	keys = w >= 46 ? "a accept  r arrive  s resolve  d duty  q quit"
-	               : "a:acc r:arr s:resolve d:duty q:quit";
+	keys = w >= 64 ? "a accept  r arrive  s resolve  h hold  u resume  d duty  q quit"
+	               : "a:acc r:arr s:res h:hold u:resume d q";
 	attron(A_DIM);
 	put_text(h - 2, 0, keys, w);
 	attroff(A_DIM);
-	if (u->prompt) {
+	if (u->prompt == PROMPT_HOLD_REASON) {
+		char line[128];
+
+		snprintf(line, sizeof line, "hold #%" PRIu64 ": p parts a away n no-access o other", u->prompt_id);
+		attron(A_BOLD);
+		put_text(h - 1, 0, line, w);
+		attroff(A_BOLD);
+		curs_set(0);
+	} else if (u->prompt) {
 		char note[NOTE_MAX * 4 + 1], line[NOTE_MAX * 4 + 64];
+		const char *label = u->prompt == PROMPT_PARTS ? "parts" : u->prompt == PROMPT_HOLD_NOTE ? "why" : "note";
 		int cx;
 		size_t k, o = 0;
 
@@ -449,7 +489,7 @@ static void draw(struct ui *u)
 				o += (size_t)len;
 		}
 		note[o] = '\0';
-		snprintf(line, sizeof line, "note #%" PRIu64 ": %s", u->prompt_id, note);
+		snprintf(line, sizeof line, "%s #%" PRIu64 ": %s", label, u->prompt_id, note);
 		/* Show the end of a long note: that is where the typing is. */
 		cx = dc_width(line);
 		if (cx >= w) {
@@ -484,24 +524,17 @@ static struct item *current(struct ui *u)
 	return &u->v[selected(u)];
 }
 
+static void send_step(struct ui *u, Dispatch__Transition *tr);
+
 static void act(struct ui *u, Dispatch__Action action, uint64_t id, const char *note)
 {
-	Dispatch__Reply *r = NULL;
-	int rc;
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 
-	say(u, 0, "sending %s for #%" PRIu64 "...", dc_action_name(action), id);
-	draw(u);
-	rc = crew_link_transition(u->l, id, action, note, &r);
-	if (rc) {
-		say(u, 1, "#%" PRIu64 ": %s", id, u->l->err);
-		return;
-	}
-	say(u, 0, "ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
-	if (is_mine(u, r->ticket))
-		put(u, r->ticket, 0);
-	else if (find(u, r->ticket->id, 0))
-		drop(u, find(u, r->ticket->id, 0));
-	dispatch__reply__free_unpacked(r, NULL);
+	tr.ticket_id = id;
+	tr.action = action;
+	if (note && *note)
+		tr.note = (char *)note;
+	send_step(u, &tr);
 }
 
 static void toggle_duty(struct ui *u)
@@ -520,23 +553,111 @@ static void toggle_duty(struct ui *u)
 	dispatch__reply__free_unpacked(r, NULL);
 }
 
-static void finish_prompt(struct ui *u, int send)
+static void send_step(struct ui *u, Dispatch__Transition *tr)
 {
-	char note[NOTE_MAX * 4 + 1];
+	Dispatch__Reply *r = NULL;
+	uint64_t id = tr->ticket_id;
+
+	say(u, 0, "sending %s for #%" PRIu64 "...", dc_action_name(tr->action), id);
+	draw(u);
+	if (crew_link_send(u->l, tr, &r)) {
+		say(u, 1, "#%" PRIu64 ": %s", id, u->l->err);
+		return;
+	}
+	if (r->ticket->state == DISPATCH__STATE__STATE_ON_HOLD)
+		say(u, 0, "ticket %" PRIu64 " is now on hold (%s)", r->ticket->id,
+		    dc_hold_reason_name(r->ticket->hold_reason));
+	else
+		say(u, 0, "ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
+	if (is_mine(u, r->ticket))
+		put(u, r->ticket, 0);
+	else if (find(u, r->ticket->id, 0))
+		drop(u, find(u, r->ticket->id, 0));
+	dispatch__reply__free_unpacked(r, NULL);
+}
+
+static void typed(const struct ui *u, char *buf, size_t size)
+{
 	size_t k, o = 0;
 
-	for (k = 0; k < u->note_len && o + MB_CUR_MAX < sizeof note; k++) {
-		int len = wctomb(note + o, u->note[k]);
+	for (k = 0; k < u->note_len && o + MB_CUR_MAX < size; k++) {
+		int len = wctomb(buf + o, u->note[k]);
 		if (len > 0)
 			o += (size_t)len;
 	}
-	note[o] = '\0';
-	u->prompt = 0;
+	buf[o] = '\0';
+}
+
+static void finish_prompt(struct ui *u, int send)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	char text[NOTE_MAX * 4 + 1];
+	int was = u->prompt;
+
+	typed(u, text, sizeof text);
+	u->prompt = PROMPT_NONE;
+	u->note_len = 0;
 	if (!send) {
-		say(u, 0, "resolve cancelled");
+		say(u, 0, "%s cancelled", was == PROMPT_HOLD_NOTE ? "hold" : "resolve");
 		return;
 	}
-	act(u, DISPATCH__ACTION__ACTION_RESOLVE, u->prompt_id, note);
+	tr.ticket_id = u->prompt_id;
+	switch (was) {
+	case PROMPT_RESOLVE_NOTE:
+		/* Then what was used: Enter alone for nothing. */
+		snprintf(u->saved, sizeof u->saved, "%s", text);
+		u->prompt = PROMPT_PARTS;
+		return;
+	case PROMPT_PARTS:
+		tr.action = DISPATCH__ACTION__ACTION_RESOLVE;
+		tr.note = u->saved;
+		tr.parts_used = text;
+		break;
+	case PROMPT_HOLD_NOTE:
+		if (!*text && u->hold_reason == DISPATCH__HOLD_REASON__HOLD_OTHER) {
+			say(u, 1, "hold: say why (or Esc)");
+			u->prompt = PROMPT_HOLD_NOTE;
+			return;
+		}
+		tr.action = DISPATCH__ACTION__ACTION_HOLD;
+		tr.hold_reason = u->hold_reason;
+		tr.note = text;
+		break;
+	default:
+		return;
+	}
+	send_step(u, &tr);
+}
+
+/* One key picks the reason; "other" asks why. */
+static void on_hold_key(struct ui *u, int is_key, wint_t c)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	Dispatch__HoldReason reason;
+
+	if (is_key)
+		return;
+	switch (c) {
+	case L'p': reason = DISPATCH__HOLD_REASON__HOLD_PARTS; break;
+	case L'a': reason = DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY; break;
+	case L'n': reason = DISPATCH__HOLD_REASON__HOLD_NO_ACCESS; break;
+	case L'o':
+		u->hold_reason = DISPATCH__HOLD_REASON__HOLD_OTHER;
+		u->prompt = PROMPT_HOLD_NOTE;
+		u->note_len = 0;
+		return;
+	case 27: /* Esc */
+		u->prompt = PROMPT_NONE;
+		say(u, 0, "hold cancelled");
+		return;
+	default:
+		return;
+	}
+	u->prompt = PROMPT_NONE;
+	tr.ticket_id = u->prompt_id;
+	tr.action = DISPATCH__ACTION__ACTION_HOLD;
+	tr.hold_reason = reason;
+	send_step(u, &tr);
 }
 
 static void on_prompt_key(struct ui *u, int is_key, wint_t c)
@@ -562,6 +683,10 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 	struct item *it = current(u);
 	size_t sel = selected(u);
 
+	if (u->prompt == PROMPT_HOLD_REASON) {
+		on_hold_key(u, is_key, c);
+		return;
+	}
 	if (u->prompt) {
 		on_prompt_key(u, is_key, c);
 		return;
@@ -591,6 +716,8 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 	case L'a':
 	case L'r':
 	case L's':
+	case L'h':
+	case L'u':
 		if (!it) {
 			say(u, 0, "no assignment selected");
 			break;
@@ -604,8 +731,10 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 			act(u, DISPATCH__ACTION__ACTION_ACCEPT, it->t->id, NULL);
 		else if (c == L'r')
 			act(u, DISPATCH__ACTION__ACTION_ARRIVE, it->t->id, NULL);
+		else if (c == L'u')
+			act(u, DISPATCH__ACTION__ACTION_RESUME, it->t->id, NULL);
 		else {
-			u->prompt = 1;
+			u->prompt = c == L'h' ? PROMPT_HOLD_REASON : PROMPT_RESOLVE_NOTE;
 			u->prompt_id = it->t->id;
 			u->note_len = 0;
 		}

@@ -576,6 +576,9 @@ test_crew_ui_resolve() {
 	wait_screen hand "^note #$UI_TID:" 5 || fail "no note prompt after 's': $(screen hand)" || return 1
 	tm send-keys -t hand -l "已回覆住戶 answered"
 	tm send-keys -t hand Enter
+	# Then the parts used: Enter alone for none.
+	wait_screen hand "^parts #$UI_TID:" 5 || fail "no parts prompt after the note: $(screen hand)" || return 1
+	tm send-keys -t hand Enter
 	wait_screen hand "ticket $UI_TID is now resolved" 10 || fail "not resolved: $(screen hand)" || return 1
 	run desk show "$UI_TID"
 	printf '%s\n' "$OUT" | grep -q "^ticket $UI_TID: inquiry, resolved$" || fail "daemon says: $OUT" || return 1
