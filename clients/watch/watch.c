@@ -14,6 +14,9 @@
  * With --from-seq, the stored log is needed from that seq on, so the
  * subscription is "" and every filter is applied here.
  *
+ * Estate notices (topic "estate.") reach every unfiltered watcher and are
+ * printed so that they stand out.
+ *
  * --summary is the live full-screen view (watch_summary.c).
  */
 #include "watch.h"
@@ -49,7 +52,8 @@ static const char usage_text[] =
 	"  --kind K        only tickets of kind K (may repeat)\n"
 	"  --unit PATTERN  only tickets whose unit matches, e.g. 12-* (may repeat)\n"
 	"  --summary       full screen: counts per state and per crew, overdue\n"
-	"                  tickets, escalations, outages, recent events (q quits)\n"
+	"                  tickets, escalations, outages, the latest notice,\n"
+	"                  recent events (q quits)\n"
 	"  --json          one JSON object per line instead of text\n"
 	"  --count N       exit after N events (heartbeats not counted)\n"
 	"  --from-seq N    start with the stored events from seq N (1 = everything)\n"
@@ -173,7 +177,8 @@ int watch_filter_event(const struct watch_filter *f, const Dispatch__Event *e)
 {
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT)
 		return 1;
-	if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE)
+	/* Estate-wide: not any crew's or member's. */
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE || e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE)
 		return !f->crew && !f->member;
 	if (!e->ticket) { /* duty */
 		if (f->n_kinds || f->n_units)
@@ -217,10 +222,86 @@ static void print_outage_brief(const Dispatch__Outage *x)
 		printf(", %zu ticket%s closed", x->n_tickets, x->n_tickets == 1 ? "" : "s");
 }
 
+static void print_notice(const Dispatch__Notice *n, const struct dc_term_sgr *c)
+{
+	char from[64], to[64];
+	size_t i;
+
+	/* Estate-wide news: it stands out in a stream of ticket lines. */
+	printf("%s*** NOTICE (%s) ***%s \"", c->bold, dc_notice_kind_name(n->kind), c->off);
+	dc_pad(stdout, n->text, 0);
+	putchar('"');
+	if (n->from_ms || n->to_ms)
+		printf(" %s..%s", n->from_ms ? dc_format_time(n->from_ms, from, sizeof from) : "",
+		       n->to_ms ? dc_format_time(n->to_ms, to, sizeof to) : "");
+	if (n->n_buildings == 0)
+		fputs(" whole estate", stdout);
+	for (i = 0; i < n->n_buildings; i++) {
+		fputs(i ? "," : " building ", stdout);
+		dc_pad(stdout, n->buildings[i], 0);
+	}
+}
+
+/* What an event of the procedure adds to its line: the hold reason, the
+ * score, the inspection, the missed deadline. */
+static void print_procedure(const Dispatch__Event *e)
+{
+	const Dispatch__Ticket *t = e->ticket;
+	char money[32];
+
+	switch (e->type) {
+	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
+		if (e->deadline)
+			printf("  missed %s", dc_deadline_name(e->deadline));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_ON_HOLD:
+		if (t)
+			printf("  %s", dc_hold_reason_name(t->hold_reason));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_RESUMED:
+		if (t)
+			printf("  to %s", dc_state_name(t->state));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_FOLLOWED_UP:
+		if (t)
+			printf("  score %u", t->satisfaction);
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_INSPECTED:
+		if (t)
+			printf("  %s", dc_inspection_name(t->inspection_result));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_REOPENED:
+		if (t)
+			printf("  reopen %u", t->reopen_count);
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_CONSENTED:
+		if (t)
+			printf("  fee %s", dc_format_cents(t->fee_cents, money, sizeof money));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED:
+		if (t && t->charged_cents > 0)
+			printf("  charged %s", dc_format_cents(t->charged_cents, money, sizeof money));
+		break;
+	case DISPATCH__EVENT_TYPE__EVENT_VENDOR_FLAGGED:
+	case DISPATCH__EVENT_TYPE__EVENT_VENDOR_REVIEWED:
+		if (t && t->vendor && *t->vendor) {
+			fputs("  vendor ", stdout);
+			dc_pad(stdout, t->vendor, 0);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 static const char *type_color(const struct dc_term_sgr *c, int type)
 {
 	switch (type) {
-	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED: return c->red;
+	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED:
+	case DISPATCH__EVENT_TYPE__EVENT_REOPENED:
+	case DISPATCH__EVENT_TYPE__EVENT_VENDOR_FLAGGED: return c->red;
+	case DISPATCH__EVENT_TYPE__EVENT_ON_HOLD: return c->yellow;
+	case DISPATCH__EVENT_TYPE__EVENT_NOTICE: return c->magenta;
 	case DISPATCH__EVENT_TYPE__EVENT_QUEUED: return c->yellow;
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED: return c->cyan;
 	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED:
@@ -239,7 +320,7 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 
 	printf("%s  #%-5" PRIu64 " ", dc_format_time(e->time_ms, when, sizeof when), e->seq);
 	fputs(on, stdout);
-	dc_pad(stdout, dc_event_type_name(e->type), 10);
+	dc_pad(stdout, dc_event_type_name(e->type), DC_EVENT_NAME_WIDTH);
 	if (*on)
 		fputs(c->off, stdout);
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
@@ -249,6 +330,8 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 	putchar(' ');
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE && e->outage) {
 		print_outage_brief(e->outage);
+	} else if (e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE && e->notice) {
+		print_notice(e->notice, c);
 	} else if (e->type == DISPATCH__EVENT_TYPE__EVENT_DUTY) {
 		dc_pad(stdout, e->member && *e->member ? e->member : "-", 0);
 		if (e->crew && *e->crew) {
@@ -284,6 +367,7 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 	snprintf(who, sizeof who, "%s (%s)", e->actor && *e->actor ? e->actor : "-",
 	         dc_role_name(e->actor_role));
 	dc_pad(stdout, who, 0);
+	print_procedure(e);
 	if (e->rule && *e->rule) {
 		fputs("  rule ", stdout);
 		dc_pad(stdout, e->rule, 0);
@@ -292,7 +376,8 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 		fputs(": ", stdout);
 		dc_pad(stdout, e->reason, 0);
 	}
-	if (e->note && *e->note) {
+	/* A notice's note is its text, already shown. */
+	if (e->note && *e->note && e->type != DISPATCH__EVENT_TYPE__EVENT_NOTICE) {
 		fputs("  note \"", stdout);
 		dc_pad(stdout, e->note, 0);
 		putchar('"');

@@ -30,8 +30,8 @@ int watch_filter_any(const struct watch_filter *f);
 /* Whether a ticket passes (crew, member, kind, unit). */
 int watch_filter_ticket(const struct watch_filter *f, const Dispatch__Ticket *t);
 /* Whether an event passes: by its ticket, or by its own crew and member
- * for events without one (duty); outages pass unless crew or member is
- * asked for. */
+ * for events without one (duty); outages and notices pass unless crew or
+ * member is asked for. */
 int watch_filter_event(const struct watch_filter *f, const Dispatch__Event *e);
 
 /* The live summary; returns the exit code. */

@@ -37,9 +37,9 @@ enum { PAIR_HEADER = 1, PAIR_LATE, PAIR_ESC, PAIR_OK };
 /* Open states, in the order the counts are shown. */
 static const Dispatch__State open_states[] = {
 	DISPATCH__STATE__STATE_NEW, DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED,
-	DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_RESOLVED,
+	DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_ON_HOLD, DISPATCH__STATE__STATE_RESOLVED,
 };
-#define N_OPEN 5
+#define N_OPEN 6
 
 struct sum {
 	dc_t *dc;
@@ -55,6 +55,8 @@ struct sum {
 	char recent[RECENT_MAX][256]; /* latest events, newest first */
 	int n_recent;
 	unsigned closed, cancelled; /* since start */
+	unsigned reopened, notices; /* since start */
+	char notice[256];           /* the latest estate notice */
 	int64_t started;
 	char err[256];
 };
@@ -75,7 +77,8 @@ static void *copy_msg(const ProtobufCMessage *m, const ProtobufCMessageDescripto
 
 static int is_open(int state)
 {
-	return state >= DISPATCH__STATE__STATE_NEW && state <= DISPATCH__STATE__STATE_RESOLVED;
+	return (state >= DISPATCH__STATE__STATE_NEW && state <= DISPATCH__STATE__STATE_RESOLVED) ||
+	       state == DISPATCH__STATE__STATE_ON_HOLD;
 }
 
 static Dispatch__Ticket **find_ticket(struct sum *s, uint64_t id)
@@ -191,6 +194,8 @@ static void on_event(struct sum *s, const Dispatch__Event *e)
 			s->closed++;
 		if (fresh && e->type == DISPATCH__EVENT_TYPE__EVENT_CANCELLED)
 			s->cancelled++;
+		if (fresh && e->type == DISPATCH__EVENT_TYPE__EVENT_REOPENED)
+			s->reopened++;
 		take_ticket(s, t);
 	}
 	dc_term_fit(t ? t->unit : "", 12, unit, sizeof unit);
@@ -201,7 +206,15 @@ static void on_event(struct sum *s, const Dispatch__Event *e)
 		         dc_clean(e->reason, reason, sizeof reason));
 		push_line(s->esc, &s->n_esc, ESC_MAX, line);
 	}
-	if (e->type == DISPATCH__EVENT_TYPE__EVENT_DUTY)
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE && e->notice) {
+		char text[200];
+		s->notices++;
+		snprintf(s->notice, sizeof s->notice, "%.5s %s: %s", when, dc_notice_kind_name(e->notice->kind),
+		         dc_clean(e->notice->text, text, sizeof text));
+	}
+	if (e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE)
+		snprintf(who, sizeof who, "%s", e->notice ? dc_notice_kind_name(e->notice->kind) : "-");
+	else if (e->type == DISPATCH__EVENT_TYPE__EVENT_DUTY)
 		snprintf(who, sizeof who, "%s %s duty", e->member ? e->member : "-", e->on_duty ? "on" : "off");
 	else if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE && e->outage)
 		snprintf(who, sizeof who, "outage %" PRIu64 " %s", e->outage->id,
@@ -344,21 +357,28 @@ static void draw(struct sum *s)
 	text_at(0, 0, line, w - 10);
 	mvaddstr(0, w - 8 > 0 ? w - 8 : 0, clock);
 	attroff(pair_or(s, PAIR_HEADER, A_REVERSE) | A_BOLD);
-	snprintf(line, sizeof line, "open %u: new %u  assigned %u  accepted %u  on site %u  resolved %u",
-	         total, counts[0], counts[1], counts[2], counts[3], counts[4]);
+	snprintf(line, sizeof line, "open %u: new %u  assigned %u  accepted %u  on site %u  held %u  resolved %u",
+	         total, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
 	text_at(1, 0, line, w);
-	snprintf(line, sizeof line, "since start: closed %u  cancelled %u   overdue %u   outages %zu",
-	         s->closed, s->cancelled, late_total, s->n_o);
+	snprintf(line, sizeof line, "since start: closed %u  cancelled %u  reopened %u  notices %u   "
+	         "overdue %u   outages %zu", s->closed, s->cancelled, s->reopened, s->notices, late_total, s->n_o);
 	text_at(2, 0, line, w);
+	y = 3;
+	if (*s->notice) {
+		attron(pair_or(s, PAIR_ESC, A_BOLD) | A_BOLD);
+		snprintf(line, sizeof line, "NOTICE %s", s->notice);
+		text_at(y, 0, line, w);
+		attroff(pair_or(s, PAIR_ESC, A_BOLD) | A_BOLD);
+	}
 	y = 4;
 	attron(A_BOLD);
-	text_at(y++, 0, "CREW              NEW ASGN  ACC SITE  RES LATE", w);
+	text_at(y++, 0, "CREW              NEW ASGN  ACC SITE HELD  RES LATE", w);
 	attroff(A_BOLD);
 	for (i = 0; i < n_crews && y < h - 6; i++, y++) {
 		char name[32];
 		dc_term_fit(crews[i].id, 16, name, sizeof name);
-		snprintf(line, sizeof line, "%-16s %4u %4u %4u %4u %4u %4u", name, crews[i].c[0], crews[i].c[1],
-		         crews[i].c[2], crews[i].c[3], crews[i].c[4], crews[i].late);
+		snprintf(line, sizeof line, "%-16s %4u %4u %4u %4u %4u %4u %4u", name, crews[i].c[0],
+		         crews[i].c[1], crews[i].c[2], crews[i].c[3], crews[i].c[4], crews[i].c[5], crews[i].late);
 		if (crews[i].late)
 			attron(pair_or(s, PAIR_LATE, A_BOLD));
 		text_at(y, 0, line, w);
