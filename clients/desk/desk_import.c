@@ -25,7 +25,7 @@
 #define TAGS_MAX 16
 
 static const char fields_hint[] =
-	"unit, kind, text, source, person, phone, priority, category, tags, request_id";
+	"unit, kind, text, source, person, phone, priority, category, tags, request_id, fee, about";
 
 /* One parsed line: the Submit points into the json_t it came from. */
 struct line {
@@ -101,6 +101,20 @@ static int parse_line(json_t *o, struct line *l)
 			if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
 				return bad(l, key, "\"%s\" must be a number from 1 (urgent) to 5 (low)", key);
 			l->sub.priority = (uint32_t)json_integer_value(v);
+		} else if (strcmp(key, "about") == 0) {
+			if (get_string(l, v, key, &l->sub.about_member) < 0)
+				return -1;
+		} else if (strcmp(key, "fee") == 0) {
+			/* HK$ as a string ("350.50") or whole dollars (350); never a
+			 * JSON fraction, which is binary and would round. */
+			if (json_is_integer(v) && json_integer_value(v) > 0 &&
+			    json_integer_value(v) <= 9999999999LL) {
+				l->sub.fee_cents = (int64_t)json_integer_value(v) * 100;
+			} else if (!json_is_string(v) || dc_cents_parse(json_string_value(v), &l->sub.fee_cents) < 0 ||
+			           l->sub.fee_cents == 0) {
+				return bad(l, key, "\"%s\" must be an amount in HK dollars, such as 350 or "
+				           "\"350.50\" (a string when it has cents)", key);
+			}
 		} else if (strcmp(key, "tags") == 0) {
 			size_t i;
 			json_t *tag;
@@ -125,6 +139,10 @@ static int parse_line(json_t *o, struct line *l)
 		return bad(l, "kind", "%s", "\"kind\" is missing");
 	if (!l->sub.text || !*l->sub.text)
 		return bad(l, "text", "%s", "\"text\" is missing");
+	if (l->sub.fee_cents && l->sub.kind != DISPATCH__KIND__KIND_SPECIAL)
+		return bad(l, "fee", "%s", "\"fee\" is for a paid special service (kind special)");
+	if (l->sub.about_member && *l->sub.about_member && l->sub.kind != DISPATCH__KIND__KIND_COMPLAINT)
+		return bad(l, "about", "%s", "\"about\" names the member a complaint is about (kind complaint)");
 	return 0;
 }
 

@@ -285,6 +285,28 @@ test_paid_service_declined() {
 		fail "declined: $(tj "$id" '[t["state"], t["cancel_reason"], t["member"], t["consent_ms"]]')"
 }
 
+test_import_fee_and_about() {
+	local id
+	printf '%s\n' '{"unit":"7-2A","kind":"special","text":"hang curtains","fee":"480.50"}' \
+		'{"unit":"7-2B","kind":"complaint","text":"guard asleep","about":"S03"}' \
+		'{"unit":"7-2C","kind":"special","text":"x","fee":3.505}' \
+		'{"unit":"7-2D","kind":"repair","text":"x","fee":"100"}' >"$TMP/import.ndjson"
+	run desk import "$TMP/import.ndjson" --json
+	[ "$RC" = 1 ] || fail "import with two bad lines: exit $RC, expected 1 ($ERR)" || return 1
+	printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+r = [json.loads(l) for l in sys.stdin if l.strip()]
+assert [x.get("ok") for x in r[:4]] == [True, True, False, False], r
+assert [x.get("field") for x in r[2:4]] == ["fee", "fee"], r' 2>"$TMP/py.err" ||
+		fail "import reports: $(tail -n 1 "$TMP/py.err"): $OUT" || return 1
+	id=$(printf '%s\n' "$OUT" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["ticket"]["id"])') ||
+		fail "no ticket id in: $OUT" || return 1
+	[ "$(tj "$id" '[t["state"], t["fee_cents"]]')" = "['on hold', 48050]" ] ||
+		fail "imported paid service: $(tj "$id" '[t["state"], t["fee_cents"]]')" || return 1
+	[ "$(tj "$((id + 1))" '[t["about_member"], t["member"] != "S03"]')" = "['S03', True]" ] ||
+		fail "imported complaint: $(tj "$((id + 1))" '[t["about_member"], t["member"]]')"
+}
+
 # ---- inspection and the vendor -------------------------------------------------
 
 LIFT=""
@@ -492,6 +514,7 @@ t "complaint: close refused until cause and corrective action" test_complaint_cl
 t "complaint: cause on resolve; close refused until the follow-up" test_complaint_needs_follow_up
 t "paid service: nobody before consent; consent dispatches; charge recorded" test_paid_service_consent
 t "paid service declined: cancelled with the reason, never dispatched" test_paid_service_declined
+t "import takes a fee and a complaint's subject, and refuses a bad amount" test_import_fee_and_about
 t "inspection: close needs it; fail reopens; pass lets it close" test_inspection_fail_then_pass
 t "vendor incident: flagged, listed by vendor, reviewed" test_vendor_incident
 t "vendor steps refused where they do not apply" test_vendor_refusals
