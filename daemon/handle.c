@@ -454,7 +454,9 @@ static int handle_find_dup_fn(uint64_t id, void *arg)
 		return -1;
 	}
 	arena_defer(f->c->a, handle_free_ticket, o);
+	/* (complaints about different members are different complaints) */
 	if (o->linked_to == 0 && o->outage_id == 0 && o->kind == f->t->kind && strcmp(o->category, f->t->category) == 0 &&
+	    strcmp(o->about_member, f->t->about_member) == 0 &&
 	    f->c->now - o->created_ms <= f->c->cfg->duplicate_window_ms && o->state != DISPATCH__STATE__STATE_RESOLVED) {
 		f->found = o;
 		return 1;
@@ -504,7 +506,7 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 static void handle_complaint_route(struct handle_ctx *c, const Dispatch__Ticket *t, struct route_result *res)
 {
 	struct route_assignment *a = &res->a[0];
-	const struct config_crew *crew = a->crew;
+	const struct config_crew *crew = a->crew, *desk;
 	const struct config_member *sup;
 
 	res->n = 1;
@@ -518,11 +520,24 @@ static void handle_complaint_route(struct handle_ctx *c, const Dispatch__Ticket 
 		snprintf(a->reason, sizeof a->reason,
 			 "a complaint goes to %s, supervisor of %s, the crew concerned%s%s", sup->id, crew->id,
 			 t->about_member[0] ? "; it is about " : "", t->about_member);
-	} else {
-		a->member = NULL;
-		snprintf(a->reason, sizeof a->reason, "a complaint about %s of %s, whose crew has no other supervisor",
-			 t->about_member, crew->id);
+		return;
 	}
+	/* The crew has no supervisor but the one complained about (a vendor's
+	 * engineer, say): the desk supervisor answers for it. */
+	desk = NULL;
+	sup = c->cfg->desk_supervisor ? config_member(c->cfg, c->cfg->desk_supervisor, &desk) : NULL;
+	if (sup && strcmp(sup->id, t->about_member) != 0) {
+		a->crew = desk;
+		a->member = sup;
+		a->escalated = true;
+		snprintf(a->reason, sizeof a->reason,
+			 "a complaint about %s of %s, which has no other supervisor, goes to the desk supervisor %s",
+			 t->about_member, crew->id, sup->id);
+		return;
+	}
+	a->member = NULL;
+	snprintf(a->reason, sizeof a->reason, "a complaint about %s of %s, whose crew has no other supervisor",
+		 t->about_member, a->crew->id);
 }
 
 /* Clause 4.3: a paid service is routed on paper (crew and rule recorded)
@@ -644,6 +659,16 @@ int handle_explain(struct handle_ctx *c)
 		return handle_store_fail(c, rc);
 	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT)
 		handle_complaint_route(c, t, &res);
+	if (x->submit->fee_cents > 0) {
+		/* a paid service is routed on paper only, until the consent */
+		res.n = 1;
+		res.a[0].member = NULL;
+		snprintf(res.a[0].reason, sizeof res.a[0].reason,
+			 "a paid service (fee HK$%lld.%02lld): it waits on hold for the resident's consent, and nobody is "
+			 "sent before it; then routed by rule %s to %s",
+			 (long long)(x->submit->fee_cents / 100), (long long)(x->submit->fee_cents % 100),
+			 res.a[0].rule->name, res.a[0].crew->id);
+	}
 	c->rep->decisions = arena_alloc(c->a, res.n * sizeof *c->rep->decisions);
 	for (unsigned k = 0; k < res.n; k++) {
 		Dispatch__Decision *d = arena_alloc(c->a, sizeof *d);
@@ -652,7 +677,7 @@ int handle_explain(struct handle_ctx *c)
 		d->crew = res.a[k].crew->id;
 		d->member = (char *)(res.a[k].member ? res.a[k].member->id : "");
 		d->reason = arena_strdup(c->a, res.a[k].reason);
-		d->escalated_to = (char *)(res.a[k].member ? ""
+		d->escalated_to = (char *)(res.a[k].member || x->submit->fee_cents > 0 ? ""
 					   : res.a[k].crew->supervisor ? res.a[k].crew->supervisor : "control-center");
 		c->rep->decisions[c->rep->n_decisions++] = d;
 	}

@@ -326,6 +326,58 @@ START_TEST(a_complaint_goes_to_the_supervisor_and_needs_cause_and_follow_up)
 }
 END_TEST
 
+START_TEST(complaints_about_different_members_and_about_a_vendor)
+{
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	Dispatch__Reply *r;
+
+	at(MONDAY_10);
+	sub.kind = DISPATCH__KIND__KIND_COMPLAINT;
+	sub.unit = (char *)"3-2B";
+	sub.text = (char *)"rude on the phone";
+	sub.about_member = (char *)"S02";
+	r = submit(&sub);
+	ck_assert_str_eq(r->ticket->member, "S01");
+	dispatch__reply__free_unpacked(r, NULL);
+	/* the same unit, minutes later, about someone else: not a duplicate */
+	sub.about_member = (char *)"T08";
+	r = submit(&sub);
+	ck_assert_uint_eq(r->ticket->linked_to, 0);
+	ck_assert_str_eq(r->ticket->member, "T01");
+	dispatch__reply__free_unpacked(r, NULL);
+	/* about the vendor's only engineer: the desk supervisor takes it */
+	sub.about_member = (char *)"V01";
+	r = submit(&sub);
+	ck_assert_str_eq(r->ticket->crew, "customer-service");
+	ck_assert_str_eq(r->ticket->member, "K01");
+	dispatch__reply__free_unpacked(r, NULL);
+}
+END_TEST
+
+START_TEST(explain_says_a_paid_service_waits_for_consent)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__Explain x = DISPATCH__EXPLAIN__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	Dispatch__Reply *r;
+
+	at(MONDAY_10);
+	sub.kind = DISPATCH__KIND__KIND_SPECIAL;
+	sub.unit = (char *)"3-2B";
+	sub.fee_cents = 10000;
+	x.submit = &sub;
+	req.body_case = DISPATCH__REQUEST__BODY_EXPLAIN;
+	req.explain = &x;
+	r = send_req(&req, DISPATCH__ROLE__ROLE_DESK, "desk");
+	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
+	ck_assert_uint_eq(r->n_decisions, 1);
+	ck_assert_str_eq(r->decisions[0]->member, "");
+	ck_assert_str_eq(r->decisions[0]->escalated_to, "");
+	ck_assert_ptr_nonnull(strstr(r->decisions[0]->reason, "consent"));
+	dispatch__reply__free_unpacked(r, NULL);
+}
+END_TEST
+
 START_TEST(a_paid_service_waits_for_consent_and_records_the_charge)
 {
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
@@ -517,6 +569,8 @@ int main(void)
 	tcase_add_test(tc, the_acknowledge_chain_one_step_per_deadline);
 	tcase_add_test(tc, a_complaint_goes_to_the_supervisor_and_needs_cause_and_follow_up);
 	tcase_add_test(tc, a_paid_service_waits_for_consent_and_records_the_charge);
+	tcase_add_test(tc, complaints_about_different_members_and_about_a_vendor);
+	tcase_add_test(tc, explain_says_a_paid_service_waits_for_consent);
 	tcase_add_test(tc, low_score_and_failed_inspection_reopen_the_work);
 	tcase_add_test(tc, vendor_incidents_are_flagged_reviewed_and_listed_by_vendor);
 	tcase_add_test(tc, a_notice_is_an_event_in_the_log);
