@@ -48,6 +48,7 @@ struct transport_res {
 	struct lat_row lat[2];
 	double start_s;
 	long rss_kb;
+	double bytes_per_ticket;  /* the store's pages over its tickets */
 };
 
 struct scale_row {
@@ -64,6 +65,7 @@ static struct {
 	int nscales;
 	const char *json, *dispatchd, *route, *dir;
 	const char *only; /* comma-separated sections, NULL = all */
+	int keep;         /* leave the stores and logs behind */
 } opt = { .json = "build/bench/results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route",
 	  .dir = "/tmp" };
 
@@ -92,6 +94,7 @@ static double median3(double a, double b, double c)
 struct raw {
 	size_t rec_size, msg_size;
 	double commits, puts;
+	double commit_p50, commit_p99; /* us, all rounds together */
 	double rtt[2], oneway[2]; /* ipc, tcp */
 };
 
@@ -122,13 +125,18 @@ static void raw_limits(struct raw *r)
 
 	r->rec_size = bench_ticket_size();
 	r->msg_size = request_size();
+	struct bench_lat lat = { 0 };
+
 	for (int i = 0; i < rounds; i++) {
 		snprintf(dir, sizeof dir, "%s/raw-commit-%d", rundir, i);
-		c[i] = bench_raw_lmdb_commits(dir, r->rec_size, opt.quick ? 0.5 : 1.5);
+		c[i] = bench_raw_lmdb_commits(dir, r->rec_size, opt.quick ? 0.5 : 1.5, &lat);
 		snprintf(dir, sizeof dir, "%s/raw-puts-%d", rundir, i);
 		p[i] = bench_raw_lmdb_puts(dir, r->rec_size, opt.quick ? 100000 : 300000);
 	}
 	r->commits = rounds == 3 ? median3(c[0], c[1], c[2]) : c[0];
+	r->commit_p50 = bench_lat_pct(&lat, 50);
+	r->commit_p99 = bench_lat_pct(&lat, 99);
+	bench_lat_free(&lat);
 	r->puts = rounds == 3 ? median3(p[0], p[1], p[2]) : p[0];
 	for (int t = 0; t < 2; t++) {
 		for (int i = 0; i < rounds; i++) {
@@ -240,15 +248,17 @@ static int transport_run(const char *name, struct transport_res *r)
 		fflush(stdout);
 	}
 	r->rss_kb = bench_daemon_rss_anon_kb(&d);
-	printf("  daemon RssAnon after the runs: %ld kB\n", r->rss_kb);
 	bench_daemon_stop(&d);
+	r->bytes_per_ticket = bench_store_bytes_per_ticket(state);
+	printf("  daemon RssAnon after the runs: %ld kB; the store holds %.0f bytes a ticket\n", r->rss_kb,
+	       r->bytes_per_ticket);
 	return 0;
 }
 
 struct fan_res {
 	int handhelds, monitors;
 	double rate;
-	double hh[3], mon[3]; /* p50 p99 max */
+	double hh[3], mon[3], ack[3]; /* p50 p99 max */
 	size_t nhh, nmon;
 	unsigned lost;
 };
@@ -256,7 +266,7 @@ struct fan_res {
 static int fanout_run(struct fan_res *f)
 {
 	struct bench_daemon d;
-	struct bench_lat hh = { 0 }, mon = { 0 };
+	struct bench_lat hh = { 0 }, mon = { 0 }, ack = { 0 };
 	char state[700];
 
 	f->handhelds = 1000;
@@ -265,18 +275,21 @@ static int fanout_run(struct fan_res *f)
 	snprintf(state, sizeof state, "%s/store-fanout", rundir);
 	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
 		return -1;
-	if (bench_fanout(&d, f->handhelds, f->monitors, f->rate, opt.quick ? 1.5 : 4.0, &hh, &mon, &f->lost) != 0) {
+	if (bench_fanout(&d, f->handhelds, f->monitors, f->rate, opt.quick ? 1.5 : 4.0, &hh, &mon, &ack, &f->lost) != 0) {
 		bench_daemon_stop(&d);
 		return -1;
 	}
 	f->nhh = hh.n, f->nmon = mon.n;
 	f->hh[0] = bench_lat_pct(&hh, 50), f->hh[1] = bench_lat_pct(&hh, 99), f->hh[2] = bench_lat_max(&hh);
 	f->mon[0] = bench_lat_pct(&mon, 50), f->mon[1] = bench_lat_pct(&mon, 99), f->mon[2] = bench_lat_max(&mon);
+	f->ack[0] = bench_lat_pct(&ack, 50), f->ack[1] = bench_lat_pct(&ack, 99), f->ack[2] = bench_lat_max(&ack);
 	bench_lat_free(&hh);
 	bench_lat_free(&mon);
+	bench_lat_free(&ack);
 	bench_daemon_stop(&d);
 	printf("\n[fan-out] ipc, %d handheld SUBs (one topic each) + %d monitors (everything), %.0f tickets/s\n",
 	       f->handhelds, f->monitors, f->rate);
+	printf("  acks       p50 %7.0f  p99 %7.0f  max %7.0f us\n", f->ack[0], f->ack[1], f->ack[2]);
 	printf("  handhelds  p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries)\n", f->hh[0], f->hh[1], f->hh[2], f->nhh);
 	printf("  monitors   p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries; %u lost in all)\n", f->mon[0], f->mon[1],
 	       f->mon[2], f->nmon, f->lost);
@@ -319,7 +332,7 @@ static int scale_run(uint64_t n, struct scale_row *s)
 	       s->lat.ack[1], s->lat.dlv[1]);
 	fflush(stdout);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
-	if (system(cmd) != 0)
+	if (!opt.keep && system(cmd) != 0)
 		fprintf(stderr, "bench: could not remove %s\n", state);
 	return 0;
 }
@@ -362,18 +375,19 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	fprintf(f, "{\n  \"format\": 1, \"when\": \"%s\", \"host\": \"%s\", \"quick\": %s, \"seconds\": %.1f,\n", when,
 		host, opt.quick ? "true" : "false", total_s);
 	fprintf(f, "  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
-		   " \"lmdb_puts_per_s_one_txn\": %.0f,\n"
+		   " \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
 		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
 		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f},\n",
-		raw->rec_size, raw->msg_size, raw->commits, raw->puts, raw->rtt[0], raw->oneway[0], raw->rtt[1],
+		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[0], raw->oneway[0], raw->rtt[1],
 		raw->oneway[1]);
 	fprintf(f, "  \"route\": {\"route_one_ticket_us\": %.2f, \"synced_commit_us\": %.1f},\n", route->route_us,
 		route->commit_us);
 	fprintf(f, "  \"transports\": [\n");
 	for (int i = 0; i < ntr; i++) {
 		const struct transport_res *t = &tr[i];
-		fprintf(f, "    {\"transport\": \"%s\", \"start_s\": %.3f, \"rss_anon_kb\": %ld,\n     \"throughput\": [",
-			t->name, t->start_s, t->rss_kb);
+		fprintf(f, "    {\"transport\": \"%s\", \"start_s\": %.3f, \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
+			   "     \"throughput\": [",
+			t->name, t->start_s, t->rss_kb, t->bytes_per_ticket);
 		for (int k = 0; k < NTP; k++)
 			fprintf(f, "%s\n       {\"clients\": %d, \"depth\": %d, \"tickets_per_s\": %.0f, \"ack_p50_us\": %.1f,"
 				   " \"ack_p99_us\": %.1f, \"errors\": %u}",
@@ -394,9 +408,10 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	if (have_fan)
 		fprintf(f, "  \"fanout\": {\"transport\": \"ipc\", \"handhelds\": %d, \"monitors\": %d, \"offered_per_s\": %.0f,"
 			   " \"handheld_p50_us\": %.1f, \"handheld_p99_us\": %.1f, \"handheld_max_us\": %.1f,"
-			   " \"monitor_p50_us\": %.1f, \"monitor_p99_us\": %.1f, \"monitor_max_us\": %.1f, \"lost\": %u},\n",
+			   " \"monitor_p50_us\": %.1f, \"monitor_p99_us\": %.1f, \"monitor_max_us\": %.1f,"
+			   " \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f, \"lost\": %u},\n",
 			fan->handhelds, fan->monitors, fan->rate, fan->hh[0], fan->hh[1], fan->hh[2], fan->mon[0], fan->mon[1],
-			fan->mon[2], fan->lost);
+			fan->mon[2], fan->ack[0], fan->ack[1], fan->lost);
 	fprintf(f, "  \"scale\": [");
 	for (int i = 0; i < nsc; i++) {
 		const struct scale_row *s = &sc[i];
@@ -443,7 +458,7 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },   { "scale", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' }, { "dispatchd", required_argument, NULL, 'd' },
 		{ "route", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'D' },
-		{ "only", required_argument, NULL, 'o' },
+		{ "only", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct raw raw;
@@ -467,9 +482,10 @@ int main(int argc, char **argv)
 		case 'r': opt.route = optarg; break;
 		case 'D': opt.dir = optarg; break;
 		case 'o': opt.only = optarg; break;
+		case 'k': opt.keep = 1; break;
 		default:
 			fprintf(stderr, "usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
-					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale]\n");
+					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]\n");
 			return 2;
 		}
 	}
@@ -513,7 +529,8 @@ int main(int argc, char **argv)
 	memset(&raw, 0, sizeof raw);
 	if (want("raw"))
 		raw_limits(&raw);
-	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s\n", raw.rec_size, raw.commits);
+	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f us)\n",
+	       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
 	printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
 	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s\n", raw.msg_size, raw.rtt[0], raw.rtt[1]);
 	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s\n", raw.oneway[0], raw.oneway[1]);
@@ -567,7 +584,9 @@ int main(int argc, char **argv)
 	write_json(opt.json, &raw, &route, tr, ntr, &fan, have_fan, sc, nsc, tg, ntg, bench_now() - t0);
 	printf("\nresults in %s; %.0f s in all\n", opt.json, bench_now() - t0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", rundir);
-	if (system(cmd) != 0)
+	if (opt.keep)
+		printf("kept %s\n", rundir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "bench: could not remove %s\n", rundir);
 	return 0;
 }

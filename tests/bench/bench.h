@@ -39,8 +39,11 @@ void bench_sleep(double s);
 
 /* ---- bench_raw.c ---- */
 
-/* Synced commits per second, each writing one record of rec_size bytes. */
-double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs);
+/* Synced commits per second, each writing one record of rec_size bytes;
+ * each commit's time goes to lat (may be NULL). */
+double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, struct bench_lat *lat);
+/* Bytes of the store in dir per ticket it holds (after the daemon stopped). */
+double bench_store_bytes_per_ticket(const char *dir);
 /* Puts per second inside one transaction (n records of rec_size). */
 double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n);
 /* ZeroMQ: round trips per second (DEALER <-> ROUTER echo, one in flight)
@@ -93,8 +96,9 @@ int bench_latency(const struct bench_daemon *d, double rate, double secs, struct
 
 /* Fan-out: handhelds SUB sockets, each on its own member topic, plus
  * monitors on the empty topic; rate tickets/s for secs across the fan-out
- * crews. Delivery latencies into hh (handhelds) and mon (monitors). */
+ * crews. Delivery latencies into hh (handhelds) and mon (monitors),
+ * submit->ack into ack. */
 int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, double rate, double secs,
-		 struct bench_lat *hh, struct bench_lat *mon, unsigned *lost);
+		 struct bench_lat *hh, struct bench_lat *mon, struct bench_lat *ack, unsigned *lost);
 
 #endif

@@ -105,21 +105,22 @@ static MDB_env *bench_raw_env(const char *dir, MDB_dbi *dbi)
 	return env;
 }
 
-double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs)
+double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, struct bench_lat *lat)
 {
 	MDB_dbi dbi;
 	MDB_env *env = bench_raw_env(dir, &dbi);
 	unsigned char kb[8], *rec = calloc(1, rec_size);
 	uint64_t n = 0;
-	double t0, t = 0;
+	double t0, t;
 
 	if (env == NULL)
 		return -1;
 	memset(rec, 'x', rec_size);
-	t0 = bench_now();
+	t0 = t = bench_now();
 	do {
 		MDB_txn *txn;
 		MDB_val k = { 8, kb }, v = { rec_size, rec };
+		double t1 = t;
 		bench_be64(kb, ++n);
 		if (mdb_txn_begin(env, NULL, 0, &txn) != 0 || mdb_put(txn, dbi, &k, &v, 0) != 0 ||
 		    mdb_txn_commit(txn) != 0) {
@@ -127,6 +128,8 @@ double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs)
 			break;
 		}
 		t = bench_now();
+		if (lat)
+			bench_lat_add(lat, (t - t1) * 1e6);
 	} while (t - t0 < secs);
 	mdb_env_close(env);
 	free(rec);
@@ -158,6 +161,33 @@ double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n)
 	mdb_env_close(env);
 	free(rec);
 	return t > 0 ? n / t : -1;
+}
+
+double bench_store_bytes_per_ticket(const char *dir)
+{
+	char err[512];
+	store_t *s = store_open(dir, 0, err, sizeof err);
+	MDB_env *env;
+	MDB_envinfo info;
+	MDB_txn *txn;
+	uint64_t tickets = 0;
+
+	if (s == NULL)
+		return -1;
+	if (store_txn_begin(s, NULL, 1, &txn) == 0) {
+		store_last_ticket(s, txn, &tickets);
+		store_txn_abort(txn);
+	}
+	store_destroy(&s);
+	/* pages in use, from the environment itself */
+	if (tickets == 0 || mdb_env_create(&env) != 0)
+		return -1;
+	if (mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0640) != 0 || mdb_env_info(env, &info) != 0) {
+		mdb_env_close(env);
+		return -1;
+	}
+	mdb_env_close(env);
+	return (double)(info.me_last_pgno + 1) * 4096.0 / (double)tickets;
 }
 
 /* ---- ZeroMQ --------------------------------------------------------------- */
