@@ -557,7 +557,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ntr; i++) {
 		char *n1 = malloc(96), *n2 = malloc(96), *n3 = malloc(96);
 		snprintf(n1, 96, "%s: 8x1 >= 0.6 x 8 x synced commits/s", tr[i].name);
-		add_target(tg, &ntg, n1, tr[i].tp[2].rate, 0.6 * 8 * raw.commits, 1, "tickets/s");
+		if (raw.commits > 0)
+			add_target(tg, &ntg, n1, tr[i].tp[2].rate, 0.6 * 8 * raw.commits, 1, "tickets/s");
 		snprintf(n2, 96, "%s: 64x16 >= 100,000 tickets/s", tr[i].name);
 		add_target(tg, &ntg, n2, tr[i].tp[5].rate, 100000, 1, "tickets/s");
 		snprintf(n3, 96, "%s: p99 submit->ack at 1,000/s < 1 ms", tr[i].name);
