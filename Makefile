@@ -125,13 +125,13 @@ fuzz: test-deps
 
 # Benchmarks measure; they assert nothing. The real daemon, durable, over
 # ipc and TCP loopback, next to the machine's raw LMDB and ZeroMQ limits;
-# a table on stdout and build/bench/results.json. About 5 minutes;
+# a table on stdout and build/bench-results.json. About 5 minutes;
 #   make bench BENCH_ARGS=--quick          under a minute
 #   make bench BENCH_ARGS="--scale 10m"    adds a 10-million-ticket store (~15 GB of disk)
 BENCH_ARGS ?=
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/bench_route $(B)/bench
-	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --json $(B)/bench/results.json $(BENCH_ARGS)
+	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --json $(B)/bench-results.json $(BENCH_ARGS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -66,7 +66,7 @@ static struct {
 	const char *json, *dispatchd, *route, *dir;
 	const char *only; /* comma-separated sections, NULL = all */
 	int keep;         /* leave the stores and logs behind */
-} opt = { .json = "build/bench/results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route",
+} opt = { .json = "build/bench-results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route",
 	  .dir = "/tmp" };
 
 static char rundir[512], config[600];
