@@ -20,13 +20,47 @@
 #define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
 #define STORE_KEY_MAX 511             /* LMDB's default max key size */
 
+/*
+ * The load table: each member's open assignments, in memory, so that
+ * routing reads a count instead of walking every candidate's part of
+ * open_by_member (which cost O(open tickets) per route and dominated the
+ * daemon's CPU once a few thousand tickets were open). Built from the
+ * index at open; store_put_ticket() changes it together with the index
+ * and logs the inverse change, so aborting a transaction (a refused
+ * request's child, a batch replayed after MDB_MAP_FULL) puts it back and
+ * only what commits stays. Marks record where each open write
+ * transaction's part of the log begins.
+ */
+struct store_load {
+	char *member;        /* NULL: free slot */
+	unsigned open;
+};
+
+struct store_undo {
+	const char *member;  /* the load table's own copy */
+	int delta;           /* to add back on abort */
+};
+
+struct store_mark {
+	MDB_txn *txn;
+	size_t undo_from;
+};
+
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
 		duty, presence, requests_by_time, deadlines, vendor_incidents;
+	struct store_load *load;     /* open addressing, cap a power of two */
+	size_t load_cap, load_n;
+	bool load_ready;             /* built: from now on kept in step (not during migrations at open) */
+	struct store_undo *undo;
+	size_t nundo, capundo;
+	struct store_mark *marks;    /* open write transactions, outermost first */
+	size_t nmarks, capmarks;
 };
 
 static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
+static int store_load_build(store_t *s);
 static bool store_is_open(Dispatch__State st);
 
 static void store_be64(unsigned char out[8], uint64_t v)
@@ -51,6 +85,94 @@ const char *store_strerror(int rc)
 	case STORE_CORRUPT: return "a stored record could not be decoded";
 	default: return mdb_strerror(rc);
 	}
+}
+
+/* ---- the load table ------------------------------------------------------ */
+
+static uint64_t store_hash(const char *str)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *str; str++)
+		h = (h ^ (unsigned char)*str) * 1099511628211ULL;
+	return h;
+}
+
+static struct store_load *store_load_find(const store_t *s, const char *member)
+{
+	if (s->load_cap == 0)
+		return NULL;
+	for (size_t i = store_hash(member) & (s->load_cap - 1); s->load[i].member; i = (i + 1) & (s->load_cap - 1))
+		if (strcmp(s->load[i].member, member) == 0)
+			return &s->load[i];
+	return NULL;
+}
+
+/* The member's entry, made if missing. Entries move when the table
+ * grows; their member strings do not. */
+static struct store_load *store_load_get(store_t *s, const char *member)
+{
+	struct store_load *e = store_load_find(s, member);
+	size_t i;
+
+	if (e)
+		return e;
+	if ((s->load_n + 1) * 2 > s->load_cap) {
+		struct store_load *old = s->load;
+		size_t oldcap = s->load_cap;
+		s->load_cap = s->load_cap ? s->load_cap * 2 : 64;
+		s->load = xcalloc(s->load_cap, sizeof *s->load);
+		for (size_t k = 0; k < oldcap; k++) {
+			if (old[k].member == NULL)
+				continue;
+			for (i = store_hash(old[k].member) & (s->load_cap - 1); s->load[i].member;
+			     i = (i + 1) & (s->load_cap - 1))
+				;
+			s->load[i] = old[k];
+		}
+		free(old);
+	}
+	for (i = store_hash(member) & (s->load_cap - 1); s->load[i].member; i = (i + 1) & (s->load_cap - 1))
+		;
+	s->load[i].member = xstrdup(member);
+	s->load_n++;
+	return &s->load[i];
+}
+
+static void store_load_add(store_t *s, const char *member, int delta)
+{
+	struct store_load *e;
+
+	if (!s->load_ready || member == NULL || member[0] == '\0')
+		return;
+	e = store_load_get(s, member);
+	assert(delta >= 0 || e->open >= (unsigned)-delta);
+	e->open = (unsigned)((int)e->open + delta);
+	if (s->nmarks == 0)
+		return; /* not in a transaction of ours: nothing to undo it with */
+	if (s->nundo == s->capundo) {
+		s->capundo = s->capundo ? s->capundo * 2 : 256;
+		s->undo = xrealloc(s->undo, s->capundo * sizeof *s->undo);
+	}
+	s->undo[s->nundo++] = (struct store_undo){ e->member, -delta };
+}
+
+/* Undo the load changes logged since position from. */
+static void store_load_rollback(store_t *s, size_t from)
+{
+	while (s->nundo > from) {
+		const struct store_undo *u = &s->undo[--s->nundo];
+		struct store_load *e = store_load_find(s, u->member);
+		e->open = (unsigned)((int)e->open + u->delta);
+	}
+}
+
+static void store_load_free(store_t *s)
+{
+	for (size_t i = 0; i < s->load_cap; i++)
+		free(s->load[i].member);
+	free(s->load);
+	free(s->undo);
+	free(s->marks);
 }
 
 static int store_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *v)
@@ -279,6 +401,10 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 	txn = NULL;
 	if (store_check_schema(s, err, errlen) != 0)
 		goto fail_quiet;
+	mdb_env_set_userctx(s->env, s);
+	what = "count the open assignments";
+	if ((rc = store_load_build(s)) != 0)
+		goto fail;
 	return s;
 fail:
 	snprintf(err, errlen, "cannot %s in %s: %s", what, dir, store_strerror(rc));
@@ -295,6 +421,7 @@ void store_destroy(store_t **sp)
 		return;
 	if ((*sp)->env)
 		mdb_env_close((*sp)->env);
+	store_load_free(*sp);
 	free(*sp);
 	*sp = NULL;
 }
@@ -303,11 +430,64 @@ int store_set_nosync(store_t *s) { return mdb_env_set_flags(s->env, MDB_NOSYNC, 
 
 int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out)
 {
-	return mdb_txn_begin(s->env, parent, readonly ? MDB_RDONLY : 0, out);
+	int rc = mdb_txn_begin(s->env, parent, readonly ? MDB_RDONLY : 0, out);
+
+	if (rc == 0 && !readonly) {
+		if (s->nmarks == s->capmarks) {
+			s->capmarks = s->capmarks ? s->capmarks * 2 : 8;
+			s->marks = xrealloc(s->marks, s->capmarks * sizeof *s->marks);
+		}
+		s->marks[s->nmarks++] = (struct store_mark){ *out, s->nundo };
+	}
+	return rc;
 }
 
-int store_txn_commit(MDB_txn *txn) { return mdb_txn_commit(txn); }
-void store_txn_abort(MDB_txn *txn) { mdb_txn_abort(txn); }
+/* txn ends: its load changes stay (committed) or go (aborted). A child's
+ * stay in the log until its parent ends; the outermost commit clears it. */
+static void store_txn_end(MDB_txn *txn, bool committed)
+{
+	store_t *s = mdb_env_get_userctx(mdb_txn_env(txn));
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = s->nmarks; i > 0 && s->marks[i - 1].txn != txn; i--)
+		;
+	if (i == 0)
+		return; /* read-only */
+	if (!committed)
+		store_load_rollback(s, s->marks[i - 1].undo_from);
+	s->nmarks = i - 1; /* children ended with it */
+	if (s->nmarks == 0)
+		s->nundo = 0;
+}
+
+int store_txn_commit(MDB_txn *txn)
+{
+	MDB_env *env = mdb_txn_env(txn);
+	store_t *s = mdb_env_get_userctx(env);
+	size_t i;
+	int rc;
+
+	/* mdb_txn_commit() frees txn: find its mark first. */
+	for (i = s ? s->nmarks : 0; i > 0 && s->marks[i - 1].txn != txn; i--)
+		;
+	rc = mdb_txn_commit(txn);
+	if (i == 0)
+		return rc;
+	if (rc != 0)
+		store_load_rollback(s, s->marks[i - 1].undo_from);
+	s->nmarks = i - 1;
+	if (s->nmarks == 0)
+		s->nundo = 0;
+	return rc;
+}
+
+void store_txn_abort(MDB_txn *txn)
+{
+	store_txn_end(txn, false);
+	mdb_txn_abort(txn);
+}
 
 int store_last_seq(store_t *s, MDB_txn *txn, uint64_t *seq)
 {
@@ -360,6 +540,32 @@ static int store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *start, store_wal
 		rc = 0;
 done:
 	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int store_load_count_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	store_t *s = arg;
+	const char *name = k->mv_data;
+
+	(void)v;
+	if (k->mv_size < 10 || memchr(name, '\0', k->mv_size - 8) != name + k->mv_size - 9)
+		return STORE_CORRUPT;
+	store_load_get(s, name)->open++;
+	return 0;
+}
+
+/* Count every member's open assignments from the index. */
+static int store_load_build(store_t *s)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	rc = store_walk(txn, s->open_by_member, NULL, store_load_count_step, s);
+	mdb_txn_abort(txn);
+	s->load_ready = rc == 0;
 	return rc;
 }
 
@@ -497,6 +703,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	if (rc != 0 && rc != STORE_NOTFOUND)
 		return rc;
 	if (old) {
+		if (store_counts_for_member(old->state))
+			store_load_add(s, old->member, -1);
 		rc = store_index_set(txn, s->open_by_member, old->member, old->id, false);
 		if (rc == 0)
 			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
@@ -510,9 +718,11 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 		if (rc != 0)
 			return rc;
 	}
-	if (store_counts_for_member(t->state) &&
-	    (rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
-		return rc;
+	if (store_counts_for_member(t->state)) {
+		store_load_add(s, t->member, 1);
+		if ((rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
+			return rc;
+	}
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
 		return rc;
 	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
@@ -707,17 +917,13 @@ int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, stor
 	return store_index_scan(txn, s->vendor_incidents, vendor, fn, arg);
 }
 
-static int store_count_one(uint64_t id, void *arg)
-{
-	(void)id;
-	(*(unsigned *)arg)++;
-	return 0;
-}
-
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count)
 {
-	*count = 0;
-	return store_open_ids(s, txn, NULL, member, store_count_one, count);
+	const struct store_load *e = store_load_find(s, member);
+
+	(void)txn; /* the load table is in step with s's own write transaction */
+	*count = e ? e->open : 0;
+	return 0;
 }
 
 struct store_ticket_walk {

@@ -181,6 +181,54 @@ START_TEST(aborted_nested_txn_leaves_nothing)
 }
 END_TEST
 
+/* The in-memory open counts follow what commits, not what is aborted,
+ * and are rebuilt from the index on reopen. */
+START_TEST(open_counts_follow_commits_and_aborts)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	MDB_txn *txn, *child;
+	uint64_t a = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_NEW, "technical", "");
+	ck_assert_uint_eq(open_count(s, "T07"), 2);
+
+	/* a child reassigns a to T08 and is aborted; a sibling closes it and commits */
+	t.id = a;
+	t.unit = (char *)"12-1A";
+	t.crew = (char *)"technical";
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_txn_begin(s, txn, 0, &child), 0);
+	t.state = DISPATCH__STATE__STATE_ASSIGNED;
+	t.member = (char *)"T08";
+	ck_assert_int_eq(store_put_ticket(s, child, &t), 0);
+	ck_assert_uint_eq(open_count(s, "T08"), 1);
+	store_txn_abort(child);
+	ck_assert_uint_eq(open_count(s, "T08"), 0);
+	ck_assert_uint_eq(open_count(s, "T07"), 2);
+	ck_assert_int_eq(store_txn_begin(s, txn, 0, &child), 0);
+	t.state = DISPATCH__STATE__STATE_CLOSED;
+	t.member = (char *)"T07";
+	ck_assert_int_eq(store_put_ticket(s, child, &t), 0);
+	ck_assert_int_eq(store_txn_commit(child), 0);
+	ck_assert_uint_eq(open_count(s, "T07"), 1);
+	/* the whole batch aborted: nothing of it stays */
+	store_txn_abort(txn);
+	ck_assert_uint_eq(open_count(s, "T07"), 2);
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(open_count(s, "T07"), 1);
+	store_destroy(&s);
+	s = open_store();
+	ck_assert_uint_eq(open_count(s, "T07"), 1);
+	ck_assert_uint_eq(open_count(s, "T08"), 0);
+	store_destroy(&s);
+}
+END_TEST
+
 START_TEST(unknown_schema_version_is_refused)
 {
 	store_t *s = open_store();
@@ -403,6 +451,7 @@ int main(void)
 	tcase_add_test(tc, open_index_follows_the_state);
 	tcase_add_test(tc, event_log_is_dense_and_history_is_per_ticket);
 	tcase_add_test(tc, aborted_nested_txn_leaves_nothing);
+	tcase_add_test(tc, open_counts_follow_commits_and_aborts);
 	tcase_add_test(tc, unknown_schema_version_is_refused);
 	tcase_add_test(tc, stored_replies_by_request_id);
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);

@@ -1,0 +1,593 @@
+/*
+ * bench: `make bench` (issue 9). Measures the machine's raw limits, then
+ * the real dispatchd, durable, over ipc and TCP loopback, and prints one
+ * table plus a JSON file so runs can be compared:
+ *
+ *   bench [--quick] [--scale none|1m|10m] [--json FILE] [--dispatchd PATH]
+ *         [--route PATH] [--dir DIR]
+ *
+ * Default: about 5 minutes, the scale section at 1 million stored tickets
+ * (--scale 10m adds 10 million: some 15 GB of disk and 5 more minutes of
+ * loading). --quick: under a minute, shorter runs, the scale section at
+ * 100,000 tickets. Each ratio in the targets is between numbers of this
+ * one run; the machine is shared, so compare ratios, not absolutes.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dispatch.pb-c.h"
+
+#define NTP 6
+
+struct tp_row {
+	int clients, depth;
+	double rate, p50, p99;
+	unsigned errors;
+};
+
+struct lat_row {
+	double offered;
+	double ack[4], dlv[4]; /* p50 p99 p99.9 max, us */
+	size_t nack, ndlv;
+	unsigned lost;
+};
+
+struct transport_res {
+	const char *name;
+	struct tp_row tp[NTP];
+	struct lat_row lat[2];
+	double start_s;
+	long rss_kb;
+	double bytes_per_ticket;  /* the store's pages over its tickets */
+};
+
+struct scale_row {
+	uint64_t tickets;
+	double load_s, start_s;
+	long rss_start_kb, rss_after_kb;
+	double tp_8x1, tp_64x16;
+	struct lat_row lat;
+};
+
+static struct {
+	int quick;
+	uint64_t scales[4];
+	int nscales;
+	const char *json, *dispatchd, *route, *dir;
+	const char *only; /* comma-separated sections, NULL = all */
+	int keep;         /* leave the stores and logs behind */
+} opt = { .json = "build/bench-results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route",
+	  .dir = "/tmp" };
+
+static char rundir[512], config[600];
+
+static int want(const char *section)
+{
+	char buf[256], *tok, *save;
+
+	if (opt.only == NULL)
+		return 1;
+	snprintf(buf, sizeof buf, "%s", opt.only);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strcmp(tok, section) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- the raw limits ------------------------------------------------------- */
+
+static double median3(double a, double b, double c)
+{
+	return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+}
+
+struct raw {
+	size_t rec_size, msg_size;
+	double commits, puts;
+	double commit_p50, commit_p99; /* us, all rounds together */
+	double rtt[2], oneway[2]; /* ipc, tcp */
+};
+
+static size_t request_size(void)
+{
+	Dispatch__Request rq = DISPATCH__REQUEST__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+
+	rq.version = 1;
+	rq.request_id = (char *)"b12.34.123456.1234567890123";
+	rq.role = DISPATCH__ROLE__ROLE_DESK;
+	rq.actor = (char *)"bench-desk";
+	rq.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+	rq.submit = &sub;
+	sub.kind = DISPATCH__KIND__KIND_REPAIR;
+	sub.unit = (char *)"12-R12C34N123456";
+	sub.source = DISPATCH__SOURCE__SOURCE_INTERCOM;
+	sub.text = (char *)"bench 1234567890123 the corridor light flickers on the way to the lift lobby";
+	sub.category = (char *)"electrical";
+	return dispatch__request__get_packed_size(&rq);
+}
+
+static void raw_limits(struct raw *r)
+{
+	double c[3], p[3], rt[3], ow[3];
+	char dir[700];
+	int rounds = opt.quick ? 1 : 3;
+
+	r->rec_size = bench_ticket_size();
+	r->msg_size = request_size();
+	struct bench_lat lat = { 0 };
+
+	for (int i = 0; i < rounds; i++) {
+		snprintf(dir, sizeof dir, "%s/raw-commit-%d", rundir, i);
+		c[i] = bench_raw_lmdb_commits(dir, r->rec_size, opt.quick ? 0.5 : 1.5, &lat);
+		snprintf(dir, sizeof dir, "%s/raw-puts-%d", rundir, i);
+		p[i] = bench_raw_lmdb_puts(dir, r->rec_size, opt.quick ? 100000 : 300000);
+	}
+	r->commits = rounds == 3 ? median3(c[0], c[1], c[2]) : c[0];
+	r->commit_p50 = bench_lat_pct(&lat, 50);
+	r->commit_p99 = bench_lat_pct(&lat, 99);
+	bench_lat_free(&lat);
+	r->puts = rounds == 3 ? median3(p[0], p[1], p[2]) : p[0];
+	for (int t = 0; t < 2; t++) {
+		for (int i = 0; i < rounds; i++) {
+			char ep[700];
+			if (t == 0)
+				snprintf(ep, sizeof ep, "ipc://%s/raw-%d", rundir, i);
+			else
+				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + i);
+			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0);
+			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, opt.quick ? 200000 : 500000);
+		}
+		r->rtt[t] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
+		r->oneway[t] = rounds == 3 ? median3(ow[0], ow[1], ow[2]) : ow[0];
+	}
+}
+
+/* ---- the routing micro-benchmark (its own program) ------------------------ */
+
+struct route_res {
+	double route_us, commit_us;
+	char text[2048];
+};
+
+static void route_bench(struct route_res *r)
+{
+	FILE *p = popen(opt.route, "r");
+	char line[256];
+	size_t used = 0;
+
+	memset(r, 0, sizeof *r);
+	if (p == NULL)
+		return;
+	while (fgets(line, sizeof line, p)) {
+		if (used + strlen(line) < sizeof r->text)
+			used += (size_t)snprintf(r->text + used, sizeof r->text - used, "%s", line);
+		sscanf(line, " route one ticket %lf", &r->route_us);
+		sscanf(line, " synced LMDB commit %lf", &r->commit_us);
+	}
+	pclose(p);
+}
+
+/* ---- the daemon ----------------------------------------------------------- */
+
+static void lat_fill(struct lat_row *row, double offered, struct bench_lat *ack, struct bench_lat *dlv, unsigned lost)
+{
+	row->offered = offered;
+	row->nack = ack->n;
+	row->ndlv = dlv->n;
+	row->ack[0] = bench_lat_pct(ack, 50), row->ack[1] = bench_lat_pct(ack, 99);
+	row->ack[2] = bench_lat_pct(ack, 99.9), row->ack[3] = bench_lat_max(ack);
+	row->dlv[0] = bench_lat_pct(dlv, 50), row->dlv[1] = bench_lat_pct(dlv, 99);
+	row->dlv[2] = bench_lat_pct(dlv, 99.9), row->dlv[3] = bench_lat_max(dlv);
+	row->lost = lost;
+}
+
+static int latency_run(const struct bench_daemon *d, double rate, double secs, struct lat_row *row)
+{
+	struct bench_lat ack = { 0 }, dlv = { 0 };
+	unsigned lost = 0;
+
+	bench_ping_members(d);
+	if (bench_latency(d, rate, secs, &ack, &dlv, &lost) != 0)
+		return -1;
+	lat_fill(row, rate, &ack, &dlv, lost);
+	bench_lat_free(&ack);
+	bench_lat_free(&dlv);
+	return 0;
+}
+
+static void print_lat(const char *label, const struct lat_row *l)
+{
+	printf("  %-22s %7.0f/s  ack  p50 %7.0f  p99 %7.0f  p99.9 %7.0f  max %7.0f us\n", label, l->offered, l->ack[0],
+	       l->ack[1], l->ack[2], l->ack[3]);
+	printf("  %-22s %9s  dlv  p50 %7.0f  p99 %7.0f  p99.9 %7.0f  max %7.0f us  (%zu acks, %zu deliveries, %u lost)\n",
+	       "", "", l->dlv[0], l->dlv[1], l->dlv[2], l->dlv[3], l->nack, l->ndlv, l->lost);
+}
+
+static int transport_run(const char *name, struct transport_res *r)
+{
+	static const int shape[NTP][2] = { { 1, 1 }, { 1, 16 }, { 8, 1 }, { 8, 16 }, { 64, 1 }, { 64, 16 } };
+	struct bench_daemon d;
+	char state[700];
+	double secs = opt.quick ? 0.7 : 3.0;
+
+	memset(r, 0, sizeof *r);
+	r->name = name;
+	snprintf(state, sizeof state, "%s/store-%s", rundir, name);
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, name, rundir, 4096) != 0)
+		return -1;
+	r->start_s = d.start_s;
+	printf("\n[%s] dispatchd %s, durable, fresh store; started in %.3f s\n", name, d.request, d.start_s);
+	printf("  %-22s %12s %10s %10s %7s\n", "clients x in flight", "tickets/s", "ack p50", "ack p99", "errors");
+	fflush(stdout);
+	for (int i = 0; i < NTP; i++) {
+		struct tp_row *t = &r->tp[i];
+		char label[32];
+		t->clients = shape[i][0];
+		t->depth = shape[i][1];
+		bench_ping_members(&d);
+		t->rate = bench_throughput(&d, t->clients, t->depth, secs, &t->p50, &t->p99, &t->errors);
+		snprintf(label, sizeof label, "%d x %d", t->clients, t->depth);
+		printf("  %-22s %12.0f %8.0fus %8.0fus %7u\n", label, t->rate, t->p50, t->p99, t->errors);
+		fflush(stdout);
+	}
+	for (int i = 0; i < 2; i++) {
+		double rate = i == 0 ? 1000 : 10000;
+		if (latency_run(&d, rate, opt.quick ? 1.5 : 5.0, &r->lat[i]) == 0)
+			print_lat(i == 0 ? "latency at" : "", &r->lat[i]);
+		fflush(stdout);
+	}
+	r->rss_kb = bench_daemon_rss_anon_kb(&d);
+	bench_daemon_stop(&d);
+	r->bytes_per_ticket = bench_store_bytes_per_ticket(state);
+	printf("  daemon RssAnon after the runs: %ld kB; the store holds %.0f bytes a ticket\n", r->rss_kb,
+	       r->bytes_per_ticket);
+	return 0;
+}
+
+struct fan_res {
+	int handhelds, monitors;
+	double rate;
+	double hh[3], mon[3], ack[3]; /* p50 p99 max */
+	size_t nhh, nmon;
+	unsigned lost;
+};
+
+static int fanout_run(struct fan_res *f)
+{
+	struct bench_daemon d;
+	struct bench_lat hh = { 0 }, mon = { 0 }, ack = { 0 };
+	char state[700];
+
+	f->handhelds = 1000;
+	f->monitors = 10;
+	f->rate = 1000;
+	snprintf(state, sizeof state, "%s/store-fanout", rundir);
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
+		return -1;
+	if (bench_fanout(&d, f->handhelds, f->monitors, f->rate, opt.quick ? 1.5 : 4.0, &hh, &mon, &ack, &f->lost) != 0) {
+		bench_daemon_stop(&d);
+		return -1;
+	}
+	f->nhh = hh.n, f->nmon = mon.n;
+	f->hh[0] = bench_lat_pct(&hh, 50), f->hh[1] = bench_lat_pct(&hh, 99), f->hh[2] = bench_lat_max(&hh);
+	f->mon[0] = bench_lat_pct(&mon, 50), f->mon[1] = bench_lat_pct(&mon, 99), f->mon[2] = bench_lat_max(&mon);
+	f->ack[0] = bench_lat_pct(&ack, 50), f->ack[1] = bench_lat_pct(&ack, 99), f->ack[2] = bench_lat_max(&ack);
+	bench_lat_free(&hh);
+	bench_lat_free(&mon);
+	bench_lat_free(&ack);
+	bench_daemon_stop(&d);
+	printf("\n[fan-out] ipc, %d handheld SUBs (one topic each) + %d monitors (everything), %.0f tickets/s\n",
+	       f->handhelds, f->monitors, f->rate);
+	printf("  acks       p50 %7.0f  p99 %7.0f  max %7.0f us\n", f->ack[0], f->ack[1], f->ack[2]);
+	printf("  handhelds  p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries)\n", f->hh[0], f->hh[1], f->hh[2], f->nhh);
+	printf("  monitors   p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries; %u lost in all)\n", f->mon[0], f->mon[1],
+	       f->mon[2], f->nmon, f->lost);
+	return 0;
+}
+
+static int scale_run(uint64_t n, struct scale_row *s)
+{
+	struct bench_daemon d;
+	char state[700], cmd[800];
+	/* about 1.6 kB a ticket with its two events and indexes; room to grow */
+	size_t map_mb = (size_t)(n / 1000 * 4) + 2048;
+	double secs = opt.quick ? 0.7 : 3.0;
+	unsigned errors;
+
+	memset(s, 0, sizeof *s);
+	s->tickets = n;
+	snprintf(state, sizeof state, "%s/store-scale-%llu", rundir, (unsigned long long)n);
+	if (n > 0) {
+		printf("  loading %llu tickets ...", (unsigned long long)n);
+		fflush(stdout);
+		if ((s->load_s = bench_load(state, map_mb << 20, n)) < 0)
+			return -1;
+		printf(" %.1f s\n", s->load_s);
+	}
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, map_mb) != 0)
+		return -1;
+	s->start_s = d.start_s;
+	s->rss_start_kb = bench_daemon_rss_anon_kb(&d);
+	bench_ping_members(&d);
+	s->tp_8x1 = bench_throughput(&d, 8, 1, secs, NULL, NULL, &errors);
+	bench_ping_members(&d);
+	s->tp_64x16 = bench_throughput(&d, 64, 16, secs, NULL, NULL, &errors);
+	latency_run(&d, 1000, opt.quick ? 1.5 : 4.0, &s->lat);
+	s->rss_after_kb = bench_daemon_rss_anon_kb(&d);
+	bench_daemon_stop(&d);
+	printf("  %-10llu start %6.3f s  RssAnon %6ld -> %6ld kB  8x1 %8.0f/s  64x16 %8.0f/s  1000/s ack p99 %6.0f us"
+	       "  dlv p99 %6.0f us\n",
+	       (unsigned long long)n, s->start_s, s->rss_start_kb, s->rss_after_kb, s->tp_8x1, s->tp_64x16,
+	       s->lat.ack[1], s->lat.dlv[1]);
+	fflush(stdout);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
+	if (!opt.keep && system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", state);
+	return 0;
+}
+
+/* ---- report --------------------------------------------------------------- */
+
+struct target {
+	const char *name;
+	double measured, target;
+	int higher_is_better, met;
+	const char *unit;
+};
+
+static void json_lat(FILE *f, const char *key, const double *v)
+{
+	fprintf(f, "\"%s\": {\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f}", key, v[0], v[1],
+		v[2], v[3]);
+}
+
+static void write_json(const char *path, const struct raw *raw, const struct route_res *route,
+		       const struct transport_res *tr, int ntr, const struct fan_res *fan, int have_fan,
+		       const struct scale_row *sc, int nsc, const struct target *tg, int ntg, double total_s)
+{
+	char dir[600], *slash;
+	time_t now = time(NULL);
+	char when[64], host[128] = "";
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+		return;
+	}
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	gethostname(host, sizeof host - 1);
+	fprintf(f, "{\n  \"format\": 1, \"when\": \"%s\", \"host\": \"%s\", \"quick\": %s, \"seconds\": %.1f,\n", when,
+		host, opt.quick ? "true" : "false", total_s);
+	fprintf(f, "  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
+		   " \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
+		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
+		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f},\n",
+		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[0], raw->oneway[0], raw->rtt[1],
+		raw->oneway[1]);
+	fprintf(f, "  \"route\": {\"route_one_ticket_us\": %.2f, \"synced_commit_us\": %.1f},\n", route->route_us,
+		route->commit_us);
+	fprintf(f, "  \"transports\": [\n");
+	for (int i = 0; i < ntr; i++) {
+		const struct transport_res *t = &tr[i];
+		fprintf(f, "    {\"transport\": \"%s\", \"start_s\": %.3f, \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
+			   "     \"throughput\": [",
+			t->name, t->start_s, t->rss_kb, t->bytes_per_ticket);
+		for (int k = 0; k < NTP; k++)
+			fprintf(f, "%s\n       {\"clients\": %d, \"depth\": %d, \"tickets_per_s\": %.0f, \"ack_p50_us\": %.1f,"
+				   " \"ack_p99_us\": %.1f, \"errors\": %u}",
+				k ? "," : "", t->tp[k].clients, t->tp[k].depth, t->tp[k].rate, t->tp[k].p50, t->tp[k].p99,
+				t->tp[k].errors);
+		fprintf(f, "],\n     \"latency\": [");
+		for (int k = 0; k < 2; k++) {
+			fprintf(f, "%s\n       {\"offered_per_s\": %.0f, ", k ? "," : "", t->lat[k].offered);
+			json_lat(f, "ack", t->lat[k].ack);
+			fprintf(f, ", ");
+			json_lat(f, "delivery", t->lat[k].dlv);
+			fprintf(f, ", \"acks\": %zu, \"deliveries\": %zu, \"lost\": %u}", t->lat[k].nack, t->lat[k].ndlv,
+				t->lat[k].lost);
+		}
+		fprintf(f, "]}%s\n", i + 1 < ntr ? "," : "");
+	}
+	fprintf(f, "  ],\n");
+	if (have_fan)
+		fprintf(f, "  \"fanout\": {\"transport\": \"ipc\", \"handhelds\": %d, \"monitors\": %d, \"offered_per_s\": %.0f,"
+			   " \"handheld_p50_us\": %.1f, \"handheld_p99_us\": %.1f, \"handheld_max_us\": %.1f,"
+			   " \"monitor_p50_us\": %.1f, \"monitor_p99_us\": %.1f, \"monitor_max_us\": %.1f,"
+			   " \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f, \"lost\": %u},\n",
+			fan->handhelds, fan->monitors, fan->rate, fan->hh[0], fan->hh[1], fan->hh[2], fan->mon[0], fan->mon[1],
+			fan->mon[2], fan->ack[0], fan->ack[1], fan->lost);
+	fprintf(f, "  \"scale\": [");
+	for (int i = 0; i < nsc; i++) {
+		const struct scale_row *s = &sc[i];
+		fprintf(f, "%s\n    {\"tickets\": %llu, \"load_s\": %.1f, \"start_s\": %.3f, \"rss_anon_start_kb\": %ld,"
+			   " \"rss_anon_after_kb\": %ld, \"tickets_per_s_8x1\": %.0f, \"tickets_per_s_64x16\": %.0f, ",
+			i ? "," : "", (unsigned long long)s->tickets, s->load_s, s->start_s, s->rss_start_kb, s->rss_after_kb,
+			s->tp_8x1, s->tp_64x16);
+		json_lat(f, "ack_at_1000", s->lat.ack);
+		fprintf(f, ", ");
+		json_lat(f, "delivery_at_1000", s->lat.dlv);
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\n  \"targets\": [");
+	for (int i = 0; i < ntg; i++)
+		fprintf(f, "%s\n    {\"target\": \"%s\", \"measured\": %.3f, \"limit\": %.3f, \"unit\": \"%s\", \"met\": %s}",
+			i ? "," : "", tg[i].name, tg[i].measured, tg[i].target, tg[i].unit, tg[i].met ? "true" : "false");
+	fprintf(f, "]\n}\n");
+	fclose(f);
+}
+
+static void add_target(struct target *tg, int *n, const char *name, double measured, double target, int higher,
+		       const char *unit)
+{
+	tg[*n] = (struct target){ name, measured, target, higher, higher ? measured >= target : measured < target, unit };
+	(*n)++;
+}
+
+static uint64_t parse_scale(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "10m") == 0)
+		return 10000000;
+	if (strcmp(s, "1m") == 0)
+		return 1000000;
+	if (strcmp(s, "100k") == 0)
+		return 100000;
+	return strtoull(s, NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },   { "scale", required_argument, NULL, 's' },
+		{ "json", required_argument, NULL, 'j' }, { "dispatchd", required_argument, NULL, 'd' },
+		{ "route", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'D' },
+		{ "only", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct raw raw;
+	struct route_res route;
+	struct transport_res tr[2];
+	struct fan_res fan;
+	struct scale_row sc[4];
+	struct target tg[16];
+	struct rlimit rl;
+	const char *scale = NULL;
+	int ntr = 0, nsc = 0, ntg = 0, have_fan = 0, c;
+	double t0 = bench_now();
+	char cmd[700];
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': opt.quick = 1; break;
+		case 's': scale = optarg; break;
+		case 'j': opt.json = optarg; break;
+		case 'd': opt.dispatchd = optarg; break;
+		case 'r': opt.route = optarg; break;
+		case 'D': opt.dir = optarg; break;
+		case 'o': opt.only = optarg; break;
+		case 'k': opt.keep = 1; break;
+		default:
+			fprintf(stderr, "usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
+					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]\n");
+			return 2;
+		}
+	}
+	/* The empty store first: the row every scale is compared with. */
+	opt.scales[opt.nscales++] = 0;
+	if (scale == NULL)
+		opt.scales[opt.nscales++] = opt.quick ? 100000 : 1000000;
+	else if (strcmp(scale, "10m") == 0 && !opt.quick)
+		opt.scales[opt.nscales++] = 1000000, opt.scales[opt.nscales++] = 10000000;
+	else if (parse_scale(scale) > 0)
+		opt.scales[opt.nscales++] = parse_scale(scale);
+
+	/* A thousand handhelds: sockets in this process and connections in
+	 * the daemon, which inherits the limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536) {
+		rl.rlim_cur = 65536;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setenv("TZ", "Asia/Hong_Kong", 1);
+	snprintf(rundir, sizeof rundir, "%s/dbench-XXXXXX", opt.dir);
+	if (mkdtemp(rundir) == NULL) {
+		fprintf(stderr, "bench: cannot make a directory in %s: %s\n", opt.dir, strerror(errno));
+		return 1;
+	}
+	snprintf(config, sizeof config, "%s/bench.yaml", rundir);
+	if (bench_write_config(config) != 0) {
+		fprintf(stderr, "bench: cannot write %s\n", config);
+		return 1;
+	}
+
+	printf("dispatchd benchmark%s: durable (fsync before every reply), in %s\n", opt.quick ? " (--quick)" : "", rundir);
+	printf("\n[raw limits] median of %d\n", opt.quick ? 1 : 3);
+	fflush(stdout);
+	memset(&raw, 0, sizeof raw);
+	if (want("raw"))
+		raw_limits(&raw);
+	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f us)\n",
+	       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
+	printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
+	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s\n", raw.msg_size, raw.rtt[0], raw.rtt[1]);
+	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s\n", raw.oneway[0], raw.oneway[1]);
+
+	printf("\n[routing] tests/bench/bench_route.c\n");
+	fflush(stdout);
+	memset(&route, 0, sizeof route);
+	if (want("route"))
+		route_bench(&route);
+	fputs(route.text, stdout);
+
+	if (want("ipc") && transport_run("ipc", &tr[ntr]) == 0)
+		ntr++;
+	if (want("tcp") && transport_run("tcp", &tr[ntr]) == 0)
+		ntr++;
+	have_fan = want("fanout") && fanout_run(&fan) == 0;
+
+	printf("\n[scale] ipc; the store filled by a loader through daemon/store.c, then dispatchd started on it\n");
+	for (int i = 0; want("scale") && i < opt.nscales; i++)
+		if (scale_run(opt.scales[i], &sc[nsc]) == 0)
+			nsc++;
+
+	/* ---- the targets (ratios within this run) ---- */
+	for (int i = 0; i < ntr; i++) {
+		char *n1 = malloc(96), *n2 = malloc(96), *n3 = malloc(96);
+		snprintf(n1, 96, "%s: 8x1 >= 0.6 x 8 x synced commits/s", tr[i].name);
+		if (raw.commits > 0)
+			add_target(tg, &ntg, n1, tr[i].tp[2].rate, 0.6 * 8 * raw.commits, 1, "tickets/s");
+		snprintf(n2, 96, "%s: 64x16 >= 100,000 tickets/s", tr[i].name);
+		add_target(tg, &ntg, n2, tr[i].tp[5].rate, 100000, 1, "tickets/s");
+		snprintf(n3, 96, "%s: p99 submit->ack at 1,000/s < 1 ms", tr[i].name);
+		add_target(tg, &ntg, n3, tr[i].lat[0].ack[1], 1000, 0, "us");
+	}
+	if (nsc >= 2 && sc[0].tickets == 0) {
+		const struct scale_row *e = &sc[0], *big = &sc[nsc - 1];
+		char *n1 = malloc(96), *n2 = malloc(96), *n3 = malloc(96), *n4 = malloc(96);
+		snprintf(n1, 96, "%llu tickets: 64x16 within 20%% of empty", (unsigned long long)big->tickets);
+		add_target(tg, &ntg, n1, e->tp_64x16 > 0 ? big->tp_64x16 / e->tp_64x16 : 0, 0.8, 1, "ratio");
+		snprintf(n2, 96, "%llu tickets: 8x1 within 20%% of empty", (unsigned long long)big->tickets);
+		add_target(tg, &ntg, n2, e->tp_8x1 > 0 ? big->tp_8x1 / e->tp_8x1 : 0, 0.8, 1, "ratio");
+		snprintf(n3, 96, "%llu tickets: start < 1 s", (unsigned long long)big->tickets);
+		add_target(tg, &ntg, n3, big->start_s, 1.0, 0, "s");
+		snprintf(n4, 96, "%llu tickets: RssAnon < 64 MB", (unsigned long long)big->tickets);
+		add_target(tg, &ntg, n4,
+			   (double)(big->rss_after_kb > big->rss_start_kb ? big->rss_after_kb : big->rss_start_kb) / 1024.0,
+			   64, 0, "MB");
+	}
+	printf("\n[targets] each a ratio or value from this run\n");
+	for (int i = 0; i < ntg; i++)
+		printf("  %-46s %12.2f %-9s %s %10.2f   %s\n", tg[i].name, tg[i].measured, tg[i].unit,
+		       tg[i].higher_is_better ? ">=" : "< ", tg[i].target, tg[i].met ? "met" : "NOT MET");
+	write_json(opt.json, &raw, &route, tr, ntr, &fan, have_fan, sc, nsc, tg, ntg, bench_now() - t0);
+	printf("\nresults in %s; %.0f s in all\n", opt.json, bench_now() - t0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", rundir);
+	if (opt.keep)
+		printf("kept %s\n", rundir);
+	else if (system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", rundir);
+	return 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * bench: the whole-system benchmark `make bench` runs (issue 9).
+ *
+ *   bench.c        options, the order of the sections, the table and the JSON
+ *   bench_raw.c    what the machine allows: synced LMDB commits, puts in one
+ *                  transaction, ZeroMQ round trips and one-way messages; and
+ *                  the loader that fills a store for the scale section
+ *   bench_drive.c  the real dispatchd as a child process, and the clients
+ *                  that drive it: closed-loop submitters (N clients x D in
+ *                  flight), an open-loop submitter at a fixed rate with
+ *                  handheld SUBs timing delivery, and the fan-out run
+ *
+ * Benchmarks measure; they assert nothing. Each section's numbers are
+ * medians or percentiles from this run only, so ratios between sections
+ * are meaningful on a noisy shared machine while absolute values are not.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A growing sample of latencies in microseconds. */
+struct bench_lat {
+	double *v;
+	size_t n, cap;
+};
+
+void bench_lat_add(struct bench_lat *l, double us);
+void bench_lat_free(struct bench_lat *l);
+/* p in [0, 100]; sorts l. 0 when empty. */
+double bench_lat_pct(struct bench_lat *l, double p);
+double bench_lat_max(struct bench_lat *l);
+
+double bench_now(void); /* CLOCK_MONOTONIC seconds */
+int64_t bench_now_ns(void);
+void bench_sleep(double s);
+
+/* ---- bench_raw.c ---- */
+
+/* Synced commits per second, each writing one record of rec_size bytes;
+ * each commit's time goes to lat (may be NULL). */
+double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, struct bench_lat *lat);
+/* Bytes of the store in dir per ticket it holds (after the daemon stopped). */
+double bench_store_bytes_per_ticket(const char *dir);
+/* Puts per second inside one transaction (n records of rec_size). */
+double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n);
+/* ZeroMQ: round trips per second (DEALER <-> ROUTER echo, one in flight)
+ * and one-way messages per second (DEALER -> ROUTER), msg_size bytes,
+ * over endpoint ep ("ipc://..." or "tcp://127.0.0.1:port"). */
+double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs);
+double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n);
+
+/* Fill a fresh store in dir with n tickets (closed, each with its
+ * submitted and closed events; one in every 1000 left assigned to a
+ * technician) in big unsynced transactions, then fsync it. Returns the
+ * seconds it took, or < 0 on failure. */
+double bench_load(const char *dir, size_t map_size, uint64_t n);
+/* The packed size of the ticket a bench submission becomes. */
+size_t bench_ticket_size(void);
+
+/* ---- bench_drive.c ---- */
+
+struct bench_daemon {
+	pid_t pid;
+	char state[512];     /* its store directory */
+	char request[600];   /* endpoints */
+	char events[600];
+	char log[600];
+	double start_s;      /* exec to the first reply */
+};
+
+/* Write the bench estate's configuration into path. */
+int bench_write_config(const char *path);
+/* Start build/dispatchd on state (created if missing) with the bench
+ * configuration, on transport "ipc" or "tcp", and wait until it answers. */
+int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char *config, const char *state,
+		       const char *transport, const char *rundir, size_t map_mb);
+void bench_daemon_stop(struct bench_daemon *d);
+/* RssAnon of the daemon in kB (from /proc), -1 if unknown. */
+long bench_daemon_rss_anon_kb(const struct bench_daemon *d);
+/* Mark every bench technician online (a handheld ping as each). */
+int bench_ping_members(const struct bench_daemon *d);
+
+/* Closed loop: n clients, each depth requests in flight, for secs after a
+ * warm-up. Returns tickets acknowledged OK per second; ack latency p50 and
+ * p99 go to the out-parameters (may be NULL). */
+double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us,
+			double *p99_us, unsigned *errors);
+
+/* Open loop at rate tickets/s for secs: submit->ack latencies into ack,
+ * submit->delivery at the technicians' handheld SUBs into dlv. */
+int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack,
+		  struct bench_lat *dlv, unsigned *lost);
+
+/* Fan-out: handhelds SUB sockets, each on its own member topic, plus
+ * monitors on the empty topic; rate tickets/s for secs across the fan-out
+ * crews. Delivery latencies into hh (handhelds) and mon (monitors),
+ * submit->ack into ack. */
+int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, double rate, double secs,
+		 struct bench_lat *hh, struct bench_lat *mon, struct bench_lat *ack, unsigned *lost);
+
+#endif

@@ -1,0 +1,630 @@
+/*
+ * bench_drive: the real dispatchd as a child process and the clients that
+ * drive it over its real sockets with the real wire format.
+ *
+ * Every submission carries its send time (CLOCK_MONOTONIC, ns) twice: in
+ * its request_id, which the reply echoes (submit -> ack), and in its text,
+ * which the stored ticket and so every event about it carries (submit ->
+ * delivery at a handheld). No table of outstanding requests is needed,
+ * and the daemon's work is exactly what a desk's submission costs.
+ *
+ * Units are unique per submission so that no report is linked to an
+ * earlier one as a duplicate (the bench estate keeps the 30-minute
+ * duplicate window on, as estates do).
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dispatch.pb-c.h"
+
+#define BENCH_TECHS 8         /* technicians T1..T8: the latency section's handhelds */
+#define BENCH_FAN_CREWS 10    /* crews f0..f9 of BENCH_FAN_MEMBERS each: the fan-out section */
+#define BENCH_FAN_MEMBERS 100
+
+static atomic_uint bench_run_no;
+
+/* ---- the estate ----------------------------------------------------------- */
+
+int bench_write_config(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fprintf(f, "# written by tests/bench: the sample estate's shape, with a crew of %d technicians\n"
+		   "# on call for the throughput and latency runs and %d crews of %d for the fan-out\n",
+		BENCH_TECHS, BENCH_FAN_CREWS, BENCH_FAN_MEMBERS);
+	fprintf(f, "estate: Bench Estate\ntimezone: Asia/Hong_Kong\n"
+		   "presence: { require_online: true, online_window: 90 }\n"
+		   "duplicate_window: 30m\nidempotency_window: 24h\n"
+		   "zones:\n  - { id: north, buildings: [");
+	for (int b = 1; b <= 15; b++)
+		fprintf(f, "%s\"%d\"", b > 1 ? ", " : "", b);
+	fprintf(f, "] }\n  - { id: south, buildings: [");
+	for (int b = 16; b <= 30; b++)
+		fprintf(f, "%s\"%d\"", b > 16 ? ", " : "", b);
+	fprintf(f, "] }\ncrews:\n  - id: technical\n    name: Technical\n    supervisor: T1\n    members:\n");
+	for (int m = 1; m <= BENCH_TECHS; m++)
+		fprintf(f, "      - { id: T%d, name: Technician %d, skills: [electrician, plumber], zone: %s }\n", m, m,
+			m % 2 ? "north" : "south");
+	fprintf(f, "  - id: customer-service\n    name: Customer service\n    supervisor: K1\n    members:\n"
+		   "      - { id: K1, name: Desk, skills: [supervisor] }\n");
+	for (int c = 0; c < BENCH_FAN_CREWS; c++) {
+		fprintf(f, "  - id: f%d\n    name: Patrol %d\n    supervisor: F%d-0\n    members:\n", c, c, c);
+		for (int m = 0; m < BENCH_FAN_MEMBERS; m++)
+			fprintf(f, "      - { id: F%d-%d, name: Patrol, skills: [patrol] }\n", c, m);
+	}
+	fprintf(f, "rules:\n"
+		   "  - name: electrical-repairs\n"
+		   "    match: { kinds: [repair], categories: [electrical, lighting] }\n"
+		   "    crew: technical\n    skill: electrician\n"
+		   "    deadlines: { acknowledge: 10m, arrive: 30m, resolve: 4h }\n"
+		   "    escalation: [next-member, supervisor, control-center]\n    follow_up: true\n");
+	for (int c = 0; c < BENCH_FAN_CREWS; c++)
+		fprintf(f, "  - { name: patrol-%d, match: { categories: [fan%d] }, crew: f%d,"
+			   " deadlines: { acknowledge: 5m } }\n", c, c, c);
+	fprintf(f, "  - name: everything-else\n    crew: customer-service\n");
+	return fclose(f);
+}
+
+/* ---- the daemon ------------------------------------------------------------ */
+
+static int bench_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static void *bench_ctx(void)
+{
+	static void *ctx;
+	if (ctx == NULL) {
+		ctx = zmq_ctx_new();
+		zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 8192);
+		zmq_ctx_set(ctx, ZMQ_IO_THREADS, 1);
+	}
+	return ctx;
+}
+
+static void *bench_dealer(const char *ep)
+{
+	void *s = zmq_socket(bench_ctx(), ZMQ_DEALER);
+	int zero = 0, ivl = 10;
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+	zmq_connect(s, ep);
+	return s;
+}
+
+static void *bench_sub(const char *ep, const char *topic)
+{
+	void *s = zmq_socket(bench_ctx(), ZMQ_SUB);
+	int zero = 0, ivl = 10;
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+	zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));
+	zmq_connect(s, ep);
+	return s;
+}
+
+/* Pack and send one request. */
+static int bench_send(void *s, Dispatch__Request *rq)
+{
+	uint8_t buf[4096];
+	size_t n = dispatch__request__get_packed_size(rq);
+
+	if (n > sizeof buf)
+		return -1;
+	dispatch__request__pack(rq, buf);
+	return zmq_send(s, buf, n, 0) < 0 ? -1 : 0;
+}
+
+static void bench_init_request(Dispatch__Request *rq, Dispatch__Role role, const char *actor)
+{
+	dispatch__request__init(rq);
+	rq->version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+	rq->role = role;
+	rq->actor = (char *)actor;
+}
+
+/* Receive one Reply within timeout_ms; its status, or -1. */
+static int bench_recv_reply(void *s, int timeout_ms, char *rid, size_t ridlen)
+{
+	zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+	zmq_msg_t m;
+	Dispatch__Reply *rep;
+	int status;
+
+	if (zmq_poll(&it, 1, timeout_ms) <= 0)
+		return -1;
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, s, 0) < 0) {
+		zmq_msg_close(&m);
+		return -1;
+	}
+	rep = dispatch__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	zmq_msg_close(&m);
+	if (rep == NULL)
+		return -1;
+	status = rep->status;
+	if (rid)
+		snprintf(rid, ridlen, "%s", rep->request_id);
+	dispatch__reply__free_unpacked(rep, NULL);
+	return status;
+}
+
+/* Handheld pings as count members, all answered: the technicians T1..
+ * (fan 0) or the patrol members F<crew>-<n> (fan 1). */
+static int bench_ping(const struct bench_daemon *d, int fan, int count)
+{
+	void *s = bench_dealer(d->request);
+	int ok = 0;
+
+	/* At most 16 in flight: the daemon queues only 32 replies per peer. */
+	for (int i = 0; i < count; i++) {
+		Dispatch__Request rq;
+		Dispatch__Ping ping = DISPATCH__PING__INIT;
+		char actor[32];
+		if (fan)
+			snprintf(actor, sizeof actor, "F%d-%d", i / BENCH_FAN_MEMBERS, i % BENCH_FAN_MEMBERS);
+		else
+			snprintf(actor, sizeof actor, "T%d", i + 1);
+		bench_init_request(&rq, DISPATCH__ROLE__ROLE_CREW, actor);
+		rq.body_case = DISPATCH__REQUEST__BODY_PING;
+		rq.ping = &ping;
+		bench_send(s, &rq);
+		if (i >= 15 && bench_recv_reply(s, 10000, NULL, 0) == DISPATCH__STATUS__STATUS_OK)
+			ok++;
+	}
+	for (int i = 0; i < (count < 16 ? count : 15); i++)
+		if (bench_recv_reply(s, 10000, NULL, 0) == DISPATCH__STATUS__STATUS_OK)
+			ok++;
+	zmq_close(s);
+	return ok == count ? 0 : -1;
+}
+
+int bench_ping_members(const struct bench_daemon *d) { return bench_ping(d, 0, BENCH_TECHS); }
+
+int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char *config, const char *state,
+		       const char *transport, const char *rundir, size_t map_mb)
+{
+	static unsigned n;
+	char map[32];
+	double t0;
+	void *s;
+	int status;
+
+	memset(d, 0, sizeof d[0]);
+	snprintf(d->state, sizeof d->state, "%s", state);
+	n++;
+	if (strcmp(transport, "tcp") == 0) {
+		snprintf(d->request, sizeof d->request, "tcp://127.0.0.1:%d", bench_free_port());
+		snprintf(d->events, sizeof d->events, "tcp://127.0.0.1:%d", bench_free_port());
+	} else {
+		snprintf(d->request, sizeof d->request, "ipc://%s/d%u-req", rundir, n);
+		snprintf(d->events, sizeof d->events, "ipc://%s/d%u-ev", rundir, n);
+	}
+	snprintf(d->log, sizeof d->log, "%s/dispatchd-%u.log", rundir, n);
+	snprintf(map, sizeof map, "%zu", map_mb);
+	t0 = bench_now();
+	d->pid = fork();
+	if (d->pid < 0)
+		return -1;
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(dispatchd, dispatchd, "--config", config, "--state-dir", state, "--request", d->request,
+		      "--events", d->events, "--map-size", map, "--log-level", "notice", (char *)NULL);
+		_exit(127);
+	}
+	/* Started means answering: a ping sent at once is queued until the
+	 * socket exists and answered once the store is open. */
+	s = bench_dealer(d->request);
+	{
+		Dispatch__Request rq;
+		Dispatch__Ping ping = DISPATCH__PING__INIT;
+		bench_init_request(&rq, DISPATCH__ROLE__ROLE_MONITOR, "bench");
+		rq.body_case = DISPATCH__REQUEST__BODY_PING;
+		rq.ping = &ping;
+		bench_send(s, &rq);
+	}
+	for (;;) {
+		if (bench_recv_reply(s, 5, NULL, 0) == DISPATCH__STATUS__STATUS_OK)
+			break;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid || bench_now() - t0 > 120) {
+			fprintf(stderr, "bench: dispatchd did not start; see %s\n", d->log);
+			zmq_close(s);
+			if (d->pid > 0)
+				kill(d->pid, SIGKILL), waitpid(d->pid, &status, 0);
+			d->pid = 0;
+			return -1;
+		}
+	}
+	d->start_s = bench_now() - t0;
+	zmq_close(s);
+	return 0;
+}
+
+void bench_daemon_stop(struct bench_daemon *d)
+{
+	int status;
+
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, &status, 0);
+	d->pid = 0;
+}
+
+long bench_daemon_rss_anon_kb(const struct bench_daemon *d)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)d->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "RssAnon: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* ---- submissions ---------------------------------------------------------- */
+
+/* Send one submission stamped with now; fan < 0: an electrical repair for
+ * the technicians, else a report for patrol crew fan. */
+static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, int fan)
+{
+	Dispatch__Request rq;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	char rid[64], unit[33], text[160], cat[16];
+	int64_t ns = bench_now_ns();
+
+	bench_init_request(&rq, DISPATCH__ROLE__ROLE_DESK, "bench-desk");
+	snprintf(rid, sizeof rid, "b%u.%u.%" PRIu64 ".%" PRId64, run, client, seq, ns);
+	snprintf(unit, sizeof unit, "%u-R%uC%uN%" PRIu64, (unsigned)(seq % 30) + 1, run, client, seq);
+	snprintf(text, sizeof text, "bench %" PRId64 " the corridor light flickers on the way to the lift lobby", ns);
+	rq.request_id = rid;
+	rq.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+	rq.submit = &sub;
+	sub.kind = fan < 0 ? DISPATCH__KIND__KIND_REPAIR : DISPATCH__KIND__KIND_SECURITY;
+	sub.unit = unit;
+	sub.source = DISPATCH__SOURCE__SOURCE_INTERCOM;
+	sub.text = text;
+	if (fan < 0) {
+		sub.category = (char *)"electrical";
+	} else {
+		snprintf(cat, sizeof cat, "fan%d", fan);
+		sub.category = cat;
+	}
+	return bench_send(s, &rq);
+}
+
+/* The send time stamped in a request id ("b<run>.<client>.<seq>.<ns>"). */
+static int64_t bench_rid_ns(const char *rid)
+{
+	const char *dot = strrchr(rid, '.');
+	return dot ? strtoll(dot + 1, NULL, 10) : 0;
+}
+
+/* ---- closed loop ---------------------------------------------------------- */
+
+struct bench_tp {
+	const struct bench_daemon *d;
+	unsigned run;
+	int client, depth;
+	double begin, end;   /* the measured window */
+	uint64_t ok;         /* acknowledged OK inside the window */
+	unsigned errors;
+	struct bench_lat lat;
+	pthread_t th;
+};
+
+static void *bench_tp_main(void *arg)
+{
+	struct bench_tp *t = arg;
+	void *s = bench_dealer(t->d->request);
+	uint64_t seq = 0;
+	int inflight = 0;
+	char rid[80];
+
+	for (; inflight < t->depth; inflight++)
+		bench_submit(s, t->run, (unsigned)t->client, seq++, -1);
+	while (inflight > 0) {
+		int st = bench_recv_reply(s, 1000, rid, sizeof rid);
+		double now = bench_now();
+		if (st < 0) {
+			if (now > t->end + 5)
+				break; /* lost: counted as errors below */
+			continue;
+		}
+		inflight--;
+		if (st != DISPATCH__STATUS__STATUS_OK)
+			t->errors++;
+		else if (now >= t->begin && now < t->end) {
+			t->ok++;
+			bench_lat_add(&t->lat, (double)(bench_now_ns() - bench_rid_ns(rid)) / 1e3);
+		}
+		if (now < t->end) {
+			bench_submit(s, t->run, (unsigned)t->client, seq++, -1);
+			inflight++;
+		}
+	}
+	t->errors += (unsigned)inflight;
+	zmq_close(s);
+	return NULL;
+}
+
+double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us,
+			double *p99_us, unsigned *errors)
+{
+	struct bench_tp *t = calloc((size_t)n, sizeof *t);
+	struct bench_lat all = { 0 };
+	unsigned run = atomic_fetch_add(&bench_run_no, 1) + 1;
+	double begin = bench_now() + (secs < 2 ? 0.3 : 1.0);
+	uint64_t ok = 0;
+
+	*errors = 0;
+	for (int i = 0; i < n; i++) {
+		t[i] = (struct bench_tp){ .d = d, .run = run, .client = i, .depth = depth, .begin = begin,
+					  .end = begin + secs };
+		pthread_create(&t[i].th, NULL, bench_tp_main, &t[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i].th, NULL);
+		ok += t[i].ok;
+		*errors += t[i].errors;
+		for (size_t k = 0; k < t[i].lat.n; k++)
+			bench_lat_add(&all, t[i].lat.v[k]);
+		bench_lat_free(&t[i].lat);
+	}
+	if (p50_us)
+		*p50_us = bench_lat_pct(&all, 50);
+	if (p99_us)
+		*p99_us = bench_lat_pct(&all, 99);
+	bench_lat_free(&all);
+	free(t);
+	return (double)ok / secs;
+}
+
+/* ---- open loop and subscribers --------------------------------------------- */
+
+struct bench_subs {
+	const struct bench_daemon *d;
+	int nsub;            /* handheld SUBs */
+	int fan;             /* handhelds are patrol members (fan-out) rather than technicians */
+	int monitors;        /* this thread's SUBs are monitors on "" */
+	struct bench_lat *lat;
+	uint64_t got;
+	atomic_int ready;
+	atomic_int stop;
+	pthread_t th;
+};
+
+/* Delivery latency of an ASSIGNED event stamped by bench_submit. */
+static void bench_subs_take(struct bench_subs *b, void *s)
+{
+	zmq_msg_t topic, body;
+	int more;
+	size_t len = sizeof more;
+	Dispatch__Event *ev;
+
+	for (;;) {
+		zmq_msg_init(&topic);
+		if (zmq_msg_recv(&topic, s, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&topic);
+			return;
+		}
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len);
+		zmq_msg_close(&topic);
+		if (!more)
+			continue;
+		zmq_msg_init(&body);
+		zmq_msg_recv(&body, s, 0);
+		ev = dispatch__event__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+		zmq_msg_close(&body);
+		if (ev && ev->type == DISPATCH__EVENT_TYPE__EVENT_ASSIGNED && ev->ticket && ev->ticket->text &&
+		    strncmp(ev->ticket->text, "bench ", 6) == 0) {
+			int64_t ns = strtoll(ev->ticket->text + 6, NULL, 10);
+			bench_lat_add(b->lat, (double)(bench_now_ns() - ns) / 1e3);
+			b->got++;
+		}
+		dispatch__event__free_unpacked(ev, NULL);
+	}
+}
+
+/* One epoll set over every SUB's ZMQ_FD, so that a wake-up costs what is
+ * ready rather than a zmq_poll() over a thousand sockets. ZMQ_FD signals
+ * edges: each ready socket is drained (bench_subs_take reads until
+ * EAGAIN) and ZMQ_EVENTS rechecked. */
+static void *bench_subs_main(void *arg)
+{
+	struct bench_subs *b = arg;
+	void **socks = calloc((size_t)b->nsub, sizeof *socks);
+	int ep = epoll_create1(0);
+
+	for (int i = 0; i < b->nsub; i++) {
+		char topic[64];
+		struct epoll_event e = { .events = EPOLLIN | EPOLLET, .data.u32 = (uint32_t)i };
+		int fd;
+		size_t len = sizeof fd;
+		if (b->monitors)
+			topic[0] = '\0';
+		else if (b->fan)
+			snprintf(topic, sizeof topic, "crew.f%d.F%d-%d.", i / BENCH_FAN_MEMBERS, i / BENCH_FAN_MEMBERS,
+				 i % BENCH_FAN_MEMBERS);
+		else
+			snprintf(topic, sizeof topic, "crew.technical.T%d.", i + 1);
+		socks[i] = bench_sub(b->d->events, topic);
+		zmq_getsockopt(socks[i], ZMQ_FD, &fd, &len);
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+	}
+	atomic_store(&b->ready, 1);
+	for (int i = 0; i < b->nsub; i++)
+		bench_subs_take(b, socks[i]);
+	while (!atomic_load(&b->stop)) {
+		struct epoll_event ev[256];
+		int n = epoll_wait(ep, ev, 256, 50);
+		for (int k = 0; k < n; k++) {
+			void *s = socks[ev[k].data.u32];
+			int events;
+			size_t len = sizeof events;
+			do {
+				bench_subs_take(b, s);
+			} while (zmq_getsockopt(s, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN));
+		}
+	}
+	for (int i = 0; i < b->nsub; i++)
+		zmq_close(socks[i]);
+	close(ep);
+	free(socks);
+	return NULL;
+}
+
+static void bench_subs_start(struct bench_subs *b)
+{
+	pthread_create(&b->th, NULL, bench_subs_main, b);
+	while (!atomic_load(&b->ready))
+		bench_sleep(0.001);
+}
+
+static void bench_subs_stop(struct bench_subs *b)
+{
+	atomic_store(&b->stop, 1);
+	pthread_join(b->th, NULL);
+}
+
+/* Submit at rate/s for secs without waiting for answers (so a slow
+ * answer does not delay the next submission), spread over BENCH_DESKS
+ * DEALERs as a busy control center would be: the daemon queues at most
+ * 32 replies per peer and drops the rest. fans > 0 cycles the patrol
+ * crews. Returns how many were sent. */
+#define BENCH_DESKS 16
+static uint64_t bench_open_loop(const struct bench_daemon *d, double rate, double secs, int fans, struct bench_lat *ack,
+				unsigned *errors)
+{
+	zmq_pollitem_t it[BENCH_DESKS];
+	unsigned run = atomic_fetch_add(&bench_run_no, 1) + 1;
+	double t0, end;
+	uint64_t sent = 0, answered = 0;
+	char rid[80];
+
+	for (int i = 0; i < BENCH_DESKS; i++)
+		it[i] = (zmq_pollitem_t){ bench_dealer(d->request), 0, ZMQ_POLLIN, 0 };
+	bench_sleep(0.05); /* connected */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	t0 = bench_now();
+	end = t0 + secs;
+	for (;;) {
+		double now = bench_now(), due = t0 + (double)sent / rate, wait;
+		while (now >= due && now < end) {
+			bench_submit(it[sent % BENCH_DESKS].socket, run, (unsigned)(sent % BENCH_DESKS), sent,
+				     fans > 0 ? (int)(sent % (uint64_t)fans) : -1);
+			sent++;
+			due = t0 + (double)sent / rate;
+		}
+		while (zmq_poll(it, BENCH_DESKS, 0) > 0) {
+			for (int i = 0; i < BENCH_DESKS; i++) {
+				int st;
+				if (!(it[i].revents & ZMQ_POLLIN))
+					continue;
+				if ((st = bench_recv_reply(it[i].socket, 0, rid, sizeof rid)) < 0)
+					continue;
+				answered++;
+				if (st == DISPATCH__STATUS__STATUS_OK)
+					bench_lat_add(ack, (double)(bench_now_ns() - bench_rid_ns(rid)) / 1e3);
+				else
+					(*errors)++;
+			}
+		}
+		now = bench_now();
+		if (now >= end && (answered == sent || now > end + 5))
+			break;
+		wait = now < end ? due - now : 0.001;
+		if (wait > 0.002)
+			zmq_poll(it, BENCH_DESKS, (long)((wait - 0.001) * 1000));
+		else if (wait > 0)
+			bench_sleep(wait < 50e-6 ? wait : 50e-6);
+	}
+	*errors += (unsigned)(sent - answered);
+	for (int i = 0; i < BENCH_DESKS; i++)
+		zmq_close(it[i].socket);
+	return sent;
+}
+
+int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack,
+		  struct bench_lat *dlv, unsigned *lost)
+{
+	struct bench_subs b = { .d = d, .nsub = BENCH_TECHS, .lat = dlv };
+	unsigned errors = 0;
+	uint64_t sent;
+
+	bench_subs_start(&b);
+	bench_sleep(0.3); /* the subscriptions reach the daemon */
+	sent = bench_open_loop(d, rate, secs, 0, ack, &errors);
+	bench_sleep(0.2);
+	bench_subs_stop(&b);
+	*lost = errors + (unsigned)(sent - b.got);
+	return 0;
+}
+
+int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, double rate, double secs,
+		 struct bench_lat *hh, struct bench_lat *mon, struct bench_lat *ack, unsigned *lost)
+{
+	struct bench_subs h = { .d = d, .nsub = handhelds, .fan = 1, .lat = hh };
+	struct bench_subs m = { .d = d, .nsub = monitors, .monitors = 1, .lat = mon };
+	unsigned errors = 0;
+	uint64_t sent;
+	int crews = (handhelds + BENCH_FAN_MEMBERS - 1) / BENCH_FAN_MEMBERS;
+
+	if (crews > BENCH_FAN_CREWS)
+		return -1;
+	/* Every patrol member online, so each report goes to one handheld. */
+	if (bench_ping(d, 1, crews * BENCH_FAN_MEMBERS) != 0)
+		return -1;
+	bench_subs_start(&h);
+	bench_subs_start(&m);
+	bench_sleep(1.0);
+	sent = bench_open_loop(d, rate, secs, crews, ack, &errors);
+	bench_sleep(0.3);
+	bench_subs_stop(&h);
+	bench_subs_stop(&m);
+	*lost = errors + (unsigned)(sent - h.got) + (unsigned)(sent * (uint64_t)monitors - m.got);
+	return 0;
+}
