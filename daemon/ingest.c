@@ -636,7 +636,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
-	int one = 1, linger = 0, ivl = 5000, ttl = 15000, timeout = 15000, hwm = INGEST_REPLY_HWM;
+	int one = 1, linger = 0, hwm = INGEST_REPLY_HWM;
 	int64_t maxmsg = INGEST_MAX_MSG;
 
 	in->store = s;
@@ -653,10 +653,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
 	zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof linger);
-	/* ZMTP heartbeats: notice dead handhelds on flaky Wi-Fi. */
-	zmq_setsockopt(in->socket, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-	zmq_setsockopt(in->socket, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
-	zmq_setsockopt(in->socket, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+	zloop_keepalive(in->socket); /* dead handhelds on flaky Wi-Fi */
 	if (zmq_bind(in->socket, endpoint) != 0) {
 		snprintf(err, errlen, "cannot listen for requests on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;

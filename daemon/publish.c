@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "log.h"
 #include "xalloc.h"
+#include "zloop.h"
 
 /* Messages queued per subscriber before PUB drops: about 6 MB of events
  * for a stalled one; past that it replays from the log. */
@@ -67,7 +68,7 @@ publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint
 		       size_t errlen)
 {
 	publish_t *p = xcalloc(1, sizeof *p);
-	int linger = 0, ivl = 5000, ttl = 15000, timeout = 15000;
+	int linger = 0;
 
 	if (hwm <= 0)
 		hwm = PUBLISH_HWM;
@@ -80,10 +81,7 @@ publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint
 	}
 	zmq_setsockopt(p->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(p->socket, ZMQ_LINGER, &linger, sizeof linger);
-	/* ZMTP heartbeats: a dead handheld's queue is dropped, not kept. */
-	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
-	zmq_setsockopt(p->socket, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+	zloop_keepalive(p->socket); /* a dead handheld's queue is dropped, not kept */
 	if (zmq_bind(p->socket, endpoint) != 0) {
 		snprintf(err, errlen, "cannot listen for subscribers on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;

@@ -88,3 +88,13 @@ void zloop_reader_destroy(zloop_reader_t **rp)
 	free(r);
 	*rp = NULL;
 }
+
+void zloop_keepalive(void *socket)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 3;
+
+	zmq_setsockopt(socket, ZMQ_TCP_KEEPALIVE, &on, sizeof on);
+	zmq_setsockopt(socket, ZMQ_TCP_KEEPALIVE_IDLE, &idle, sizeof idle);
+	zmq_setsockopt(socket, ZMQ_TCP_KEEPALIVE_INTVL, &intvl, sizeof intvl);
+	zmq_setsockopt(socket, ZMQ_TCP_KEEPALIVE_CNT, &cnt, sizeof cnt);
+}

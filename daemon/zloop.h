@@ -23,4 +23,12 @@ typedef struct zloop_reader zloop_reader_t;
 zloop_reader_t *zloop_reader_new(struct ev_loop *loop, void *socket, zloop_fn *fn, void *arg);
 void zloop_reader_destroy(zloop_reader_t **r);
 
+/* Dead-peer detection for a daemon socket: TCP keepalive (idle 30 s,
+ * then 3 probes 10 s apart), not ZMTP heartbeats. libzmq 4.3.4 asserts
+ * and aborts the whole process when a heartbeat times out on a
+ * connection whose input is stopped by backpressure (libzmq issues
+ * #3937, #4364, #4767): a client flooding the request socket while the
+ * daemon is busy did exactly that. */
+void zloop_keepalive(void *socket);
+
 #endif
