@@ -282,6 +282,14 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
+	} else if (version == 3) {
+		/* Version 3 logs are not hash-chained: chain them as they
+		 * stand, in this one transaction. */
+		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_chain_build(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
 	} else if (version != STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen,
 			 "store schema version %llu is not supported by this dispatchd (it reads version %d); "

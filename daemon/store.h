@@ -39,8 +39,10 @@
 /* 1: the first release (issue 2). 2: adds open_by_unit and
  * requests_by_time, filled from the tickets and stored replies by the
  * migration in store_open(). 3: adds deadlines, each open ticket's next
- * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. */
-#define STORE_SCHEMA_VERSION 3
+ * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. 4: the
+ * event log is hash-chained (chain.h); the 3 -> 4 migration chains the
+ * log as it stands. */
+#define STORE_SCHEMA_VERSION 4
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {

@@ -511,6 +511,63 @@ START_TEST(verify_names_the_first_broken_link)
 }
 END_TEST
 
+/* A version 3 store (before the chain): its log is chained on opening. */
+START_TEST(a_version_3_log_is_chained_in_place)
+{
+	static const unsigned char three[8] = { 0, 0, 0, 0, 0, 0, 0, 3 };
+	unsigned char kb[8] = { 0 }, buf[4096];
+	struct raw_log l;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi events, meta;
+	MDB_val k = { 8, kb }, d, hk = { 10, (void *)"chain_head" };
+	store_t *s = open_store();
+
+	for (int i = 0; i < 3; i++)
+		put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	store_destroy(&s);
+	/* take the chain away, as a version 3 dispatchd wrote it */
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &events), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	for (unsigned char seq = 1; seq <= 3; seq++) {
+		Dispatch__Event *ev;
+		ProtobufCBinaryData keep;
+		kb[7] = seq;
+		ck_assert_int_eq(mdb_get(txn, events, &k, &d), 0);
+		ev = dispatch__event__unpack(NULL, d.mv_size, d.mv_data);
+		keep = ev->prev_hash;
+		ev->prev_hash.len = 0;
+		d.mv_size = dispatch__event__pack(ev, buf);
+		d.mv_data = buf;
+		ev->prev_hash = keep;
+		dispatch__event__free_unpacked(ev, NULL);
+		ck_assert_int_eq(mdb_put(txn, events, &k, &d, 0), 0);
+	}
+	ck_assert_int_eq(mdb_del(txn, meta, &hk, NULL), 0);
+	d.mv_size = 8;
+	d.mv_data = (void *)three;
+	hk.mv_size = 6;
+	hk.mv_data = (void *)"schema";
+	ck_assert_int_eq(mdb_put(txn, meta, &hk, &d, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store(); /* migrates 3 -> 4 */
+	read_raw(s, &l);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert_mem_eq(l.ev[2]->prev_hash.data, l.hash[1], 32);
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	free_raw(&l);
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07"); /* and it goes on */
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -530,6 +587,7 @@ int main(void)
 	tcase_add_test(tc, a_version_2_store_is_migrated_in_place);
 	tcase_add_test(tc, the_log_is_hash_chained_through_a_purge);
 	tcase_add_test(tc, verify_names_the_first_broken_link);
+	tcase_add_test(tc, a_version_3_log_is_chained_in_place);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
