@@ -38,7 +38,7 @@ CLIENT_SRC := $(wildcard clients/lib/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
 PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watch \
-         $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest $(B)/store-tamper
+         $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest $(B)/store-tamper $(B)/gen-year
 # The client programs' manual pages (troff); `make install` is another issue.
 MANPAGES := clients/man/dispatch-desk.1 clients/man/dispatch-crew.1 clients/man/dispatch-watch.1
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -95,6 +95,8 @@ $(B)/dc-selftest: $(B)/obj/tests/tools/dc-selftest.o $(B)/libdispatchclient.a
 # Test-only tools that work on a store directly (never installed).
 $(B)/store-tamper: $(B)/obj/tests/tools/store-tamper.o $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/gen-year: $(B)/obj/tests/tools/gen-year.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
 	@mkdir -p $(dir $@)
