@@ -69,7 +69,7 @@ print([e["seq"] for e in map(json.loads, sys.stdin) if e["type"] == "purged"][0]
 
 # Tickets made through the real daemon and clients, reported on while it
 # serves: every figure is known. Three lighting repairs at 12-1A (a repeat
-# problem), two resolved (they wait for the follow-up call), the third open.
+# problem): two done, called back (scores 5 and 3) and closed, the third open.
 test_reports_on_daemon_data() {
 	local id
 	fresh_store
@@ -83,6 +83,10 @@ test_reports_on_daemon_data() {
 			run crew --member T07 "$step" "$TID" --note "replaced the tube"
 			[ "$RC" = 0 ] || fail "T07 $step $TID: $RC $ERR" || return 1
 		done
+		run desk follow-up "$TID" --score $((7 - 2 * i)) --remark "call $i"
+		[ "$RC" = 0 ] || fail "follow-up $TID: $RC $ERR" || return 1
+		run desk close "$TID"
+		[ "$RC" = 0 ] || fail "close $TID: $RC $ERR" || return 1
 	done
 	id=$TID
 	# (at the daemon's time: today is not over, nothing is overdue yet)
@@ -101,10 +105,15 @@ def eq(what, got, want):
         sys.exit(1)
 [tech] = [c for c in d["crews"] if c["crew"] == "technical"]
 [t07] = [m for m in tech["members"] if m["member"] == "T07"]
-for k, v in dict(received=3, dispatched=3, resolved=2, open=1, overdue=0, escalations=0, follow_ups=0).items():
+for k, v in dict(received=3, dispatched=3, resolved=2, open=1, overdue=0, escalations=0, follow_ups=2,
+                 satisfaction_avg=4.0).items():
     eq("daily T07 " + k, t07[k], v)
     eq("daily total " + k, d["totals"][k], v)
-eq("review tickets", r["tickets"], dict(total=3, open=1, closed=0, cancelled=0))
+eq("daily remarks", sorted((x["satisfaction"], x["remark"]) for x in d["remarks"]), [(3, "call 2"), (5, "call 1")])
+eq("review tickets", r["tickets"], dict(total=3, open=1, closed=2, cancelled=0))
+eq("review satisfaction", r["satisfaction"]["distribution"], {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1})
+fu = r["deadline_compliance"]["follow-up"]
+eq("follow-up deadlines met", (fu["decided"], fu["met"]), (2, 2))
 eq("review by_kind", r["by_kind"], {"repair": 3})
 eq("review by_category", r["by_category"], {"lighting": 3})
 eq("review by_building", r["by_building"], {"12": 3})
