@@ -19,7 +19,7 @@ CC       := clang
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 endif
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
-PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson
+PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson libsodium
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
 # The full-screen clients (dispatch-crew, dispatch-watch --summary): wide
@@ -38,7 +38,7 @@ CLIENT_SRC := $(wildcard clients/lib/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
 PROGS := $(B)/dispatchd $(B)/dispatch-desk $(B)/dispatch-crew $(B)/dispatch-watch \
-         $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest
+         $(B)/dispatch-raw $(B)/client-example $(B)/dc-selftest $(B)/store-tamper $(B)/gen-year
 # The client programs' manual pages (troff); `make install` is another issue.
 MANPAGES := clients/man/dispatch-desk.1 clients/man/dispatch-crew.1 clients/man/dispatch-watch.1
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -91,6 +91,12 @@ $(B)/dispatch-raw: $(B)/obj/tests/tools/dispatch-raw.o $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/dc-selftest: $(B)/obj/tests/tools/dc-selftest.o $(B)/libdispatchclient.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Test-only tools that work on a store directly (never installed).
+$(B)/store-tamper: $(B)/obj/tests/tools/store-tamper.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/gen-year: $(B)/obj/tests/tools/gen-year.o $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
 	@mkdir -p $(dir $@)

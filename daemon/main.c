@@ -24,6 +24,7 @@
 #include "store.h"
 #include "verify.h"
 #include "export.h"
+#include "report.h"
 
 #define DISPATCHD_VERSION "0.1.0"
 #define DEFAULT_STATE_DIR "/var/lib/dispatchd"
@@ -47,6 +48,8 @@ struct options {
 	const char *from, *to; /* export period, local dates YYYY-MM-DD */
 	const char *older_than; /* purge: "7y", "400d" */
 	int yes;                /* purge: really do it */
+	const char *report;     /* report: "daily" or "review" */
+	const char *date, *format, *output; /* report options */
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
@@ -72,6 +75,9 @@ static void usage(FILE *f)
 		"       dispatchd [--state-dir DIR] backup DEST\n"
 		"       dispatchd [--state-dir DIR] export [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 		"       dispatchd [--state-dir DIR] purge --older-than 7y [--yes]\n"
+		"       dispatchd [--state-dir DIR] report daily [--date YYYY-MM-DD] [--format text|csv|json]\n"
+		"       dispatchd [--state-dir DIR] report review [--from D] [--to D]\n"
+		"                 [--format text|csv|json|html|svg] [--output FILE]\n"
 		"\n"
 		"The dispatch daemon of an estate's service center: takes tickets over ZeroMQ,\n"
 		"routes them to crews, stores them in LMDB and publishes every change.\n"
@@ -102,6 +108,9 @@ static void usage(FILE *f)
 		"                         (e.g. 7y, 400d) are deleted and their events reduced to tombstones;\n"
 		"                         without --yes it only says what it would remove. The purge is recorded\n"
 		"                         in the event log. Nothing is ever deleted otherwise.\n"
+		"  report daily           the daily work report of --date (default today, the estate's local date)\n"
+		"  report review          the management review of tickets reported from --from (inclusive) to\n"
+		"                         --to (exclusive); default the year up to and including today\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file.\n"
 		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
@@ -113,7 +122,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES, OPT_DATE, OPT_FORMAT, OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -129,6 +138,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ "yes", no_argument, NULL, OPT_YES },
+		{ "date", required_argument, NULL, OPT_DATE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -154,6 +166,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_TO: o->to = optarg; break;
 		case OPT_OLDER: o->older_than = optarg; break;
 		case OPT_YES: o->yes = 1; break;
+		case OPT_DATE: o->date = optarg; break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_OUTPUT: o->output = optarg; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -226,6 +241,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "report") == 0) {
+		o->command = "report";
+		if (optind + 1 >= argc ||
+		    (strcmp(argv[optind + 1], "daily") != 0 && strcmp(argv[optind + 1], "review") != 0)) {
+			fprintf(stderr, "dispatchd: report wants daily or review: dispatchd report daily|review [OPTIONS]\n");
+			return -1;
+		}
+		o->report = argv[optind + 1];
+		optind += 2;
+	}
+	if ((o->date || o->format || o->output) && (o->command == NULL || strcmp(o->command, "report") != 0)) {
+		fprintf(stderr, "dispatchd: --date, --format and --output go with the report command\n");
+		return -1;
+	}
 	if (optind < argc && strcmp(argv[optind], "export") == 0) {
 		/* getopt_long has already taken the options that follow it */
 		o->command = "export";
@@ -240,7 +269,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if ((o->from || o->to) && o->command == NULL) {
-		fprintf(stderr, "dispatchd: --from and --to go with the export command\n");
+		fprintf(stderr, "dispatchd: --from and --to go with the export and report commands\n");
 		return -1;
 	}
 	return 0;
@@ -414,6 +443,120 @@ static int export_cmd(const struct options *o)
 	fflush(stdout);
 	fprintf(stderr, "dispatchd: exported %ld event(s)\n", n);
 	return 0;
+}
+
+/* report daily|review: the period from the options, in the estate's
+ * local dates; the file is written whole or not at all. */
+static int report_cmd(const struct options *o)
+{
+	struct report_opts ro = { .format = REPORT_TEXT, .out = stdout };
+	int daily = strcmp(o->report, "daily") == 0, rc;
+	char err[8192], tmp[4096] = "", day[16];
+	config_t *cfg;
+	store_t *s = NULL;
+	time_t now = (time_t)(clock_now_ms() / 1000);
+	struct tm tm;
+
+	if ((cfg = load_config(o->config, err, sizeof err)) == NULL) {
+		print_errors(err);
+		return 1;
+	}
+	if (o->format && (report_format_parse(o->format, &ro.format) != 0 ||
+			  (daily && (ro.format == REPORT_HTML || ro.format == REPORT_SVG)))) {
+		fprintf(stderr, "dispatchd: --format wants %s, not '%s'\n", daily ? "text, csv or json" : "text, csv, json, html or svg",
+			o->format);
+		rc = 2;
+		goto out;
+	}
+	if (daily && (o->from || o->to)) {
+		fprintf(stderr, "dispatchd: the daily report takes --date, not --from/--to\n");
+		rc = 2;
+		goto out;
+	}
+	if (!daily && o->date) {
+		fprintf(stderr, "dispatchd: the review takes --from and --to, not --date\n");
+		rc = 2;
+		goto out;
+	}
+	localtime_r(&now, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm); /* today, the estate's local date */
+	if (daily) {
+		if (parse_day(o->date ? o->date : day, &ro.from_ms) != 0)
+			goto bad_date;
+		/* the next local midnight (a day is not always 24 h where clocks change) */
+		now = (time_t)(ro.from_ms / 1000);
+		localtime_r(&now, &tm);
+		tm.tm_mday++;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		ro.to_ms = (int64_t)mktime(&tm) * 1000;
+	} else {
+		if (o->to ? parse_day(o->to, &ro.to_ms) != 0 : parse_day(day, &ro.to_ms) != 0)
+			goto bad_date;
+		now = (time_t)(ro.to_ms / 1000);
+		localtime_r(&now, &tm);
+		if (o->to == NULL) /* through today */
+			tm.tm_mday++;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		ro.to_ms = (int64_t)mktime(&tm) * 1000;
+		if (o->from) {
+			if (parse_day(o->from, &ro.from_ms) != 0)
+				goto bad_date;
+		} else {
+			tm.tm_year--;
+			tm.tm_isdst = -1;
+			ro.from_ms = (int64_t)mktime(&tm) * 1000;
+		}
+		if (ro.from_ms >= ro.to_ms) {
+			fprintf(stderr, "dispatchd: --from must come before --to (--to is the first day not covered)\n");
+			rc = 2;
+			goto out;
+		}
+	}
+	ro.estate = cfg->estate;
+	ro.now_ms = clock_now_ms();
+	if ((s = open_existing(o)) == NULL) {
+		rc = 1;
+		goto out;
+	}
+	if (o->output) {
+		snprintf(tmp, sizeof tmp, "%s.tmp", o->output);
+		if ((ro.out = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr, "dispatchd: cannot write %s: %s\n", tmp, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+	}
+	rc = daily ? report_daily(s, &ro) : report_review(s, &ro);
+	if (rc != 0) {
+		fprintf(stderr, "dispatchd: the %s report failed: %s\n", o->report,
+			rc == -EINVAL ? "the period is too long (at most 20 years)" : store_strerror(rc));
+		rc = 1;
+	} else if (ferror(ro.out) || fflush(ro.out) != 0) {
+		fprintf(stderr, "dispatchd: writing the report failed: %s\n", strerror(errno));
+		rc = 1;
+	}
+	if (o->output) {
+		if (fclose(ro.out) != 0 && rc == 0) {
+			fprintf(stderr, "dispatchd: writing %s failed: %s\n", tmp, strerror(errno));
+			rc = 1;
+		}
+		if (rc == 0 && rename(tmp, o->output) != 0) {
+			fprintf(stderr, "dispatchd: cannot rename %s to %s: %s\n", tmp, o->output, strerror(errno));
+			rc = 1;
+		}
+		if (rc != 0)
+			unlink(tmp);
+	}
+out:
+	store_destroy(&s);
+	config_destroy(&cfg);
+	return rc;
+bad_date:
+	fprintf(stderr, "dispatchd: report wants dates as YYYY-MM-DD (the estate's local dates)\n");
+	rc = 2;
+	goto out;
 }
 
 static int purge(const struct options *o)
@@ -674,6 +817,8 @@ int main(int argc, char **argv)
 		return export_cmd(&d.opt);
 	if (d.opt.command && strcmp(d.opt.command, "purge") == 0)
 		return purge(&d.opt);
+	if (d.opt.command && strcmp(d.opt.command, "report") == 0)
+		return report_cmd(&d.opt);
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_AUTO);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "log.h"
 #include "ticket.h"
 #include "xalloc.h"
@@ -201,6 +202,81 @@ static int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_
 	return mdb_put(txn, s->meta, &k, &d, 0);
 }
 
+/* meta "chain_head": the link of the last event (chain.h). Absent in an
+ * empty log, where the first event's prev_hash is all zeros. */
+static int store_chain_head_get(store_t *s, MDB_txn *txn, uint8_t head[CHAIN_HASH_LEN])
+{
+	MDB_val k = { 10, (void *)"chain_head" }, d;
+	uint64_t last;
+	int rc = mdb_get(txn, s->meta, &k, &d);
+
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = store_meta_get_u64(s, txn, "last_seq", &last)) != 0)
+			return rc;
+		memset(head, 0, CHAIN_HASH_LEN);
+		return last == 0 ? 0 : STORE_CORRUPT; /* events but no chain: not a store we wrote */
+	}
+	if (rc != 0)
+		return rc;
+	if (d.mv_size != CHAIN_HASH_LEN)
+		return STORE_CORRUPT;
+	memcpy(head, d.mv_data, CHAIN_HASH_LEN);
+	return 0;
+}
+
+static int store_chain_head_put(store_t *s, MDB_txn *txn, const uint8_t head[CHAIN_HASH_LEN])
+{
+	MDB_val k = { 10, (void *)"chain_head" }, d = { CHAIN_HASH_LEN, (void *)head };
+
+	return mdb_put(txn, s->meta, &k, &d, 0);
+}
+
+int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32])
+{
+	return store_chain_head_get(s, txn, head);
+}
+
+/* Chain a log written before the hash chain existed: every record gets
+ * the link of the one before it, in seq order, in the caller's (one)
+ * transaction. What was stored before this point is vouched for from here
+ * on, not before: the chain proves nothing was changed after the upgrade. */
+static int store_chain_build(store_t *s, MDB_txn *txn)
+{
+	uint8_t head[CHAIN_HASH_LEN] = { 0 };
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	uint64_t last, seq;
+	int rc;
+
+	if ((rc = store_meta_get_u64(s, txn, "last_seq", &last)) != 0)
+		return rc;
+	for (seq = 1; seq <= last; seq++) {
+		Dispatch__Event *ev;
+		ProtobufCBinaryData mine;
+		store_be64(kb, seq);
+		if ((rc = mdb_get(txn, s->events, &k, &d)) != 0)
+			return rc == MDB_NOTFOUND ? STORE_CORRUPT : rc;
+		if ((ev = dispatch__event__unpack(NULL, d.mv_size, d.mv_data)) == NULL)
+			return STORE_CORRUPT;
+		mine = ev->prev_hash; /* the unpacked message frees its own */
+		ev->prev_hash.data = head;
+		ev->prev_hash.len = CHAIN_HASH_LEN;
+		d.mv_size = dispatch__event__get_packed_size(ev);
+		if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE)) == 0) {
+			dispatch__event__pack(ev, d.mv_data);
+			chain_link(ev, d.mv_data, d.mv_size, head);
+		}
+		ev->prev_hash = mine;
+		dispatch__event__free_unpacked(ev, NULL);
+		if (rc != 0)
+			return rc;
+	}
+	if (last > 0 && (rc = store_chain_head_put(s, txn, head)) != 0)
+		return rc;
+	log_notice("migration: the event log's %llu record(s) are now hash-chained", (unsigned long long)last);
+	return 0;
+}
+
 static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 {
 	MDB_cursor *cur = NULL;
@@ -317,13 +393,22 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		 * build both from what is there, in this one transaction, so a
 		 * crash mid-way leaves the store as it was. */
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0)
+		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
+		    (rc = store_chain_build(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 2) {
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_2_to_3(s, txn)) != 0)
+		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 3) {
+		/* Version 3 logs are not hash-chained: chain them as they
+		 * stand, in this one transaction. */
+		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_chain_build(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -366,6 +451,10 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 	int rc, dead = 0;
 	const char *what = "";
 
+	if (chain_init() != 0) {
+		snprintf(err, errlen, "cannot initialise libsodium (SHA-256 for the event log's hash chain)");
+		goto fail_quiet;
+	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
 		goto fail_quiet;
@@ -744,11 +833,14 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 {
 	unsigned char kb[8], vb[8];
+	uint8_t head[CHAIN_HASH_LEN];
 	MDB_val k = { 8, kb }, d;
 	uint64_t last;
 	int rc;
 
 	if ((rc = store_meta_get_u64(s, txn, "last_seq", &last)) != 0)
+		return rc;
+	if ((rc = store_chain_head_get(s, txn, head)) != 0)
 		return rc;
 	ev->seq = last + 1;
 	if ((rc = store_meta_put_u64(s, txn, "last_seq", ev->seq)) != 0)
@@ -764,11 +856,22 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 			return rc;
 	}
 	store_be64(kb, ev->seq);
+	/* The chain: the record links to its predecessor, and the new head is
+	 * the hash of exactly the bytes stored. prev_hash points at our stack,
+	 * so it is taken off ev again before returning. */
+	ev->prev_hash.data = head;
+	ev->prev_hash.len = CHAIN_HASH_LEN;
 	d.mv_size = dispatch__event__get_packed_size(ev);
 	/* APPEND: seqs only grow, so LMDB can skip the search. */
-	if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND)) != 0)
+	rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND);
+	if (rc == 0) {
+		dispatch__event__pack(ev, d.mv_data);
+		chain_hash(d.mv_data, d.mv_size, head);
+	}
+	ev->prev_hash.data = NULL;
+	ev->prev_hash.len = 0;
+	if (rc != 0 || (rc = store_chain_head_put(s, txn, head)) != 0)
 		return rc;
-	dispatch__event__pack(ev, d.mv_data);
 	if (ev->ticket_id) {
 		store_be64(kb, ev->ticket_id);
 		store_be64(vb, ev->seq);
@@ -860,6 +963,30 @@ int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_f
 
 	store_be64(kb, from_seq);
 	return store_walk(txn, s->events, &start, store_event_step, &w);
+}
+
+struct store_record_walk {
+	store_record_fn *fn;
+	void *arg;
+};
+
+static int store_record_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_record_walk *w = arg;
+
+	if (k->mv_size != 8)
+		return STORE_CORRUPT;
+	return w->fn(store_get_be64(k->mv_data), v->mv_data, v->mv_size, w->arg);
+}
+
+int store_event_records(store_t *s, MDB_txn *txn, uint64_t from_seq, store_record_fn *fn, void *arg)
+{
+	struct store_record_walk w = { fn, arg };
+	unsigned char kb[8];
+	MDB_val start = { 8, kb };
+
+	store_be64(kb, from_seq);
+	return store_walk(txn, s->events, &start, store_record_step, &w);
 }
 
 static int store_index_scan(MDB_txn *txn, MDB_dbi dbi, const char *name, store_id_fn *fn, void *arg)
@@ -1256,22 +1383,41 @@ int store_backup(store_t *s, const char *dest, char *err, size_t errlen)
 	return 0;
 }
 
-/* Replace one stored event with its tombstone. */
+/* Replace one stored event with its tombstone. The tombstone keeps the
+ * original's place in the hash chain: its prev_hash, and the original's
+ * link as purged_hash, so the next record still links to it (chain.h). */
 static int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
 {
 	Dispatch__Event *ev = NULL, t = DISPATCH__EVENT__INIT;
+	uint8_t prev[CHAIN_HASH_LEN], link[CHAIN_HASH_LEN];
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, d;
 	int rc;
 
-	if ((rc = store_get_event(s, txn, seq, &ev)) != 0)
-		return rc == STORE_NOTFOUND ? 0 : rc;
+	store_be64(kb, seq);
+	rc = mdb_get(txn, s->events, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if ((ev = dispatch__event__unpack(NULL, d.mv_size, d.mv_data)) == NULL)
+		return STORE_CORRUPT;
+	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_PURGED || ev->prev_hash.len != CHAIN_HASH_LEN) {
+		rc = ev->type == DISPATCH__EVENT_TYPE__EVENT_PURGED ? 0 : STORE_CORRUPT; /* already one; or unchained */
+		dispatch__event__free_unpacked(ev, NULL);
+		return rc;
+	}
+	chain_link(ev, d.mv_data, d.mv_size, link);
+	memcpy(prev, ev->prev_hash.data, CHAIN_HASH_LEN);
 	t.seq = ev->seq;
 	t.ticket_id = ev->ticket_id;
 	t.time_ms = ev->time_ms;
 	t.type = DISPATCH__EVENT_TYPE__EVENT_PURGED;
+	t.prev_hash.data = prev;
+	t.prev_hash.len = CHAIN_HASH_LEN;
+	t.purged_hash.data = link;
+	t.purged_hash.len = CHAIN_HASH_LEN;
 	dispatch__event__free_unpacked(ev, NULL);
-	store_be64(kb, seq);
 	d.mv_size = dispatch__event__get_packed_size(&t);
 	if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE)) != 0)
 		return rc;

@@ -2,7 +2,8 @@
  * store: the LMDB environment and every database dispatchd keeps.
  *
  *   meta            "schema" -> u32 BE, "next_ticket" -> u64 BE,
- *                   "last_seq" -> u64 BE, "mseq/<member>" -> u64 BE
+ *                   "last_seq" -> u64 BE, "mseq/<member>" -> u64 BE,
+ *                   "chain_head" -> 32 bytes: the event log's hash chain (chain.h)
  *   tickets         u64 BE id -> packed Ticket
  *   events          u64 BE seq -> packed Event   (append-only log)
  *   ticket_events   u64 BE id -> u64 BE seq      (dupsort: a ticket's history)
@@ -38,8 +39,10 @@
 /* 1: the first release (issue 2). 2: adds open_by_unit and
  * requests_by_time, filled from the tickets and stored replies by the
  * migration in store_open(). 3: adds deadlines, each open ticket's next
- * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. */
-#define STORE_SCHEMA_VERSION 3
+ * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. 4: the
+ * event log is hash-chained (chain.h); the 3 -> 4 migration chains the
+ * log as it stands. */
+#define STORE_SCHEMA_VERSION 4
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -84,6 +87,9 @@ int store_due_has(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, int *ha
  * is set) before writing. */
 int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev);
 int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **out);
+/* The hash chain's head: the link of the last event (chain.h); all zeros
+ * for an empty log. */
+int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32]);
 
 /* Iteration: fn returns 0 to go on, 1 to stop, negative to fail. */
 typedef int (store_event_fn)(Dispatch__Event *ev, void *arg);   /* fn owns ev: free it or keep it */
@@ -92,6 +98,10 @@ typedef int (store_id_fn)(uint64_t id, void *arg);
 
 int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg);
 int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg);
+/* The stored bytes of each event from from_seq on, without decoding them
+ * (hash checks, fast scans). data is valid only during the call. */
+typedef int (store_record_fn)(uint64_t seq, const void *data, size_t len, void *arg);
+int store_event_records(store_t *s, MDB_txn *txn, uint64_t from_seq, store_record_fn *fn, void *arg);
 /* Open ticket ids of a member (or of a crew when member is NULL), ascending. */
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg);
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "chain.h"
 #include "ticket.h"
 
 #define VERIFY_REPORT_MAX 100 /* violations printed; the count goes on */
@@ -15,9 +16,13 @@ struct verify {
 	FILE *out;
 	long bad;
 	uint64_t last_seq, last_ticket, expect_seq, tickets, events;
+	uint8_t link[CHAIN_HASH_LEN]; /* link of the event before the one being read */
+	uint64_t broken;              /* broken links of the hash chain */
+	uint64_t at[2];               /* where the first two were seen (the seq that did not match) */
 };
 
 static void verify_bad(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int verify_event(Dispatch__Event *ev, void *arg);
 
 static void verify_bad(struct verify *v, const char *fmt, ...)
 {
@@ -29,6 +34,95 @@ static void verify_bad(struct verify *v, const char *fmt, ...)
 	vfprintf(v->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', v->out);
+}
+
+/* A record whose prev_hash is not the link of the record before it: the
+ * link (seq-1 -> seq) is broken. */
+static void verify_broken(struct verify *v, uint64_t seq)
+{
+	if (v->broken < 2)
+		v->at[v->broken] = seq;
+	v->broken++;
+}
+
+/* One link of the hash chain (chain.h): ev, stored as rec/len, must hold
+ * the link of its predecessor. */
+static void verify_link(struct verify *v, uint64_t seq, const Dispatch__Event *ev, const void *rec, size_t len)
+{
+	if (ev->prev_hash.len != CHAIN_HASH_LEN || memcmp(ev->prev_hash.data, v->link, CHAIN_HASH_LEN) != 0)
+		verify_broken(v, seq);
+	chain_link(ev, rec, len, v->link);
+}
+
+/* Name the record that was changed. An edit of record k breaks the link
+ * k -> k+1 (its bytes no longer hash to what k+1 holds); if the edit
+ * touched k's own prev_hash, the link k-1 -> k breaks too. So two breaks
+ * in a row point at the first, a lone one at the record before it. */
+static void verify_chain_verdict(struct verify *v)
+{
+	uint64_t k;
+
+	if (v->broken == 0)
+		return;
+	if (v->broken > 1 && v->at[1] == v->at[0] + 1) {
+		k = v->at[0];
+		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": its record was changed outside dispatchd "
+			   "(neither its link to seq %" PRIu64 " nor its own hash match; compare it with a backup)", k,
+			   k - 1);
+	} else if (v->at[0] > v->last_seq) {
+		k = v->last_seq;
+		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": the last record no longer hashes to the "
+			   "chain head kept in meta; it (or the head) was changed outside dispatchd", k);
+	} else {
+		k = v->at[0] > 1 ? v->at[0] - 1 : 1;
+		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": its record no longer hashes to the link "
+			   "seq %" PRIu64 " holds; seq %" PRIu64 " was changed outside dispatchd (or seq %" PRIu64
+			   "'s link to it); compare it with a backup", k, k + 1, k, k + 1);
+	}
+	if (v->broken > 2)
+		verify_bad(v, "hash chain: %" PRIu64 " broken link(s) in all; the first is named above", v->broken);
+}
+
+/* A tombstone's link is the purged record's, so its own bytes are not
+ * hashed: it must hold exactly what store_purge() writes and nothing else
+ * (its seq, time and ticket id cannot be checked; chain.h). */
+static void verify_tombstone(struct verify *v, uint64_t seq, const Dispatch__Event *ev, const void *rec, size_t len)
+{
+	Dispatch__Event t = DISPATCH__EVENT__INIT;
+	uint8_t buf[256];
+
+	t.seq = ev->seq;
+	t.ticket_id = ev->ticket_id;
+	t.time_ms = ev->time_ms;
+	t.type = ev->type;
+	t.prev_hash = ev->prev_hash;
+	t.purged_hash = ev->purged_hash;
+	if (ev->purged_hash.len != CHAIN_HASH_LEN || dispatch__event__get_packed_size(&t) != len ||
+	    len > sizeof buf || dispatch__event__pack(&t, buf) != len || memcmp(buf, rec, len) != 0)
+		verify_bad(v, "event log: seq %" PRIu64 " is a tombstone with more (or less) than a purge writes "
+			   "(seq, time, ticket id, the chain links): changed outside dispatchd", seq);
+}
+
+static int verify_record(uint64_t seq, const void *rec, size_t len, void *arg)
+{
+	struct verify *v = arg;
+	Dispatch__Event *ev = dispatch__event__unpack(NULL, len, rec);
+
+	v->events++;
+	if (ev == NULL) {
+		verify_bad(v, "event log: seq %" PRIu64 " does not decode (changed outside dispatchd?)", seq);
+		verify_broken(v, seq);
+		chain_hash(rec, len, v->link);
+		v->expect_seq = seq + 1;
+		return 0;
+	}
+	if (ev->seq != seq)
+		verify_bad(v, "event log: the record stored as seq %" PRIu64 " says it is seq %" PRIu64, seq, ev->seq);
+	verify_link(v, seq, ev, rec, len);
+	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_PURGED)
+		verify_tombstone(v, seq, ev, rec, len);
+	v->events--; /* verify_event counts it */
+	return verify_event(ev, v);
 }
 
 static int verify_event(Dispatch__Event *ev, void *arg)
@@ -164,6 +258,7 @@ static int verify_pair(uint64_t id, uint64_t seq, void *arg)
 long verify_store(store_t *s, FILE *out)
 {
 	struct verify v = { .s = s, .out = out, .expect_seq = 1 };
+	uint8_t head[CHAIN_HASH_LEN];
 	static const struct { enum store_index which; const char *name; } idx[] = {
 		{ STORE_OPEN_BY_MEMBER, "open_by_member" },
 		{ STORE_OPEN_BY_CREW, "open_by_crew" },
@@ -175,11 +270,17 @@ long verify_store(store_t *s, FILE *out)
 		return rc;
 	if ((rc = store_last_seq(s, v.txn, &v.last_seq)) != 0 || (rc = store_last_ticket(s, v.txn, &v.last_ticket)) != 0)
 		goto fail;
-	if ((rc = store_events_from(s, v.txn, 1, verify_event, &v)) != 0)
+	if ((rc = store_event_records(s, v.txn, 1, verify_record, &v)) != 0)
 		goto fail;
 	if (v.expect_seq != v.last_seq + 1)
 		verify_bad(&v, "event log: ends at seq %" PRIu64 " but the counter says %" PRIu64, v.expect_seq - 1,
 			   v.last_seq);
+	if ((rc = store_chain_head(s, v.txn, head)) != 0) {
+		verify_bad(&v, "hash chain: the chain head in meta cannot be read: %s", store_strerror(rc));
+	} else if (memcmp(head, v.link, CHAIN_HASH_LEN) != 0) {
+		verify_broken(&v, v.expect_seq); /* the head vouches for the last record */
+	}
+	verify_chain_verdict(&v);
 	if ((rc = store_tickets(s, v.txn, verify_ticket, &v)) != 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <lmdb.h>
+#include <sodium.h>
 
 #include "store.h"
 #include "verify.h"
@@ -439,6 +440,182 @@ START_TEST(a_version_1_store_is_migrated_in_place)
 }
 END_TEST
 
+/* The raw records of the log and their SHA-256, computed here with
+ * libsodium directly rather than through chain.c. */
+struct raw_log {
+	size_t n;
+	unsigned char hash[8][crypto_hash_sha256_BYTES];
+	Dispatch__Event *ev[8];
+};
+
+static int collect_raw(uint64_t seq, const void *data, size_t len, void *arg)
+{
+	struct raw_log *l = arg;
+	ck_assert_uint_eq(seq, l->n + 1);
+	ck_assert_uint_lt(l->n, 8);
+	crypto_hash_sha256(l->hash[l->n], data, len);
+	l->ev[l->n++] = dispatch__event__unpack(NULL, len, data);
+	return 0;
+}
+
+static void read_raw(store_t *s, struct raw_log *l)
+{
+	MDB_txn *txn;
+	memset(l, 0, sizeof *l);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_event_records(s, txn, 1, collect_raw, l), 0);
+	store_txn_abort(txn);
+}
+
+static void free_raw(struct raw_log *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		dispatch__event__free_unpacked(l->ev[i], NULL);
+}
+
+START_TEST(the_log_is_hash_chained_through_a_purge)
+{
+	static const unsigned char zero[32];
+	struct raw_log a, b;
+	uint8_t head[32];
+	uint64_t tickets, events;
+	MDB_txn *txn;
+	store_t *s = open_store();
+
+	put_ticket(s, DISPATCH__STATE__STATE_CLOSED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "security", "S01");
+	read_raw(s, &a);
+	ck_assert_uint_eq(a.n, 3);
+	ck_assert_uint_eq(a.ev[0]->prev_hash.len, 32);
+	ck_assert_mem_eq(a.ev[0]->prev_hash.data, zero, 32);
+	for (size_t i = 1; i < a.n; i++) {
+		ck_assert_uint_eq(a.ev[i]->prev_hash.len, 32);
+		ck_assert_mem_eq(a.ev[i]->prev_hash.data, a.hash[i - 1], 32);
+	}
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_chain_head(s, txn, head), 0);
+	store_txn_abort(txn);
+	ck_assert_mem_eq(head, a.hash[2], 32);
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+
+	/* purge ticket 1 (closed, updated at time 0): its event becomes a
+	 * tombstone that keeps its place in the chain */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_purge(s, txn, 1000, &tickets, &events), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(tickets, 1);
+	ck_assert_uint_eq(events, 1);
+	read_raw(s, &b);
+	ck_assert_int_eq(b.ev[0]->type, DISPATCH__EVENT_TYPE__EVENT_PURGED);
+	ck_assert_mem_eq(b.ev[0]->prev_hash.data, zero, 32);
+	ck_assert_uint_eq(b.ev[0]->purged_hash.len, 32);
+	ck_assert_mem_eq(b.ev[0]->purged_hash.data, a.hash[0], 32);
+	ck_assert_mem_eq(b.hash[1], a.hash[1], 32); /* the rest is untouched */
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	free_raw(&a);
+	free_raw(&b);
+	store_destroy(&s);
+}
+END_TEST
+
+/* An edit through LMDB behind the store's back: --verify names the seq. */
+START_TEST(verify_names_the_first_broken_link)
+{
+	unsigned char kb[8] = { 0, 0, 0, 0, 0, 0, 0, 2 }, copy[4096];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 8, kb }, d;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+	store_t *s = open_store();
+
+	for (int i = 0; i < 4; i++)
+		put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	store_destroy(&s);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_get(txn, dbi, &k, &d), 0);
+	ck_assert_uint_lt(d.mv_size, sizeof copy);
+	memcpy(copy, d.mv_data, d.mv_size);
+	copy[d.mv_size - 1] ^= 1; /* the last byte: a string, so it still decodes */
+	d.mv_data = copy;
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &d, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store();
+	f = open_memstream(&out, &outlen);
+	ck_assert_int_gt(verify_store(s, f), 0);
+	fclose(f);
+	ck_assert_msg(strstr(out, "first broken link at seq 2:") != NULL, "verify said: %s", out);
+	free(out);
+	store_destroy(&s);
+}
+END_TEST
+
+/* A version 3 store (before the chain): its log is chained on opening. */
+START_TEST(a_version_3_log_is_chained_in_place)
+{
+	static const unsigned char three[8] = { 0, 0, 0, 0, 0, 0, 0, 3 };
+	unsigned char kb[8] = { 0 }, buf[4096];
+	struct raw_log l;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi events, meta;
+	MDB_val k = { 8, kb }, d, hk = { 10, (void *)"chain_head" };
+	store_t *s = open_store();
+
+	for (int i = 0; i < 3; i++)
+		put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	store_destroy(&s);
+	/* take the chain away, as a version 3 dispatchd wrote it */
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &events), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	for (unsigned char seq = 1; seq <= 3; seq++) {
+		Dispatch__Event *ev;
+		ProtobufCBinaryData keep;
+		kb[7] = seq;
+		ck_assert_int_eq(mdb_get(txn, events, &k, &d), 0);
+		ev = dispatch__event__unpack(NULL, d.mv_size, d.mv_data);
+		keep = ev->prev_hash;
+		ev->prev_hash.len = 0;
+		d.mv_size = dispatch__event__pack(ev, buf);
+		d.mv_data = buf;
+		ev->prev_hash = keep;
+		dispatch__event__free_unpacked(ev, NULL);
+		ck_assert_int_eq(mdb_put(txn, events, &k, &d, 0), 0);
+	}
+	ck_assert_int_eq(mdb_del(txn, meta, &hk, NULL), 0);
+	d.mv_size = 8;
+	d.mv_data = (void *)three;
+	hk.mv_size = 6;
+	hk.mv_data = (void *)"schema";
+	ck_assert_int_eq(mdb_put(txn, meta, &hk, &d, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store(); /* migrates 3 -> 4 */
+	read_raw(s, &l);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert_mem_eq(l.ev[2]->prev_hash.data, l.hash[1], 32);
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	free_raw(&l);
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07"); /* and it goes on */
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -457,6 +634,9 @@ int main(void)
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
 	tcase_add_test(tc, a_version_1_store_is_migrated_in_place);
 	tcase_add_test(tc, a_version_2_store_is_migrated_in_place);
+	tcase_add_test(tc, the_log_is_hash_chained_through_a_purge);
+	tcase_add_test(tc, verify_names_the_first_broken_link);
+	tcase_add_test(tc, a_version_3_log_is_chained_in_place);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
