@@ -1,0 +1,349 @@
+/* keys: CURVE key files and the clients list (see keys.h). */
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "xalloc.h"
+
+#define KEYS_FILE_MAX (1024 * 1024) /* a clients list of some thousands of keys */
+
+static const char *const keys_roles[] = {
+	[DISPATCH__ROLE__ROLE_DESK] = "desk",       [DISPATCH__ROLE__ROLE_CREW] = "crew",
+	[DISPATCH__ROLE__ROLE_MONITOR] = "monitor", [DISPATCH__ROLE__ROLE_QC] = "qc",
+	[DISPATCH__ROLE__ROLE_SUPERVISOR] = "supervisor", [DISPATCH__ROLE__ROLE_ADMIN] = "admin",
+};
+
+int keys_role_parse(const char *word, Dispatch__Role *out)
+{
+	for (size_t i = 0; i < sizeof keys_roles / sizeof keys_roles[0]; i++)
+		if (keys_roles[i] && strcmp(keys_roles[i], word) == 0) {
+			*out = (Dispatch__Role)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *keys_role_word(Dispatch__Role role)
+{
+	if ((size_t)role < sizeof keys_roles / sizeof keys_roles[0] && keys_roles[role])
+		return keys_roles[role];
+	return "unknown";
+}
+
+bool keys_z85_ok(const char *s)
+{
+	uint8_t raw[32];
+
+	return s && strlen(s) == KEYS_Z85_LEN && zmq_z85_decode(raw, s) != NULL;
+}
+
+static bool keys_identity_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > KEYS_IDENTITY_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_'))
+			return false;
+	return true;
+}
+
+/* Read a whole (small) file; NUL-terminated. */
+static char *keys_slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t n = 0, got;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	data = xmalloc(KEYS_FILE_MAX + 1);
+	while ((got = fread(data + n, 1, KEYS_FILE_MAX - n, f)) > 0)
+		n += got;
+	if (ferror(f) || n == KEYS_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) : "too large for a key file (1 MiB or more)");
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+/* Next line of *p (modified in place), trimmed; NULL at the end. */
+static char *keys_next_line(char **p)
+{
+	char *line = *p, *end;
+
+	if (line == NULL || *line == '\0')
+		return NULL;
+	end = strchr(line, '\n');
+	if (end) {
+		*end = '\0';
+		*p = end + 1;
+	} else {
+		*p = line + strlen(line);
+	}
+	while (*line == ' ' || *line == '\t')
+		line++;
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return line;
+}
+
+int keys_read_pair(const char *path, bool need_secret, struct keys_pair *out, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len;
+	char *data, *p, *line;
+	unsigned lineno = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if ((data = keys_slurp(path, &len, err, errlen)) == NULL)
+		return -1;
+	p = data;
+	while ((line = keys_next_line(&p)) != NULL) {
+		char name[32], value[64];
+		lineno++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (sscanf(line, "%31[a-z-] = %63s", name, value) != 2) {
+			snprintf(err, errlen, "%s:%u: expected 'public-key = KEY' or 'secret-key = KEY'", path, lineno);
+			goto fail;
+		}
+		if (!keys_z85_ok(value)) {
+			snprintf(err, errlen, "%s:%u: %s is not a CURVE key (40 characters of Z85)", path, lineno, name);
+			goto fail;
+		}
+		if (strcmp(name, "public-key") == 0)
+			memcpy(out->public_key, value, KEYS_Z85_LEN + 1);
+		else if (strcmp(name, "secret-key") == 0)
+			memcpy(out->secret_key, value, KEYS_Z85_LEN + 1);
+		else {
+			snprintf(err, errlen, "%s:%u: unknown setting '%s'", path, lineno, name);
+			goto fail;
+		}
+	}
+	if (out->public_key[0] == '\0') {
+		snprintf(err, errlen, "%s: no 'public-key = KEY' line; is this a key file from dispatchd --gen-keys?",
+			 path);
+		goto fail;
+	}
+	if (need_secret && out->secret_key[0] == '\0') {
+		snprintf(err, errlen, "%s: holds no secret key; name the NAME.key file, not NAME.pub", path);
+		goto fail;
+	}
+	if (need_secret && stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: the secret key is readable by others (mode %04o); chmod 600 %s", path,
+			 (unsigned)(st.st_mode & 07777), path);
+		goto fail;
+	}
+	if (out->secret_key[0]) {
+		/* The two halves must belong together. */
+		char derived[KEYS_Z85_LEN + 1];
+		if (zmq_curve_public(derived, out->secret_key) != 0 || strcmp(derived, out->public_key) != 0) {
+			snprintf(err, errlen, "%s: the public key does not belong to the secret key", path);
+			goto fail;
+		}
+	}
+	rc = 0;
+fail:
+	free(data);
+	if (rc != 0)
+		memset(out, 0, sizeof *out);
+	return rc;
+}
+
+static int keys_write(const char *path, mode_t mode, const char *text, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t len = strlen(text);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s%s", path, strerror(errno),
+			 errno == EEXIST ? " (dispatchd never overwrites a key; remove it first to replace it)" : "");
+		return -1;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int keys_generate(const char *dir, const char *name, struct keys_pair *out, char *err, size_t errlen)
+{
+	char path[4096], text[512];
+	struct keys_pair kp;
+
+	if (!keys_identity_ok(name)) {
+		snprintf(err, errlen, "key name '%s': use 1 to %d letters, digits, '-' or '_'", name, KEYS_IDENTITY_MAX);
+		return -1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create the key directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (zmq_curve_keypair(kp.public_key, kp.secret_key) != 0) {
+		snprintf(err, errlen, "cannot make a CURVE key pair: %s (is libzmq built with CURVE?)",
+			 zmq_strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s.key", dir, name);
+	snprintf(text, sizeof text,
+		 "# dispatchd CURVE key pair \"%s\": keep it secret (mode 0600)\npublic-key = %s\nsecret-key = %s\n", name,
+		 kp.public_key, kp.secret_key);
+	if (keys_write(path, 0600, text, err, errlen) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/%s.pub", dir, name);
+	snprintf(text, sizeof text, "# dispatchd CURVE public key \"%s\"\npublic-key = %s\n", name, kp.public_key);
+	if (keys_write(path, 0644, text, err, errlen) != 0) {
+		snprintf(path, sizeof path, "%s/%s.key", dir, name);
+		unlink(path);
+		return -1;
+	}
+	if (out)
+		*out = kp;
+	return 0;
+}
+
+static void keys_problem(char *err, size_t errlen, size_t *used, unsigned *problems, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void keys_problem(char *err, size_t errlen, size_t *used, unsigned *problems, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	(*problems)++;
+	if (*used >= errlen)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err + *used, errlen - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used;
+}
+
+keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *err, size_t errlen)
+{
+	keys_list_t *k = xcalloc(1, sizeof *k);
+	char *copy = xmalloc(len + 1), *p = copy, *line;
+	size_t cap = 0, used = 0;
+	unsigned lineno = 0, problems = 0;
+
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	if (errlen)
+		err[0] = '\0';
+	if (memchr(data, '\0', len) != NULL)
+		keys_problem(err, errlen, &used, &problems, "%s: holds a NUL byte; is it a text file?\n", name);
+	while ((line = keys_next_line(&p)) != NULL) {
+		char key[64], role[32], id[64], extra[8];
+		struct keys_client *c;
+		Dispatch__Role r;
+		int n;
+
+		lineno++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		n = sscanf(line, "%63s %31s %63s %7s", key, role, id, extra);
+		if (n < 3) {
+			keys_problem(err, errlen, &used, &problems,
+				     "%s:%u: expected 'PUBLIC-KEY ROLE IDENTITY' (three words), found %d\n", name, lineno,
+				     n < 0 ? 0 : n);
+			continue;
+		}
+		if (n == 4 && extra[0] != '#') {
+			keys_problem(err, errlen, &used, &problems,
+				     "%s:%u: more than three words; a comment needs '#' at the start of a line\n", name,
+				     lineno);
+			continue;
+		}
+		if (!keys_z85_ok(key)) {
+			keys_problem(err, errlen, &used, &problems,
+				     "%s:%u: '%.50s' is not a CURVE public key (40 characters of Z85, as in a .pub file)\n",
+				     name, lineno, key);
+			continue;
+		}
+		if (keys_role_parse(role, &r) != 0) {
+			keys_problem(err, errlen, &used, &problems,
+				     "%s:%u: unknown role '%s'; use desk, crew, monitor, qc, supervisor or admin\n", name,
+				     lineno, role);
+			continue;
+		}
+		if (!keys_identity_ok(id)) {
+			keys_problem(err, errlen, &used, &problems,
+				     "%s:%u: identity '%.40s': use 1 to %d letters, digits, '-' or '_'\n", name, lineno, id,
+				     KEYS_IDENTITY_MAX);
+			continue;
+		}
+		if (keys_find(k, key) != NULL) {
+			keys_problem(err, errlen, &used, &problems, "%s:%u: key listed twice (first on line %u)\n", name,
+				     lineno, keys_find(k, key)->line);
+			continue;
+		}
+		if (k->n == cap)
+			k->v = xrealloc(k->v, (cap = cap ? cap * 2 : 16) * sizeof *k->v);
+		c = &k->v[k->n++];
+		memcpy(c->public_key, key, KEYS_Z85_LEN + 1);
+		c->role = r;
+		snprintf(c->identity, sizeof c->identity, "%.32s", id); /* keys_identity_ok: at most 32 */
+		c->line = lineno;
+	}
+	free(copy);
+	if (problems) {
+		keys_destroy(&k);
+		return NULL;
+	}
+	return k;
+}
+
+keys_list_t *keys_load(const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *data = keys_slurp(path, &len, err, errlen);
+	keys_list_t *k;
+
+	if (data == NULL)
+		return NULL;
+	k = keys_parse(path, data, len, err, errlen);
+	free(data);
+	return k;
+}
+
+void keys_destroy(keys_list_t **kp)
+{
+	if (kp == NULL || *kp == NULL)
+		return;
+	free((*kp)->v);
+	free(*kp);
+	*kp = NULL;
+}
+
+const struct keys_client *keys_find(const keys_list_t *k, const char *public_key)
+{
+	for (size_t i = 0; k && i < k->n; i++)
+		if (strcmp(k->v[i].public_key, public_key) == 0)
+			return &k->v[i];
+	return NULL;
+}
