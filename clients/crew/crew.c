@@ -58,6 +58,8 @@ static const char usage_text[] =
 	"  --note TEXT     a work note for accept, arrive, resolve, hold or resume\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
+	"  --key FILE      this client's CURVE key pair, for tcp endpoints (env DISPATCH_KEY)\n"
+	"  --server-key FILE   the daemon's public key, for tcp endpoints (env DISPATCH_SERVER_KEY)\n"
 	"  --ping-interval S  seconds between presence pings (default 20)\n"
 	"  --color WHEN    auto (default: only on a terminal, not with NO_COLOR), always, never\n"
 	"  --help          this text\n"
@@ -74,7 +76,7 @@ static const char usage_text[] =
 	"exit codes: 0 ok, 1 the daemon refused (invalid, not found, conflict, forbidden),\n"
 	"            2 usage error, 3 daemon unreachable or storage error\n";
 
-enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_PING, OPT_COLOR, OPT_HELP,
+enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_KEY, OPT_SERVER_KEY, OPT_PING, OPT_COLOR, OPT_HELP,
        OPT_REASON, OPT_PARTS, OPT_CHARGED, OPT_CAUSE, OPT_CORRECTIVE };
 
 static const struct option long_opts[] = {
@@ -82,6 +84,8 @@ static const struct option long_opts[] = {
 	{ "note", required_argument, NULL, OPT_NOTE },
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
 	{ "ping-interval", required_argument, NULL, OPT_PING },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
@@ -520,7 +524,7 @@ int main(int argc, char **argv)
 {
 	const char *member = NULL, *note = NULL, *endpoint = NULL, *events = NULL, *color = NULL;
 	const char *reason = NULL, *parts = NULL, *charged = NULL, *cause = NULL, *corrective = NULL;
-	const char *cmd = "ui";
+	const char *cmd = "ui", *key = NULL, *server_key = NULL;
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	int extras; /* options that only some transitions take */
 	struct crew_link link;
@@ -538,6 +542,8 @@ int main(int argc, char **argv)
 		case OPT_NOTE: note = optarg; break;
 		case OPT_ENDPOINT: endpoint = optarg; break;
 		case OPT_EVENTS: events = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_SERVER_KEY: server_key = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
 		case OPT_REASON: reason = optarg; break;
@@ -615,6 +621,12 @@ int main(int argc, char **argv)
 	                 DISPATCH__ROLE__ROLE_CREW, member);
 	if (!link.dc) {
 		fprintf(stderr, CREW_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
+		return DC_EXIT_USAGE;
+	}
+	/* Over tcp the daemon takes the member from the key, not from --member. */
+	if (dc_set_keys(link.dc, key, server_key) != DC_OK) {
+		fprintf(stderr, CREW_PROG ": %s\n", dc_error(link.dc));
+		dc_destroy(&link.dc);
 		return DC_EXIT_USAGE;
 	}
 	/* No SA_RESTART: a signal must wake the blocking poll. */

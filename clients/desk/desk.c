@@ -91,7 +91,9 @@ static const char usage_text[] =
 	"options:\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
-	"  --actor NAME    who is acting (default $USER, else \"desk\")\n"
+	"  --key FILE      this client's CURVE key pair, for tcp endpoints (env DISPATCH_KEY)\n"
+	"  --server-key FILE   the daemon's public key, for tcp endpoints (env DISPATCH_SERVER_KEY)\n"
+	"  --actor NAME    who is acting (default $USER, else \"desk\"; over tcp the key decides)\n"
 	"  --role ROLE     act as desk (default), supervisor, qc, monitor or admin\n"
 	"  --color WHEN    auto (default: only on a terminal, not with NO_COLOR), always, never\n"
 	"  --help          this text\n"
@@ -128,7 +130,7 @@ enum desk_opt {
 	O_CORRECTIVE, O_PARTS, O_CHARGED,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
-	O_ENDPOINT = O_N_SCOPED, O_EVENTS, O_ACTOR, O_ROLE, O_COLOR, O_HELP,
+	O_ENDPOINT = O_N_SCOPED, O_EVENTS, O_KEY, O_SERVER_KEY, O_ACTOR, O_ROLE, O_COLOR, O_HELP,
 };
 #define OPT_VAL(o) (256 + (o))
 #define B(o) (UINT64_C(1) << (o))
@@ -173,6 +175,8 @@ static const struct option long_opts[] = {
 	{ "charged", required_argument, NULL, OPT_VAL(O_CHARGED) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
+	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
+	{ "server-key", required_argument, NULL, OPT_VAL(O_SERVER_KEY) },
 	{ "actor", required_argument, NULL, OPT_VAL(O_ACTOR) },
 	{ "role", required_argument, NULL, OPT_VAL(O_ROLE) },
 	{ "color", required_argument, NULL, OPT_VAL(O_COLOR) },
@@ -355,6 +359,8 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 		switch (c) {
 		case OPT_VAL(O_ENDPOINT): o->endpoint = optarg; break;
 		case OPT_VAL(O_EVENTS): o->events = optarg; break;
+		case OPT_VAL(O_KEY): o->key = optarg; break;
+		case OPT_VAL(O_SERVER_KEY): o->server_key = optarg; break;
 		case OPT_VAL(O_ACTOR): o->actor = optarg; break;
 		case OPT_VAL(O_COLOR): *color = optarg; break;
 		case OPT_VAL(O_HELP): fputs(usage_text, stdout); exit(DC_EXIT_OK);
@@ -523,6 +529,11 @@ int main(int argc, char **argv)
 	if (!dc) {
 		fprintf(stderr, DESK_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return o.endpoint && !*o.endpoint ? DC_EXIT_USAGE : DC_EXIT_UNAVAILABLE;
+	}
+	if (dc_set_keys(dc, o.key, o.server_key) != DC_OK) {
+		fprintf(stderr, DESK_PROG ": %s\n", dc_error(dc));
+		dc_destroy(&dc);
+		return DC_EXIT_USAGE;
 	}
 	rc = cmd->run ? cmd->run(dc, &o) : cmd_ping(dc);
 	dc_destroy(&dc);

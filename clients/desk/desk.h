@@ -24,6 +24,7 @@ struct desk_multi {
 
 struct desk_opts {
 	const char *endpoint, *events, *actor;
+	const char *key, *server_key; /* CURVE key files (tcp endpoints) */
 	struct desk_multi unit, kind, category, tag, building, zone;
 	const char *source, *text, *person, *phone;
 	const char *crew, *member, *note, *reason, *from, *until, *at, *request_id;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,10 @@ struct dc {
 	int resubscribed;       /* a reconnect not yet reported */
 	char *req_ep;
 	char *ev_ep;
+	char *key_file;         /* this client's CURVE key pair (tcp endpoints) */
+	char *server_key_file;  /* the daemon's public key */
+	int keys_loaded;
+	char pub[41], sec[41], srv[41]; /* Z85 */
 	Dispatch__Role role;
 	char *actor;
 	int timeout_ms;
@@ -121,6 +126,11 @@ dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
 	dc->actor = dup_or_empty(actor);
 	if (!dc->req_ep || (events_endpoint && !dc->ev_ep) || !dc->actor)
 		goto fail;
+	if (getenv("DISPATCH_KEY") && *getenv("DISPATCH_KEY") && !(dc->key_file = strdup(getenv("DISPATCH_KEY"))))
+		goto fail;
+	if (getenv("DISPATCH_SERVER_KEY") && *getenv("DISPATCH_SERVER_KEY") &&
+	    !(dc->server_key_file = strdup(getenv("DISPATCH_SERVER_KEY"))))
+		goto fail;
 	dc->ctx = zmq_ctx_new();
 	if (!dc->ctx)
 		goto fail;
@@ -161,6 +171,9 @@ void dc_destroy(dc_t **p)
 	free(dc->req_ep);
 	free(dc->ev_ep);
 	free(dc->actor);
+	free(dc->key_file);
+	free(dc->server_key_file);
+	memset(dc->sec, 0, sizeof dc->sec);
 	free(dc);
 	*p = NULL;
 }
@@ -217,6 +230,125 @@ int dc_make_request_id(char *buf, size_t size)
 	return 0;
 }
 
+/* ---- CURVE ------------------------------------------------------------------ */
+
+static int is_tcp(const char *endpoint)
+{
+	return endpoint && strncmp(endpoint, "tcp://", 6) == 0;
+}
+
+/* Read "public-key = KEY" / "secret-key = KEY" lines (dispatchd
+ * --gen-keys writes them); need_secret: the secret one too, in a file
+ * nobody else may read. */
+static int read_key_file(dc_t *dc, const char *what, const char *path, char *pub, char *sec)
+{
+	char line[256], name[32], value[64];
+	unsigned lineno = 0;
+	uint8_t raw[32];
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	pub[0] = '\0';
+	if (sec)
+		sec[0] = '\0';
+	if (!f) {
+		set_err(dc, "%s %s: cannot open: %s", what, path, strerror(errno));
+		return DC_ERR_ARG;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *p = line;
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
+			continue;
+		if (sscanf(p, "%31[a-z-] = %63s", name, value) != 2 || strlen(value) != 40 ||
+		    !zmq_z85_decode(raw, value)) {
+			set_err(dc, "%s %s:%u: expected 'public-key = KEY' or 'secret-key = KEY' (40 characters of Z85)",
+			        what, path, lineno);
+			fclose(f);
+			return DC_ERR_ARG;
+		}
+		if (strcmp(name, "public-key") == 0)
+			memcpy(pub, value, 41);
+		else if (strcmp(name, "secret-key") == 0 && sec)
+			memcpy(sec, value, 41);
+	}
+	fclose(f);
+	if (!pub[0]) {
+		set_err(dc, "%s %s: no 'public-key = KEY' line; is it a key file from dispatchd --gen-keys?", what, path);
+		return DC_ERR_ARG;
+	}
+	if (sec && !sec[0]) {
+		set_err(dc, "%s %s: holds no secret key; name the NAME.key file, not NAME.pub", what, path);
+		return DC_ERR_ARG;
+	}
+	if (sec && stat(path, &st) == 0 && (st.st_mode & 077)) {
+		set_err(dc, "%s %s: the secret key is readable by others (mode %04o); chmod 600 %s", what, path,
+		        (unsigned)(st.st_mode & 07777), path);
+		return DC_ERR_ARG;
+	}
+	return DC_OK;
+}
+
+static int load_keys(dc_t *dc)
+{
+	int rc;
+
+	if (dc->keys_loaded)
+		return DC_OK;
+	if (!dc->key_file || !dc->server_key_file) {
+		set_err(dc, "%s is encrypted (CURVE): name this client's key pair with --key FILE (or DISPATCH_KEY) "
+		        "and the daemon's public key with --server-key FILE (or DISPATCH_SERVER_KEY); "
+		        "the daemon prints where its keys are when it starts",
+		        is_tcp(dc->req_ep) ? dc->req_ep : dc->ev_ep);
+		return DC_ERR_ARG;
+	}
+	if ((rc = read_key_file(dc, "key", dc->key_file, dc->pub, dc->sec)) != DC_OK ||
+	    (rc = read_key_file(dc, "server key", dc->server_key_file, dc->srv, NULL)) != DC_OK)
+		return rc;
+	dc->keys_loaded = 1;
+	return DC_OK;
+}
+
+int dc_set_keys(dc_t *dc, const char *key_file, const char *server_key_file)
+{
+	if (!dc)
+		return DC_ERR_ARG;
+	if (key_file) {
+		free(dc->key_file);
+		if (!(dc->key_file = strdup(key_file)))
+			return DC_ERR_SYSTEM;
+	}
+	if (server_key_file) {
+		free(dc->server_key_file);
+		if (!(dc->server_key_file = strdup(server_key_file)))
+			return DC_ERR_SYSTEM;
+	}
+	dc->keys_loaded = 0;
+	if (is_tcp(dc->req_ep) || is_tcp(dc->ev_ep) || key_file || server_key_file)
+		return load_keys(dc);
+	return DC_OK;
+}
+
+/* Before connect: a tcp endpoint is CURVE with this client's keys. */
+static int secure_socket(dc_t *dc, void *s, const char *endpoint)
+{
+	int rc;
+
+	if (!is_tcp(endpoint))
+		return DC_OK;
+	if ((rc = load_keys(dc)) != DC_OK)
+		return rc;
+	if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, dc->srv, 40) < 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, dc->pub, 40) < 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, dc->sec, 40) < 0) {
+		set_err(dc, "cannot set the CURVE keys: %s", zmq_strerror(errno));
+		return DC_ERR_SYSTEM;
+	}
+	return DC_OK;
+}
+
 /* Open a socket with the options every socket here needs. */
 static void *open_socket(dc_t *dc, int type, const char *endpoint, int64_t max_msg)
 {
@@ -233,6 +365,8 @@ static void *open_socket(dc_t *dc, int type, const char *endpoint, int64_t max_m
 		set_err(dc, "cannot set socket options: %s", zmq_strerror(errno));
 		goto fail;
 	}
+	if (secure_socket(dc, s, endpoint) != DC_OK)
+		goto fail;
 	if (zmq_connect(s, endpoint) < 0) {
 		set_err(dc, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;
@@ -566,6 +700,10 @@ int dc_subscribe(dc_t *dc, const char *const *prefixes, size_t n, uint64_t from_
 			goto fail_opt;
 	if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "hb.", 3) < 0)
 		goto fail_opt;
+	if (secure_socket(dc, s, dc->ev_ep) != DC_OK) {
+		zmq_close(s);
+		return DC_ERR_ARG;
+	}
 	if (open_monitor(dc, s) < 0)
 		goto fail;
 	if (zmq_connect(s, dc->ev_ep) < 0) {

@@ -92,6 +92,17 @@ typedef struct dc dc_t;
 dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
              Dispatch__Role role, const char *actor);
 
+/*
+ * CURVE keys for tcp:// endpoints (ipc:// ones rely on file permissions and
+ * use none). key_file: this client's key pair (NAME.key from dispatchd
+ * --gen-keys, mode 0600); server_key_file: the daemon's public key (its
+ * .pub file). NULL keeps what dc_new() took from $DISPATCH_KEY and
+ * $DISPATCH_SERVER_KEY. With a tcp endpoint the files are read now: a
+ * missing or bad file is DC_ERR_ARG, and dc_error() names the file and
+ * says why. Without this call, they are read when a tcp socket opens.
+ */
+int dc_set_keys(dc_t *dc, const char *key_file, const char *server_key_file);
+
 /* Close sockets, free everything, set *p = NULL. Safe on NULL and *p NULL. */
 void dc_destroy(dc_t **p);
 

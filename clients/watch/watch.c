@@ -61,6 +61,8 @@ static const char usage_text[] =
 	"  --color WHEN    auto (default: only on a terminal, not with NO_COLOR), always, never\n"
 	"  --endpoint EP   request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
 	"  --events EP     events socket (env DISPATCH_EVENTS, default " DC_DEFAULT_EVENTS ")\n"
+	"  --key FILE      this client's CURVE key pair, for tcp endpoints (env DISPATCH_KEY)\n"
+	"  --server-key FILE   the daemon's public key, for tcp endpoints (env DISPATCH_SERVER_KEY)\n"
 	"  --help          this text\n"
 	"\n"
 	"examples:\n"
@@ -72,7 +74,7 @@ static const char usage_text[] =
 	"exit codes: 0 ok, 1 the daemon refused, 2 usage error,\n"
 	"            3 daemon unreachable or storage error\n";
 
-enum { OPT_JSON = 256, OPT_COUNT, OPT_FROM, OPT_HB, OPT_ENDPOINT, OPT_EVENTS, OPT_HELP, OPT_CREW,
+enum { OPT_JSON = 256, OPT_COUNT, OPT_FROM, OPT_HB, OPT_ENDPOINT, OPT_EVENTS, OPT_KEY, OPT_SERVER_KEY, OPT_HELP, OPT_CREW,
        OPT_MEMBER, OPT_KIND, OPT_UNIT, OPT_SUMMARY, OPT_COLOR };
 
 static const struct option long_opts[] = {
@@ -82,6 +84,8 @@ static const struct option long_opts[] = {
 	{ "heartbeats", no_argument, NULL, OPT_HB },
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
 	{ "crew", required_argument, NULL, OPT_CREW },
 	{ "member", required_argument, NULL, OPT_MEMBER },
 	{ "kind", required_argument, NULL, OPT_KIND },
@@ -583,7 +587,7 @@ static int member_crew(dc_t *dc, const char *member, char *crew, size_t size)
 
 int main(int argc, char **argv)
 {
-	const char *endpoint = NULL, *events = NULL, *actor, *color = NULL;
+	const char *endpoint = NULL, *events = NULL, *actor, *color = NULL, *key = NULL, *server_key = NULL;
 	struct watch_filter f;
 	struct stream *s;
 	uint64_t count = 0, from = 0;
@@ -602,6 +606,8 @@ int main(int argc, char **argv)
 		case OPT_SUMMARY: summary = 1; break;
 		case OPT_ENDPOINT: endpoint = optarg; break;
 		case OPT_EVENTS: events = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_SERVER_KEY: server_key = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); return DC_EXIT_OK;
 		case OPT_CREW:
@@ -663,6 +669,11 @@ int main(int argc, char **argv)
 	            DISPATCH__ROLE__ROLE_MONITOR, actor && *actor && valid_id(actor) ? actor : "watch");
 	if (!dc) {
 		fprintf(stderr, WATCH_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
+		return DC_EXIT_USAGE;
+	}
+	if (dc_set_keys(dc, key, server_key) != DC_OK) {
+		fprintf(stderr, WATCH_PROG ": %s\n", dc_error(dc));
+		dc_destroy(&dc);
 		return DC_EXIT_USAGE;
 	}
 	if (summary) {
