@@ -191,6 +191,13 @@ static const cyaml_schema_field_t config_presence_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t config_security_fields[] = {
+	CYAML_FIELD_STRING_PTR("server_key", CYAML_FLAG_POINTER, struct config_security, server_key, 1, 1024),
+	CYAML_FIELD_STRING_PTR("clients", CYAML_FLAG_POINTER, struct config_security, clients, 1, 1024),
+	CYAML_FIELD_BOOL("generate", CYAML_FLAG_OPTIONAL, struct config_security, generate),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -209,6 +216,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			     256),
 	CYAML_FIELD_SEQUENCE("crews", CYAML_FLAG_POINTER, config_t, crews, &config_crew_entry, 1, 100),
 	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER, config_t, rules, &config_rule_entry, 1, 1000),
+	CYAML_FIELD_MAPPING_PTR("security", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, security,
+				config_security_fields),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_top_schema = {

@@ -120,6 +120,14 @@ struct config_presence {
 	unsigned online_window;    /* seconds */
 };
 
+/* CURVE for tcp endpoints (daemon/auth.c). Relative paths are in the
+ * state directory. */
+struct config_security {
+	char *server_key;          /* the daemon's key pair, NAME.key from dispatchd --gen-keys */
+	char *clients;             /* who may connect: PUBLIC-KEY ROLE IDENTITY lines */
+	bool generate;             /* first run: create what is missing (a demo key set) */
+};
+
 typedef struct config {
 	char *estate;
 	char *timezone;            /* e.g. "Asia/Hong_Kong"; NULL: the system's */
@@ -137,6 +145,7 @@ typedef struct config {
 	unsigned crews_count;
 	struct config_rule *rules;
 	unsigned rules_count;
+	struct config_security *security; /* CURVE keys (issue 7); NULL: none */
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into

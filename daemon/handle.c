@@ -993,6 +993,7 @@ struct handle_events {
 	Dispatch__Event **v;
 	size_t n, cap, bytes, max, max_bytes;
 	bool strip_ticket;
+	const char *member;       /* only events addressed to this member (NULL: all) */
 };
 
 static int handle_collect_event(Dispatch__Event *ev, void *arg)
@@ -1000,6 +1001,8 @@ static int handle_collect_event(Dispatch__Event *ev, void *arg)
 	struct handle_events *e = arg;
 
 	arena_defer(e->c->a, handle_free_event, ev);
+	if (e->member && (ev->member == NULL || strcmp(ev->member, e->member) != 0))
+		return 0;
 	if (e->strip_ticket && ev->ticket) {
 		dispatch__ticket__free_unpacked(ev->ticket, NULL);
 		ev->ticket = NULL;
@@ -1154,7 +1157,7 @@ int handle_list(struct handle_ctx *c)
 int handle_replay(struct handle_ctx *c)
 {
 	const Dispatch__Replay *r = c->req->replay;
-	struct handle_events e = { .c = c, .max_bytes = HANDLE_REPLAY_BYTES };
+	struct handle_events e = { .c = c, .max_bytes = HANDLE_REPLAY_BYTES, .member = c->scope_member };
 	int rc;
 
 	e.max = r->limit ? (r->limit < HANDLE_REPLAY_MAX ? r->limit : HANDLE_REPLAY_MAX) : HANDLE_REPLAY_DEFAULT;

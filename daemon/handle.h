@@ -41,6 +41,7 @@ struct handle_ctx {
 	handle_emit_fn *emit;
 	void *emit_arg;
 	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
+	const char *scope_member;      /* set by auth for a crew key: replay only this member's events */
 };
 
 typedef int (handle_fn)(struct handle_ctx *c);

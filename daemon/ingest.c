@@ -62,6 +62,7 @@ struct ingest {
 	const config_t *cfg;
 	roster_t *roster;
 	publish_t *pub;
+	auth_t *auth;        /* CURVE identities and role policy; NULL: clients say who they are */
 	zloop_reader_t *reader;
 	arena_t *arena;
 	struct ingest_msg batch[INGEST_BATCH];
@@ -222,6 +223,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	};
 	const struct ingest_command *cmd = NULL;
 	Dispatch__Request *req;
+	struct auth_who who;
+	char *claimed_actor = NULL, why[256];
 	size_t mark = in->nout;
 	bool came_online = false;
 	int rc = 0;
@@ -250,8 +253,26 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	}
 	c.req = req;
 	rep.request_id = req->request_id;
+	/* Over CURVE the key says who this is; what the request claims is ignored. */
+	claimed_actor = req->actor;
+	if (auth_identify(in->auth, &m->payload, &who) != 0) {
+		log_notice("refused a request from the revoked key %s", who.key);
+		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, NULL,
+			    "this key is no longer allowed in; ask the administrator for a new one");
+		goto reply;
+	}
+	if (who.authenticated) {
+		req->role = who.role;
+		req->actor = who.identity;
+		if (who.role == DISPATCH__ROLE__ROLE_CREW)
+			c.scope_member = who.identity;
+	}
 	if (ingest_check_envelope(&c, &cmd) != 0)
 		goto reply;
+	if (auth_allow(&who, req, why, sizeof why) != 0) {
+		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "%s", why);
+		goto reply;
+	}
 	if (req->role == DISPATCH__ROLE__ROLE_CREW)
 		came_online = roster_seen(in->roster, req->actor, c.now, in->cfg->presence->online_window);
 
@@ -315,8 +336,10 @@ done:
 		in->map_full = true;
 	if (came_online && batch_txn)
 		ingest_came_online(in, batch_txn, &c, req->actor);
-	if (req)
+	if (req) {
 		snprintf(m->request_id, sizeof m->request_id, "%s", req->request_id);
+		req->actor = claimed_actor; /* the unpacked message owns its own string only */
+	}
 	dispatch__request__free_unpacked(req, NULL);
 	arena_reset(in->arena);
 }
@@ -633,7 +656,7 @@ static void ingest_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen)
+		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
 	int one = 1, linger = 0, hwm = INGEST_REPLY_HWM;
@@ -643,6 +666,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	in->cfg = cfg;
 	in->roster = roster;
 	in->pub = pub;
+	in->auth = auth;
 	in->arena = arena_new();
 	in->socket = zmq_socket(zmq_ctx, ZMQ_ROUTER);
 	if (in->socket == NULL) {
@@ -654,6 +678,8 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof linger);
 	zloop_keepalive(in->socket); /* dead handhelds on flaky Wi-Fi */
+	if (auth_secure(auth, in->socket, endpoint, "request", err, errlen) < 0)
+		goto fail;
 	if (zmq_bind(in->socket, endpoint) != 0) {
 		snprintf(err, errlen, "cannot listen for requests on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "config.h"
 #include "publish.h"
 #include "roster.h"
@@ -24,8 +25,10 @@
 
 typedef struct ingest ingest_t;
 
+/* auth (may be NULL): makes a tcp endpoint CURVE, and then each request's
+ * role and actor are its key's, checked against auth's role policy. */
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, roster_t *roster, publish_t *pub, char *err, size_t errlen);
+		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
 
 /* Without sockets, for tests and fuzzing: apply one request payload as a

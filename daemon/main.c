@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "config.h"
 #include "ingest.h"
+#include "keys.h"
 #include "log.h"
 #include "notify.h"
 #include "publish.h"
@@ -53,6 +56,8 @@ struct options {
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
+	const char *gen_keys;   /* --gen-keys DIR */
+	const char *key_name;   /* --name NAME (default "server") */
 };
 
 struct daemon {
@@ -63,6 +68,7 @@ struct daemon {
 	publish_t *pub;
 	roster_t *roster;
 	ingest_t *ingest;
+	auth_t *auth;        /* NULL when no endpoint is tcp */
 	ev_signal sigint, sigterm, sighup;
 	ev_timer watchdog;   /* WATCHDOG=1 at half the interval systemd asked for */
 	ev_timer status;     /* STATUS= with counts */
@@ -78,6 +84,7 @@ static void usage(FILE *f)
 		"       dispatchd [--state-dir DIR] report daily [--date YYYY-MM-DD] [--format text|csv|json]\n"
 		"       dispatchd [--state-dir DIR] report review [--from D] [--to D]\n"
 		"                 [--format text|csv|json|html|svg] [--output FILE]\n"
+		"       dispatchd --gen-keys DIR [--name NAME]\n"
 		"\n"
 		"The dispatch daemon of an estate's service center: takes tickets over ZeroMQ,\n"
 		"routes them to crews, stores them in LMDB and publishes every change.\n"
@@ -97,6 +104,10 @@ static void usage(FILE *f)
 		"      --clock-offset MS  shift the daemon's clock (tests)\n"
 		"      --clock-scale X    run the daemon's clock X times faster (tests)\n"
 		"      --clock-at TIME    start the daemon's clock at local TIME, YYYY-MM-DDTHH:MM:SS (tests)\n"
+		"      --gen-keys DIR     write a CURVE key pair, DIR/NAME.key (secret, mode 0600) and DIR/NAME.pub,\n"
+		"                         and exit; never overwrites\n"
+		"      --name NAME        with --gen-keys: the key's name (default: server; for a client, e.g. desk-1\n"
+		"                         or a member id), then list NAME.pub's key in the clients file\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"
@@ -112,7 +123,7 @@ static void usage(FILE *f)
 		"  report review          the management review of tickets reported from --from (inclusive) to\n"
 		"                         --to (exclusive); default the year up to and including today\n"
 		"\n"
-		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file.\n"
+		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file and the client keys.\n"
 		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
 		"\n"
 		"Example:\n"
@@ -122,7 +133,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES, OPT_DATE, OPT_FORMAT, OPT_OUTPUT };
+	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES, OPT_DATE, OPT_FORMAT, OPT_OUTPUT, OPT_GENKEYS, OPT_NAME };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -141,6 +152,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "date", required_argument, NULL, OPT_DATE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "gen-keys", required_argument, NULL, OPT_GENKEYS },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "clock-offset", required_argument, NULL, OPT_COFF },
 		{ "clock-scale", required_argument, NULL, OPT_CSCALE },
 		{ "clock-at", required_argument, NULL, OPT_CAT },
@@ -169,6 +182,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_DATE: o->date = optarg; break;
 		case OPT_FORMAT: o->format = optarg; break;
 		case OPT_OUTPUT: o->output = optarg; break;
+		case OPT_GENKEYS: o->gen_keys = optarg; break;
+		case OPT_NAME: o->key_name = optarg; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
 				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
@@ -266,6 +281,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if ((o->older_than || o->yes) && (o->command == NULL || strcmp(o->command, "purge") != 0)) {
 		fprintf(stderr, "dispatchd: --older-than and --yes go with the purge command\n");
+		return -1;
+	}
+	if (o->key_name && o->gen_keys == NULL) {
+		fprintf(stderr, "dispatchd: --name goes with --gen-keys DIR\n");
 		return -1;
 	}
 	if ((o->from || o->to) && o->command == NULL) {
@@ -616,6 +635,79 @@ fail:
 	return 1;
 }
 
+static int gen_keys(const struct options *o)
+{
+	const char *name = o->key_name ? o->key_name : "server";
+	struct keys_pair kp;
+	char err[4200];
+
+	if (keys_generate(o->gen_keys, name, &kp, err, sizeof err) != 0) {
+		fprintf(stderr, "dispatchd: %s\n", err);
+		return 1;
+	}
+	printf("wrote %s/%s.key (secret, mode 0600) and %s/%s.pub\n", o->gen_keys, name, o->gen_keys, name);
+	if (o->key_name)
+		printf("to let it in, add this line to the clients file (ROLE: desk, crew, monitor, qc, supervisor or "
+		       "admin; a crew key's identity is the member id), then reload (SIGHUP):\n%s  ROLE  %s\n",
+		       kp.public_key, name);
+	else
+		printf("name it in the configuration (security.server_key), and give clients %s/%s.pub\n", o->gen_keys,
+		       name);
+	return 0;
+}
+
+/* A security path: relative ones are in the state directory. */
+static char *state_path(const struct options *o, const char *path)
+{
+	char *p;
+
+	if (path[0] == '/' || asprintf(&p, "%s/%s", o->state_dir, path) < 0)
+		return strdup(path);
+	return p;
+}
+
+/* Every tcp endpoint is CURVE: start the ZAP handler with the configured
+ * keys (generated first if the configuration says so). */
+static int start_auth(struct daemon *d, struct ev_loop *loop, const char *request, const char *events)
+{
+	const struct config_security *sec = d->cfg->security;
+	char err[8192], *server_key = NULL, *clients = NULL;
+	int rc = -1;
+
+	if (!auth_endpoint_needs_curve(request) && !auth_endpoint_needs_curve(events))
+		return 0; /* ipc: the directory's permissions guard it */
+	if (sec == NULL) {
+		log_err("%s is TCP, and every TCP endpoint is encrypted and authenticated (CURVE); the configuration "
+			"has no security: section naming the keys (server_key, clients; see README, \"Security\"). "
+			"Add one, or listen on ipc:// endpoints",
+			auth_endpoint_needs_curve(request) ? request : events);
+		return -1;
+	}
+	server_key = state_path(&d->opt, sec->server_key);
+	clients = state_path(&d->opt, sec->clients);
+	if (server_key == NULL || clients == NULL) {
+		log_err("out of memory");
+		goto done;
+	}
+	if (sec->generate && mkdir(d->opt.state_dir, 0700) != 0 && errno != EEXIST) {
+		log_err("cannot create the state directory %s: %s", d->opt.state_dir, strerror(errno));
+		goto done;
+	}
+	if (sec->generate && auth_generate_demo(server_key, clients, d->cfg, err, sizeof err) != 0) {
+		log_err("cannot generate the keys: %s", err);
+		goto done;
+	}
+	if ((d->auth = auth_new(d->zmq, loop, server_key, clients, err, sizeof err)) == NULL) {
+		log_err("%s", err);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(server_key);
+	free(clients);
+	return rc;
+}
+
 static int verify(const struct options *o)
 {
 	char err[1024], path[4096];
@@ -687,6 +779,7 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	config_t *cfg;
 
 	(void)loop, (void)revents;
+	auth_reload(d->auth);
 	if (d->opt.config == NULL) {
 		log_notice("SIGHUP: running on the built-in configuration; nothing to reload");
 		return;
@@ -742,13 +835,16 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		log_err("cannot start ZeroMQ: %s", zmq_strerror(errno));
 		return -1;
 	}
-	d->pub = publish_new(d->zmq, loop, events, d->opt.pub_hwm, err, sizeof err);
+	if (start_auth(d, loop, request, events) != 0)
+		return -1;
+	d->pub = publish_new(d->zmq, loop, events, d->opt.pub_hwm, d->auth, err, sizeof err);
 	if (d->pub == NULL) {
 		log_err("%s", err);
 		return -1;
 	}
 	publish_set_last_seq(d->pub, last_seq);
-	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, err, sizeof err);
+	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, d->auth,
+			       err, sizeof err);
 	if (d->ingest == NULL) {
 		log_err("%s", err);
 		return -1;
@@ -776,6 +872,7 @@ static void daemon_stop(struct daemon *d)
 	}
 	ingest_destroy(&d->ingest);
 	publish_destroy(&d->pub);
+	auth_destroy(&d->auth);
 	if (d->zmq) {
 		zmq_ctx_term(d->zmq);
 		d->zmq = NULL;
@@ -807,6 +904,8 @@ int main(int argc, char **argv)
 	}
 	clock_configure(d.opt.clock_offset_ms, d.opt.clock_scale);
 
+	if (d.opt.gen_keys)
+		return gen_keys(&d.opt);
 	if (d.opt.check_config)
 		return check_config(&d.opt);
 	if (d.opt.verify)

@@ -64,8 +64,8 @@ static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	publish_send(p, "hb.", buf, len);
 }
 
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, char *err,
-		       size_t errlen)
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth,
+		       char *err, size_t errlen)
 {
 	publish_t *p = xcalloc(1, sizeof *p);
 	int linger = 0;
@@ -82,6 +82,8 @@ publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint
 	zmq_setsockopt(p->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(p->socket, ZMQ_LINGER, &linger, sizeof linger);
 	zloop_keepalive(p->socket); /* a dead handheld's queue is dropped, not kept */
+	if (auth_secure(auth, p->socket, endpoint, "events", err, errlen) < 0)
+		goto fail;
 	if (zmq_bind(p->socket, endpoint) != 0) {
 		snprintf(err, errlen, "cannot listen for subscribers on %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;

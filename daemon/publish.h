@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "dispatch.pb-c.h"
 
 typedef struct publish publish_t;
@@ -24,9 +25,10 @@ typedef struct publish publish_t;
 #define PUBLISH_CONTROL_CENTER "control-center"
 
 /* Bind a PUB socket on endpoint; NULL with a message in err on failure.
- * hwm: messages queued per subscriber before PUB drops (0: the default). */
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, char *err,
-		       size_t errlen);
+ * hwm: messages queued per subscriber before PUB drops (0: the default).
+ * auth (may be NULL): a tcp endpoint is made CURVE by it (auth_secure). */
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth,
+		       char *err, size_t errlen);
 void publish_destroy(publish_t **p);
 
 /* Topic for an event, written into buf (NUL-terminated). */
