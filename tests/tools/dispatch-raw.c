@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"  --flood-body B     what --flood sends: ping (default), list or submit\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
 	"                     (a pipelining client the daemon need drop nothing for)\n"
+	"  --replay SEQ       a replay from SEQ; prints \"event: SEQ MEMBER\" for each\n"
+	"                     event (a crew key gets only its own member's)\n"
 	"  --no-read SECONDS  with --flood: read nothing; hold the socket open for\n"
 	"                     SECONDS, then count the replies waiting (a dead peer)\n"
 	"\n"
@@ -75,7 +77,7 @@ static const char usage_text[] =
 enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
        OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
        OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ,
-       OPT_WINDOW };
+       OPT_WINDOW, OPT_REPLAY };
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -96,6 +98,7 @@ static const struct option long_opts[] = {
 	{ "flood-body", required_argument, NULL, OPT_FLOOD_BODY },
 	{ "no-read", required_argument, NULL, OPT_NO_READ },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -141,6 +144,9 @@ static void print_reply(const Dispatch__Reply *r)
 	printf("message: %s\n", dc_clean(r->message, buf, sizeof buf));
 	if (r->ticket)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
+	for (size_t i = 0; i < r->n_events; i++)
+		printf("event: %" PRIu64 " %s\n", r->events[i]->seq,
+		       r->events[i]->member && *r->events[i]->member ? dc_clean(r->events[i]->member, buf, sizeof buf) : "-");
 }
 
 /* What to send and how; filled from the command line. */
@@ -148,7 +154,7 @@ struct raw_opts {
 	const char *endpoint, *rid;
 	long long kind, version;
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
-	long long tags, size, empty_frames, flood, no_read, window;
+	long long tags, size, empty_frames, flood, no_read, window, replay;
 	const char *flood_body;
 };
 
@@ -169,6 +175,7 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
 	Dispatch__Ping ping = DISPATCH__PING__INIT;
 	Dispatch__List list = DISPATCH__LIST__INIT;
+	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
 	char **tags = NULL, *text = NULL, unit[32];
 	uint8_t *buf = NULL;
 	long long i;
@@ -180,6 +187,10 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	if (strcmp(body, "ping") == 0) {
 		req.body_case = DISPATCH__REQUEST__BODY_PING;
 		req.ping = &ping;
+	} else if (strcmp(body, "replay") == 0) {
+		replay.from_seq = (uint64_t)o->replay;
+		req.body_case = DISPATCH__REQUEST__BODY_REPLAY;
+		req.replay = &replay;
 	} else if (strcmp(body, "list") == 0) {
 		list.limit = 1000;
 		req.body_case = DISPATCH__REQUEST__BODY_LIST;
@@ -474,6 +485,10 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 1, 100000, &o.window) < 0)
 				return usage_error("--window needs 1 .. 100000 requests, not '%s'", optarg);
 			break;
+		case OPT_REPLAY:
+			if (parse_num(optarg, 1, INT64_MAX, &o.replay) < 0)
+				return usage_error("--replay needs a seq from 1, not '%s'", optarg);
+			break;
 		case OPT_NO_READ:
 			if (parse_num(optarg, 1, 600, &o.no_read) < 0)
 				return usage_error("--no-read needs 1 .. 600 seconds, not '%s'", optarg);
@@ -508,7 +523,7 @@ int main(int argc, char **argv)
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		buf = pack_request(&o, o.rid, "submit", 0, &len);
+		buf = pack_request(&o, o.rid, o.replay ? "replay" : "submit", 0, &len);
 	}
 	if (!buf) {
 		fprintf(stderr, PROG ": out of memory\n");
