@@ -544,8 +544,13 @@ int main(int argc, char **argv)
 
 	if (want("ipc") && transport_run("ipc", &tr[ntr]) == 0)
 		ntr++;
-	if (want("tcp") && transport_run("tcp", &tr[ntr]) == 0)
-		ntr++;
+	/* Every TCP endpoint of the daemon is CURVE now (issue 7), and the
+	 * bench's clients act as many members, each of whom would need a key
+	 * of its own: until the drivers carry keys, the daemon is measured on
+	 * ipc, and TCP only in the raw ZeroMQ limits above. */
+	if (want("tcp"))
+		printf("\n[tcp] skipped: the daemon's TCP endpoints require CURVE keys, which the bench's drivers do "
+		       "not carry yet; TCP appears in the raw ZeroMQ limits above\n");
 	have_fan = want("fanout") && fanout_run(&fan) == 0;
 
 	printf("\n[scale] ipc; the store filled by a loader through daemon/store.c, then dispatchd started on it\n");
