@@ -41,9 +41,9 @@ struct auth {
 	struct auth_socket sockets[AUTH_MAX_SOCKETS];
 	int nsockets;
 	struct {
-		char key[KEYS_Z85_LEN + 1];
+		char key[KEYS_Z85_LEN + 1 + 64]; /* the key, '@', the socket's ZAP domain */
 		int64_t logged_ms;
-	} quiet[AUTH_QUIET_KEYS];    /* refused keys logged lately */
+	} quiet[AUTH_QUIET_KEYS];    /* refused keys logged lately, per socket */
 };
 
 /* ---- the policy --------------------------------------------------------------
@@ -180,13 +180,16 @@ static const char *auth_frame_str(zmq_msg_t *f, char *buf, size_t len)
 }
 
 /* A refused client retries every reconnect interval: say so once a minute
- * per key, not ten times a second. */
-static bool auth_should_log(auth_t *a, const char *key)
+ * per key and socket, not ten times a second. (Per socket: a client such
+ * as dispatch-watch is turned away on both, and each is worth a line.) */
+static bool auth_should_log(auth_t *a, const char *k, const char *domain)
 {
 	struct timespec ts;
 	int64_t now;
 	size_t oldest = 0;
+	char key[sizeof a->quiet[0].key];
 
+	snprintf(key, sizeof key, "%s@%s", k, domain);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	for (size_t i = 0; i < AUTH_QUIET_KEYS; i++) {
@@ -246,7 +249,7 @@ static void auth_zap_one(auth_t *a)
 	}
 	zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
 	if ((c = keys_find(a->clients, key)) == NULL) {
-		if (auth_should_log(a, key))
+		if (auth_should_log(a, key, domain))
 			log_warn("refused an unknown CURVE key %s from %s on %s (not in %s)", key, address, domain,
 				 a->clients_path);
 		auth_zap_reply(a, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), "400", "unknown key", "");
