@@ -150,6 +150,8 @@ static void handle_free_outage(void *p) { dispatch__outage__free_unpacked(p, NUL
 /* Replace a string field of a heap-owned (unpacked) message. */
 void handle_set_string(char **field, const char *value)
 {
+	if (value == *field)
+		return; /* its own value: freeing first would copy freed memory */
 	if (*field != NULL && *field != protobuf_c_empty_string)
 		free(*field);
 	*field = xstrdup(value ? value : "");
@@ -269,7 +271,8 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 	 * the choice is the same however often it is asked. */
 	t->inspection = t->inspection || r->inspection ||
 			(r->inspection_sample && (t->id * 2654435761u >> 7) % 100 < r->inspection_sample);
-	handle_set_string(&t->vendor, a->crew->outsourced ? a->crew->id : t->vendor);
+	if (a->crew->outsourced)
+		handle_set_string(&t->vendor, a->crew->id);
 
 	handle_system_event(&ev, a->member ? DISPATCH__EVENT_TYPE__EVENT_ASSIGNED : DISPATCH__EVENT_TYPE__EVENT_QUEUED);
 	ev.rule = r->name;
@@ -918,8 +921,6 @@ int handle_transition(struct handle_ctx *c)
 		to = tr->action == DISPATCH__ACTION__ACTION_RESUME    ? t->held_from
 		     : tr->action == DISPATCH__ACTION__ACTION_CONSENT ? DISPATCH__STATE__STATE_NEW
 								       : t->state;
-	if (to == DISPATCH__STATE__STATE_UNSPECIFIED)
-		to = DISPATCH__STATE__STATE_ASSIGNED; /* a hold recorded before held_from existed */
 	handle_apply(c, tr, t);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		const struct config_rule *rule = handle_rule_of(c->cfg, t);
@@ -928,7 +929,8 @@ int handle_transition(struct handle_ctx *c)
 		handle_set_string(&t->crew, mcrew->id);
 		handle_set_string(&t->member, m->id);
 		handle_set_string(&t->escalated_to, "");
-		handle_set_string(&t->vendor, mcrew->outsourced ? mcrew->id : t->vendor);
+		if (mcrew->outsourced)
+			handle_set_string(&t->vendor, mcrew->id);
 		/* the new member gets the acknowledge time afresh */
 		t->acknowledge_by_ms = rule && rule->deadlines && rule->deadlines->acknowledge_ms
 					       ? c->now + rule->deadlines->acknowledge_ms
@@ -980,8 +982,8 @@ int handle_transition(struct handle_ctx *c)
 				 t->reopen_count, t->reopen_count == 1 ? "" : "s",
 				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
 	if (tr->action == DISPATCH__ACTION__ACTION_CONSENT)
-		return handle_ok(c, "consent recorded; ticket %llu is %s%s%s", (unsigned long long)t->id,
-				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew, "");
+		return handle_ok(c, "consent recorded; ticket %llu is %s%s", (unsigned long long)t->id,
+				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
 	return handle_ok(c, "ticket %llu is now %s", (unsigned long long)t->id, ticket_state_name(t->state));
 }
 

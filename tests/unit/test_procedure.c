@@ -496,6 +496,14 @@ START_TEST(vendor_incidents_are_flagged_reviewed_and_listed_by_vendor)
 	act_ok(lift, DISPATCH__ACTION__ACTION_REVIEW_VENDOR, &tr, DISPATCH__ROLE__ROLE_QC, "qc1",
 	       DISPATCH__STATUS__STATUS_CONFLICT); /* nothing flagged yet */
 	act_ok(lift, DISPATCH__ACTION__ACTION_FLAG_VENDOR, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	/* taken over by our own technician: the vendor stays on record */
+	{
+		Dispatch__Transition as = DISPATCH__TRANSITION__INIT;
+		as.member = (char *)"T12";
+		as.note = (char *)"vendor engineer left; T12 finishes";
+		act_ok(lift, DISPATCH__ACTION__ACTION_ASSIGN, &as, DISPATCH__ROLE__ROLE_SUPERVISOR, "T01",
+		       DISPATCH__STATUS__STATUS_OK);
+	}
 
 	req.body_case = DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS;
 	req.vendor_incidents = &q;
@@ -517,6 +525,7 @@ START_TEST(vendor_incidents_are_flagged_reviewed_and_listed_by_vendor)
 	q.vendor = (char *)"";
 	r = send_req(&req, DISPATCH__ROLE__ROLE_QC, "qc1");
 	ck_assert_uint_eq(r->n_tickets, 1);
+	ck_assert_str_eq(r->tickets[0]->vendor, "lift-vendor");
 	ck_assert_str_eq(r->tickets[0]->vendor_review, "vendor to carry drip trays; checked at next visit");
 	dispatch__reply__free_unpacked(r, NULL);
 }
