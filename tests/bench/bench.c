@@ -439,6 +439,33 @@ static void add_target(struct target *tg, int *n, const char *name, double measu
 	(*n)++;
 }
 
+/* --soak N,D,SECS: one closed-loop run, long enough to attach perf or
+ * strace to the daemon (its pid is printed), and nothing else. */
+static int soak_run(const char *spec)
+{
+	struct bench_daemon d;
+	char state[700];
+	int n = 0, depth = 0;
+	double secs = 0, p50, p99;
+	unsigned errors = 0;
+
+	if (sscanf(spec, "%d,%d,%lf", &n, &depth, &secs) != 3 || n < 1 || depth < 1 || secs <= 0) {
+		fprintf(stderr, "bench: --soak wants N,D,SECS (clients, in flight each, seconds), not '%s'\n", spec);
+		return 2;
+	}
+	snprintf(state, sizeof state, "%s/store-soak", rundir);
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
+		return 1;
+	printf("soak: dispatchd pid %d on %s, %d x %d for %.0f s\n", (int)d.pid, d.request, n, depth, secs);
+	fflush(stdout);
+	bench_ping_members(&d);
+	double rate = bench_throughput(&d, n, depth, secs, &p50, &p99, &errors);
+	printf("soak: %.0f tickets/s, ack p50 %.0f us, p99 %.0f us, %u errors\n", rate, p50, p99, errors);
+	bench_daemon_stop(&d);
+	printf("soak: the store holds %.0f bytes a ticket (%s)\n", bench_store_bytes_per_ticket(state), state);
+	return 0;
+}
+
 static uint64_t parse_scale(const char *s)
 {
 	if (strcmp(s, "none") == 0)
@@ -459,7 +486,7 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' }, { "dispatchd", required_argument, NULL, 'd' },
 		{ "route", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'D' },
 		{ "only", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
+		{ "soak", required_argument, NULL, 'S' }, { NULL, 0, NULL, 0 },
 	};
 	struct raw raw;
 	struct route_res route;
@@ -468,7 +495,7 @@ int main(int argc, char **argv)
 	struct scale_row sc[4];
 	struct target tg[16];
 	struct rlimit rl;
-	const char *scale = NULL;
+	const char *scale = NULL, *soak = NULL;
 	int ntr = 0, nsc = 0, ntg = 0, have_fan = 0, c;
 	double t0 = bench_now();
 	char cmd[700];
@@ -483,9 +510,11 @@ int main(int argc, char **argv)
 		case 'D': opt.dir = optarg; break;
 		case 'o': opt.only = optarg; break;
 		case 'k': opt.keep = 1; break;
+		case 'S': soak = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
-					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]\n");
+					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]"
+					" [--soak N,D,SECS]\n");
 			return 2;
 		}
 	}
@@ -523,6 +552,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (soak)
+		return soak_run(soak);
 	printf("dispatchd benchmark%s: durable (fsync before every reply), in %s\n", opt.quick ? " (--quick)" : "", rundir);
 	printf("\n[raw limits] median of %d\n", opt.quick ? 1 : 3);
 	fflush(stdout);
