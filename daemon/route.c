@@ -2,7 +2,6 @@
 #include "route.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,22 +82,30 @@ bool route_rule_matches(const config_t *cfg, const struct config_rule *r, const 
 	return true;
 }
 
-/* Append to a bounded reason string. */
-static void route_say(char *buf, size_t *used, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void route_say(char *buf, size_t *used, const char *fmt, ...)
+/* The reason is built on every routing decision, so it is appended
+ * piece by piece rather than through printf: a bounded string, cut short
+ * (never overrun) when a crew is very large. */
+static void route_put(char *buf, size_t *used, const char *str)
 {
-	va_list ap;
-	int n;
+	size_t n = strlen(str);
 
-	if (*used >= ROUTE_REASON_MAX - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, ROUTE_REASON_MAX - *used, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	*used += (size_t)n < ROUTE_REASON_MAX - *used ? (size_t)n : ROUTE_REASON_MAX - 1 - *used;
+	if (n > ROUTE_REASON_MAX - 1 - *used)
+		n = ROUTE_REASON_MAX - 1 - *used;
+	memcpy(buf + *used, str, n);
+	*used += n;
+	buf[*used] = '\0';
+}
+
+static void route_put_uint(char *buf, size_t *used, unsigned v)
+{
+	char digits[16];
+	size_t i = sizeof digits;
+
+	digits[--i] = '\0';
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && i > 0);
+	route_put(buf, used, digits + i);
 }
 
 static bool route_excluded(const Dispatch__Ticket *t, const char *member)
@@ -139,30 +146,35 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		bool in_zone = zone && m->zone && strcmp(zone, m->zone) == 0;
 		unsigned open;
 
-		route_say(detail, &dused, "%s%s: ", dused ? "; " : "", m->id);
+		if (dused)
+			route_put(detail, &dused, "; ");
+		route_put(detail, &dused, m->id);
+		route_put(detail, &dused, ": ");
 		if (route_excluded(t, m->id)) {
-			route_say(detail, &dused, "%s", strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
+			route_put(detail, &dused, strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
 			continue;
 		}
 		if (!roster_working(roster, m, now)) {
-			route_say(detail, &dused, "%s",
-				  roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
+			route_put(detail, &dused, roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
 			continue;
 		}
 		if (require_online && !roster_online(roster, m->id, now->now_ms, window)) {
-			route_say(detail, &dused, "offline");
+			route_put(detail, &dused, "offline");
 			continue;
 		}
 		if (rule->skill && !config_member_has_skill(m, rule->skill)) {
-			route_say(detail, &dused, "on shift, lacks skill %s", rule->skill);
+			route_put(detail, &dused, "lacks skill ");
+			route_put(detail, &dused, rule->skill);
 			continue;
 		}
 		if ((rc = store_open_count(s, txn, m->id, &open)) != 0)
 			return rc;
 		nqual++;
-		route_say(detail, &dused, "on shift%s%s%s%s%s, %u open", require_online ? ", online" : "",
-			  rule->skill ? ", skill " : "", rule->skill ? rule->skill : "", in_zone ? ", zone " : "",
-			  in_zone ? zone : "", open);
+		/* what every qualified member shares is said once, below */
+		if (in_zone)
+			route_put(detail, &dused, "in zone, ");
+		route_put_uint(detail, &dused, open);
+		route_put(detail, &dused, " open");
 		/* Better: in the ticket's zone, then fewer open, then the first
 		 * after the round-robin cursor (members after it come first). */
 		if (best < 0 || (in_zone && !best_zone) ||
@@ -176,15 +188,34 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 	if (best >= 0) {
 		out->member = &crew->members[best];
 		out->member_index = best;
-		route_say(out->reason, &used, "%s chosen (%s%u open%s) among %u qualified of %u in %s. ", out->member->id,
-			  best_zone ? "in zone, " : "", best_open, nqual > 1 ? ", then round robin" : "", nqual,
-			  crew->members_count, crew->id);
+		route_put(out->reason, &used, out->member->id);
+		route_put(out->reason, &used, best_zone ? " chosen (in zone, " : " chosen (");
+		route_put_uint(out->reason, &used, best_open);
+		route_put(out->reason, &used, nqual > 1 ? " open, then round robin) among " : " open) among ");
+		route_put_uint(out->reason, &used, nqual);
+		route_put(out->reason, &used, " qualified of ");
+		route_put_uint(out->reason, &used, crew->members_count);
+		route_put(out->reason, &used, " in ");
+		route_put(out->reason, &used, crew->id);
 		if (commit)
 			roster_rr_set(roster, crew->id, best);
 	} else {
-		route_say(out->reason, &used, "nobody in %s qualifies now; queued for the crew. ", crew->id);
+		route_put(out->reason, &used, "nobody in ");
+		route_put(out->reason, &used, crew->id);
+		route_put(out->reason, &used, " qualifies now; queued for the crew");
 	}
-	route_say(out->reason, &used, "%s", detail);
+	/* qualified: on shift (or on duty), online if required, with the skill */
+	route_put(out->reason, &used, require_online ? " (qualified: on shift, online" : " (qualified: on shift");
+	if (rule->skill) {
+		route_put(out->reason, &used, ", skill ");
+		route_put(out->reason, &used, rule->skill);
+	}
+	if (zone) {
+		route_put(out->reason, &used, "; zone ");
+		route_put(out->reason, &used, zone);
+	}
+	route_put(out->reason, &used, "). ");
+	route_put(out->reason, &used, detail);
 	return 0;
 }
 

@@ -255,6 +255,19 @@ START_TEST(shift_skill_and_zone_decide)
 	ck_assert_str_eq(first_member(DISPATCH__KIND__KIND_REPAIR, "5-1A", "electrical", &tue03), "NIGHT");
 	/* north zone: ELEC; PLUMB lacks the skill */
 	ck_assert_str_eq(first_member(DISPATCH__KIND__KIND_REPAIR, "1-1A", "electrical", &mon10), "ELEC");
+	{
+		/* the reason says once what qualifies, then each member in turn */
+		Dispatch__Ticket t = ticket(DISPATCH__KIND__KIND_REPAIR, "1-1A", "electrical");
+		struct route_result res;
+		const char *r;
+		route(&t, &mon10, &res);
+		r = res.a[0].reason;
+		ck_assert_msg(strncmp(r, "ELEC chosen (in zone, 1 open", 28) == 0, "%s", r);
+		ck_assert_msg(strstr(r, "(qualified: on shift, online, skill electrician; zone north). ") != NULL, "%s", r);
+		ck_assert_msg(strstr(r, "ELEC: in zone, 1 open") != NULL, "%s", r);
+		ck_assert_msg(strstr(r, "PLUMB: lacks skill electrician") != NULL, "%s", r);
+		ck_assert_msg(strstr(r, "NIGHT: off shift") != NULL, "%s", r);
+	}
 }
 END_TEST
 
