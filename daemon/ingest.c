@@ -27,7 +27,6 @@
 #include "xalloc.h"
 #include "zloop.h"
 
-#define INGEST_BATCH 256            /* requests per loop pass (one commit) */
 #define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
 #define INGEST_MAX_MSG (64 * 1024)  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies queued per peer before they are dropped. A client waits for each
@@ -35,6 +34,7 @@
  * suffice; libzmq's default of 1000 let one peer that stops reading hold a
  * thousand list replies (100+ MB) in the daemon. */
 #define INGEST_REPLY_HWM 32
+#define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
 #define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
 /* One received request and, once handled, its packed reply. */
@@ -45,6 +45,8 @@ struct ingest_msg {
 	uint8_t *reply;     /* malloc'd packed Reply */
 	size_t reply_len;
 	bool wrote;         /* changed the store: must not be acknowledged unless the batch commits */
+	bool seen;          /* presence noted (on the batch's first attempt only) */
+	bool came_online;   /* ... and it brought its member online */
 	char request_id[65];
 };
 
@@ -76,6 +78,8 @@ struct ingest {
 	int64_t next_due;    /* what the deadline timer is armed for (0: nothing) */
 	bool deadline_failed; /* the last pass could not fire one: wait a second before trying again */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
+	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
+	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
 	bool panic;          /* LMDB refuses every transaction from now on */
 };
 
@@ -227,6 +231,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	char *claimed_actor = NULL, why[256];
 	size_t mark = in->nout;
 	bool came_online = false;
+	uint64_t writes;
 	int rc = 0;
 
 	arena_reset(in->arena);
@@ -273,8 +278,11 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "%s", why);
 		goto reply;
 	}
-	if (req->role == DISPATCH__ROLE__ROLE_CREW)
-		came_online = roster_seen(in->roster, req->actor, c.now, in->cfg->presence->online_window);
+	/* Once per request, however often its batch is applied. */
+	if (!m->seen && req->role == DISPATCH__ROLE__ROLE_CREW)
+		m->came_online = roster_seen(in->roster, req->actor, c.now, in->cfg->presence->online_window);
+	m->seen = true;
+	came_online = m->came_online;
 
 	if (batch_txn == NULL) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
@@ -300,7 +308,17 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		}
 	}
 
-	if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0) {
+	/* A request that fails must leave nothing behind. An LMDB child
+	 * transaction per request would say so, but it copies every page the
+	 * batch already touched (malloc, zero, copy: a quarter of the CPU a
+	 * submission costs). So requests write straight into the batch, and
+	 * one that fails after writing sends the batch round again with a
+	 * child per request (ingest_run_batch). Handlers check before they
+	 * write, so that is a storage error's path, not a refusal's. */
+	writes = store_writes(in->store);
+	if (!in->savepoints)
+		c.txn = batch_txn;
+	else if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0) {
 		handle_store_fail(&c, rc);
 		goto reply;
 	}
@@ -309,10 +327,14 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		ingest_pack_reply(m, &rep);
 		rc = store_put_reply(in->store, c.txn, req->request_id, c.now, m->reply, m->reply_len);
 	}
-	if (rc == 0)
-		rc = store_txn_commit(c.txn);
-	else
-		store_txn_abort(c.txn);
+	if (in->savepoints) {
+		if (rc == 0)
+			rc = store_txn_commit(c.txn);
+		else
+			store_txn_abort(c.txn);
+	} else if (rc != 0 && store_writes(in->store) != writes) {
+		in->redo = true;
+	}
 	c.txn = NULL;
 	if (rc != 0) {
 		if (rep.status == DISPATCH__STATUS__STATUS_OK) /* the store failed after the handler succeeded */
@@ -357,6 +379,7 @@ static int ingest_recv(ingest_t *in, struct ingest_msg *m)
 	m->nenv = 0;
 	m->reply = NULL;
 	m->wrote = false;
+	m->seen = m->came_online = false;
 	m->request_id[0] = '\0';
 	zmq_msg_init(&m->payload);
 	for (;;) {
@@ -519,6 +542,10 @@ static int ingest_apply(ingest_t *in, int n)
 		store_txn_abort(txn);
 		return MDB_MAP_FULL;
 	}
+	if (in->redo) {
+		store_txn_abort(txn);
+		return INGEST_REDO;
+	}
 	return store_txn_commit(txn);
 }
 
@@ -530,19 +557,27 @@ static void ingest_run_batch(ingest_t *in, int n)
 
 	in->stats.batches++;
 	in->stats.requests += (uint64_t)n;
+	in->savepoints = false;
 	for (int attempt = 0;; attempt++) {
 		size_t size;
+		in->redo = false;
 		rc = ingest_apply(in, n);
-		if (rc != MDB_MAP_FULL || attempt == 8)
+		if (rc == INGEST_REDO && !in->savepoints) {
+			/* Nothing of the failed attempt was committed, published
+			 * or answered; this time each request has a savepoint. */
+			log_debug("a request failed after writing; applying %d request(s) again, each alone", n);
+			in->stats.redos++;
+			in->savepoints = true;
+		} else if (rc != MDB_MAP_FULL || attempt >= 8) {
 			break;
-		/* Grow the map and apply the whole batch again: nothing of the
-		 * failed attempt was committed, published or answered. */
-		if (store_grow(in->store, in->map_max, &size) != 0) {
+		} else if (store_grow(in->store, in->map_max, &size) != 0) {
+			/* Grow the map and apply the whole batch again. */
 			log_err("the store is full and may not grow beyond %zu MiB; refusing writes until space is made",
 				store_map_size(in->store) >> 20);
 			break;
+		} else {
+			log_notice("store map grown to %zu MiB; applying %d request(s) again", size >> 20, n);
 		}
-		log_notice("store map grown to %zu MiB; applying %d request(s) again", size >> 20, n);
 		ingest_drop_out(in, 0);
 		for (int i = 0; i < n; i++) {
 			free(in->batch[i].reply);
@@ -603,23 +638,41 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	return in;
 }
 
+int ingest_feed_batch(ingest_t *in, const void *const *payloads, const size_t *lens, int n, uint8_t **replies,
+		      size_t *reply_lens)
+{
+	if (n < 1 || n > INGEST_BATCH)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct ingest_msg *m = &in->batch[i];
+		if (zmq_msg_init_size(&m->payload, lens[i]) != 0) {
+			while (i-- > 0)
+				zmq_msg_close(&in->batch[i].payload);
+			return -1;
+		}
+		if (lens[i])
+			memcpy(zmq_msg_data(&m->payload), payloads[i], lens[i]);
+		m->nenv = 0;
+		m->reply = NULL;
+		m->wrote = false;
+		m->seen = m->came_online = false;
+		m->request_id[0] = '\0';
+	}
+	ingest_run_batch(in, n);
+	for (int i = 0; i < n; i++) {
+		struct ingest_msg *m = &in->batch[i];
+		zmq_msg_close(&m->payload);
+		replies[i] = m->reply;
+		reply_lens[i] = m->reply_len;
+		m->reply = NULL;
+	}
+	return 0;
+}
+
 int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, size_t *reply_len)
 {
-	struct ingest_msg *m = &in->batch[0];
-
-	if (zmq_msg_init_size(&m->payload, len) != 0)
+	if (ingest_feed_batch(in, &payload, &len, 1, reply, reply_len) != 0)
 		return -1;
-	if (len)
-		memcpy(zmq_msg_data(&m->payload), payload, len);
-	m->nenv = 0;
-	m->reply = NULL;
-	m->wrote = false;
-	m->request_id[0] = '\0';
-	ingest_run_batch(in, 1);
-	zmq_msg_close(&m->payload);
-	*reply = m->reply;
-	*reply_len = m->reply_len;
-	m->reply = NULL;
 	return *reply ? 0 : -1;
 }
 

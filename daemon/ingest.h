@@ -25,6 +25,10 @@
 
 typedef struct ingest ingest_t;
 
+/* Requests applied per loop pass, in one commit: enough for 64 clients
+ * with 16 in flight each to share one fsync. */
+#define INGEST_BATCH 1024
+
 /* auth (may be NULL): makes a tcp endpoint CURVE, and then each request's
  * role and actor are its key's, checked against auth's role policy. */
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
@@ -36,6 +40,10 @@ void ingest_destroy(ingest_t **in);
  * the caller frees it). Events are not published. */
 ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster);
 int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, size_t *reply_len);
+/* The same for n (1..INGEST_BATCH) requests applied as one batch, one
+ * commit, as from the socket; replies[i] is malloc'd, the caller's. */
+int ingest_feed_batch(ingest_t *in, const void *const *payloads, const size_t *lens, int n, uint8_t **replies,
+		      size_t *reply_lens);
 
 /* When the LMDB map fills, it doubles up to this many bytes (0: as far as
  * the disk allows) and the batch is applied again. */
@@ -46,6 +54,7 @@ void ingest_set_config(ingest_t *in, const config_t *cfg);
 
 struct ingest_stats {
 	uint64_t requests, batches, commits, errors;
+	uint64_t redos;  /* batches applied again because a request failed after writing */
 };
 void ingest_get_stats(const ingest_t *in, struct ingest_stats *out);
 

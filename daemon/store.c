@@ -58,6 +58,8 @@ struct store {
 	size_t nundo, capundo;
 	struct store_mark *marks;    /* open write transactions, outermost first */
 	size_t nmarks, capmarks;
+	uint64_t writes;             /* puts and deletes so far: store_writes() */
+	uint64_t fail_write;         /* tests: this write fails once (0: none) */
 };
 
 static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
@@ -78,6 +80,44 @@ static uint64_t store_get_be64(const void *p)
 		v = (v << 8) | b[i];
 	return v;
 }
+
+/* Every write goes through these, so that store_writes() can tell a
+ * caller whether anything was written since it last looked. */
+static int store_count_write(MDB_txn *txn)
+{
+	store_t *s = mdb_env_get_userctx(mdb_txn_env(txn));
+
+	if (s && ++s->writes == s->fail_write) {
+		s->fail_write = 0;
+		return EIO;
+	}
+	return 0;
+}
+
+static int store_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *d, unsigned flags)
+{
+	int rc = store_count_write(txn);
+
+	return rc ? rc : mdb_put(txn, dbi, k, d, flags);
+}
+
+static int store_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *d)
+{
+	int rc = store_count_write(txn);
+
+	return rc ? rc : mdb_del(txn, dbi, k, d);
+}
+
+static int store_cursor_del(MDB_cursor *cur, unsigned flags)
+{
+	int rc = store_count_write(mdb_cursor_txn(cur));
+
+	return rc ? rc : mdb_cursor_del(cur, flags);
+}
+
+uint64_t store_writes(const store_t *s) { return s->writes; }
+
+void store_fail_write(store_t *s, uint64_t nth) { s->fail_write = nth ? s->writes + nth : 0; }
 
 const char *store_strerror(int rc)
 {
@@ -199,7 +239,7 @@ static int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_
 	MDB_val k = { strlen(key), (void *)key }, d = { 8, b };
 
 	store_be64(b, v);
-	return mdb_put(txn, s->meta, &k, &d, 0);
+	return store_put(txn, s->meta, &k, &d, 0);
 }
 
 /* meta "chain_head": the link of the last event (chain.h). Absent in an
@@ -228,7 +268,7 @@ static int store_chain_head_put(store_t *s, MDB_txn *txn, const uint8_t head[CHA
 {
 	MDB_val k = { 10, (void *)"chain_head" }, d = { CHAIN_HASH_LEN, (void *)head };
 
-	return mdb_put(txn, s->meta, &k, &d, 0);
+	return store_put(txn, s->meta, &k, &d, 0);
 }
 
 int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32])
@@ -262,7 +302,7 @@ static int store_chain_build(store_t *s, MDB_txn *txn)
 		ev->prev_hash.data = head;
 		ev->prev_hash.len = CHAIN_HASH_LEN;
 		d.mv_size = dispatch__event__get_packed_size(ev);
-		if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE)) == 0) {
+		if ((rc = store_put(txn, s->events, &k, &d, MDB_RESERVE)) == 0) {
 			dispatch__event__pack(ev, d.mv_data);
 			chain_link(ev, d.mv_data, d.mv_size, head);
 		}
@@ -312,7 +352,7 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 		}
 		memcpy(tk, v.mv_data, 8); /* stored_ms, already big-endian */
 		memcpy(tk + 8, k.mv_data, k.mv_size);
-		if ((rc = mdb_put(txn, s->requests_by_time, &t, &empty, 0)) != 0)
+		if ((rc = store_put(txn, s->requests_by_time, &t, &empty, 0)) != 0)
 			break;
 		replies++;
 	}
@@ -717,8 +757,8 @@ static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t
 	k.mv_data = kb;
 	k.mv_size = store_index_key(kb, sizeof kb, name, id);
 	if (present)
-		return mdb_put(txn, dbi, &k, &d, 0);
-	rc = mdb_del(txn, dbi, &k, NULL);
+		return store_put(txn, dbi, &k, &d, 0);
+	rc = store_del(txn, dbi, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -734,8 +774,8 @@ static int store_deadline_set(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t
 	store_be64(kb, (uint64_t)due_ms);
 	store_be64(kb + 8, id);
 	if (present)
-		return mdb_put(txn, s->deadlines, &k, &d, 0);
-	rc = mdb_del(txn, s->deadlines, &k, NULL);
+		return store_put(txn, s->deadlines, &k, &d, 0);
+	rc = store_del(txn, s->deadlines, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -824,7 +864,7 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	store_be64(kb, t->id);
 	d.mv_size = len;
 	/* Reserve the space in the map and pack straight into it. */
-	if ((rc = mdb_put(txn, s->tickets, &k, &d, MDB_RESERVE)) != 0)
+	if ((rc = store_put(txn, s->tickets, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	dispatch__ticket__pack(t, d.mv_data);
 	return 0;
@@ -863,7 +903,7 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 	ev->prev_hash.len = CHAIN_HASH_LEN;
 	d.mv_size = dispatch__event__get_packed_size(ev);
 	/* APPEND: seqs only grow, so LMDB can skip the search. */
-	rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND);
+	rc = store_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND);
 	if (rc == 0) {
 		dispatch__event__pack(ev, d.mv_data);
 		chain_hash(d.mv_data, d.mv_size, head);
@@ -877,7 +917,7 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 		store_be64(vb, ev->seq);
 		d.mv_size = 8;
 		d.mv_data = vb;
-		if ((rc = mdb_put(txn, s->ticket_events, &k, &d, 0)) != 0)
+		if ((rc = store_put(txn, s->ticket_events, &k, &d, 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -1099,13 +1139,13 @@ int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t no
 
 	if (k.mv_size > 256)
 		return EINVAL; /* request ids are checked to be at most 64 bytes */
-	if ((rc = mdb_put(txn, s->requests, &k, &d, MDB_RESERVE)) != 0)
+	if ((rc = store_put(txn, s->requests, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	store_be64(d.mv_data, (uint64_t)now_ms);
 	memcpy((char *)d.mv_data + 8, data, len);
 	store_be64(tk, (uint64_t)now_ms);
 	memcpy(tk + 8, request_id, k.mv_size);
-	return mdb_put(txn, s->requests_by_time, &t, &empty, 0);
+	return store_put(txn, s->requests_by_time, &t, &empty, 0);
 }
 
 int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n)
@@ -1127,10 +1167,10 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 			break;
 		id.mv_size = k.mv_size - 8;
 		id.mv_data = (char *)k.mv_data + 8;
-		rc = mdb_del(txn, s->requests, &id, NULL);
+		rc = store_del(txn, s->requests, &id, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		if ((rc = store_cursor_del(cur, 0)) != 0)
 			break;
 		(*n)++;
 	}
@@ -1252,7 +1292,7 @@ int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o)
 	int rc;
 
 	store_be64(kb, o->id);
-	if ((rc = mdb_put(txn, s->outages, &k, &d, MDB_RESERVE)) != 0)
+	if ((rc = store_put(txn, s->outages, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	dispatch__outage__pack(o, d.mv_data);
 	return 0;
@@ -1298,7 +1338,7 @@ int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty)
 	unsigned char b = duty ? 1 : 0;
 	MDB_val k = { strlen(member), (void *)member }, d = { 1, &b };
 
-	return mdb_put(txn, s->duty, &k, &d, 0);
+	return store_put(txn, s->duty, &k, &d, 0);
 }
 
 /* Member-keyed tables (duty, presence): the key as a C string. */
@@ -1337,7 +1377,7 @@ int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t las
 	MDB_val k = { strlen(member), (void *)member }, d = { 8, b };
 
 	store_be64(b, (uint64_t)last_seen_ms);
-	return mdb_put(txn, s->presence, &k, &d, 0);
+	return store_put(txn, s->presence, &k, &d, 0);
 }
 
 struct store_presence_walk {
@@ -1419,7 +1459,7 @@ static int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
 	t.purged_hash.len = CHAIN_HASH_LEN;
 	dispatch__event__free_unpacked(ev, NULL);
 	d.mv_size = dispatch__event__get_packed_size(&t);
-	if ((rc = mdb_put(txn, s->events, &k, &d, MDB_RESERVE)) != 0)
+	if ((rc = store_put(txn, s->events, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	dispatch__event__pack(&t, d.mv_data);
 	return 0;
@@ -1460,9 +1500,9 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 		mdb_cursor_close(hc);
 		if (rc != 0)
 			break;
-		if ((rc = mdb_del(txn, s->ticket_events, &k, NULL)) != 0 && rc != MDB_NOTFOUND)
+		if ((rc = store_del(txn, s->ticket_events, &k, NULL)) != 0 && rc != MDB_NOTFOUND)
 			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		if ((rc = store_cursor_del(cur, 0)) != 0)
 			break;
 		(*tickets)++;
 	}

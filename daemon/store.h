@@ -66,6 +66,11 @@ int store_set_nosync(store_t *s);
 int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out);
 int store_txn_commit(MDB_txn *txn);
 void store_txn_abort(MDB_txn *txn);
+/* Puts and deletes made through this store so far (a running count): a
+ * caller compares two readings to learn whether anything was written. */
+uint64_t store_writes(const store_t *s);
+/* Tests: the nth write from now fails (EIO), once; 0 cancels. */
+void store_fail_write(store_t *s, uint64_t nth);
 
 /* Counters. */
 int store_last_seq(store_t *s, MDB_txn *txn, uint64_t *seq);

@@ -566,6 +566,122 @@ START_TEST(a_notice_is_an_event_in_the_log)
 }
 END_TEST
 
+
+/* A packed submission of a lighting repair at unit, request id rid. */
+static uint8_t *packed_submit(const char *unit, const char *rid, size_t *len)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	uint8_t *buf;
+
+	sub.kind = DISPATCH__KIND__KIND_REPAIR;
+	sub.unit = (char *)unit;
+	sub.category = (char *)"lighting";
+	sub.text = (char *)"corridor light out";
+	req.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+	req.request_id = (char *)rid;
+	req.role = DISPATCH__ROLE__ROLE_DESK;
+	req.actor = (char *)"desk";
+	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+	req.submit = &sub;
+	*len = dispatch__request__get_packed_size(&req);
+	buf = malloc(*len);
+	dispatch__request__pack(&req, buf);
+	return buf;
+}
+
+/* Feed n packed requests as one batch; check each reply's status. */
+static void feed_batch(const void **pl, size_t *lens, int n, const Dispatch__Status *want)
+{
+	uint8_t *replies[8];
+	size_t rlens[8];
+
+	ck_assert_int_eq(ingest_feed_batch(in, pl, lens, n, replies, rlens), 0);
+	for (int i = 0; i < n; i++) {
+		Dispatch__Reply *r = dispatch__reply__unpack(NULL, rlens[i], replies[i]);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_msg(r->status == want[i], "request %d: status %d (%s), want %d", i, r->status, r->message,
+			      want[i]);
+		dispatch__reply__free_unpacked(r, NULL);
+		free(replies[i]);
+	}
+}
+
+/* Requests of a batch write straight into its transaction; one that
+ * fails after writing must leave nothing, so the batch is applied again
+ * with a savepoint per request. A refusal (checked before any write)
+ * must not cost that second round. */
+START_TEST(a_request_that_fails_after_writing_leaves_nothing_behind)
+{
+	const void *pl[3];
+	size_t lens[3];
+	uint64_t before, per_submit, last;
+	struct ingest_stats st0, st1;
+	const Dispatch__Status ok3[3] = { DISPATCH__STATUS__STATUS_OK, DISPATCH__STATUS__STATUS_OK,
+					  DISPATCH__STATUS__STATUS_OK };
+	const Dispatch__Status refused[3] = { DISPATCH__STATUS__STATUS_OK, DISPATCH__STATUS__STATUS_CONFLICT,
+					      DISPATCH__STATUS__STATUS_OK };
+	Dispatch__Reply *r;
+	MDB_txn *txn;
+
+	at(MONDAY_10);
+	/* how many writes one submission makes */
+	pl[0] = packed_submit("12-1A", "b-0", &lens[0]);
+	before = store_writes(st);
+	feed_batch(pl, lens, 1, ok3);
+	per_submit = store_writes(st) - before;
+	free((void *)pl[0]);
+	ck_assert_uint_gt(per_submit, 4);
+
+	/* the second of three fails half-way through its writes, once */
+	pl[0] = packed_submit("12-2A", "b-1", &lens[0]);
+	pl[1] = packed_submit("12-3A", "b-2", &lens[1]);
+	pl[2] = packed_submit("12-5A", "b-3", &lens[2]);
+	ingest_get_stats(in, &st0);
+	store_fail_write(st, per_submit + per_submit / 2);
+	feed_batch(pl, lens, 3, ok3);
+	ingest_get_stats(in, &st1);
+	ck_assert_uint_eq(st1.redos - st0.redos, 1);
+	ck_assert_uint_eq(st1.commits - st0.commits, 1);
+	for (int i = 0; i < 3; i++)
+		free((void *)pl[i]);
+	/* four tickets, each with its two events (submitted, assigned), once */
+	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_last_seq(st, txn, &last), 0);
+	store_txn_abort(txn);
+	ck_assert_uint_eq(last, 8);
+	r = get(4);
+	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
+	ck_assert_str_eq(r->ticket->unit, "12-5A");
+	ck_assert_uint_eq(r->n_events, 2);
+	dispatch__reply__free_unpacked(r, NULL);
+
+	/* a refusal in the middle: no second round */
+	{
+		Dispatch__Request req = DISPATCH__REQUEST__INIT;
+		Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+		tr.ticket_id = 1;
+		tr.action = DISPATCH__ACTION__ACTION_CLOSE; /* an assigned ticket cannot close */
+		req.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+		req.request_id = (char *)"b-5";
+		req.role = DISPATCH__ROLE__ROLE_DESK;
+		req.actor = (char *)"desk";
+		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		req.transition = &tr;
+		lens[1] = dispatch__request__get_packed_size(&req);
+		pl[1] = malloc(lens[1]);
+		dispatch__request__pack(&req, (uint8_t *)pl[1]);
+	}
+	pl[0] = packed_submit("12-6A", "b-4", &lens[0]);
+	pl[2] = packed_submit("12-7A", "b-6", &lens[2]);
+	feed_batch(pl, lens, 3, refused);
+	ingest_get_stats(in, &st0);
+	ck_assert_uint_eq(st0.redos, st1.redos);
+	for (int i = 0; i < 3; i++)
+		free((void *)pl[i]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("procedure");
@@ -583,6 +699,7 @@ int main(void)
 	tcase_add_test(tc, low_score_and_failed_inspection_reopen_the_work);
 	tcase_add_test(tc, vendor_incidents_are_flagged_reviewed_and_listed_by_vendor);
 	tcase_add_test(tc, a_notice_is_an_event_in_the_log);
+	tcase_add_test(tc, a_request_that_fails_after_writing_leaves_nothing_behind);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
