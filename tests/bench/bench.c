@@ -104,7 +104,7 @@ static size_t request_size(void)
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
 
 	rq.version = 1;
-	rq.request_id = (char *)"b12.34.123456.1234567890123";
+	rq.request_id = (char *)"00001234567890ab.b12.22.1e240"; /* as bench_drive.c makes them */
 	rq.role = DISPATCH__ROLE__ROLE_DESK;
 	rq.actor = (char *)"bench-desk";
 	rq.body_case = DISPATCH__REQUEST__BODY_SUBMIT;

@@ -6,7 +6,10 @@
  * its request_id, which the reply echoes (submit -> ack), and in its text,
  * which the stored ticket and so every event about it carries (submit ->
  * delivery at a handheld). No table of outstanding requests is needed,
- * and the daemon's work is exactly what a desk's submission costs.
+ * and the daemon's work is exactly what a desk's submission costs. The
+ * time leads the request id in fixed-width hex, so ids sort by time as
+ * dc_make_request_id's do, and the daemon's stored replies are appended
+ * at the right edge of their B-tree as a real client's would be.
  *
  * Units are unique per submission so that no report is linked to an
  * earlier one as a duplicate (the bench estate keeps the 30-minute
@@ -37,6 +40,7 @@
 #define BENCH_TECHS 8         /* technicians T1..T8: the latency section's handhelds */
 #define BENCH_FAN_CREWS 10    /* crews f0..f9 of BENCH_FAN_MEMBERS each: the fan-out section */
 #define BENCH_FAN_MEMBERS 100
+#define BENCH_RID_MAX 64      /* the wire contract's limit on a request id */
 
 static atomic_uint bench_run_no;
 
@@ -313,11 +317,12 @@ static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, in
 {
 	Dispatch__Request rq;
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
-	char rid[64], unit[33], text[160], cat[16];
+	char rid[BENCH_RID_MAX + 1], unit[33], text[160], cat[16];
 	int64_t ns = bench_now_ns();
 
 	bench_init_request(&rq, DISPATCH__ROLE__ROLE_DESK, "bench-desk");
-	snprintf(rid, sizeof rid, "b%u.%u.%" PRIu64 ".%" PRId64, run, client, seq, ns);
+	/* 16 + 2 + 8 + 1 + 8 + 1 + 16 characters at most: within the limit */
+	snprintf(rid, sizeof rid, "%016" PRIx64 ".b%x.%x.%" PRIx64, (uint64_t)ns, run, client, seq);
 	snprintf(unit, sizeof unit, "%u-R%uC%uN%" PRIu64, (unsigned)(seq % 30) + 1, run, client, seq);
 	snprintf(text, sizeof text, "bench %" PRId64 " the corridor light flickers on the way to the lift lobby", ns);
 	rq.request_id = rid;
@@ -336,11 +341,10 @@ static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, in
 	return bench_send(s, &rq);
 }
 
-/* The send time stamped in a request id ("b<run>.<client>.<seq>.<ns>"). */
+/* The send time stamped in a request id ("<ns, 16 hex digits>.b<run>.<client>.<seq>"). */
 static int64_t bench_rid_ns(const char *rid)
 {
-	const char *dot = strrchr(rid, '.');
-	return dot ? strtoll(dot + 1, NULL, 10) : 0;
+	return (int64_t)strtoull(rid, NULL, 16);
 }
 
 /* ---- closed loop ---------------------------------------------------------- */
