@@ -95,8 +95,10 @@ struct raw {
 	size_t rec_size, msg_size;
 	double commits, puts;
 	double commit_p50, commit_p99; /* us, all rounds together */
-	double rtt[2], oneway[2]; /* ipc, tcp */
+	double rtt[3], oneway[3]; /* RAW_IPC, RAW_TCP, RAW_TCP_CURVE */
 };
+
+enum { RAW_IPC, RAW_TCP, RAW_TCP_CURVE, RAW_NTRANSPORTS };
 
 static size_t request_size(void)
 {
@@ -138,15 +140,17 @@ static void raw_limits(struct raw *r)
 	r->commit_p99 = bench_lat_pct(&lat, 99);
 	bench_lat_free(&lat);
 	r->puts = rounds == 3 ? median3(p[0], p[1], p[2]) : p[0];
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < RAW_NTRANSPORTS; t++) {
 		for (int i = 0; i < rounds; i++) {
 			char ep[700];
-			if (t == 0)
+			int curve = t == RAW_TCP_CURVE;
+			if (t == RAW_IPC)
 				snprintf(ep, sizeof ep, "ipc://%s/raw-%d", rundir, i);
 			else
-				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + i);
-			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0);
-			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, opt.quick ? 200000 : 500000);
+				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + 4 * t + i);
+			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0, curve);
+			/* CURVE encrypts each message: fewer of them, for a like duration */
+			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, (opt.quick ? 200000 : 500000) / (curve ? 4 : 1), curve);
 		}
 		r->rtt[t] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
 		r->oneway[t] = rounds == 3 ? median3(ow[0], ow[1], ow[2]) : ow[0];
@@ -377,9 +381,11 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	fprintf(f, "  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
 		   " \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
 		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
-		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f},\n",
-		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[0], raw->oneway[0], raw->rtt[1],
-		raw->oneway[1]);
+		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f,\n"
+		   "          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f},\n",
+		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[RAW_IPC],
+		raw->oneway[RAW_IPC], raw->rtt[RAW_TCP], raw->oneway[RAW_TCP], raw->rtt[RAW_TCP_CURVE],
+		raw->oneway[RAW_TCP_CURVE]);
 	fprintf(f, "  \"route\": {\"route_one_ticket_us\": %.2f, \"synced_commit_us\": %.1f},\n", route->route_us,
 		route->commit_us);
 	fprintf(f, "  \"transports\": [\n");
@@ -563,8 +569,10 @@ int main(int argc, char **argv)
 	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f us)\n",
 	       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
 	printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
-	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s\n", raw.msg_size, raw.rtt[0], raw.rtt[1]);
-	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s\n", raw.oneway[0], raw.oneway[1]);
+	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+	       raw.msg_size, raw.rtt[RAW_IPC], raw.rtt[RAW_TCP], raw.rtt[RAW_TCP_CURVE]);
+	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+	       raw.oneway[RAW_IPC], raw.oneway[RAW_TCP], raw.oneway[RAW_TCP_CURVE]);
 
 	printf("\n[routing] tests/bench/bench_route.c\n");
 	fflush(stdout);

@@ -48,9 +48,11 @@ double bench_store_bytes_per_ticket(const char *dir);
 double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n);
 /* ZeroMQ: round trips per second (DEALER <-> ROUTER echo, one in flight)
  * and one-way messages per second (DEALER -> ROUTER), msg_size bytes,
- * over endpoint ep ("ipc://..." or "tcp://127.0.0.1:port"). */
-double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs);
-double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n);
+ * over endpoint ep ("ipc://..." or "tcp://127.0.0.1:port"); curve: the
+ * connection encrypted with fresh CURVE keys, as the daemon's tcp ones
+ * are (no ZAP handler: it costs once per connection, not per message). */
+double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs, int curve);
+double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int curve);
 
 /* Fill a fresh store in dir with n tickets (closed, each with its
  * submitted and closed events; one in every 1000 left assigned to a
