@@ -205,14 +205,26 @@ const char *dc_events_endpoint(const dc_t *dc)
 	return dc && dc->ev_ep ? dc->ev_ep : "";
 }
 
+/* UUIDv7's layout in hex: the store keeps stored replies in a B-tree keyed
+ * by request id, and ids that grow with time are appended at its right
+ * edge, where random ones would dirty a leaf page anywhere in the tree on
+ * every commit. The random tail keeps ids from many clients, and from one
+ * client within a millisecond, apart. */
 int dc_make_request_id(char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
-	size_t got = 0, i;
+	struct timespec ts;
+	uint64_t ms;
+	size_t got = 6, i;
 
 	if (!buf || size < 2 * sizeof raw + 1)
 		return DC_ERR_ARG;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return DC_ERR_SYSTEM;
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (i = 0; i < 6; i++) /* 48 bits, big-endian: good until the year 10889 */
+		raw[i] = (unsigned char)(ms >> (8 * (5 - i)));
 	while (got < sizeof raw) {
 		ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
 		if (n < 0) {

@@ -119,9 +119,10 @@ const char *dc_events_endpoint(const dc_t *dc);
 
 /*
  * Send req and wait for its Reply. In a private copy of req, fills
- * version = DC_WIRE_VERSION if req->version is 0, a fresh random
- * request_id if req->request_id is empty, and role / actor from dc_new() if
- * they are unset. The caller sets the body (body_case and the member).
+ * version = DC_WIRE_VERSION if req->version is 0, a fresh time-ordered
+ * request_id (dc_make_request_id) if req->request_id is empty, and role /
+ * actor from dc_new() if they are unset. The caller sets the body
+ * (body_case and the member).
  *
  * Returns DC_OK with *reply set (owned by the caller) whenever a reply with
  * the same request_id arrived, WHATEVER its status: check
@@ -146,8 +147,13 @@ int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_
 int dc_ping(dc_t *dc, Dispatch__Reply **reply);
 
 /*
- * Write a fresh random request id (hex, NUL-terminated) into buf, which
- * must hold at least 33 bytes. Returns 0, or DC_ERR_ARG / DC_ERR_SYSTEM.
+ * Write a fresh request id into buf, which must hold at least 33 bytes:
+ * 32 lowercase hex digits, NUL-terminated, that sort by time (UUIDv7's
+ * layout): the first 12 are the milliseconds since the epoch (wall clock,
+ * big-endian, zero-padded), the other 20 are random (getrandom). Ids made
+ * in different milliseconds sort in the order they were made (unless the
+ * wall clock steps back); within one millisecond their order is random.
+ * Returns 0, or DC_ERR_ARG / DC_ERR_SYSTEM.
  */
 int dc_make_request_id(char *buf, size_t size);
 

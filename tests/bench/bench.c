@@ -11,6 +11,11 @@
  * loading). --quick: under a minute, shorter runs, the scale section at
  * 100,000 tickets. Each ratio in the targets is between numbers of this
  * one run; the machine is shared, so compare ratios, not absolutes.
+ *
+ * The daemon's TCP endpoints are CURVE (encrypted, each client known by
+ * its key), so the tcp section runs it with keys the bench makes, and the
+ * raw limits measure TCP both plain and with CURVE: "tcp+curve" is what
+ * the daemon over TCP is a fraction of.
  */
 #include "bench.h"
 
@@ -44,6 +49,8 @@ struct lat_row {
 
 struct transport_res {
 	const char *name;
+	int curve;                /* its endpoints were CURVE */
+	double raw_rtt;           /* raw ZeroMQ round trips/s over the same transport (with CURVE if it) */
 	struct tp_row tp[NTP];
 	struct lat_row lat[2];
 	double start_s;
@@ -95,8 +102,10 @@ struct raw {
 	size_t rec_size, msg_size;
 	double commits, puts;
 	double commit_p50, commit_p99; /* us, all rounds together */
-	double rtt[2], oneway[2]; /* ipc, tcp */
+	double rtt[3], oneway[3]; /* RAW_IPC, RAW_TCP, RAW_TCP_CURVE */
 };
+
+enum { RAW_IPC, RAW_TCP, RAW_TCP_CURVE, RAW_NTRANSPORTS };
 
 static size_t request_size(void)
 {
@@ -104,7 +113,7 @@ static size_t request_size(void)
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
 
 	rq.version = 1;
-	rq.request_id = (char *)"b12.34.123456.1234567890123";
+	rq.request_id = (char *)"00001234567890ab.b12.22.1e240"; /* as bench_drive.c makes them */
 	rq.role = DISPATCH__ROLE__ROLE_DESK;
 	rq.actor = (char *)"bench-desk";
 	rq.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
@@ -138,15 +147,17 @@ static void raw_limits(struct raw *r)
 	r->commit_p99 = bench_lat_pct(&lat, 99);
 	bench_lat_free(&lat);
 	r->puts = rounds == 3 ? median3(p[0], p[1], p[2]) : p[0];
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < RAW_NTRANSPORTS; t++) {
 		for (int i = 0; i < rounds; i++) {
 			char ep[700];
-			if (t == 0)
+			int curve = t == RAW_TCP_CURVE;
+			if (t == RAW_IPC)
 				snprintf(ep, sizeof ep, "ipc://%s/raw-%d", rundir, i);
 			else
-				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + i);
-			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0);
-			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, opt.quick ? 200000 : 500000);
+				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + 4 * t + i);
+			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0, curve);
+			/* CURVE encrypts each message: fewer of them, for a like duration */
+			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, (opt.quick ? 200000 : 500000) / (curve ? 4 : 1), curve);
 		}
 		r->rtt[t] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
 		r->oneway[t] = rounds == 3 ? median3(ow[0], ow[1], ow[2]) : ow[0];
@@ -214,7 +225,7 @@ static void print_lat(const char *label, const struct lat_row *l)
 	       "", "", l->dlv[0], l->dlv[1], l->dlv[2], l->dlv[3], l->nack, l->ndlv, l->lost);
 }
 
-static int transport_run(const char *name, struct transport_res *r)
+static int transport_run(const char *name, const struct raw *raw, struct transport_res *r)
 {
 	static const int shape[NTP][2] = { { 1, 1 }, { 1, 16 }, { 8, 1 }, { 8, 16 }, { 64, 1 }, { 64, 16 } };
 	struct bench_daemon d;
@@ -223,11 +234,19 @@ static int transport_run(const char *name, struct transport_res *r)
 
 	memset(r, 0, sizeof *r);
 	r->name = name;
+	r->curve = strcmp(name, "tcp") == 0;
+	r->raw_rtt = raw->rtt[r->curve ? RAW_TCP_CURVE : RAW_IPC];
 	snprintf(state, sizeof state, "%s/store-%s", rundir, name);
-	if (bench_daemon_start(&d, opt.dispatchd, config, state, name, rundir, 4096) != 0)
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, name, rundir, 4096) != 0) {
+		printf("\n[%s] dispatchd did not start; see the message above\n", name);
 		return -1;
+	}
 	r->start_s = d.start_s;
-	printf("\n[%s] dispatchd %s, durable, fresh store; started in %.3f s\n", name, d.request, d.start_s);
+	printf("\n[%s] dispatchd %s%s, durable, fresh store; started in %.3f s\n", name, d.request,
+	       r->curve ? " with CURVE (each driver with its own key)" : "", d.start_s);
+	if (r->raw_rtt > 0)
+		printf("  raw ZeroMQ over the same%s: %.0f round trips/s, one in flight\n", r->curve ? " (tcp+curve)" : "",
+		       r->raw_rtt);
 	printf("  %-22s %12s %10s %10s %7s\n", "clients x in flight", "tickets/s", "ack p50", "ack p99", "errors");
 	fflush(stdout);
 	for (int i = 0; i < NTP; i++) {
@@ -377,17 +396,20 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	fprintf(f, "  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
 		   " \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
 		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
-		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f},\n",
-		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[0], raw->oneway[0], raw->rtt[1],
-		raw->oneway[1]);
+		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f,\n"
+		   "          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f},\n",
+		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->rtt[RAW_IPC],
+		raw->oneway[RAW_IPC], raw->rtt[RAW_TCP], raw->oneway[RAW_TCP], raw->rtt[RAW_TCP_CURVE],
+		raw->oneway[RAW_TCP_CURVE]);
 	fprintf(f, "  \"route\": {\"route_one_ticket_us\": %.2f, \"synced_commit_us\": %.1f},\n", route->route_us,
 		route->commit_us);
 	fprintf(f, "  \"transports\": [\n");
 	for (int i = 0; i < ntr; i++) {
 		const struct transport_res *t = &tr[i];
-		fprintf(f, "    {\"transport\": \"%s\", \"start_s\": %.3f, \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
+		fprintf(f, "    {\"transport\": \"%s\", \"curve\": %s, \"raw_round_trips_per_s\": %.0f, \"start_s\": %.3f,"
+			   " \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
 			   "     \"throughput\": [",
-			t->name, t->start_s, t->rss_kb, t->bytes_per_ticket);
+			t->name, t->curve ? "true" : "false", t->raw_rtt, t->start_s, t->rss_kb, t->bytes_per_ticket);
 		for (int k = 0; k < NTP; k++)
 			fprintf(f, "%s\n       {\"clients\": %d, \"depth\": %d, \"tickets_per_s\": %.0f, \"ack_p50_us\": %.1f,"
 				   " \"ack_p99_us\": %.1f, \"errors\": %u}",
@@ -563,8 +585,10 @@ int main(int argc, char **argv)
 	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f us)\n",
 	       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
 	printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
-	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s\n", raw.msg_size, raw.rtt[0], raw.rtt[1]);
-	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s\n", raw.oneway[0], raw.oneway[1]);
+	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+	       raw.msg_size, raw.rtt[RAW_IPC], raw.rtt[RAW_TCP], raw.rtt[RAW_TCP_CURVE]);
+	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+	       raw.oneway[RAW_IPC], raw.oneway[RAW_TCP], raw.oneway[RAW_TCP_CURVE]);
 
 	printf("\n[routing] tests/bench/bench_route.c\n");
 	fflush(stdout);
@@ -573,15 +597,12 @@ int main(int argc, char **argv)
 		route_bench(&route);
 	fputs(route.text, stdout);
 
-	if (want("ipc") && transport_run("ipc", &tr[ntr]) == 0)
+	if (want("ipc") && transport_run("ipc", &raw, &tr[ntr]) == 0)
 		ntr++;
-	/* Every TCP endpoint of the daemon is CURVE now (issue 7), and the
-	 * bench's clients act as many members, each of whom would need a key
-	 * of its own: until the drivers carry keys, the daemon is measured on
-	 * ipc, and TCP only in the raw ZeroMQ limits above. */
-	if (want("tcp"))
-		printf("\n[tcp] skipped: the daemon's TCP endpoints require CURVE keys, which the bench's drivers do "
-		       "not carry yet; TCP appears in the raw ZeroMQ limits above\n");
+	/* Every TCP endpoint of the daemon is CURVE (issue 7): the bench
+	 * makes the keys, one per identity its drivers act as. */
+	if (want("tcp") && transport_run("tcp", &raw, &tr[ntr]) == 0)
+		ntr++;
 	have_fan = want("fanout") && fanout_run(&fan) == 0;
 
 	printf("\n[scale] ipc; the store filled by a loader through daemon/store.c, then dispatchd started on it\n");

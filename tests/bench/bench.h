@@ -8,7 +8,8 @@
  *   bench_drive.c  the real dispatchd as a child process, and the clients
  *                  that drive it: closed-loop submitters (N clients x D in
  *                  flight), an open-loop submitter at a fixed rate with
- *                  handheld SUBs timing delivery, and the fan-out run
+ *                  handheld SUBs timing delivery, and the fan-out run; on
+ *                  tcp each with the CURVE key of whom it acts as
  *
  * Benchmarks measure; they assert nothing. Each section's numbers are
  * medians or percentiles from this run only, so ratios between sections
@@ -48,9 +49,11 @@ double bench_store_bytes_per_ticket(const char *dir);
 double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n);
 /* ZeroMQ: round trips per second (DEALER <-> ROUTER echo, one in flight)
  * and one-way messages per second (DEALER -> ROUTER), msg_size bytes,
- * over endpoint ep ("ipc://..." or "tcp://127.0.0.1:port"). */
-double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs);
-double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n);
+ * over endpoint ep ("ipc://..." or "tcp://127.0.0.1:port"); curve: the
+ * connection encrypted with fresh CURVE keys, as the daemon's tcp ones
+ * are (no ZAP handler: it costs once per connection, not per message). */
+double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs, int curve);
+double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int curve);
 
 /* Fill a fresh store in dir with n tickets (closed, each with its
  * submitted and closed events; one in every 1000 left assigned to a
@@ -62,25 +65,34 @@ size_t bench_ticket_size(void);
 
 /* ---- bench_drive.c ---- */
 
+struct bench_keys; /* bench_drive.c: the CURVE keys of a daemon on tcp */
+
 struct bench_daemon {
 	pid_t pid;
 	char state[512];     /* its store directory */
 	char request[600];   /* endpoints */
 	char events[600];
 	char log[600];
+	char config[600];    /* the configuration it runs with */
 	double start_s;      /* exec to the first reply */
+	struct bench_keys *keys; /* tcp: owned, freed by bench_daemon_stop; ipc: NULL */
 };
 
 /* Write the bench estate's configuration into path. */
 int bench_write_config(const char *path);
 /* Start build/dispatchd on state (created if missing) with the bench
- * configuration, on transport "ipc" or "tcp", and wait until it answers. */
+ * configuration, on transport "ipc" or "tcp", and wait until it answers.
+ * On tcp every endpoint is CURVE: fresh keys for the daemon and for
+ * each identity the drivers act as (the desk, a monitor, the technicians
+ * T1..T8) go to rundir, with a copy of config that names them in its
+ * security: section. Over ipc the drivers state their role and actor. */
 int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char *config, const char *state,
 		       const char *transport, const char *rundir, size_t map_mb);
 void bench_daemon_stop(struct bench_daemon *d);
 /* RssAnon of the daemon in kB (from /proc), -1 if unknown. */
 long bench_daemon_rss_anon_kb(const struct bench_daemon *d);
-/* Mark every bench technician online (a handheld ping as each). */
+/* Mark every bench technician online (a handheld ping as each; on tcp
+ * with each technician's own key, which is what says who pings). */
 int bench_ping_members(const struct bench_daemon *d);
 
 /* Closed loop: n clients, each depth requests in flight, for secs after a

@@ -6,7 +6,19 @@
  * its request_id, which the reply echoes (submit -> ack), and in its text,
  * which the stored ticket and so every event about it carries (submit ->
  * delivery at a handheld). No table of outstanding requests is needed,
- * and the daemon's work is exactly what a desk's submission costs.
+ * and the daemon's work is exactly what a desk's submission costs. The
+ * time leads the request id in fixed-width hex, so ids sort by time as
+ * dc_make_request_id's do, and the daemon's stored replies are appended
+ * at the right edge of their B-tree as a real client's would be.
+ *
+ * On tcp the daemon is CURVE, as every TCP endpoint of it is: the bench
+ * makes a key pair for the daemon and one for each identity its drivers
+ * act as, writes the daemon's pair and the clients file into the run
+ * directory, and every driver socket carries the key of whom it acts
+ * as: the desk's for submitters, each technician's own for the pings that
+ * bring it online and for its handheld SUB, a monitor's for the start-up
+ * probe and monitor SUBs. Over CURVE the key, not the request, says who
+ * is asking, so a ping "as T3" is a socket with T3's key.
  *
  * Units are unique per submission so that no report is linked to an
  * earlier one as a duplicate (the bench estate keeps the 30-minute
@@ -14,6 +26,7 @@
  */
 #include "bench.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,6 +50,7 @@
 #define BENCH_TECHS 8         /* technicians T1..T8: the latency section's handhelds */
 #define BENCH_FAN_CREWS 10    /* crews f0..f9 of BENCH_FAN_MEMBERS each: the fan-out section */
 #define BENCH_FAN_MEMBERS 100
+#define BENCH_RID_MAX 64      /* the wire contract's limit on a request id */
 
 static atomic_uint bench_run_no;
 
@@ -111,7 +125,115 @@ static void *bench_ctx(void)
 	return ctx;
 }
 
-static void *bench_dealer(const char *ep)
+/* ---- CURVE keys (tcp) ------------------------------------------------------- */
+
+struct bench_key {
+	char pub[41], sec[41]; /* Z85 */
+};
+
+/* Whom a driver socket acts as; on tcp, the key it carries. */
+enum bench_as { BENCH_AS_DESK, BENCH_AS_MONITOR, BENCH_AS_TECH /* + i for T<i+1> */ };
+
+struct bench_keys {
+	struct bench_key server;
+	struct bench_key desk;               /* every submitter: role desk, "bench-desk" */
+	struct bench_key monitor;            /* the start-up probe and monitor SUBs */
+	struct bench_key tech[BENCH_TECHS];  /* T1..T8, role crew */
+};
+
+static int bench_keypair(struct bench_key *k)
+{
+	return zmq_curve_keypair(k->pub, k->sec);
+}
+
+/* Write text to path, created with mode (never over an existing file). */
+static int bench_write_file(const char *path, mode_t mode, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t len = strlen(text);
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len)
+		rc = -1;
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Key pairs for the daemon and the drivers; the server's pair as
+ * dispatchd --gen-keys writes it (mode 0600) and the clients file into
+ * dir, and config with a security: section naming both into out_config. */
+static struct bench_keys *bench_keys_write(const char *dir, const char *config, const char *out_config)
+{
+	struct bench_keys *k = calloc(1, sizeof *k);
+	char path[1024], text[4096], *conf = NULL;
+	size_t used, clen = 0;
+	FILE *in = NULL;
+
+	if (k == NULL || mkdir(dir, 0700) != 0)
+		goto fail;
+	if (bench_keypair(&k->server) != 0 || bench_keypair(&k->desk) != 0 || bench_keypair(&k->monitor) != 0)
+		goto fail;
+	for (int i = 0; i < BENCH_TECHS; i++)
+		if (bench_keypair(&k->tech[i]) != 0)
+			goto fail;
+	snprintf(path, sizeof path, "%s/server.key", dir);
+	snprintf(text, sizeof text, "# dispatchd CURVE key pair \"server\", made by tests/bench\npublic-key = %s\n"
+		 "secret-key = %s\n", k->server.pub, k->server.sec);
+	if (bench_write_file(path, 0600, text) != 0)
+		goto fail;
+	snprintf(path, sizeof path, "%s/clients", dir);
+	used = (size_t)snprintf(text, sizeof text, "# PUBLIC-KEY ROLE IDENTITY: whom the bench's drivers act as\n"
+				"%s desk bench-desk\n%s monitor bench\n", k->desk.pub, k->monitor.pub);
+	for (int i = 0; i < BENCH_TECHS; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s crew T%d\n", k->tech[i].pub, i + 1);
+	if (bench_write_file(path, 0644, text) != 0)
+		goto fail;
+	/* The bench estate's configuration, and the keys. */
+	if ((in = fopen(config, "r")) == NULL)
+		goto fail;
+	conf = malloc(1 << 20);
+	if (conf == NULL || (clen = fread(conf, 1, (1 << 20) - 4096, in)) == 0 || ferror(in))
+		goto fail;
+	snprintf(conf + clen, 4096, "security:\n  server_key: '%s/server.key'\n  clients: '%s/clients'\n", dir, dir);
+	if (bench_write_file(out_config, 0644, conf) != 0)
+		goto fail;
+	fclose(in);
+	free(conf);
+	return k;
+fail:
+	fprintf(stderr, "bench: cannot write the CURVE keys to %s and %s: %s\n", dir, out_config, strerror(errno));
+	if (in)
+		fclose(in);
+	free(conf);
+	free(k);
+	return NULL;
+}
+
+/* The key socket s presents as who, when d is CURVE (tcp). */
+static void bench_curve(void *s, const struct bench_daemon *d, int who)
+{
+	const struct bench_key *k;
+
+	if (d->keys == NULL)
+		return;
+	if (who == BENCH_AS_DESK)
+		k = &d->keys->desk;
+	else if (who == BENCH_AS_MONITOR)
+		k = &d->keys->monitor;
+	else {
+		assert(who - BENCH_AS_TECH >= 0 && who - BENCH_AS_TECH < BENCH_TECHS);
+		k = &d->keys->tech[who - BENCH_AS_TECH];
+	}
+	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, d->keys->server.pub, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, k->pub, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k->sec, 40);
+}
+
+/* A DEALER to d's request socket acting as who. */
+static void *bench_dealer(const struct bench_daemon *d, int who)
 {
 	void *s = zmq_socket(bench_ctx(), ZMQ_DEALER);
 	int zero = 0, ivl = 10;
@@ -120,11 +242,13 @@ static void *bench_dealer(const char *ep)
 	zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-	zmq_connect(s, ep);
+	bench_curve(s, d, who);
+	zmq_connect(s, d->request);
 	return s;
 }
 
-static void *bench_sub(const char *ep, const char *topic)
+/* A SUB to d's events socket on topic, acting as who. */
+static void *bench_sub(const struct bench_daemon *d, int who, const char *topic)
 {
 	void *s = zmq_socket(bench_ctx(), ZMQ_SUB);
 	int zero = 0, ivl = 10;
@@ -133,7 +257,8 @@ static void *bench_sub(const char *ep, const char *topic)
 	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
 	zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));
-	zmq_connect(s, ep);
+	bench_curve(s, d, who);
+	zmq_connect(s, d->events);
 	return s;
 }
 
@@ -184,11 +309,40 @@ static int bench_recv_reply(void *s, int timeout_ms, char *rid, size_t ridlen)
 }
 
 /* Handheld pings as count members, all answered: the technicians T1..
- * (fan 0) or the patrol members F<crew>-<n> (fan 1). */
+ * (fan 0) or the patrol members F<crew>-<n> (fan 1). Over ipc one DEALER
+ * pings as each in turn; over CURVE each technician's ping goes on a
+ * DEALER with its own key (the patrol members have none: the fan-out
+ * runs on ipc). */
 static int bench_ping(const struct bench_daemon *d, int fan, int count)
 {
-	void *s = bench_dealer(d->request);
+	void *s;
 	int ok = 0;
+
+	if (d->keys) {
+		void *socks[BENCH_TECHS];
+		if (fan || count > BENCH_TECHS) {
+			fprintf(stderr, "bench: only the technicians have CURVE keys; the fan-out runs on ipc\n");
+			return -1;
+		}
+		for (int i = 0; i < count; i++) {
+			Dispatch__Request rq;
+			Dispatch__Ping ping = DISPATCH__PING__INIT;
+			char actor[32];
+			snprintf(actor, sizeof actor, "T%d", i + 1);
+			socks[i] = bench_dealer(d, BENCH_AS_TECH + i);
+			bench_init_request(&rq, DISPATCH__ROLE__ROLE_CREW, actor);
+			rq.body_case = DISPATCH__REQUEST__BODY_PING;
+			rq.ping = &ping;
+			bench_send(socks[i], &rq);
+		}
+		for (int i = 0; i < count; i++) {
+			if (bench_recv_reply(socks[i], 10000, NULL, 0) == DISPATCH__STATUS__STATUS_OK)
+				ok++;
+			zmq_close(socks[i]);
+		}
+		return ok == count ? 0 : -1;
+	}
+	s = bench_dealer(d, BENCH_AS_DESK);
 
 	/* At most 16 in flight: the daemon queues only 32 replies per peer. */
 	for (int i = 0; i < count; i++) {
@@ -226,10 +380,19 @@ int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char
 
 	memset(d, 0, sizeof d[0]);
 	snprintf(d->state, sizeof d->state, "%s", state);
+	snprintf(d->config, sizeof d->config, "%s", config);
 	n++;
 	if (strcmp(transport, "tcp") == 0) {
-		snprintf(d->request, sizeof d->request, "tcp://127.0.0.1:%d", bench_free_port());
-		snprintf(d->events, sizeof d->events, "tcp://127.0.0.1:%d", bench_free_port());
+		char keydir[700];
+		int req_port = bench_free_port(), ev_port = bench_free_port();
+		while (ev_port == req_port)
+			ev_port = bench_free_port();
+		snprintf(d->request, sizeof d->request, "tcp://127.0.0.1:%d", req_port);
+		snprintf(d->events, sizeof d->events, "tcp://127.0.0.1:%d", ev_port);
+		snprintf(keydir, sizeof keydir, "%s/d%u-keys", rundir, n);
+		snprintf(d->config, sizeof d->config, "%s/d%u.yaml", rundir, n);
+		if ((d->keys = bench_keys_write(keydir, config, d->config)) == NULL)
+			return -1;
 	} else {
 		snprintf(d->request, sizeof d->request, "ipc://%s/d%u-req", rundir, n);
 		snprintf(d->events, sizeof d->events, "ipc://%s/d%u-ev", rundir, n);
@@ -246,13 +409,13 @@ int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char
 			dup2(fd, 2);
 			close(fd);
 		}
-		execl(dispatchd, dispatchd, "--config", config, "--state-dir", state, "--request", d->request,
+		execl(dispatchd, dispatchd, "--config", d->config, "--state-dir", state, "--request", d->request,
 		      "--events", d->events, "--map-size", map, "--log-level", "notice", (char *)NULL);
 		_exit(127);
 	}
 	/* Started means answering: a ping sent at once is queued until the
 	 * socket exists and answered once the store is open. */
-	s = bench_dealer(d->request);
+	s = bench_dealer(d, BENCH_AS_MONITOR);
 	{
 		Dispatch__Request rq;
 		Dispatch__Ping ping = DISPATCH__PING__INIT;
@@ -270,6 +433,8 @@ int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char
 			if (d->pid > 0)
 				kill(d->pid, SIGKILL), waitpid(d->pid, &status, 0);
 			d->pid = 0;
+			free(d->keys);
+			d->keys = NULL;
 			return -1;
 		}
 	}
@@ -282,6 +447,8 @@ void bench_daemon_stop(struct bench_daemon *d)
 {
 	int status;
 
+	free(d->keys);
+	d->keys = NULL;
 	if (d->pid <= 0)
 		return;
 	kill(d->pid, SIGTERM);
@@ -313,11 +480,12 @@ static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, in
 {
 	Dispatch__Request rq;
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
-	char rid[64], unit[33], text[160], cat[16];
+	char rid[BENCH_RID_MAX + 1], unit[33], text[160], cat[16];
 	int64_t ns = bench_now_ns();
 
 	bench_init_request(&rq, DISPATCH__ROLE__ROLE_DESK, "bench-desk");
-	snprintf(rid, sizeof rid, "b%u.%u.%" PRIu64 ".%" PRId64, run, client, seq, ns);
+	/* 16 + 2 + 8 + 1 + 8 + 1 + 16 characters at most: within the limit */
+	snprintf(rid, sizeof rid, "%016" PRIx64 ".b%x.%x.%" PRIx64, (uint64_t)ns, run, client, seq);
 	snprintf(unit, sizeof unit, "%u-R%uC%uN%" PRIu64, (unsigned)(seq % 30) + 1, run, client, seq);
 	snprintf(text, sizeof text, "bench %" PRId64 " the corridor light flickers on the way to the lift lobby", ns);
 	rq.request_id = rid;
@@ -336,11 +504,10 @@ static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, in
 	return bench_send(s, &rq);
 }
 
-/* The send time stamped in a request id ("b<run>.<client>.<seq>.<ns>"). */
+/* The send time stamped in a request id ("<ns, 16 hex digits>.b<run>.<client>.<seq>"). */
 static int64_t bench_rid_ns(const char *rid)
 {
-	const char *dot = strrchr(rid, '.');
-	return dot ? strtoll(dot + 1, NULL, 10) : 0;
+	return (int64_t)strtoull(rid, NULL, 16);
 }
 
 /* ---- closed loop ---------------------------------------------------------- */
@@ -359,7 +526,7 @@ struct bench_tp {
 static void *bench_tp_main(void *arg)
 {
 	struct bench_tp *t = arg;
-	void *s = bench_dealer(t->d->request);
+	void *s = bench_dealer(t->d, BENCH_AS_DESK);
 	uint64_t seq = 0;
 	int inflight = 0;
 	char rid[80];
@@ -482,16 +649,18 @@ static void *bench_subs_main(void *arg)
 	for (int i = 0; i < b->nsub; i++) {
 		char topic[64];
 		struct epoll_event e = { .events = EPOLLIN | EPOLLET, .data.u32 = (uint32_t)i };
-		int fd;
+		int fd, who = BENCH_AS_MONITOR;
 		size_t len = sizeof fd;
 		if (b->monitors)
 			topic[0] = '\0';
 		else if (b->fan)
 			snprintf(topic, sizeof topic, "crew.f%d.F%d-%d.", i / BENCH_FAN_MEMBERS, i / BENCH_FAN_MEMBERS,
 				 i % BENCH_FAN_MEMBERS);
-		else
+		else {
 			snprintf(topic, sizeof topic, "crew.technical.T%d.", i + 1);
-		socks[i] = bench_sub(b->d->events, topic);
+			who = BENCH_AS_TECH + i; /* a handheld connects with its member's key */
+		}
+		socks[i] = bench_sub(b->d, who, topic);
 		zmq_getsockopt(socks[i], ZMQ_FD, &fd, &len);
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
 	}
@@ -546,8 +715,19 @@ static uint64_t bench_open_loop(const struct bench_daemon *d, double rate, doubl
 	char rid[80];
 
 	for (int i = 0; i < BENCH_DESKS; i++)
-		it[i] = (zmq_pollitem_t){ bench_dealer(d->request), 0, ZMQ_POLLIN, 0 };
-	bench_sleep(0.05); /* connected */
+		it[i] = (zmq_pollitem_t){ bench_dealer(d, BENCH_AS_DESK), 0, ZMQ_POLLIN, 0 };
+	/* Connected (over CURVE: handshake and ZAP done) before the clock
+	 * starts, so that no submission's latency includes them. */
+	for (int i = 0; i < BENCH_DESKS; i++) {
+		Dispatch__Request rq;
+		Dispatch__Ping ping = DISPATCH__PING__INIT;
+		bench_init_request(&rq, DISPATCH__ROLE__ROLE_DESK, "bench-desk");
+		rq.body_case = DISPATCH__REQUEST__BODY_PING;
+		rq.ping = &ping;
+		bench_send(it[i].socket, &rq);
+	}
+	for (int i = 0; i < BENCH_DESKS; i++)
+		bench_recv_reply(it[i].socket, 10000, NULL, 0);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	t0 = bench_now();
 	end = t0 + secs;
@@ -613,8 +793,8 @@ int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, doub
 	uint64_t sent;
 	int crews = (handhelds + BENCH_FAN_MEMBERS - 1) / BENCH_FAN_MEMBERS;
 
-	if (crews > BENCH_FAN_CREWS)
-		return -1;
+	if (crews > BENCH_FAN_CREWS || d->keys != NULL)
+		return -1; /* the patrol members have no CURVE keys: ipc only */
 	/* Every patrol member online, so each report goes to one handheld. */
 	if (bench_ping(d, 1, crews * BENCH_FAN_MEMBERS) != 0)
 		return -1;

@@ -195,6 +195,7 @@ double bench_store_bytes_per_ticket(const char *dir)
 struct bench_echo {
 	void *ctx;
 	const char *ep;
+	const char *curve_secret; /* the server's CURVE secret key (Z85); NULL: plain */
 	int oneway;          /* count, do not answer */
 	unsigned expect;     /* one-way: messages to wait for */
 	double done_at;
@@ -211,6 +212,11 @@ static void *bench_echo_main(void *arg)
 
 	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+	if (e->curve_secret) {
+		int one = 1;
+		zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
+		zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, e->curve_secret, 40);
+	}
 	if (zmq_bind(s, e->ep) != 0) {
 		fprintf(stderr, "bench: cannot bind %s: %s\n", e->ep, zmq_strerror(errno));
 		e->ready = -1;
@@ -240,16 +246,26 @@ static void *bench_echo_main(void *arg)
 	return NULL;
 }
 
-static double bench_raw_zmq(const char *ep, size_t msg_size, double secs, unsigned n, int oneway)
+static double bench_raw_zmq(const char *ep, size_t msg_size, double secs, unsigned n, int oneway, int curve)
 {
 	void *ctx = zmq_ctx_new(), *c;
 	struct bench_echo e = { .ctx = ctx, .ep = ep, .oneway = oneway, .expect = n };
 	pthread_t th;
 	char *msg = calloc(1, msg_size), buf[65536];
+	char server_pub[41], server_sec[41], client_pub[41], client_sec[41];
 	int hwm = 0, linger = 0;
 	double t0, rate = -1;
 	uint64_t count = 0;
 
+	if (curve) {
+		if (zmq_curve_keypair(server_pub, server_sec) != 0 || zmq_curve_keypair(client_pub, client_sec) != 0) {
+			fprintf(stderr, "bench: no CURVE keys: %s\n", zmq_strerror(errno));
+			zmq_ctx_term(ctx);
+			free(msg);
+			return -1;
+		}
+		e.curve_secret = server_sec;
+	}
 	pthread_create(&th, NULL, bench_echo_main, &e);
 	while (e.ready == 0)
 		bench_sleep(0.001);
@@ -258,6 +274,11 @@ static double bench_raw_zmq(const char *ep, size_t msg_size, double secs, unsign
 	c = zmq_socket(ctx, ZMQ_DEALER);
 	zmq_setsockopt(c, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(c, ZMQ_LINGER, &linger, sizeof linger);
+	if (curve) {
+		zmq_setsockopt(c, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+		zmq_setsockopt(c, ZMQ_CURVE_PUBLICKEY, client_pub, 40);
+		zmq_setsockopt(c, ZMQ_CURVE_SECRETKEY, client_sec, 40);
+	}
 	zmq_connect(c, ep);
 	memset(msg, 'z', msg_size);
 	/* one round trip first: the connection is up */
@@ -296,14 +317,14 @@ out:
 	return rate;
 }
 
-double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs)
+double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs, int curve)
 {
-	return bench_raw_zmq(ep, msg_size, secs, 0, 0);
+	return bench_raw_zmq(ep, msg_size, secs, 0, 0, curve);
 }
 
-double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n)
+double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int curve)
 {
-	return bench_raw_zmq(ep, msg_size, 0, n, 1);
+	return bench_raw_zmq(ep, msg_size, 0, n, 1, curve);
 }
 
 /* ---- the loader ----------------------------------------------------------- */

@@ -160,7 +160,7 @@ test_revocation() {
 	sleep 0.5
 	run as desk desk submit --unit 3-3C --kind cleaning --text "before revocation"
 	wait_for "$TMP/rwatch.out" '3-3C' 10 || fail "the watch did not see the first ticket" || return 1
-	grep -vF "$pub" "$KEYS/clients" >"$KEYS/clients.new" && mv "$KEYS/clients.new" "$KEYS/clients"
+	grep -vF -e "$pub" "$KEYS/clients" >"$KEYS/clients.new" && mv "$KEYS/clients.new" "$KEYS/clients"
 	kill -HUP "$DAEMON_PID"
 	wait_for "$DAEMON_LOG" 'key of monitor \(monitor\) revoked' 10 || fail "revocation not logged" || return 1
 	wait_for "$DAEMON_LOG" 'closed every connection on .*events' 10 || fail "connections not closed" || return 1
