@@ -109,16 +109,25 @@ static void ingest_push_out(ingest_t *in, const char *topic, uint8_t *data, size
 	o->seq = seq;
 }
 
-/* handle_emit_fn: pack ev now (its ticket snapshot may change later in
- * the same request) and queue it; one copy more only for a second topic. */
+/* handle_emit_fn: copy ev's bytes now (its ticket snapshot may change
+ * later in the same request) and queue them; one copy more only for a
+ * second topic. The bytes are the log's own, just stored, when ev is the
+ * event appended last (the usual case); otherwise ev is packed here. */
 static void ingest_emit(void *arg, const Dispatch__Event *ev, const char *extra_topic)
 {
 	ingest_t *in = arg;
 	char topic[160];
-	size_t len = dispatch__event__get_packed_size(ev);
-	uint8_t *buf = xmalloc(len ? len : 1);
+	const void *stored;
+	size_t len;
+	uint8_t *buf;
 
-	dispatch__event__pack(ev, buf);
+	if (store_last_event(in->store, ev->seq, &stored, &len)) {
+		buf = memcpy(xmalloc(len ? len : 1), stored, len);
+	} else {
+		len = dispatch__event__get_packed_size(ev);
+		buf = xmalloc(len ? len : 1);
+		dispatch__event__pack(ev, buf);
+	}
 	publish_topic(ev, topic, sizeof topic);
 	if (extra_topic)
 		ingest_push_out(in, extra_topic, memcpy(xmalloc(len ? len : 1), buf, len), len, ev->seq);

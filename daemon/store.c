@@ -60,6 +60,9 @@ struct store {
 	size_t nmarks, capmarks;
 	uint64_t writes;             /* puts and deletes so far: store_writes() */
 	uint64_t fail_write;         /* tests: this write fails once (0: none) */
+	uint8_t *last_ev;            /* the packed bytes of the event appended last ... */
+	size_t last_ev_len, last_ev_cap;
+	uint64_t last_ev_seq;        /* ... and its seq (0: none) */
 };
 
 static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
@@ -116,6 +119,15 @@ static int store_cursor_del(MDB_cursor *cur, unsigned flags)
 }
 
 uint64_t store_writes(const store_t *s) { return s->writes; }
+
+bool store_last_event(const store_t *s, uint64_t seq, const void **data, size_t *len)
+{
+	if (s->last_ev_seq == 0 || s->last_ev_seq != seq)
+		return false;
+	*data = s->last_ev;
+	*len = s->last_ev_len;
+	return true;
+}
 
 void store_fail_write(store_t *s, uint64_t nth) { s->fail_write = nth ? s->writes + nth : 0; }
 
@@ -551,6 +563,7 @@ void store_destroy(store_t **sp)
 	if ((*sp)->env)
 		mdb_env_close((*sp)->env);
 	store_load_free(*sp);
+	free((*sp)->last_ev);
 	free(*sp);
 	*sp = NULL;
 }
@@ -907,6 +920,14 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 	if (rc == 0) {
 		dispatch__event__pack(ev, d.mv_data);
 		chain_hash(d.mv_data, d.mv_size, head);
+		/* kept for publishing, which would otherwise pack it again */
+		if (d.mv_size > s->last_ev_cap) {
+			s->last_ev_cap = d.mv_size * 2;
+			s->last_ev = xrealloc(s->last_ev, s->last_ev_cap);
+		}
+		memcpy(s->last_ev, d.mv_data, d.mv_size);
+		s->last_ev_len = d.mv_size;
+		s->last_ev_seq = ev->seq;
 	}
 	ev->prev_hash.data = NULL;
 	ev->prev_hash.len = 0;

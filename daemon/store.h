@@ -31,6 +31,7 @@
 #define STORE_H
 
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,9 @@ void store_txn_abort(MDB_txn *txn);
 /* Puts and deletes made through this store so far (a running count): a
  * caller compares two readings to learn whether anything was written. */
 uint64_t store_writes(const store_t *s);
+/* The packed bytes (as stored, prev_hash included) of the event appended
+ * last, if its seq is seq: the store's, valid until the next append. */
+bool store_last_event(const store_t *s, uint64_t seq, const void **data, size_t *len);
 /* Tests: the nth write from now fails (EIO), once; 0 cancels. */
 void store_fail_write(store_t *s, uint64_t nth);
 
