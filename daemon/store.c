@@ -833,45 +833,67 @@ int store_drop_due(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id)
 	return store_deadline_set(s, txn, due_ms, id, false);
 }
 
+static bool store_same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+
+/* Move t's entry in one index from its old key (if old had one) to its
+ * new key (if t has one), touching the index only when that changes. */
+static int store_index_move(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *old_key, bool old_in,
+			    const char *new_key, bool new_in)
+{
+	int rc = 0;
+
+	if (old_in == new_in && (!new_in || store_same(old_key, new_key)))
+		return 0;
+	if (old_in)
+		rc = store_index_set(txn, dbi, old_key, id, false);
+	if (rc == 0 && new_in)
+		rc = store_index_set(txn, dbi, new_key, id, true);
+	return rc;
+}
+
 int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 {
 	Dispatch__Ticket *old = NULL;
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, d;
 	size_t len = dispatch__ticket__get_packed_size(t);
+	bool was_member = false, was_open = false, was_vendor = false;
+	bool is_member = store_counts_for_member(t->state), is_open = store_is_open(t->state);
+	int64_t old_due = 0;
 	int rc;
 
 	rc = store_get_ticket(s, txn, t->id, &old);
 	if (rc != 0 && rc != STORE_NOTFOUND)
 		return rc;
 	if (old) {
-		if (store_counts_for_member(old->state))
+		was_member = store_counts_for_member(old->state);
+		was_open = store_is_open(old->state);
+		was_vendor = old->vendor_incident[0] != '\0';
+		old_due = old->due_ms;
+	}
+	/* the load follows the member index */
+	if (was_member != is_member || (is_member && !store_same(old->member, t->member))) {
+		if (was_member)
 			store_load_add(s, old->member, -1);
-		rc = store_index_set(txn, s->open_by_member, old->member, old->id, false);
+		if (is_member)
+			store_load_add(s, t->member, 1);
+	}
+	rc = store_index_move(txn, s->open_by_member, t->id, old ? old->member : NULL, was_member, t->member, is_member);
+	if (rc == 0)
+		rc = store_index_move(txn, s->open_by_crew, t->id, old ? old->crew : NULL, was_open, t->crew, is_open);
+	if (rc == 0)
+		rc = store_index_move(txn, s->open_by_unit, t->id, old ? old->unit : NULL, was_open, t->unit, is_open);
+	if (rc == 0 && old_due != t->due_ms) {
+		rc = store_deadline_set(s, txn, old_due, t->id, false);
 		if (rc == 0)
-			rc = store_index_set(txn, s->open_by_crew, old->crew, old->id, false);
-		if (rc == 0)
-			rc = store_index_set(txn, s->open_by_unit, old->unit, old->id, false);
-		if (rc == 0 && old->due_ms != t->due_ms)
-			rc = store_deadline_set(s, txn, old->due_ms, old->id, false);
-		if (rc == 0 && old->vendor_incident[0])
-			rc = store_index_set(txn, s->vendor_incidents, old->vendor, old->id, false);
+			rc = store_deadline_set(s, txn, t->due_ms, t->id, true);
+	}
+	if (rc == 0)
+		rc = store_index_move(txn, s->vendor_incidents, t->id, old ? old->vendor : NULL, was_vendor, t->vendor,
+				      t->vendor_incident[0] != '\0');
+	if (old)
 		dispatch__ticket__free_unpacked(old, NULL);
-		if (rc != 0)
-			return rc;
-	}
-	if (store_counts_for_member(t->state)) {
-		store_load_add(s, t->member, 1);
-		if ((rc = store_index_set(txn, s->open_by_member, t->member, t->id, true)) != 0)
-			return rc;
-	}
-	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_crew, t->crew, t->id, true)) != 0)
-		return rc;
-	if (store_is_open(t->state) && (rc = store_index_set(txn, s->open_by_unit, t->unit, t->id, true)) != 0)
-		return rc;
-	if ((rc = store_deadline_set(s, txn, t->due_ms, t->id, true)) != 0)
-		return rc;
-	if (t->vendor_incident[0] && (rc = store_index_set(txn, s->vendor_incidents, t->vendor, t->id, true)) != 0)
+	if (rc != 0)
 		return rc;
 
 	store_be64(kb, t->id);
