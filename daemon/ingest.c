@@ -205,6 +205,104 @@ static void ingest_pack_reply(struct ingest_msg *m, const Dispatch__Reply *rep)
 
 /* A member's handheld just came online: offer its crew's queue again, in
  * a transaction of its own so the request's outcome does not decide it. */
+/*
+ * Stored replies. A mutating request's reply lists the events it wrote,
+ * which the log holds already; stored in full they were a third of the
+ * bytes a submission adds to the store. So when a reply reports events it
+ * is stored as: 0x00, the number of events (one byte), their seqs (8
+ * bytes each, big-endian), then the packed Reply without them; a retry
+ * gets them back from the log (ticket snapshot and chain link left out,
+ * as in the first answer). A packed Reply never begins with 0x00 (there
+ * is no field number 0), so a reply stored whole reads back as before.
+ */
+#define INGEST_COMPACT 0x00
+#define INGEST_COMPACT_MAX 255
+
+static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const char *request_id, int64_t now,
+			      Dispatch__Reply *rep, const struct ingest_msg *m)
+{
+	Dispatch__Event **evs = rep->events;
+	size_t nev = rep->n_events, len, at;
+	uint8_t *buf;
+	int rc;
+
+	for (size_t i = 0; i < nev; i++)
+		if (evs[i]->seq == 0) /* not from the log: keep it whole */
+			nev = 0;
+	if (nev == 0 || nev > INGEST_COMPACT_MAX)
+		return store_put_reply(in->store, txn, request_id, now, m->reply, m->reply_len);
+	rep->events = NULL;
+	rep->n_events = 0;
+	len = 2 + 8 * nev + dispatch__reply__get_packed_size(rep);
+	buf = xmalloc(len);
+	buf[0] = INGEST_COMPACT;
+	buf[1] = (uint8_t)nev;
+	at = 2;
+	for (size_t i = 0; i < nev; i++)
+		for (int b = 7; b >= 0; b--)
+			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
+	dispatch__reply__pack(rep, buf + at);
+	rep->events = evs;
+	rep->n_events = nev;
+	rc = store_put_reply(in->store, txn, request_id, now, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* The reply stored for a retry, whole again: malloc'd into *out. */
+static int ingest_stored_reply(ingest_t *in, MDB_txn *txn, const uint8_t *data, size_t len, uint8_t **out,
+			       size_t *out_len)
+{
+	Dispatch__Event *evs[INGEST_COMPACT_MAX];
+	Dispatch__Ticket *tickets[INGEST_COMPACT_MAX];
+	ProtobufCBinaryData links[INGEST_COMPACT_MAX];
+	Dispatch__Reply *rep;
+	size_t nev, n = 0;
+	int rc = 0;
+
+	if (len == 0 || data[0] != INGEST_COMPACT) {
+		*out = memcpy(xmalloc(len ? len : 1), data, len);
+		*out_len = len;
+		return 0;
+	}
+	if (len < 2 || len < 2 + 8 * (size_t)data[1])
+		return STORE_CORRUPT;
+	nev = data[1];
+	if ((rep = dispatch__reply__unpack(NULL, len - 2 - 8 * nev, data + 2 + 8 * nev)) == NULL)
+		return STORE_CORRUPT;
+	for (size_t i = 0; i < nev && rc == 0; i++) {
+		uint64_t seq = 0;
+		for (int b = 0; b < 8; b++)
+			seq = (seq << 8) | data[2 + 8 * i + (size_t)b];
+		rc = store_get_event(in->store, txn, seq, &evs[n]);
+		if (rc == STORE_NOTFOUND) { /* purged since: the reply tells what is left */
+			rc = 0;
+			continue;
+		}
+		if (rc == 0) {
+			tickets[n] = evs[n]->ticket, evs[n]->ticket = NULL;
+			links[n] = evs[n]->prev_hash, evs[n]->prev_hash.data = NULL, evs[n]->prev_hash.len = 0;
+			n++;
+		}
+	}
+	if (rc == 0) {
+		rep->events = evs;
+		rep->n_events = n;
+		*out_len = dispatch__reply__get_packed_size(rep);
+		*out = xmalloc(*out_len ? *out_len : 1);
+		dispatch__reply__pack(rep, *out);
+		rep->events = NULL;
+		rep->n_events = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		evs[i]->ticket = tickets[i];
+		evs[i]->prev_hash = links[i];
+		dispatch__event__free_unpacked(evs[i], NULL);
+	}
+	dispatch__reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
 static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_ctx *c, const char *member)
 {
 	const struct config_crew *crew = NULL;
@@ -302,11 +400,11 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		const void *data;
 		size_t len;
 		rc = store_get_reply(in->store, batch_txn, req->request_id, &data, &len);
+		if (rc == 0)
+			rc = ingest_stored_reply(in, batch_txn, data, len, &m->reply, &m->reply_len);
 		if (rc == 0) {
 			/* A retry: answer exactly as the first time; change nothing. */
 			log_debug("request %s is a retry; sending the stored reply", req->request_id);
-			m->reply_len = len;
-			m->reply = memcpy(xmalloc(len), data, len);
 			/* The first answer may be in this very batch: not on disk until it commits. */
 			m->wrote = true;
 			goto done;
@@ -334,7 +432,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	rc = cmd->handler(&c);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
-		rc = store_put_reply(in->store, c.txn, req->request_id, c.now, m->reply, m->reply_len);
+		rc = ingest_store_reply(in, c.txn, req->request_id, c.now, &rep, m);
 	}
 	if (in->savepoints) {
 		if (rc == 0)

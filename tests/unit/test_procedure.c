@@ -682,6 +682,47 @@ START_TEST(a_request_that_fails_after_writing_leaves_nothing_behind)
 }
 END_TEST
 
+/* A retry (the same request_id) gets the first answer byte for byte,
+ * although the store keeps the reported events only once, in the log;
+ * also when the retry comes in the same batch as the first. */
+START_TEST(a_retry_gets_the_first_answer_byte_for_byte)
+{
+	const void *pl[2];
+	size_t lens[2], rlens[2], l1, l2;
+	uint8_t *replies[2], *r1, *r2;
+	Dispatch__Reply *r;
+	uint64_t last;
+	MDB_txn *txn;
+
+	at(MONDAY_10);
+	pl[0] = packed_submit("12-1A", "r-1", &lens[0]);
+	ck_assert_int_eq(ingest_feed(in, pl[0], lens[0], &r1, &l1), 0);
+	ck_assert_int_eq(ingest_feed(in, pl[0], lens[0], &r2, &l2), 0);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_int_eq(memcmp(r1, r2, l1), 0);
+	r = dispatch__reply__unpack(NULL, l1, r1);
+	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
+	ck_assert_uint_eq(r->n_events, 2); /* submitted, assigned */
+	ck_assert_ptr_null(r->events[1]->ticket);
+	ck_assert_str_eq(r->events[1]->member, "T07");
+	dispatch__reply__free_unpacked(r, NULL);
+	free(r1), free(r2), free((void *)pl[0]);
+
+	/* twice in one batch */
+	pl[0] = pl[1] = packed_submit("12-2A", "r-2", &lens[0]);
+	lens[1] = lens[0];
+	ck_assert_int_eq(ingest_feed_batch(in, pl, lens, 2, replies, rlens), 0);
+	ck_assert_uint_eq(rlens[0], rlens[1]);
+	ck_assert_int_eq(memcmp(replies[0], replies[1], rlens[0]), 0);
+	free(replies[0]), free(replies[1]), free((void *)pl[0]);
+	/* two tickets, two events each: nothing twice */
+	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_last_seq(st, txn, &last), 0);
+	store_txn_abort(txn);
+	ck_assert_uint_eq(last, 4);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("procedure");
@@ -700,6 +741,7 @@ int main(void)
 	tcase_add_test(tc, vendor_incidents_are_flagged_reviewed_and_listed_by_vendor);
 	tcase_add_test(tc, a_notice_is_an_event_in_the_log);
 	tcase_add_test(tc, a_request_that_fails_after_writing_leaves_nothing_behind);
+	tcase_add_test(tc, a_retry_gets_the_first_answer_byte_for_byte);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
