@@ -19,7 +19,7 @@ CC       := clang
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 endif
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Werror
-PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson libsodium
+PKGS     := libzmq libprotobuf-c lmdb libcyaml yaml-0.1 jansson libsodium libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev
 # The full-screen clients (dispatch-crew, dispatch-watch --summary): wide

@@ -15,8 +15,10 @@
  * through purged stretches unchanged. The tombstone's own seq, time and
  * ticket id are not covered: the record they were hashed with is gone.
  *
- * SHA-256 comes from libsodium (crypto_hash_sha256), which libzmq already
- * pulls in for CURVE: no new library at run time, and a one-call API.
+ * SHA-256 comes from OpenSSL's libcrypto, which uses the CPU's SHA
+ * instructions: 0.5 us for a 600-byte event against libsodium's 2.4 us
+ * (portable C) on the 2-core test machine, and hashing was a fifth of
+ * what a submission cost. The tests check it against libsodium's.
  */
 #ifndef CHAIN_H
 #define CHAIN_H
@@ -28,7 +30,7 @@
 
 #define CHAIN_HASH_LEN 32
 
-/* Call once before hashing (libsodium's initialisation); 0 or -1. */
+/* Call once before hashing (fetches SHA-256 from libcrypto); 0 or -1. */
 int chain_init(void);
 /* SHA-256 of len bytes. */
 void chain_hash(const void *data, size_t len, uint8_t out[CHAIN_HASH_LEN]);

@@ -504,7 +504,7 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 	const char *what = "";
 
 	if (chain_init() != 0) {
-		snprintf(err, errlen, "cannot initialise libsodium (SHA-256 for the event log's hash chain)");
+		snprintf(err, errlen, "cannot get SHA-256 from libcrypto (for the event log's hash chain)");
 		goto fail_quiet;
 	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
