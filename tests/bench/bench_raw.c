@@ -136,6 +136,71 @@ double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, str
 	return n ? (double)n / (t - t0) : -1;
 }
 
+double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, size_t rec_size, double secs, struct bench_lat *lat)
+{
+	MDB_dbi dbi[BENCH_SPREAD_MAX];
+	MDB_env *env;
+	MDB_txn *txn;
+	unsigned char kb[8], *rec;
+	uint64_t n = 0;
+	double t0, t;
+
+	if (ndbs < 1 || ndbs > BENCH_SPREAD_MAX)
+		return -1;
+	mkdir(dir, 0750);
+	if (mdb_env_create(&env) != 0)
+		return -1;
+	rec = calloc(1, rec_size);
+	mdb_env_set_mapsize(env, (size_t)4 << 30);
+	mdb_env_set_maxdbs(env, BENCH_SPREAD_MAX);
+	memset(rec, 's', rec_size);
+	if (mdb_env_open(env, dir, MDB_NOTLS, 0640) != 0 || mdb_txn_begin(env, NULL, 0, &txn) != 0)
+		goto fail;
+	/* each database a few thousand records deep, as after a few days */
+	for (int d = 0; d < ndbs; d++) {
+		char name[16];
+		snprintf(name, sizeof name, "db%d", d);
+		if (mdb_dbi_open(txn, name, MDB_CREATE, &dbi[d]) != 0)
+			goto fail_txn;
+		for (uint64_t i = 0; i < 5000; i++) {
+			MDB_val k = { 8, kb }, v = { rec_size, rec };
+			bench_be64(kb, i);
+			if (mdb_put(txn, dbi[d], &k, &v, 0) != 0)
+				goto fail_txn;
+		}
+	}
+	if (mdb_txn_commit(txn) != 0)
+		goto fail;
+	n = 5000;
+	t0 = t = bench_now();
+	do {
+		double t1 = t;
+		n++;
+		if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+			goto fail;
+		for (int d = 0; d < ndbs; d++) {
+			MDB_val k = { 8, kb }, v = { rec_size, rec };
+			bench_be64(kb, n);
+			if (mdb_put(txn, dbi[d], &k, &v, 0) != 0)
+				goto fail_txn;
+		}
+		if (mdb_txn_commit(txn) != 0)
+			goto fail;
+		t = bench_now();
+		if (lat)
+			bench_lat_add(lat, (t - t1) * 1e6);
+	} while (t - t0 < secs);
+	mdb_env_close(env);
+	free(rec);
+	return (double)(n - 5000) / (t - t0);
+fail_txn:
+	mdb_txn_abort(txn);
+fail:
+	mdb_env_close(env);
+	free(rec);
+	return -1;
+}
+
 double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n)
 {
 	MDB_dbi dbi;
