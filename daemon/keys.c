@@ -244,6 +244,14 @@ static void keys_problem(char *err, size_t errlen, size_t *used, unsigned *probl
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used;
 }
 
+static int keys_cmp(const void *a, const void *b)
+{
+	const struct keys_client *x = a, *y = b;
+	int c = strcmp(x->public_key, y->public_key);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
 keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *err, size_t errlen)
 {
 	keys_list_t *k = xcalloc(1, sizeof *k);
@@ -297,11 +305,6 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 				     KEYS_IDENTITY_MAX);
 			continue;
 		}
-		if (keys_find(k, key) != NULL) {
-			keys_problem(err, errlen, &used, &problems, "%s:%u: key listed twice (first on line %u)\n", name,
-				     lineno, keys_find(k, key)->line);
-			continue;
-		}
 		if (k->n == cap)
 			k->v = xrealloc(k->v, (cap = cap ? cap * 2 : 16) * sizeof *k->v);
 		c = &k->v[k->n++];
@@ -311,6 +314,18 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 		c->line = lineno;
 	}
 	free(copy);
+	/* Sorted by key (then line), so that keys_find() is a binary search:
+	 * it runs on every request, and an estate may list a thousand keys. */
+	if (k->n > 1)
+		qsort(k->v, k->n, sizeof *k->v, keys_cmp);
+	for (size_t i = 1; i < k->n; i++) {
+		size_t first = i - 1;
+		while (first > 0 && strcmp(k->v[first - 1].public_key, k->v[i].public_key) == 0)
+			first--;
+		if (strcmp(k->v[i - 1].public_key, k->v[i].public_key) == 0)
+			keys_problem(err, errlen, &used, &problems, "%s:%u: key listed twice (first on line %u)\n", name,
+				     k->v[i].line, k->v[first].line);
+	}
 	if (problems) {
 		keys_destroy(&k);
 		return NULL;
@@ -342,8 +357,17 @@ void keys_destroy(keys_list_t **kp)
 
 const struct keys_client *keys_find(const keys_list_t *k, const char *public_key)
 {
-	for (size_t i = 0; k && i < k->n; i++)
-		if (strcmp(k->v[i].public_key, public_key) == 0)
-			return &k->v[i];
+	size_t lo = 0, hi = k ? k->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(k->v[mid].public_key, public_key);
+		if (c == 0)
+			return &k->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }

@@ -63,6 +63,8 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 keys_list_t *keys_load(const char *path, char *err, size_t errlen);
 void keys_destroy(keys_list_t **k);
 
+/* The entry for public_key, or NULL: a binary search (the list is kept
+ * sorted by key, not in the file's order). */
 const struct keys_client *keys_find(const keys_list_t *k, const char *public_key);
 
 /* "desk", "crew", "monitor", "qc", "supervisor", "admin". */

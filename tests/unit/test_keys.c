@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zmq.h>
+
 #include "auth.h"
 #include "keys.h"
 
@@ -84,6 +86,35 @@ START_TEST(errors_name_file_and_line)
 	ck_assert_ptr_null(parse(text));
 	ASSERT_ERR("clients:1:");
 	ASSERT_ERR("clients:2:");
+}
+END_TEST
+
+/* An estate's list: a thousand handhelds, each found by its own key. */
+START_TEST(a_thousand_keys_are_each_found)
+{
+	enum { N = 1000 };
+	static char pub[N][41], text[N * 64];
+	char secret[41];
+	size_t used = 0;
+	keys_list_t *k;
+
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(zmq_curve_keypair(pub[i], secret), 0);
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s crew M%d\n", pub[i], i);
+	}
+	k = parse(text);
+	ck_assert_msg(k != NULL, "%s", err);
+	ck_assert_uint_eq(k->n, N);
+	for (int i = 0; i < N; i++) {
+		const struct keys_client *c = keys_find(k, pub[i]);
+		char id[16];
+		ck_assert_ptr_nonnull(c);
+		snprintf(id, sizeof id, "M%d", i);
+		ck_assert_str_eq(c->identity, id);
+		ck_assert_uint_eq(c->line, (unsigned)i + 1);
+	}
+	ck_assert_ptr_null(keys_find(k, K1));
+	keys_destroy(&k);
 }
 END_TEST
 
@@ -183,6 +214,7 @@ int main(void)
 	tcase_add_test(tc, parses_keys_roles_and_identities);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, a_key_that_does_not_decode_is_refused);
+	tcase_add_test(tc, a_thousand_keys_are_each_found);
 	tcase_add_test(tc, generated_pairs_read_back_and_stay_secret);
 	tcase_add_test(tc, policy_by_role_default_deny);
 	suite_add_tcase(s, tc);
