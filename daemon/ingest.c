@@ -713,13 +713,81 @@ static void ingest_run_batch(ingest_t *in, int n)
 	ingest_drop_out(in, 0);
 }
 
+/*
+ * A batch's replies are all held until its commit, so the batch is bounded
+ * by what its replies may cost, not only by its count: a request whose
+ * answer is a collection (a list, a replay, a ticket's history, the
+ * crews) weighs INGEST_HEAVY, any other 1, and a batch takes requests up
+ * to INGEST_BATCH of weight. 64 lists of 600 tickets are some 12 MB; a
+ * thousand of them, from a peer that sends and never reads, were 180.
+ */
+#define INGEST_HEAVY 16
+
+/* The field number of a Request's body (its oneof), read off the wire
+ * without unpacking; 0 if none is found or the bytes are not protobuf
+ * (the handler will say so). */
+static unsigned ingest_peek_body(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t key = 0, v = 0;
+		unsigned shift = 0;
+		do {
+			if (i >= len || shift > 63)
+				return 0;
+			key |= (uint64_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+		} while (p[i++] & 0x80);
+		if ((key >> 3) >= DISPATCH__REQUEST__BODY_SUBMIT)
+			return (unsigned)(key >> 3);
+		switch (key & 7) {
+		case 0: /* varint */
+		case 2: /* length, then that many bytes */
+			for (shift = 0;; shift += 7) {
+				if (i >= len || shift > 63)
+					return 0;
+				v |= (uint64_t)(p[i] & 0x7f) << shift;
+				if (!(p[i++] & 0x80))
+					break;
+			}
+			if ((key & 7) == 2) {
+				if (v > len - i)
+					return 0;
+				i += (size_t)v;
+			}
+			break;
+		case 1: i += 8; break;
+		case 5: i += 4; break;
+		default: return 0;
+		}
+	}
+	return 0;
+}
+
+static unsigned ingest_weight(const struct ingest_msg *m)
+{
+	switch (ingest_peek_body(zmq_msg_data((zmq_msg_t *)&m->payload), zmq_msg_size((zmq_msg_t *)&m->payload))) {
+	case DISPATCH__REQUEST__BODY_GET:
+	case DISPATCH__REQUEST__BODY_LIST:
+	case DISPATCH__REQUEST__BODY_REPLAY:
+	case DISPATCH__REQUEST__BODY_CREWS:
+	case DISPATCH__REQUEST__BODY_LIST_OUTAGES:
+	case DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS:
+		return INGEST_HEAVY;
+	default:
+		return 1;
+	}
+}
+
 static void ingest_on_readable(void *arg)
 {
 	ingest_t *in = arg;
+	unsigned weight = 0;
 	int n = 0;
 
-	while (n < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
-		n++;
+	while (n < INGEST_BATCH && weight < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
+		weight += ingest_weight(&in->batch[n++]);
 	if (n == 0)
 		return;
 	ingest_run_batch(in, n);
