@@ -82,6 +82,11 @@ wait_for() {
 bg() {
 	local out=$1
 	shift
+	# Emptied here, not by the background shell's redirection, which may
+	# run later: a wait_for on a file an earlier process wrote (the same
+	# member followed in an earlier test) would otherwise match at once.
+	: >"$out"
+	: >"$out.err"
 	timeout -k 2 300 "$@" >"$out" 2>"$out.err" &
 	BG=$!
 	BG_PIDS+=("$BG")
