@@ -104,7 +104,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdispatchd.a
 
 $(B)/bench_route: $(B)/obj/tests/bench/bench_route.o $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
-$(B)/bench_apply: $(B)/obj/tests/bench/bench_apply.o $(B)/libdispatchd.a
+$(B)/bench_apply: $(B)/obj/tests/bench/bench_apply.o $(B)/obj/tests/bench/bench_raw.o $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 BENCH_SRC := tests/bench/bench.c tests/bench/bench_raw.c tests/bench/bench_drive.c
 $(B)/bench: $(BENCH_SRC:%.c=$(B)/obj/%.o) $(B)/libdispatchd.a

@@ -214,8 +214,6 @@ static void ingest_pack_reply(struct ingest_msg *m, const Dispatch__Reply *rep)
 	dispatch__reply__pack(rep, m->reply);
 }
 
-/* A member's handheld just came online: offer its crew's queue again, in
- * a transaction of its own so the request's outcome does not decide it. */
 /*
  * Stored replies. A mutating request's reply lists the events it wrote,
  * which the log holds already; stored in full they were a third of the
@@ -314,6 +312,8 @@ static int ingest_stored_reply(ingest_t *in, MDB_txn *txn, const uint8_t *data, 
 	return rc;
 }
 
+/* A member's handheld just came online: offer its crew's queue again, in
+ * a transaction of its own so the request's outcome does not decide it. */
 static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_ctx *c, const char *member)
 {
 	const struct config_crew *crew = NULL;
@@ -734,6 +734,19 @@ static void ingest_run_batch(ingest_t *in, int n)
  */
 #define INGEST_HEAVY 16
 
+/* A protobuf varint at p[*i..len) into *v; false if cut short or too long. */
+static bool ingest_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; *i < len && shift <= 63; shift += 7) {
+		uint8_t b = p[(*i)++];
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
 /* The field number of a Request's body (its oneof), read off the wire
  * without unpacking; 0 if none is found or the bytes are not protobuf
  * (the handler will say so). */
@@ -742,31 +755,20 @@ static unsigned ingest_peek_body(const uint8_t *p, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		uint64_t key = 0, v = 0;
-		unsigned shift = 0;
-		do {
-			if (i >= len || shift > 63)
-				return 0;
-			key |= (uint64_t)(p[i] & 0x7f) << shift;
-			shift += 7;
-		} while (p[i++] & 0x80);
+		uint64_t key, v;
+		if (!ingest_varint(p, len, &i, &key))
+			return 0;
 		if ((key >> 3) >= DISPATCH__REQUEST__BODY_SUBMIT)
 			return (unsigned)(key >> 3);
 		switch (key & 7) {
 		case 0: /* varint */
+			if (!ingest_varint(p, len, &i, &v))
+				return 0;
+			break;
 		case 2: /* length, then that many bytes */
-			for (shift = 0;; shift += 7) {
-				if (i >= len || shift > 63)
-					return 0;
-				v |= (uint64_t)(p[i] & 0x7f) << shift;
-				if (!(p[i++] & 0x80))
-					break;
-			}
-			if ((key & 7) == 2) {
-				if (v > len - i)
-					return 0;
-				i += (size_t)v;
-			}
+			if (!ingest_varint(p, len, &i, &v) || v > len - i)
+				return 0;
+			i += (size_t)v;
 			break;
 		case 1: i += 8; break;
 		case 5: i += 4; break;
@@ -844,6 +846,18 @@ static int ingest_find(const uint64_t *v, int n, uint64_t h)
 	return -1;
 }
 
+/* m came from one of the peers gathered for: note it; 1 if it is the
+ * first of that peer's in the batch. */
+static int ingest_mark_back(ingest_t *in, int np, const struct ingest_msg *m)
+{
+	int k = ingest_find(in->peers, np, ingest_peer(m));
+
+	if (k < 0 || in->back[k])
+		return 0;
+	in->back[k] = true;
+	return 1;
+}
+
 static double ingest_now_us(void)
 {
 	struct timespec ts;
@@ -856,7 +870,6 @@ static double ingest_now_us(void)
 static int ingest_gather(ingest_t *in, int n, unsigned *weight)
 {
 	uint64_t *peers = in->peers;
-	bool *back = in->back;
 	int np = 0, i0 = 0, i1 = 0, missing, total;
 	double deadline;
 
@@ -868,16 +881,13 @@ static int ingest_gather(ingest_t *in, int n, unsigned *weight)
 		else
 			h = in->answered[1][i1++];
 		if (np == 0 || peers[np - 1] != h)
-			back[np] = false, peers[np++] = h;
+			in->back[np] = false, peers[np++] = h;
 	}
 	if (np == 0)
 		return n;
 	missing = total = np;
-	for (int i = 0; i < n; i++) {
-		int k = ingest_find(peers, np, ingest_peer(&in->batch[i]));
-		if (k >= 0 && !back[k])
-			back[k] = true, missing--;
-	}
+	for (int i = 0; i < n; i++)
+		missing -= ingest_mark_back(in, np, &in->batch[i]);
 	deadline = ingest_now_us() + INGEST_GATHER_US;
 	while (in->comeback >= INGEST_COMEBACK && in->zmq_fd >= 0 && missing > 0 && n < INGEST_BATCH &&
 	       *weight < INGEST_BATCH) {
@@ -885,9 +895,7 @@ static int ingest_gather(ingest_t *in, int n, unsigned *weight)
 		struct timespec ts;
 		double left;
 		if (ingest_recv(in, &in->batch[n])) {
-			int k = ingest_find(peers, np, ingest_peer(&in->batch[n]));
-			if (k >= 0 && !back[k])
-				back[k] = true, missing--;
+			missing -= ingest_mark_back(in, np, &in->batch[n]);
 			*weight += ingest_weight(&in->batch[n++]);
 			continue;
 		}

@@ -19,27 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "config.h"
 #include "dispatch.pb-c.h"
 #include "ingest.h"
 #include "log.h"
 #include "roster.h"
 #include "store.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* One packed submission as the desk sends it: an electrical repair in a
  * unit of the sample estate, with a time-ordered request id. */
@@ -78,8 +65,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long tickets = 20000, batch = 256, rounds = 3;
-	char dir[] = "/tmp/dispatchd-apply-XXXXXX", err[512], cmd[128];
-	double *per = NULL;
+	char dir[64], err[512], cmd[128];
+	struct bench_lat per = { 0 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -98,7 +85,6 @@ int main(int argc, char **argv)
 	}
 	log_set_level(LOG_ERR);
 	setenv("TZ", "Asia/Hong_Kong", 1);
-	per = calloc(rounds, sizeof *per);
 	for (unsigned long r = 0; r < rounds; r++) {
 		store_t *st;
 		config_t *cfg;
@@ -109,7 +95,7 @@ int main(int argc, char **argv)
 		uint8_t **replies = malloc(batch * sizeof *replies);
 		double t = 0;
 
-		memcpy(dir + sizeof dir - 7, "XXXXXX", 6);
+		snprintf(dir, sizeof dir, "/tmp/dispatchd-apply-XXXXXX");
 		if (mkdtemp(dir) == NULL || (st = store_open(dir, (size_t)4 << 30, err, sizeof err)) == NULL) {
 			fprintf(stderr, "bench_apply: cannot open a store in /tmp: %s\n", err);
 			return 1;
@@ -127,12 +113,12 @@ int main(int argc, char **argv)
 			double t0;
 			for (int i = 0; i < n; i++)
 				pl[i] = submission(r * tickets + done + (unsigned long)i, &lens[i]);
-			t0 = now_s();
+			t0 = bench_now();
 			if (ingest_feed_batch(in, pl, lens, n, replies, rlens) != 0) {
 				fprintf(stderr, "bench_apply: a batch was refused\n");
 				return 1;
 			}
-			t += now_s() - t0;
+			t += bench_now() - t0;
 			for (int i = 0; i < n; i++) {
 				Dispatch__Reply *rep = dispatch__reply__unpack(NULL, rlens[i], replies[i]);
 				if (rep == NULL || rep->status != DISPATCH__STATUS__STATUS_OK) {
@@ -146,7 +132,7 @@ int main(int argc, char **argv)
 			}
 			done += (unsigned long)n;
 		}
-		per[r] = t / (double)tickets * 1e6;
+		bench_lat_add(&per, t / (double)tickets * 1e6);
 		ingest_destroy(&in);
 		roster_destroy(&roster);
 		config_destroy(&cfg);
@@ -156,9 +142,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_apply: could not remove %s\n", dir);
 		free(pl), free(lens), free(rlens), free(replies);
 	}
-	qsort(per, rounds, sizeof *per, cmp_double);
 	printf("apply: %lu submissions in batches of %lu, unsynced store: %.1f us a ticket (median of %lu; %.0f/s of one core)\n",
-	       tickets, batch, per[rounds / 2], rounds, 1e6 / per[rounds / 2]);
-	free(per);
+	       tickets, batch, bench_lat_pct(&per, 50), rounds, 1e6 / bench_lat_pct(&per, 50));
+	bench_lat_free(&per);
 	return 0;
 }
