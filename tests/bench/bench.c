@@ -104,7 +104,14 @@ struct raw {
 	double commit_p50, commit_p99; /* us, all rounds together */
 	double shaped, shaped_p50, shaped_p99; /* one record into each of SUBMIT_DBS databases a commit */
 	double rtt[3], oneway[3]; /* RAW_IPC, RAW_TCP, RAW_TCP_CURVE */
+	double echo[3];           /* ECHO_SHAPES through the echo: the ceiling for the daemon's protocol */
 };
+
+/* The echo's shapes (clients x in flight), as the daemon's rows 1x1, 8x1
+ * and 64x16; and the size of a submission's Reply (its ticket and two
+ * events), which the echo answers with. */
+static const int echo_shape[3][2] = { { 1, 1 }, { 8, 1 }, { 64, 16 } };
+#define SUBMIT_REPLY_BYTES 612
 
 /* The databases a submission's commit writes a record into: tickets,
  * events, ticket_events, requests, requests_by_time, meta, and the
@@ -175,6 +182,18 @@ static void raw_limits(struct raw *r)
 		}
 		r->rtt[t] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
 		r->oneway[t] = rounds == 3 ? median3(ow[0], ow[1], ow[2]) : ow[0];
+	}
+	for (int k = 0; k < 3; k++) {
+		for (int i = 0; i < rounds; i++) {
+			struct bench_daemon d;
+			unsigned errors;
+			if (bench_echo_start(&d, rundir, SUBMIT_REPLY_BYTES) != 0)
+				return;
+			rt[i] = bench_throughput(&d, echo_shape[k][0], echo_shape[k][1], opt.quick ? 0.5 : 1.0, NULL, NULL,
+						 &errors);
+			bench_daemon_stop(&d);
+		}
+		r->echo[k] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
 	}
 }
 
@@ -413,11 +432,12 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 		   " \"lmdb_submission_shaped_commit_p99_us\": %.1f,\n"
 		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
 		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f,\n"
-		   "          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f},\n",
+		   "          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f,\n"
+		   "          \"echo_1x1_per_s\": %.0f, \"echo_8x1_per_s\": %.0f, \"echo_64x16_per_s\": %.0f},\n",
 		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->shaped,
 		raw->shaped_p50, raw->shaped_p99, raw->rtt[RAW_IPC],
 		raw->oneway[RAW_IPC], raw->rtt[RAW_TCP], raw->oneway[RAW_TCP], raw->rtt[RAW_TCP_CURVE],
-		raw->oneway[RAW_TCP_CURVE]);
+		raw->oneway[RAW_TCP_CURVE], raw->echo[0], raw->echo[1], raw->echo[2]);
 	fprintf(f, "  \"route\": {\"route_one_ticket_us\": %.2f, \"synced_commit_us\": %.1f},\n", route->route_us,
 		route->commit_us);
 	fprintf(f, "  \"transports\": [\n");
@@ -479,22 +499,37 @@ static void add_target(struct target *tg, int *n, const char *name, double measu
 }
 
 /* --soak N,D,SECS: one closed-loop run, long enough to attach perf or
- * strace to the daemon (its pid is printed), and nothing else. */
+ * strace to the daemon (its pid is printed), and nothing else;
+ * --soak @RATE,SECS: the open loop at RATE tickets/s instead. */
 static int soak_run(const char *spec)
 {
 	struct bench_daemon d;
 	char state[700];
 	int n = 0, depth = 0;
-	double secs = 0, p50, p99;
+	double secs = 0, offered = 0, p50, p99;
 	unsigned errors = 0;
 
-	if (sscanf(spec, "%d,%d,%lf", &n, &depth, &secs) != 3 || n < 1 || depth < 1 || secs <= 0) {
-		fprintf(stderr, "bench: --soak wants N,D,SECS (clients, in flight each, seconds), not '%s'\n", spec);
+	if (spec[0] == '@' ? sscanf(spec + 1, "%lf,%lf", &offered, &secs) != 2 || offered <= 0 || secs <= 0
+			   : sscanf(spec, "%d,%d,%lf", &n, &depth, &secs) != 3 || n < 1 || depth < 1 || secs <= 0) {
+		fprintf(stderr,
+			"bench: --soak wants N,D,SECS (clients, in flight each, seconds) or @RATE,SECS (tickets/s,"
+			" seconds), not '%s'\n",
+			spec);
 		return 2;
 	}
 	snprintf(state, sizeof state, "%s/store-soak", rundir);
 	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
 		return 1;
+	if (offered > 0) {
+		struct lat_row l;
+		printf("soak: dispatchd pid %d on %s, open loop at %.0f/s for %.0f s\n", (int)d.pid, d.request,
+		       offered, secs);
+		fflush(stdout);
+		if (latency_run(&d, offered, secs, &l) == 0)
+			print_lat("soak", &l);
+		bench_daemon_stop(&d);
+		return 0;
+	}
 	printf("soak: dispatchd pid %d on %s, %d x %d for %.0f s\n", (int)d.pid, d.request, n, depth, secs);
 	fflush(stdout);
 	bench_ping_members(&d);
@@ -553,7 +588,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
 					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]"
-					" [--soak N,D,SECS]\n");
+					" [--soak N,D,SECS | @RATE,SECS]\n");
 			return 2;
 		}
 	}
@@ -609,6 +644,10 @@ int main(int argc, char **argv)
 	       raw.msg_size, raw.rtt[RAW_IPC], raw.rtt[RAW_TCP], raw.rtt[RAW_TCP_CURVE]);
 	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
 	       raw.oneway[RAW_IPC], raw.oneway[RAW_TCP], raw.oneway[RAW_TCP_CURVE]);
+	printf("  the daemon's protocol with nothing behind it: the bench's submitters against a process that\n"
+	       "  unpacks each Request and answers a %d-byte Reply at once (ipc, no store, no sync)\n"
+	       "                                      1 x 1 %8.0f /s   8 x 1 %8.0f /s   64 x 16 %8.0f /s\n",
+	       SUBMIT_REPLY_BYTES, raw.echo[0], raw.echo[1], raw.echo[2]);
 
 	printf("\n[routing] tests/bench/bench_route.c\n");
 	fflush(stdout);

@@ -83,6 +83,14 @@ struct bench_daemon {
 	double start_s;      /* exec to the first reply */
 	struct bench_keys *keys; /* tcp: owned, freed by bench_daemon_stop; ipc: NULL */
 };
+/* The machine's ceiling for the daemon's protocol: a child process whose
+ * ROUTER (on ipc, in rundir) unpacks each Request and answers it OK at
+ * once with a Reply of about reply_size bytes, with no store, no routing
+ * and no sync; d->request is its
+ * endpoint, and bench_daemon_stop() ends it. Driven with
+ * bench_throughput() it measures what ZeroMQ, protobuf-c and the drivers
+ * themselves leave of the two cores. */
+int bench_echo_start(struct bench_daemon *d, const char *rundir, size_t reply_size);
 
 /* Write the bench estate's configuration into path. */
 int bench_write_config(const char *path);

@@ -456,6 +456,67 @@ void bench_daemon_stop(struct bench_daemon *d)
 	d->pid = 0;
 }
 
+/* The echo's loop (a child process): each Request unpacked, checked for
+ * a request id, and answered OK with a Reply of reply_size bytes (a
+ * submission's carries the ticket and its two events). */
+static void bench_echo_main(const char *ep, size_t reply_size)
+{
+	char text[1024];
+
+	void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_ROUTER);
+	int zero = 0;
+
+	zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
+	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
+	if (zmq_bind(s, ep) != 0)
+		_exit(1);
+	memset(text, 'x', sizeof text);
+	text[reply_size > 100 && reply_size < sizeof text + 60 ? reply_size - 60 : 40] = '\0';
+	for (;;) {
+		zmq_msg_t env[4], m;
+		int nenv = 0, more = 1;
+		uint8_t out[2048];
+		Dispatch__Request *rq;
+		Dispatch__Reply rep = DISPATCH__REPLY__INIT;
+		zmq_msg_init(&m);
+		while (more) {
+			if (zmq_msg_recv(&m, s, 0) < 0)
+				_exit(1);
+			more = zmq_msg_more(&m);
+			if (more && nenv < 4) {
+				zmq_msg_init(&env[nenv]);
+				zmq_msg_move(&env[nenv++], &m);
+			}
+		}
+		rq = dispatch__request__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+		zmq_msg_close(&m);
+		rep.request_id = rq && rq->request_id ? rq->request_id : (char *)"";
+		rep.status = rq && rq->request_id ? DISPATCH__STATUS__STATUS_OK : DISPATCH__STATUS__STATUS_INVALID;
+		rep.message = text;
+		size_t n = dispatch__reply__get_packed_size(&rep);
+		if (n <= sizeof out)
+			dispatch__reply__pack(&rep, out);
+		dispatch__request__free_unpacked(rq, NULL);
+		for (int i = 0; i < nenv; i++)
+			zmq_msg_send(&env[i], s, ZMQ_SNDMORE);
+		zmq_send(s, out, n <= sizeof out ? n : 0, 0);
+	}
+}
+
+int bench_echo_start(struct bench_daemon *d, const char *rundir, size_t reply_size)
+{
+	static unsigned n;
+
+	memset(d, 0, sizeof d[0]);
+	snprintf(d->request, sizeof d->request, "ipc://%s/echo%u-req", rundir, ++n);
+	d->pid = fork();
+	if (d->pid < 0)
+		return -1;
+	if (d->pid == 0)
+		bench_echo_main(d->request, reply_size);
+	return 0;
+}
+
 long bench_daemon_rss_anon_kb(const struct bench_daemon *d)
 {
 	char path[64], line[256];
