@@ -24,7 +24,7 @@
 /*
  * The load table: each member's open assignments, in memory, so that
  * routing reads a count instead of walking every candidate's part of
- * open_by_member (which cost O(open tickets) per route and dominated the
+ * the member index (which cost O(open tickets) per route and dominated the
  * daemon's CPU once a few thousand tickets were open). Built from the
  * index at open; store_put_ticket() changes it together with the index
  * and logs the inverse change, so aborting a transaction (a refused
@@ -49,8 +49,7 @@ struct store_mark {
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, tickets, events, ticket_events, open_by_member, open_by_crew, open_by_unit, requests, outages,
-		duty, presence, requests_by_time, deadlines, vendor_incidents;
+	MDB_dbi meta, tickets, events, ticket_events, idx, requests, outages, duty, presence, vendor_incidents;
 	struct store_load *load;     /* open addressing, cap a power of two */
 	size_t load_cap, load_n;
 	bool load_ready;             /* built: from now on kept in step (not during migrations at open) */
@@ -65,7 +64,27 @@ struct store {
 	uint64_t last_ev_seq;        /* ... and its seq (0: none) */
 };
 
-static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present);
+/*
+ * An index over names: its database, and the letter that leads each of
+ * its keys when it shares that database with others (0: it has one of its
+ * own). The open indexes, the deadlines and the stored replies' expiry
+ * order share "index": a submission's commit, which touches all five,
+ * writes one B-tree's pages, not five's (schema 5).
+ */
+struct store_ix {
+	MDB_dbi dbi;
+	unsigned char tag;
+};
+
+#define STORE_TAG_MEMBER 'm'
+#define STORE_TAG_CREW 'c'
+#define STORE_TAG_UNIT 'u'
+#define STORE_TAG_DUE 'd'
+#define STORE_TAG_EXPIRY 't'
+
+static struct store_ix store_ix_of(const store_t *s, unsigned char tag) { return (struct store_ix){ s->idx, tag }; }
+
+static int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present);
 static int store_load_build(store_t *s);
 static bool store_is_open(Dispatch__State st);
 
@@ -344,7 +363,8 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 			rc = STORE_CORRUPT;
 			break;
 		}
-		rc = store_is_open(t->state) ? store_index_set(txn, s->open_by_unit, t->unit, t->id, true) : 0;
+		rc = store_is_open(t->state) ? store_index_set(txn, store_ix_of(s, STORE_TAG_UNIT), t->unit, t->id, true)
+					     : 0;
 		dispatch__ticket__free_unpacked(t, NULL);
 		if (rc != 0)
 			break;
@@ -356,15 +376,16 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 	if ((rc = mdb_cursor_open(txn, s->requests, &cur)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		unsigned char tk[8 + 256];
-		MDB_val t = { 8 + k.mv_size, tk }, empty = { 0, NULL };
+		unsigned char tk[9 + 256];
+		MDB_val t = { 9 + k.mv_size, tk }, empty = { 0, NULL };
 		if (v.mv_size < 8 || k.mv_size > 256) {
 			rc = STORE_CORRUPT;
 			break;
 		}
-		memcpy(tk, v.mv_data, 8); /* stored_ms, already big-endian */
-		memcpy(tk + 8, k.mv_data, k.mv_size);
-		if ((rc = store_put(txn, s->requests_by_time, &t, &empty, 0)) != 0)
+		tk[0] = STORE_TAG_EXPIRY;
+		memcpy(tk + 1, v.mv_data, 8); /* stored_ms, already big-endian */
+		memcpy(tk + 9, k.mv_data, k.mv_size);
+		if ((rc = store_put(txn, s->idx, &t, &empty, 0)) != 0)
 			break;
 		replies++;
 	}
@@ -417,6 +438,56 @@ static int store_migrate_2_to_3(store_t *s, MDB_txn *txn)
 	return rc;
 }
 
+/* Version 5 keeps the open indexes, the deadlines and the replies'
+ * expiry order in one database: each entry of the five of version 4 moves
+ * there under its index's letter, and the five are deleted. Entries the
+ * earlier migrations just wrote are in "index" already; a store of version
+ * 1 still has its member and crew indexes in the old databases, and they
+ * move the same way. */
+static int store_migrate_4_to_5(store_t *s, MDB_txn *txn)
+{
+	static const struct { const char *name; unsigned char tag; } old[] = {
+		{ "open_by_member", STORE_TAG_MEMBER },
+		{ "open_by_crew", STORE_TAG_CREW },
+		{ "open_by_unit", STORE_TAG_UNIT },
+		{ "deadlines", STORE_TAG_DUE },
+		{ "requests_by_time", STORE_TAG_EXPIRY },
+	};
+	unsigned long moved = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof old / sizeof old[0] && rc == 0; i++) {
+		MDB_cursor *cur = NULL;
+		MDB_dbi dbi;
+		MDB_val k, v;
+		if ((rc = mdb_dbi_open(txn, old[i].name, 0, &dbi)) == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+			break;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			unsigned char kb[STORE_KEY_MAX + 1];
+			MDB_val nk = { k.mv_size + 1, kb }, empty = { 0, NULL };
+			if (k.mv_size > STORE_KEY_MAX - 1) {
+				rc = STORE_CORRUPT;
+				break;
+			}
+			kb[0] = old[i].tag;
+			memcpy(kb + 1, k.mv_data, k.mv_size);
+			if ((rc = store_put(txn, s->idx, &nk, &empty, 0)) != 0)
+				break;
+			moved++;
+		}
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			rc = mdb_drop(txn, dbi, 1);
+	}
+	if (rc == 0)
+		log_notice("migration: %lu index entr%s moved into one database", moved, moved == 1 ? "y" : "ies");
+	return rc;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 static int store_check_schema(store_t *s, char *err, size_t errlen)
 {
@@ -446,13 +517,14 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		 * crash mid-way leaves the store as it was. */
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
-		    (rc = store_chain_build(s, txn)) != 0)
+		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 2) {
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0)
+		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
+		    (rc = store_migrate_4_to_5(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -460,7 +532,13 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		/* Version 3 logs are not hash-chained: chain them as they
 		 * stand, in this one transaction. */
 		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_chain_build(s, txn)) != 0)
+		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 4) {
+		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_4_to_5(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -487,15 +565,11 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		{ "tickets", 0, offsetof(store_t, tickets) },
 		{ "events", 0, offsetof(store_t, events) },
 		{ "ticket_events", MDB_DUPSORT | MDB_DUPFIXED, offsetof(store_t, ticket_events) },
-		{ "open_by_member", 0, offsetof(store_t, open_by_member) },
-		{ "open_by_crew", 0, offsetof(store_t, open_by_crew) },
+		{ "index", 0, offsetof(store_t, idx) },
 		{ "requests", 0, offsetof(store_t, requests) },
-		{ "open_by_unit", 0, offsetof(store_t, open_by_unit) },
 		{ "outages", 0, offsetof(store_t, outages) },
 		{ "duty", 0, offsetof(store_t, duty) },
 		{ "presence", 0, offsetof(store_t, presence) },
-		{ "requests_by_time", 0, offsetof(store_t, requests_by_time) },
-		{ "deadlines", 0, offsetof(store_t, deadlines) },
 		{ "vendor_incidents", 0, offsetof(store_t, vendor_incidents) },
 	};
 	store_t *s = xcalloc(1, sizeof *s);
@@ -688,10 +762,12 @@ done:
 static int store_load_count_step(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	store_t *s = arg;
-	const char *name = k->mv_data;
+	const char *name = (const char *)k->mv_data + 1;
 
 	(void)v;
-	if (k->mv_size < 10 || memchr(name, '\0', k->mv_size - 8) != name + k->mv_size - 9)
+	if (k->mv_size < 1 || ((const unsigned char *)k->mv_data)[0] != STORE_TAG_MEMBER)
+		return 1; /* past the member index */
+	if (k->mv_size < 11 || memchr(name, '\0', k->mv_size - 9) != name + k->mv_size - 10)
 		return STORE_CORRUPT;
 	store_load_get(s, name)->open++;
 	return 0;
@@ -705,7 +781,7 @@ static int store_load_build(store_t *s)
 
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	rc = store_walk(txn, s->open_by_member, NULL, store_load_count_step, s);
+	rc = store_walk(txn, s->idx, &(MDB_val){ 1, (void *)"m" }, store_load_count_step, s);
 	mdb_txn_abort(txn);
 	s->load_ready = rc == 0;
 	return rc;
@@ -727,18 +803,21 @@ int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **o
 	return 0;
 }
 
-/* Index key: "<name>\0" followed by the id in big-endian. */
-static size_t store_index_key(unsigned char *buf, size_t cap, const char *name, uint64_t id)
+/* Index key: the index's letter (if it shares its database), "<name>\0",
+ * then the id in big-endian. */
+static size_t store_index_key(unsigned char *buf, size_t cap, struct store_ix ix, const char *name, uint64_t id)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), at = ix.tag != 0;
 
 	/* Crew and member names are bounded by config and request validation. */
-	assert(n + 9 <= cap);
-	memcpy(buf, name, n);
-	buf[n] = '\0';
-	store_be64(buf + n + 1, id);
-	return n + 9;
+	assert(at + n + 9 <= cap);
+	buf[0] = ix.tag;
+	memcpy(buf + at, name, n);
+	buf[at + n] = '\0';
+	store_be64(buf + at + n + 1, id);
+	return at + n + 9;
 }
+
 
 int store_state_counts_for_member(Dispatch__State st)
 {
@@ -759,7 +838,7 @@ static bool store_is_open(Dispatch__State st)
 	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
 }
 
-static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t id, bool present)
+static int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present)
 {
 	unsigned char kb[STORE_KEY_MAX];
 	MDB_val k, d = { 0, NULL };
@@ -768,62 +847,69 @@ static int store_index_set(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t
 	if (name == NULL || name[0] == '\0')
 		return 0;
 	k.mv_data = kb;
-	k.mv_size = store_index_key(kb, sizeof kb, name, id);
+	k.mv_size = store_index_key(kb, sizeof kb, ix, name, id);
 	if (present)
-		return store_put(txn, dbi, &k, &d, 0);
-	rc = store_del(txn, dbi, &k, NULL);
+		return store_put(txn, ix.dbi, &k, &d, 0);
+	rc = store_del(txn, ix.dbi, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Deadlines index key: due time, then ticket id, both big-endian. */
+/* Deadlines key: 'd', the due time, then the ticket id, both big-endian. */
+#define STORE_DUE_KEY 17
+static void store_due_key(unsigned char kb[STORE_DUE_KEY], int64_t due_ms, uint64_t id)
+{
+	kb[0] = STORE_TAG_DUE;
+	store_be64(kb + 1, (uint64_t)due_ms);
+	store_be64(kb + 9, id);
+}
+
 static int store_deadline_set(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, bool present)
 {
-	unsigned char kb[16];
-	MDB_val k = { 16, kb }, d = { 0, NULL };
+	unsigned char kb[STORE_DUE_KEY];
+	MDB_val k = { STORE_DUE_KEY, kb }, d = { 0, NULL };
 	int rc;
 
 	if (due_ms <= 0)
 		return 0;
-	store_be64(kb, (uint64_t)due_ms);
-	store_be64(kb + 8, id);
+	store_due_key(kb, due_ms, id);
 	if (present)
-		return store_put(txn, s->deadlines, &k, &d, 0);
-	rc = store_del(txn, s->deadlines, &k, NULL);
+		return store_put(txn, s->idx, &k, &d, 0);
+	rc = store_del(txn, s->idx, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id)
 {
+	unsigned char tag = STORE_TAG_DUE;
 	MDB_cursor *cur;
-	MDB_val k, v;
+	MDB_val k = { 1, &tag }, v;
 	int rc;
 
 	*due_ms = 0;
 	*id = 0;
-	if ((rc = mdb_cursor_open(txn, s->deadlines, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, s->idx, &cur)) != 0)
 		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_DUE)))
+		return 0; /* past the deadlines: there are none */
 	if (rc != 0)
 		return rc;
-	if (k.mv_size != 16)
+	if (k.mv_size != STORE_DUE_KEY)
 		return STORE_CORRUPT;
-	*due_ms = (int64_t)store_get_be64(k.mv_data);
-	*id = store_get_be64((const unsigned char *)k.mv_data + 8);
+	*due_ms = (int64_t)store_get_be64((const unsigned char *)k.mv_data + 1);
+	*id = store_get_be64((const unsigned char *)k.mv_data + 9);
 	return 0;
 }
 
 int store_due_has(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, int *has)
 {
-	unsigned char kb[16];
-	MDB_val k = { 16, kb }, d;
+	unsigned char kb[STORE_DUE_KEY];
+	MDB_val k = { STORE_DUE_KEY, kb }, d;
 	int rc;
 
-	store_be64(kb, (uint64_t)due_ms);
-	store_be64(kb + 8, id);
-	rc = mdb_get(txn, s->deadlines, &k, &d);
+	store_due_key(kb, due_ms, id);
+	rc = mdb_get(txn, s->idx, &k, &d);
 	*has = rc == 0;
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
@@ -837,7 +923,7 @@ static bool store_same(const char *a, const char *b) { return strcmp(a ? a : "",
 
 /* Move t's entry in one index from its old key (if old had one) to its
  * new key (if t has one), touching the index only when that changes. */
-static int store_index_move(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *old_key, bool old_in,
+static int store_index_move(MDB_txn *txn, struct store_ix ix, uint64_t id, const char *old_key, bool old_in,
 			    const char *new_key, bool new_in)
 {
 	int rc = 0;
@@ -845,9 +931,9 @@ static int store_index_move(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *
 	if (old_in == new_in && (!new_in || store_same(old_key, new_key)))
 		return 0;
 	if (old_in)
-		rc = store_index_set(txn, dbi, old_key, id, false);
+		rc = store_index_set(txn, ix, old_key, id, false);
 	if (rc == 0 && new_in)
-		rc = store_index_set(txn, dbi, new_key, id, true);
+		rc = store_index_set(txn, ix, new_key, id, true);
 	return rc;
 }
 
@@ -878,19 +964,22 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 		if (is_member)
 			store_load_add(s, t->member, 1);
 	}
-	rc = store_index_move(txn, s->open_by_member, t->id, old ? old->member : NULL, was_member, t->member, is_member);
+	rc = store_index_move(txn, store_ix_of(s, STORE_TAG_MEMBER), t->id, old ? old->member : NULL, was_member,
+			      t->member, is_member);
 	if (rc == 0)
-		rc = store_index_move(txn, s->open_by_crew, t->id, old ? old->crew : NULL, was_open, t->crew, is_open);
+		rc = store_index_move(txn, store_ix_of(s, STORE_TAG_CREW), t->id, old ? old->crew : NULL, was_open,
+				      t->crew, is_open);
 	if (rc == 0)
-		rc = store_index_move(txn, s->open_by_unit, t->id, old ? old->unit : NULL, was_open, t->unit, is_open);
+		rc = store_index_move(txn, store_ix_of(s, STORE_TAG_UNIT), t->id, old ? old->unit : NULL, was_open,
+				      t->unit, is_open);
 	if (rc == 0 && old_due != t->due_ms) {
 		rc = store_deadline_set(s, txn, old_due, t->id, false);
 		if (rc == 0)
 			rc = store_deadline_set(s, txn, t->due_ms, t->id, true);
 	}
 	if (rc == 0)
-		rc = store_index_move(txn, s->vendor_incidents, t->id, old ? old->vendor : NULL, was_vendor, t->vendor,
-				      t->vendor_incident[0] != '\0');
+		rc = store_index_move(txn, (struct store_ix){ s->vendor_incidents, 0 }, t->id, old ? old->vendor : NULL,
+				      was_vendor, t->vendor, t->vendor_incident[0] != '\0');
 	if (old)
 		dispatch__ticket__free_unpacked(old, NULL);
 	if (rc != 0)
@@ -1072,32 +1161,31 @@ int store_event_records(store_t *s, MDB_txn *txn, uint64_t from_seq, store_recor
 	return store_walk(txn, s->events, &start, store_record_step, &w);
 }
 
-static int store_index_scan(MDB_txn *txn, MDB_dbi dbi, const char *name, store_id_fn *fn, void *arg)
+/* The ids under name in index ix (every name's, if name is NULL). */
+static int store_index_scan(MDB_txn *txn, struct store_ix ix, const char *name, store_id_fn *fn, void *arg)
 {
 	unsigned char kb[STORE_KEY_MAX];
-	size_t plen = 0;
+	size_t plen = ix.tag != 0;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, op;
+	MDB_val k = { plen, kb }, v;
+	int rc, op = plen ? MDB_SET_RANGE : MDB_FIRST;
 
+	kb[0] = ix.tag;
 	if (name) {
-		plen = store_index_key(kb, sizeof kb, name, 0) - 8;
-		k.mv_data = kb;
+		plen = store_index_key(kb, sizeof kb, ix, name, 0) - 8;
 		k.mv_size = plen + 8;
 		op = MDB_SET_RANGE;
-	} else {
-		op = MDB_FIRST;
 	}
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, ix.dbi, &cur)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		int r;
-		if (k.mv_size < 9) {
+		if (k.mv_size < plen || memcmp(k.mv_data, kb, plen) != 0)
+			break; /* past this name's (or this index's) keys */
+		if (k.mv_size < 9 || (name && k.mv_size != plen + 8)) {
 			rc = STORE_CORRUPT;
 			break;
 		}
-		if (name && (k.mv_size != plen + 8 || memcmp(k.mv_data, kb, plen) != 0))
-			break; /* past this name's keys */
 		r = fn(store_get_be64((const char *)k.mv_data + k.mv_size - 8), arg);
 		if (r != 0) {
 			rc = r < 0 ? r : 0;
@@ -1113,18 +1201,18 @@ done:
 
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
 {
-	return member ? store_index_scan(txn, s->open_by_member, member, fn, arg)
-		      : store_index_scan(txn, s->open_by_crew, crew, fn, arg);
+	return member ? store_index_scan(txn, store_ix_of(s, STORE_TAG_MEMBER), member, fn, arg)
+		      : store_index_scan(txn, store_ix_of(s, STORE_TAG_CREW), crew, fn, arg);
 }
 
 int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
 {
-	return store_index_scan(txn, s->open_by_unit, unit, fn, arg);
+	return store_index_scan(txn, store_ix_of(s, STORE_TAG_UNIT), unit, fn, arg);
 }
 
 int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, store_id_fn *fn, void *arg)
 {
-	return store_index_scan(txn, s->vendor_incidents, vendor, fn, arg);
+	return store_index_scan(txn, (struct store_ix){ s->vendor_incidents, 0 }, vendor, fn, arg);
 }
 
 int store_open_count(store_t *s, MDB_txn *txn, const char *member, unsigned *count)
@@ -1177,8 +1265,8 @@ int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t no
 	MDB_val k = { strlen(request_id), (void *)request_id }, d = { len + 8, NULL };
 	int rc;
 
-	unsigned char tk[8 + 256];
-	MDB_val t = { 8 + k.mv_size, tk }, empty = { 0, NULL };
+	unsigned char tk[9 + 256];
+	MDB_val t = { 9 + k.mv_size, tk }, empty = { 0, NULL };
 
 	if (k.mv_size > 256)
 		return EINVAL; /* request ids are checked to be at most 64 bytes */
@@ -1186,9 +1274,10 @@ int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t no
 		return rc;
 	store_be64(d.mv_data, (uint64_t)now_ms);
 	memcpy((char *)d.mv_data + 8, data, len);
-	store_be64(tk, (uint64_t)now_ms);
-	memcpy(tk + 8, request_id, k.mv_size);
-	return store_put(txn, s->requests_by_time, &t, &empty, 0);
+	tk[0] = STORE_TAG_EXPIRY;
+	store_be64(tk + 1, (uint64_t)now_ms);
+	memcpy(tk + 9, request_id, k.mv_size);
+	return store_put(txn, s->idx, &t, &empty, 0);
 }
 
 int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n)
@@ -1198,18 +1287,24 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 	int rc;
 
 	*n = 0;
-	if ((rc = mdb_cursor_open(txn, s->requests_by_time, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, s->idx, &cur)) != 0)
 		return rc;
-	while (*n < max && (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
+	for (;;) {
+		unsigned char tag = STORE_TAG_EXPIRY;
 		MDB_val id;
-		if (k.mv_size < 8) {
+		k.mv_size = 1, k.mv_data = &tag;
+		if (*n >= max || (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_EXPIRY)
+			break; /* past the stored replies: none left */
+		if (k.mv_size < 9) {
 			rc = STORE_CORRUPT;
 			break;
 		}
-		if ((int64_t)store_get_be64(k.mv_data) >= before_ms)
+		if ((int64_t)store_get_be64((const unsigned char *)k.mv_data + 1) >= before_ms)
 			break;
-		id.mv_size = k.mv_size - 8;
-		id.mv_data = (char *)k.mv_data + 8;
+		id.mv_size = k.mv_size - 9;
+		id.mv_data = (char *)k.mv_data + 9;
 		rc = store_del(txn, s->requests, &id, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			break;
@@ -1223,37 +1318,43 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 	return rc;
 }
 
-static MDB_dbi store_index_dbi(store_t *s, enum store_index which)
+static struct store_ix store_index_ix(store_t *s, enum store_index which)
 {
 	switch (which) {
-	case STORE_OPEN_BY_MEMBER: return s->open_by_member;
-	case STORE_OPEN_BY_CREW: return s->open_by_crew;
-	case STORE_VENDOR_INCIDENTS: return s->vendor_incidents;
-	default: return s->open_by_unit;
+	case STORE_OPEN_BY_MEMBER: return store_ix_of(s, STORE_TAG_MEMBER);
+	case STORE_OPEN_BY_CREW: return store_ix_of(s, STORE_TAG_CREW);
+	case STORE_VENDOR_INCIDENTS: return (struct store_ix){ s->vendor_incidents, 0 };
+	default: return store_ix_of(s, STORE_TAG_UNIT);
 	}
 }
 
 struct store_index_walk {
 	store_index_fn *fn;
 	void *arg;
+	unsigned char tag;
 };
 
 static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct store_index_walk *w = arg;
 	const char *kb = k->mv_data;
+	size_t at = w->tag != 0;
 	char name[STORE_KEY_MAX];
 	(void)v;
-	if (k->mv_size < 9 || kb[k->mv_size - 9] != '\0' || memchr(kb, '\0', k->mv_size - 9) != NULL)
+	if (at && (k->mv_size < 1 || (unsigned char)kb[0] != w->tag))
+		return 1; /* past this index's keys */
+	if (k->mv_size < at + 9 || kb[k->mv_size - 9] != '\0' || memchr(kb + at, '\0', k->mv_size - 9 - at) != NULL)
 		return STORE_CORRUPT;
-	memcpy(name, kb, k->mv_size - 8);
+	memcpy(name, kb + at, k->mv_size - 8 - at);
 	return w->fn(name, store_get_be64(kb + k->mv_size - 8), w->arg);
 }
 
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg)
 {
-	struct store_index_walk w = { fn, arg };
-	return store_walk(txn, store_index_dbi(s, which), NULL, store_index_step, &w);
+	struct store_ix ix = store_index_ix(s, which);
+	struct store_index_walk w = { fn, arg, ix.tag };
+	MDB_val start = { 1, &w.tag };
+	return store_walk(txn, ix.dbi, ix.tag ? &start : NULL, store_index_step, &w);
 }
 
 int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has)
@@ -1262,12 +1363,14 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 	MDB_val k = { 0, kb }, d;
 	int rc;
 
-	if (strlen(name) + 9 > sizeof kb) {
+	struct store_ix ix = store_index_ix(s, which);
+
+	if (strlen(name) + 10 > sizeof kb) {
 		*has = 0;
 		return 0;
 	}
-	k.mv_size = store_index_key(kb, sizeof kb, name, id);
-	rc = mdb_get(txn, store_index_dbi(s, which), &k, &d);
+	k.mv_size = store_index_key(kb, sizeof kb, ix, name, id);
+	rc = mdb_get(txn, ix.dbi, &k, &d);
 	*has = rc == 0;
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -7,15 +7,17 @@
  *   tickets         u64 BE id -> packed Ticket
  *   events          u64 BE seq -> packed Event   (append-only log)
  *   ticket_events   u64 BE id -> u64 BE seq      (dupsort: a ticket's history)
- *   open_by_member  "<member>\0" u64 BE id -> "" (open tickets of a member)
- *   open_by_crew    "<crew>\0" u64 BE id -> ""   (open tickets of a crew)
- *   open_by_unit    "<unit>\0" u64 BE id -> ""   (open tickets of a unit: duplicates)
+ *   index           the indexes a submission's commit touches, in one B-tree
+ *                   (fewer pages to write and sync), each key led by a letter:
+ *     'c' "<crew>\0" u64 BE id -> ""    (open tickets of a crew)
+ *     'd' i64 BE due_ms + u64 BE ticket id -> ""  (what the deadline timer fires next)
+ *     'm' "<member>\0" u64 BE id -> ""  (open tickets of a member)
+ *     't' i64 BE stored_ms + request_id -> ""  (stored replies, in expiry order)
+ *     'u' "<unit>\0" u64 BE id -> ""    (open tickets of a unit: duplicates)
  *   outages         u64 BE id -> packed Outage
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
  *   requests        request_id -> i64 BE stored_ms + packed Reply
- *   requests_by_time i64 BE stored_ms + request_id -> ""  (expiry order)
- *   deadlines       i64 BE due_ms + u64 BE ticket id -> ""  (what the deadline timer fires next)
  *   vendor_incidents vendor "\0" + u64 BE ticket id -> ""  (flagged vendor incidents, clause 4.5)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
@@ -42,8 +44,11 @@
  * migration in store_open(). 3: adds deadlines, each open ticket's next
  * deadline (Ticket.due_ms), filled by the 2 -> 3 migration. 4: the
  * event log is hash-chained (chain.h); the 3 -> 4 migration chains the
- * log as it stands. */
-#define STORE_SCHEMA_VERSION 4
+ * log as it stands. 5: open_by_member, open_by_crew, open_by_unit,
+ * deadlines and requests_by_time become the one database "index" (a
+ * submission's commit wrote ten B-trees, now six); the 4 -> 5 migration
+ * moves their entries. */
+#define STORE_SCHEMA_VERSION 5
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {

@@ -310,8 +310,8 @@ START_TEST(verify_finds_a_missing_index_entry_and_a_gap)
 	store_destroy(&s);
 
 	/* drop ticket 1 from the crew index, and event 2 from the log */
-	memcpy(key, "technical\0\0\0\0\0\0\0\0\1", 18);
-	tamper("open_by_crew", key, 18);
+	memcpy(key, "ctechnical\0\0\0\0\0\0\0\0\1", 19);
+	tamper("index", key, 19);
 	tamper("events", seq2, 8);
 
 	s = open_store();
@@ -339,7 +339,8 @@ static void raw_put(MDB_txn *txn, const char *db, const void *k, size_t kl, cons
 
 /* A store as an earlier release wrote it: one open ticket, assigned and
  * with an acknowledge deadline, and one stored reply; version 1 has no
- * unit index and no reply time index, versions 1 and 2 no deadlines index. */
+ * unit index and no reply time index, versions 1 and 2 no deadlines index;
+ * versions 1 to 4 keep each index in a database of its own. */
 static void write_old_store(unsigned char version)
 {
 	static const unsigned char one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
@@ -380,6 +381,10 @@ static void write_old_store(unsigned char version)
 		memcpy(key, "\0\0\0\0\0\0\0\5req-1", 13);
 		raw_put(txn, "requests_by_time", key, 13, "", 0);
 	}
+	if (version >= 3) {
+		memcpy(key, "\0\0\0\0\0\0\x13\x88\0\0\0\0\0\0\0\1", 16); /* due 5000 ms, ticket 1 */
+		raw_put(txn, "deadlines", key, 16, "", 0);
+	}
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 }
@@ -407,6 +412,64 @@ START_TEST(a_version_2_store_is_migrated_in_place)
 	assert_deadline_indexed(st);
 	ck_assert_int_eq(verify_store(st, stderr), 0);
 	store_destroy(&st);
+}
+END_TEST
+
+/* Version 4 to 5: the four index databases become one, entry for entry,
+ * and are gone afterwards. (Its log is not chained here: only the
+ * indexes are looked at.) */
+START_TEST(a_version_4_stores_indexes_move_into_one_database)
+{
+	static const char *const gone[] = { "open_by_member", "open_by_crew", "open_by_unit", "deadlines",
+					     "requests_by_time" };
+	MDB_env *env;
+	MDB_txn *txn;
+	store_t *st;
+	unsigned open = 0;
+	int has = 0;
+
+	write_old_store(4);
+	st = open_store(); /* migrates */
+	assert_deadline_indexed(st);
+	ck_assert_int_eq(store_txn_begin(st, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_UNIT, "12-1A", 1, &has), 0);
+	ck_assert(has);
+	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_CREW, "technical", 1, &has), 0);
+	ck_assert(has);
+	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_MEMBER, "T07", 1, &has), 0);
+	ck_assert(has);
+	ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_MEMBER, "T08", 1, &has), 0);
+	ck_assert(!has);
+	ck_assert_int_eq(store_open_count(st, txn, "T07", &open), 0);
+	ck_assert_uint_eq(open, 1); /* the load table is built from the moved entries */
+	store_txn_abort(txn);
+	/* the stored reply (kept at 5 ms) expires from its moved entry */
+	{
+		unsigned n = 0;
+		ck_assert_int_eq(store_txn_begin(st, NULL, 0, &txn), 0);
+		ck_assert_int_eq(store_expire_replies(st, txn, 5, 100, &n), 0);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_int_eq(store_expire_replies(st, txn, 6, 100, &n), 0);
+		ck_assert_uint_eq(n, 1);
+		/* and only it: the unit index, whose letter sorts after, stays */
+		ck_assert_int_eq(store_expire_replies(st, txn, INT64_MAX, 100, &n), 0);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_int_eq(store_index_has(st, txn, STORE_OPEN_BY_UNIT, "12-1A", 1, &has), 0);
+		ck_assert(has);
+		ck_assert_int_eq(store_txn_commit(txn), 0);
+	}
+	store_destroy(&st);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		MDB_dbi dbi;
+		ck_assert_msg(mdb_dbi_open(txn, gone[i], 0, &dbi) == MDB_NOTFOUND, "%s is still there", gone[i]);
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
 }
 END_TEST
 
@@ -633,6 +696,7 @@ int main(void)
 	tcase_add_test(tc, stored_replies_by_request_id);
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
 	tcase_add_test(tc, a_version_1_store_is_migrated_in_place);
+	tcase_add_test(tc, a_version_4_stores_indexes_move_into_one_database);
 	tcase_add_test(tc, a_version_2_store_is_migrated_in_place);
 	tcase_add_test(tc, the_log_is_hash_chained_through_a_purge);
 	tcase_add_test(tc, verify_names_the_first_broken_link);
