@@ -44,11 +44,14 @@ void bench_sleep(double s);
  * each commit's time goes to lat (may be NULL). */
 double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, struct bench_lat *lat);
 /* Synced commits per second, each putting one record of rec_size bytes
- * into each of ndbs (<= BENCH_SPREAD_MAX) databases a few thousand
- * records deep: the shape of a submission's commit, which touches the
- * tickets, the log and the indexes, each a B-tree of its own. */
+ * at the end of each of ndbs (<= BENCH_SPREAD_MAX) databases a few
+ * thousand records deep, and (nidx > 0) nidx empty records at random
+ * places into one more database of 20,000: the shape of a submission's
+ * commit, which appends to the tickets, the log and the reply store, and
+ * adds its keys to the shared index (schema 5), each a B-tree. */
 #define BENCH_SPREAD_MAX 16
-double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, size_t rec_size, double secs, struct bench_lat *lat);
+double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, double secs,
+				     struct bench_lat *lat);
 /* Bytes of the store in dir per ticket it holds (after the daemon stopped). */
 double bench_store_bytes_per_ticket(const char *dir);
 /* Puts per second inside one transaction (n records of rec_size). */

@@ -136,23 +136,25 @@ double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, str
 	return n ? (double)n / (t - t0) : -1;
 }
 
-double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, size_t rec_size, double secs, struct bench_lat *lat)
+double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, double secs,
+				     struct bench_lat *lat)
 {
-	MDB_dbi dbi[BENCH_SPREAD_MAX];
+	MDB_dbi dbi[BENCH_SPREAD_MAX + 1];
+	uint64_t rnd = 88172645463325252ULL;
 	MDB_env *env;
 	MDB_txn *txn;
 	unsigned char kb[8], *rec;
 	uint64_t n = 0;
 	double t0, t;
 
-	if (ndbs < 1 || ndbs > BENCH_SPREAD_MAX)
+	if (ndbs < 1 || ndbs > BENCH_SPREAD_MAX || nidx < 0)
 		return -1;
 	mkdir(dir, 0750);
 	if (mdb_env_create(&env) != 0)
 		return -1;
 	rec = calloc(1, rec_size);
 	mdb_env_set_mapsize(env, (size_t)4 << 30);
-	mdb_env_set_maxdbs(env, BENCH_SPREAD_MAX);
+	mdb_env_set_maxdbs(env, BENCH_SPREAD_MAX + 1);
 	memset(rec, 's', rec_size);
 	if (mdb_env_open(env, dir, MDB_NOTLS, 0640) != 0 || mdb_txn_begin(env, NULL, 0, &txn) != 0)
 		goto fail;
@@ -169,6 +171,19 @@ double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, size_t rec_size,
 				goto fail_txn;
 		}
 	}
+	/* the shared index: 20,000 small entries, each commit adding nidx at
+	 * random places (a crew's, a member's, a unit's ... keys) */
+	if (nidx > 0) {
+		if (mdb_dbi_open(txn, "index", MDB_CREATE, &dbi[ndbs]) != 0)
+			goto fail_txn;
+		for (int i = 0; i < 20000; i++) {
+			MDB_val k = { 8, kb }, v = { 0, rec };
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			bench_be64(kb, rnd);
+			if (mdb_put(txn, dbi[ndbs], &k, &v, 0) != 0)
+				goto fail_txn;
+		}
+	}
 	if (mdb_txn_commit(txn) != 0)
 		goto fail;
 	n = 5000;
@@ -182,6 +197,13 @@ double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, size_t rec_size,
 			MDB_val k = { 8, kb }, v = { rec_size, rec };
 			bench_be64(kb, n);
 			if (mdb_put(txn, dbi[d], &k, &v, 0) != 0)
+				goto fail_txn;
+		}
+		for (int i = 0; i < nidx; i++) {
+			MDB_val k = { 8, kb }, v = { 0, rec };
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			bench_be64(kb, rnd);
+			if (mdb_put(txn, dbi[ndbs], &k, &v, 0) != 0)
 				goto fail_txn;
 		}
 		if (mdb_txn_commit(txn) != 0)
