@@ -32,11 +32,15 @@
 
 #define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
 #define INGEST_MAX_MSG (64 * 1024)  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
-/* Replies queued per peer before they are dropped. A client waits for each
- * answer (and resends with the same request_id if one is lost), so a few
- * suffice; libzmq's default of 1000 let one peer that stops reading hold a
- * thousand list replies (100+ MB) in the daemon. */
+/* Replies libzmq queues per peer. Its default of 1000 let one peer that
+ * stops reading hold a thousand list replies (100+ MB) in the daemon; what
+ * a pipelining client has beyond this waits in the daemon, bounded in
+ * bytes (ingest_hold). */
 #define INGEST_REPLY_HWM 32
+/* Replies held for peers whose queue is full: per peer, and in all. */
+#define INGEST_HELD_PEER_BYTES (4u << 20)
+#define INGEST_HELD_BYTES (32u << 20)
+#define INGEST_HELD_PEERS 256       /* peers with replies held at once */
 #define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
 #define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
@@ -51,6 +55,23 @@ struct ingest_msg {
 	bool seen;          /* presence noted (on the batch's first attempt only) */
 	bool came_online;   /* ... and it brought its member online */
 	char request_id[65];
+};
+
+/* A reply a peer's queue could not take yet, in the order it was due. */
+struct ingest_held {
+	zmq_msg_t env[INGEST_MAX_ENVELOPE];
+	int nenv;
+	uint64_t peer;
+	uint8_t *reply;      /* malloc'd packed Reply */
+	size_t len;
+};
+
+/* What is held for one peer; peer 0 marks a free slot. */
+struct ingest_held_peer {
+	uint64_t peer;
+	size_t bytes;
+	unsigned n;
+	bool blocked;        /* its queue was full in this flush: the rest wait */
 };
 
 /* An event to publish once the batch is on disk. */
@@ -93,6 +114,12 @@ struct ingest {
 	bool back[2 * INGEST_BATCH];      /* ... and which of them are in the batch */
 	int comeback;
 	int zmq_fd;          /* the request socket's ZMQ_FD, to wait on while gathering */
+	/* Replies held for peers whose queue was full (ingest_hold), oldest
+	 * first, and what each such peer has held (open addressing). */
+	struct ingest_held *held;
+	size_t nheld, capheld, held_bytes;
+	struct ingest_held_peer held_peers[INGEST_HELD_PEERS];
+	ev_timer held_timer; /* tries the held replies again while there are any */
 };
 
 struct ingest_command {
@@ -587,19 +614,174 @@ static int ingest_recv(ingest_t *in, struct ingest_msg *m)
 	return 0;
 }
 
-static void ingest_send(ingest_t *in, struct ingest_msg *m)
+/* ---- replies a peer's queue could not take yet ----------------------------- */
+
+/*
+ * libzmq queues INGEST_REPLY_HWM replies per peer and then, with
+ * ROUTER_MANDATORY, refuses the next (EAGAIN). One commit may answer more
+ * of a pipelining client's requests than that at once (a batch holds up to
+ * 1024), and those replies used to be dropped: a client with 64 requests
+ * in flight lost 2% of its answers, with 200 in flight 9%, and waited for
+ * its timeout to ask again. Now what a peer's queue cannot take waits
+ * here, in order, and goes as the queue drains: tried again before each
+ * pass's replies, and on a timer while any wait (every millisecond, backing
+ * off to 100 ms while nothing moves). A peer that does not read cannot make
+ * the daemon hold more than INGEST_HELD_PEER_BYTES for it, nor all of them
+ * together more than INGEST_HELD_BYTES: past that a reply is dropped as
+ * before, and the client, resending its request_id, gets the stored one.
+ */
+#define INGEST_HELD_RETRY 0.001
+#define INGEST_HELD_RETRY_MAX 0.1
+
+static uint64_t ingest_peer(const struct ingest_msg *m);
+
+/* peer's slot (added if add and there is room), or NULL. */
+static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add)
 {
-	for (int i = 0; i < m->nenv; i++) {
-		if (zmq_msg_send(&m->env[i], in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-			/* Peer gone (ROUTER_MANDATORY) or its queue full: it retries with
-			 * the same request_id and gets the stored reply. */
-			log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(errno));
-			goto done;
+	size_t at = (size_t)(peer >> 8) % INGEST_HELD_PEERS;
+
+	peer = peer ? peer : 1; /* 0 marks a free slot */
+	for (size_t k = 0; k < INGEST_HELD_PEERS; k++, at = (at + 1) % INGEST_HELD_PEERS) {
+		struct ingest_held_peer *p = &in->held_peers[at];
+		if (p->peer == peer)
+			return p;
+		if (p->peer == 0) {
+			if (!add)
+				return NULL;
+			p->peer = peer;
+			return p;
 		}
 	}
-	if (zmq_send(in->socket, m->reply, m->reply_len, ZMQ_DONTWAIT) < 0)
-		log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(errno));
-done:
+	return NULL;
+}
+
+/* Send a reply's frames: 0 sent, EAGAIN its peer's queue is full (nothing
+ * was sent), another errno (the peer is gone: ROUTER_MANDATORY). */
+static int ingest_send_frames(ingest_t *in, zmq_msg_t *env, int nenv, const uint8_t *reply, size_t len)
+{
+	for (int i = 0; i < nenv; i++)
+		if (zmq_msg_send(&env[i], in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+			return errno ? errno : EIO;
+	if (zmq_send(in->socket, reply, len, ZMQ_DONTWAIT) < 0)
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/* Move the frames of env[0..nenv) into dst (initialised here). */
+static void ingest_move_frames(zmq_msg_t *dst, zmq_msg_t *env, int nenv)
+{
+	for (int i = 0; i < nenv; i++) {
+		zmq_msg_init(&dst[i]);
+		zmq_msg_move(&dst[i], &env[i]);
+	}
+}
+
+/* Keep a reply (its frames and *reply, taken) for peer; false if the
+ * bounds say drop it. */
+static bool ingest_hold(ingest_t *in, uint64_t peer, zmq_msg_t *env, int nenv, uint8_t **reply, size_t len)
+{
+	struct ingest_held_peer *p;
+	struct ingest_held *h;
+
+	if (in->held_bytes + len > INGEST_HELD_BYTES || (p = ingest_held_peer(in, peer, true)) == NULL ||
+	    p->bytes + len > INGEST_HELD_PEER_BYTES)
+		return false;
+	if (in->nheld == in->capheld) {
+		in->capheld = in->capheld ? 2 * in->capheld : 64;
+		in->held = xrealloc(in->held, in->capheld * sizeof in->held[0]);
+	}
+	h = &in->held[in->nheld++];
+	ingest_move_frames(h->env, env, nenv);
+	h->nenv = nenv;
+	h->peer = peer;
+	h->reply = *reply;
+	h->len = len;
+	*reply = NULL;
+	p->bytes += len;
+	p->n++;
+	in->held_bytes += len;
+	if (in->loop) {
+		in->held_timer.repeat = INGEST_HELD_RETRY;
+		ev_timer_again(in->loop, &in->held_timer);
+	}
+	return true;
+}
+
+static void ingest_held_free(struct ingest_held *h)
+{
+	for (int i = 0; i < h->nenv; i++)
+		zmq_msg_close(&h->env[i]);
+	free(h->reply);
+	h->reply = NULL;
+	h->nenv = 0;
+}
+
+/* Send what the peers' queues take now, oldest first; a peer whose queue
+ * is full keeps the rest of its replies, in order. */
+static void ingest_flush_held(ingest_t *in)
+{
+	size_t kept = 0, sent = 0;
+
+	for (size_t i = 0; i < INGEST_HELD_PEERS; i++)
+		in->held_peers[i].blocked = false;
+	for (size_t i = 0; i < in->nheld; i++) {
+		struct ingest_held *h = &in->held[i];
+		struct ingest_held_peer *p = ingest_held_peer(in, h->peer, false);
+		int rc = EAGAIN;
+		assert(p != NULL && p->n > 0);
+		if (!p->blocked)
+			rc = ingest_send_frames(in, h->env, h->nenv, h->reply, h->len);
+		if (rc == EAGAIN) {
+			p->blocked = true;
+			if (kept != i) {
+				struct ingest_held *k = &in->held[kept];
+				ingest_move_frames(k->env, h->env, h->nenv);
+				k->nenv = h->nenv, k->peer = h->peer, k->reply = h->reply, k->len = h->len;
+				h->reply = NULL;
+			}
+			kept++;
+			continue;
+		}
+		if (rc != 0)
+			log_debug("a held reply was not sent: %s", zmq_strerror(rc));
+		p->bytes -= h->len;
+		p->n--;
+		in->held_bytes -= h->len;
+		ingest_held_free(h);
+		sent++;
+	}
+	in->nheld = kept;
+	if (kept == 0) {
+		memset(in->held_peers, 0, sizeof in->held_peers);
+		in->held_bytes = 0;
+		if (in->loop)
+			ev_timer_stop(in->loop, &in->held_timer);
+	} else if (in->loop && sent == 0 && in->held_timer.repeat < INGEST_HELD_RETRY_MAX) {
+		in->held_timer.repeat *= 2; /* nothing moved: a peer that is not reading */
+		ev_timer_again(in->loop, &in->held_timer);
+	}
+}
+
+static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	ingest_flush_held(w->data);
+}
+
+static void ingest_send(ingest_t *in, struct ingest_msg *m)
+{
+	uint64_t peer = ingest_peer(m);
+	struct ingest_held_peer *p = in->nheld ? ingest_held_peer(in, peer, false) : NULL;
+	int rc = EAGAIN;
+
+	/* behind what is held for the same peer, or it would overtake it */
+	if (p == NULL || p->n == 0)
+		rc = ingest_send_frames(in, m->env, m->nenv, m->reply, m->reply_len);
+	if (rc == EAGAIN && !ingest_hold(in, peer, m->env, m->nenv, &m->reply, m->reply_len))
+		log_debug("reply to request %s dropped: its peer has %u kB waiting already; a retry gets the stored"
+			  " reply", m->request_id, p ? (unsigned)(p->bytes >> 10) : 0);
+	else if (rc != 0 && rc != EAGAIN)
+		log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(rc));
 	for (int i = 0; i < m->nenv; i++)
 		zmq_msg_close(&m->env[i]);
 	zmq_msg_close(&m->payload);
@@ -986,6 +1168,8 @@ static void ingest_on_readable(void *arg)
 	n = ingest_gather(in, n, &weight);
 	ingest_run_batch(in, n);
 	ingest_note_answered(in, n);
+	if (in->nheld > 0)
+		ingest_flush_held(in); /* older replies first */
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
 	if (in->panic) {
@@ -1116,6 +1300,8 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	ev_timer_init(&in->deadline, ingest_deadline_cb, 0.0, 0.0);
 	in->deadline.data = in;
 	ev_timer_start(loop, &in->deadline);
+	ev_init(&in->held_timer, ingest_held_cb); /* started by ingest_hold() */
+	in->held_timer.data = in;
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	{
 		size_t len = sizeof in->zmq_fd;
@@ -1143,7 +1329,11 @@ void ingest_destroy(ingest_t **inp)
 	if (in->loop) {
 		ev_timer_stop(in->loop, &in->expire);
 		ev_timer_stop(in->loop, &in->deadline);
+		ev_timer_stop(in->loop, &in->held_timer);
 	}
+	for (size_t i = 0; i < in->nheld; i++)
+		ingest_held_free(&in->held[i]);
+	free(in->held);
 	if (in->socket)
 		zmq_close(in->socket);
 	ingest_drop_out(in, 0);
