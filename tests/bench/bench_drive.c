@@ -762,11 +762,10 @@ static void bench_subs_stop(struct bench_subs *b)
 
 /* Submit at rate/s for secs without waiting for answers (so a slow
  * answer does not delay the next submission), spread over BENCH_DESKS
- * DEALERs: the daemon queues at most 32 replies per peer and drops the
- * rest (a real desk, with a few requests in flight, retries), and one
- * commit of a busy daemon may answer 60 ms of requests at once, so at
- * 10,000/s each desk must stay well under 32 in 60 ms: 64 desks, about
- * 10 each. fans > 0 cycles the patrol crews. Returns how many were sent. */
+ * DEALERs, as from many desks and intercom panels at once. (Until the
+ * daemon held the replies a peer's queue could not take, a desk with more
+ * than 32 in flight lost answers; now one desk could carry it all.) fans
+ * > 0 cycles the patrol crews. Returns how many were sent. */
 #define BENCH_DESKS 64
 static uint64_t bench_open_loop(const struct bench_daemon *d, double rate, double secs, int fans, struct bench_lat *ack,
 				unsigned *errors)
