@@ -268,6 +268,26 @@ static bool ingest_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
 	return false;
 }
 
+/* Past the value of a field of wire type wire at p[*i..len); false if the
+ * bytes are cut short or of no known type. */
+static bool ingest_skip_value(const uint8_t *p, size_t len, size_t *i, unsigned wire)
+{
+	uint64_t v;
+
+	switch (wire) {
+	case 0: /* varint */
+		return ingest_varint(p, len, i, &v);
+	case 2: /* length, then that many bytes */
+		if (!ingest_varint(p, len, i, &v) || v > len - *i)
+			return false;
+		*i += (size_t)v;
+		return true;
+	case 1: *i += 8; return *i <= len;
+	case 5: *i += 4; return *i <= len;
+	default: return false;
+	}
+}
+
 /* Copy the packed message p[0..len) into out, leaving out every top-level
  * record of field number field; the bytes copied, or 0 if p is not
  * well-formed protobuf (it always is: we packed it). Filtering the packed
@@ -279,24 +299,8 @@ static size_t ingest_strip_field(const uint8_t *p, size_t len, unsigned field, u
 
 	while (i < len) {
 		size_t at = i;
-		uint64_t key, v;
-		if (!ingest_varint(p, len, &i, &key))
-			return 0;
-		switch (key & 7) {
-		case 0:
-			if (!ingest_varint(p, len, &i, &v))
-				return 0;
-			break;
-		case 2:
-			if (!ingest_varint(p, len, &i, &v) || v > len - i)
-				return 0;
-			i += (size_t)v;
-			break;
-		case 1: i += 8; break;
-		case 5: i += 4; break;
-		default: return 0;
-		}
-		if (i > len)
+		uint64_t key;
+		if (!ingest_varint(p, len, &i, &key) || !ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
 			return 0;
 		if ((key >> 3) != field) {
 			memcpy(out + n, p + at, i - at);
@@ -986,25 +990,13 @@ static unsigned ingest_peek_body(const uint8_t *p, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		uint64_t key, v;
+		uint64_t key;
 		if (!ingest_varint(p, len, &i, &key))
 			return 0;
 		if ((key >> 3) >= DISPATCH__REQUEST__BODY_SUBMIT)
 			return (unsigned)(key >> 3);
-		switch (key & 7) {
-		case 0: /* varint */
-			if (!ingest_varint(p, len, &i, &v))
-				return 0;
-			break;
-		case 2: /* length, then that many bytes */
-			if (!ingest_varint(p, len, &i, &v) || v > len - i)
-				return 0;
-			i += (size_t)v;
-			break;
-		case 1: i += 8; break;
-		case 5: i += 4; break;
-		default: return 0;
-		}
+		if (!ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
+			return 0;
 	}
 	return 0;
 }
