@@ -3,20 +3,52 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* "EVENT_ON_SITE" -> "on_site": the enum's own name, without its prefix. */
-static json_t *export_enum(const ProtobufCEnumDescriptor *d, int value, const char *prefix)
+/*
+ * Every field of a record, by its name in dispatch.proto, walked from the
+ * generated descriptors, so that a field added to the protocol is exported
+ * without anyone remembering to (a hand-written list had fallen behind:
+ * satisfaction, cause and corrective action, fees and consent, holds,
+ * inspections, escalations were missing). Enums by name, in lower case and
+ * without their common prefix ("EVENT_ON_SITE" -> "on_site"); bytes (the
+ * hash chain's links) in hex; a nested message as an object, null when it
+ * is not set; repeated fields as arrays; every key always there. Times stay in milliseconds under their own names, and
+ * the event's and the ticket's own time also in local ISO 8601 ("time",
+ * "created"), as before.
+ */
+
+/* The part of an enum's value names that all of them share, up to and
+ * including its last '_': "KIND_" for KIND_REPAIR, KIND_COMPLAINT, ... */
+static size_t export_enum_prefix(const ProtobufCEnumDescriptor *d)
+{
+	size_t n;
+
+	if (d->n_values == 0)
+		return 0;
+	n = strlen(d->values[0].name);
+	for (unsigned i = 1; i < d->n_values; i++) {
+		size_t k = 0;
+		while (k < n && d->values[i].name[k] == d->values[0].name[k])
+			k++;
+		n = k;
+	}
+	while (n > 0 && d->values[0].name[n - 1] != '_')
+		n--;
+	return n;
+}
+
+static json_t *export_enum(const ProtobufCEnumDescriptor *d, int value)
 {
 	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
-	char buf[64];
-	size_t n = strlen(prefix), i;
+	char buf[96];
 
 	if (v == NULL)
 		return json_integer(value);
-	snprintf(buf, sizeof buf, "%s", strncmp(v->name, prefix, n) == 0 ? v->name + n : v->name);
-	for (i = 0; buf[i]; i++)
+	snprintf(buf, sizeof buf, "%s", v->name + export_enum_prefix(d));
+	for (size_t i = 0; buf[i]; i++)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
 	return json_string(buf);
 }
@@ -32,32 +64,89 @@ static json_t *export_time(int64_t ms)
 	return json_string(buf);
 }
 
-static json_t *export_ticket(const Dispatch__Ticket *t)
-{
-	json_t *o = json_object(), *tags = json_array();
+static json_t *export_message(const ProtobufCMessage *m);
 
-	for (size_t i = 0; i < t->n_tags; i++)
-		json_array_append_new(tags, json_string(t->tags[i]));
-	json_object_set_new(o, "id", json_integer((json_int_t)t->id));
-	json_object_set_new(o, "kind", export_enum(&dispatch__kind__descriptor, t->kind, "KIND_"));
-	json_object_set_new(o, "state", export_enum(&dispatch__state__descriptor, t->state, "STATE_"));
-	json_object_set_new(o, "unit", json_string(t->unit));
-	json_object_set_new(o, "building", json_string(t->building));
-	json_object_set_new(o, "person", json_string(t->person));
-	json_object_set_new(o, "phone", json_string(t->phone));
-	json_object_set_new(o, "source", export_enum(&dispatch__source__descriptor, t->source, "SOURCE_"));
-	json_object_set_new(o, "text", json_string(t->text));
-	json_object_set_new(o, "priority", json_integer(t->priority));
-	json_object_set_new(o, "category", json_string(t->category));
-	json_object_set_new(o, "tags", tags);
-	json_object_set_new(o, "crew", json_string(t->crew));
-	json_object_set_new(o, "member", json_string(t->member));
-	json_object_set_new(o, "rule", json_string(t->rule));
-	json_object_set_new(o, "created", export_time(t->created_ms));
-	json_object_set_new(o, "note", json_string(t->note));
-	json_object_set_new(o, "cancel_reason", json_string(t->cancel_reason));
-	json_object_set_new(o, "linked_to", json_integer((json_int_t)t->linked_to));
-	json_object_set_new(o, "outage_id", json_integer((json_int_t)t->outage_id));
+/* One value of field f at p. */
+static json_t *export_value(const ProtobufCFieldDescriptor *f, const void *p)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32: return json_integer(*(const int32_t *)p);
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32: return json_integer(*(const uint32_t *)p);
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: return json_integer(*(const int64_t *)p);
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: return json_integer((json_int_t) * (const uint64_t *)p);
+	case PROTOBUF_C_TYPE_FLOAT: return json_real(*(const float *)p);
+	case PROTOBUF_C_TYPE_DOUBLE: return json_real(*(const double *)p);
+	case PROTOBUF_C_TYPE_BOOL: return json_boolean(*(const protobuf_c_boolean *)p);
+	case PROTOBUF_C_TYPE_ENUM: return export_enum(f->descriptor, *(const int *)p);
+	case PROTOBUF_C_TYPE_STRING: return json_string(*(char *const *)p ? *(char *const *)p : "");
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = p;
+		char *hex = malloc(2 * b->len + 1);
+		json_t *j;
+		if (hex == NULL)
+			return NULL;
+		for (size_t i = 0; i < b->len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
+		hex[2 * b->len] = '\0';
+		j = json_string(hex);
+		free(hex);
+		return j;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: return export_message(*(ProtobufCMessage *const *)p);
+	}
+	return NULL;
+}
+
+static size_t export_size(const ProtobufCFieldDescriptor *f)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: return 8;
+	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
+	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
+	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
+	default: return 4;
+	}
+}
+
+static json_t *export_message(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d;
+	json_t *o;
+
+	if (m == NULL)
+		return json_null();
+	d = m->descriptor;
+	o = json_object();
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *at = (const char *)m + f->offset;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			const char *v = *(const char *const *)at;
+			json_t *a = json_array();
+			for (size_t k = 0; k < n; k++)
+				json_array_append_new(a, export_value(f, v + k * export_size(f)));
+			json_object_set_new(o, f->name, a);
+			continue;
+		}
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+			continue; /* another member of its oneof is set */
+		json_object_set_new(o, f->name, export_value(f, at));
+	}
 	return o;
 }
 
@@ -76,23 +165,10 @@ static int export_one(Dispatch__Event *ev, void *arg)
 		dispatch__event__free_unpacked(ev, NULL);
 		return 0;
 	}
-	o = json_object();
-	json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
+	o = export_message(&ev->base);
 	json_object_set_new(o, "time", export_time(ev->time_ms));
-	json_object_set_new(o, "time_ms", json_integer(ev->time_ms));
-	json_object_set_new(o, "type", export_enum(&dispatch__event_type__descriptor, ev->type, "EVENT_"));
-	json_object_set_new(o, "ticket_id", json_integer((json_int_t)ev->ticket_id));
-	json_object_set_new(o, "actor", json_string(ev->actor));
-	json_object_set_new(o, "actor_role", export_enum(&dispatch__role__descriptor, ev->actor_role, "ROLE_"));
-	json_object_set_new(o, "from_state", export_enum(&dispatch__state__descriptor, ev->from_state, "STATE_"));
-	json_object_set_new(o, "to_state", export_enum(&dispatch__state__descriptor, ev->to_state, "STATE_"));
-	json_object_set_new(o, "crew", json_string(ev->crew));
-	json_object_set_new(o, "member", json_string(ev->member));
-	json_object_set_new(o, "note", json_string(ev->note));
-	json_object_set_new(o, "rule", json_string(ev->rule));
-	json_object_set_new(o, "reason", json_string(ev->reason));
 	if (ev->ticket)
-		json_object_set_new(o, "ticket", export_ticket(ev->ticket));
+		json_object_set_new(json_object_get(o, "ticket"), "created", export_time(ev->ticket->created_ms));
 	/* Strings were checked as UTF-8 on the way in; json_string() returns
 	 * NULL otherwise and the key is simply left out. */
 	json_dumpf(o, r->out, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -2,7 +2,8 @@
  * export: one period's records as newline-delimited JSON, for archiving
  * (clause 4.7). One object per event of the log whose time falls in
  * [from_ms, to_ms), in log order, each with the ticket as it was after the
- * event. Read from one snapshot; the daemon may keep serving.
+ * event, every field of both under its name in dispatch.proto. Read from
+ * one snapshot; the daemon may keep serving.
  */
 #ifndef EXPORT_H
 #define EXPORT_H
