@@ -760,6 +760,9 @@ static void ingest_flush_held(ingest_t *in)
 		in->held_bytes = 0;
 		if (in->loop)
 			ev_timer_stop(in->loop, &in->held_timer);
+	} else if (in->loop && sent > 0 && in->held_timer.repeat > INGEST_HELD_RETRY) {
+		in->held_timer.repeat = INGEST_HELD_RETRY; /* a peer reads again: keep up with it */
+		ev_timer_again(in->loop, &in->held_timer);
 	} else if (in->loop && sent == 0 && in->held_timer.repeat < INGEST_HELD_RETRY_MAX) {
 		in->held_timer.repeat *= 2; /* nothing moved: a peer that is not reading */
 		ev_timer_again(in->loop, &in->held_timer);
