@@ -671,13 +671,20 @@ static int ingest_send_frames(ingest_t *in, zmq_msg_t *env, int nenv, const uint
 	return 0;
 }
 
-/* Move the frames of env[0..nenv) into dst (initialised here). */
-static void ingest_move_frames(zmq_msg_t *dst, zmq_msg_t *env, int nenv)
+/* Fill h with a reply for peer: the frames of env[0..nenv) moved in, and
+ * *reply taken. */
+static void ingest_held_take(struct ingest_held *h, zmq_msg_t *env, int nenv, uint64_t peer, uint8_t **reply,
+			     size_t len)
 {
 	for (int i = 0; i < nenv; i++) {
-		zmq_msg_init(&dst[i]);
-		zmq_msg_move(&dst[i], &env[i]);
+		zmq_msg_init(&h->env[i]);
+		zmq_msg_move(&h->env[i], &env[i]);
 	}
+	h->nenv = nenv;
+	h->peer = peer;
+	h->reply = *reply;
+	h->len = len;
+	*reply = NULL;
 }
 
 /* Keep a reply (its frames and *reply, taken) for peer; false if the
@@ -695,12 +702,7 @@ static bool ingest_hold(ingest_t *in, uint64_t peer, zmq_msg_t *env, int nenv, u
 		in->held = xrealloc(in->held, in->capheld * sizeof in->held[0]);
 	}
 	h = &in->held[in->nheld++];
-	ingest_move_frames(h->env, env, nenv);
-	h->nenv = nenv;
-	h->peer = peer;
-	h->reply = *reply;
-	h->len = len;
-	*reply = NULL;
+	ingest_held_take(h, env, nenv, peer, reply, len);
 	p->bytes += len;
 	p->n++;
 	in->held_bytes += len;
@@ -737,12 +739,8 @@ static void ingest_flush_held(ingest_t *in)
 			rc = ingest_send_frames(in, h->env, h->nenv, h->reply, h->len);
 		if (rc == EAGAIN) {
 			p->blocked = true;
-			if (kept != i) {
-				struct ingest_held *k = &in->held[kept];
-				ingest_move_frames(k->env, h->env, h->nenv);
-				k->nenv = h->nenv, k->peer = h->peer, k->reply = h->reply, k->len = h->len;
-				h->reply = NULL;
-			}
+			if (kept != i)
+				ingest_held_take(&in->held[kept], h->env, h->nenv, h->peer, &h->reply, h->len);
 			kept++;
 			continue;
 		}
@@ -777,13 +775,16 @@ static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void ingest_send(ingest_t *in, struct ingest_msg *m)
 {
-	uint64_t peer = ingest_peer(m);
+	/* the peer is hashed only when something is held, or this must be */
+	uint64_t peer = in->nheld ? ingest_peer(m) : 0;
 	struct ingest_held_peer *p = in->nheld ? ingest_held_peer(in, peer, false) : NULL;
 	int rc = EAGAIN;
 
 	/* behind what is held for the same peer, or it would overtake it */
 	if (p == NULL || p->n == 0)
 		rc = ingest_send_frames(in, m->env, m->nenv, m->reply, m->reply_len);
+	if (rc == EAGAIN && in->nheld == 0)
+		peer = ingest_peer(m);
 	if (rc == EAGAIN && !ingest_hold(in, peer, m->env, m->nenv, &m->reply, m->reply_len))
 		log_debug("reply to request %s dropped: its peer has %u kB waiting already; a retry gets the stored"
 			  " reply", m->request_id, p ? (unsigned)(p->bytes >> 10) : 0);
