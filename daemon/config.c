@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "dispatch.pb-c.h"
@@ -228,12 +229,15 @@ static const cyaml_schema_value_t config_top_schema = {
 
 struct config_pos {
 	char *path;
+	char *value; /* a scalar's text (NULL for keys, mappings and lists) */
 	int line, col;
 };
 
 struct config_positions {
 	struct config_pos *v;
 	size_t n, cap;
+	int err_line, err_col; /* where libyaml gave up on the text (0: it did not) */
+	char err[160];         /* and why */
 };
 
 /* Where messages are collected while one load runs. */
@@ -279,10 +283,32 @@ static void config_locate_key(const struct config_errbuf *e, int *line, int *col
 		*line = best;
 }
 
+/* A message libcyaml gave without a backtrace: libyaml's own (the text is
+ * not YAML: the scan knows where it stopped), or one about the document's
+ * top (its first node). */
+static void config_locate_top(const struct config_errbuf *e, int *line, int *col)
+{
+	if (e->ps == NULL)
+		return;
+	if (strncmp(e->pending, "libyaml: ", 9) == 0) {
+		*line = e->ps->err_line;
+		*col = e->ps->err_col;
+		return;
+	}
+	for (size_t i = 0; i < e->ps->n; i++)
+		if (e->ps->v[i].path[0] == '\0') {
+			*line = e->ps->v[i].line;
+			*col = e->ps->v[i].col;
+			return;
+		}
+}
+
 static void config_flush_pending(struct config_errbuf *e, int line, int col)
 {
 	if (e->pending[0] == '\0')
 		return;
+	if (line == 0)
+		config_locate_top(e, &line, &col);
 	if (line > 0)
 		config_locate_key(e, &line, &col);
 	if (line > 0)
@@ -325,6 +351,9 @@ static void config_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_l
 		snprintf(e->pending, sizeof e->pending,
 			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
 			 p + 14);
+	else if (strncmp(p, "Expecting MAPPING, got event: ", 30) == 0)
+		snprintf(e->pending, sizeof e->pending, "expected a mapping (\"key: value\" lines) here, not %s",
+			 strncmp(p + 30, "SEQUENCE", 8) == 0 ? "a list" : "a single value");
 	else
 		snprintf(e->pending, sizeof e->pending, "%s", p);
 }
@@ -365,6 +394,7 @@ static void config_pos_add(struct config_positions *ps, const char *path, const 
 		ps->v = xrealloc(ps->v, ps->cap * sizeof *ps->v);
 	}
 	ps->v[ps->n].path = xstrdup(path);
+	ps->v[ps->n].value = NULL;
 	ps->v[ps->n].line = (int)m->line + 1;
 	ps->v[ps->n].col = (int)m->column + 1;
 	ps->n++;
@@ -372,8 +402,10 @@ static void config_pos_add(struct config_positions *ps, const char *path, const 
 
 static void config_positions_free(struct config_positions *ps)
 {
-	for (size_t i = 0; i < ps->n; i++)
+	for (size_t i = 0; i < ps->n; i++) {
 		free(ps->v[i].path);
+		free(ps->v[i].value);
+	}
 	free(ps->v);
 	memset(ps, 0, sizeof *ps);
 }
@@ -421,6 +453,7 @@ static void config_positions_scan(struct config_positions *ps, const char *data,
 				break;
 			}
 			config_pos_child(ps, lv, depth, path, sizeof path, &ev.start_mark);
+			ps->v[ps->n - 1].value = xstrdup((const char *)ev.data.scalar.value);
 			if (top && !top->is_seq)
 				top->want_value = false;
 			break;
@@ -454,6 +487,22 @@ static void config_positions_scan(struct config_positions *ps, const char *data,
 			break;
 		}
 		yaml_event_delete(&ev);
+	}
+	if (parser.error == YAML_READER_ERROR) {
+		/* the reader (bad bytes: NUL, invalid UTF-8) knows an offset, not a mark */
+		size_t at = parser.problem_offset < len ? parser.problem_offset : len;
+		ps->err_line = ps->err_col = 1;
+		for (size_t i = 0; i < at; i++) {
+			if (data[i] == '\n')
+				ps->err_line++, ps->err_col = 1;
+			else if (((unsigned char)data[i] & 0xc0) != 0x80)
+				ps->err_col++;
+		}
+		snprintf(ps->err, sizeof ps->err, "%s", parser.problem ? parser.problem : "not valid text");
+	} else if (parser.error != YAML_NO_ERROR) {
+		ps->err_line = (int)parser.problem_mark.line + 1;
+		ps->err_col = (int)parser.problem_mark.column + 1;
+		snprintf(ps->err, sizeof ps->err, "%s", parser.problem ? parser.problem : "not valid YAML");
 	}
 	yaml_parser_delete(&parser);
 }
@@ -660,9 +709,94 @@ static void config_check_window(struct config_errbuf *e, const struct config_pos
 			       value);
 }
 
+/* The schema of the node at path ("rules[2].continue"), or NULL. */
+static const cyaml_schema_value_t *config_schema_at(const char *path)
+{
+	const cyaml_schema_value_t *v = &config_top_schema;
+	const char *p = path;
+
+	while (*p) {
+		const cyaml_schema_field_t *f;
+		size_t n;
+		if (*p == '[') {
+			if (v->type != CYAML_SEQUENCE && v->type != CYAML_SEQUENCE_FIXED)
+				return NULL;
+			v = v->sequence.entry;
+			if ((p = strchr(p, ']')) == NULL)
+				return NULL;
+			p++;
+			continue;
+		}
+		if (*p == '.')
+			p++;
+		n = strcspn(p, ".[");
+		if (v->type != CYAML_MAPPING)
+			return NULL;
+		for (f = v->mapping.fields; f->key; f++)
+			if (strlen(f->key) == n && strncmp(f->key, p, n) == 0)
+				break;
+		if (f->key == NULL)
+			return NULL;
+		v = &f->value;
+		p += n;
+	}
+	return v;
+}
+
+/* libcyaml takes any word but false, no, off, disable and 0 for true
+ * ("require_online: flase" would be true): a boolean is one of YAML's
+ * words for one, or it is a mistake. */
+static void config_check_bools(struct config_errbuf *e, const struct config_positions *ps)
+{
+	static const char *const words[] = { "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
+					     "YES",  "no",   "No",   "NO",    "on",    "On",    "ON",    "off",
+					     "Off",  "OFF" };
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const cyaml_schema_value_t *v;
+		bool known = false;
+		if (ps->v[i].value == NULL || (v = config_schema_at(ps->v[i].path)) == NULL || v->type != CYAML_BOOL)
+			continue;
+		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+			known = known || strcmp(ps->v[i].value, words[w]) == 0;
+		if (!known) {
+			config_append(e, "%s:%d:%d: expected true or false, not '%s'\n", e->name, ps->v[i].line,
+				      ps->v[i].col, ps->v[i].value);
+			e->problems++;
+		}
+	}
+}
+
+/* 0 if /usr/share/zoneinfo/name is a compiled time zone (a TZif file), or
+ * why it is not. */
+static const char *config_zone_problem(const char *name)
+{
+	char zpath[512], magic[4];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	if (name[0] == '\0' || name[0] == '/' || strstr(name, ".."))
+		return "not a zone name";
+	snprintf(zpath, sizeof zpath, "/usr/share/zoneinfo/%s", name);
+	if (stat(zpath, &st) != 0)
+		return "no such zone";
+	if (S_ISDIR(st.st_mode))
+		return "a region, not a zone: name a city in it";
+	if ((f = fopen(zpath, "rb")) == NULL)
+		return "cannot be read";
+	n = fread(magic, 1, sizeof magic, f);
+	fclose(f);
+	if (n != sizeof magic || memcmp(magic, "TZif", 4) != 0)
+		return "not a time zone file";
+	return NULL;
+}
+
 static void config_check(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
 {
 	char path[128];
+
+	config_check_bools(e, ps);
 
 	for (unsigned i = 0; i < cfg->zones_count; i++)
 		for (unsigned k = 0; k < i; k++)
@@ -784,14 +918,11 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 	if (cfg->presence && cfg->presence->online_window == 0)
 		cfg->presence->online_window = 90;
 	if (cfg->timezone) {
-		char zpath[256];
-		FILE *f;
-		snprintf(zpath, sizeof zpath, "/usr/share/zoneinfo/%s", cfg->timezone);
-		if (strstr(cfg->timezone, "..") || (f = fopen(zpath, "rb")) == NULL)
-			config_problem(e, ps, "timezone", "unknown time zone '%s' (expected a name such as Asia/Hong_Kong)",
-				       cfg->timezone);
-		else
-			fclose(f);
+		const char *why = config_zone_problem(cfg->timezone);
+		if (why)
+			config_problem(e, ps, "timezone",
+				       "unknown time zone '%s': %s (expected a name such as Asia/Hong_Kong)", cfg->timezone,
+				       why);
 	}
 }
 
@@ -816,6 +947,15 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 		config_positions_free(&ps);
 		return NULL;
 	}
+	if (cfg == NULL) {
+		/* libcyaml's answer to a document with no node at all */
+		config_append(&e,
+			      "%s: the file holds no settings (it is empty or only comments, so there is no line to "
+			      "point at); expected at least estate, crews and rules\n",
+			      name);
+		config_positions_free(&ps);
+		return NULL;
+	}
 	config_check(cfg, &e, &ps);
 	config_positions_free(&ps);
 	if (e.problems > 0) {
@@ -836,20 +976,38 @@ config_t *config_load_file(const char *path, char *err, size_t errlen)
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
 	size_t len = 0, cap = 0, n;
-	config_t *cfg;
+	struct stat st;
+	config_t *cfg = NULL;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s\n", path, strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory; give the configuration file itself\n", path);
+		goto out;
+	}
+	/* Read to the limit and one byte past it, so that an endless file
+	 * (/dev/zero, a FIFO nobody closes with data) stops here. */
 	do {
 		if (len + 4096 > cap)
 			data = xrealloc(data, cap = cap * 2 + 8192);
 		n = fread(data + len, 1, cap - len, f);
 		len += n;
-	} while (n > 0);
-	fclose(f);
+	} while (n > 0 && len <= CONFIG_MAX_BYTES);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (len > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen,
+			 "%s: larger than %d MiB, the limit for a configuration file; is it the right file?\n", path,
+			 CONFIG_MAX_BYTES >> 20);
+		goto out;
+	}
 	cfg = config_load_data(path, data, len, err, errlen);
+out:
+	fclose(f);
 	free(data);
 	return cfg;
 }

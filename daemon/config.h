@@ -150,6 +150,11 @@ typedef struct config {
 
 /* Load from a file. On failure returns NULL and writes what is wrong into
  * err, one problem per line, "FILE:LINE:COLUMN: message". */
+/* A configuration file larger than this is refused: an estate's whole file
+ * (crews, members, rules, a unit register) is some kilobytes, and a read
+ * with no bound would take an endless file (/dev/zero) to out of memory. */
+#define CONFIG_MAX_BYTES (4 << 20)
+
 config_t *config_load_file(const char *path, char *err, size_t errlen);
 /* Load from memory; name stands for the file in messages. */
 config_t *config_load_data(const char *name, const char *data, size_t len, char *err, size_t errlen);

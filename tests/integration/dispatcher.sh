@@ -126,6 +126,73 @@ YAML
 	[[ $ERR == *"bad.yaml:8:11: crew 'plumbing' is not defined"* ]] || fail "start error was: $ERR"
 }
 
+# broken_config CASE FILE: write one of the broken configurations an
+# administrator can leave behind (issue 23); FILE may become a directory or
+# a link to /dev/zero. Prints what the refusal must contain.
+BROKEN_CASES="empty comments directory endless nul list scalar bad-bool zone-region zone-not-a-zone"
+broken_config() {
+	local case=$1 f=$2 sample=$ROOT/daemon/sample-estate.yaml
+	rm -rf "$f"
+	case $case in
+	empty) : >"$f"; echo "$f: the file holds no settings" ;;
+	comments) printf '# estate: gone\n\n   # nothing else\n' >"$f"; echo "$f: the file holds no settings" ;;
+	directory) mkdir "$f"; echo "$f: is a directory" ;;
+	endless) ln -s /dev/zero "$f"; echo "$f: larger than 4 MiB, the limit" ;;
+	nul) printf 'estate: X\ncrews:\0\n' >"$f"; echo "$f:2:7: " ;;
+	list) printf -- '- estate: X\n- crews: []\n' >"$f"; echo "$f:1:1: expected a mapping" ;;
+	scalar) printf 'just some words\n' >"$f"; echo "$f:1:1: expected a mapping" ;;
+	bad-bool) sed 's/^  require_online: .*/  require_online: flase/' "$sample" >"$f"
+		echo "$f:$(grep -n 'require_online' "$f" | cut -d: -f1):19: expected true or false, not 'flase'" ;;
+	zone-region) sed 's/^timezone: .*/timezone: Asia/' "$sample" >"$f"
+		echo "$f:$(grep -n '^timezone' "$f" | cut -d: -f1):11: unknown time zone 'Asia'" ;;
+	zone-not-a-zone) sed 's/^timezone: .*/timezone: zone.tab/' "$sample" >"$f"
+		echo "$f:$(grep -n '^timezone' "$f" | cut -d: -f1):11: unknown time zone 'zone.tab'" ;;
+	esac
+}
+
+test_check_config_refuses_every_broken_file() {
+	local case want f=$TMP/broken.yaml bad=""
+	for case in $BROKEN_CASES; do
+		want=$(broken_config "$case" "$f")
+		run timeout 20 "$B/dispatchd" --check-config --config "$f"
+		if [ "$RC" != 1 ] || [[ $ERR != *"$want"* ]]; then
+			bad="$bad [$case: rc $RC, wanted '$want', got '${ERR:0:200}']"
+		fi
+	done
+	rm -rf "$f"
+	[ -z "$bad" ] || fail "not refused as it should be:$bad"
+}
+
+test_reload_of_a_broken_file_keeps_the_daemon() {
+	local cfg=$TMP/reload-broken.yaml case n=0 bad=""
+	cp "$ROOT/daemon/sample-estate.yaml" "$cfg"
+	fresh_store
+	CONFIG=$cfg start_daemon --clock-at "$MONDAY_10" || return 1
+	for case in $BROKEN_CASES; do
+		broken_config "$case" "$cfg" >/dev/null
+		kill -HUP "$DAEMON_PID"
+		n=$((n + 1))
+		local tries=100
+		until [ "$(grep -c 'keeping the running configuration' "$DAEMON_LOG")" -ge $n ]; do
+			kill -0 "$DAEMON_PID" 2>/dev/null || break
+			tries=$((tries - 1))
+			[ $tries -le 0 ] && break
+			sleep 0.1
+		done
+		kill -0 "$DAEMON_PID" 2>/dev/null || { fail "SIGHUP on the '$case' file stopped the daemon: $(tail -n 3 "$DAEMON_LOG")"; return 1; }
+		[ "$(grep -c 'keeping the running configuration' "$DAEMON_LOG")" -ge $n ] || bad="$bad $case"
+	done
+	[ -z "$bad" ] || fail "no refusal logged for:$bad" || return 1
+	# still the running configuration: the sample's routing
+	rm -rf "$cfg"
+	cp "$ROOT/daemon/sample-estate.yaml" "$cfg"
+	submit --unit 1-1A --kind repair --text "after ten bad reloads" || return 1
+	[ "$(ticket_field "$TID" crew)" = technical ] ||
+		fail "after the refused reloads: crew $(ticket_field "$TID" crew)" || return 1
+	kill -HUP "$DAEMON_PID"
+	wait_for "$DAEMON_LOG" 'configuration reloaded' 10 || fail "a good file was not reloaded after the bad ones"
+}
+
 test_reload_under_load_loses_nothing() {
 	local cfg=$TMP/reload.yaml i w pids=() ok=0 bad=0 ids
 	cp "$ROOT/daemon/sample-estate.yaml" "$cfg"
@@ -185,6 +252,10 @@ t "a fire alarm reaches security and technical as linked tickets" test_fire_alar
 t "a duplicate report is linked to the first and not dispatched again" test_duplicate_reports_are_linked
 t "--check-config names file, line and column; the daemon refuses a bad file" \
 	test_check_config_names_line_and_column
+t "--check-config: every broken file gets exit 1 and a message naming it" \
+	test_check_config_refuses_every_broken_file
+t "SIGHUP on an emptied, endless or broken file: refused, the daemon runs on" \
+	test_reload_of_a_broken_file_keeps_the_daemon
 t "SIGHUP under load: no request lost, a broken file refused" test_reload_under_load_loses_nothing
 t "SIGHUP applies new routing rules" test_reload_changes_routing
 finish

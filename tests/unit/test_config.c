@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -76,6 +77,88 @@ START_TEST(semantic_errors_carry_line_and_column)
 }
 END_TEST
 
+/* Issue 23: files that crashed the loader or passed as valid. */
+START_TEST(empty_and_comment_only_files_are_refused)
+{
+	ck_assert_ptr_null(config_load_data("estate.yaml", "", 0, err, sizeof err));
+	ASSERT_ERR("estate.yaml: the file holds no settings");
+	ck_assert_ptr_null(load("# nothing here\n\n  # nor here\n"));
+	ASSERT_ERR("estate.yaml: the file holds no settings");
+}
+END_TEST
+
+START_TEST(not_a_mapping_and_bad_bytes_carry_a_position)
+{
+	static const char nul[] = "estate: X\ncrews: [\0]\n";
+
+	ck_assert_ptr_null(load("- estate: X\n- crews: []\n"));
+	ASSERT_ERR("estate.yaml:1:1: expected a mapping (\"key: value\" lines) here, not a list");
+	ck_assert_ptr_null(load("hello there\n"));
+	ASSERT_ERR("estate.yaml:1:1: expected a mapping (\"key: value\" lines) here, not a single value");
+	ck_assert_ptr_null(load("estate: X\npresence: [1, 2]\n"));
+	ASSERT_ERR("estate.yaml:2:11: expected a mapping");
+	ck_assert_ptr_null(config_load_data("estate.yaml", nul, sizeof nul - 1, err, sizeof err));
+	ASSERT_ERR("estate.yaml:2:9: ");
+}
+END_TEST
+
+START_TEST(booleans_are_true_or_false)
+{
+	char yaml[1024];
+
+	snprintf(yaml, sizeof yaml, "%spresence: { require_online: flase }\nrules: [{ name: d, crew: a }]\n",
+		 good_head);
+	ck_assert_ptr_null(load(yaml));
+	ASSERT_ERR("estate.yaml:6:29: expected true or false, not 'flase'");
+	snprintf(yaml, sizeof yaml, "%srules: [{ name: d, crew: a, follow_up: sometimes }]\n", good_head);
+	ck_assert_ptr_null(load(yaml));
+	ASSERT_ERR("expected true or false, not 'sometimes'");
+	/* a deadline named follow_up is a duration, not a boolean */
+	snprintf(yaml, sizeof yaml,
+		 "%srules: [{ name: d, crew: a, follow_up: yes, deadlines: { follow_up: 2d } }]\n"
+		 "presence: { require_online: off }\n",
+		 good_head);
+	config_t *cfg = load(yaml);
+	ck_assert_msg(cfg != NULL, "refused: %s", err);
+	ck_assert(cfg->rules[0].follow_up);
+	ck_assert(!cfg->presence->require_online);
+	config_destroy(&cfg);
+}
+END_TEST
+
+START_TEST(time_zones_are_zone_files)
+{
+	char yaml[1024];
+	static const char *const bad[] = { "Asia", "zone.tab", "Nowhere/City", "../etc/passwd", "/etc/localtime" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(yaml, sizeof yaml, "timezone: %s\n%srules: [{ name: d, crew: a }]\n", bad[i], good_head);
+		ck_assert_ptr_null(load(yaml));
+		ASSERT_ERR("estate.yaml:1:11: unknown time zone");
+	}
+	snprintf(yaml, sizeof yaml, "timezone: Asia/Hong_Kong\n%srules: [{ name: d, crew: a }]\n", good_head);
+	config_t *cfg = load(yaml);
+	ck_assert_msg(cfg != NULL, "refused: %s", err);
+	config_destroy(&cfg);
+}
+END_TEST
+
+START_TEST(files_that_are_not_files)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_null(config_load_file(dir, err, sizeof err));
+	ASSERT_ERR("is a directory");
+	ck_assert_ptr_null(config_load_file("/dev/zero", err, sizeof err));
+	ASSERT_ERR("/dev/zero: larger than 4 MiB, the limit for a configuration file");
+	snprintf(path, sizeof path, "%s/none.yaml", dir);
+	ck_assert_ptr_null(config_load_file(path, err, sizeof err));
+	ASSERT_ERR("none.yaml: cannot open: No such file or directory");
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(durations_windows_and_globs)
 {
 	struct config_window w;
@@ -139,6 +222,11 @@ int main(void)
 
 	tcase_add_test(tc, schema_errors_carry_line_and_column);
 	tcase_add_test(tc, semantic_errors_carry_line_and_column);
+	tcase_add_test(tc, empty_and_comment_only_files_are_refused);
+	tcase_add_test(tc, not_a_mapping_and_bad_bytes_carry_a_position);
+	tcase_add_test(tc, booleans_are_true_or_false);
+	tcase_add_test(tc, time_zones_are_zone_files);
+	tcase_add_test(tc, files_that_are_not_files);
 	tcase_add_test(tc, durations_windows_and_globs);
 	tcase_add_test(tc, sample_estate_loads_with_defaults_filled);
 	suite_add_tcase(su, tc);
