@@ -49,7 +49,7 @@ int handle_fail(struct handle_ctx *c, Dispatch__Status status, const char *field
 int handle_store_fail(struct handle_ctx *c, int rc)
 {
 	c->store_rc = rc;
-	if (rc == MDB_MAP_FULL || rc == ENOSPC)
+	if (store_is_full(c->store, rc))
 		return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL, "%s", HANDLE_STORAGE_FULL);
 	log_err("store error while handling a request: %s", store_strerror(rc));
 	return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL,

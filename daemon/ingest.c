@@ -104,6 +104,7 @@ struct ingest {
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
 	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
+	bool no_room;        /* the map may not grow: a last pass, each request alone, commits what fits */
 	bool panic;          /* LMDB refuses every transaction from now on */
 	/* Gathering a batch (ingest_gather): the peers answered by the last
 	 * pass (sorted hashes of their routing ids) and the pass before, and
@@ -798,12 +799,12 @@ static void ingest_send(ingest_t *in, struct ingest_msg *m)
 }
 
 /* Replace the reply of a request whose writes did not reach the disk. */
-static void ingest_unacknowledge(struct ingest_msg *m, int rc)
+static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc)
 {
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	char msg[256];
 
-	if (rc == MDB_MAP_FULL || rc == ENOSPC)
+	if (store_is_full(in->store, rc))
 		snprintf(msg, sizeof msg, "%s", HANDLE_STORAGE_FULL);
 	else
 		snprintf(msg, sizeof msg, "the request could not be stored (%s); nothing was changed, please retry",
@@ -908,7 +909,7 @@ static int ingest_apply(ingest_t *in, int n)
 	/* the earliest deadline, these requests' included, for the timer */
 	if (store_first_due(in->store, txn, &in->next_due, &(uint64_t){ 0 }) != 0)
 		in->next_due = clock_now_ms() + 1000;
-	if (in->map_full) {
+	if (in->map_full && !in->no_room) {
 		store_txn_abort(txn);
 		return MDB_MAP_FULL;
 	}
@@ -928,6 +929,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 	in->stats.batches++;
 	in->stats.requests += (uint64_t)n;
 	in->savepoints = false;
+	in->no_room = false;
 	for (int attempt = 0;; attempt++) {
 		size_t size;
 		in->redo = false;
@@ -938,15 +940,23 @@ static void ingest_run_batch(ingest_t *in, int n)
 			log_debug("a request failed after writing; applying %d request(s) again, each alone", n);
 			in->stats.redos++;
 			in->savepoints = true;
-		} else if (rc != MDB_MAP_FULL || attempt >= 8) {
+		} else if (rc != MDB_MAP_FULL || in->no_room) {
 			break;
-		} else if (store_grow(in->store, in->map_max, &size) != 0) {
+		} else if (attempt < 8 && store_grow(in->store, in->map_max, &size) == 0) {
 			/* Grow the map and apply the whole batch again. */
+			log_notice("store map grown to %zu MiB; applying %d request(s) again", size >> 20, n);
+		} else {
+			/* After MDB_MAP_FULL the batch's transaction refuses
+			 * everything (MDB_BAD_TXN), reads included, so the requests
+			 * after the one that met it were told nothing useful. Once
+			 * more, each in a child of its own: a child that meets the
+			 * full map is aborted alone and its request told "storage
+			 * full", the parent stays usable, and reads and whatever
+			 * still fits are answered as usual. */
 			log_err("the store is full and may not grow beyond %zu MiB; refusing writes until space is made",
 				store_map_size(in->store) >> 20);
-			break;
-		} else {
-			log_notice("store map grown to %zu MiB; applying %d request(s) again", size >> 20, n);
+			in->no_room = true;
+			in->savepoints = true;
 		}
 		ingest_drop_out(in, 0);
 		for (int i = 0; i < n; i++) {
@@ -962,7 +972,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 			in->panic = true;
 		for (int i = 0; i < n; i++)
 			if (in->batch[i].wrote)
-				ingest_unacknowledge(&in->batch[i], rc);
+				ingest_unacknowledge(in, &in->batch[i], rc);
 		ingest_drop_out(in, 0);
 	} else {
 		in->stats.commits++;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -1397,6 +1398,18 @@ int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *a
 int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id)
 {
 	return store_meta_get_u64(s, txn, "last_ticket", id);
+}
+
+bool store_is_full(store_t *s, int rc)
+{
+	struct statvfs st;
+	mdb_filehandle_t fd;
+
+	if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
+		return true;
+	if (rc != EIO || s == NULL || mdb_env_get_fd(s->env, &fd) != 0 || fstatvfs(fd, &st) != 0)
+		return false;
+	return (uint64_t)st.f_bavail * st.f_frsize < STORE_LOW_SPACE;
 }
 
 size_t store_map_size(store_t *s)

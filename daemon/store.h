@@ -180,6 +180,14 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 
 /* The map: its size, and doubling it (no transaction may be open in this
  * process). Returns -1 when max_size is reached. */
+/* Whether rc, from a write or a commit, means there is no room: the map
+ * is full (and may not grow), or the disk is. LMDB turns a short write at
+ * a full disk into EIO (on tmpfs writev writes 8192 of more bytes), so an
+ * EIO is a full disk when the store's filesystem has less than
+ * STORE_LOW_SPACE left for us: more than the largest batch's commit
+ * writes (1024 submissions, some 3 MB of pages). */
+#define STORE_LOW_SPACE (16u << 20)
+bool store_is_full(store_t *s, int rc);
 size_t store_map_size(store_t *s);
 int store_grow(store_t *s, size_t max_size, size_t *new_size);
 

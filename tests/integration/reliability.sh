@@ -93,6 +93,79 @@ test_storage_full_is_clear_and_harmless() {
 		fail "no submit after the map was made larger"
 }
 
+# acked_present IDS_FILE: every ticket id in IDS_FILE is in the store, read
+# whole by the export (the list stops at 1000 tickets).
+acked_present() {
+	run "$B/dispatchd" --state-dir "$STATE" export
+	[ "$RC" = 0 ] || { fail "export failed: $ERR"; return 1; }
+	printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+stored = {json.loads(l)["ticket"]["id"] for l in sys.stdin if l.strip()}
+acked = {int(l) for l in open(sys.argv[1]) if l.strip()}
+missing = sorted(acked - stored)
+print("# %d acknowledged, %d tickets in the store" % (len(acked), len(stored)))
+if missing:
+    print("# acknowledged but missing:", missing[:10], "of", len(missing))
+    sys.exit(1)
+' "$1" || { fail "an acknowledged ticket is missing"; return 1; }
+}
+
+# flood_full N: N pipelined submissions into a store with no room for them
+# all; every refusal must be the one clear "storage full" message (issue
+# 23: a batch after MDB_MAP_FULL told its other requests MDB_BAD_TXN, and
+# a full disk's EIO said "Input/output error ... please retry").
+flood_full() {
+	local refused other
+	run raw --flood "$1" --window 200 --flood-body submit --kind 6 --timeout 5000
+	[ "$RC" = 0 ] || { fail "the flood did not get through: rc $RC $ERR"; return 1; }
+	printf '%s\n' "$OUT" | sed -n 's/^ticket: //p' >"$TMP/acked"
+	refused=$(printf '%s\n' "$OUT" | grep -c '^refused: ')
+	other=$(printf '%s\n' "$OUT" | grep '^refused: ' | grep -v 'refused: storage full: ' | sort | uniq -c | sort -rn)
+	echo "# $(wc -l <"$TMP/acked") stored, $refused refused"
+	[ "$refused" -gt 0 ] || { fail "the store never filled"; return 1; }
+	[ -z "$other" ] || { fail "refusals that are not 'storage full': $(printf '%s' "$other" | head -3)"; return 1; }
+	[[ $OUT == *"replies: $1"* ]] || { fail "not every request was answered: $OUT"; return 1; }
+}
+
+test_full_map_every_refusal_says_storage_full() {
+	fresh_store
+	start_daemon --map-size 1 --map-max 1 || return 1
+	flood_full 2000 || return 1
+	desk list >/dev/null || fail "list failed on a full store" || return 1
+	acked_present "$TMP/acked" || return 1
+	stop_daemon
+	verify_store
+}
+
+test_full_disk_every_refusal_says_storage_full() {
+	local disk=$TMP/disk
+	fresh_store
+	mkdir -p "$disk"
+	mount -t tmpfs -o size=3m dispatchd-it "$disk" 2>/dev/null ||
+		{ skip "cannot mount a small tmpfs here (needs root)"; return 77; }
+	# the map (64 MiB) is larger than the disk (3 MiB): the disk fills first
+	local state=$STATE
+	STATE=$disk/state
+	start_daemon --map-size 64 || { STATE=$state; umount "$disk"; return 1; }
+	flood_full 3000
+	local rc=$?
+	if [ $rc = 0 ]; then
+		desk list >/dev/null || { fail "list failed on a full disk"; rc=1; }
+	fi
+	# room again: every acknowledged ticket is there, and --verify is clean
+	mount -o remount,size=64m "$disk"
+	if [ $rc = 0 ]; then
+		acked_present "$TMP/acked" || rc=1
+		desk submit --unit D-again --kind inquiry --text "there is room again" >/dev/null ||
+			{ fail "no submit once the disk had room"; rc=1; }
+	fi
+	stop_daemon
+	[ $rc = 0 ] && { verify_store || rc=1; }
+	STATE=$state
+	umount "$disk"
+	return $rc
+}
+
 test_stored_replies_expire() {
 	local cfg=$TMP/expire.yaml first second i
 	sed 's/^idempotency_window: .*/idempotency_window: 10m/' "$ROOT/daemon/sample-estate.yaml" >"$cfg"
@@ -120,5 +193,9 @@ t "SIGKILL at random moments under $WRITERS writers: no acknowledged ticket lost
 t "the LMDB map grows when full and the batch is applied again" test_map_grows_when_full
 t "a full store: a clear 'storage full' error, reads go on, nothing half-written" \
 	test_storage_full_is_clear_and_harmless
+t "a full map under a flood: every refusal says 'storage full', nothing acknowledged lost" \
+	test_full_map_every_refusal_says_storage_full
+t "a full disk under a flood: every refusal says 'storage full', nothing acknowledged lost" \
+	test_full_disk_every_refusal_says_storage_full
 t "stored replies expire after the idempotency window" test_stored_replies_expire
 finish

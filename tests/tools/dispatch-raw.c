@@ -50,6 +50,7 @@ static const char usage_text[] =
 	"  --flood N          N requests sent without waiting for replies, while\n"
 	"                     reading whatever comes back; prints sent, replies,\n"
 	"                     ok and seconds, and \"ticket: ID\" per stored ticket\n"
+	"                     (\"refused: MESSAGE\" per submit refused)\n"
 	"  --flood-body B     what --flood sends: ping (default), list or submit\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
 	"                     (a pipelining client the daemon need drop nothing for)\n"
@@ -352,6 +353,8 @@ static void flood_note(struct flood_count *c, Dispatch__Reply *r, int print_tick
 		c->ok++;
 		if (print_tickets && r->ticket)
 			printf("ticket: %" PRIu64 "\n", r->ticket->id);
+	} else if (print_tickets) {
+		printf("refused: %s\n", r->message ? r->message : "");
 	}
 	dispatch__reply__free_unpacked(r, NULL);
 }
