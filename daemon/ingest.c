@@ -37,10 +37,19 @@
  * a pipelining client has beyond this waits in the daemon, bounded in
  * bytes (ingest_hold). */
 #define INGEST_REPLY_HWM 32
+/* ZMQ_RCVHWM: requests libzmq reads ahead from one peer before it stops
+ * reading that peer's connection (the peer's sends then wait). libzmq's
+ * default, 1000, let one peer's frames of up to INGEST_MAX_MSG take 64 MB
+ * of the daemon's memory; 128 bounds it at 8 MiB, some eight times what
+ * the most a client keeps in flight (the bench's 16) needs. */
+#define INGEST_REQUEST_HWM 128
 /* Replies held for peers whose queue is full: per peer, and in all. */
 #define INGEST_HELD_PEER_BYTES (4u << 20)
 #define INGEST_HELD_BYTES (32u << 20)
 #define INGEST_HELD_PEERS 256       /* peers with replies held at once */
+/* A peer with less than this left of its held allowance is saturated: the
+ * reply to a list (some 200 kB for a thousand tickets) would not fit. */
+#define INGEST_SATURATED_SLACK (256u << 10)
 #define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
 #define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
@@ -54,6 +63,7 @@ struct ingest_msg {
 	bool wrote;         /* changed the store: must not be acknowledged unless the batch commits */
 	bool seen;          /* presence noted (on the batch's first attempt only) */
 	bool came_online;   /* ... and it brought its member online */
+	bool skipped;       /* not answered: its peer could take no more (ingest_peer_saturated) */
 	char request_id[65];
 };
 
@@ -105,6 +115,7 @@ struct ingest {
 	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
 	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
 	bool no_room;        /* the map may not grow: a last pass, each request alone, commits what fits */
+	int64_t saturated_logged_ms; /* when a saturated peer was last logged (ingest_peer_saturated) */
 	bool panic;          /* LMDB refuses every transaction from now on */
 	/* Gathering a batch (ingest_gather): the peers answered by the last
 	 * pass (sorted hashes of their routing ids) and the pass before, and
@@ -430,6 +441,22 @@ static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_c
 	ingest_drop_out(in, mark);
 }
 
+static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add);
+static uint64_t ingest_peer(const struct ingest_msg *m);
+
+/* Whether m's peer already has as much held as it may: a reply to it now
+ * would be dropped (ingest_hold). */
+static bool ingest_peer_saturated(ingest_t *in, const struct ingest_msg *m)
+{
+	const struct ingest_held_peer *p;
+
+	if (in->nheld == 0 || m->nenv == 0)
+		return false;
+	p = ingest_held_peer(in, ingest_peer(m), false);
+	return (p && p->bytes + INGEST_SATURATED_SLACK > INGEST_HELD_PEER_BYTES) ||
+	       in->held_bytes + INGEST_SATURATED_SLACK > INGEST_HELD_BYTES;
+}
+
 static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m)
 {
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
@@ -489,6 +516,21 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	if (auth_allow(&who, req, why, sizeof why) != 0) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "%s", why);
 		goto reply;
+	}
+	if (!cmd->mutating && ingest_peer_saturated(in, m)) {
+		/* Its answer would be dropped, so building it (a list: a
+		 * thousand tickets unpacked and packed) would only spend the
+		 * loop's time ahead of the peers that read. Nothing changes;
+		 * the peer, once it reads again, asks again. */
+		if (c.now - in->saturated_logged_ms >= 60000) {
+			log_notice("a client reads none of its replies and has %u MiB of them waiting; its reads are "
+				   "not answered until it reads again (logged once a minute)",
+				   INGEST_HELD_PEER_BYTES >> 20);
+			in->saturated_logged_ms = c.now;
+		}
+		log_debug("request %s not answered: its peer can take no more", req->request_id);
+		m->skipped = true;
+		goto done;
 	}
 	/* Once per request, however often its batch is applied. */
 	if (!m->seen && req->role == DISPATCH__ROLE__ROLE_CREW)
@@ -591,7 +633,7 @@ static int ingest_recv(ingest_t *in, struct ingest_msg *m)
 	m->nenv = 0;
 	m->reply = NULL;
 	m->wrote = false;
-	m->seen = m->came_online = false;
+	m->seen = m->came_online = m->skipped = false;
 	m->request_id[0] = '\0';
 	zmq_msg_init(&m->payload);
 	for (;;) {
@@ -768,6 +810,8 @@ static void ingest_flush_held(ingest_t *in)
 	}
 }
 
+static void ingest_send_reply(ingest_t *in, struct ingest_msg *m);
+
 static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop, (void)revents;
@@ -775,6 +819,17 @@ static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void ingest_send(ingest_t *in, struct ingest_msg *m)
+{
+	if (m->skipped) {
+		for (int i = 0; i < m->nenv; i++)
+			zmq_msg_close(&m->env[i]);
+		zmq_msg_close(&m->payload);
+		return;
+	}
+	ingest_send_reply(in, m);
+}
+
+static void ingest_send_reply(ingest_t *in, struct ingest_msg *m)
 {
 	/* the peer is hashed only when something is held, or this must be */
 	uint64_t peer = in->nheld ? ingest_peer(m) : 0;
@@ -1216,7 +1271,7 @@ int ingest_feed_batch(ingest_t *in, const void *const *payloads, const size_t *l
 		m->nenv = 0;
 		m->reply = NULL;
 		m->wrote = false;
-		m->seen = m->came_online = false;
+		m->seen = m->came_online = m->skipped = false;
 		m->request_id[0] = '\0';
 	}
 	ingest_run_batch(in, n);
@@ -1273,7 +1328,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
-	int one = 1, linger = 0, hwm = INGEST_REPLY_HWM;
+	int one = 1, linger = 0, hwm = INGEST_REPLY_HWM, rcvhwm = INGEST_REQUEST_HWM;
 	int64_t maxmsg = INGEST_MAX_MSG;
 
 	in->store = s;
@@ -1290,6 +1345,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	zmq_setsockopt(in->socket, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
 	zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
 	zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(in->socket, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
 	zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof linger);
 	zloop_keepalive(in->socket); /* dead handhelds on flaky Wi-Fi */
 	if (auth_secure(auth, in->socket, endpoint, "request", err, errlen) < 0)

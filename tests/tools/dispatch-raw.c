@@ -51,8 +51,13 @@ static const char usage_text[] =
 	"                     reading whatever comes back; prints sent, replies,\n"
 	"                     ok and seconds, and \"ticket: ID\" per stored ticket\n"
 	"                     (\"refused: MESSAGE\" per submit refused)\n"
-	"  --flood-body B     what --flood sends: ping (default), list or submit\n"
+	"  --flood-body B     what --flood sends: ping (default), list, submit, or\n"
+	"                     garbage (frames of --size bytes, default 64, that are\n"
+	"                     not a Request)\n"
+	"  --stall-sub SECS   subscribe to every event on --events EP (env\n"
+	"                     DISPATCH_EVENTS) and read none for SECS seconds\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
+	"                     (W = 1 prints the round trips' p50, p99 and max)\n"
 	"                     (a pipelining client the daemon need drop nothing for)\n"
 	"  --replay SEQ       a replay from SEQ; prints \"event: SEQ MEMBER\" for each\n"
 	"                     event (a crew key gets only its own member's)\n"
@@ -77,7 +82,7 @@ static const char usage_text[] =
 
 enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
        OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
-       OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ,
+       OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ, OPT_STALL_SUB, OPT_EVENTS,
        OPT_WINDOW, OPT_REPLAY };
 
 static const struct option long_opts[] = {
@@ -98,6 +103,8 @@ static const struct option long_opts[] = {
 	{ "flood", required_argument, NULL, OPT_FLOOD },
 	{ "flood-body", required_argument, NULL, OPT_FLOOD_BODY },
 	{ "no-read", required_argument, NULL, OPT_NO_READ },
+	{ "stall-sub", required_argument, NULL, OPT_STALL_SUB },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ NULL, 0, NULL, 0 },
@@ -155,8 +162,8 @@ struct raw_opts {
 	const char *endpoint, *rid;
 	long long kind, version;
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
-	long long tags, size, empty_frames, flood, no_read, window, replay;
-	const char *flood_body;
+	long long tags, size, empty_frames, flood, no_read, window, replay, stall_sub;
+	const char *flood_body, *events;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -181,6 +188,13 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	uint8_t *buf = NULL;
 	long long i;
 
+	if (strcmp(body, "garbage") == 0) {
+		/* not a Request: 0xff is a field key with no end (a varint that never stops) */
+		*len = o->size > 0 ? (size_t)o->size : 64;
+		if ((buf = malloc(*len)) != NULL)
+			memset(buf, 0xff, *len);
+		return buf;
+	}
 	req.version = (uint32_t)o->version;
 	req.request_id = (char *)rid;
 	req.role = DISPATCH__ROLE__ROLE_DESK;
@@ -359,6 +373,14 @@ static void flood_note(struct flood_count *c, Dispatch__Reply *r, int print_tick
 	dispatch__reply__free_unpacked(r, NULL);
 }
 
+#define RTT_MAX 100000 /* --window 1: round trips kept for their percentiles */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* --flood N: send N requests without waiting for answers. Reading as we
  * go (unless --no-read) keeps the daemon's queue to us from filling, so
  * every request should be answered; with --no-read the socket is a peer
@@ -367,7 +389,8 @@ static int flood(const struct raw_opts *o)
 {
 	void *ctx = zmq_ctx_new(), *s = NULL;
 	struct flood_count c = { 0, 0 };
-	struct timespec t0;
+	struct timespec t0, t1;
+	static double rtt[RTT_MAX];
 	long long sent = 0;
 	int rc = DC_EXIT_UNAVAILABLE, frames, submit = strcmp(o->flood_body, "submit") == 0;
 	Dispatch__Reply *r;
@@ -390,6 +413,9 @@ static int flood(const struct raw_opts *o)
 			}
 			flood_note(&c, r, submit);
 		}
+		if (o->window == 1 && sent > 0 && sent <= RTT_MAX)
+			rtt[sent - 1] = seconds_since(&t1) * 1000.0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		snprintf(rid, sizeof rid, "flood-%d-%lld", (int)getpid(), sent);
 		buf = pack_request(o, rid, o->flood_body, (unsigned)sent + 1, &len);
 		if (!buf || zmq_send(s, buf, len, 0) < 0) {
@@ -412,9 +438,50 @@ static int flood(const struct raw_opts *o)
 	 * reply timeout. */
 	while (c.replies < o->flood && recv_reply(s, o->timeout, &r, &frames))
 		flood_note(&c, r, submit);
+	if (o->window == 1 && sent > 0 && c.replies == sent) {
+		/* one at a time: each round trip, as another client sees the daemon */
+		size_t n = (size_t)(sent < RTT_MAX ? sent : RTT_MAX);
+		rtt[n - 1] = seconds_since(&t1) * 1000.0;
+		qsort(rtt, n, sizeof rtt[0], cmp_double);
+		printf("rtt_ms: p50 %.2f p99 %.2f max %.2f\n", rtt[n / 2], rtt[n * 99 / 100], rtt[n - 1]);
+	}
 	printf("replies: %lld\n", c.replies);
 	printf("ok: %lld\n", c.ok);
 	printf("seconds: %.2f\n", seconds_since(&t0));
+	rc = DC_EXIT_OK;
+out:
+	if (s)
+		zmq_close(s);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	return rc;
+}
+
+/* --stall-sub SECS: a subscriber that takes every event and reads none, as
+ * far as ZeroMQ lets it (its I/O thread reads until its queue of 1 and a
+ * small kernel buffer are full): the daemon's queue to it fills to its
+ * high-water mark. Prints "subscribed" once connected. */
+static int stall_sub(const struct raw_opts *o)
+{
+	void *ctx = zmq_ctx_new(), *s = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
+	const char *ep = o->events ? o->events : getenv("DISPATCH_EVENTS");
+	int linger = 0, one = 1, rcvbuf = 4096, rc = DC_EXIT_UNAVAILABLE;
+
+	if (!s || !ep || !*ep) {
+		fprintf(stderr, PROG ": --stall-sub needs --events EP or DISPATCH_EVENTS\n");
+		goto out;
+	}
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	zmq_setsockopt(s, ZMQ_RCVHWM, &one, sizeof one);
+	zmq_setsockopt(s, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+	if (zmq_connect(s, ep) != 0) {
+		fprintf(stderr, PROG ": cannot connect to %s: %s\n", ep, zmq_strerror(errno));
+		goto out;
+	}
+	printf("subscribed\n");
+	fflush(stdout);
+	sleep((unsigned)o->stall_sub);
 	rc = DC_EXIT_OK;
 out:
 	if (s)
@@ -480,8 +547,9 @@ int main(int argc, char **argv)
 				return usage_error("--flood needs 1 .. 1000000 requests, not '%s'", optarg);
 			break;
 		case OPT_FLOOD_BODY:
-			if (strcmp(optarg, "ping") && strcmp(optarg, "list") && strcmp(optarg, "submit"))
-				return usage_error("--flood-body is ping, list or submit, not '%s'", optarg);
+			if (strcmp(optarg, "ping") && strcmp(optarg, "list") && strcmp(optarg, "submit") &&
+			    strcmp(optarg, "garbage"))
+				return usage_error("--flood-body is ping, list, submit or garbage, not '%s'", optarg);
 			o.flood_body = optarg;
 			break;
 		case OPT_WINDOW:
@@ -496,6 +564,11 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 1, 600, &o.no_read) < 0)
 				return usage_error("--no-read needs 1 .. 600 seconds, not '%s'", optarg);
 			break;
+		case OPT_STALL_SUB:
+			if (parse_num(optarg, 1, 600, &o.stall_sub) < 0)
+				return usage_error("--stall-sub needs 1 .. 600 seconds, not '%s'", optarg);
+			break;
+		case OPT_EVENTS: o.events = optarg; break;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -510,6 +583,8 @@ int main(int argc, char **argv)
 		o.endpoint = dc_env_endpoint();
 	if (o.flood)
 		return flood(&o);
+	if (o.stall_sub)
+		return stall_sub(&o);
 
 	if (!o.rid && !o.garbage) {
 		if (dc_make_request_id(idbuf, sizeof idbuf) < 0) {
