@@ -175,6 +175,30 @@ test_peer_that_never_reads() {
 		fail "daemon RSS grew by $((max - base)) kB (bound $RSS_BOUND_KB kB) for a peer that never reads"
 }
 
+# Over ipc the request's stated role and actor say who it is: each
+# actor's request ids are its own (issue 24).
+test_request_ids_per_actor_over_ipc() {
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "alice: $OUT" || return 1
+	local a b
+	a=$(raw_field ticket)
+	run raw --actor bob --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "bob: $OUT" || return 1
+	b=$(raw_field ticket)
+	[ -n "$b" ] && [ "$b" != "$a" ] || fail "bob's request with alice's id got alice's reply (ticket $a), no new ticket" ||
+		return 1
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field ticket)" = "$a" ] || fail "alice's retry: ticket $(raw_field ticket), not $a" || return 1
+	run raw --actor bob --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field ticket)" = "$b" ] || fail "bob's retry: ticket $(raw_field ticket), not $b" || return 1
+	snapshot || return 1
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "something else entirely"
+	[ "$(raw_field status)" = STATUS_CONFLICT ] || fail "alice's other request under ipc-1: $OUT" || return 1
+	[[ $(raw_field message) == "request id already used for a different request"* ]] ||
+		fail "unclear: $(raw_field message)" || return 1
+	unchanged "a reused request id"
+}
+
 setup
 t "a ticket to protect" test_setup
 t "not protobuf: INVALID (request), nothing changes" test_not_protobuf
@@ -187,6 +211,7 @@ t "70000-byte frame over ZMQ_MAXMSGSIZE: connection dropped, others served" test
 t "extra empty frames: INVALID (frames), nothing changes" test_extra_empty_frames
 t "a junk frame before the request: INVALID (frames), nothing changes" test_extra_frame
 t "a REQ socket's empty delimiter is still accepted" test_req_delimiter_accepted
+t "over ipc each actor's request ids are its own; reuse for another request: CONFLICT" test_request_ids_per_actor_over_ipc
 t "dispatchd --verify after the bad input (daemon running)" test_verify_after_bad_input
 t "a flood from one client: answered or dropped, others not stalled" test_flood_from_one_client
 t "a peer that never reads: daemon memory bounded, others served" test_peer_that_never_reads
