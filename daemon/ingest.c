@@ -508,9 +508,19 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	c.req = req;
-	rep.request_id = req->request_id;
-	/* Over CURVE the key says who this is; what the request claims is ignored. */
+	/* Over CURVE the key says who this is; what the request claims is
+	 * ignored (and put back before the request is freed, at done). */
 	claimed_actor = req->actor;
+	/* The reply echoes the id, and a Reply string that is not UTF-8 is one
+	 * a strict parser refuses whole: such an id is never echoed. */
+	if (req->request_id[0] != '\0' && !handle_utf8_ok(req->request_id)) {
+		req->request_id[0] = '\0';
+		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
+			    "request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
+			    " it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
+		goto reply;
+	}
+	rep.request_id = req->request_id;
 	if (auth_identify(in->auth, &m->payload, &who) != 0) {
 		log_notice("refused a request from the revoked key %s", who.key);
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, NULL,
