@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "arena.h"
+#include "chain.h"
 #include "clock.h"
 #include "deadline.h"
 #include "log.h"
@@ -301,11 +302,11 @@ static bool ingest_skip_value(const uint8_t *p, size_t len, size_t *i, unsigned 
 }
 
 /* Copy the packed message p[0..len) into out, leaving out every top-level
- * record of field number field; the bytes copied, or 0 if p is not
- * well-formed protobuf (it always is: we packed it). Filtering the packed
+ * record whose field number f (< 64) has bit f set in drop; the bytes
+ * copied, or 0 if p is not well-formed protobuf. Filtering the packed
  * Reply costs a scan; packing it again without its events cost a sixth of
  * a submission's instructions, the ticket in it packed a second time. */
-static size_t ingest_strip_field(const uint8_t *p, size_t len, unsigned field, uint8_t *out)
+static size_t ingest_strip_fields(const uint8_t *p, size_t len, uint64_t drop, uint8_t *out)
 {
 	size_t i = 0, n = 0;
 
@@ -314,7 +315,7 @@ static size_t ingest_strip_field(const uint8_t *p, size_t len, unsigned field, u
 		uint64_t key;
 		if (!ingest_varint(p, len, &i, &key) || !ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
 			return 0;
-		if ((key >> 3) != field) {
+		if ((key >> 3) >= 64 || !(drop & ((uint64_t)1 << (key >> 3)))) {
 			memcpy(out + n, p + at, i - at);
 			n += i - at;
 		}
@@ -330,14 +331,51 @@ static unsigned ingest_reply_events_field(void)
 	if (id == 0) {
 		const ProtobufCFieldDescriptor *f =
 			protobuf_c_message_descriptor_get_field_by_name(&dispatch__reply__descriptor, "events");
-		assert(f != NULL);
+		assert(f != NULL && f->id < 64);
 		id = f->id;
 	}
 	return id;
 }
 
-static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const char *request_id, int64_t now,
-			      Dispatch__Reply *rep, const struct ingest_msg *m)
+/*
+ * What makes two requests "the same request" for a retry: the packed
+ * Request without its request_id, role and actor (the id is the lookup
+ * key, and who asked is part of it: over CURVE what a request claims to be
+ * is ignored, so it must not make a retry differ), hashed with SHA-256 and
+ * cut to STORE_DIGEST_LEN bytes: 128 bits, where a collision would only
+ * let one sender confuse two of its own requests. A digest of all zeros
+ * means "unknown" to the store (migrated replies), so none is made.
+ */
+#define INGEST_DIGEST_DROP (((uint64_t)1 << 2) | ((uint64_t)1 << 3) | ((uint64_t)1 << 4))
+
+static bool ingest_digest_unknown(const uint8_t d[STORE_DIGEST_LEN])
+{
+	for (int i = 0; i < STORE_DIGEST_LEN; i++)
+		if (d[i] != 0)
+			return false;
+	return true;
+}
+
+static void ingest_request_digest(const zmq_msg_t *payload, uint8_t out[STORE_DIGEST_LEN])
+{
+	const uint8_t *p = zmq_msg_data((zmq_msg_t *)payload);
+	size_t len = zmq_msg_size((zmq_msg_t *)payload), n;
+	uint8_t *kept = xmalloc(len ? len : 1), h[CHAIN_HASH_LEN];
+
+	n = ingest_strip_fields(p, len, INGEST_DIGEST_DROP, kept);
+	if (n == 0) /* a form protobuf-c took and this scan does not: the whole payload, then */
+		chain_hash(p, len, h);
+	else
+		chain_hash(kept, n, h);
+	free(kept);
+	memcpy(out, h, STORE_DIGEST_LEN);
+	if (ingest_digest_unknown(out))
+		out[0] = 1;
+}
+
+static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const Dispatch__Request *req,
+			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now, Dispatch__Reply *rep,
+			      const struct ingest_msg *m)
 {
 	Dispatch__Event **evs = rep->events;
 	size_t nev = rep->n_events, len, at;
@@ -348,7 +386,8 @@ static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const char *request_id
 		if (evs[i]->seq == 0) /* not from the log: keep it whole */
 			nev = 0;
 	if (nev == 0 || nev > INGEST_COMPACT_MAX)
-		return store_put_reply(in->store, txn, request_id, now, m->reply, m->reply_len);
+		return store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, m->reply,
+				       m->reply_len);
 	buf = xmalloc(2 + 8 * nev + m->reply_len);
 	buf[0] = INGEST_COMPACT;
 	buf[1] = (uint8_t)nev;
@@ -356,9 +395,9 @@ static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const char *request_id
 	for (size_t i = 0; i < nev; i++)
 		for (int b = 7; b >= 0; b--)
 			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
-	len = ingest_strip_field(m->reply, m->reply_len, ingest_reply_events_field(), buf + at);
+	len = ingest_strip_fields(m->reply, m->reply_len, (uint64_t)1 << ingest_reply_events_field(), buf + at);
 	assert(len > 0); /* m->reply was packed from rep: well-formed, and never empty when it has events */
-	rc = store_put_reply(in->store, txn, request_id, now, buf, at + len);
+	rc = store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, buf, at + len);
 	free(buf);
 	return rc;
 }
@@ -470,6 +509,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	char *claimed_actor = NULL, why[256];
 	size_t mark = in->nout;
 	bool came_online = false;
+	uint8_t digest[STORE_DIGEST_LEN] = { 0 };
 	uint64_t writes;
 	int rc = 0;
 
@@ -496,9 +536,19 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	c.req = req;
-	rep.request_id = req->request_id;
-	/* Over CURVE the key says who this is; what the request claims is ignored. */
+	/* Over CURVE the key says who this is; what the request claims is
+	 * ignored (and put back before the request is freed, at done). */
 	claimed_actor = req->actor;
+	/* The reply echoes the id, and a Reply string that is not UTF-8 is one
+	 * a strict parser refuses whole: such an id is never echoed. */
+	if (req->request_id[0] != '\0' && !handle_utf8_ok(req->request_id)) {
+		req->request_id[0] = '\0';
+		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
+			    "request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
+			    " it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
+		goto reply;
+	}
+	rep.request_id = req->request_id;
 	if (auth_identify(in->auth, &m->payload, &who) != 0) {
 		log_notice("refused a request from the revoked key %s", who.key);
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, NULL,
@@ -544,9 +594,20 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	if (cmd->mutating) {
+		uint8_t stored[STORE_DIGEST_LEN];
 		const void *data;
 		size_t len;
-		rc = store_get_reply(in->store, batch_txn, req->request_id, &data, &len);
+		ingest_request_digest(&m->payload, digest);
+		/* The id is the sender's: the same id from someone else is a new request. */
+		rc = store_get_reply(in->store, batch_txn, req->role, req->actor, req->request_id, stored, &data, &len);
+		if (rc == 0 && !ingest_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
+			/* The first answer may be in this very batch: not on disk until it commits. */
+			m->wrote = true;
+			handle_fail(&c, DISPATCH__STATUS__STATUS_CONFLICT, "request_id",
+				    "request id already used for a different request; nothing was changed (a retry must"
+				    " send the same request; a new request needs a new id)");
+			goto reply;
+		}
 		if (rc == 0)
 			rc = ingest_stored_reply(in, batch_txn, data, len, &m->reply, &m->reply_len);
 		if (rc == 0) {
@@ -579,7 +640,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	rc = cmd->handler(&c);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
-		rc = ingest_store_reply(in, c.txn, req->request_id, c.now, &rep, m);
+		rc = ingest_store_reply(in, c.txn, req, digest, c.now, &rep, m);
 	}
 	if (in->savepoints) {
 		if (rc == 0)

@@ -666,6 +666,39 @@ static char *state_path(const struct options *o, const char *path)
 	return p;
 }
 
+/* An ipc socket is guarded by the permissions of its directory (README,
+ * "Security"): in one that any user may write, another user can delete
+ * the socket or put one of their own in its place, and clients would
+ * talk to that. Warned about once the socket is bound, not refused: a
+ * test or a deliberate setup may want it, and the warning says what to
+ * change. Abstract sockets (ipc://@name) have no directory. */
+static void warn_open_ipc_dir(const char *endpoint)
+{
+	const char *path;
+	char *dir, *slash;
+	struct stat st;
+
+	if (strncmp(endpoint, "ipc://", 6) != 0 || endpoint[6] == '@' || endpoint[6] == '\0')
+		return;
+	path = endpoint + 6;
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH))
+		log_warn("the directory %s of %s is writable by any user (mode %04o): another user could delete the "
+			 "socket or replace it with their own%s; run chmod 0700 %s (0750 and a group for the clients) "
+			 "and keep it owned by the service user",
+			 dir, endpoint, (unsigned)(st.st_mode & 07777),
+			 (st.st_mode & S_ISVTX) ? " before dispatchd binds it (the sticky bit guards it afterwards)" : "",
+			 dir);
+	free(dir);
+}
+
 /* Every tcp endpoint is CURVE: start the ZAP handler with the configured
  * keys (generated first if the configuration says so). */
 static int start_auth(struct daemon *d, struct ev_loop *loop, const char *request, const char *events)
@@ -850,6 +883,8 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		return -1;
 	}
 	ingest_set_map_max(d->ingest, d->opt.map_max);
+	warn_open_ipc_dir(request);
+	warn_open_ipc_dir(events);
 	log_info("ready: estate '%s', store %s (last event %llu), requests on %s, events on %s", d->cfg->estate,
 		 d->opt.state_dir, (unsigned long long)last_seq, request, events);
 	return 0;

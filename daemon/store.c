@@ -86,6 +86,12 @@ struct store_ix {
 static struct store_ix store_ix_of(const store_t *s, unsigned char tag) { return (struct store_ix){ s->idx, tag }; }
 
 static int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present);
+/* A stored reply's key: role, identity, NUL, request id (store.h). */
+#define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
+static int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,
+			   const char *request_id, size_t *len);
+static int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,
+			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len);
 static int store_load_build(store_t *s);
 static bool store_is_open(Dispatch__State st);
 
@@ -489,6 +495,148 @@ static int store_migrate_4_to_5(store_t *s, MDB_txn *txn)
 	return rc;
 }
 
+/*
+ * Version 6 keys a stored reply by who asked as well as by its id. A
+ * version 5 reply was keyed by the id alone; who sent it is not recorded
+ * with it, but every reply a mutating request stores reports the events
+ * it wrote, and each event names its actor and role: the first event
+ * that a person (not the daemon) did is the sender's. Those replies keep
+ * working for their sender's retries, with an unknown digest (any body
+ * from that sender and id gets them, as before). A reply that reports no
+ * such event (none does that a handler of this release stored; a purged
+ * ticket's events are tombstones without actors) cannot be attributed and
+ * is dropped: handing it to anyone, as version 5 did, is the fault being
+ * fixed, and it would have expired within the idempotency window anyway.
+ */
+static bool store_person_role(Dispatch__Role r) { return r >= DISPATCH__ROLE__ROLE_DESK && r <= DISPATCH__ROLE__ROLE_ADMIN; }
+
+/* The sender of an old stored reply (v: after its stored_ms), into
+ * *role and who; false if it names none. */
+static int store_reply_sender(store_t *s, MDB_txn *txn, const uint8_t *v, size_t len, Dispatch__Role *role,
+			      char who[65], bool *found)
+{
+	*found = false;
+	if (len >= 2 && v[0] == 0x00) { /* compact (ingest.c): the events are seqs into the log */
+		size_t nev = v[1];
+		if (len < 2 + 8 * nev)
+			return STORE_CORRUPT;
+		for (size_t i = 0; i < nev && !*found; i++) {
+			Dispatch__Event *ev = NULL;
+			int rc = store_get_event(s, txn, store_get_be64(v + 2 + 8 * i), &ev);
+			if (rc == STORE_NOTFOUND)
+				continue;
+			if (rc != 0)
+				return rc;
+			if (store_person_role(ev->actor_role) && ev->actor && *ev->actor && strlen(ev->actor) <= 64) {
+				*role = ev->actor_role;
+				snprintf(who, 65, "%s", ev->actor);
+				*found = true;
+			}
+			dispatch__event__free_unpacked(ev, NULL);
+		}
+		return 0;
+	}
+	Dispatch__Reply *rep = dispatch__reply__unpack(NULL, len, v);
+	if (rep == NULL)
+		return 0; /* not a reply we can read: nobody to give it to */
+	for (size_t i = 0; i < rep->n_events && !*found; i++) {
+		const Dispatch__Event *ev = rep->events[i];
+		if (store_person_role(ev->actor_role) && ev->actor && *ev->actor && strlen(ev->actor) <= 64) {
+			*role = ev->actor_role;
+			snprintf(who, 65, "%s", ev->actor);
+			*found = true;
+		}
+	}
+	dispatch__reply__free_unpacked(rep, NULL);
+	return 0;
+}
+
+struct store_old_keys {
+	char **v;
+	size_t *len;
+	size_t n, cap;
+};
+
+static int store_migrate_5_to_6(store_t *s, MDB_txn *txn)
+{
+	static const uint8_t unknown[STORE_DIGEST_LEN] = { 0 };
+	struct store_old_keys keys = { NULL, NULL, 0, 0 };
+	unsigned long kept = 0, dropped = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t *copy = NULL;
+	int rc;
+
+	/* Collect first: writing while walking would move the cursor. */
+	if ((rc = mdb_cursor_open(txn, s->requests, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (keys.n == keys.cap) {
+			keys.cap = keys.cap ? keys.cap * 2 : 64;
+			keys.v = xrealloc(keys.v, keys.cap * sizeof *keys.v);
+			keys.len = xrealloc(keys.len, keys.cap * sizeof *keys.len);
+		}
+		keys.v[keys.n] = memcpy(xmalloc(k.mv_size ? k.mv_size : 1), k.mv_data, k.mv_size);
+		keys.len[keys.n++] = k.mv_size;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (size_t i = 0; i < keys.n && rc == 0; i++) {
+		MDB_val ok = { keys.len[i], keys.v[i] };
+		unsigned char tk[9 + 256], kb[STORE_REPLY_KEY_MAX];
+		MDB_val t = { 9 + ok.mv_size, tk };
+		Dispatch__Role role = DISPATCH__ROLE__ROLE_UNSPECIFIED;
+		char who[65], rid[257];
+		bool found = false;
+		size_t len, klen;
+		int64_t stored_ms;
+
+		if ((rc = mdb_get(txn, s->requests, &ok, &v)) != 0)
+			break;
+		if (v.mv_size < 8 || ok.mv_size > 256) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		/* The value moves: copy it out before writing. */
+		len = v.mv_size - 8;
+		stored_ms = (int64_t)store_get_be64(v.mv_data);
+		copy = xrealloc(copy, len ? len : 1);
+		memcpy(copy, (const char *)v.mv_data + 8, len);
+		if ((rc = store_reply_sender(s, txn, copy, len, &role, who, &found)) != 0)
+			break;
+		tk[0] = STORE_TAG_EXPIRY;
+		store_be64(tk + 1, (uint64_t)stored_ms);
+		memcpy(tk + 9, ok.mv_data, ok.mv_size);
+		if ((rc = store_del(txn, s->requests, &ok, NULL)) != 0)
+			break;
+		if ((rc = store_del(txn, s->idx, &t, NULL)) != 0 && rc != MDB_NOTFOUND)
+			break;
+		rc = 0;
+		memcpy(rid, ok.mv_data, ok.mv_size);
+		rid[ok.mv_size] = '\0';
+		if (!found || memchr(ok.mv_data, '\0', ok.mv_size) != NULL ||
+		    store_reply_key(kb, role, who, rid, &klen) != 0) {
+			dropped++;
+			continue;
+		}
+		if ((rc = store_put_reply_at(s, txn, kb, klen, unknown, stored_ms, copy, len)) != 0)
+			break;
+		kept++;
+	}
+	if (rc == 0)
+		log_notice("migration: %lu stored repl%s now keyed by who sent %s, %lu naming no sender dropped", kept,
+			   kept == 1 ? "y" : "ies", kept == 1 ? "it" : "them", dropped);
+done:
+	for (size_t i = 0; i < keys.n; i++)
+		free(keys.v[i]);
+	free(keys.v);
+	free(keys.len);
+	free(copy);
+	return rc;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 static int store_check_schema(store_t *s, char *err, size_t errlen)
 {
@@ -518,14 +666,15 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		 * crash mid-way leaves the store as it was. */
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
-		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0)
+		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
+		    (rc = store_migrate_5_to_6(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 2) {
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
-		    (rc = store_migrate_4_to_5(s, txn)) != 0)
+		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -533,13 +682,20 @@ static int store_check_schema(store_t *s, char *err, size_t errlen)
 		/* Version 3 logs are not hash-chained: chain them as they
 		 * stand, in this one transaction. */
 		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0)
+		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
+		    (rc = store_migrate_5_to_6(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 4) {
 		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_4_to_5(s, txn)) != 0)
+		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 5) {
+		log_notice("migrating the store from schema version 5 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_5_to_6(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -1244,41 +1400,75 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
 	return store_walk(txn, s->tickets, NULL, store_ticket_step, &w);
 }
 
-int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len)
+static int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,
+			   const char *request_id, size_t *len)
 {
-	MDB_val k = { strlen(request_id), (void *)request_id }, d;
-	int rc = mdb_get(txn, s->requests, &k, &d);
+	size_t wl = strlen(who), rl = strlen(request_id);
 
-	if (rc == MDB_NOTFOUND)
-		return STORE_NOTFOUND;
-	if (rc != 0)
-		return rc;
-	if (d.mv_size < 8)
-		return STORE_CORRUPT;
-	*data = (const char *)d.mv_data + 8;
-	*len = d.mv_size - 8;
+	/* request ids are checked to be at most 64 bytes, identities 32 */
+	if ((unsigned)role == 0 || (unsigned)role > 255 || wl > 64 || rl > 256)
+		return EINVAL;
+	out[0] = (unsigned char)role;
+	memcpy(out + 1, who, wl);
+	out[1 + wl] = '\0';
+	memcpy(out + 2 + wl, request_id, rl);
+	*len = 2 + wl + rl;
 	return 0;
 }
 
-int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
-		    const void *data, size_t len)
+int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
+		    uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len)
 {
-	MDB_val k = { strlen(request_id), (void *)request_id }, d = { len + 8, NULL };
+	unsigned char kb[STORE_REPLY_KEY_MAX];
+	MDB_val k = { 0, kb }, d;
 	int rc;
 
-	unsigned char tk[9 + 256];
-	MDB_val t = { 9 + k.mv_size, tk }, empty = { 0, NULL };
+	if ((rc = store_reply_key(kb, role, who, request_id, &k.mv_size)) != 0)
+		return rc;
+	if ((rc = mdb_get(txn, s->requests, &k, &d)) == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	if (d.mv_size < 8 + STORE_DIGEST_LEN)
+		return STORE_CORRUPT;
+	memcpy(digest, (const char *)d.mv_data + 8, STORE_DIGEST_LEN);
+	*data = (const char *)d.mv_data + 8 + STORE_DIGEST_LEN;
+	*len = d.mv_size - 8 - STORE_DIGEST_LEN;
+	return 0;
+}
 
-	if (k.mv_size > 256)
-		return EINVAL; /* request ids are checked to be at most 64 bytes */
+/* Write a stored reply under its key k (store_reply_key) and its entry in
+ * the expiry order. */
+static int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,
+			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len)
+{
+	MDB_val k = { klen, (void *)kb }, d = { len + 8 + STORE_DIGEST_LEN, NULL };
+	unsigned char tk[9 + STORE_REPLY_KEY_MAX];
+	MDB_val t = { 9 + klen, tk }, empty = { 0, NULL };
+	int rc;
+
+	assert(klen <= STORE_REPLY_KEY_MAX);
 	if ((rc = store_put(txn, s->requests, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
 	store_be64(d.mv_data, (uint64_t)now_ms);
-	memcpy((char *)d.mv_data + 8, data, len);
+	memcpy((char *)d.mv_data + 8, digest, STORE_DIGEST_LEN);
+	memcpy((char *)d.mv_data + 8 + STORE_DIGEST_LEN, data, len);
 	tk[0] = STORE_TAG_EXPIRY;
 	store_be64(tk + 1, (uint64_t)now_ms);
-	memcpy(tk + 9, request_id, k.mv_size);
+	memcpy(tk + 9, kb, klen);
 	return store_put(txn, s->idx, &t, &empty, 0);
+}
+
+int store_put_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
+		    const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len)
+{
+	unsigned char kb[STORE_REPLY_KEY_MAX];
+	size_t klen;
+	int rc;
+
+	if ((rc = store_reply_key(kb, role, who, request_id, &klen)) != 0)
+		return rc;
+	return store_put_reply_at(s, txn, kb, klen, digest, now_ms, data, len);
 }
 
 int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n)

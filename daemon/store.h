@@ -12,12 +12,13 @@
  *     'c' "<crew>\0" u64 BE id -> ""    (open tickets of a crew)
  *     'd' i64 BE due_ms + u64 BE ticket id -> ""  (what the deadline timer fires next)
  *     'm' "<member>\0" u64 BE id -> ""  (open tickets of a member)
- *     't' i64 BE stored_ms + request_id -> ""  (stored replies, in expiry order)
+ *     't' i64 BE stored_ms + the requests key -> ""  (stored replies, in expiry order)
  *     'u' "<unit>\0" u64 BE id -> ""    (open tickets of a unit: duplicates)
  *   outages         u64 BE id -> packed Outage
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
- *   requests        request_id -> i64 BE stored_ms + packed Reply
+ *   requests        u8 role + identity "\0" + request_id
+ *                   -> i64 BE stored_ms + digest (16 bytes) + packed Reply
  *   vendor_incidents vendor "\0" + u64 BE ticket id -> ""  (flagged vendor incidents, clause 4.5)
  *
  * Big-endian keys make cursor order numeric order. Every write goes through
@@ -47,8 +48,12 @@
  * log as it stands. 5: open_by_member, open_by_crew, open_by_unit,
  * deadlines and requests_by_time become the one database "index" (a
  * submission's commit wrote ten B-trees, now six); the 4 -> 5 migration
- * moves their entries. */
-#define STORE_SCHEMA_VERSION 5
+ * moves their entries. 6: a stored reply belongs to the identity that
+ * asked (role and key's identity, or over ipc the stated actor) and
+ * carries a digest of its request; the 5 -> 6 migration keys each old
+ * reply by the actor of the first event it reports, and drops those
+ * that report none. */
+#define STORE_SCHEMA_VERSION 6
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -126,11 +131,18 @@ int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, stor
 /* All tickets in id order (the list command without filters). */
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
 
-/* Idempotency: the packed reply stored under a request id. On success
- * *data points into the map: valid only until txn ends. */
-int store_get_reply(store_t *s, MDB_txn *txn, const char *request_id, const void **data, size_t *len);
-int store_put_reply(store_t *s, MDB_txn *txn, const char *request_id, int64_t now_ms,
-		    const void *data, size_t len);
+/* Idempotency: a request id is the sender's, not everyone's. A reply is
+ * stored under who sent it (role and identity: the CURVE key's, or over
+ * ipc the stated actor) and the request id, with a digest of the request
+ * (STORE_DIGEST_LEN bytes; all zeros: not known, as for replies migrated
+ * from schema 5, which any request of that sender and id matches). On
+ * success *data points into the map and digest gets the stored one:
+ * valid only until txn ends. who must not hold NUL (ids never do). */
+#define STORE_DIGEST_LEN 16
+int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
+		    uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len);
+int store_put_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
+		    const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len);
 
 /* Outages (declared by the desk; reports in their area attach to them). */
 int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id);

@@ -205,6 +205,64 @@ test_traffic_encrypted() {
 	[ "$(grep -ac -- "$canary" "$cap")" = 1 ] || fail "ticket text in the clear on the wire"
 }
 
+# Request ids are each key's own (issue 24): the stored reply belongs to
+# the identity that sent the request, and to that request.
+KEYED_TID=""
+test_request_id_from_another_key_is_a_new_request() {
+	run as desk desk submit --unit 2-3C --kind repair --text "for T08, accepted with id pre-1"
+	[ "$RC" = 0 ] || fail "submit exit $RC: $ERR" || return 1
+	KEYED_TID=$(printf '%s\n' "$OUT" | sed -n 's/^ticket \([0-9]*\) .*/\1/p')
+	run as desk desk assign "$KEYED_TID" --member T08 --reason "T08 is in the building"
+	[ "$RC" = 0 ] || fail "assign to T08 exit $RC: $ERR" || return 1
+	run as T08 raw --accept "$KEYED_TID" --request-id pre-1
+	[ "$(raw_field status)" = STATUS_OK ] || fail "T08's accept: $OUT $ERR" || return 1
+	# the desk's own new report, by chance with the same id
+	run as desk raw --request-id pre-1 --unit 6-1A --text "the desk's own report pre-1"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "the desk's submit: $OUT" || return 1
+	local mine
+	mine=$(raw_field ticket)
+	[ -n "$mine" ] && [ "$mine" != "$KEYED_TID" ] ||
+		fail "the desk's submit with id pre-1 got T08's stored reply (ticket $mine), no new ticket: $(raw_field message)" ||
+		return 1
+	run as desk desk show "$mine"
+	[[ $OUT == *"the desk's own report pre-1"* ]] || fail "ticket $mine is not the desk's report: $OUT" || return 1
+	# each key's retry still gets its own stored reply
+	run as desk raw --request-id pre-1 --unit 6-1A --text "the desk's own report pre-1"
+	[ "$(raw_field ticket)" = "$mine" ] || fail "the desk's retry: ticket $(raw_field ticket), not $mine: $OUT" || return 1
+	run as T08 raw --accept "$KEYED_TID" --request-id pre-1
+	[ "$(raw_field status)" = STATUS_OK ] && [ "$(raw_field ticket)" = "$KEYED_TID" ] ||
+		fail "T08's retry: $OUT" || return 1
+	local accepts
+	accepts=$(as desk desk show "$KEYED_TID" | history_events | grep -c '^accepted$')
+	[ "$accepts" = 1 ] || fail "ticket $KEYED_TID has $accepts accepted events after T08's retry"
+}
+
+test_a_key_cannot_read_anothers_reply_by_its_id() {
+	run as desk raw --request-id desk-secret-1 --unit 8-2D --text "resident's private detail"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "the desk's submit: $OUT" || return 1
+	local theirs
+	theirs=$(raw_field ticket)
+	# a request a crew key may send (an accept, of a ticket there is not),
+	# under the desk's id: it is the crew key's own new request
+	run as T08 raw --accept 999999 --request-id desk-secret-1
+	[ "$(raw_field status)" = STATUS_NOT_FOUND ] ||
+		fail "a crew key reusing the desk's id got $(raw_field status), ticket '$(raw_field ticket)' (the desk's is $theirs): $(raw_field message)" ||
+		return 1
+	[ -z "$(raw_field ticket)" ] || fail "the crew key got a ticket back: $OUT"
+}
+
+test_request_id_reused_for_another_request_is_refused() {
+	local before after
+	before=$(as desk desk list --all --limit 1000 | grep -Ec '^[0-9]+ ')
+	run as desk raw --request-id pre-1 --unit 6-1A --text "another report, same id"
+	[ "$(raw_field status)" = STATUS_CONFLICT ] || fail "same key, same id, other body: $OUT" || return 1
+	[[ $(raw_field message) == "request id already used for a different request"* ]] ||
+		fail "unclear refusal: $(raw_field message)" || return 1
+	[ "$(raw_field field)" = request_id ] || fail "field '$(raw_field field)'" || return 1
+	after=$(as desk desk list --all --limit 1000 | grep -Ec '^[0-9]+ ')
+	[ "$before" = "$after" ] || fail "tickets $before -> $after"
+}
+
 setup
 t "a tcp endpoint without keys in the configuration is refused" test_tcp_needs_keys_in_the_config
 t "--gen-keys writes a 0600 secret key and never overwrites" test_gen_keys
@@ -217,5 +275,8 @@ t "the identity claimed in the payload is ignored" test_claimed_identity_ignored
 t "a crew member cannot accept another member's ticket" test_crew_cannot_accept_anothers_ticket
 t "a crew key replays only its own member's events" test_replay_scoped_to_member
 t "revoking a key disconnects and refuses it; others go on" test_revocation
+t "a request id used by another key is a new request (T08's pre-1, then the desk's)" test_request_id_from_another_key_is_a_new_request
+t "a crew key reusing the desk's request id does not get the desk's reply" test_a_key_cannot_read_anothers_reply_by_its_id
+t "the same key reusing a request id for another request: CONFLICT" test_request_id_reused_for_another_request_is_refused
 t "traffic on the wire is encrypted (packet capture)" test_traffic_encrypted
 finish

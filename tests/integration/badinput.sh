@@ -235,6 +235,78 @@ test_garbage_flood_beside_stalled_peers() {
 		fail "anonymous RSS grew by $((max - base)) kB (bound $ANON_BOUND_KB kB)"
 }
 
+# A Reply whose string fields are not UTF-8 is one a strict parser (proto3)
+# refuses. Checked by walking the wire format: top-level string fields of
+# Reply (request_id 2, message 4, field 5, estate 11) must decode.
+REPLY_UTF8_CHECK='
+import sys
+b = open(sys.argv[1], "rb").read()
+i = 0
+def varint():
+    global i
+    v = s = 0
+    while True:
+        c = b[i]; i += 1
+        v |= (c & 0x7f) << s; s += 7
+        if not c & 0x80:
+            return v
+strings = {2: "request_id", 4: "message", 5: "field", 11: "estate"}
+got = {}
+while i < len(b):
+    key = varint()
+    f, w = key >> 3, key & 7
+    if w == 0: varint()
+    elif w == 1: i += 8
+    elif w == 5: i += 4
+    elif w == 2:
+        n = varint(); v = b[i:i + n]; i += n
+        if f in strings:
+            try:
+                got[strings[f]] = v.decode("utf-8", "strict")
+            except UnicodeDecodeError as e:
+                sys.exit("Reply.%s is not UTF-8 (%r): %s" % (strings[f], v, e))
+    else:
+        sys.exit("wire type %d" % w)
+print(got.get("request_id", ""))
+print(got.get("message", ""))
+'
+
+test_request_id_not_utf8_not_echoed() {
+	snapshot || return 1
+	run raw --ping --request-id $'\xff\xfeAB' --save-reply "$TMP/badid.reply"
+	[ "$RC" = 0 ] || fail "no reply (exit $RC): $ERR" || return 1
+	[ "$(raw_field status)" = STATUS_INVALID ] && [ "$(raw_field field)" = request_id ] || fail "$OUT" || return 1
+	local py
+	py=$(python3 -c "$REPLY_UTF8_CHECK" "$TMP/badid.reply" 2>&1) || fail "$py" || return 1
+	[ -z "$(printf '%s\n' "$py" | head -n 1)" ] || fail "request_id echoed as '$(printf '%s\n' "$py" | head -n 1)'" || return 1
+	[[ $py == *"not valid UTF-8"*"left empty"* ]] || fail "the message does not say why: $py" || return 1
+	unchanged "a request id that is not UTF-8"
+}
+
+# Over ipc the request's stated role and actor say who it is: each
+# actor's request ids are its own (issue 24).
+test_request_ids_per_actor_over_ipc() {
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "alice: $OUT" || return 1
+	local a b
+	a=$(raw_field ticket)
+	run raw --actor bob --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field status)" = STATUS_OK ] || fail "bob: $OUT" || return 1
+	b=$(raw_field ticket)
+	[ -n "$b" ] && [ "$b" != "$a" ] || fail "bob's request with alice's id got alice's reply (ticket $a), no new ticket" ||
+		return 1
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field ticket)" = "$a" ] || fail "alice's retry: ticket $(raw_field ticket), not $a" || return 1
+	run raw --actor bob --request-id ipc-1 --unit 7-1A --text "alice's report"
+	[ "$(raw_field ticket)" = "$b" ] || fail "bob's retry: ticket $(raw_field ticket), not $b" || return 1
+	snapshot || return 1
+	run raw --actor alice --request-id ipc-1 --unit 7-1A --text "something else entirely"
+	[ "$(raw_field status)" = STATUS_CONFLICT ] || fail "alice's other request under ipc-1: $OUT" || return 1
+	[[ $(raw_field message) == "request id already used for a different request"* ]] ||
+		fail "unclear: $(raw_field message)" || return 1
+	unchanged "a reused request id"
+}
+
 setup
 t "a ticket to protect" test_setup
 t "not protobuf: INVALID (request), nothing changes" test_not_protobuf
@@ -247,6 +319,8 @@ t "70000-byte frame over ZMQ_MAXMSGSIZE: connection dropped, others served" test
 t "extra empty frames: INVALID (frames), nothing changes" test_extra_empty_frames
 t "a junk frame before the request: INVALID (frames), nothing changes" test_extra_frame
 t "a REQ socket's empty delimiter is still accepted" test_req_delimiter_accepted
+t "a request id that is not UTF-8 is not echoed: the reply parses strictly" test_request_id_not_utf8_not_echoed
+t "over ipc each actor's request ids are its own; reuse for another request: CONFLICT" test_request_ids_per_actor_over_ipc
 t "dispatchd --verify after the bad input (daemon running)" test_verify_after_bad_input
 t "a flood from one client: answered or dropped, others not stalled" test_flood_from_one_client
 t "a peer that never reads: daemon memory bounded, others served" test_peer_that_never_reads

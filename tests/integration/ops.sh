@@ -31,6 +31,27 @@ test_notify_protocol() {
 	wait_for "$out" '^STOPPING=1$' 5 || fail "no STOPPING=1: $(cat "$out")"
 }
 
+# An ipc socket is guarded by its directory: one anyone may write lets
+# another user delete or replace it (issue 24). The daemon warns at start.
+test_world_writable_ipc_dir_warned() {
+	local d=$TMP/open-ipc log=$TMP/open-ipc.log
+	mkdir -p "$d" && chmod 0777 "$d"
+	# shellcheck disable=SC2086 # the option list is split on purpose
+	bg "$log.out" ${DISPATCHD_WRAP:-} "$B/dispatchd" --config "$CONFIG" --state-dir "$TMP/open-state" \
+		--request "ipc://$d/req" --events "ipc://$d/ev" ${DISPATCHD_ARGS:-}
+	local pid=$BG
+	wait_for "$log.out.err" 'ready' "$READY_TIMEOUT" || fail "no ready: $(cat "$log.out.err")" || return 1
+	kill -TERM "$pid"
+	wait_gone "$pid" 10
+	grep -qF "<4>dispatchd: the directory $d of ipc://$d/req is writable by any user (mode 0777)" "$log.out.err" ||
+		fail "no warning about the 0777 ipc directory: $(head -n 5 "$log.out.err")" || return 1
+	grep -qF "chmod 0700 $d" "$log.out.err" || fail "the warning does not say what to do: $(grep "$d" "$log.out.err")" ||
+		return 1
+	# the tests' own directory (0700) gives no such warning
+	grep -q 'writable by any user' "$DAEMON_LOG" && fail "warned about a 0700 directory: $(grep 'writable' "$DAEMON_LOG")"
+	return 0
+}
+
 wait_for_socket() {
 	local n=50
 	until [ -S "$1" ]; do n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done
@@ -192,4 +213,5 @@ t "a hot backup under writers verifies, and a restored copy serves" test_backup_
 t "export writes a period of the log as NDJSON" test_export_period
 t "a retention purge, only when asked: tombstones, recorded, --verify clean" test_retention_purge
 t "log lines carry syslog priorities; --log-level sets the threshold" test_log_levels
+t "an ipc directory anyone may write (0777) is warned about at start" test_world_writable_ipc_dir_warned
 finish

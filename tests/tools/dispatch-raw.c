@@ -40,6 +40,14 @@ static const char usage_text[] =
 	"  --kind N           a submit with kind = N (e.g. 99, not a known kind)\n"
 	"  --version N        a submit with wire version N\n"
 	"  --request-id ID    a submit with this fixed request id (idempotency)\n"
+	"  --text TEXT        the submit's text (default \"dispatch-raw test request\")\n"
+	"  --unit UNIT        the submit's unit (default 1-1A)\n"
+	"  --accept ID        instead of a submit, accept ticket ID (a crew member's)\n"
+	"  --ping             instead of a submit, a ping\n"
+	"  --role ROLE        the role the request states (desk, crew, ...; default desk)\n"
+	"  --actor NAME       the actor the request states (default dispatch-raw); over\n"
+	"                     CURVE the daemon takes both from the key instead\n"
+	"  --save-reply FILE  write the reply's bytes, packed again, to FILE\n"
 	"  --truncate         only the first half of the packed request\n"
 	"  --bad-utf8         a submit whose text is not valid UTF-8\n"
 	"  --tags N           a submit with N tags (the daemon allows 16)\n"
@@ -83,7 +91,8 @@ static const char usage_text[] =
 enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
        OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
        OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ, OPT_STALL_SUB, OPT_EVENTS,
-       OPT_WINDOW, OPT_REPLAY };
+       OPT_WINDOW, OPT_REPLAY, OPT_TEXT, OPT_UNIT, OPT_ACCEPT, OPT_PING, OPT_ROLE, OPT_ACTOR,
+       OPT_SAVE_REPLY };
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -107,6 +116,13 @@ static const struct option long_opts[] = {
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "text", required_argument, NULL, OPT_TEXT },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "accept", required_argument, NULL, OPT_ACCEPT },
+	{ "ping", no_argument, NULL, OPT_PING },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "actor", required_argument, NULL, OPT_ACTOR },
+	{ "save-reply", required_argument, NULL, OPT_SAVE_REPLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -159,8 +175,9 @@ static void print_reply(const Dispatch__Reply *r)
 
 /* What to send and how; filled from the command line. */
 struct raw_opts {
-	const char *endpoint, *rid;
-	long long kind, version;
+	const char *endpoint, *rid, *text, *unit, *actor, *save_reply;
+	long long kind, version, accept, role;
+	int ping;
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
 	long long tags, size, empty_frames, flood, no_read, window, replay, stall_sub;
 	const char *flood_body, *events;
@@ -184,6 +201,7 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	Dispatch__Ping ping = DISPATCH__PING__INIT;
 	Dispatch__List list = DISPATCH__LIST__INIT;
 	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	char **tags = NULL, *text = NULL, unit[32];
 	uint8_t *buf = NULL;
 	long long i;
@@ -197,9 +215,14 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	}
 	req.version = (uint32_t)o->version;
 	req.request_id = (char *)rid;
-	req.role = DISPATCH__ROLE__ROLE_DESK;
-	req.actor = (char *)PROG;
-	if (strcmp(body, "ping") == 0) {
+	req.role = (Dispatch__Role)o->role;
+	req.actor = (char *)(o->actor ? o->actor : PROG);
+	if (strcmp(body, "accept") == 0) {
+		tr.ticket_id = (uint64_t)o->accept;
+		tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
+		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		req.transition = &tr;
+	} else if (strcmp(body, "ping") == 0) {
 		req.body_case = DISPATCH__REQUEST__BODY_PING;
 		req.ping = &ping;
 	} else if (strcmp(body, "replay") == 0) {
@@ -217,10 +240,12 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		if (seq)
 			snprintf(unit, sizeof unit, "12-F%u", seq);
 		else
-			snprintf(unit, sizeof unit, "1-1A");
+			snprintf(unit, sizeof unit, "%.31s", o->unit ? o->unit : "1-1A");
 		sub.unit = unit;
 		sub.source = DISPATCH__SOURCE__SOURCE_APP;
-		sub.text = (char *)(o->bad_utf8 ? "lift stuck \xff\xfe\xc3 between floors" : "dispatch-raw test request");
+		sub.text = (char *)(o->bad_utf8 ? "lift stuck \xff\xfe\xc3 between floors"
+				   : o->text      ? o->text
+						  : "dispatch-raw test request");
 		if (o->tags > 0) {
 			tags = calloc((size_t)o->tags, sizeof *tags);
 			if (!tags)
@@ -495,8 +520,10 @@ int main(int argc, char **argv)
 {
 	struct raw_opts o = {
 		.kind = DISPATCH__KIND__KIND_REPAIR, .version = DC_WIRE_VERSION,
-		.timeout = DC_DEFAULT_TIMEOUT_MS, .flood_body = "ping",
+		.timeout = DC_DEFAULT_TIMEOUT_MS, .flood_body = "ping", .role = DISPATCH__ROLE__ROLE_DESK,
 	};
+	const ProtobufCEnumValue *rv;
+	char rolename[64];
 	Dispatch__Reply *reply = NULL;
 	char idbuf[64];
 	long long v;
@@ -560,6 +587,25 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 1, INT64_MAX, &o.replay) < 0)
 				return usage_error("--replay needs a seq from 1, not '%s'", optarg);
 			break;
+		case OPT_TEXT: o.text = optarg; break;
+		case OPT_UNIT: o.unit = optarg; break;
+		case OPT_PING: o.ping = 1; break;
+		case OPT_ACTOR: o.actor = optarg; break;
+		case OPT_SAVE_REPLY: o.save_reply = optarg; break;
+		case OPT_ACCEPT:
+			if (parse_num(optarg, 1, INT64_MAX, &o.accept) < 0)
+				return usage_error("--accept needs a ticket id, not '%s'", optarg);
+			break;
+		case OPT_ROLE:
+			snprintf(rolename, sizeof rolename, "ROLE_%s", optarg);
+			for (char *q = rolename; *q; q++)
+				if (*q >= 'a' && *q <= 'z')
+					*q = (char)(*q - 'a' + 'A');
+			rv = protobuf_c_enum_descriptor_get_value_by_name(&dispatch__role__descriptor, rolename);
+			if (!rv)
+				return usage_error("--role needs desk, crew, monitor, qc, supervisor or admin, not '%s'", optarg);
+			o.role = rv->value;
+			break;
 		case OPT_NO_READ:
 			if (parse_num(optarg, 1, 600, &o.no_read) < 0)
 				return usage_error("--no-read needs 1 .. 600 seconds, not '%s'", optarg);
@@ -601,7 +647,7 @@ int main(int argc, char **argv)
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		buf = pack_request(&o, o.rid, o.replay ? "replay" : "submit", 0, &len);
+		buf = pack_request(&o, o.rid, o.replay ? "replay" : o.accept ? "accept" : o.ping ? "ping" : "submit", 0, &len);
 	}
 	if (!buf) {
 		fprintf(stderr, PROG ": out of memory\n");
@@ -639,7 +685,22 @@ int main(int argc, char **argv)
 		return DC_EXIT_UNAVAILABLE;
 	}
 	print_reply(reply);
+	rc = DC_EXIT_OK;
+	if (o.save_reply) {
+		/* protobuf-c keeps a string's bytes as they came: packed again,
+		 * they are what the daemon sent, for a stricter parser to read. */
+		size_t rl = dispatch__reply__get_packed_size(reply);
+		uint8_t *rb = malloc(rl ? rl : 1);
+		FILE *f = rb ? fopen(o.save_reply, "wb") : NULL;
+		if (!f || fwrite(rb, 1, dispatch__reply__pack(reply, rb), f) != rl)
+			rc = DC_EXIT_UNAVAILABLE;
+		if (f && fclose(f) != 0)
+			rc = DC_EXIT_UNAVAILABLE;
+		if (rc != DC_EXIT_OK)
+			fprintf(stderr, PROG ": cannot write %s\n", o.save_reply);
+		free(rb);
+	}
 	dispatch__reply__free_unpacked(reply, NULL);
 	dc_destroy(&dc);
-	return DC_EXIT_OK;
+	return rc;
 }

@@ -257,21 +257,33 @@ START_TEST(unknown_schema_version_is_refused)
 }
 END_TEST
 
-START_TEST(stored_replies_by_request_id)
+START_TEST(stored_replies_by_sender_and_request_id)
 {
+	static const uint8_t d1[STORE_DIGEST_LEN] = { 1, 2, 3 };
 	store_t *s = open_store();
+	uint8_t got[STORE_DIGEST_LEN];
 	MDB_txn *txn;
 	const void *data;
 	size_t len;
 
 	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
-	ck_assert_int_eq(store_get_reply(s, txn, "abc", &data, &len), STORE_NOTFOUND);
-	ck_assert_int_eq(store_put_reply(s, txn, "abc", 1000, "hello", 5), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", got, &data, &len),
+			 STORE_NOTFOUND);
+	ck_assert_int_eq(store_put_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", d1, 1000, "hello", 5), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
 	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
-	ck_assert_int_eq(store_get_reply(s, txn, "abc", &data, &len), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", got, &data, &len), 0);
 	ck_assert_uint_eq(len, 5);
 	ck_assert_int_eq(memcmp(data, "hello", 5), 0);
+	ck_assert_int_eq(memcmp(got, d1, STORE_DIGEST_LEN), 0);
+	/* the id is the sender's: another identity, or the same name in another role, has none */
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "abc", got, &data, &len),
+			 STORE_NOTFOUND);
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_SUPERVISOR, "desk", "abc", got, &data, &len),
+			 STORE_NOTFOUND);
+	/* a prefix of one identity is not the identity */
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "des", "kabc", got, &data, &len),
+			 STORE_NOTFOUND);
 	store_txn_abort(txn);
 	store_destroy(&s);
 }
@@ -337,29 +349,72 @@ static void raw_put(MDB_txn *txn, const char *db, const void *k, size_t kl, cons
 	ck_assert_int_eq(mdb_put(txn, dbi, &key, &val, 0), 0);
 }
 
+/* An index entry as version v kept it: a database of its own before 5,
+ * the one "index" database under the index's letter from 5 on. */
+static void raw_ix_put(MDB_txn *txn, unsigned char version, const char *old_db, char tag, const void *k, size_t kl)
+{
+	unsigned char kb[300];
+
+	if (version < 5) {
+		raw_put(txn, old_db, k, kl, "", 0);
+		return;
+	}
+	ck_assert_uint_lt(kl, sizeof kb);
+	kb[0] = (unsigned char)tag;
+	memcpy(kb + 1, k, kl);
+	raw_put(txn, "index", kb, kl + 1, "", 0);
+}
+
+/* A stored reply as versions 1 to 5 kept it: request_id -> i64 BE
+ * stored_ms (5 here) + reply, and its expiry entry from version 2 on. */
+static void raw_reply_put(MDB_txn *txn, unsigned char version, const char *rid, const void *reply, size_t len)
+{
+	unsigned char v[600], tk[80];
+	size_t rl = strlen(rid);
+
+	ck_assert_uint_lt(len + 8, sizeof v);
+	memcpy(v, "\0\0\0\0\0\0\0\5", 8);
+	memcpy(v + 8, reply, len);
+	raw_put(txn, "requests", rid, rl, v, len + 8);
+	if (version >= 2) {
+		memcpy(tk, "\0\0\0\0\0\0\0\5", 8);
+		memcpy(tk + 8, rid, rl);
+		raw_ix_put(txn, version, "requests_by_time", 't', tk, rl + 8);
+	}
+}
+
 /* A store as an earlier release wrote it: one open ticket, assigned and
- * with an acknowledge deadline, and one stored reply; version 1 has no
- * unit index and no reply time index, versions 1 and 2 no deadlines index;
- * versions 1 to 4 keep each index in a database of its own. */
+ * with an acknowledge deadline, its event (by desk-1, role desk), and one
+ * stored reply reporting that event; version 1 has no unit index and no
+ * reply time index, versions 1 and 2 no deadlines index; versions 1 to 4
+ * keep each index in a database of its own, version 5 all in "index".
+ * Version 5 gets two more replies: one in the compact form (the event's
+ * seq, ingest.c) and one that reports no event, so names no sender. */
 static void write_old_store(unsigned char version)
 {
 	static const unsigned char one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	const unsigned char schema[8] = { 0, 0, 0, 0, 0, 0, 0, version };
 	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
-	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	unsigned char tb[256], eb[512], reply[16] = { 0, 0, 0, 0, 0, 0, 0, 5, 'r', 'e', 'p' };
+	Dispatch__Event ev = DISPATCH__EVENT__INIT, *evs[1] = { &ev };
+	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
+	unsigned char tb[256], eb[512], rb[512];
 	char key[32];
 	MDB_env *env;
 	MDB_txn *txn;
-	size_t tl, el;
+	size_t tl, el, rl;
 
 	t.id = 1, t.state = DISPATCH__STATE__STATE_ASSIGNED, t.unit = (char *)"12-1A";
 	t.acknowledge_by_ms = 5000;
 	t.crew = (char *)"technical", t.member = (char *)"T07", t.last_seq = 1;
 	ev.seq = 1, ev.ticket_id = 1, ev.to_state = DISPATCH__STATE__STATE_ASSIGNED;
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
+	ev.actor = (char *)"desk-1", ev.actor_role = DISPATCH__ROLE__ROLE_DESK;
 	tl = dispatch__ticket__pack(&t, tb);
 	el = dispatch__event__pack(&ev, eb);
+	rep.status = DISPATCH__STATUS__STATUS_OK;
+	rep.message = (char *)"ticket 1 submitted";
+	rep.events = evs, rep.n_events = 1;
+	rl = dispatch__reply__pack(&rep, rb);
 	ck_assert_int_eq(mdb_env_create(&env), 0);
 	mdb_env_set_maxdbs(env, 32);
 	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
@@ -371,19 +426,27 @@ static void write_old_store(unsigned char version)
 	raw_put(txn, "events", one, 8, eb, el);
 	raw_put(txn, "ticket_events", one, 8, one, 8);
 	memcpy(key, "technical\0\0\0\0\0\0\0\0\1", 18);
-	raw_put(txn, "open_by_crew", key, 18, "", 0);
+	raw_ix_put(txn, version, "open_by_crew", 'c', key, 18);
 	memcpy(key, "T07\0\0\0\0\0\0\0\0\1", 12);
-	raw_put(txn, "open_by_member", key, 12, "", 0);
-	raw_put(txn, "requests", "req-1", 5, reply, 11);
+	raw_ix_put(txn, version, "open_by_member", 'm', key, 12);
+	raw_reply_put(txn, version, "req-1", rb, rl);
 	if (version >= 2) {
 		memcpy(key, "12-1A\0\0\0\0\0\0\0\0\1", 14);
-		raw_put(txn, "open_by_unit", key, 14, "", 0);
-		memcpy(key, "\0\0\0\0\0\0\0\5req-1", 13);
-		raw_put(txn, "requests_by_time", key, 13, "", 0);
+		raw_ix_put(txn, version, "open_by_unit", 'u', key, 14);
 	}
 	if (version >= 3) {
 		memcpy(key, "\0\0\0\0\0\0\x13\x88\0\0\0\0\0\0\0\1", 16); /* due 5000 ms, ticket 1 */
-		raw_put(txn, "deadlines", key, 16, "", 0);
+		raw_ix_put(txn, version, "deadlines", 'd', key, 16);
+	}
+	if (version >= 5) {
+		unsigned char compact[64] = { 0x00, 1, 0, 0, 0, 0, 0, 0, 0, 1 }; /* one event: seq 1 */
+		Dispatch__Reply bare = DISPATCH__REPLY__INIT;
+		size_t n;
+		bare.status = DISPATCH__STATUS__STATUS_OK;
+		bare.message = (char *)"ok";
+		n = dispatch__reply__pack(&bare, compact + 10);
+		raw_reply_put(txn, version, "req-2", compact, 10 + n);
+		raw_reply_put(txn, version, "req-3", compact + 10, n);
 	}
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
@@ -470,6 +533,78 @@ START_TEST(a_version_4_stores_indexes_move_into_one_database)
 	}
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
+}
+END_TEST
+
+/* Version 5 to 6: a stored reply is keyed by who sent it, taken from the
+ * event it reports (whole or compact); one that names nobody is dropped,
+ * with its expiry entry; the expiry order keeps working. Checked in the
+ * raw databases first, then through the store. */
+START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
+{
+	static const unsigned char six[8] = { 0, 0, 0, 0, 0, 0, 0, 6 };
+	static const char k1[] = "\x01" "desk-1\0req-1", k2[] = "\x01" "desk-1\0req-2";
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, req, idx;
+	MDB_val k, v;
+	unsigned char tk[40];
+	store_t *st;
+
+	write_old_store(5);
+	st = open_store(); /* migrates */
+	store_destroy(&st);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "requests", 0, &req), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
+	k.mv_size = 6, k.mv_data = (void *)"schema";
+	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
+	ck_assert_msg(v.mv_size == 8 && memcmp(v.mv_data, six, 8) == 0, "the schema is not version 6");
+	k.mv_size = sizeof k1 - 1, k.mv_data = (void *)k1;
+	ck_assert_msg(mdb_get(txn, req, &k, &v) == 0, "req-1 is not keyed by desk-1 (role desk)");
+	k.mv_size = sizeof k2 - 1, k.mv_data = (void *)k2;
+	ck_assert_msg(mdb_get(txn, req, &k, &v) == 0, "the compact req-2 is not keyed by desk-1 (role desk)");
+	for (const char *const *old = (const char *const[]){ "req-1", "req-2", "req-3", NULL }; *old; old++) {
+		k.mv_size = strlen(*old), k.mv_data = (void *)*old;
+		ck_assert_msg(mdb_get(txn, req, &k, &v) == MDB_NOTFOUND, "%s is still keyed by its id alone", *old);
+	}
+	tk[0] = 't';
+	memcpy(tk + 1, "\0\0\0\0\0\0\0\5", 8);
+	memcpy(tk + 9, k1, sizeof k1 - 1);
+	k.mv_size = 9 + sizeof k1 - 1, k.mv_data = tk;
+	ck_assert_msg(mdb_get(txn, idx, &k, &v) == 0, "req-1's expiry entry does not follow its new key");
+	memcpy(tk + 9, "req-3", 5);
+	k.mv_size = 14;
+	ck_assert_msg(mdb_get(txn, idx, &k, &v) == MDB_NOTFOUND, "the dropped req-3 left its expiry entry");
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+
+	st = open_store();
+	{
+		uint8_t digest[STORE_DIGEST_LEN], zero[STORE_DIGEST_LEN] = { 0 };
+		const void *data;
+		size_t len;
+		unsigned n = 0;
+		ck_assert_int_eq(store_txn_begin(st, NULL, 0, &txn), 0);
+		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
+				 0);
+		ck_assert_int_eq(memcmp(digest, zero, STORE_DIGEST_LEN), 0); /* not known: any body of desk-1's */
+		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "req-1", digest, &data, &len),
+				 STORE_NOTFOUND);
+		ck_assert_int_eq(store_expire_replies(st, txn, 5, 100, &n), 0);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_int_eq(store_expire_replies(st, txn, 6, 100, &n), 0);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
+				 STORE_NOTFOUND);
+		ck_assert_int_eq(store_txn_commit(txn), 0);
+	}
+	store_destroy(&st);
 }
 END_TEST
 
@@ -693,11 +828,12 @@ int main(void)
 	tcase_add_test(tc, aborted_nested_txn_leaves_nothing);
 	tcase_add_test(tc, open_counts_follow_commits_and_aborts);
 	tcase_add_test(tc, unknown_schema_version_is_refused);
-	tcase_add_test(tc, stored_replies_by_request_id);
+	tcase_add_test(tc, stored_replies_by_sender_and_request_id);
 	tcase_add_test(tc, verify_finds_a_missing_index_entry_and_a_gap);
 	tcase_add_test(tc, a_version_1_store_is_migrated_in_place);
 	tcase_add_test(tc, a_version_4_stores_indexes_move_into_one_database);
 	tcase_add_test(tc, a_version_2_store_is_migrated_in_place);
+	tcase_add_test(tc, a_version_5_stores_replies_are_keyed_by_their_sender);
 	tcase_add_test(tc, the_log_is_hash_chained_through_a_purge);
 	tcase_add_test(tc, verify_names_the_first_broken_link);
 	tcase_add_test(tc, a_version_3_log_is_chained_in_place);
