@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "publish.h"
 #include "route.h"
 #include "ticket.h"
 #include "xalloc.h"
@@ -283,11 +284,13 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 		return handle_record(c, t, DISPATCH__STATE__STATE_ASSIGNED, &ev, NULL);
 	}
 	handle_set_string(&t->member, "");
+	t->queue_escalates = true; /* its acknowledge deadline walks the chain (deadline.c) */
 	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
 		return -1;
 
 	/* Nobody can take it: the supervisor hears at once, or else the
-	 * control center. */
+	 * control center; on the acknowledge deadline the rest of the rule's
+	 * chain follows, as for an assignment nobody acknowledged. */
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
 	ev.rule = r->name;
 	if (a->crew->supervisor && strcmp(a->crew->supervisor, t->about_member) != 0) {
@@ -295,7 +298,8 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 		ev.member = a->crew->supervisor;
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it now; please assign it");
 	} else {
-		handle_set_string(&t->escalated_to, "control-center");
+		handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+		ev.member = (char *)PUBLISH_CONTROL_CENTER; /* topic "control.", and the report names it */
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it and it has no supervisor");
 	}
 	return handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL);

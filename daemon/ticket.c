@@ -312,7 +312,12 @@ int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
 			w = (kind);                     \
 		}                                       \
 	} while (0)
-	TICKET_CONSIDER(t->state == S(ASSIGNED), t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
+	/* A queued ticket's acknowledge deadline walks the chain too: nobody
+	 * taking it is the case that most needs the control center. */
+	bool queued = t->state == S(NEW) && t->queue_escalates && (t->member == NULL || t->member[0] == '\0') &&
+		      t->linked_to == 0 && t->outage_id == 0;
+
+	TICKET_CONSIDER(t->state == S(ASSIGNED) || queued, t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
 	TICKET_CONSIDER(working && t->state != S(ON_SITE) && !(t->missed & TICKET_MISSED_ARRIVE), t->arrive_by_ms,
 			DISPATCH__DEADLINE__DEADLINE_ARRIVE);
 	TICKET_CONSIDER(working && !(t->missed & TICKET_MISSED_RESOLVE), t->resolve_by_ms,
