@@ -31,7 +31,7 @@
 #include "zloop.h"
 
 #define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
-#define INGEST_MAX_MSG (64 * 1024)  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
+#define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies libzmq queues per peer. Its default of 1000 let one peer that
  * stops reading hold a thousand list replies (100+ MB) in the daemon; what
  * a pipelining client has beyond this waits in the daemon, bounded in
