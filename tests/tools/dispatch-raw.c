@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"                     reading whatever comes back; prints sent, replies,\n"
 	"                     ok and seconds, and \"ticket: ID\" per stored ticket\n"
 	"  --flood-body B     what --flood sends: ping (default), list or submit\n"
+	"  --body B           the one request to send: submit (default), ping, list,\n"
+	"                     or get (ticket 1); the reply's last_seq is printed\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
 	"                     (a pipelining client the daemon need drop nothing for)\n"
 	"  --replay SEQ       a replay from SEQ; prints \"event: SEQ MEMBER\" for each\n"
@@ -77,7 +79,7 @@ static const char usage_text[] =
 enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
        OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
        OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ,
-       OPT_WINDOW, OPT_REPLAY };
+       OPT_WINDOW, OPT_REPLAY, OPT_BODY };
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -99,6 +101,7 @@ static const struct option long_opts[] = {
 	{ "no-read", required_argument, NULL, OPT_NO_READ },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "body", required_argument, NULL, OPT_BODY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -142,6 +145,7 @@ static void print_reply(const Dispatch__Reply *r)
 	printf("request_id: %s\n", dc_clean(r->request_id, buf, sizeof buf));
 	printf("field: %s\n", dc_clean(r->field, buf, sizeof buf));
 	printf("message: %s\n", dc_clean(r->message, buf, sizeof buf));
+	printf("last_seq: %" PRIu64 "\n", r->last_seq);
 	if (r->ticket)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
 	for (size_t i = 0; i < r->n_events; i++)
@@ -155,7 +159,7 @@ struct raw_opts {
 	long long kind, version;
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
 	long long tags, size, empty_frames, flood, no_read, window, replay;
-	const char *flood_body;
+	const char *flood_body, *body;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -176,6 +180,7 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	Dispatch__Ping ping = DISPATCH__PING__INIT;
 	Dispatch__List list = DISPATCH__LIST__INIT;
 	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
+	Dispatch__Get get = DISPATCH__GET__INIT;
 	char **tags = NULL, *text = NULL, unit[32];
 	uint8_t *buf = NULL;
 	long long i;
@@ -191,6 +196,10 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		replay.from_seq = (uint64_t)o->replay;
 		req.body_case = DISPATCH__REQUEST__BODY_REPLAY;
 		req.replay = &replay;
+	} else if (strcmp(body, "get") == 0) {
+		get.ticket_id = 1;
+		req.body_case = DISPATCH__REQUEST__BODY_GET;
+		req.get = &get;
 	} else if (strcmp(body, "list") == 0) {
 		list.limit = 1000;
 		req.body_case = DISPATCH__REQUEST__BODY_LIST;
@@ -485,6 +494,12 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 1, 100000, &o.window) < 0)
 				return usage_error("--window needs 1 .. 100000 requests, not '%s'", optarg);
 			break;
+		case OPT_BODY:
+			if (strcmp(optarg, "ping") && strcmp(optarg, "list") && strcmp(optarg, "submit") &&
+			    strcmp(optarg, "get"))
+				return usage_error("--body is submit, ping, list or get, not '%s'", optarg);
+			o.body = optarg;
+			break;
 		case OPT_REPLAY:
 			if (parse_num(optarg, 1, INT64_MAX, &o.replay) < 0)
 				return usage_error("--replay needs a seq from 1, not '%s'", optarg);
@@ -523,7 +538,7 @@ int main(int argc, char **argv)
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		buf = pack_request(&o, o.rid, o.replay ? "replay" : "submit", 0, &len);
+		buf = pack_request(&o, o.rid, o.replay ? "replay" : o.body ? o.body : "submit", 0, &len);
 	}
 	if (!buf) {
 		fprintf(stderr, PROG ": out of memory\n");
