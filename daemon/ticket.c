@@ -84,24 +84,46 @@ const char *ticket_state_name(Dispatch__State st)
 	}
 }
 
+/* How refusals speak of each action: what a role may not do, the state
+ * an action needs ("<subject> can be <done> only when ..."), and what its
+ * required note must give. */
+struct ticket_wording {
+	const char *name;     /* "accept" */
+	const char *verb;     /* "accept a ticket": "the crew role may not accept a ticket" */
+	const char *subject;  /* "it" or "a follow-up" */
+	const char *done;     /* "accepted", "recorded" */
+	const char *note;     /* "give the reason" */
+};
+
+static const struct ticket_wording *ticket_wording(Dispatch__Action a)
+{
+	static const struct ticket_wording w[] = {
+		[A(ACCEPT)] = { "accept", "accept a ticket", "it", "accepted", "give a note" },
+		[A(ARRIVE)] = { "arrive", "record an arrival", "an arrival", "recorded", "give a note" },
+		[A(RESOLVE)] = { "resolve", "resolve a ticket", "it", "resolved", "give the work note" },
+		[A(CLOSE)] = { "close", "close a ticket", "it", "closed", "give a note" },
+		[A(CANCEL)] = { "cancel", "cancel a ticket", "it", "cancelled", "give the reason" },
+		[A(ASSIGN)] = { "assign", "assign a ticket", "it", "assigned", "give the reason" },
+		[A(HOLD)] = { "hold", "put a ticket on hold", "it", "put on hold", "give the reason" },
+		[A(RESUME)] = { "resume", "resume a ticket", "it", "resumed", "give a note" },
+		[A(FOLLOW_UP)] = { "follow-up", "record a follow-up", "a follow-up", "recorded", "give the remark" },
+		[A(INSPECT)] = { "inspect", "record an inspection", "an inspection", "recorded", "give the remark" },
+		[A(CONSENT)] = { "consent", "record a consent", "a consent", "recorded", "give a note" },
+		[A(FLAG_VENDOR)] = { "flag-vendor", "flag a vendor incident", "a vendor incident", "flagged",
+				     "say what the vendor did" },
+		[A(REVIEW_VENDOR)] = { "review-vendor", "review a vendor incident", "a vendor incident", "reviewed",
+				       "give the review's improvement note" },
+	};
+	static const struct ticket_wording unknown = { "unknown action", "do that", "it", "done", "give a note" };
+
+	if ((unsigned)a < sizeof w / sizeof w[0] && w[a].name)
+		return &w[a];
+	return &unknown;
+}
+
 const char *ticket_action_name(Dispatch__Action a)
 {
-	switch (a) {
-	case A(ACCEPT): return "accept";
-	case A(ARRIVE): return "arrive";
-	case A(RESOLVE): return "resolve";
-	case A(CLOSE): return "close";
-	case A(CANCEL): return "cancel";
-	case A(ASSIGN): return "assign";
-	case A(HOLD): return "hold";
-	case A(RESUME): return "resume";
-	case A(FOLLOW_UP): return "record a follow-up for";
-	case A(INSPECT): return "inspect";
-	case A(CONSENT): return "record consent for";
-	case A(FLAG_VENDOR): return "flag a vendor incident on";
-	case A(REVIEW_VENDOR): return "review the vendor incident of";
-	default: return "unknown action";
-	}
+	return ticket_wording(a)->name;
 }
 
 const char *ticket_kind_name(Dispatch__Kind k)
@@ -131,20 +153,29 @@ const char *ticket_role_name(Dispatch__Role r)
 	}
 }
 
-/* The states from which action a is possible, for the error message. */
+/* The states from which action a is possible, for the error message:
+ * "assigned", "resolved or closed", "assigned, accepted or on site". */
 static void ticket_allowed_from(Dispatch__Action a, char *buf, size_t len)
 {
-	size_t used = 0;
+	const char *names[16];
+	size_t n = 0, used = 0;
 
-	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof ticket_table / sizeof ticket_table[0]; i++) {
+		const char *name = ticket_state_name(ticket_table[i].from);
+		bool seen = false;
 		if (ticket_table[i].action != a)
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-				 ticket_state_name(ticket_table[i].from));
-		if (n < 0 || (size_t)n >= len - used)
+		for (size_t k = 0; k < n; k++)
+			seen = seen || names[k] == name;
+		if (!seen && n < sizeof names / sizeof names[0])
+			names[n++] = name;
+	}
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		int w = snprintf(buf + used, len - used, "%s%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", names[k]);
+		if (w < 0 || (size_t)w >= len - used)
 			break;
-		used += (size_t)n;
+		used += (size_t)w;
 	}
 }
 
@@ -160,14 +191,19 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 			break;
 		}
 	if (tr == NULL) {
+		const struct ticket_wording *w = ticket_wording(a);
+		bool it = strcmp(w->subject, "it") == 0;
 		ticket_allowed_from(a, states, sizeof states);
-		snprintf(msg, msglen, "ticket %llu is %s; %s is possible only when it is %s",
-			 (unsigned long long)t->id, ticket_state_name(t->state), ticket_action_name(a),
-			 states[0] ? states : "(never)");
+		if (states[0] == '\0')
+			snprintf(msg, msglen, "ticket %llu is %s; no ticket can %s", (unsigned long long)t->id,
+				 ticket_state_name(t->state), w->verb);
+		else
+			snprintf(msg, msglen, "ticket %llu is %s; %s can be %s only when %s is %s", (unsigned long long)t->id,
+				 ticket_state_name(t->state), w->subject, w->done, it ? "it" : "the ticket", states);
 		return TICKET_CONFLICT;
 	}
 	if ((tr->roles & TICKET_ROLE(role)) == 0) {
-		snprintf(msg, msglen, "the %s role may not %s a ticket", ticket_role_name(role), ticket_action_name(a));
+		snprintf(msg, msglen, "the %s role may not %s", ticket_role_name(role), ticket_wording(a)->verb);
 		return TICKET_FORBIDDEN;
 	}
 	if (tr->assignee_only && role == DISPATCH__ROLE__ROLE_CREW &&
@@ -177,7 +213,7 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 		return TICKET_FORBIDDEN;
 	}
 	if (tr->needs_note && (note == NULL || note[0] == '\0')) {
-		snprintf(msg, msglen, "to %s a ticket, give a reason", ticket_action_name(a));
+		snprintf(msg, msglen, "to %s, %s", ticket_wording(a)->verb, ticket_wording(a)->note);
 		return TICKET_INVALID;
 	}
 	*out = tr;

@@ -54,7 +54,49 @@ START_TEST(skipping_a_step_is_a_conflict_with_a_message)
 	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr, msg,
 				     sizeof msg), TICKET_CONFLICT);
 	ck_assert_ptr_null(tr);
-	ck_assert_str_eq(msg, "ticket 42 is assigned; resolve is possible only when it is on site");
+	ck_assert_str_eq(msg, "ticket 42 is assigned; it can be resolved only when it is on site");
+}
+END_TEST
+
+/* Issue 21: every refusal the table generates reads as a sentence ("record
+ * a follow-up for is possible only when it is resolved, closed" did not). */
+START_TEST(refusals_read_as_sentences)
+{
+	static const char *const bad[] = { " for is ", " of is ", " on is ", "(never)", " for a ticket", " of a ticket",
+					   " on a ticket", "unknown" };
+	char msg[256];
+
+	for (int st = DISPATCH__STATE__STATE_NEW; st <= DISPATCH__STATE__STATE_ON_HOLD; st++)
+		for (int a = DISPATCH__ACTION__ACTION_ACCEPT; a <= DISPATCH__ACTION__ACTION_REVIEW_VENDOR; a++)
+			for (int role = DISPATCH__ROLE__ROLE_DESK; role <= DISPATCH__ROLE__ROLE_ADMIN; role++) {
+				Dispatch__Ticket t = make_ticket((Dispatch__State)st, "T07");
+				const struct ticket_transition *tr = NULL;
+				int rc = ticket_rule(&t, (Dispatch__Action)a, (Dispatch__Role)role, "T07", "", &tr, msg,
+						     sizeof msg);
+				if (rc == 0)
+					continue;
+				for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+					ck_assert_msg(strstr(msg, bad[i]) == NULL, "state %d action %d role %d: \"%s\"", st, a,
+						      role, msg);
+				if (rc == TICKET_CONFLICT)
+					ck_assert_msg(strstr(msg, " can be ") && strstr(msg, " only when "),
+						      "state %d action %d: \"%s\"", st, a, msg);
+				/* a list of states ends in "or", never in a bare comma */
+				if (rc == TICKET_CONFLICT && strchr(strstr(msg, " only when "), ','))
+					ck_assert_msg(strstr(strstr(msg, " only when "), " or "), "\"%s\"", msg);
+			}
+	{
+		Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07");
+		const struct ticket_transition *tr = NULL;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_FOLLOW_UP, DISPATCH__ROLE__ROLE_DESK, "desk", "",
+					     &tr, msg, sizeof msg), TICKET_CONFLICT);
+		ck_assert_str_eq(msg,
+				 "ticket 42 is assigned; a follow-up can be recorded only when the ticket is resolved or closed");
+		t.state = DISPATCH__STATE__STATE_ASSIGNED;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+					     msg, sizeof msg), TICKET_INVALID);
+		ck_assert_str_eq(msg, "to cancel a ticket, give the reason");
+	}
 }
 END_TEST
 
@@ -345,6 +387,7 @@ int main(void)
 	tcase_add_test(tc, close_needs_follow_up_inspection_and_a_complaints_cause);
 	tcase_add_test(tc, hold_consent_follow_up_inspect_and_reassign_guards);
 	tcase_add_test(tc, the_next_deadline_follows_the_state);
+	tcase_add_test(tc, refusals_read_as_sentences);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
