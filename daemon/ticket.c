@@ -23,50 +23,53 @@
  * complaint's cause before closing, a follow-up before closing, consent
  * only for a consent hold) are in ticket_guard(). */
 static const struct ticket_transition ticket_table[] = {
-	/* from         action              to            event                 who                     assignee note */
-	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false },
-	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false },
-	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false },
-	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false },
-	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	/* from         action              to            event                 who                     assignee note   kinds            proxy */
+	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false,  0,               true },
+	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false,  0,               true },
+	/* which kinds need a visit: these are resolved by phone or in the office */
+	{ S(ASSIGNED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true },
+	{ S(ACCEPTED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true },
+	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  0,               true },
+	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false,  0,               false },
+	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
 	/* (re)assignment by a person: out of the crew queue, or to someone
 	 * else (then with a reason: ticket_guard) */
-	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
 	/* hold: deadlines pause; resume returns to the held-from state */
-	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ON_HOLD),   A(RESUME),          STAY,         E(RESUMED),           HOLDERS,                true,  false },
+	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ON_HOLD),   A(RESUME),          STAY,         E(RESUMED),           HOLDERS,                true,  false,  0,               false },
 	/* a paid special service starts once the resident consents to the fee */
-	{ S(ON_HOLD),   A(CONSENT),         STAY,         E(CONSENTED),         DESKS,                  false, false },
+	{ S(ON_HOLD),   A(CONSENT),         STAY,         E(CONSENTED),         DESKS,                  false, false,  0,               false },
 	/* after the work: the call back, and quality control's inspection;
 	 * an unsatisfied resident or a failed inspection reopens it */
-	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
-	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
-	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
-	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
+	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false },
+	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false },
+	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false },
+	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false },
 	/* vendor incidents (clause 4.5): flagged, then reviewed */
-	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -153,9 +156,19 @@ const char *ticket_role_name(Dispatch__Role r)
 	}
 }
 
-/* The states from which action a is possible, for the error message:
- * "assigned", "resolved or closed", "assigned, accepted or on site". */
-static void ticket_allowed_from(Dispatch__Action a, char *buf, size_t len)
+bool ticket_outsourced(const Dispatch__Ticket *t)
+{
+	return t->vendor && t->vendor[0] && t->crew && strcmp(t->vendor, t->crew) == 0;
+}
+
+static bool ticket_row_for(const struct ticket_transition *row, Dispatch__Kind kind)
+{
+	return row->kinds == 0 || ((unsigned)kind < 32 && (row->kinds & TICKET_KIND(kind)));
+}
+
+/* The states from which action a is possible for kind, for the error
+ * message: "assigned", "resolved or closed", "assigned, accepted or on site". */
+static void ticket_allowed_from(Dispatch__Action a, Dispatch__Kind kind, char *buf, size_t len)
 {
 	const char *names[16];
 	size_t n = 0, used = 0;
@@ -163,7 +176,7 @@ static void ticket_allowed_from(Dispatch__Action a, char *buf, size_t len)
 	for (size_t i = 0; i < sizeof ticket_table / sizeof ticket_table[0]; i++) {
 		const char *name = ticket_state_name(ticket_table[i].from);
 		bool seen = false;
-		if (ticket_table[i].action != a)
+		if (ticket_table[i].action != a || !ticket_row_for(&ticket_table[i], kind))
 			continue;
 		for (size_t k = 0; k < n; k++)
 			seen = seen || names[k] == name;
@@ -186,14 +199,15 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 	char states[128];
 
 	for (size_t i = 0; i < sizeof ticket_table / sizeof ticket_table[0]; i++)
-		if (ticket_table[i].from == t->state && ticket_table[i].action == a) {
+		if (ticket_table[i].from == t->state && ticket_table[i].action == a &&
+		    ticket_row_for(&ticket_table[i], t->kind)) {
 			tr = &ticket_table[i];
 			break;
 		}
 	if (tr == NULL) {
 		const struct ticket_wording *w = ticket_wording(a);
 		bool it = strcmp(w->subject, "it") == 0;
-		ticket_allowed_from(a, states, sizeof states);
+		ticket_allowed_from(a, t->kind, states, sizeof states);
 		if (states[0] == '\0')
 			snprintf(msg, msglen, "ticket %llu is %s; no ticket can %s", (unsigned long long)t->id,
 				 ticket_state_name(t->state), w->verb);
@@ -202,7 +216,7 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 				 ticket_state_name(t->state), w->subject, w->done, it ? "it" : "the ticket", states);
 		return TICKET_CONFLICT;
 	}
-	if ((tr->roles & TICKET_ROLE(role)) == 0) {
+	if ((tr->roles & TICKET_ROLE(role)) == 0 && !(tr->proxy && (DESKS & TICKET_ROLE(role)) && ticket_outsourced(t))) {
 		snprintf(msg, msglen, "the %s role may not %s", ticket_role_name(role), ticket_wording(a)->verb);
 		return TICKET_FORBIDDEN;
 	}
