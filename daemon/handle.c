@@ -212,6 +212,7 @@ static void handle_reply_event(struct handle_ctx *c, const Dispatch__Event *ev)
 	copy->rule = arena_strdup(c->a, ev->rule ? ev->rule : "");
 	copy->reason = arena_strdup(c->a, ev->reason ? ev->reason : "");
 	copy->actor = arena_strdup(c->a, ev->actor ? ev->actor : "");
+	copy->on_behalf_of = arena_strdup(c->a, ev->on_behalf_of ? ev->on_behalf_of : "");
 	c->rep->events[c->rep->n_events++] = copy;
 }
 
@@ -944,6 +945,10 @@ int handle_transition(struct handle_ctx *c)
 	ev.actor = c->req->actor;
 	ev.actor_role = c->req->role;
 	ev.note = tr->note;
+	/* An outside provider has no handheld: the desk records its steps, and
+	 * the record says for whom. */
+	if (row->proxy && c->req->role != DISPATCH__ROLE__ROLE_CREW && ticket_outsourced(t) && t->member[0])
+		ev.on_behalf_of = arena_strdup(c->a, t->member);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->req->actor, previous[0] ? "; was " : "", previous);
 		ev.reason = arena_strdup(c->a, msg);
@@ -988,6 +993,9 @@ int handle_transition(struct handle_ctx *c)
 	if (tr->action == DISPATCH__ACTION__ACTION_CONSENT)
 		return handle_ok(c, "consent recorded; ticket %llu is %s%s", (unsigned long long)t->id,
 				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
+	if (ev.on_behalf_of[0])
+		return handle_ok(c, "ticket %llu is now %s (recorded by %s for %s of %s)", (unsigned long long)t->id,
+				 ticket_state_name(t->state), c->req->actor, ev.on_behalf_of, t->crew);
 	return handle_ok(c, "ticket %llu is now %s", (unsigned long long)t->id, ticket_state_name(t->state));
 }
 

@@ -50,8 +50,12 @@ static const char usage_text[] =
 	"  assign ID --member M [--reason T]\n"
 	"                        (re)assign a ticket to a member (desk or supervisor);\n"
 	"                        taking it from someone needs the reason\n"
+	"  accept ID [--note T]  an outside provider (outsourced crew, no handheld) took\n"
+	"                        the job by phone: recorded by the desk for the provider\n"
+	"  arrive ID [--note T]  the provider is on site (recorded for it, as accept)\n"
 	"  resolve ID [--note T] [--parts T] [--charged AMOUNT] [--cause T --corrective T]\n"
-	"                        record the work as done (as the assignee's supervisor)\n"
+	"                        record the work as done (as the assignee's supervisor,\n"
+	"                        or for an outside provider)\n"
 	"\n"
 	"the service procedure:\n"
 	"  hold ID --reason parts|resident-away|no-access|other [--note T]\n"
@@ -211,6 +215,8 @@ static const struct command commands[] = {
 	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel, DESK },
 	{ "assign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
 	{ "reassign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
+	{ "accept", B(O_NOTE), 1, 1, "one ticket id", desk_accept, DESK },
+	{ "arrive", B(O_NOTE), 1, 1, "one ticket id", desk_arrive, DESK },
 	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id",
 	  desk_resolve, DESK },
 	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },

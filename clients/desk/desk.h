@@ -89,6 +89,8 @@ int desk_close(dc_t *dc, const struct desk_opts *o);
 int desk_cancel(dc_t *dc, const struct desk_opts *o);
 int desk_assign(dc_t *dc, const struct desk_opts *o);
 int desk_resolve(dc_t *dc, const struct desk_opts *o);
+int desk_accept(dc_t *dc, const struct desk_opts *o);
+int desk_arrive(dc_t *dc, const struct desk_opts *o);
 int desk_hold(dc_t *dc, const struct desk_opts *o);
 int desk_resume(dc_t *dc, const struct desk_opts *o);
 int desk_follow_up(dc_t *dc, const struct desk_opts *o);

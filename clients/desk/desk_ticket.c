@@ -394,6 +394,11 @@ static void print_history_line(const Dispatch__Event *e)
 	else
 		snprintf(change, sizeof change, "%s -> %s", dc_state_name(e->from_state),
 		         dc_state_name(e->to_state));
+	if (e->on_behalf_of && *e->on_behalf_of) {
+		append(detail, sizeof detail, " for ");
+		append(detail, sizeof detail, e->on_behalf_of);
+		append(detail, sizeof detail, " (an outside provider, as told by phone)");
+	}
 	switch (e->type) {
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
 	case DISPATCH__EVENT_TYPE__EVENT_QUEUED:
@@ -811,6 +816,16 @@ int desk_transition(dc_t *dc, const struct desk_opts *o, Dispatch__Transition *t
 	if (rc == 0) {
 		printf("ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
 		print_outcome(tr, r->ticket);
+		/* a step recorded for an outside provider says so */
+		if (r->n_events > 0 && r->events[0]->on_behalf_of && *r->events[0]->on_behalf_of) {
+			fputs(" (recorded by ", stdout);
+			dc_pad(stdout, r->events[0]->actor, 0);
+			fputs(" for ", stdout);
+			dc_pad(stdout, r->events[0]->on_behalf_of, 0);
+			fputs(" of ", stdout);
+			dc_pad(stdout, r->ticket->crew, 0);
+			fputs(")", stdout);
+		}
 		putchar('\n');
 	}
 	dispatch__reply__free_unpacked(r, NULL);
@@ -853,6 +868,26 @@ int desk_resolve(dc_t *dc, const struct desk_opts *o)
 	tr.parts_used = (char *)o->parts;
 	if (o->charged_cents >= 0)
 		tr.charged_cents = o->charged_cents;
+	return desk_transition(dc, o, &tr);
+}
+
+/* An outside provider (a vendor, a hired van) has no handheld: the desk
+ * records its acceptance and arrival, as told by phone. */
+int desk_accept(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
+	tr.note = (char *)o->note;
+	return desk_transition(dc, o, &tr);
+}
+
+int desk_arrive(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_ARRIVE;
+	tr.note = (char *)o->note;
 	return desk_transition(dc, o, &tr);
 }
 
