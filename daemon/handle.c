@@ -311,8 +311,8 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 /* dry_run: an Explain may leave out what routing does not read (the text). */
 static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub, bool dry_run)
 {
-	if (handle_check_enum(c, "submit.kind", sub->kind, DISPATCH__KIND__KIND_REPAIR, DISPATCH__KIND__KIND_INQUIRY,
-			      "repair, complaint, special, security, cleaning or inquiry") ||
+	if (handle_check_enum(c, "submit.kind", sub->kind, DISPATCH__KIND__KIND_REPAIR, DISPATCH__KIND__KIND_SUGGESTION,
+			      "repair, complaint, special, security, cleaning, inquiry or suggestion") ||
 	    handle_check_id(c, "submit.unit", sub->unit, 1, 32) ||
 	    handle_check_text(c, "submit.text", sub->text, dry_run ? 0 : 1, 2000) ||
 	    handle_check_text(c, "submit.person", sub->person, 0, 128) ||
@@ -1390,7 +1390,8 @@ int handle_declare_outage(struct handle_ctx *c)
 			return -1;
 	for (size_t i = 0; i < in->n_kinds; i++)
 		if (handle_check_enum(c, "outage.kinds", in->kinds[i], DISPATCH__KIND__KIND_REPAIR,
-				      DISPATCH__KIND__KIND_INQUIRY, "repair, complaint, special, security, cleaning or inquiry"))
+				      DISPATCH__KIND__KIND_SUGGESTION,
+				      "repair, complaint, special, security, cleaning, inquiry or suggestion"))
 			return -1;
 	for (size_t i = 0; i < in->n_categories; i++)
 		if (handle_check_text(c, "outage.categories", in->categories[i], 1, 64))

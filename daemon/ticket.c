@@ -138,6 +138,7 @@ const char *ticket_kind_name(Dispatch__Kind k)
 	case DISPATCH__KIND__KIND_SECURITY: return "security";
 	case DISPATCH__KIND__KIND_CLEANING: return "cleaning";
 	case DISPATCH__KIND__KIND_INQUIRY: return "inquiry";
+	case DISPATCH__KIND__KIND_SUGGESTION: return "suggestion";
 	default: return "unknown";
 	}
 }

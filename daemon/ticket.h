@@ -42,7 +42,8 @@ struct ticket_transition {
 /* The kinds usually handled by phone or in the office: resolved without a
  * visit (no "arrive" needed). */
 #define TICKET_NO_VISIT                                                                       \
-	(TICKET_KIND(DISPATCH__KIND__KIND_COMPLAINT) | TICKET_KIND(DISPATCH__KIND__KIND_INQUIRY))
+	(TICKET_KIND(DISPATCH__KIND__KIND_COMPLAINT) | TICKET_KIND(DISPATCH__KIND__KIND_INQUIRY) |        \
+	 TICKET_KIND(DISPATCH__KIND__KIND_SUGGESTION))
 
 /* Is t with an outsourced crew now (the vendor it records is its crew)? */
 bool ticket_outsourced(const Dispatch__Ticket *t);

@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"         [--fee AMOUNT] [--about MEMBER]\n"
 	"                        file a ticket; prints its id, where it went, and the rule\n"
 	"                        kinds: repair complaint special security cleaning inquiry\n"
+	"                        suggestion (an opinion or, with --category praise, praise)\n"
 	"                        sources: intercom phone walk-in app sensor\n"
 	"                        --fee: a paid special service's quoted fee in HK$ (350,\n"
 	"                        350.50); it waits for the resident's consent\n"

@@ -40,7 +40,7 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 		return desk_usage("%s takes one --category", cmd);
 	if (dc_kind_parse(o->kind.v[0], &kind) < 0)
 		return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-		                  "cleaning, inquiry)", o->kind.v[0]);
+		                  "cleaning, inquiry, suggestion)", o->kind.v[0]);
 	if (o->source && dc_source_parse(o->source, &source) < 0)
 		return desk_usage("unknown source '%s' (intercom, phone, walk-in, app, sensor)", o->source);
 	sub->kind = kind;
@@ -665,7 +665,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	for (c = 0; c < o->kind.n; c++)
 		if (dc_kind_parse(o->kind.v[c], &kinds[c]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-			                  "cleaning, inquiry)", o->kind.v[c]);
+			                  "cleaning, inquiry, suggestion)", o->kind.v[c]);
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if (o->at && !o->overdue)

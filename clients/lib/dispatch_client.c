@@ -1136,6 +1136,7 @@ static const char *name_of(const char *const *names, size_t n, int v)
 
 static const char *const kind_names[] = {
 	"unspecified", "repair", "complaint", "special", "security", "cleaning", "inquiry",
+	"suggestion",
 };
 static const char *const state_names[] = {
 	"unspecified", "new", "assigned", "accepted", "on site", "resolved", "closed", "cancelled",

@@ -246,7 +246,7 @@ const char *dc_notice_kind_name(int kind);
 
 /*
  * Parse words (case-insensitive) into enums for command lines: kinds
- * "repair", "complaint", "special", "security", "cleaning", "inquiry";
+ * "repair", "complaint", "special", "security", "cleaning", "inquiry", "suggestion";
  * sources "intercom", "phone", "walk-in", "app", "sensor". Return 0 and set
  * *out, or DC_ERR_ARG for an unknown word.
  */

@@ -629,7 +629,7 @@ int main(int argc, char **argv)
 				return usage_error("too many --kind options (at most %s)", "32");
 			if (dc_kind_parse(optarg, &f.kinds[f.n_kinds]) < 0)
 				return usage_error("unknown kind '%s' (repair, complaint, special, security, "
-				                   "cleaning, inquiry)", optarg);
+				                   "cleaning, inquiry, suggestion)", optarg);
 			f.n_kinds++;
 			break;
 		case OPT_UNIT:
