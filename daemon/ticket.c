@@ -70,6 +70,8 @@ static const struct ticket_transition ticket_table[] = {
 	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
 	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
 	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	/* a duplicate that is another problem after all: dispatched on its own */
+	{ S(NEW),       A(UNLINK),          STAY,         E(UNLINKED),          DESKS,                  false, false,  0,               false },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -116,6 +118,7 @@ static const struct ticket_wording *ticket_wording(Dispatch__Action a)
 				     "say what the vendor did" },
 		[A(REVIEW_VENDOR)] = { "review-vendor", "review a vendor incident", "a vendor incident", "reviewed",
 				       "give the review's improvement note" },
+		[A(UNLINK)] = { "unlink", "unlink a duplicate", "it", "unlinked", "give a note" },
 	};
 	static const struct ticket_wording unknown = { "unknown action", "do that", "it", "done", "give a note" };
 
@@ -323,6 +326,12 @@ int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, cons
 	case A(FLAG_VENDOR):
 		if (t->vendor[0] == '\0') {
 			snprintf(msg, msglen, "ticket %llu was not handled by an outsourced crew", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
+	case A(UNLINK):
+		if (t->link != DISPATCH__LINK_KIND__LINK_DUPLICATE || t->linked_to == 0) {
+			snprintf(msg, msglen, "ticket %llu is not linked to another ticket as a duplicate", id);
 			return TICKET_CONFLICT;
 		}
 		return 0;

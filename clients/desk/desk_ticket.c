@@ -105,6 +105,11 @@ void desk_print_destination(const Dispatch__Ticket *t, const char *message)
 		printf("  tell the resident: %s\n", dc_clean(message, msg, sizeof msg));
 	for (size_t i = 0; i < t->n_links; i++)
 		printf("  linked: ticket %" PRIu64 "\n", t->links[i]);
+	if (t->linked_to && t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE && !t->outage_id)
+		printf("  another problem? dispatch it with: " DESK_PROG " unlink %" PRIu64 "\n"
+		       "  a correction of ticket %" PRIu64 "? cancel that one (" DESK_PROG " cancel %" PRIu64
+		       " --reason ...) and this one is dispatched\n",
+		       t->id, t->linked_to, t->linked_to);
 }
 
 int desk_submit(dc_t *dc, const struct desk_opts *o)
@@ -119,6 +124,7 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 		return rc;
 	if (!o->text || !*o->text)
 		return desk_usage("%s needs --text", "submit");
+	sub.replaces = o->replaces;
 	if (o->request_id)
 		req.request_id = (char *)o->request_id;
 	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
@@ -347,10 +353,22 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 		field_line("needs", buf);
 	}
 	if (t->linked_to) {
-		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (%s)", t->linked_to,
-		         t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
-		                                                       : "another crew's part");
+		if (t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE && t->state == DISPATCH__STATE__STATE_NEW)
+			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (this is a duplicate report; undo: " DESK_PROG
+			         " unlink %" PRIu64 ")", t->linked_to, t->id);
+		else
+			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (%s)", t->linked_to,
+			         t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
+			                                                       : "another crew's part");
 		field_line("linked to", buf);
+	}
+	if (t->replaces) {
+		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (this report corrects it)", t->replaces);
+		field_line("replaces", buf);
+	}
+	if (t->replaced_by) {
+		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (a corrected report)", t->replaced_by);
+		field_line("replaced by", buf);
 	}
 	if (t->n_links) {
 		size_t n = 0;
@@ -762,6 +780,7 @@ static void print_outcome(const Dispatch__Transition *tr, const Dispatch__Ticket
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN ||
 	    (routed && (tr->action == DISPATCH__ACTION__ACTION_CONSENT ||
 	                tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
+	                tr->action == DISPATCH__ACTION__ACTION_UNLINK ||
 	                tr->action == DISPATCH__ACTION__ACTION_INSPECT))) {
 		fputs(" (", stdout);
 		dc_pad(stdout, t->crew && *t->crew ? t->crew : "-", 0);
@@ -887,6 +906,15 @@ int desk_arrive(dc_t *dc, const struct desk_opts *o)
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 
 	tr.action = DISPATCH__ACTION__ACTION_ARRIVE;
+	tr.note = (char *)o->note;
+	return desk_transition(dc, o, &tr);
+}
+
+int desk_unlink(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_UNLINK;
 	tr.note = (char *)o->note;
 	return desk_transition(dc, o, &tr);
 }

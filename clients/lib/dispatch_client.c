@@ -1148,6 +1148,7 @@ static const char *const event_names[] = {
 	"linked", "duty", "outage", "purged", "retention purge",
 	"on hold", "resumed", "followed up", "inspected", "reopened",
 	"consented", "vendor flagged", "vendor reviewed", "notice",
+	"unlinked",
 };
 static const char *const status_names[] = {
 	"unspecified", "ok", "invalid", "not found", "conflict",

@@ -67,7 +67,7 @@ START_TEST(refusals_read_as_sentences)
 	char msg[256];
 
 	for (int st = DISPATCH__STATE__STATE_NEW; st <= DISPATCH__STATE__STATE_ON_HOLD; st++)
-		for (int a = DISPATCH__ACTION__ACTION_ACCEPT; a <= DISPATCH__ACTION__ACTION_REVIEW_VENDOR; a++)
+		for (int a = DISPATCH__ACTION__ACTION_ACCEPT; a <= DISPATCH__ACTION__ACTION_UNLINK; a++)
 			for (int role = DISPATCH__ROLE__ROLE_DESK; role <= DISPATCH__ROLE__ROLE_ADMIN; role++) {
 				Dispatch__Ticket t = make_ticket((Dispatch__State)st, "T07");
 				const struct ticket_transition *tr = NULL;
