@@ -1163,6 +1163,7 @@ static const char *const role_names[] = {
 static const char *const action_names[] = {
 	"unspecified", "accept", "arrive", "resolve", "close", "cancel", "assign",
 	"hold", "resume", "follow-up", "inspect", "consent", "flag vendor", "review vendor",
+	"unlink",
 };
 static const char *const link_names[] = {
 	"none", "crew", "duplicate",
