@@ -33,6 +33,7 @@ static const cyaml_strval_t config_kind_names[] = {
 	{ "repair", DISPATCH__KIND__KIND_REPAIR },     { "complaint", DISPATCH__KIND__KIND_COMPLAINT },
 	{ "special", DISPATCH__KIND__KIND_SPECIAL },   { "security", DISPATCH__KIND__KIND_SECURITY },
 	{ "cleaning", DISPATCH__KIND__KIND_CLEANING }, { "inquiry", DISPATCH__KIND__KIND_INQUIRY },
+	{ "suggestion", DISPATCH__KIND__KIND_SUGGESTION },
 };
 
 static const cyaml_strval_t config_source_names[] = {

@@ -58,6 +58,52 @@ static int deadline_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__
 	return handle_record(c, t, t->state, &ev, extra[0] ? extra : NULL);
 }
 
+/* Nobody took a queued ticket by its acknowledge deadline: the rule's
+ * chain, one step, as for an assignee who did not acknowledge. The ticket
+ * stays in the crew queue (a member who comes online still gets it); each
+ * step tells someone: a member who qualifies now takes it, the supervisor
+ * (unless told when it was queued), then the control center. */
+static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, const struct config_rule *rule,
+				    const struct config_crew *crew, const int *steps, unsigned nsteps, int64_t every,
+				    const char *span)
+{
+	char note[1600];
+	int rc;
+
+	while (t->escalation_step < nsteps) {
+		int step = steps[t->escalation_step++];
+		if (step == CONFIG_ESC_NEXT_MEMBER && crew && rule) {
+			struct route_assignment a;
+			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) != 0)
+				return handle_store_fail(c, rc);
+			if (a.member == NULL)
+				continue; /* still nobody: the next step */
+			return handle_assign(c, t, &a);
+		}
+		if (step == CONFIG_ESC_SUPERVISOR && crew && crew->supervisor &&
+		    strcmp(crew->supervisor, t->about_member) != 0) {
+			const struct config_member *sup = config_member(c->cfg, crew->supervisor, NULL);
+			if (strcmp(t->escalated_to, crew->supervisor) == 0)
+				continue; /* told when it was queued, and did not act on it */
+			handle_set_string(&t->escalated_to, crew->supervisor);
+			t->acknowledge_by_ms = c->now + every;
+			snprintf(note, sizeof note, "nobody in %s has taken ticket %llu in %s; the supervisor %s (%s) must "
+						    "assign it", crew->id, (unsigned long long)t->id, span, crew->supervisor,
+				 sup ? sup->name : "");
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor, NULL, note);
+		}
+		if (step == CONFIG_ESC_CONTROL_CENTER)
+			break;
+	}
+	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	t->acknowledge_by_ms = 0;
+	t->escalation_step = nsteps;
+	snprintf(note, sizeof note, "nobody in %s could take ticket %llu in %s; the control center must page someone "
+				    "for ticket %llu (%s, unit %s)",
+		 t->crew, (unsigned long long)t->id, span, (unsigned long long)t->id, t->crew, t->unit);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+}
+
 /* The assignee did not acknowledge: the rule's chain, one step. */
 static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 {
@@ -78,6 +124,8 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 			      ? rule->deadlines->acknowledge_ms
 			      : every,
 		      span, sizeof span);
+	if (t->state == DISPATCH__STATE__STATE_NEW && t->member[0] == '\0')
+		return deadline_escalate_queued(c, t, rule, crew, steps, nsteps, every, span);
 	while (t->escalation_step < nsteps) {
 		int step = steps[t->escalation_step++];
 		if (step == CONFIG_ESC_NEXT_MEMBER && crew && rule) {

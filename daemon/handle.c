@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "publish.h"
 #include "route.h"
 #include "ticket.h"
 #include "xalloc.h"
@@ -211,6 +212,7 @@ static void handle_reply_event(struct handle_ctx *c, const Dispatch__Event *ev)
 	copy->rule = arena_strdup(c->a, ev->rule ? ev->rule : "");
 	copy->reason = arena_strdup(c->a, ev->reason ? ev->reason : "");
 	copy->actor = arena_strdup(c->a, ev->actor ? ev->actor : "");
+	copy->on_behalf_of = arena_strdup(c->a, ev->on_behalf_of ? ev->on_behalf_of : "");
 	c->rep->events[c->rep->n_events++] = copy;
 }
 
@@ -283,11 +285,13 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 		return handle_record(c, t, DISPATCH__STATE__STATE_ASSIGNED, &ev, NULL);
 	}
 	handle_set_string(&t->member, "");
+	t->queue_escalates = true; /* its acknowledge deadline walks the chain (deadline.c) */
 	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
 		return -1;
 
 	/* Nobody can take it: the supervisor hears at once, or else the
-	 * control center. */
+	 * control center; on the acknowledge deadline the rest of the rule's
+	 * chain follows, as for an assignment nobody acknowledged. */
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
 	ev.rule = r->name;
 	if (a->crew->supervisor && strcmp(a->crew->supervisor, t->about_member) != 0) {
@@ -295,7 +299,8 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 		ev.member = a->crew->supervisor;
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it now; please assign it");
 	} else {
-		handle_set_string(&t->escalated_to, "control-center");
+		handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+		ev.member = (char *)PUBLISH_CONTROL_CENTER; /* topic "control.", and the report names it */
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it and it has no supervisor");
 	}
 	return handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL);
@@ -306,8 +311,8 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 /* dry_run: an Explain may leave out what routing does not read (the text). */
 static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub, bool dry_run)
 {
-	if (handle_check_enum(c, "submit.kind", sub->kind, DISPATCH__KIND__KIND_REPAIR, DISPATCH__KIND__KIND_INQUIRY,
-			      "repair, complaint, special, security, cleaning or inquiry") ||
+	if (handle_check_enum(c, "submit.kind", sub->kind, DISPATCH__KIND__KIND_REPAIR, DISPATCH__KIND__KIND_SUGGESTION,
+			      "repair, complaint, special, security, cleaning, inquiry or suggestion") ||
 	    handle_check_id(c, "submit.unit", sub->unit, 1, 32) ||
 	    handle_check_text(c, "submit.text", sub->text, dry_run ? 0 : 1, 2000) ||
 	    handle_check_text(c, "submit.person", sub->person, 0, 128) ||
@@ -497,9 +502,12 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 	if (handle_record(c, f.found, f.found->state, &ev, NULL) != 0)
 		return -1;
 	c->rep->ticket = t;
-	handle_ok(c, "ticket %llu is the same problem as ticket %llu (%s%s%s); linked to it, not dispatched again",
+	handle_ok(c, "ticket %llu is the same problem as ticket %llu (%s%s%s); linked to it, not dispatched again. "
+		     "If it is another problem, unlink it (dispatch-desk unlink %llu) and it is dispatched; if it corrects "
+		     "ticket %llu, cancel that one and this one is dispatched",
 		  (unsigned long long)t->id, (unsigned long long)f.found->id, f.found->crew,
-		  f.found->member[0] ? "/" : "", f.found->member);
+		  f.found->member[0] ? "/" : "", f.found->member, (unsigned long long)t->id,
+		  (unsigned long long)f.found->id);
 	return 1;
 }
 
@@ -545,7 +553,7 @@ static void handle_complaint_route(struct handle_ctx *c, const Dispatch__Ticket 
 
 /* Clause 4.3: a paid service is routed on paper (crew and rule recorded)
  * but nobody is sent before the resident consents to the quoted fee. */
-static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
+static int handle_hold_for_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 {
 	struct route_result res;
 	Dispatch__Event ev;
@@ -565,7 +573,12 @@ static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ON_HOLD);
 	ev.note = arena_strdup(c->a, note);
 	ev.rule = res.a[0].rule->name;
-	if (handle_record(c, t, DISPATCH__STATE__STATE_ON_HOLD, &ev, NULL) != 0)
+	return handle_record(c, t, DISPATCH__STATE__STATE_ON_HOLD, &ev, NULL);
+}
+
+static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	if (handle_hold_for_consent(c, t) != 0)
 		return -1;
 	c->rep->ticket = t;
 	return handle_ok(c, "ticket %llu recorded for %s; nobody is sent until the resident's consent to the fee "
@@ -574,26 +587,116 @@ static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 			 (long long)(t->fee_cents % 100));
 }
 
+/* Dispatch t on its own, as a submission would (a duplicate unlinked):
+ * its rule's crew and member, a complaint's supervisor, or the consent
+ * hold of a paid service. (A rule with `continue` adds no second crew's
+ * part here: the first report had them.) */
+static int handle_dispatch(struct handle_ctx *c, Dispatch__Ticket *t)
+{
+	struct route_result res;
+	int rc;
+
+	if (t->fee_cents > 0 && t->consent_ms == 0)
+		return handle_hold_for_consent(c, t);
+	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, true, &res)) != 0)
+		return handle_store_fail(c, rc);
+	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT)
+		handle_complaint_route(c, t, &res);
+	return handle_assign(c, t, &res.a[0]);
+}
+
+/* The first report t is cancelled or replaced: its open duplicates are
+ * not void with it. With into (the report replacing t) they are linked to
+ * that one; without, the oldest is dispatched on its own and the others
+ * are linked to it. into's links are written when into is next recorded. */
+static int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into,
+				     const char *why)
+{
+	Dispatch__Ticket *first = NULL;
+	char note[256];
+
+	for (size_t i = 0; i < t->n_links; i++) {
+		Dispatch__Ticket *d = NULL;
+		Dispatch__Event ev;
+		int rc = store_get_ticket(c->store, c->txn, t->links[i], &d);
+		if (rc == STORE_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return handle_store_fail(c, rc);
+		arena_defer(c->a, handle_free_ticket, d);
+		if (d->link != DISPATCH__LINK_KIND__LINK_DUPLICATE || d->linked_to != t->id ||
+		    d->state != DISPATCH__STATE__STATE_NEW)
+			continue;
+		handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_UNLINKED);
+		ev.actor = c->req->actor;
+		ev.actor_role = c->req->role;
+		if (into == NULL) {
+			/* the oldest open one stands for the problem now */
+			into = first = d;
+			d->linked_to = 0;
+			d->link = DISPATCH__LINK_KIND__LINK_NONE;
+			snprintf(note, sizeof note, "ticket %llu was %s; dispatched on its own", (unsigned long long)t->id, why);
+		} else {
+			d->linked_to = into->id;
+			handle_push_id(&into->links, &into->n_links, d->id);
+			snprintf(note, sizeof note, "ticket %llu was %s; now linked to ticket %llu", (unsigned long long)t->id,
+				 why, (unsigned long long)into->id);
+		}
+		ev.note = arena_strdup(c->a, note);
+		if (handle_record(c, d, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+			return -1;
+	}
+	return first ? handle_dispatch(c, first) : 0;
+}
+
 int handle_submit(struct handle_ctx *c)
 {
 	const Dispatch__Submit *sub = c->req->submit;
 	struct route_result res;
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	Dispatch__Ticket *t;
+	Dispatch__Ticket *t, *old = NULL;
 	char msg[1024];
 	size_t used = 0;
 	int rc;
 
 	if (handle_check_submit(c, sub, false) != 0)
 		return -1;
+	if (sub->replaces && handle_load(c, sub->replaces, "submit.replaces", &old) != 0)
+		return -1;
+	if (old && (old->state == DISPATCH__STATE__STATE_RESOLVED || old->state == DISPATCH__STATE__STATE_CLOSED ||
+		    old->state == DISPATCH__STATE__STATE_CANCELLED))
+		return handle_fail(c, DISPATCH__STATUS__STATUS_CONFLICT, "submit.replaces",
+				   "ticket %llu is %s; only an open ticket can be replaced by a corrected report",
+				   (unsigned long long)old->id, ticket_state_name(old->state));
 	t = handle_ticket_from(c, sub);
 	if ((rc = store_next_ticket_id(c->store, c->txn, &t->id)) != 0)
 		return handle_store_fail(c, rc);
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
 	ev.actor = c->req->actor;
 	ev.actor_role = c->req->role;
+	if (old) {
+		t->replaces = old->id;
+		snprintf(msg, sizeof msg, "corrects ticket %llu", (unsigned long long)old->id);
+		ev.note = arena_strdup(c->a, msg);
+	}
 	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
 		return -1;
+	if (old) {
+		/* The corrected report replaces the first: that one is cancelled
+		 * (its duplicates follow the new one), and this one is never its
+		 * duplicate. */
+		Dispatch__Event cev = DISPATCH__EVENT__INIT;
+		snprintf(msg, sizeof msg, "replaced by ticket %llu (a corrected report)", (unsigned long long)t->id);
+		handle_set_string(&old->cancel_reason, msg);
+		old->replaced_by = t->id;
+		cev.type = DISPATCH__EVENT_TYPE__EVENT_CANCELLED;
+		cev.actor = c->req->actor;
+		cev.actor_role = c->req->role;
+		cev.note = arena_strdup(c->a, msg);
+		if (handle_record(c, old, DISPATCH__STATE__STATE_CANCELLED, &cev, NULL) != 0 ||
+		    handle_release_duplicates(c, old, t, "replaced") != 0)
+			return -1;
+	}
 
 	if ((rc = handle_attach_outage(c, t)) != 0)
 		return rc < 0 ? -1 : 0;
@@ -858,6 +961,10 @@ static void handle_apply(struct handle_ctx *c, const Dispatch__Transition *tr, D
 		handle_set_string(&t->vendor_review, tr->note);
 		t->vendor_reviewed_ms = c->now;
 		break;
+	case DISPATCH__ACTION__ACTION_UNLINK:
+		t->linked_to = 0;
+		t->link = DISPATCH__LINK_KIND__LINK_NONE;
+		break;
 	default:
 		break;
 	}
@@ -875,14 +982,15 @@ int handle_transition(struct handle_ctx *c)
 	Dispatch__State to;
 	char msg[256], previous[80], extra[160];
 	bool reopen = false;
+	uint64_t unlinked_from;
 	int rc;
 
 	if (tr->ticket_id == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.ticket_id", "a ticket id is required");
 	if (handle_check_enum(c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
-			      DISPATCH__ACTION__ACTION_REVIEW_VENDOR,
+			      DISPATCH__ACTION__ACTION_UNLINK,
 			      "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
-			      "flag-vendor or review-vendor") ||
+			      "flag-vendor, review-vendor or unlink") ||
 	    handle_check_enum(c, "transition.hold_reason", tr->hold_reason, 0, DISPATCH__HOLD_REASON__HOLD_OTHER,
 			      "parts, resident-away, no-access or other") ||
 	    handle_check_enum(c, "transition.inspection", tr->inspection, 0, DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL,
@@ -916,6 +1024,7 @@ int handle_transition(struct handle_ctx *c)
 
 	extra[0] = '\0';
 	snprintf(previous, sizeof previous, "%s", t->member);
+	unlinked_from = t->linked_to;
 	to = row->to;
 	if (to == DISPATCH__STATE__STATE_UNSPECIFIED) /* STAY rows: the handler decides */
 		to = tr->action == DISPATCH__ACTION__ACTION_RESUME    ? t->held_from
@@ -940,19 +1049,30 @@ int handle_transition(struct handle_ctx *c)
 	ev.actor = c->req->actor;
 	ev.actor_role = c->req->role;
 	ev.note = tr->note;
+	/* An outside provider has no handheld: the desk records its steps, and
+	 * the record says for whom. */
+	if (row->proxy && c->req->role != DISPATCH__ROLE__ROLE_CREW && ticket_outsourced(t) && t->member[0])
+		ev.on_behalf_of = arena_strdup(c->a, t->member);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->req->actor, previous[0] ? "; was " : "", previous);
 		ev.reason = arena_strdup(c->a, msg);
 	}
 	if (handle_record(c, t, to, &ev, extra[0] ? extra : NULL) != 0)
 		return -1;
-	if ((to == DISPATCH__STATE__STATE_CLOSED || to == DISPATCH__STATE__STATE_CANCELLED) &&
-	    handle_close_duplicates(c, t, to) != 0)
+	/* Closing closes the duplicates with it (the problem is fixed);
+	 * cancelling does not void them: the oldest is dispatched instead. */
+	if (to == DISPATCH__STATE__STATE_CLOSED && handle_close_duplicates(c, t, to) != 0)
+		return -1;
+	if (to == DISPATCH__STATE__STATE_CANCELLED && handle_release_duplicates(c, t, NULL, "cancelled") != 0)
 		return -1;
 
 	switch (tr->action) {
 	case DISPATCH__ACTION__ACTION_CONSENT:
 		if (handle_consented(c, t) != 0)
+			return -1;
+		break;
+	case DISPATCH__ACTION__ACTION_UNLINK:
+		if (handle_dispatch(c, t) != 0)
 			return -1;
 		break;
 	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
@@ -981,9 +1101,16 @@ int handle_transition(struct handle_ctx *c)
 		return handle_ok(c, "ticket %llu is reopened (%u time%s) and %s%s", (unsigned long long)t->id,
 				 t->reopen_count, t->reopen_count == 1 ? "" : "s",
 				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
+	if (tr->action == DISPATCH__ACTION__ACTION_UNLINK)
+		return handle_ok(c, "ticket %llu is unlinked from ticket %llu and %s%s", (unsigned long long)t->id,
+				 (unsigned long long)unlinked_from, t->member[0] ? "assigned to " : "queued for ",
+				 t->member[0] ? t->member : t->crew);
 	if (tr->action == DISPATCH__ACTION__ACTION_CONSENT)
 		return handle_ok(c, "consent recorded; ticket %llu is %s%s", (unsigned long long)t->id,
 				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
+	if (ev.on_behalf_of[0])
+		return handle_ok(c, "ticket %llu is now %s (recorded by %s for %s of %s)", (unsigned long long)t->id,
+				 ticket_state_name(t->state), c->req->actor, ev.on_behalf_of, t->crew);
 	return handle_ok(c, "ticket %llu is now %s", (unsigned long long)t->id, ticket_state_name(t->state));
 }
 
@@ -1378,7 +1505,8 @@ int handle_declare_outage(struct handle_ctx *c)
 			return -1;
 	for (size_t i = 0; i < in->n_kinds; i++)
 		if (handle_check_enum(c, "outage.kinds", in->kinds[i], DISPATCH__KIND__KIND_REPAIR,
-				      DISPATCH__KIND__KIND_INQUIRY, "repair, complaint, special, security, cleaning or inquiry"))
+				      DISPATCH__KIND__KIND_SUGGESTION,
+				      "repair, complaint, special, security, cleaning, inquiry or suggestion"))
 			return -1;
 	for (size_t i = 0; i < in->n_categories; i++)
 		if (handle_check_text(c, "outage.categories", in->categories[i], 1, 64))

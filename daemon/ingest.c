@@ -32,7 +32,7 @@
 #include "zloop.h"
 
 #define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
-#define INGEST_MAX_MSG (64 * 1024)  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
+#define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies libzmq queues per peer. Its default of 1000 let one peer that
  * stops reading hold a thousand list replies (100+ MB) in the daemon; what
  * a pipelining client has beyond this waits in the daemon, bounded in
@@ -638,6 +638,9 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	rc = cmd->handler(&c);
+	/* Every reply says how far the log goes, this request's events included. */
+	if (rc == 0)
+		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
 		rc = ingest_store_reply(in, c.txn, req, digest, c.now, &rep, m);
@@ -664,6 +667,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	if (m->reply)
 		goto done;
 reply:
+	if (batch_txn && store_last_seq(in->store, batch_txn, &rep.last_seq) != 0)
+		rep.last_seq = 0;
 	if (rep.status != DISPATCH__STATUS__STATUS_OK)
 		log_debug("request %s refused: %s%s%s", req && req->request_id[0] ? req->request_id : "(no id)",
 			  rep.message ? rep.message : "", rep.field ? " field " : "", rep.field ? rep.field : "");
@@ -915,7 +920,7 @@ static void ingest_send_reply(ingest_t *in, struct ingest_msg *m)
 }
 
 /* Replace the reply of a request whose writes did not reach the disk. */
-static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc)
+static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uint64_t in_last_seq)
 {
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	char msg[256];
@@ -929,6 +934,7 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc)
 	rep.request_id = m->request_id;
 	rep.status = DISPATCH__STATUS__STATUS_STORAGE;
 	rep.message = msg;
+	rep.last_seq = in_last_seq;
 	free(m->reply);
 	ingest_pack_reply(m, &rep);
 }
@@ -1086,9 +1092,17 @@ static void ingest_run_batch(ingest_t *in, int n)
 			store_strerror(rc));
 		if (rc == MDB_PANIC)
 			in->panic = true;
+		uint64_t committed = 0;
+		MDB_txn *rtxn = NULL;
+		/* the log as it is on disk, for the replies' last_seq */
+		if (store_txn_begin(in->store, NULL, 1, &rtxn) == 0) {
+			if (store_last_seq(in->store, rtxn, &committed) != 0)
+				committed = 0;
+			store_txn_abort(rtxn);
+		}
 		for (int i = 0; i < n; i++)
 			if (in->batch[i].wrote)
-				ingest_unacknowledge(in, &in->batch[i], rc);
+				ingest_unacknowledge(in, &in->batch[i], rc, committed);
 		ingest_drop_out(in, 0);
 	} else {
 		in->stats.commits++;

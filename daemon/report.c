@@ -256,10 +256,10 @@ struct daily_row {
 	unsigned received, dispatched, resolved, open, overdue, escalations, followups, sat_sum;
 };
 
-struct daily_line {  /* an escalation, a complaint or a remark */
+struct daily_line {  /* an escalation, a complaint, a remark or a suggestion */
 	int64_t time_ms;
 	uint64_t ticket;
-	char *unit, *crew, *member, *a, *b, *c;
+	char *unit, *crew, *member, *a, *b, *c, *d, *e;
 	unsigned score;
 };
 
@@ -285,7 +285,7 @@ struct daily {
 	size_t nday, capday;
 	struct daily_row *rows;
 	size_t nrows, caprows;
-	struct daily_list esc, complaints, remarks;
+	struct daily_list esc, complaints, remarks, suggestions;
 	uint64_t events_today;
 };
 
@@ -320,7 +320,7 @@ static void daily_list_free(struct daily_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].unit), free(l->v[i].crew), free(l->v[i].member);
-		free(l->v[i].a), free(l->v[i].b), free(l->v[i].c);
+		free(l->v[i].a), free(l->v[i].b), free(l->v[i].c), free(l->v[i].d), free(l->v[i].e);
 	}
 	free(l->v);
 }
@@ -454,6 +454,22 @@ static int daily_ticket(struct daily *d, uint64_t id)
 		l->c = report_strdup(t->corrective_action);
 		l->score = t->satisfaction;
 	}
+	/* "Every opinion is a gift": the text itself, what was done with it
+	 * and the call back, the same day. */
+	if (t->kind == DISPATCH__KIND__KIND_SUGGESTION && d->tk[id].today) {
+		struct daily_line *l = daily_add(&d->suggestions);
+		l->time_ms = t->created_ms;
+		l->ticket = t->id;
+		l->unit = report_strdup(t->unit);
+		l->crew = report_strdup(t->crew);
+		l->member = report_strdup(t->member);
+		l->a = xstrdup(REPORT_STATE(t->state, buf));
+		l->b = report_strdup(t->text);
+		l->c = report_strdup(t->resolved_ms ? t->note : "");
+		l->d = report_strdup(t->followed_up_ms ? t->follow_up_remark : "");
+		l->e = report_strdup(t->category);
+		l->score = t->followed_up_ms ? t->satisfaction : 0;
+	}
 done:
 	dispatch__event__free_unpacked(ev, NULL);
 	return 0;
@@ -560,6 +576,16 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 							   "satisfaction", (int)l->score, "remark", l->a));
 		}
 		json_object_set_new(root, "remarks", a);
+		a = json_array();
+		for (i = 0; i < d->suggestions.n; i++) {
+			const struct daily_line *l = &d->suggestions.v[i];
+			json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "time",
+							   REPORT_MINUTE(l->time_ms, t1), "ticket", (json_int_t)l->ticket,
+							   "unit", l->unit, "category", l->e, "crew", l->crew, "member",
+							   l->member, "state", l->a, "text", l->b, "done", l->c,
+							   "follow_up_remark", l->d, "satisfaction", (int)l->score));
+		}
+		json_object_set_new(root, "suggestions", a);
 		json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', f);
 		json_decref(root);
@@ -606,6 +632,15 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 			const struct daily_line *l = &d->remarks.v[i];
 			report_csv_row(f, "remark\x1f%s\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%u\x1f%s",
 				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->crew, l->member, l->score, l->a);
+		}
+		fputc('\n', f);
+		report_csv_row(f, "suggestion\x1f" "time\x1f" "ticket\x1f" "unit\x1f" "category\x1f" "crew\x1f" "member\x1f"
+				  "state\x1f" "text\x1f" "done\x1f" "follow_up_remark\x1f" "satisfaction");
+		for (i = 0; i < d->suggestions.n; i++) {
+			const struct daily_line *l = &d->suggestions.v[i];
+			report_csv_row(f, "suggestion\x1f%s\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u",
+				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->e, l->crew, l->member, l->a, l->b,
+				       l->c, l->d, l->score);
 		}
 		return;
 	}
@@ -657,6 +692,19 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 			l->ticket, l->unit, l->crew, l->member[0] ? l->member : "-", l->score, l->a[0] ? "  \"" : "", l->a,
 			l->a[0] ? "\"" : "");
 	}
+	fprintf(f, "\nSuggestions and opinions (%zu)\n", d->suggestions.n);
+	for (i = 0; i < d->suggestions.n; i++) {
+		const struct daily_line *l = &d->suggestions.v[i];
+		fprintf(f, "  %s  #%" PRIu64 " %s  %s/%s  %s%s%s%s  \"%s\"\n", REPORT_MINUTE(l->time_ms, t1) + 11, l->ticket,
+			l->unit, l->crew, l->member[0] ? l->member : "-", l->a, l->e[0] ? " (" : "", l->e,
+			l->e[0] ? ")" : "", l->b);
+		if (l->c[0])
+			fprintf(f, "      done: %s\n", l->c);
+		if (l->score)
+			fprintf(f, "      follow-up: %u/5%s%s%s\n", l->score, l->d[0] ? " \"" : "", l->d, l->d[0] ? "\"" : "");
+		else
+			fprintf(f, "      follow-up: not yet\n");
+	}
 }
 
 int report_daily(store_t *s, const struct report_opts *o)
@@ -695,16 +743,17 @@ fail:
 	daily_list_free(&d.esc);
 	daily_list_free(&d.complaints);
 	daily_list_free(&d.remarks);
+	daily_list_free(&d.suggestions);
 	return rc;
 }
 
 /* ---- the management review --------------------------------------------------- */
 
-#define REVIEW_KINDS 7 /* Kind 0..6; 0 = unspecified */
+#define REVIEW_KINDS 8 /* Kind 0..7; 0 = unspecified */
 
 static const char *const review_deadline_names[4] = { "acknowledge", "arrive", "resolve", "follow-up" };
 static const char *const review_kind_colors[REVIEW_KINDS] = { "#9e9e9e", "#1f77b4", "#d62728", "#9467bd",
-							     "#2ca02c", "#17becf", "#ff7f0e" };
+							     "#2ca02c", "#17becf", "#ff7f0e", "#bcbd22" };
 
 struct review_count {
 	char *key;
@@ -755,6 +804,7 @@ struct review {
 	uint64_t dl_decided[4], dl_met[4];
 	uint64_t sat[6];
 	uint64_t paid, paid_consented, paid_charged_n;
+	uint64_t sugg, sugg_praise, sugg_done, sugg_followed; /* suggestions: received, praise, acted on, called back */
 	int64_t paid_quoted, paid_charged;
 	struct review_items complaints, incidents, repeats;
 	struct review_pair *pairs;
@@ -927,6 +977,12 @@ static int review_ticket(Dispatch__Ticket *t, void *arg)
 	}
 	if (t->vendor[0])
 		review_count(&r->vendors, t->vendor, 1);
+	if (t->kind == DISPATCH__KIND__KIND_SUGGESTION) {
+		r->sugg++;
+		r->sugg_praise += strcmp(t->category, "praise") == 0;
+		r->sugg_done += t->resolved_ms != 0;
+		r->sugg_followed += t->followed_up_ms != 0;
+	}
 	if (t->kind == DISPATCH__KIND__KIND_COMPLAINT) {
 		struct review_item *c = review_item(&r->complaints);
 		c->id = t->id;
@@ -1129,6 +1185,9 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 	}
 	json_object_set_new(root, "complaints", json_pack("{s:I,s:o,s:o}", "n", (json_int_t)r->complaints.n, "by_cause",
 							  review_counts_json(&r->causes), "list", a));
+	json_object_set_new(root, "suggestions",
+			    json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)r->sugg, "praise", (json_int_t)r->sugg_praise,
+				      "acted_on", (json_int_t)r->sugg_done, "followed_up", (json_int_t)r->sugg_followed));
 	json_object_set_new(root, "reopen", json_pack("{s:I,s:I,s:I,s:f}", "resolved", (json_int_t)r->resolved,
 						      "reopened", (json_int_t)r->reopened, "reopens",
 						      (json_int_t)r->reopens, "rate", review_ratio(r->reopened, r->resolved)));
@@ -1216,6 +1275,9 @@ static void review_csv(const struct review *r, const struct report_opts *o, cons
 		report_csv_row(f, "complaint\x1f%s\x1f%s\x1f%s %s about %s; cause: %s; corrective action: %s", b3, c->state,
 			       REPORT_DAY(c->created_ms, buf), c->unit, c->who, c->a, c->b);
 	}
+	report_csv_row(f, "suggestions\x1f" "count\x1f%" PRIu64 "\x1f%" PRIu64 " praise, %" PRIu64 " acted on, %" PRIu64
+			  " followed up",
+		       r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
 	report_csv_row(f, "reopen\x1frate\x1f%s\x1f%" PRIu64 " of %" PRIu64 " resolved tickets reopened (%" PRIu64
 			  " reopenings)",
 		       review_pct_str(r->reopened, r->resolved, buf, sizeof buf), r->reopened, r->resolved, r->reopens);
@@ -1287,6 +1349,9 @@ static void review_text(const struct review *r, const struct report_opts *o, con
 	fprintf(f, "\nSatisfaction (every follow-up recorded in the period): %" PRIu64 " scored, average %.2f\n", n, avg);
 	for (int i = 5; i >= 1; i--)
 		fprintf(f, "  %d  %7" PRIu64 "  %6s\n", i, r->sat[i], review_pct_str(r->sat[i], n, buf, sizeof buf));
+	fprintf(f, "\nSuggestions and opinions: %" PRIu64 " (%" PRIu64 " praise), %" PRIu64 " acted on, %" PRIu64
+		   " followed up\n",
+		r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
 	fprintf(f, "\nComplaints: %zu\n", r->complaints.n);
 	for (size_t i = 0; i < r->causes.n; i++) {
 		fputs("  cause: ", f);
@@ -1543,7 +1608,10 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 	for (int i = 5; i >= 1; i--)
 		fprintf(f, "<tr><td>%d</td><td>%" PRIu64 "</td><td>%s</td></tr>\n", i, r->sat[i],
 			review_pct_str(r->sat[i], n, buf, sizeof buf));
-	fprintf(f, "</table>\n<h2>Complaints (%zu)</h2>\n", r->complaints.n);
+	fprintf(f, "</table>\n<h2>Suggestions and opinions</h2>\n<p>%" PRIu64 " received (%" PRIu64 " praise), %" PRIu64
+		   " acted on, %" PRIu64 " followed up</p>\n",
+		r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
+	fprintf(f, "<h2>Complaints (%zu)</h2>\n", r->complaints.n);
 	review_html_counts(f, "By cause", &r->causes, r->complaints.n, 100);
 	fprintf(f, "<table><tr><th>ticket</th><th>date</th><th>unit</th><th>about</th><th>state</th><th>cause</th>"
 		   "<th>corrective action</th><th>satisfaction</th></tr>\n");

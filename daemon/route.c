@@ -158,7 +158,8 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 			route_put(detail, &dused, roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
 			continue;
 		}
-		if (require_online && !roster_online(roster, m->id, now->now_ms, window)) {
+		/* an outside provider is reached by phone: it has no handheld to be online with */
+		if (require_online && !crew->outsourced && !roster_online(roster, m->id, now->now_ms, window)) {
 			route_put(detail, &dused, "offline");
 			continue;
 		}
@@ -205,7 +206,10 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		route_put(out->reason, &used, " qualifies now; queued for the crew");
 	}
 	/* qualified: on shift (or on duty), online if required, with the skill */
-	route_put(out->reason, &used, require_online ? " (qualified: on shift, online" : " (qualified: on shift");
+	route_put(out->reason, &used,
+		  require_online && !crew->outsourced ? " (qualified: on shift, online" : " (qualified: on shift");
+	if (require_online && crew->outsourced)
+		route_put(out->reason, &used, "; an outside provider, reached by phone, needs no handheld");
 	if (rule->skill) {
 		route_put(out->reason, &used, ", skill ");
 		route_put(out->reason, &used, rule->skill);

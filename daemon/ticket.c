@@ -23,50 +23,55 @@
  * complaint's cause before closing, a follow-up before closing, consent
  * only for a consent hold) are in ticket_guard(). */
 static const struct ticket_transition ticket_table[] = {
-	/* from         action              to            event                 who                     assignee note */
-	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false },
-	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false },
-	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false },
-	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false },
-	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
-	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true },
+	/* from         action              to            event                 who                     assignee note   kinds            proxy */
+	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false,  0,               true },
+	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false,  0,               true },
+	/* which kinds need a visit: these are resolved by phone or in the office */
+	{ S(ASSIGNED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true },
+	{ S(ACCEPTED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true },
+	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  0,               true },
+	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false,  0,               false },
+	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
+	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false },
 	/* (re)assignment by a person: out of the crew queue, or to someone
 	 * else (then with a reason: ticket_guard) */
-	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
-	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false },
+	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
+	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false },
 	/* hold: deadlines pause; resume returns to the held-from state */
-	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false },
-	{ S(ON_HOLD),   A(RESUME),          STAY,         E(RESUMED),           HOLDERS,                true,  false },
+	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false },
+	{ S(ON_HOLD),   A(RESUME),          STAY,         E(RESUMED),           HOLDERS,                true,  false,  0,               false },
 	/* a paid special service starts once the resident consents to the fee */
-	{ S(ON_HOLD),   A(CONSENT),         STAY,         E(CONSENTED),         DESKS,                  false, false },
+	{ S(ON_HOLD),   A(CONSENT),         STAY,         E(CONSENTED),         DESKS,                  false, false,  0,               false },
 	/* after the work: the call back, and quality control's inspection;
 	 * an unsatisfied resident or a failed inspection reopens it */
-	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
-	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false },
-	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
-	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false },
+	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false },
+	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false },
+	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false },
+	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false },
 	/* vendor incidents (clause 4.5): flagged, then reviewed */
-	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true },
-	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
-	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true },
+	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false },
+	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false },
+	/* a duplicate that is another problem after all: dispatched on its own */
+	{ S(NEW),       A(UNLINK),          STAY,         E(UNLINKED),          DESKS,                  false, false,  0,               false },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -84,24 +89,47 @@ const char *ticket_state_name(Dispatch__State st)
 	}
 }
 
+/* How refusals speak of each action: what a role may not do, the state
+ * an action needs ("<subject> can be <done> only when ..."), and what its
+ * required note must give. */
+struct ticket_wording {
+	const char *name;     /* "accept" */
+	const char *verb;     /* "accept a ticket": "the crew role may not accept a ticket" */
+	const char *subject;  /* "it" or "a follow-up" */
+	const char *done;     /* "accepted", "recorded" */
+	const char *note;     /* "give the reason" */
+};
+
+static const struct ticket_wording *ticket_wording(Dispatch__Action a)
+{
+	static const struct ticket_wording w[] = {
+		[A(ACCEPT)] = { "accept", "accept a ticket", "it", "accepted", "give a note" },
+		[A(ARRIVE)] = { "arrive", "record an arrival", "an arrival", "recorded", "give a note" },
+		[A(RESOLVE)] = { "resolve", "resolve a ticket", "it", "resolved", "give the work note" },
+		[A(CLOSE)] = { "close", "close a ticket", "it", "closed", "give a note" },
+		[A(CANCEL)] = { "cancel", "cancel a ticket", "it", "cancelled", "give the reason" },
+		[A(ASSIGN)] = { "assign", "assign a ticket", "it", "assigned", "give the reason" },
+		[A(HOLD)] = { "hold", "put a ticket on hold", "it", "put on hold", "give the reason" },
+		[A(RESUME)] = { "resume", "resume a ticket", "it", "resumed", "give a note" },
+		[A(FOLLOW_UP)] = { "follow-up", "record a follow-up", "a follow-up", "recorded", "give the remark" },
+		[A(INSPECT)] = { "inspect", "record an inspection", "an inspection", "recorded", "give the remark" },
+		[A(CONSENT)] = { "consent", "record a consent", "a consent", "recorded", "give a note" },
+		[A(FLAG_VENDOR)] = { "flag-vendor", "flag a vendor incident", "a vendor incident", "flagged",
+				     "say what the vendor did" },
+		[A(REVIEW_VENDOR)] = { "review-vendor", "review a vendor incident", "a vendor incident", "reviewed",
+				       "give the review's improvement note" },
+		[A(UNLINK)] = { "unlink", "unlink a duplicate", "it", "unlinked", "give a note" },
+	};
+	static const struct ticket_wording unknown = { "unknown action", "do that", "it", "done", "give a note" };
+
+	if ((unsigned)a < sizeof w / sizeof w[0] && w[a].name)
+		return &w[a];
+	return &unknown;
+}
+
 const char *ticket_action_name(Dispatch__Action a)
 {
-	switch (a) {
-	case A(ACCEPT): return "accept";
-	case A(ARRIVE): return "arrive";
-	case A(RESOLVE): return "resolve";
-	case A(CLOSE): return "close";
-	case A(CANCEL): return "cancel";
-	case A(ASSIGN): return "assign";
-	case A(HOLD): return "hold";
-	case A(RESUME): return "resume";
-	case A(FOLLOW_UP): return "record a follow-up for";
-	case A(INSPECT): return "inspect";
-	case A(CONSENT): return "record consent for";
-	case A(FLAG_VENDOR): return "flag a vendor incident on";
-	case A(REVIEW_VENDOR): return "review the vendor incident of";
-	default: return "unknown action";
-	}
+	return ticket_wording(a)->name;
 }
 
 const char *ticket_kind_name(Dispatch__Kind k)
@@ -113,6 +141,7 @@ const char *ticket_kind_name(Dispatch__Kind k)
 	case DISPATCH__KIND__KIND_SECURITY: return "security";
 	case DISPATCH__KIND__KIND_CLEANING: return "cleaning";
 	case DISPATCH__KIND__KIND_INQUIRY: return "inquiry";
+	case DISPATCH__KIND__KIND_SUGGESTION: return "suggestion";
 	default: return "unknown";
 	}
 }
@@ -131,20 +160,39 @@ const char *ticket_role_name(Dispatch__Role r)
 	}
 }
 
-/* The states from which action a is possible, for the error message. */
-static void ticket_allowed_from(Dispatch__Action a, char *buf, size_t len)
+bool ticket_outsourced(const Dispatch__Ticket *t)
 {
-	size_t used = 0;
+	return t->vendor && t->vendor[0] && t->crew && strcmp(t->vendor, t->crew) == 0;
+}
 
-	buf[0] = '\0';
+static bool ticket_row_for(const struct ticket_transition *row, Dispatch__Kind kind)
+{
+	return row->kinds == 0 || ((unsigned)kind < 32 && (row->kinds & TICKET_KIND(kind)));
+}
+
+/* The states from which action a is possible for kind, for the error
+ * message: "assigned", "resolved or closed", "assigned, accepted or on site". */
+static void ticket_allowed_from(Dispatch__Action a, Dispatch__Kind kind, char *buf, size_t len)
+{
+	const char *names[16];
+	size_t n = 0, used = 0;
+
 	for (size_t i = 0; i < sizeof ticket_table / sizeof ticket_table[0]; i++) {
-		if (ticket_table[i].action != a)
+		const char *name = ticket_state_name(ticket_table[i].from);
+		bool seen = false;
+		if (ticket_table[i].action != a || !ticket_row_for(&ticket_table[i], kind))
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-				 ticket_state_name(ticket_table[i].from));
-		if (n < 0 || (size_t)n >= len - used)
+		for (size_t k = 0; k < n; k++)
+			seen = seen || names[k] == name;
+		if (!seen && n < sizeof names / sizeof names[0])
+			names[n++] = name;
+	}
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		int w = snprintf(buf + used, len - used, "%s%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", names[k]);
+		if (w < 0 || (size_t)w >= len - used)
 			break;
-		used += (size_t)n;
+		used += (size_t)w;
 	}
 }
 
@@ -155,19 +203,25 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 	char states[128];
 
 	for (size_t i = 0; i < sizeof ticket_table / sizeof ticket_table[0]; i++)
-		if (ticket_table[i].from == t->state && ticket_table[i].action == a) {
+		if (ticket_table[i].from == t->state && ticket_table[i].action == a &&
+		    ticket_row_for(&ticket_table[i], t->kind)) {
 			tr = &ticket_table[i];
 			break;
 		}
 	if (tr == NULL) {
-		ticket_allowed_from(a, states, sizeof states);
-		snprintf(msg, msglen, "ticket %llu is %s; %s is possible only when it is %s",
-			 (unsigned long long)t->id, ticket_state_name(t->state), ticket_action_name(a),
-			 states[0] ? states : "(never)");
+		const struct ticket_wording *w = ticket_wording(a);
+		bool it = strcmp(w->subject, "it") == 0;
+		ticket_allowed_from(a, t->kind, states, sizeof states);
+		if (states[0] == '\0')
+			snprintf(msg, msglen, "ticket %llu is %s; no ticket can %s", (unsigned long long)t->id,
+				 ticket_state_name(t->state), w->verb);
+		else
+			snprintf(msg, msglen, "ticket %llu is %s; %s can be %s only when %s is %s", (unsigned long long)t->id,
+				 ticket_state_name(t->state), w->subject, w->done, it ? "it" : "the ticket", states);
 		return TICKET_CONFLICT;
 	}
-	if ((tr->roles & TICKET_ROLE(role)) == 0) {
-		snprintf(msg, msglen, "the %s role may not %s a ticket", ticket_role_name(role), ticket_action_name(a));
+	if ((tr->roles & TICKET_ROLE(role)) == 0 && !(tr->proxy && (DESKS & TICKET_ROLE(role)) && ticket_outsourced(t))) {
+		snprintf(msg, msglen, "the %s role may not %s", ticket_role_name(role), ticket_wording(a)->verb);
 		return TICKET_FORBIDDEN;
 	}
 	if (tr->assignee_only && role == DISPATCH__ROLE__ROLE_CREW &&
@@ -177,7 +231,7 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 		return TICKET_FORBIDDEN;
 	}
 	if (tr->needs_note && (note == NULL || note[0] == '\0')) {
-		snprintf(msg, msglen, "to %s a ticket, give a reason", ticket_action_name(a));
+		snprintf(msg, msglen, "to %s, %s", ticket_wording(a)->verb, ticket_wording(a)->note);
 		return TICKET_INVALID;
 	}
 	*out = tr;
@@ -275,6 +329,12 @@ int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, cons
 			return TICKET_CONFLICT;
 		}
 		return 0;
+	case A(UNLINK):
+		if (t->link != DISPATCH__LINK_KIND__LINK_DUPLICATE || t->linked_to == 0) {
+			snprintf(msg, msglen, "ticket %llu is not linked to another ticket as a duplicate", id);
+			return TICKET_CONFLICT;
+		}
+		return 0;
 	case A(REVIEW_VENDOR):
 		if (t->vendor_incident[0] == '\0') {
 			snprintf(msg, msglen, "ticket %llu has no vendor incident to review; flag it first", id);
@@ -312,7 +372,12 @@ int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
 			w = (kind);                     \
 		}                                       \
 	} while (0)
-	TICKET_CONSIDER(t->state == S(ASSIGNED), t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
+	/* A queued ticket's acknowledge deadline walks the chain too: nobody
+	 * taking it is the case that most needs the control center. */
+	bool queued = t->state == S(NEW) && t->queue_escalates && (t->member == NULL || t->member[0] == '\0') &&
+		      t->linked_to == 0 && t->outage_id == 0;
+
+	TICKET_CONSIDER(t->state == S(ASSIGNED) || queued, t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
 	TICKET_CONSIDER(working && t->state != S(ON_SITE) && !(t->missed & TICKET_MISSED_ARRIVE), t->arrive_by_ms,
 			DISPATCH__DEADLINE__DEADLINE_ARRIVE);
 	TICKET_CONSIDER(working && !(t->missed & TICKET_MISSED_RESOLVE), t->resolve_by_ms,

@@ -32,7 +32,21 @@ struct ticket_transition {
 	unsigned roles;       /* TICKET_ROLE() bits allowed */
 	bool assignee_only;   /* a crew actor must be the assigned member */
 	bool needs_note;      /* e.g. a cancel needs its reason */
+	unsigned kinds;       /* TICKET_KIND() bits the row is for; 0: every kind */
+	bool proxy;           /* the desk or a supervisor may do it for an outsourced
+	                       * crew's member, who has no handheld (issue 21) */
 };
+
+/* Kind bits for the table. */
+#define TICKET_KIND(k) (1u << (k))
+/* The kinds usually handled by phone or in the office: resolved without a
+ * visit (no "arrive" needed). */
+#define TICKET_NO_VISIT                                                                       \
+	(TICKET_KIND(DISPATCH__KIND__KIND_COMPLAINT) | TICKET_KIND(DISPATCH__KIND__KIND_INQUIRY) |        \
+	 TICKET_KIND(DISPATCH__KIND__KIND_SUGGESTION))
+
+/* Is t with an outsourced crew now (the vendor it records is its crew)? */
+bool ticket_outsourced(const Dispatch__Ticket *t);
 
 /* Find the transition for ticket t and action a by role/actor. On success
  * returns 0 and *out; otherwise a TICKET_* code with a message for the

@@ -28,13 +28,16 @@ static const char usage_text[] =
 	"tickets:\n"
 	"  submit --unit U --kind K --text T [--source S] [--person P] [--phone N]\n"
 	"         [--priority 1-5] [--category C] [--tag T]... [--request-id ID]\n"
-	"         [--fee AMOUNT] [--about MEMBER]\n"
+	"         [--fee AMOUNT] [--about MEMBER] [--replaces ID]\n"
 	"                        file a ticket; prints its id, where it went, and the rule\n"
 	"                        kinds: repair complaint special security cleaning inquiry\n"
+	"                        suggestion (an opinion or, with --category praise, praise)\n"
 	"                        sources: intercom phone walk-in app sensor\n"
 	"                        --fee: a paid special service's quoted fee in HK$ (350,\n"
 	"                        350.50); it waits for the resident's consent\n"
 	"                        --about: the crew member a complaint is about\n"
+	"                        --replaces: this corrects open ticket ID (misrouted,\n"
+	"                        wrong details): ID is cancelled, this one dispatched\n"
 	"  import [FILE] [--dry-run] [--json]\n"
 	"                        submit one ticket per line of newline-delimited JSON\n"
 	"                        (FILE or stdin); reports each line, goes on past bad ones\n"
@@ -50,8 +53,12 @@ static const char usage_text[] =
 	"  assign ID --member M [--reason T]\n"
 	"                        (re)assign a ticket to a member (desk or supervisor);\n"
 	"                        taking it from someone needs the reason\n"
+	"  accept ID [--note T]  an outside provider (outsourced crew, no handheld) took\n"
+	"                        the job by phone: recorded by the desk for the provider\n"
+	"  arrive ID [--note T]  the provider is on site (recorded for it, as accept)\n"
 	"  resolve ID [--note T] [--parts T] [--charged AMOUNT] [--cause T --corrective T]\n"
-	"                        record the work as done (as the assignee's supervisor)\n"
+	"                        record the work as done (as the assignee's supervisor,\n"
+	"                        or for an outside provider)\n"
 	"\n"
 	"the service procedure:\n"
 	"  hold ID --reason parts|resident-away|no-access|other [--note T]\n"
@@ -63,6 +70,9 @@ static const char usage_text[] =
 	"                        quality control's inspection (acts as --role qc unless\n"
 	"                        told); a fail reopens the work\n"
 	"  consent ID [--note T] the resident agreed to the quoted fee: dispatch starts\n"
+	"  unlink ID [--note T]  a report linked as a duplicate is another problem after\n"
+	"                        all: unlinked and dispatched (cancelling the first report\n"
+	"                        dispatches its duplicates too)\n"
 	"  vendor-flag ID --note T    quality affected by the vendor: what happened\n"
 	"  vendor-review ID --note T  the review of a flagged incident: the improvement\n"
 	"                        (acts as --role qc unless told)\n"
@@ -127,7 +137,7 @@ enum desk_opt {
 	O_CREW, O_MEMBER, O_ALL, O_NOTE, O_REASON, O_LIMIT, O_JSON, O_OVERDUE, O_AT,
 	O_BUILDING, O_ZONE, O_FROM, O_UNTIL, O_DRY_RUN, O_REQUEST_ID,
 	O_SCORE, O_REMARK, O_PASS, O_FAIL, O_VENDOR, O_UNREVIEWED, O_FEE, O_ABOUT, O_CAUSE,
-	O_CORRECTIVE, O_PARTS, O_CHARGED,
+	O_CORRECTIVE, O_PARTS, O_CHARGED, O_REPLACES,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED, O_EVENTS, O_KEY, O_SERVER_KEY, O_ACTOR, O_ROLE, O_COLOR, O_HELP,
@@ -173,6 +183,7 @@ static const struct option long_opts[] = {
 	{ "corrective", required_argument, NULL, OPT_VAL(O_CORRECTIVE) },
 	{ "parts", required_argument, NULL, OPT_VAL(O_PARTS) },
 	{ "charged", required_argument, NULL, OPT_VAL(O_CHARGED) },
+	{ "replaces", required_argument, NULL, OPT_VAL(O_REPLACES) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
@@ -202,7 +213,7 @@ struct command {
 #define QC DISPATCH__ROLE__ROLE_QC
 
 static const struct command commands[] = {
-	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID), 0, 0, "", desk_submit, DESK },
+	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES), 0, 0, "", desk_submit, DESK },
 	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
 	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
 	{ "list", B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) |
@@ -211,6 +222,8 @@ static const struct command commands[] = {
 	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel, DESK },
 	{ "assign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
 	{ "reassign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
+	{ "accept", B(O_NOTE), 1, 1, "one ticket id", desk_accept, DESK },
+	{ "arrive", B(O_NOTE), 1, 1, "one ticket id", desk_arrive, DESK },
 	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id",
 	  desk_resolve, DESK },
 	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },
@@ -219,6 +232,7 @@ static const struct command commands[] = {
 	/* Inspections are the quality-control group's (clause 3.1). */
 	{ "inspect", B(O_PASS) | B(O_FAIL) | B(O_REMARK), 1, 1, "one ticket id", desk_inspect, QC },
 	{ "consent", B(O_NOTE), 1, 1, "one ticket id", desk_consent, DESK },
+	{ "unlink", B(O_NOTE), 1, 1, "one ticket id", desk_unlink, DESK },
 	{ "vendor-flag", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_flag, DESK },
 	{ "vendor-review", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_review, QC },
 	{ "vendor-incidents", B(O_VENDOR) | B(O_UNREVIEWED) | B(O_JSON), 0, 0, "",
@@ -418,6 +432,11 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 			if (desk_parse_uint(optarg, 5, &v) < 0 || v < 1)
 				return desk_usage("--priority must be 1 (urgent) to 5 (low), not '%s'", optarg);
 			o->priority = (unsigned)v;
+			break;
+		case OPT_VAL(O_REPLACES):
+			if (desk_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
+				return desk_usage("--replaces needs a ticket id, not '%s'", optarg);
+			o->replaces = v;
 			break;
 		case OPT_VAL(O_LIMIT):
 			if (desk_parse_uint(optarg, UINT32_MAX, &v) < 0)

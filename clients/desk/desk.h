@@ -31,6 +31,7 @@ struct desk_opts {
 	const char *remark, *vendor, *about, *cause, *corrective, *parts;
 	int64_t fee_cents, charged_cents;  /* -1: not given */
 	unsigned priority, limit, score;   /* score 0: not given */
+	uint64_t replaces;                 /* submit --replaces: 0 = not given */
 	int all, json, overdue, dry_run, unreviewed;
 	Dispatch__InspectionResult inspection; /* --pass / --fail */
 	Dispatch__Role role;
@@ -89,11 +90,14 @@ int desk_close(dc_t *dc, const struct desk_opts *o);
 int desk_cancel(dc_t *dc, const struct desk_opts *o);
 int desk_assign(dc_t *dc, const struct desk_opts *o);
 int desk_resolve(dc_t *dc, const struct desk_opts *o);
+int desk_accept(dc_t *dc, const struct desk_opts *o);
+int desk_arrive(dc_t *dc, const struct desk_opts *o);
 int desk_hold(dc_t *dc, const struct desk_opts *o);
 int desk_resume(dc_t *dc, const struct desk_opts *o);
 int desk_follow_up(dc_t *dc, const struct desk_opts *o);
 int desk_inspect(dc_t *dc, const struct desk_opts *o);
 int desk_consent(dc_t *dc, const struct desk_opts *o);
+int desk_unlink(dc_t *dc, const struct desk_opts *o);
 int desk_vendor_flag(dc_t *dc, const struct desk_opts *o);
 int desk_vendor_review(dc_t *dc, const struct desk_opts *o);
 int desk_vendor_incidents(dc_t *dc, const struct desk_opts *o);

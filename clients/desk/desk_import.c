@@ -88,7 +88,7 @@ static int parse_line(json_t *o, struct line *l)
 				return -1;
 			if (dc_kind_parse(s, &k) < 0)
 				return bad(l, key, "unknown kind \"%s\" (repair, complaint, special, security, "
-				           "cleaning, inquiry)", s);
+				           "cleaning, inquiry, suggestion)", s);
 			l->sub.kind = k;
 		} else if (strcmp(key, "source") == 0) {
 			Dispatch__Source src;

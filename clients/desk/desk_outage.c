@@ -134,7 +134,7 @@ int desk_outage_declare(dc_t *dc, const struct desk_opts *o)
 	for (i = 0; i < o->kind.n; i++)
 		if (dc_kind_parse(o->kind.v[i], &kinds[i]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-			                  "cleaning, inquiry)", o->kind.v[i]);
+			                  "cleaning, inquiry, suggestion)", o->kind.v[i]);
 	x.text = (char *)o->text;
 	x.buildings = (char **)o->building.v;
 	x.n_buildings = (size_t)o->building.n;

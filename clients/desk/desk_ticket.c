@@ -40,7 +40,7 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 		return desk_usage("%s takes one --category", cmd);
 	if (dc_kind_parse(o->kind.v[0], &kind) < 0)
 		return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-		                  "cleaning, inquiry)", o->kind.v[0]);
+		                  "cleaning, inquiry, suggestion)", o->kind.v[0]);
 	if (o->source && dc_source_parse(o->source, &source) < 0)
 		return desk_usage("unknown source '%s' (intercom, phone, walk-in, app, sensor)", o->source);
 	sub->kind = kind;
@@ -105,6 +105,11 @@ void desk_print_destination(const Dispatch__Ticket *t, const char *message)
 		printf("  tell the resident: %s\n", dc_clean(message, msg, sizeof msg));
 	for (size_t i = 0; i < t->n_links; i++)
 		printf("  linked: ticket %" PRIu64 "\n", t->links[i]);
+	if (t->linked_to && t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE && !t->outage_id)
+		printf("  another problem? dispatch it with: " DESK_PROG " unlink %" PRIu64 "\n"
+		       "  a correction of ticket %" PRIu64 "? cancel that one (" DESK_PROG " cancel %" PRIu64
+		       " --reason ...) and this one is dispatched\n",
+		       t->id, t->linked_to, t->linked_to);
 }
 
 int desk_submit(dc_t *dc, const struct desk_opts *o)
@@ -119,6 +124,7 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 		return rc;
 	if (!o->text || !*o->text)
 		return desk_usage("%s needs --text", "submit");
+	sub.replaces = o->replaces;
 	if (o->request_id)
 		req.request_id = (char *)o->request_id;
 	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
@@ -347,10 +353,22 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 		field_line("needs", buf);
 	}
 	if (t->linked_to) {
-		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (%s)", t->linked_to,
-		         t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
-		                                                       : "another crew's part");
+		if (t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE && t->state == DISPATCH__STATE__STATE_NEW)
+			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (this is a duplicate report; undo: " DESK_PROG
+			         " unlink %" PRIu64 ")", t->linked_to, t->id);
+		else
+			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (%s)", t->linked_to,
+			         t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
+			                                                       : "another crew's part");
 		field_line("linked to", buf);
+	}
+	if (t->replaces) {
+		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (this report corrects it)", t->replaces);
+		field_line("replaces", buf);
+	}
+	if (t->replaced_by) {
+		snprintf(buf, sizeof buf, "ticket %" PRIu64 " (a corrected report)", t->replaced_by);
+		field_line("replaced by", buf);
 	}
 	if (t->n_links) {
 		size_t n = 0;
@@ -394,6 +412,11 @@ static void print_history_line(const Dispatch__Event *e)
 	else
 		snprintf(change, sizeof change, "%s -> %s", dc_state_name(e->from_state),
 		         dc_state_name(e->to_state));
+	if (e->on_behalf_of && *e->on_behalf_of) {
+		append(detail, sizeof detail, " for ");
+		append(detail, sizeof detail, e->on_behalf_of);
+		append(detail, sizeof detail, " (an outside provider, as told by phone)");
+	}
 	switch (e->type) {
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
 	case DISPATCH__EVENT_TYPE__EVENT_QUEUED:
@@ -660,7 +683,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	for (c = 0; c < o->kind.n; c++)
 		if (dc_kind_parse(o->kind.v[c], &kinds[c]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-			                  "cleaning, inquiry)", o->kind.v[c]);
+			                  "cleaning, inquiry, suggestion)", o->kind.v[c]);
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if (o->at && !o->overdue)
@@ -757,6 +780,7 @@ static void print_outcome(const Dispatch__Transition *tr, const Dispatch__Ticket
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN ||
 	    (routed && (tr->action == DISPATCH__ACTION__ACTION_CONSENT ||
 	                tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
+	                tr->action == DISPATCH__ACTION__ACTION_UNLINK ||
 	                tr->action == DISPATCH__ACTION__ACTION_INSPECT))) {
 		fputs(" (", stdout);
 		dc_pad(stdout, t->crew && *t->crew ? t->crew : "-", 0);
@@ -811,6 +835,16 @@ int desk_transition(dc_t *dc, const struct desk_opts *o, Dispatch__Transition *t
 	if (rc == 0) {
 		printf("ticket %" PRIu64 " is now %s", r->ticket->id, dc_state_name(r->ticket->state));
 		print_outcome(tr, r->ticket);
+		/* a step recorded for an outside provider says so */
+		if (r->n_events > 0 && r->events[0]->on_behalf_of && *r->events[0]->on_behalf_of) {
+			fputs(" (recorded by ", stdout);
+			dc_pad(stdout, r->events[0]->actor, 0);
+			fputs(" for ", stdout);
+			dc_pad(stdout, r->events[0]->on_behalf_of, 0);
+			fputs(" of ", stdout);
+			dc_pad(stdout, r->ticket->crew, 0);
+			fputs(")", stdout);
+		}
 		putchar('\n');
 	}
 	dispatch__reply__free_unpacked(r, NULL);
@@ -853,6 +887,35 @@ int desk_resolve(dc_t *dc, const struct desk_opts *o)
 	tr.parts_used = (char *)o->parts;
 	if (o->charged_cents >= 0)
 		tr.charged_cents = o->charged_cents;
+	return desk_transition(dc, o, &tr);
+}
+
+/* An outside provider (a vendor, a hired van) has no handheld: the desk
+ * records its acceptance and arrival, as told by phone. */
+int desk_accept(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
+	tr.note = (char *)o->note;
+	return desk_transition(dc, o, &tr);
+}
+
+int desk_arrive(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_ARRIVE;
+	tr.note = (char *)o->note;
+	return desk_transition(dc, o, &tr);
+}
+
+int desk_unlink(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+
+	tr.action = DISPATCH__ACTION__ACTION_UNLINK;
+	tr.note = (char *)o->note;
 	return desk_transition(dc, o, &tr);
 }
 

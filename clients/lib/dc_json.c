@@ -247,6 +247,8 @@ json_t *dc_json_event(const Dispatch__Event *e)
 	put(o, "member", dc_json_string(e->member), &bad);
 	put(o, "actor", dc_json_string(e->actor), &bad);
 	put(o, "actor_role", dc_json_string(dc_role_name(e->actor_role)), &bad);
+	if (e->on_behalf_of && *e->on_behalf_of)
+		put(o, "on_behalf_of", dc_json_string(e->on_behalf_of), &bad);
 	put(o, "from_state", dc_json_string(dc_state_name(e->from_state)), &bad);
 	put(o, "to_state", dc_json_string(dc_state_name(e->to_state)), &bad);
 	put(o, "note", dc_json_string(e->note), &bad);

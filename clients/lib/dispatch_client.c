@@ -508,6 +508,95 @@ int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_
 	return exchange(dc, data, len, expect_id, 0, reply);
 }
 
+/* The bytes a field's value takes (strings and bytes; repeated ones summed). */
+static size_t field_bytes(const ProtobufCFieldDescriptor *f, const void *msg)
+{
+	const char *base = msg;
+	size_t total = 0;
+
+	if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_BYTES)
+		return 0;
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		size_t n = *(const size_t *)(base + f->quantifier_offset);
+		const void *v = *(const void *const *)(base + f->offset);
+		for (size_t i = 0; i < n; i++)
+			total += f->type == PROTOBUF_C_TYPE_STRING
+				? strlen(((const char *const *)v)[i] ? ((const char *const *)v)[i] : "")
+				: ((const ProtobufCBinaryData *)v)[i].len;
+		return total;
+	}
+	if (f->type == PROTOBUF_C_TYPE_STRING) {
+		const char *str = *(const char *const *)(base + f->offset);
+		return str ? strlen(str) : 0;
+	}
+	return ((const ProtobufCBinaryData *)(base + f->offset))->len;
+}
+
+/* The largest string field of msg and the messages in it, as the daemon
+ * names fields ("submit.text", "notice.text"); prefix is msg's name. */
+static void largest_field(const ProtobufCMessage *msg, const char *prefix, char *name, size_t namelen,
+                          size_t *best, int depth)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		size_t n;
+
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED && depth < 3) {
+			const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)((const char *)msg + f->offset);
+			/* a nested message is named by its field alone (outage.text) */
+			if (sub)
+				largest_field(sub, f->name, name, namelen, best, depth + 1);
+			continue;
+		}
+		if ((n = field_bytes(f, msg)) > *best) {
+			*best = n;
+			snprintf(name, namelen, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", f->name);
+		}
+	}
+}
+
+/* A request too large for the daemon (LIMIT_REQUEST_BYTES) would be
+ * dropped with its connection and never answered: answer it here as the
+ * daemon answers a field that is too long. */
+static int refuse_oversized(dc_t *dc, const Dispatch__Request *req, size_t len, Dispatch__Reply **reply)
+{
+	Dispatch__Reply r = DISPATCH__REPLY__INIT;
+	char field[128] = "request", message[320];
+	size_t best = 0, plen;
+	uint8_t *buf;
+
+	largest_field(&req->base, NULL, field, sizeof field, &best, 0);
+	if (best > 0)
+		snprintf(message, sizeof message,
+		         "%s is too long (%zu bytes); a request may be at most %d bytes in all, so nothing was sent",
+		         field, best, DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
+	else
+		snprintf(message, sizeof message,
+		         "the request is too large (%zu bytes; at most %d), so nothing was sent", len,
+		         DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
+	r.version = DC_WIRE_VERSION;
+	r.request_id = req->request_id;
+	r.status = DISPATCH__STATUS__STATUS_INVALID;
+	r.message = message;
+	r.field = field;
+	/* packed and unpacked, so the caller frees it like any reply */
+	plen = dispatch__reply__get_packed_size(&r);
+	if (!(buf = malloc(plen ? plen : 1))) {
+		set_err(dc, "out of memory");
+		return DC_ERR_SYSTEM;
+	}
+	dispatch__reply__pack(&r, buf);
+	*reply = dispatch__reply__unpack(NULL, plen, buf);
+	free(buf);
+	if (!*reply) {
+		set_err(dc, "out of memory");
+		return DC_ERR_SYSTEM;
+	}
+	return DC_OK;
+}
+
 int dc_request(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply)
 {
 	Dispatch__Request copy;
@@ -538,6 +627,8 @@ int dc_request(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply)
 	if (!copy.actor || !*copy.actor)
 		copy.actor = dc->actor;
 	len = dispatch__request__get_packed_size(&copy);
+	if (len > DISPATCH__LIMIT__LIMIT_REQUEST_BYTES)
+		return refuse_oversized(dc, &copy, len, reply);
 	buf = malloc(len ? len : 1);
 	if (!buf) {
 		set_err(dc, "out of memory");
@@ -1045,6 +1136,7 @@ static const char *name_of(const char *const *names, size_t n, int v)
 
 static const char *const kind_names[] = {
 	"unspecified", "repair", "complaint", "special", "security", "cleaning", "inquiry",
+	"suggestion",
 };
 static const char *const state_names[] = {
 	"unspecified", "new", "assigned", "accepted", "on site", "resolved", "closed", "cancelled",
@@ -1056,6 +1148,7 @@ static const char *const event_names[] = {
 	"linked", "duty", "outage", "purged", "retention purge",
 	"on hold", "resumed", "followed up", "inspected", "reopened",
 	"consented", "vendor flagged", "vendor reviewed", "notice",
+	"unlinked",
 };
 static const char *const status_names[] = {
 	"unspecified", "ok", "invalid", "not found", "conflict",
@@ -1070,6 +1163,7 @@ static const char *const role_names[] = {
 static const char *const action_names[] = {
 	"unspecified", "accept", "arrive", "resolve", "close", "cancel", "assign",
 	"hold", "resume", "follow-up", "inspect", "consent", "flag vendor", "review vendor",
+	"unlink",
 };
 static const char *const link_names[] = {
 	"none", "crew", "duplicate",

@@ -130,6 +130,9 @@ const char *dc_events_endpoint(const dc_t *dc);
  * earlier try) are discarded. A reply whose version is not DC_WIRE_VERSION
  * is DC_ERR_PROTOCOL. After every try timed out: DC_ERR_UNREACHABLE with
  * dc_error() "daemon not reachable at <endpoint> after 3 tries".
+ * A request larger than DISPATCH__LIMIT__LIMIT_REQUEST_BYTES packed is not
+ * sent (the daemon would drop it unanswered): DC_OK with a reply made here,
+ * STATUS_INVALID naming the largest field ("submit.text is too long ...").
  */
 int dc_request(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply);
 
@@ -243,7 +246,7 @@ const char *dc_notice_kind_name(int kind);
 
 /*
  * Parse words (case-insensitive) into enums for command lines: kinds
- * "repair", "complaint", "special", "security", "cleaning", "inquiry";
+ * "repair", "complaint", "special", "security", "cleaning", "inquiry", "suggestion";
  * sources "intercom", "phone", "walk-in", "app", "sensor". Return 0 and set
  * *out, or DC_ERR_ARG for an unknown word.
  */

@@ -371,6 +371,10 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 	snprintf(who, sizeof who, "%s (%s)", e->actor && *e->actor ? e->actor : "-",
 	         dc_role_name(e->actor_role));
 	dc_pad(stdout, who, 0);
+	if (e->on_behalf_of && *e->on_behalf_of) {
+		fputs(" for ", stdout);
+		dc_pad(stdout, e->on_behalf_of, 0);
+	}
 	print_procedure(e);
 	if (e->rule && *e->rule) {
 		fputs("  rule ", stdout);
@@ -625,7 +629,7 @@ int main(int argc, char **argv)
 				return usage_error("too many --kind options (at most %s)", "32");
 			if (dc_kind_parse(optarg, &f.kinds[f.n_kinds]) < 0)
 				return usage_error("unknown kind '%s' (repair, complaint, special, security, "
-				                   "cleaning, inquiry)", optarg);
+				                   "cleaning, inquiry, suggestion)", optarg);
 			f.n_kinds++;
 			break;
 		case OPT_UNIT:

@@ -107,6 +107,21 @@ test_oversized_frame() {
 	unchanged "oversized frame"
 }
 
+# Issue 21: the same size from the real desk is a refusal the user can act
+# on, found by the client library before sending (exit 1, the field named
+# as the daemon would), not a 7.5 s wait ending in "unreachable" (exit 3).
+test_desk_oversized_text() {
+	local big start
+	big=$(head -c 70000 /dev/zero | tr '\0' x)
+	snapshot || return 1
+	start=$(date +%s%N)
+	run desk submit --unit 12-1A --kind repair --text "$big"
+	[ "$RC" = 1 ] || fail "exit $RC, expected 1 (refused): $ERR" || return 1
+	[[ $ERR == *"submit.text is too long"* ]] || fail "the message does not name submit.text: $ERR" || return 1
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 2000 ] || fail "took $((($(date +%s%N) - start) / 1000000)) ms" || return 1
+	unchanged "oversized desk submit"
+}
+
 test_extra_empty_frames() {
 	refused frames --empty-frames 3 || return 1
 	[ "$(raw_field reply_frames)" = 4 ] || fail "reply did not come back through the same frames: $OUT"
@@ -316,6 +331,7 @@ t "invalid UTF-8 text: INVALID (submit.text), nothing changes" test_invalid_utf8
 t "5000 tags: INVALID (submit.tags), nothing changes" test_absurd_tags
 t "60000-byte frame under the limit: INVALID (submit.text)" test_big_but_allowed_frame
 t "70000-byte frame over ZMQ_MAXMSGSIZE: connection dropped, others served" test_oversized_frame
+t "a 70000-character text from the desk: refused before sending, exit 1 (issue 21)" test_desk_oversized_text
 t "extra empty frames: INVALID (frames), nothing changes" test_extra_empty_frames
 t "a junk frame before the request: INVALID (frames), nothing changes" test_extra_frame
 t "a REQ socket's empty delimiter is still accepted" test_req_delimiter_accepted

@@ -13,6 +13,7 @@ sed 's/online_window: 90/online_window: 1000000/' "$ROOT/daemon/sample-estate.ya
 CONFIG=$TMP/fast.yaml
 
 TUESDAY_2230=2026-12-01T22:30:00 # night: only T07 is on shift in technical
+TUESDAY_2130=2026-12-01T21:30:00
 
 # submit ARGS...: TID is the new ticket's id, OUT the desk's line.
 submit() {
@@ -145,8 +146,33 @@ test_missed_resolve_and_follow_up_are_escalated() {
 		fail "the follow-up alert fired more than once: $(desk show "$TID")" || return 1
 }
 
+# Issue 21: the same night, but nobody can take it: no technician's
+# handheld is on and the supervisor is off shift. The ticket waits in the
+# queue, the supervisor is told at once, and on the acknowledge deadline
+# it climbs the rest of the chain to the control center (topic
+# "control."), which the daily report names as the target.
+test_queued_ticket_climbs_to_control_center() {
+	fresh_store
+	start_daemon --clock-at "$TUESDAY_2130" --clock-scale 600 || return 1
+	bg "$TMP/all.json" "$B/dispatch-watch" --json --from-seq 1
+	submit --unit 12-1A --kind repair --category lighting --source intercom \
+		--text "basement lights out before tomorrow's open day" || return 1
+	[[ $OUT == *"queued for technical"* ]] || fail "expected it queued: $OUT" || return 1
+	wait_for "$TMP/all.json" "\"type\":\"escalated\",.*\"ticket_id\":$TID,.*\"member\":\"control-center\"" 20 ||
+		fail "the queued ticket never reached the control center: $(desk show "$TID")" || return 1
+	run desk show "$TID"
+	[[ $OUT == *"the control center must page someone"* ]] || fail "history does not show it: $OUT" || return 1
+	run "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" report daily --date 2026-12-01
+	[ "$RC" = 0 ] || fail "report daily exited $RC: $ERR" || return 1
+	printf '%s\n' "$OUT" | grep -Eq "#$TID 12-1A +technical/- -> T01 " ||
+		fail "the report does not name the supervisor as the first target: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -Eq "#$TID 12-1A +technical/- -> control-center " ||
+		fail "the report does not name the control center: $OUT" || return 1
+}
+
 t "the night story: T07 -> T12 -> supervisor -> control center, history shows the path" test_night_escalation_story
 t "acknowledging stops the escalation chain" test_acknowledge_stops_the_chain
 t "a deadline that passed while the daemon was down fires at start" test_deadline_passed_while_down_fires_at_start
 t "missed resolve alerts the supervisor, missed follow-up the desk supervisor, once" test_missed_resolve_and_follow_up_are_escalated
+t "a queued ticket nobody can take climbs the chain to the control center (issue 21)" test_queued_ticket_climbs_to_control_center
 finish

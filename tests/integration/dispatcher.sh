@@ -23,6 +23,11 @@ ticket_field() {
 	desk show "$1" | awk -v k="$2" '$1 == k { print $2; exit }'
 }
 
+# ticket_state ID: the state `dispatch-desk show ID` heads with.
+ticket_state() {
+	desk show "$1" | sed -n '1s/^ticket [0-9]*: [a-z]*, //p'
+}
+
 test_queue_until_someone_comes_online() {
 	fresh_store
 	start_daemon --clock-at "$MONDAY_10" || return 1
@@ -101,6 +106,66 @@ test_duplicate_reports_are_linked() {
 	[ "$(ticket_field "$TID" member)" = T08 ] || fail "a report from another unit was linked"
 }
 
+# Issue 21: a corrected report is not a duplicate. The desk resubmits a
+# misrouted report for the same unit and kind: marked --replaces, the new
+# one is dispatched and the first is cancelled; a duplicate link says how
+# to undo it; cancelling the first dispatches its duplicate; unlink
+# dispatches a duplicate that is another problem after all.
+test_corrected_report_replaces_the_first() {
+	fresh_store
+	start_daemon --clock-at "$MONDAY_10" || return 1
+	follow T08 || return 1
+	submit --unit 2A-1B --kind repair --category plumbing --text "no water in the kitchen" || return 1
+	local first=$TID
+	submit --unit 2A-1B --kind repair --category plumbing --priority 1 --replaces "$first" \
+		--text "no water in the whole flat; elderly resident" || return 1
+	[ "$(ticket_field "$TID" member)" = T08 ] || fail "the corrected report was not dispatched: $(desk show "$TID")" || return 1
+	[ "$(ticket_state "$first")" = cancelled ] || fail "the first one is not cancelled: $(desk show "$first")" || return 1
+	desk show "$first" | grep -q "replaced by ticket $TID" || fail "the first one does not say what replaced it" || return 1
+	# bad input changes nothing: no such ticket, or one already closed
+	local n
+	n=$(ticket_count)
+	run desk submit --unit 2A-1B --kind repair --text "x" --replaces 999
+	[ "$RC" = 1 ] && [[ $ERR == *"no such ticket 999"* ]] || fail "--replaces 999: $RC $ERR" || return 1
+	run desk submit --unit 2A-1B --kind repair --text "x" --replaces "$first"
+	[ "$RC" = 1 ] && [[ $ERR == *"cancelled"* ]] || fail "--replaces a cancelled ticket: $RC $ERR" || return 1
+	[ "$(ticket_count)" = "$n" ] || fail "a refused --replaces stored a ticket" || return 1
+}
+
+test_cancelling_the_first_dispatches_its_duplicate() {
+	fresh_store
+	start_daemon --clock-at "$MONDAY_10" || return 1
+	follow T08 || return 1
+	submit --unit 2A-1B --kind repair --category plumbing --text "no water in the kitchen" || return 1
+	local first=$TID
+	run desk submit --unit 2A-1B --kind repair --category plumbing --text "no water: it is the bathroom"
+	[ "$RC" = 0 ] || fail "second submit: $RC $ERR" || return 1
+	local second
+	second=$(printf '%s\n' "$OUT" | sed -n 's/^ticket \([0-9]*\) .*/\1/p' | head -n 1)
+	[[ $OUT == *"dispatch-desk unlink $second"* ]] || fail "the duplicate link does not say how to undo it: $OUT" || return 1
+	desk show "$second" | grep -q "dispatch-desk unlink $second" || fail "show does not say how to undo the link" || return 1
+	run desk cancel "$first" --reason "misrouted; the resident corrected it"
+	[ "$RC" = 0 ] || fail "cancel: $RC $ERR" || return 1
+	[ "$(ticket_state "$second")" = assigned ] && [ "$(ticket_field "$second" member)" = T08 ] ||
+		fail "the duplicate was not dispatched when the first was cancelled: $(desk show "$second")" || return 1
+}
+
+test_unlink_dispatches_a_duplicate() {
+	fresh_store
+	start_daemon --clock-at "$MONDAY_10" || return 1
+	follow T08 || return 1
+	submit --unit 2A-1B --kind repair --category plumbing --text "no water in the kitchen" || return 1
+	local first=$TID
+	submit --unit 2A-1B --kind repair --category plumbing --text "the balcony drain is blocked" || return 1
+	[ "$(ticket_field "$TID" member)" = - ] || fail "expected a duplicate link first" || return 1
+	run desk unlink "$TID"
+	[ "$RC" = 0 ] || fail "unlink: $RC $ERR" || return 1
+	[ "$(ticket_field "$TID" member)" = T08 ] || fail "unlink did not dispatch it: $(desk show "$TID")" || return 1
+	[ "$(ticket_state "$first")" = assigned ] || fail "the first one changed: $(desk show "$first")" || return 1
+	run desk unlink "$first"
+	[ "$RC" = 1 ] || fail "unlinking a ticket that is no duplicate: exit $RC" || return 1
+}
+
 test_check_config_names_line_and_column() {
 	cat >"$TMP/bad.yaml" <<'YAML'
 estate: Broken Estate
@@ -118,7 +183,7 @@ YAML
 		fail "unexpected message: $ERR" || return 1
 	run "$B/dispatchd" --check-config --config "$ROOT/daemon/sample-estate.yaml"
 	[ "$RC" = 0 ] || fail "the sample estate does not pass --check-config: $ERR" || return 1
-	[[ $OUT == *"5 crew(s), 13 member(s), 12 rule(s)"* ]] || fail "unexpected summary: $OUT" || return 1
+	[[ $OUT == *"6 crew(s), 14 member(s), 14 rule(s)"* ]] || fail "unexpected summary: $OUT" || return 1
 	# the daemon refuses to start on it, with the same message
 	run timeout 10 "$B/dispatchd" --config "$TMP/bad.yaml" --state-dir "$TMP/nostate" --request "ipc://$TMP/x" \
 		--events "ipc://$TMP/y"
@@ -250,6 +315,9 @@ t "a queued ticket goes to the first member who comes online; the supervisor hea
 t "the shift calendar decides, and the queue moves when the shift starts" test_shift_calendar_decides
 t "a fire alarm reaches security and technical as linked tickets" test_fire_alarm_reaches_two_crews
 t "a duplicate report is linked to the first and not dispatched again" test_duplicate_reports_are_linked
+t "a corrected report (--replaces) is dispatched and the first cancelled (issue 21)" test_corrected_report_replaces_the_first
+t "cancelling the first report dispatches its duplicate; the link says how to undo it (issue 21)" test_cancelling_the_first_dispatches_its_duplicate
+t "unlink dispatches a duplicate that is another problem (issue 21)" test_unlink_dispatches_a_duplicate
 t "--check-config names file, line and column; the daemon refuses a bad file" \
 	test_check_config_names_line_and_column
 t "--check-config: every broken file gets exit 1 and a message naming it" \

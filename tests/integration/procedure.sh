@@ -272,6 +272,47 @@ test_paid_service_consent() {
 	[ "$(tj "$id" '"consented" in h')" = True ] || fail "history lacks consented: $(tj "$id" h)"
 }
 
+# Issue 21: the van story of the front-line notes, end to end from the
+# desk. A resident needs a vehicle to Pingshan; the desk calls the van it
+# used before (an outsourced crew with a phone and no handheld: P01 never
+# connects). Every step is recorded by the desk for the provider.
+test_van_story_from_the_desk() {
+	local id
+	run desk submit --unit 5-3C --kind special --category transport --fee 280 --person "Mrs Chan" \
+		--text "needs a van to Pingshan this afternoon"
+	[ "$RC" = 0 ] || fail "submit: exit $RC: $ERR" || return 1
+	[[ $OUT =~ ^ticket\ ([0-9]+)\ submitted: ]] || fail "submit said: $OUT" || return 1
+	id=${BASH_REMATCH[1]}
+	run desk crews --crew van-hire
+	[[ $OUT == *"+852 9000 0000"* ]] || fail "crews does not give the van's phone: $OUT" || return 1
+	run desk consent "$id" --note "fare agreed on the phone"
+	[ "$RC" = 0 ] || fail "consent: exit $RC: $ERR" || return 1
+	[ "$(tj "$id" '[t["crew"], t["member"], t["state"]]')" = "['van-hire', 'P01', 'assigned']" ] ||
+		fail "not dispatched to the van (P01 has no handheld): $(desk show "$id")" || return 1
+	run desk accept "$id" --note "Lam comes in 10 minutes"
+	[ "$RC" = 0 ] || fail "desk accept: exit $RC: $ERR" || return 1
+	[[ $OUT == *"recorded by it-desk for P01 of van-hire"* ]] || fail "accept said: $OUT" || return 1
+	run desk arrive "$id"
+	[ "$RC" = 0 ] || fail "desk arrive: exit $RC: $ERR" || return 1
+	run desk resolve "$id" --note "resident taken to Pingshan" --charged 280
+	[ "$RC" = 0 ] || fail "desk resolve: exit $RC: $ERR" || return 1
+	run desk follow-up "$id" --score 5 --remark "the van came in 10 minutes"
+	[ "$RC" = 0 ] || fail "follow-up: exit $RC: $ERR" || return 1
+	run desk close "$id"
+	[ "$RC" = 0 ] || fail "close: exit $RC: $ERR" || return 1
+	expect_state "$id" closed || return 1
+	[ "$(tj "$id" '[(e["type"], e.get("actor"), e.get("on_behalf_of")) for e in d["history"] if e["type"] in ("accepted", "on site", "resolved")]')" = \
+		"[('accepted', 'it-desk', 'P01'), ('on site', 'it-desk', 'P01'), ('resolved', 'it-desk', 'P01')]" ] ||
+		fail "the steps are not recorded as the desk's for P01: $(desk show "$id" --json)" || return 1
+	[ "$(tj "$id" 't["charged_cents"]')" = 28000 ] || fail "the fare was not recorded" || return 1
+	run desk show "$id"
+	[[ $OUT == *"for P01 (an outside provider, as told by phone)"* ]] || fail "show does not say for whom: $OUT" || return 1
+	# the estate's own crews still accept on their handhelds
+	submit --unit 12-1A --kind repair --text "door closer loose" || return 1
+	TID_CHECK=$TID
+	refused 1 desk accept "$TID" || return 1
+}
+
 test_paid_service_declined() {
 	local id
 	run desk submit --unit 6-1A --kind special --fee 1200 --text "deep-clean the flat"
@@ -513,6 +554,7 @@ t "complaint about a member goes to the crew's supervisor, never the member" tes
 t "complaint: close refused until cause and corrective action" test_complaint_close_needs_cause
 t "complaint: cause on resolve; close refused until the follow-up" test_complaint_needs_follow_up
 t "paid service: nobody before consent; consent dispatches; charge recorded" test_paid_service_consent
+t "the van story: an outside provider's job done end to end from the desk (issue 21)" test_van_story_from_the_desk
 t "paid service declined: cancelled with the reason, never dispatched" test_paid_service_declined
 t "import takes a fee and a complaint's subject, and refuses a bad amount" test_import_fee_and_about
 t "inspection: close needs it; fail reopens; pass lets it close" test_inspection_fail_then_pass

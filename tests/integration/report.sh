@@ -67,6 +67,44 @@ print([e["seq"] for e in map(json.loads, sys.stdin) if e["type"] == "purged"][0]
 		fail "a tombstone's link $seq: $RC $OUT"
 }
 
+# Issue 21: "every opinion is a gift". A resident's suggestion (and praise)
+# is a kind of its own: the daily work report lists its text with what was
+# done and the follow-up call, and the review counts them.
+test_suggestions_in_reports() {
+	local id
+	fresh_store
+	start_daemon || return 1
+	follow K01 || return 1
+	follow K02 || return 1
+	submit --unit 2A-1B --kind suggestion --text "a bench by the pond would help older residents" || return 1
+	id=$TID
+	[ -n "$TMEMBER" ] || fail "the suggestion was not dispatched: $OUT" || return 1
+	# handled in the office: resolved without a visit
+	run crew --member "$TMEMBER" resolve "$id" --note "passed to the estate manager; a bench is ordered"
+	[ "$RC" = 0 ] || fail "resolve: $RC $ERR" || return 1
+	run desk follow-up "$id" --score 5 --remark "resident thanked us"
+	[ "$RC" = 0 ] || fail "follow-up: $RC $ERR" || return 1
+	submit --unit 5-3C --kind suggestion --category praise --text "the night guard was very helpful" || return 1
+	run "$B/dispatchd" --state-dir "$STATE" --clock-at 2026-11-30T10:01:00 report daily --date 2026-11-30
+	[ "$RC" = 0 ] || fail "daily: $RC $ERR" || return 1
+	[[ $OUT == *"Suggestions and opinions (2)"* ]] || fail "no suggestions section: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -q "#$id 2A-1B.*\"a bench by the pond would help older residents\"" ||
+		fail "the suggestion's text is not listed: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -q "done: passed to the estate manager; a bench is ordered" ||
+		fail "what was done is not listed: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -q 'follow-up: 5/5 "resident thanked us"' ||
+		fail "its follow-up is not listed: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -q '(praise).*"the night guard was very helpful"' ||
+		fail "the praise is not listed: $OUT" || return 1
+	run "$B/dispatchd" --state-dir "$STATE" report review --from 2026-11-30 --to 2026-12-01 --format json
+	[ "$RC" = 0 ] || fail "review: $RC $ERR" || return 1
+	[ "$(printf '%s\n' "$OUT" | python3 -c 'import json, sys; s = json.load(sys.stdin)["suggestions"]; print(s["n"], s["praise"], s["followed_up"])')" = "2 1 1" ] ||
+		fail "the review does not count them: $(printf '%s\n' "$OUT" | grep -A5 suggestions)" || return 1
+	run "$B/dispatchd" --state-dir "$STATE" report review --from 2026-11-30 --to 2026-12-01
+	[[ $OUT == *"Suggestions and opinions: 2 (1 praise), 1 acted on, 1 followed up"* ]] ||
+		fail "the text review does not count them: $OUT"
+}
+
 # Tickets made through the real daemon and clients, reported on while it
 # serves: every figure is known. Three lighting repairs at 12-1A (a repeat
 # problem): two done, called back (scores 5 and 3) and closed, the third open.
@@ -242,6 +280,7 @@ test_speed_year() {
 t "the hash chain names the first record edited behind dispatchd's back" test_chain_detects_edits
 t "a retention purge keeps the chain; an edited tombstone is caught" test_chain_survives_purge
 t "the reports on tickets made through the real daemon and clients, while it serves" test_reports_on_daemon_data
+t "suggestions and praise: listed in the daily report, counted in the review (issue 21)" test_suggestions_in_reports
 t "known data gives exact figures (daily report and review)" test_known_figures
 t "text, CSV, JSON and SVG; usage errors exit 2" test_formats
 t "the HTML review is self-contained and renders in headless Chromium" test_html_in_chromium

@@ -656,6 +656,26 @@ test_watch_filtered_restart() {
 
 # ---- main -------------------------------------------------------------------
 
+# Issue 21: Reply.last_seq is "the latest stored event's sequence" on every
+# reply (a client uses it to know whether it has seen everything), not
+# only on Ping and Replay.
+test_last_seq_on_every_reply() {
+	local body want got
+	run desk submit --unit 12-1A --kind repair --text "last_seq check"
+	[ "$RC" = 0 ] || fail "submit exited $RC: $ERR" || return 1
+	for body in submit list get ping; do
+		run raw --body "$body"
+		[ "$(raw_field status)" = STATUS_OK ] || fail "$body: $OUT" || return 1
+		got=$(raw_field last_seq)
+		want=$(raw --body ping | sed -n 's/^last_seq: //p')
+		[ -n "$got" ] && [ "$got" -gt 0 ] && [ "$got" = "$want" ] ||
+			fail "$body reply: last_seq '$got', the log's last is $want" || return 1
+	done
+	run raw --kind 99
+	[ "$(raw_field status)" = STATUS_INVALID ] || fail "kind 99 was not refused: $OUT" || return 1
+	[ "$(raw_field last_seq)" = "$want" ] || fail "a refusal's last_seq is '$(raw_field last_seq)', not $want" || return 1
+}
+
 setup
 
 t "submit reaches the follower; accept, arrive, resolve, close; show has the full history" test_lifecycle
@@ -689,5 +709,6 @@ t "crew UI: resynchronises after a daemon restart; 'q' quits cleanly" test_crew_
 t "watch --summary (tmux 80x24): counts, recent events, cancellations" test_watch_summary
 t "watch --crew subscribes to the crew; --kind/--unit filter the replayed log" test_watch_filters
 t "watch --crew catches up after a daemon restart" test_watch_filtered_restart
+t "Reply.last_seq is filled on submit, list, get, ping and refusals (issue 21)" test_last_seq_on_every_reply
 
 finish

@@ -62,6 +62,8 @@ static const char usage_text[] =
 	"  --flood-body B     what --flood sends: ping (default), list, submit, or\n"
 	"                     garbage (frames of --size bytes, default 64, that are\n"
 	"                     not a Request)\n"
+	"  --body B           the one request to send: submit (default), ping, list,\n"
+	"                     or get (ticket 1); the reply's last_seq is printed\n"
 	"  --stall-sub SECS   subscribe to every event on --events EP (env\n"
 	"                     DISPATCH_EVENTS) and read none for SECS seconds\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
@@ -92,7 +94,7 @@ enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPO
        OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
        OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ, OPT_STALL_SUB, OPT_EVENTS,
        OPT_WINDOW, OPT_REPLAY, OPT_TEXT, OPT_UNIT, OPT_ACCEPT, OPT_PING, OPT_ROLE, OPT_ACTOR,
-       OPT_SAVE_REPLY };
+       OPT_SAVE_REPLY, OPT_BODY };
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -123,6 +125,7 @@ static const struct option long_opts[] = {
 	{ "role", required_argument, NULL, OPT_ROLE },
 	{ "actor", required_argument, NULL, OPT_ACTOR },
 	{ "save-reply", required_argument, NULL, OPT_SAVE_REPLY },
+	{ "body", required_argument, NULL, OPT_BODY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -166,6 +169,7 @@ static void print_reply(const Dispatch__Reply *r)
 	printf("request_id: %s\n", dc_clean(r->request_id, buf, sizeof buf));
 	printf("field: %s\n", dc_clean(r->field, buf, sizeof buf));
 	printf("message: %s\n", dc_clean(r->message, buf, sizeof buf));
+	printf("last_seq: %" PRIu64 "\n", r->last_seq);
 	if (r->ticket)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
 	for (size_t i = 0; i < r->n_events; i++)
@@ -180,7 +184,7 @@ struct raw_opts {
 	int ping;
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
 	long long tags, size, empty_frames, flood, no_read, window, replay, stall_sub;
-	const char *flood_body, *events;
+	const char *flood_body, *events, *body;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -202,6 +206,7 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	Dispatch__List list = DISPATCH__LIST__INIT;
 	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	Dispatch__Get get = DISPATCH__GET__INIT;
 	char **tags = NULL, *text = NULL, unit[32];
 	uint8_t *buf = NULL;
 	long long i;
@@ -229,6 +234,10 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		replay.from_seq = (uint64_t)o->replay;
 		req.body_case = DISPATCH__REQUEST__BODY_REPLAY;
 		req.replay = &replay;
+	} else if (strcmp(body, "get") == 0) {
+		get.ticket_id = 1;
+		req.body_case = DISPATCH__REQUEST__BODY_GET;
+		req.get = &get;
 	} else if (strcmp(body, "list") == 0) {
 		list.limit = 1000;
 		req.body_case = DISPATCH__REQUEST__BODY_LIST;
@@ -583,6 +592,12 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 1, 100000, &o.window) < 0)
 				return usage_error("--window needs 1 .. 100000 requests, not '%s'", optarg);
 			break;
+		case OPT_BODY:
+			if (strcmp(optarg, "ping") && strcmp(optarg, "list") && strcmp(optarg, "submit") &&
+			    strcmp(optarg, "get"))
+				return usage_error("--body is submit, ping, list or get, not '%s'", optarg);
+			o.body = optarg;
+			break;
 		case OPT_REPLAY:
 			if (parse_num(optarg, 1, INT64_MAX, &o.replay) < 0)
 				return usage_error("--replay needs a seq from 1, not '%s'", optarg);
@@ -647,7 +662,7 @@ int main(int argc, char **argv)
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		buf = pack_request(&o, o.rid, o.replay ? "replay" : o.accept ? "accept" : o.ping ? "ping" : "submit", 0, &len);
+		buf = pack_request(&o, o.rid, o.replay ? "replay" : o.accept ? "accept" : o.ping ? "ping" : o.body ? o.body : "submit", 0, &len);
 	}
 	if (!buf) {
 		fprintf(stderr, PROG ": out of memory\n");

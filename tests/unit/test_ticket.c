@@ -54,7 +54,116 @@ START_TEST(skipping_a_step_is_a_conflict_with_a_message)
 	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr, msg,
 				     sizeof msg), TICKET_CONFLICT);
 	ck_assert_ptr_null(tr);
-	ck_assert_str_eq(msg, "ticket 42 is assigned; resolve is possible only when it is on site");
+	ck_assert_str_eq(msg, "ticket 42 is assigned; it can be resolved only when it is on site");
+}
+END_TEST
+
+/* Issue 21: every refusal the table generates reads as a sentence ("record
+ * a follow-up for is possible only when it is resolved, closed" did not). */
+START_TEST(refusals_read_as_sentences)
+{
+	static const char *const bad[] = { " for is ", " of is ", " on is ", "(never)", " for a ticket", " of a ticket",
+					   " on a ticket", "unknown" };
+	char msg[256];
+
+	for (int st = DISPATCH__STATE__STATE_NEW; st <= DISPATCH__STATE__STATE_ON_HOLD; st++)
+		for (int a = DISPATCH__ACTION__ACTION_ACCEPT; a <= DISPATCH__ACTION__ACTION_UNLINK; a++)
+			for (int role = DISPATCH__ROLE__ROLE_DESK; role <= DISPATCH__ROLE__ROLE_ADMIN; role++) {
+				Dispatch__Ticket t = make_ticket((Dispatch__State)st, "T07");
+				const struct ticket_transition *tr = NULL;
+				int rc = ticket_rule(&t, (Dispatch__Action)a, (Dispatch__Role)role, "T07", "", &tr, msg,
+						     sizeof msg);
+				if (rc == 0)
+					continue;
+				for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+					ck_assert_msg(strstr(msg, bad[i]) == NULL, "state %d action %d role %d: \"%s\"", st, a,
+						      role, msg);
+				if (rc == TICKET_CONFLICT)
+					ck_assert_msg(strstr(msg, " can be ") && strstr(msg, " only when "),
+						      "state %d action %d: \"%s\"", st, a, msg);
+				/* a list of states ends in "or", never in a bare comma */
+				if (rc == TICKET_CONFLICT && strchr(strstr(msg, " only when "), ','))
+					ck_assert_msg(strstr(strstr(msg, " only when "), " or "), "\"%s\"", msg);
+			}
+	{
+		Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07");
+		const struct ticket_transition *tr = NULL;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_FOLLOW_UP, DISPATCH__ROLE__ROLE_DESK, "desk", "",
+					     &tr, msg, sizeof msg), TICKET_CONFLICT);
+		ck_assert_str_eq(msg,
+				 "ticket 42 is assigned; a follow-up can be recorded only when the ticket is resolved or closed");
+		t.state = DISPATCH__STATE__STATE_ASSIGNED;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+					     msg, sizeof msg), TICKET_INVALID);
+		ck_assert_str_eq(msg, "to cancel a ticket, give the reason");
+	}
+}
+END_TEST
+
+/* Issue 21: the table says which kinds need a visit. A complaint or an
+ * inquiry is usually handled by phone or in the office: resolved once
+ * assigned or accepted, without "arrive"; a repair still needs it. */
+START_TEST(kinds_handled_by_phone_resolve_without_a_visit)
+{
+	static const Dispatch__Kind by_phone[] = { DISPATCH__KIND__KIND_COMPLAINT, DISPATCH__KIND__KIND_INQUIRY };
+	static const Dispatch__State before[] = { DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED };
+	const struct ticket_transition *tr;
+	char msg[256];
+
+	for (size_t k = 0; k < sizeof by_phone / sizeof by_phone[0]; k++)
+		for (size_t i = 0; i < sizeof before / sizeof before[0]; i++) {
+			Dispatch__Ticket t = make_ticket(before[i], "K02");
+			t.kind = by_phone[k];
+			tr = NULL;
+			ck_assert_msg(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "K02", "",
+						  &tr, msg, sizeof msg) == 0, "kind %d from state %d: %s", by_phone[k],
+				      before[i], msg);
+			ck_assert_int_eq(tr->to, DISPATCH__STATE__STATE_RESOLVED);
+		}
+	{
+		Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ACCEPTED, "T07");
+		t.kind = DISPATCH__KIND__KIND_REPAIR;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr,
+					     msg, sizeof msg), TICKET_CONFLICT);
+		ck_assert_str_eq(msg, "ticket 42 is accepted; it can be resolved only when it is on site");
+		t.kind = DISPATCH__KIND__KIND_COMPLAINT;
+		t.state = DISPATCH__STATE__STATE_NEW;
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+					     msg, sizeof msg), TICKET_CONFLICT);
+		ck_assert_str_eq(msg, "ticket 42 is new; it can be resolved only when it is assigned, accepted or on site");
+	}
+}
+END_TEST
+
+/* Issue 21: an outside provider (a van, the lift vendor's engineer) has
+ * no handheld; the desk or a supervisor records its steps for it. */
+START_TEST(desk_records_an_outsourced_providers_steps)
+{
+	Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "V01");
+	const struct ticket_transition *tr = NULL;
+	char msg[256];
+
+	t.kind = DISPATCH__KIND__KIND_REPAIR;
+	t.crew = (char *)"lift-vendor";
+	t.vendor = (char *)"lift-vendor";
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr, msg,
+				     sizeof msg), 0);
+	t.state = DISPATCH__STATE__STATE_ACCEPTED;
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ARRIVE, DISPATCH__ROLE__ROLE_SUPERVISOR, "T01", "", &tr,
+				     msg, sizeof msg), 0);
+	t.state = DISPATCH__STATE__STATE_ON_SITE;
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+				     msg, sizeof msg), 0);
+	/* the estate's own crews accept on their handhelds, as before */
+	t.state = DISPATCH__STATE__STATE_ASSIGNED;
+	t.crew = (char *)"technical";
+	t.member = (char *)"T07";
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr, msg,
+				     sizeof msg), TICKET_FORBIDDEN);
+	/* and quality control never acts for a provider */
+	t.crew = (char *)"lift-vendor";
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_QC, "qc", "", &tr, msg,
+				     sizeof msg), TICKET_FORBIDDEN);
 }
 END_TEST
 
@@ -345,6 +454,9 @@ int main(void)
 	tcase_add_test(tc, close_needs_follow_up_inspection_and_a_complaints_cause);
 	tcase_add_test(tc, hold_consent_follow_up_inspect_and_reassign_guards);
 	tcase_add_test(tc, the_next_deadline_follows_the_state);
+	tcase_add_test(tc, refusals_read_as_sentences);
+	tcase_add_test(tc, kinds_handled_by_phone_resolve_without_a_visit);
+	tcase_add_test(tc, desk_records_an_outsourced_providers_steps);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
