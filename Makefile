@@ -73,9 +73,9 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
 	@$(CC) $(CFLAGS) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/libdispatchd.a: $(DAEMON_OBJ) $(PROTO_O)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(B)/libdispatchclient.a: $(CLIENT_OBJ) $(PROTO_O)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/dispatchd: $(B)/obj/daemon/main.o $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
