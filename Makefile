@@ -33,7 +33,9 @@ PROTO_H  := $(B)/gen/dispatch.pb-c.h
 PROTO_O  := $(B)/obj/gen/dispatch.pb-c.o
 
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sample_config.o
+# keyfile.c, the key-file reader, is the client library's and the daemon's:
+# one format, one reader (issue 16).
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sample_config.o $(B)/obj/clients/lib/keyfile.o
 CLIENT_SRC := $(wildcard clients/lib/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 

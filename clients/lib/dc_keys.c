@@ -5,72 +5,39 @@
  * $DISPATCH_SERVER_KEY and read once, when a tcp socket first needs them
  * (or at once by dc_set_keys(), so that a program can say what is wrong
  * before it does anything else). ipc endpoints rely on file permissions
- * and need no keys. Every message names the file and says what to do.
+ * and need no keys. The files are read by keyfile.c, the daemon's reader
+ * too, so both sides accept the same files; every message names the file
+ * and says what to do.
  */
 #include "dc_private.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "keyfile.h"
 
 static int is_tcp(const char *endpoint)
 {
 	return endpoint && strncmp(endpoint, "tcp://", 6) == 0;
 }
 
-/* Read "public-key = KEY" / "secret-key = KEY" lines (dispatchd
- * --gen-keys writes them); need_secret: the secret one too, in a file
- * nobody else may read. */
+/* One key file through the reader the daemon uses too (keyfile.c);
+ * what says which file it is to the person reading the message. sec NULL:
+ * only the public key is wanted (the daemon's .pub). */
 static int read_key_file(dc_t *dc, const char *what, const char *path, char *pub, char *sec)
 {
-	char line[256], name[32], value[64];
-	unsigned lineno = 0;
-	uint8_t raw[32];
-	struct stat st;
-	FILE *f = fopen(path, "r");
+	struct keyfile_pair kp;
+	char err[sizeof dc->err - 16];
 
-	pub[0] = '\0';
+	if (keyfile_read(path, sec != NULL, &kp, err, sizeof err) != 0) {
+		dc_fail(dc, "%s %s", what, err);
+		return DC_ERR_ARG;
+	}
+	memcpy(pub, kp.public_key, sizeof kp.public_key);
 	if (sec)
-		sec[0] = '\0';
-	if (!f) {
-		dc_fail(dc, "%s %s: cannot open: %s", what, path, strerror(errno));
-		return DC_ERR_ARG;
-	}
-	while (fgets(line, sizeof line, f)) {
-		char *p = line;
-		lineno++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
-			continue;
-		if (sscanf(p, "%31[a-z-] = %63s", name, value) != 2 || strlen(value) != 40 ||
-		    !zmq_z85_decode(raw, value)) {
-			dc_fail(dc, "%s %s:%u: expected 'public-key = KEY' or 'secret-key = KEY' (40 characters of Z85)",
-			        what, path, lineno);
-			fclose(f);
-			return DC_ERR_ARG;
-		}
-		if (strcmp(name, "public-key") == 0)
-			memcpy(pub, value, 41);
-		else if (strcmp(name, "secret-key") == 0 && sec)
-			memcpy(sec, value, 41);
-	}
-	fclose(f);
-	if (!pub[0]) {
-		dc_fail(dc, "%s %s: no 'public-key = KEY' line; is it a key file from dispatchd --gen-keys?", what, path);
-		return DC_ERR_ARG;
-	}
-	if (sec && !sec[0]) {
-		dc_fail(dc, "%s %s: holds no secret key; name the NAME.key file, not NAME.pub", what, path);
-		return DC_ERR_ARG;
-	}
-	if (sec && stat(path, &st) == 0 && (st.st_mode & 077)) {
-		dc_fail(dc, "%s %s: the secret key is readable by others (mode %04o); chmod 600 %s", what, path,
-		        (unsigned)(st.st_mode & 07777), path);
-		return DC_ERR_ARG;
-	}
+		memcpy(sec, kp.secret_key, sizeof kp.secret_key);
+	explicit_bzero(&kp, sizeof kp);
 	return DC_OK;
 }
 
