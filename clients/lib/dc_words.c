@@ -2,14 +2,18 @@
  * dc_words: words, money, text and times for people (see dc_words.h).
  *
  * Design: everything here is pure (no dc_t, no sockets), so dc-selftest
- * checks it without a daemon. Text from the network is cleaned before it
+ * checks it without a daemon. Enum words are derived from the protobuf
+ * descriptors, with a short list of exceptions (below). Text from the network is cleaned before it
  * reaches a terminal, and measured in display columns, not bytes: units,
  * names and notes may be in Chinese.
  */
 #include "dispatch_client.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,106 +28,148 @@ int64_t dc_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- enum words ---- */
 
-/* ---- words ---- */
+/*
+ * The words come from the generated descriptors, as the daemon's report
+ * and export derive theirs: a value's name without its first word (the
+ * enum's prefix), in lower case, "_" read as sep. "STATE_ON_SITE" reads
+ * "on site"; "SOURCE_WALK_IN", whose word is also typed on command lines,
+ * "walk-in". A value added to the proto so has a word at once, and the
+ * words cannot drift from the wire (they were three hand-written tables
+ * before issue 16).
+ */
+enum dc_enum {
+	DC_ENUM_KIND, DC_ENUM_STATE, DC_ENUM_EVENT, DC_ENUM_STATUS, DC_ENUM_SOURCE, DC_ENUM_ROLE,
+	DC_ENUM_ACTION, DC_ENUM_LINK, DC_ENUM_HOLD, DC_ENUM_INSPECTION, DC_ENUM_DEADLINE,
+	DC_ENUM_NOTICE, DC_ENUM_COUNT
+};
 
-static const char *name_of(const char *const *names, size_t n, int v)
+#define DC_ENUM_MAX_VALUES 64 /* EventType, the largest, has 26 */
+#define DC_WORDS_POOL 4096    /* all words together take some 1500 bytes */
+
+struct dc_enum_words {
+	const ProtobufCEnumDescriptor *d;
+	char sep;                                /* ' ' to read, '-' a word people also type */
+	const char *words[DC_ENUM_MAX_VALUES];   /* per d->values[i]; built once */
+};
+
+static struct dc_enum_words dc_enums[DC_ENUM_COUNT] = {
+	[DC_ENUM_KIND] = { &dispatch__kind__descriptor, ' ', { 0 } },
+	[DC_ENUM_STATE] = { &dispatch__state__descriptor, ' ', { 0 } },
+	[DC_ENUM_EVENT] = { &dispatch__event_type__descriptor, ' ', { 0 } },
+	[DC_ENUM_STATUS] = { &dispatch__status__descriptor, ' ', { 0 } },
+	[DC_ENUM_SOURCE] = { &dispatch__source__descriptor, '-', { 0 } },
+	[DC_ENUM_ROLE] = { &dispatch__role__descriptor, ' ', { 0 } },
+	[DC_ENUM_ACTION] = { &dispatch__action__descriptor, ' ', { 0 } },
+	[DC_ENUM_LINK] = { &dispatch__link_kind__descriptor, ' ', { 0 } },
+	[DC_ENUM_HOLD] = { &dispatch__hold_reason__descriptor, '-', { 0 } },
+	[DC_ENUM_INSPECTION] = { &dispatch__inspection_result__descriptor, '-', { 0 } },
+	[DC_ENUM_DEADLINE] = { &dispatch__deadline__descriptor, '-', { 0 } },
+	[DC_ENUM_NOTICE] = { &dispatch__notice_kind__descriptor, '-', { 0 } },
+};
+
+/*
+ * Where the word people have always seen is not the proto's name. Kept
+ * few, each with its reason; changing one changes what users read.
+ */
+static const struct {
+	enum dc_enum which;
+	int value;
+	const char *word;
+} dc_word_exceptions[] = {
+	/* alone, "storage" and "internal" name no problem: a refusal prints
+	 * "the daemon answered: storage error" */
+	{ DC_ENUM_STATUS, DISPATCH__STATUS__STATUS_STORAGE, "storage error" },
+	{ DC_ENUM_STATUS, DISPATCH__STATUS__STATUS_INTERNAL, "internal error" },
+	/* one token, as the desk's command "follow-up" and the deadline
+	 * "follow-up" are, while the other actions read with spaces
+	 * ("flag vendor") */
+	{ DC_ENUM_ACTION, DISPATCH__ACTION__ACTION_FOLLOW_UP, "follow-up" },
+};
+
+static pthread_once_t dc_words_once = PTHREAD_ONCE_INIT;
+static char dc_words_pool[DC_WORDS_POOL];
+
+/* Every word of every enum, once, into the pool (pthread_once: the word
+ * functions take no dc_t and may be called from any thread). */
+static void dc_words_build(void)
 {
-	if (v < 0 || (size_t)v >= n || !names[v])
-		return "unknown";
-	return names[v];
+	size_t used = 0;
+
+	for (size_t e = 0; e < DC_ENUM_COUNT; e++) {
+		struct dc_enum_words *w = &dc_enums[e];
+
+		assert(w->d->n_values <= DC_ENUM_MAX_VALUES);
+		for (unsigned i = 0; i < w->d->n_values; i++) {
+			const ProtobufCEnumValue *v = &w->d->values[i];
+			const char *name = strchr(v->name, '_');
+			char *word = dc_words_pool + used;
+			size_t len;
+
+			name = name ? name + 1 : v->name;
+			len = strlen(name);
+			assert(used + len + 1 <= sizeof dc_words_pool);
+			for (size_t k = 0; k < len; k++)
+				word[k] = name[k] == '_' ? w->sep : (char)tolower((unsigned char)name[k]);
+			word[len] = '\0';
+			used += len + 1;
+			w->words[i] = word;
+			for (size_t x = 0; x < sizeof dc_word_exceptions / sizeof dc_word_exceptions[0]; x++)
+				if (dc_word_exceptions[x].which == e && dc_word_exceptions[x].value == v->value)
+					w->words[i] = dc_word_exceptions[x].word;
+		}
+	}
 }
 
-#define NAME_OF(table, v) name_of(table, sizeof table / sizeof table[0], v)
-
-static const char *const kind_names[] = {
-	"unspecified", "repair", "complaint", "special", "security", "cleaning", "inquiry",
-	"suggestion",
-};
-static const char *const state_names[] = {
-	"unspecified", "new", "assigned", "accepted", "on site", "resolved", "closed", "cancelled",
-	"on hold",
-};
-static const char *const event_names[] = {
-	"unspecified", "submitted", "assigned", "queued", "accepted",
-	"on site", "resolved", "closed", "cancelled", "escalated",
-	"linked", "duty", "outage", "purged", "retention purge",
-	"on hold", "resumed", "followed up", "inspected", "reopened",
-	"consented", "vendor flagged", "vendor reviewed", "notice",
-	"unlinked",
-};
-static const char *const status_names[] = {
-	"unspecified", "ok", "invalid", "not found", "conflict",
-	"forbidden", "unsupported version", "storage error", "internal error",
-};
-static const char *const source_names[] = {
-	"unspecified", "intercom", "phone", "walk-in", "app", "sensor",
-};
-static const char *const role_names[] = {
-	"unspecified", "desk", "crew", "monitor", "qc", "supervisor", "admin", "system",
-};
-static const char *const action_names[] = {
-	"unspecified", "accept", "arrive", "resolve", "close", "cancel", "assign",
-	"hold", "resume", "follow-up", "inspect", "consent", "flag vendor", "review vendor",
-	"unlink",
-};
-static const char *const link_names[] = {
-	"none", "crew", "duplicate",
-};
-/* Command-line words: one token each, so they can be typed back. */
-static const char *const hold_reason_names[] = {
-	"unspecified", "parts", "resident-away", "no-access", "consent", "other",
-};
-static const char *const inspection_names[] = {
-	"none", "pass", "fail",
-};
-static const char *const deadline_names[] = {
-	"none", "acknowledge", "arrive", "resolve", "follow-up",
-};
-static const char *const notice_kind_names[] = {
-	"general", "activity", "works",
-};
-
-const char *dc_kind_name(int kind) { return NAME_OF(kind_names, kind); }
-const char *dc_state_name(int state) { return NAME_OF(state_names, state); }
-const char *dc_status_name(int status) { return NAME_OF(status_names, status); }
-const char *dc_source_name(int source) { return NAME_OF(source_names, source); }
-const char *dc_role_name(int role) { return NAME_OF(role_names, role); }
-const char *dc_action_name(int action) { return NAME_OF(action_names, action); }
-const char *dc_link_name(int link) { return NAME_OF(link_names, link); }
-const char *dc_hold_reason_name(int r) { return NAME_OF(hold_reason_names, r); }
-const char *dc_inspection_name(int r) { return NAME_OF(inspection_names, r); }
-const char *dc_deadline_name(int d) { return NAME_OF(deadline_names, d); }
-const char *dc_notice_kind_name(int k) { return NAME_OF(notice_kind_names, k); }
-
-const char *dc_event_type_name(int type)
+static const char *dc_word(enum dc_enum which, int value)
 {
-	if (type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT)
-		return "heartbeat";
-	return NAME_OF(event_names, type);
+	const struct dc_enum_words *w = &dc_enums[which];
+	const ProtobufCEnumValue *v;
+
+	pthread_once(&dc_words_once, dc_words_build);
+	v = protobuf_c_enum_descriptor_get_value(w->d, value);
+	return v ? w->words[v - w->d->values] : "unknown";
 }
 
-/* Index 0 ("unspecified") is never a valid answer to a parse. */
-static int parse_word(const char *const *names, size_t n, const char *word, int *out)
+/* A word back to its value, case-insensitively; value 0 ("unspecified")
+ * is no answer unless zero_ok (NoticeKind's 0 is "general"). */
+static int dc_word_parse(enum dc_enum which, const char *word, int zero_ok, int *out)
 {
-	size_t i;
+	const struct dc_enum_words *w = &dc_enums[which];
 
 	if (!word)
 		return DC_ERR_ARG;
-	for (i = 1; i < n; i++) {
-		if (strcasecmp(names[i], word) == 0) {
-			*out = (int)i;
+	pthread_once(&dc_words_once, dc_words_build);
+	for (unsigned i = 0; i < w->d->n_values; i++) {
+		if (w->d->values[i].value == 0 && !zero_ok)
+			continue;
+		if (strcasecmp(w->words[i], word) == 0) {
+			*out = w->d->values[i].value;
 			return 0;
 		}
 	}
 	return DC_ERR_ARG;
 }
 
+const char *dc_kind_name(int kind) { return dc_word(DC_ENUM_KIND, kind); }
+const char *dc_state_name(int state) { return dc_word(DC_ENUM_STATE, state); }
+const char *dc_event_type_name(int type) { return dc_word(DC_ENUM_EVENT, type); }
+const char *dc_status_name(int status) { return dc_word(DC_ENUM_STATUS, status); }
+const char *dc_source_name(int source) { return dc_word(DC_ENUM_SOURCE, source); }
+const char *dc_role_name(int role) { return dc_word(DC_ENUM_ROLE, role); }
+const char *dc_action_name(int action) { return dc_word(DC_ENUM_ACTION, action); }
+const char *dc_link_name(int link) { return dc_word(DC_ENUM_LINK, link); }
+const char *dc_hold_reason_name(int r) { return dc_word(DC_ENUM_HOLD, r); }
+const char *dc_inspection_name(int r) { return dc_word(DC_ENUM_INSPECTION, r); }
+const char *dc_deadline_name(int d) { return dc_word(DC_ENUM_DEADLINE, d); }
+const char *dc_notice_kind_name(int k) { return dc_word(DC_ENUM_NOTICE, k); }
+
 int dc_kind_parse(const char *word, Dispatch__Kind *out)
 {
 	int v;
 
-	if (parse_word(kind_names, sizeof kind_names / sizeof kind_names[0], word, &v) < 0)
+	if (dc_word_parse(DC_ENUM_KIND, word, 0, &v) < 0)
 		return DC_ERR_ARG;
 	*out = (Dispatch__Kind)v;
 	return 0;
@@ -134,7 +180,7 @@ int dc_role_parse(const char *word, Dispatch__Role *out)
 	int v;
 
 	/* "system" is the daemon's own: no client speaks as it. */
-	if (parse_word(role_names, sizeof role_names / sizeof role_names[0] - 1, word, &v) < 0)
+	if (dc_word_parse(DC_ENUM_ROLE, word, 0, &v) < 0 || v == DISPATCH__ROLE__ROLE_SYSTEM)
 		return DC_ERR_ARG;
 	*out = (Dispatch__Role)v;
 	return 0;
@@ -146,7 +192,7 @@ int dc_source_parse(const char *word, Dispatch__Source *out)
 
 	if (word && (strcasecmp(word, "walkin") == 0 || strcasecmp(word, "walk_in") == 0))
 		word = "walk-in";
-	if (parse_word(source_names, sizeof source_names / sizeof source_names[0], word, &v) < 0)
+	if (dc_word_parse(DC_ENUM_SOURCE, word, 0, &v) < 0)
 		return DC_ERR_ARG;
 	*out = (Dispatch__Source)v;
 	return 0;
@@ -163,8 +209,7 @@ int dc_hold_reason_parse(const char *word, Dispatch__HoldReason *out)
 	/* "consent" is the daemon's own hold for a paid service; consent ends it. */
 	if (word && strcasecmp(word, "consent") == 0)
 		return DC_ERR_ARG;
-	if (parse_word(hold_reason_names, sizeof hold_reason_names / sizeof hold_reason_names[0], word,
-	               &v) < 0)
+	if (dc_word_parse(DC_ENUM_HOLD, word, 0, &v) < 0)
 		return DC_ERR_ARG;
 	*out = (Dispatch__HoldReason)v;
 	return 0;
@@ -172,16 +217,13 @@ int dc_hold_reason_parse(const char *word, Dispatch__HoldReason *out)
 
 int dc_notice_kind_parse(const char *word, Dispatch__NoticeKind *out)
 {
-	size_t i;
+	int v;
 
-	/* Index 0 ("general") is a real choice here, unlike the other enums. */
-	for (i = 0; word && i < sizeof notice_kind_names / sizeof notice_kind_names[0]; i++) {
-		if (strcasecmp(notice_kind_names[i], word) == 0) {
-			*out = (Dispatch__NoticeKind)i;
-			return 0;
-		}
-	}
-	return DC_ERR_ARG;
+	/* 0 ("general") is a real choice here, unlike the other enums. */
+	if (dc_word_parse(DC_ENUM_NOTICE, word, 1, &v) < 0)
+		return DC_ERR_ARG;
+	*out = (Dispatch__NoticeKind)v;
+	return 0;
 }
 
 /* ---- money ---- */

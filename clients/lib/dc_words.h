@@ -14,7 +14,8 @@
 
 #include "dc_request.h"
 
-/* Readable words for enums. Unknown values give "unknown". */
+/* Readable words for enums, derived from the protobuf descriptors (see
+ * dc_words.c for the few exceptions). Unknown values give "unknown". */
 #define DC_EVENT_NAME_WIDTH 15 /* columns of the longest event type name */
 const char *dc_kind_name(int kind);
 const char *dc_state_name(int state);

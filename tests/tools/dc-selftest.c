@@ -136,6 +136,35 @@ static void words_and_json(void)
 	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_REVIEW_VENDOR), "review vendor") == 0,
 	      "review vendor");
 	CHECK(strcmp(dc_deadline_name(DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP), "follow-up") == 0, "follow-up");
+	/* the words are derived from the descriptors; these are the ones the
+	 * derivation alone would get wrong, or where '_' reads as '-' */
+	CHECK(strcmp(dc_source_name(DISPATCH__SOURCE__SOURCE_WALK_IN), "walk-in") == 0, "walk-in");
+	CHECK(strcmp(dc_state_name(DISPATCH__STATE__STATE_ON_SITE), "on site") == 0, "on site");
+	CHECK(strcmp(dc_status_name(DISPATCH__STATUS__STATUS_STORAGE), "storage error") == 0, "storage error");
+	CHECK(strcmp(dc_status_name(DISPATCH__STATUS__STATUS_NOT_FOUND), "not found") == 0, "not found");
+	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_FOLLOW_UP), "follow-up") == 0, "action follow-up");
+	CHECK(strcmp(dc_hold_reason_name(DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY), "resident-away") == 0,
+	      "resident-away");
+	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT), "heartbeat") == 0, "heartbeat");
+	CHECK(strcmp(dc_kind_name(-1), "unknown") == 0 && strcmp(dc_event_type_name(99), "unknown") == 0,
+	      "values the proto does not have");
+	{
+		Dispatch__Role r;
+		Dispatch__Source src;
+		int widest = 0;
+
+		CHECK(dc_role_parse("system", &r) < 0 && dc_role_parse("QC", &r) == 0 && r == DISPATCH__ROLE__ROLE_QC,
+		      "role words");
+		CHECK(dc_source_parse("Walk-In", &src) == 0 && src == DISPATCH__SOURCE__SOURCE_WALK_IN &&
+		              dc_source_parse("unspecified", &src) < 0,
+		      "source words");
+		for (unsigned i = 0; i < dispatch__event_type__descriptor.n_values; i++) {
+			int w = dc_width(dc_event_type_name(dispatch__event_type__descriptor.values[i].value));
+			widest = w > widest ? w : widest;
+		}
+		CHECK(widest == DC_EVENT_NAME_WIDTH, "the widest event word takes %d columns, DC_EVENT_NAME_WIDTH says %d",
+		      widest, DC_EVENT_NAME_WIDTH);
+	}
 	{
 		Dispatch__HoldReason hr;
 		Dispatch__NoticeKind nk;
