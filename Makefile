@@ -33,7 +33,9 @@ PROTO_H  := $(B)/gen/dispatch.pb-c.h
 PROTO_O  := $(B)/obj/gen/dispatch.pb-c.o
 
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sample_config.o
+# keyfile.c, the key-file reader, is the client library's and the daemon's:
+# one format, one reader (issue 16).
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sample_config.o $(B)/obj/clients/lib/keyfile.o
 CLIENT_SRC := $(wildcard clients/lib/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 
@@ -73,9 +75,9 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
 	@$(CC) $(CFLAGS) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/libdispatchd.a: $(DAEMON_OBJ) $(PROTO_O)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(B)/libdispatchclient.a: $(CLIENT_OBJ) $(PROTO_O)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/dispatchd: $(B)/obj/daemon/main.o $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)

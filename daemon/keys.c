@@ -1,4 +1,5 @@
-/* keys: CURVE key files and the clients list (see keys.h). */
+/* keys: CURVE key files and the clients list (see keys.h); the key files
+ * themselves are read by keyfile.c, which the clients share. */
 #include "keys.h"
 
 #include <errno.h>
@@ -40,9 +41,7 @@ const char *keys_role_word(Dispatch__Role role)
 
 bool keys_z85_ok(const char *s)
 {
-	uint8_t raw[32];
-
-	return s && strlen(s) == KEYS_Z85_LEN && zmq_z85_decode(raw, s) != NULL;
+	return keyfile_z85_ok(s);
 }
 
 static bool keys_identity_ok(const char *s)
@@ -106,68 +105,18 @@ static char *keys_next_line(char **p)
 	return line;
 }
 
+/* The format is shared with the clients: keyfile.c reads it for both. */
 int keys_read_pair(const char *path, bool need_secret, struct keys_pair *out, char *err, size_t errlen)
 {
-	struct stat st;
-	size_t len;
-	char *data, *p, *line;
-	unsigned lineno = 0;
-	int rc = -1;
+	struct keyfile_pair kp;
 
 	memset(out, 0, sizeof *out);
-	if ((data = keys_slurp(path, &len, err, errlen)) == NULL)
+	if (keyfile_read(path, need_secret, &kp, err, errlen) != 0)
 		return -1;
-	p = data;
-	while ((line = keys_next_line(&p)) != NULL) {
-		char name[32], value[64];
-		lineno++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		if (sscanf(line, "%31[a-z-] = %63s", name, value) != 2) {
-			snprintf(err, errlen, "%s:%u: expected 'public-key = KEY' or 'secret-key = KEY'", path, lineno);
-			goto fail;
-		}
-		if (!keys_z85_ok(value)) {
-			snprintf(err, errlen, "%s:%u: %s is not a CURVE key (40 characters of Z85)", path, lineno, name);
-			goto fail;
-		}
-		if (strcmp(name, "public-key") == 0)
-			memcpy(out->public_key, value, KEYS_Z85_LEN + 1);
-		else if (strcmp(name, "secret-key") == 0)
-			memcpy(out->secret_key, value, KEYS_Z85_LEN + 1);
-		else {
-			snprintf(err, errlen, "%s:%u: unknown setting '%s'", path, lineno, name);
-			goto fail;
-		}
-	}
-	if (out->public_key[0] == '\0') {
-		snprintf(err, errlen, "%s: no 'public-key = KEY' line; is this a key file from dispatchd --gen-keys?",
-			 path);
-		goto fail;
-	}
-	if (need_secret && out->secret_key[0] == '\0') {
-		snprintf(err, errlen, "%s: holds no secret key; name the NAME.key file, not NAME.pub", path);
-		goto fail;
-	}
-	if (need_secret && stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: the secret key is readable by others (mode %04o); chmod 600 %s", path,
-			 (unsigned)(st.st_mode & 07777), path);
-		goto fail;
-	}
-	if (out->secret_key[0]) {
-		/* The two halves must belong together. */
-		char derived[KEYS_Z85_LEN + 1];
-		if (zmq_curve_public(derived, out->secret_key) != 0 || strcmp(derived, out->public_key) != 0) {
-			snprintf(err, errlen, "%s: the public key does not belong to the secret key", path);
-			goto fail;
-		}
-	}
-	rc = 0;
-fail:
-	free(data);
-	if (rc != 0)
-		memset(out, 0, sizeof *out);
-	return rc;
+	memcpy(out->public_key, kp.public_key, sizeof out->public_key);
+	memcpy(out->secret_key, kp.secret_key, sizeof out->secret_key);
+	explicit_bzero(&kp, sizeof kp);
+	return 0;
 }
 
 static int keys_write(const char *path, mode_t mode, const char *text, char *err, size_t errlen)

@@ -2,11 +2,9 @@
  * keys: CURVE key files and the list of client keys (issue 7).
  *
  * A key pair file (NAME.key, mode 0600) and its public half (NAME.pub) are
- * text, one "name = value" per line, the keys in Z85 (40 characters):
- *
- *   # dispatchd CURVE key pair "desk-1": keep it secret
- *   public-key = rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7
- *   secret-key = JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6
+ * text, one "name = value" per line, the keys in Z85 (40 characters); the
+ * format and its one reader, which the client library uses too, are in
+ * clients/lib/keyfile.h. keys_read_pair() is that reader.
  *
  * The clients file lists who may connect over CURVE, one key a line:
  *
@@ -27,8 +25,9 @@
 #include <stddef.h>
 
 #include "dispatch.pb-c.h"
+#include "keyfile.h"
 
-#define KEYS_Z85_LEN 40      /* a 32-byte CURVE key in Z85 */
+#define KEYS_Z85_LEN KEYFILE_Z85_LEN /* a 32-byte CURVE key in Z85 */
 #define KEYS_IDENTITY_MAX 32 /* like Request.actor */
 
 struct keys_pair {

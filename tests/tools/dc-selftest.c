@@ -1,15 +1,18 @@
 /*
  * dc-selftest: checks of the client library's pure helpers (display
  * widths, cutting text to columns, times as people type them, a ticket's
- * pending deadline, JSON), run by the integration tests. Prints one line
- * per failed check and a count; exit 0 only if every check passed.
+ * pending deadline, JSON, key files), run by the integration tests.
+ * Prints one line per failed check and a count; exit 0 only if every
+ * check passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <zmq.h>
 
 #include "dc_json.h"
 #include "dc_term.h"
@@ -133,6 +136,35 @@ static void words_and_json(void)
 	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_REVIEW_VENDOR), "review vendor") == 0,
 	      "review vendor");
 	CHECK(strcmp(dc_deadline_name(DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP), "follow-up") == 0, "follow-up");
+	/* the words are derived from the descriptors; these are the ones the
+	 * derivation alone would get wrong, or where '_' reads as '-' */
+	CHECK(strcmp(dc_source_name(DISPATCH__SOURCE__SOURCE_WALK_IN), "walk-in") == 0, "walk-in");
+	CHECK(strcmp(dc_state_name(DISPATCH__STATE__STATE_ON_SITE), "on site") == 0, "on site");
+	CHECK(strcmp(dc_status_name(DISPATCH__STATUS__STATUS_STORAGE), "storage error") == 0, "storage error");
+	CHECK(strcmp(dc_status_name(DISPATCH__STATUS__STATUS_NOT_FOUND), "not found") == 0, "not found");
+	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_FOLLOW_UP), "follow-up") == 0, "action follow-up");
+	CHECK(strcmp(dc_hold_reason_name(DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY), "resident-away") == 0,
+	      "resident-away");
+	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT), "heartbeat") == 0, "heartbeat");
+	CHECK(strcmp(dc_kind_name(-1), "unknown") == 0 && strcmp(dc_event_type_name(99), "unknown") == 0,
+	      "values the proto does not have");
+	{
+		Dispatch__Role r;
+		Dispatch__Source src;
+		int widest = 0;
+
+		CHECK(dc_role_parse("system", &r) < 0 && dc_role_parse("QC", &r) == 0 && r == DISPATCH__ROLE__ROLE_QC,
+		      "role words");
+		CHECK(dc_source_parse("Walk-In", &src) == 0 && src == DISPATCH__SOURCE__SOURCE_WALK_IN &&
+		              dc_source_parse("unspecified", &src) < 0,
+		      "source words");
+		for (unsigned i = 0; i < dispatch__event_type__descriptor.n_values; i++) {
+			int w = dc_width(dc_event_type_name(dispatch__event_type__descriptor.values[i].value));
+			widest = w > widest ? w : widest;
+		}
+		CHECK(widest == DC_EVENT_NAME_WIDTH, "the widest event word takes %d columns, DC_EVENT_NAME_WIDTH says %d",
+		      widest, DC_EVENT_NAME_WIDTH);
+	}
 	{
 		Dispatch__HoldReason hr;
 		Dispatch__NoticeKind nk;
@@ -172,6 +204,58 @@ static void words_and_json(void)
 	json_decref(j);
 }
 
+/* Write text as a key file (mode 0600) in dir; its path in path. */
+static void key_file(const char *dir, const char *name, const char *text, char *path, size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(path, 0600);
+}
+
+/* The client reads key files with the daemon's reader (keyfile.c): what
+ * the daemon refuses, the client refuses too, and says which file. */
+static void keys(void)
+{
+	char dir[] = "/tmp/dc-selftest.XXXXXX", pub[41], sec[41], pub2[41], sec2[41];
+	char text[256], good[300], srv[300], bad[300];
+	dc_t *dc;
+	int rc;
+
+	if (!mkdtemp(dir) || zmq_curve_keypair(pub, sec) != 0 || zmq_curve_keypair(pub2, sec2) != 0) {
+		CHECK(0, "cannot make keys to test with");
+		return;
+	}
+	snprintf(text, sizeof text, "public-key = %s\nsecret-key = %s\n", pub, sec);
+	key_file(dir, "me.key", text, good, sizeof good);
+	snprintf(text, sizeof text, "public-key = %s\n", pub2);
+	key_file(dir, "server.pub", text, srv, sizeof srv);
+	dc = dc_new("ipc:///nonexistent/dc-selftest", NULL, DISPATCH__ROLE__ROLE_DESK, NULL);
+	rc = dc ? dc_set_keys(dc, good, srv) : -1;
+	CHECK(rc == 0, "a good key pair was refused: %s", dc_error(dc));
+	snprintf(text, sizeof text, "public-key = %s\nsecret-key = %s\n", pub, sec2);
+	key_file(dir, "mixed.key", text, bad, sizeof bad);
+	rc = dc ? dc_set_keys(dc, bad, NULL) : -1;
+	CHECK(rc == DC_ERR_ARG && strncmp(dc_error(dc), "key ", 4) == 0 && strstr(dc_error(dc), "mixed.key") &&
+	              strstr(dc_error(dc), "does not belong"),
+	      "halves of two pairs: %d %s", rc, dc_error(dc));
+	snprintf(text, sizeof text, "public-key = %s\nsecret = %s\n", pub, sec);
+	key_file(dir, "typo.key", text, bad, sizeof bad);
+	rc = dc ? dc_set_keys(dc, bad, NULL) : -1;
+	CHECK(rc == DC_ERR_ARG && strstr(dc_error(dc), "typo.key:2: unknown setting 'secret'"),
+	      "an unknown setting: %d %s", rc, dc_error(dc));
+	rc = dc ? dc_set_keys(dc, good, good) : -1;
+	CHECK(rc == 0, "a whole key pair as the server key (only its public half is used): %s", dc_error(dc));
+	dc_destroy(&dc);
+	snprintf(text, sizeof text, "rm -rf '%s'", dir);
+	CHECK(system(text) == 0, "cannot clean %s", dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
@@ -182,6 +266,7 @@ int main(int argc, char **argv)
 	times();
 	deadlines();
 	words_and_json();
+	keys();
 	printf("dc-selftest: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
 }

@@ -1,5 +1,6 @@
-/* Unit tests for the key files and the clients list (daemon/keys.c), and
- * the role policy that uses them (daemon/auth.c). */
+/* Unit tests for the key files (clients/lib/keyfile.c through daemon/keys.c)
+ * and the clients list (daemon/keys.c), and the role policy that uses them
+ * (daemon/auth.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,78 @@ START_TEST(generated_pairs_read_back_and_stay_secret)
 }
 END_TEST
 
+/* Write text to dir/name (mode 0600) and read it as a key pair. */
+static int read_text(const char *dir, const char *name, const char *text, size_t len, bool need_secret)
+{
+	char path[256];
+	struct keys_pair kp;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	chmod(path, 0600);
+	return keys_read_pair(path, need_secret, &kp, err, sizeof err);
+}
+
+#define READ_TEXT(dir, name, text, need) read_text(dir, name, text, strlen(text), need)
+
+/* The one reader the daemon and the clients share (clients/lib/keyfile.c)
+ * takes the stricter side wherever the two used to differ. */
+START_TEST(key_files_are_read_strictly)
+{
+	char dir[] = "/tmp/test_keys.XXXXXX", text[512], big[KEYFILE_MAX_BYTES + 64];
+	struct keys_pair a, b;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(keys_generate(dir, "a", &a, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(keys_generate(dir, "b", &b, err, sizeof err) == 0, "%s", err);
+	/* blank lines, comments, blanks around '=' and a CRLF are fine */
+	snprintf(text, sizeof text, "# a\r\n\n  public-key=%s\r\nsecret-key =  %s  \n", a.public_key, a.secret_key);
+	ck_assert_msg(READ_TEXT(dir, "ok.key", text, true) == 0, "%s", err);
+	/* an unknown setting (the client library used to skip it) */
+	snprintf(text, sizeof text, "public-key = %s\nsecret-kee = %s\n", a.public_key, a.secret_key);
+	ck_assert_int_ne(READ_TEXT(dir, "typo.key", text, true), 0);
+	ASSERT_ERR("typo.key:2: unknown setting 'secret-kee'");
+	snprintf(text, sizeof text, "public-key = %s\nsecret_key = %s\n", a.public_key, a.secret_key);
+	ck_assert_int_ne(READ_TEXT(dir, "under.key", text, true), 0);
+	ASSERT_ERR("under.key:2: unknown setting 'secret_key'");
+	/* halves of two different pairs (the client library never checked) */
+	snprintf(text, sizeof text, "public-key = %s\nsecret-key = %s\n", a.public_key, b.secret_key);
+	ck_assert_int_ne(READ_TEXT(dir, "mixed.key", text, true), 0);
+	ASSERT_ERR("does not belong to the secret key");
+	/* a key given twice: which one was meant? */
+	snprintf(text, sizeof text, "public-key = %s\npublic-key = %s\n", a.public_key, b.public_key);
+	ck_assert_int_ne(READ_TEXT(dir, "twice.pub", text, false), 0);
+	ASSERT_ERR("twice.pub:2: public-key given twice (first on line 1)");
+	/* text after the key (both readers used to drop it) */
+	snprintf(text, sizeof text, "public-key = %s # mine\n", a.public_key);
+	ck_assert_int_ne(READ_TEXT(dir, "trail.pub", text, false), 0);
+	ASSERT_ERR("trail.pub:1: text after the key");
+	/* not Z85, and no '=' at all */
+	ck_assert_int_ne(READ_TEXT(dir, "short.pub", "public-key = abc\n", false), 0);
+	ASSERT_ERR("short.pub:1: public-key is not a CURVE key");
+	ck_assert_int_ne(READ_TEXT(dir, "word.pub", "hello\n", false), 0);
+	ASSERT_ERR("word.pub:1: expected 'public-key = KEY' or 'secret-key = KEY'");
+	/* a NUL byte, and a file far larger than a key file */
+	snprintf(text, sizeof text, "public-key = %s\n", a.public_key);
+	text[strlen(text)] = '\0';
+	ck_assert_int_ne(read_text(dir, "nul.pub", text, strlen(text) + 1, false), 0);
+	ASSERT_ERR("holds a NUL byte");
+	memset(big, '#', sizeof big);
+	big[sizeof big - 1] = '\n';
+	ck_assert_int_ne(read_text(dir, "big.pub", big, sizeof big, false), 0);
+	ASSERT_ERR("too large for a key file");
+	/* an empty file has no public key */
+	ck_assert_int_ne(READ_TEXT(dir, "empty.pub", "", false), 0);
+	ASSERT_ERR("no 'public-key = KEY' line");
+	snprintf(text, sizeof text, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(text), 0);
+}
+END_TEST
+
 static int allow(Dispatch__Role role, Dispatch__Request__BodyCase body, Dispatch__Action action)
 {
 	struct auth_who who = { .authenticated = true, .role = role };
@@ -216,6 +289,7 @@ int main(void)
 	tcase_add_test(tc, a_key_that_does_not_decode_is_refused);
 	tcase_add_test(tc, a_thousand_keys_are_each_found);
 	tcase_add_test(tc, generated_pairs_read_back_and_stay_secret);
+	tcase_add_test(tc, key_files_are_read_strictly);
 	tcase_add_test(tc, policy_by_role_default_deny);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
