@@ -14,6 +14,8 @@
 #include "dc_private.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,35 @@ static char *dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
+/* libzmq starts its I/O and reaper threads with a context's first socket,
+ * and they inherit the signal mask of the thread that creates it. The
+ * kernel may hand a SIGTERM or Ctrl-C to any thread that does not block
+ * it; taken by one of those, it sets the program's flag but interrupts no
+ * zmq_poll, and the program notices only when its wait times out (inside a
+ * request, up to three tries of 2.5 s: longer than a test or a service
+ * manager waits before SIGKILL). So the threads are started here, at once,
+ * with the signals a client stops on blocked: those always reach the
+ * thread that waits. */
+static int dc_start_threads(void *ctx)
+{
+	sigset_t stop, old;
+	void *s;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigaddset(&stop, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	s = zmq_socket(ctx, ZMQ_PAIR);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (s == NULL)
+		return -1;
+	zmq_close(s);
+	return 0;
+}
+
 dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
              Dispatch__Role role, const char *actor)
 {
@@ -78,7 +109,7 @@ dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
 	    !(dc->server_key_file = strdup(getenv("DISPATCH_SERVER_KEY"))))
 		goto fail;
 	dc->ctx = zmq_ctx_new();
-	if (!dc->ctx)
+	if (!dc->ctx || dc_start_threads(dc->ctx) != 0)
 		goto fail;
 	return dc;
 fail:
