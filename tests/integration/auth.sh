@@ -179,8 +179,8 @@ test_revocation() {
 
 test_traffic_encrypted() {
 	if ! command -v tcpdump >/dev/null || ! tcpdump -D >/dev/null 2>&1; then
-		echo "# tcpdump missing or not allowed here; skipped"
-		return 0
+		skip "tcpdump missing or not allowed to capture here"
+		return
 	fi
 	local canary="CANARY-$RANDOM-$RANDOM-plaintext" cap=$TMP/lo.pcap
 	DISPATCH_KEY=$KEYS/supervisor.key bg "$TMP/cwatch.out" "$B/dispatch-watch"
