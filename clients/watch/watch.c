@@ -523,6 +523,20 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 	rc = dc_subscribe(s->dc, prefixes, 1, s->sparse ? 0 : from_seq);
 	if (rc < 0)
 		return rc;
+	/* The ready line (stderr; stdout is the events'): the daemon's first
+	 * message, at the latest its once-a-second heartbeat, has come. The
+	 * topic was subscribed before "hb.", so the publisher has it too:
+	 * whatever is published from now on is shown. What arrives while we
+	 * wait is kept for dc_next_event(). */
+	do
+		rc = dc_wait_ready(s->dc, 1000);
+	while ((rc == DC_ERR_TIMEOUT || rc == DC_ERR_INTERRUPTED) && !watch_stop);
+	if (rc < 0)
+		return watch_stop ? 0 : rc;
+	if (prefixes[0][0])
+		fprintf(stderr, WATCH_PROG ": subscribed to %s (topic %s)\n", dc_events_endpoint(s->dc), prefixes[0]);
+	else
+		fprintf(stderr, WATCH_PROG ": subscribed to %s (every event)\n", dc_events_endpoint(s->dc));
 	s->last_heard = mono_ms();
 	while (!watch_stop && (s->count == 0 || s->shown < s->count)) {
 		Dispatch__Event *e = NULL;

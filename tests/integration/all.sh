@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# all.sh: run every integration script (each ends with "N passed, M failed")
-# and close with the sum, so one line reports the whole integration suite.
+# all.sh: run every integration script (each ends with "N passed, M failed",
+# then ", K skipped" if a check could not run here) and close with the sums,
+# so one line reports the whole integration suite.
 set -u
 cd "$(dirname "$0")"
-passed=0 failed=0 rc=0
-for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh badinput.sh delivery.sh ops.sh deadlines.sh procedure.sh report.sh auth.sh readme.sh; do
+passed=0 failed=0 skipped=0 rc=0
+for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh badinput.sh delivery.sh ops.sh deadlines.sh procedure.sh report.sh auth.sh topics.sh readme.sh; do
 	echo "# $script"
 	out=$(mktemp)
 	bash "$script" 2>&1 | tee "$out"
@@ -20,6 +21,7 @@ for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh badinput
 	passed=$((passed + ${last%% passed*}))
 	f=${last#*, }
 	failed=$((failed + ${f%% failed*}))
+	case $last in *skipped*) s=${last##*, } && skipped=$((skipped + ${s%% skipped*})) ;; esac
 done
-echo "integration: $passed passed, $failed failed"
+echo "integration: $passed passed, $failed failed, $skipped skipped"
 exit $rc

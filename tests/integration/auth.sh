@@ -157,7 +157,8 @@ test_revocation() {
 	DISPATCH_KEY=$KEYS/monitor.key bg "$TMP/rwatch.out" "$B/dispatch-watch"
 	wait_for "$DAEMON_LOG" 'monitor \(monitor\) connected from 127.0.0.1 on dispatchd-events' 10 ||
 		fail "the watch never connected" || return 1
-	sleep 0.5
+	wait_for "$TMP/rwatch.out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "the watch never said it was subscribed: $(cat "$TMP/rwatch.out.err")" || return 1
 	run as desk desk submit --unit 3-3C --kind cleaning --text "before revocation"
 	wait_for "$TMP/rwatch.out" '3-3C' 10 || fail "the watch did not see the first ticket" || return 1
 	grep -vF -e "$pub" "$KEYS/clients" >"$KEYS/clients.new" && mv "$KEYS/clients.new" "$KEYS/clients"
@@ -179,8 +180,8 @@ test_revocation() {
 
 test_traffic_encrypted() {
 	if ! command -v tcpdump >/dev/null || ! tcpdump -D >/dev/null 2>&1; then
-		echo "# tcpdump missing or not allowed here; skipped"
-		return 0
+		skip "tcpdump missing or not allowed to capture here"
+		return
 	fi
 	local canary="CANARY-$RANDOM-$RANDOM-plaintext" cap=$TMP/lo.pcap
 	DISPATCH_KEY=$KEYS/supervisor.key bg "$TMP/cwatch.out" "$B/dispatch-watch"

@@ -46,6 +46,8 @@ test_night_escalation_story() {
 	fresh_store
 	start_daemon --clock-at "$TUESDAY_2230" --clock-scale 600 || return 1
 	bg "$TMP/all.json" "$B/dispatch-watch" --json
+	wait_for "$TMP/all.json.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$TMP/all.json.err")" || return 1
 	follow T07 || return 1
 	local t07=$FOLLOW
 	# T12 (an electrician too) covers the night on call: on duty off the calendar, handheld on

@@ -55,7 +55,8 @@ test_monitor_overflow() {
 	bg "$watch" "$B/dispatch-watch" --json --from-seq 1
 	wpid=$(child_of "$BG") || fail "dispatch-watch did not start" || return 1
 	wait_for "$watch" '"seq": *1[,}]' "$READY_TIMEOUT" || fail "watch did not start: $(cat "$watch.err")" || return 1
-	sleep 1.5 # its subscription live (a heartbeat seen)
+	wait_for "$watch.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$watch.err")" || return 1
 	before=$(last_seq)
 	kill -STOP "$wpid"
 	flood_tickets 6 || { kill -CONT "$wpid"; return 1; }

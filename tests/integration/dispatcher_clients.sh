@@ -118,7 +118,8 @@ test_queued_and_escalated() {
 	[ -n "$QUEUE_CREW" ] || fail "no crew chosen (an earlier test failed)" || return 1
 	bg "$out" "$B/dispatch-watch" --json
 	pid=$BG
-	sleep 0.7
+	wait_for "$out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$out.err")" || return 1
 	run desk submit --unit 3-2B --kind cleaning --text "spill in the lobby"
 	[ "$RC" = 0 ] || fail "submit exited $RC: $ERR" || return 1
 	[[ $OUT =~ ^ticket\ ([0-9]+)\ submitted:\ cleaning\ at\ 3-2B\ -\>\ queued\ for\ $QUEUE_CREW\ \(no\ member\ free\),\ escalated\ to\ ([A-Za-z0-9_-]+) ]] ||
@@ -163,7 +164,8 @@ test_duty() {
 	[ -n "$FOLLOW_PID" ] || fail "no handheld (an earlier test failed)" || return 1
 	bg "$out" "$B/dispatch-watch" --json
 	pid=$BG
-	sleep 0.7
+	wait_for "$out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$out.err")" || return 1
 	run crew --member "$TECH" duty off
 	[ "$RC" = 0 ] || fail "duty off exited $RC: $ERR" || return 1
 	[ "$OUT" = "$TECH is now off duty" ] || fail "duty off said: $OUT" || return 1

@@ -71,6 +71,8 @@ work() {
 setup "$@"
 WATCH_OUT=$TMP/watch.out
 bg "$WATCH_OUT" "$B/dispatch-watch"
+wait_for "$WATCH_OUT.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+	{ echo "not ok - dispatch-watch never said it was subscribed: $(cat "$WATCH_OUT.err")"; FAILED=$((FAILED + 1)); }
 for m in T07 T08 S01 K01 K02 V01; do
 	follow "$m" || { echo "not ok - handheld $m: $REASON"; FAILED=$((FAILED + 1)); }
 done

@@ -94,6 +94,8 @@ test_walk_through() {
 					fail "'$line' did not start: $(cat "$TMP/bg.$bgn.out.err")" || return 1
 			else
 				WATCH_OUT=$TMP/bg.$bgn.out
+				wait_for "$WATCH_OUT.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+					fail "'$line' did not subscribe: $(cat "$WATCH_OUT.err")" || return 1
 			fi
 			;;
 		*)

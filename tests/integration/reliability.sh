@@ -7,25 +7,89 @@
 KILL_ROUNDS=${KILL_ROUNDS:-8}
 WRITERS=4
 
-# acked FILES...: the ticket ids the daemon acknowledged, sorted.
-acked() { cat "$@" 2>/dev/null | sed -n 's/^ticket \([0-9]*\) submitted.*/\1/p' | sort -n; }
-
 verify_store() {
 	run "$B/dispatchd" --verify --state-dir "$STATE"
 	[ "$RC" = 0 ] || fail "--verify found problems: $OUT $ERR"
 }
 
+# kill_writer W: submissions K<W>-1, K<W>-2, ... until $TMP/stop, each
+# with its own request id, sent again (same id, same request) until it is
+# answered, as a desk whose daemon went away would. One line per request:
+# "acked REQUEST_ID <desk's answer>" or "unanswered REQUEST_ID".
+kill_writer() {
+	local w=$1 i=0 out
+	while [ ! -e "$TMP/stop" ] && [ $i -lt 2000 ]; do
+		i=$((i + 1))
+		for _ in 1 2 3 4 5; do
+			out=$(desk submit --request-id "kill-$w-$i" --unit "K$w-$i" --kind inquiry --text "kill test $w/$i" 2>&1) &&
+				break
+			out=""
+		done
+		if [ -n "$out" ]; then echo "acked kill-$w-$i $out"; else echo "unanswered kill-$w-$i"; fi
+	done
+}
+
+# stored_vs_acked WRITER_FILES...: read the whole store (the export: the
+# list stops at 1000 tickets) and hold it to what was acknowledged:
+# each request made at most one ticket, each acknowledged one is there
+# with the id its answer gave, and no ticket came from nowhere.
+stored_vs_acked() {
+	run "$B/dispatchd" --state-dir "$STATE" export
+	[ "$RC" = 0 ] || fail "export failed: $ERR" || return 1
+	printf '%s\n' "$OUT" >"$TMP/kill.export"
+	python3 - "$TMP/kill.export" "$@" <<-'EOF' >"$TMP/kill.check" 2>&1
+		import collections, json, re, sys
+		tickets = collections.defaultdict(set)  # unit -> ticket ids that hold it
+		submitted = set()
+		for line in open(sys.argv[1]):
+		    if line.strip():
+		        e = json.loads(line)
+		        if e["ticket"]["unit"].startswith("K"):
+		            tickets[e["ticket"]["unit"]].add(e["ticket_id"])
+		            if e["type"] == "submitted":
+		                submitted.add(e["ticket_id"])
+		acked, unanswered, bad = {}, set(), []
+		for f in sys.argv[2:]:
+		    for line in open(f):
+		        m = re.match(r"acked kill-(\d+)-(\d+) ticket (\d+) submitted: \S+ at (\S+) ", line)
+		        if m:
+		            acked["K%s-%s" % m.group(1, 2)] = int(m.group(3))
+		            if m.group(4) != "K%s-%s" % m.group(1, 2):
+		                bad.append("request kill-%s-%s answered with unit %s" % (m.group(1), m.group(2), m.group(4)))
+		        elif line.startswith("unanswered "):
+		            unanswered.add("K" + line.split()[1][len("kill-"):])
+		        elif line.startswith("acked "):
+		            bad.append("answer not understood: " + line.strip())
+		stored = sum(len(v) for v in tickets.values())
+		print("# %d requests acknowledged, %d unanswered; %d tickets in the store" % (len(acked), len(unanswered), stored))
+		if len(set(acked.values())) != len(acked):
+		    bad.append("one ticket id acknowledged for two requests")
+		for unit, ids in sorted(tickets.items()):
+		    if len(ids) > 1:
+		        bad.append("request for %s made %d tickets: %s" % (unit, len(ids), sorted(ids)))
+		    if unit not in acked and unit not in unanswered:
+		        bad.append("ticket(s) %s for %s, a request never sent" % (sorted(ids), unit))
+		for unit, tid in sorted(acked.items()):
+		    if tickets.get(unit) != {tid} or tid not in submitted:
+		        bad.append("%s acknowledged as ticket %d, the store has %s" % (unit, tid, sorted(tickets.get(unit, ()))))
+		for b in bad[:5]:
+		    print("# " + b)
+		if bad:
+		    print("# %d problem(s)" % len(bad))
+		sys.exit(1 if bad or not acked else 0)
+	EOF
+	local rc=$?
+	cat "$TMP/kill.check"
+	[ $rc = 0 ] || fail "the store does not hold one ticket per acknowledged request: $(sed -n '2s/^# //p' "$TMP/kill.check")"
+}
+
 test_sigkill_loses_nothing() {
-	local w pids=() round ids n missing=0 i
+	local w pids=() round
 	fresh_store
 	start_daemon --clock-at 2026-11-30T10:00:00 || return 1
-	rm -f "$TMP"/kill.writer.* "$TMP/stop"
+	rm -f "$TMP"/kill.writer.* "$TMP"/kill.again.* "$TMP/stop"
 	for w in $(seq 1 $WRITERS); do
-		(i=0
-		 while [ ! -e "$TMP/stop" ] && [ $i -lt 2000 ]; do
-			i=$((i + 1))
-			desk submit --unit "K$w-$i" --kind inquiry --text "kill test $w/$i" || echo "FAILED $w/$i"
-		 done) >"$TMP/kill.writer.$w" 2>&1 &
+		kill_writer "$w" >"$TMP/kill.writer.$w" 2>&1 &
 		pids+=($!)
 	done
 	for round in $(seq 1 "$KILL_ROUNDS"); do
@@ -38,18 +102,28 @@ test_sigkill_loses_nothing() {
 	sleep 0.5
 	touch "$TMP/stop"
 	for w in "${pids[@]}"; do wait "$w"; done
-	ids=$(acked "$TMP"/kill.writer.*)
-	n=$(printf '%s\n' "$ids" | grep -c .)
-	echo "# $KILL_ROUNDS kill rounds, $n tickets acknowledged"
-	[ "$n" -gt 0 ] || fail "no ticket was acknowledged" || return 1
-	# every acknowledged ticket is there, with its history
-	for i in $ids; do
-		desk show "$i" 2>/dev/null | grep -q ' submitted ' || { missing=$((missing + 1)); echo "# lost ticket $i"; }
+	echo "# $KILL_ROUNDS kill rounds"
+	# every acknowledged ticket is there, with its history; no request
+	# made a second ticket, however often it was sent
+	stored_vs_acked "$TMP"/kill.writer.* || return 1
+	# a retry after the kills (the same request id, the same request) is
+	# answered from the stored reply: the same ticket, and nothing new
+	pids=()
+	for w in $(seq 1 $WRITERS); do
+		sed -n 's/^acked kill-\([0-9]*\)-\([0-9]*\) .*/\1 \2/p' "$TMP/kill.writer.$w" |
+			while read -r ww i; do
+				echo "acked kill-$ww-$i $(desk submit --request-id "kill-$ww-$i" --unit "K$ww-$i" --kind inquiry \
+					--text "kill test $ww/$i" 2>&1)"
+			done >"$TMP/kill.again.$w" &
+		pids+=($!)
 	done
-	echo "# tickets lost: $missing"
-	[ "$missing" = 0 ] || fail "$missing acknowledged ticket(s) lost" || return 1
-	# a retry never made a second ticket: as many tickets as acknowledgements
-	[ "$(printf '%s\n' "$ids" | sort -u | grep -c .)" = "$n" ] || fail "an id was acknowledged twice" || return 1
+	for w in "${pids[@]}"; do wait "$w"; done
+	for w in $(seq 1 $WRITERS); do
+		cmp -s <(grep '^acked' "$TMP/kill.writer.$w") "$TMP/kill.again.$w" ||
+			fail "a retry after the kills got another answer: $(diff <(grep '^acked' "$TMP/kill.writer.$w") \
+				"$TMP/kill.again.$w" | sed -n 's/^> //p' | head -n 1)" || return 1
+	done
+	stored_vs_acked "$TMP"/kill.writer.* || return 1
 	stop_daemon
 	verify_store
 }
@@ -188,7 +262,7 @@ test_stored_replies_expire() {
 		fail "after the window the same id still gave ticket '$second' (first '$first')"
 }
 
-t "SIGKILL at random moments under $WRITERS writers: no acknowledged ticket lost, --verify clean" \
+t "SIGKILL at random moments under $WRITERS writers: no acknowledged ticket lost, one ticket per request however often sent, --verify clean" \
 	test_sigkill_loses_nothing
 t "the LMDB map grows when full and the batch is applied again" test_map_grows_when_full
 t "a full store: a clear 'storage full' error, reads go on, nothing half-written" \

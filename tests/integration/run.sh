@@ -120,7 +120,8 @@ test_watch_live() {
 	local out=$TMP/watch-live.out
 	bg "$out" "$B/dispatch-watch" --count 2
 	local pid=$BG
-	sleep 0.5
+	wait_for "$out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$out.err")" || return 1
 	submit --unit 3-2B --kind cleaning --text "spill in the lobby" || return 1
 	wait_gone "$pid" 15 || fail "watch --count 2 still running: $(cat "$out")" || return 1
 	wait "$pid" || fail "watch exited $?: $(cat "$out.err")" || return 1
@@ -140,7 +141,8 @@ test_restart_keeps_everything() {
 		fail "follow S01 did not start: $(cat "$follow.err")" || return 1
 	bg "$watch" "$B/dispatch-watch" --count 2
 	wpid=$BG
-	sleep 0.5
+	wait_for "$watch.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$watch.err")" || return 1
 
 	stop_daemon
 	[ "$DAEMON_RC" = 0 ] || fail "dispatchd exited $DAEMON_RC on SIGTERM" || return 1
@@ -625,7 +627,8 @@ test_watch_filters() {
 	follow C03 || return 1 # a cleaner online, so the ticket is assigned, not queued
 	bg "$out" "$B/dispatch-watch" --crew cleaning --count 1
 	pid=$BG
-	sleep 0.7
+	wait_for "$out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$out.err")" || return 1
 	submit --unit 7-7A --kind repair --text "not for cleaning" || return 1
 	submit --unit 7-7B --kind cleaning --text "for cleaning" || return 1
 	wait_gone "$pid" 15 || fail "watch --crew cleaning saw nothing: $(cat "$out" "$out.err")" || return 1
@@ -646,7 +649,8 @@ test_watch_filtered_restart() {
 	local out=$TMP/watch-sec.out pid
 	bg "$out" "$B/dispatch-watch" --crew security --count 1
 	pid=$BG
-	sleep 0.7
+	wait_for "$out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "watch never said it was subscribed: $(cat "$out.err")" || return 1
 	stop_daemon
 	start_daemon || fail "dispatchd did not restart" || return 1
 	submit --unit 5-5E --kind security --text "door forced" || return 1

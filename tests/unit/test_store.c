@@ -67,6 +67,60 @@ static unsigned open_count(store_t *s, const char *member)
 	return n;
 }
 
+/* The ids the open index `which` holds under name, read through the index
+ * itself (a cursor over its keys), at most 15: ids[0] is how many. */
+static int collect_id(uint64_t id, void *arg)
+{
+	uint64_t *v = arg;
+	ck_assert_uint_lt(v[0], 15);
+	v[++v[0]] = id;
+	return 0;
+}
+
+static void index_ids(store_t *s, enum store_index which, const char *name, uint64_t ids[16])
+{
+	MDB_txn *txn;
+
+	memset(ids, 0, 16 * sizeof *ids);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	if (which == STORE_OPEN_BY_MEMBER)
+		ck_assert_int_eq(store_open_ids(s, txn, NULL, name, collect_id, ids), 0);
+	else
+		ck_assert_int_eq(store_open_ids(s, txn, name, NULL, collect_id, ids), 0);
+	store_txn_abort(txn);
+}
+
+/* Whether the open index `which` has the key (name, id): a point lookup. */
+static int index_has(store_t *s, enum store_index which, const char *name, uint64_t id)
+{
+	MDB_txn *txn;
+	int has = -1;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_index_has(s, txn, which, name, id, &has), 0);
+	store_txn_abort(txn);
+	return has;
+}
+
+/* The member index under name holds exactly the one ticket id (0: none),
+ * by cursor and by lookup, and the load count agrees with it. */
+static void member_index_is(store_t *s, const char *name, uint64_t id)
+{
+	uint64_t ids[16];
+
+	index_ids(s, STORE_OPEN_BY_MEMBER, name, ids);
+	if (id == 0) {
+		ck_assert_msg(ids[0] == 0, "member index under %s holds %u id(s), the first %u; expected none", name,
+			      (unsigned)ids[0], (unsigned)ids[1]);
+	} else {
+		ck_assert_msg(ids[0] == 1 && ids[1] == id, "member index under %s holds %u id(s), the first %u; expected %u",
+			      name, (unsigned)ids[0], (unsigned)ids[1], (unsigned)id);
+		ck_assert_msg(index_has(s, STORE_OPEN_BY_MEMBER, name, id) == 1, "no member index key (%s, %u)", name,
+			      (unsigned)id);
+	}
+	ck_assert_uint_eq(open_count(s, name), ids[0]);
+}
+
 START_TEST(put_get_and_reopen)
 {
 	store_t *s = open_store();
@@ -103,11 +157,17 @@ START_TEST(open_index_follows_the_state)
 	store_t *s = open_store();
 	Dispatch__Ticket *t = NULL;
 	MDB_txn *txn;
+	uint64_t ids[16];
 	uint64_t id = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
+	uint64_t id70 = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T070");
 
-	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T070");
-	ck_assert_uint_eq(open_count(s, "T07"), 1);
-	ck_assert_uint_eq(open_count(s, "T070"), 1); /* a prefix is not a match */
+	/* Read the index itself, not the in-memory load count: the count is
+	 * kept beside the index and would pass with the index broken. */
+	member_index_is(s, "T07", id);
+	member_index_is(s, "T070", id70); /* a prefix is not a match */
+	ck_assert_int_eq(index_has(s, STORE_OPEN_BY_MEMBER, "T07", id70), 0);
+	index_ids(s, STORE_OPEN_BY_CREW, "technical", ids);
+	ck_assert_uint_eq(ids[0], 2);
 
 	/* reassign to T08, then close: the index moves, then empties */
 	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
@@ -116,14 +176,26 @@ START_TEST(open_index_follows_the_state)
 	t->member = (char *)"T08"; /* a literal: reset before free_unpacked below */
 	ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
-	ck_assert_uint_eq(open_count(s, "T07"), 0);
-	ck_assert_uint_eq(open_count(s, "T08"), 1);
+	member_index_is(s, "T07", 0);
+	member_index_is(s, "T08", id);
+	member_index_is(s, "T070", id70);
 
 	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
 	t->state = DISPATCH__STATE__STATE_CLOSED;
 	ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
-	ck_assert_uint_eq(open_count(s, "T08"), 0);
+	member_index_is(s, "T08", 0);
+	ck_assert_int_eq(index_has(s, STORE_OPEN_BY_MEMBER, "T08", id), 0);
+	index_ids(s, STORE_OPEN_BY_CREW, "technical", ids);
+	ck_assert_msg(ids[0] == 1 && ids[1] == id70, "crew index after the close: %u id(s), the first %u",
+		      (unsigned)ids[0], (unsigned)ids[1]);
+
+	/* and after a reopen, which rebuilds the load count from the index */
+	store_destroy(&s);
+	s = open_store();
+	member_index_is(s, "T07", 0);
+	member_index_is(s, "T08", 0);
+	member_index_is(s, "T070", id70);
 	t->member = NULL;
 	dispatch__ticket__free_unpacked(t, NULL);
 	store_destroy(&s);
