@@ -649,15 +649,11 @@ static int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticke
 	return first ? handle_dispatch(c, first) : 0;
 }
 
-int handle_submit(struct handle_ctx *c)
+/* check: the fields, and the report it corrects (c->state: that ticket, or NULL). */
+int handle_submit_check(struct handle_ctx *c)
 {
 	const Dispatch__Submit *sub = c->req->submit;
-	struct route_result res;
-	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	Dispatch__Ticket *t, *old = NULL;
-	char msg[1024];
-	size_t used = 0;
-	int rc;
+	Dispatch__Ticket *old = NULL;
 
 	if (handle_check_submit(c, sub, false) != 0)
 		return -1;
@@ -668,6 +664,20 @@ int handle_submit(struct handle_ctx *c)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_CONFLICT, "submit.replaces",
 				   "ticket %llu is %s; only an open ticket can be replaced by a corrected report",
 				   (unsigned long long)old->id, ticket_state_name(old->state));
+	c->state = old;
+	return 0;
+}
+
+int handle_submit_apply(struct handle_ctx *c)
+{
+	const Dispatch__Submit *sub = c->req->submit;
+	struct route_result res;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	Dispatch__Ticket *t, *old = c->state;
+	char msg[1024];
+	size_t used = 0;
+	int rc;
+
 	t = handle_ticket_from(c, sub);
 	if ((rc = store_next_ticket_id(c->store, c->txn, &t->id)) != 0)
 		return handle_store_fail(c, rc);
@@ -749,17 +759,22 @@ int handle_submit(struct handle_ctx *c)
 	return handle_ok(c, "%s", msg);
 }
 
-int handle_explain(struct handle_ctx *c)
+int handle_explain_check(struct handle_ctx *c)
+{
+	const Dispatch__Explain *x = c->req->explain;
+
+	if (x->submit == NULL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "explain.submit", "explain needs the ticket's fields");
+	return handle_check_submit(c, x->submit, true);
+}
+
+int handle_explain_apply(struct handle_ctx *c)
 {
 	const Dispatch__Explain *x = c->req->explain;
 	struct route_result res;
 	Dispatch__Ticket *t;
 	int rc;
 
-	if (x->submit == NULL)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "explain.submit", "explain needs the ticket's fields");
-	if (handle_check_submit(c, x->submit, true) != 0)
-		return -1;
 	t = handle_ticket_from(c, x->submit);
 	if ((rc = route_ticket(c->cfg, c->store, c->txn, c->roster, &c->rt, t, false, &res)) != 0)
 		return handle_store_fail(c, rc);
@@ -970,19 +985,24 @@ static void handle_apply(struct handle_ctx *c, const Dispatch__Transition *tr, D
 	}
 }
 
-int handle_transition(struct handle_ctx *c)
+/* What a transition's check found, for its apply. */
+struct handle_transition_state {
+	Dispatch__Ticket *t;                  /* the ticket, heap-owned (arena) */
+	const struct ticket_transition *row;  /* its row of the transition table */
+	const struct config_member *m;        /* assign: the member ... */
+	const struct config_crew *mcrew;      /* ... and that member's crew */
+};
+
+int handle_transition_check(struct handle_ctx *c)
 {
 	const Dispatch__Transition *tr = c->req->transition;
+	struct handle_transition_state *st = arena_alloc(c->a, sizeof *st);
 	const struct ticket_transition *row;
 	const struct config_member *m = NULL;
 	const struct config_crew *mcrew = NULL;
 	const char *field = NULL;
-	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	Dispatch__Ticket *t = NULL;
-	Dispatch__State to;
-	char msg[256], previous[80], extra[160];
-	bool reopen = false;
-	uint64_t unlinked_from;
+	char msg[256];
 	int rc;
 
 	if (tr->ticket_id == 0)
@@ -1021,6 +1041,27 @@ int handle_transition(struct handle_ctx *c)
 	case TICKET_FORBIDDEN: return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, NULL, "%s", msg);
 	default: return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field ? field : "transition.note", "%s", msg);
 	}
+	st->t = t;
+	st->row = row;
+	st->m = m;
+	st->mcrew = mcrew;
+	c->state = st;
+	return 0;
+}
+
+int handle_transition_apply(struct handle_ctx *c)
+{
+	const Dispatch__Transition *tr = c->req->transition;
+	const struct handle_transition_state *st = c->state;
+	const struct ticket_transition *row = st->row;
+	const struct config_member *m = st->m;
+	const struct config_crew *mcrew = st->mcrew;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	Dispatch__Ticket *t = st->t;
+	Dispatch__State to;
+	char msg[256], previous[80], extra[160];
+	bool reopen = false;
+	uint64_t unlinked_from;
 
 	extra[0] = '\0';
 	snprintf(previous, sizeof previous, "%s", t->member);
@@ -1148,16 +1189,25 @@ static int handle_collect_event(Dispatch__Event *ev, void *arg)
 	return (e->n >= e->max || e->bytes >= e->max_bytes) ? 1 : 0;
 }
 
-int handle_get(struct handle_ctx *c)
+int handle_get_check(struct handle_ctx *c)
 {
 	const Dispatch__Get *g = c->req->get;
 	Dispatch__Ticket *t = NULL;
-	int rc;
 
 	if (g->ticket_id == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "get.ticket_id", "a ticket id is required");
 	if (handle_load(c, g->ticket_id, "get.ticket_id", &t) != 0)
 		return -1;
+	c->state = t;
+	return 0;
+}
+
+int handle_get_apply(struct handle_ctx *c)
+{
+	const Dispatch__Get *g = c->req->get;
+	Dispatch__Ticket *t = c->state;
+	int rc;
+
 	if (g->history) {
 		struct handle_events e = { .c = c, .max = SIZE_MAX, .max_bytes = SIZE_MAX, .strip_ticket = true };
 		if ((rc = store_ticket_history(c->store, c->txn, t->id, handle_collect_event, &e)) != 0)
@@ -1248,23 +1298,30 @@ static int handle_member_info(struct handle_ctx *c, const struct config_crew *cr
 	return 0;
 }
 
-int handle_list(struct handle_ctx *c)
+int handle_list_check(struct handle_ctx *c)
 {
 	const Dispatch__List *q = c->req->list;
-	struct handle_list l = { .c = c, .q = q };
-	int rc;
 
 	if ((q->crew[0] && handle_check_id(c, "list.crew", q->crew, 1, 32)) ||
 	    (q->member[0] && handle_check_id(c, "list.member", q->member, 1, 32)))
 		return -1;
 	if (q->crew[0] && config_crew(c->cfg, q->crew) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "list.crew", "no such crew %s", q->crew);
+	if (q->member[0] && config_member(c->cfg, q->member, NULL) == NULL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "list.member", "no such member %s in %s",
+				   q->member, c->cfg->estate);
+	return 0;
+}
+
+int handle_list_apply(struct handle_ctx *c)
+{
+	const Dispatch__List *q = c->req->list;
+	struct handle_list l = { .c = c, .q = q };
+	int rc;
+
 	if (q->member[0]) {
 		const struct config_crew *crew = NULL;
 		const struct config_member *m = config_member(c->cfg, q->member, &crew);
-		if (m == NULL)
-			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "list.member", "no such member %s in %s",
-					   q->member, c->cfg->estate);
 		if (handle_member_info(c, crew, m, &c->rep->member) != 0)
 			return -1;
 	}
@@ -1283,7 +1340,7 @@ int handle_list(struct handle_ctx *c)
 	return 0;
 }
 
-int handle_replay(struct handle_ctx *c)
+int handle_replay_apply(struct handle_ctx *c)
 {
 	const Dispatch__Replay *r = c->req->replay;
 	struct handle_events e = { .c = c, .max_bytes = HANDLE_REPLAY_BYTES, .member = c->scope_member };
@@ -1300,7 +1357,7 @@ int handle_replay(struct handle_ctx *c)
 	return 0;
 }
 
-int handle_ping(struct handle_ctx *c)
+int handle_ping_apply(struct handle_ctx *c)
 {
 	int rc;
 
@@ -1354,17 +1411,21 @@ int handle_drain_queue(struct handle_ctx *c, const struct config_crew *crew)
 	return 0;
 }
 
-int handle_duty(struct handle_ctx *c)
+int handle_duty_check(struct handle_ctx *c)
+{
+	if (c->req->role != DISPATCH__ROLE__ROLE_CREW || config_member(c->cfg, c->req->actor, NULL) == NULL)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "actor",
+				   "only a crew member's handheld reports duty, for that member");
+	return 0;
+}
+
+int handle_duty_apply(struct handle_ctx *c)
 {
 	const struct config_crew *crew = NULL;
-	const struct config_member *m;
+	const struct config_member *m = config_member(c->cfg, c->req->actor, &crew);
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	int rc;
 
-	if (c->req->role != DISPATCH__ROLE__ROLE_CREW ||
-	    (m = config_member(c->cfg, c->req->actor, &crew)) == NULL)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "actor",
-				   "only a crew member's handheld reports duty, for that member");
 	if ((rc = store_put_duty(c->store, c->txn, m->id, c->req->duty->on)) != 0)
 		return handle_store_fail(c, rc);
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_DUTY;
@@ -1409,15 +1470,22 @@ static int handle_count_queued(uint64_t id, void *arg)
 	return 0;
 }
 
-int handle_crews(struct handle_ctx *c)
+int handle_crews_check(struct handle_ctx *c)
 {
 	const Dispatch__Crews *q = c->req->crews;
-	unsigned n = 0;
 
 	if (q->crew[0] && handle_check_id(c, "crews.crew", q->crew, 1, 32))
 		return -1;
 	if (q->crew[0] && config_crew(c->cfg, q->crew) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "crews.crew", "no such crew %s", q->crew);
+	return 0;
+}
+
+int handle_crews_apply(struct handle_ctx *c)
+{
+	const Dispatch__Crews *q = c->req->crews;
+	unsigned n = 0;
+
 	c->rep->crews = arena_alloc(c->a, c->cfg->crews_count * sizeof *c->rep->crews);
 	for (unsigned i = 0; i < c->cfg->crews_count; i++) {
 		const struct config_crew *crew = &c->cfg->crews[i];
@@ -1476,13 +1544,10 @@ static void handle_reply_outage(struct handle_ctx *c, Dispatch__Outage *o)
 	c->rep->n_outages = 1;
 }
 
-int handle_declare_outage(struct handle_ctx *c)
+int handle_declare_outage_check(struct handle_ctx *c)
 {
 	const Dispatch__Outage *in = c->req->declare_outage->outage;
-	Dispatch__Outage o = DISPATCH__OUTAGE__INIT, *owned;
-	uint8_t *buf;
-	size_t len;
-	int rc;
+	int64_t from_ms;
 
 	if (in == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "declare_outage.outage", "the outage is missing");
@@ -1511,12 +1576,24 @@ int handle_declare_outage(struct handle_ctx *c)
 	for (size_t i = 0; i < in->n_categories; i++)
 		if (handle_check_text(c, "outage.categories", in->categories[i], 1, 64))
 			return -1;
+	from_ms = in->from_ms ? in->from_ms : c->now;
+	if (in->to_ms <= from_ms || in->to_ms <= c->now)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "outage.to_ms",
+				   "the outage must end after it starts and in the future");
+	return 0;
+}
+
+int handle_declare_outage_apply(struct handle_ctx *c)
+{
+	const Dispatch__Outage *in = c->req->declare_outage->outage;
+	Dispatch__Outage o = DISPATCH__OUTAGE__INIT, *owned;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
 	o = *in;
 	o.from_ms = in->from_ms ? in->from_ms : c->now;
 	o.to_ms = in->to_ms;
-	if (o.to_ms <= o.from_ms || o.to_ms <= c->now)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "outage.to_ms",
-				   "the outage must end after it starts and in the future");
 	o.ended = false;
 	o.n_tickets = 0;
 	o.tickets = NULL;
@@ -1540,12 +1617,10 @@ int handle_declare_outage(struct handle_ctx *c)
 			 (unsigned long long)o.id);
 }
 
-int handle_end_outage(struct handle_ctx *c)
+int handle_end_outage_check(struct handle_ctx *c)
 {
 	const Dispatch__EndOutage *e = c->req->end_outage;
 	Dispatch__Outage *o = NULL;
-	unsigned closed = 0;
-	char note[600];
 	int rc;
 
 	if (handle_check_text(c, "end_outage.note", e->note, 0, 500))
@@ -1560,6 +1635,18 @@ int handle_end_outage(struct handle_ctx *c)
 	if (o->ended)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_CONFLICT, NULL, "outage %llu has already ended",
 				   (unsigned long long)o->id);
+	c->state = o;
+	return 0;
+}
+
+int handle_end_outage_apply(struct handle_ctx *c)
+{
+	const Dispatch__EndOutage *e = c->req->end_outage;
+	Dispatch__Outage *o = c->state;
+	unsigned closed = 0;
+	char note[600];
+	int rc;
+
 	o->ended = true;
 	if (o->to_ms > c->now)
 		o->to_ms = c->now;
@@ -1617,7 +1704,7 @@ static int handle_list_outage_fn(Dispatch__Outage *o, void *arg)
 	return l->n >= HANDLE_LIST_MAX ? 1 : 0;
 }
 
-int handle_list_outages(struct handle_ctx *c)
+int handle_list_outages_apply(struct handle_ctx *c)
 {
 	struct handle_outages l = { .c = c, .include_ended = c->req->list_outages->include_ended };
 	int rc;
@@ -1632,11 +1719,9 @@ int handle_list_outages(struct handle_ctx *c)
 
 /* ---- notices and vendor incidents ------------------------------------------ */
 
-int handle_notice(struct handle_ctx *c)
+int handle_notice_check(struct handle_ctx *c)
 {
 	const Dispatch__Notice *n = c->req->notice ? c->req->notice->notice : NULL;
-	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	int rc;
 
 	if (n == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "notice.notice", "a notice needs its text");
@@ -1653,6 +1738,15 @@ int handle_notice(struct handle_ctx *c)
 	for (size_t i = 0; i < n->n_buildings; i++)
 		if (handle_check_id(c, "notice.buildings", n->buildings[i], 1, 16))
 			return -1;
+	return 0;
+}
+
+int handle_notice_apply(struct handle_ctx *c)
+{
+	const Dispatch__Notice *n = c->req->notice->notice;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	int rc;
+
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_NOTICE;
 	ev.actor = c->req->actor;
 	ev.actor_role = c->req->role;
@@ -1699,14 +1793,21 @@ static int handle_incident_entry(const char *vendor, uint64_t id, void *arg)
 }
 
 /* Clause 4.5: vendor incidents, for review, from their own index. */
-int handle_vendor_incidents(struct handle_ctx *c)
+int handle_vendor_incidents_check(struct handle_ctx *c)
+{
+	const Dispatch__VendorIncidents *q = c->req->vendor_incidents;
+
+	if (q->vendor[0] && handle_check_id(c, "vendor_incidents.vendor", q->vendor, 1, 32))
+		return -1;
+	return 0;
+}
+
+int handle_vendor_incidents_apply(struct handle_ctx *c)
 {
 	const Dispatch__VendorIncidents *q = c->req->vendor_incidents;
 	struct handle_incidents h = { .c = c, .q = q };
 	int rc;
 
-	if (q->vendor[0] && handle_check_id(c, "vendor_incidents.vendor", q->vendor, 1, 32))
-		return -1;
 	/* No check against the configuration: a vendor since dropped from it
 	 * keeps its record. */
 	h.v = arena_alloc(c->a, HANDLE_LIST_MAX * sizeof *h.v);

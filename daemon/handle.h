@@ -1,6 +1,6 @@
 /*
- * handle: the request handlers, one per Request body, over a store
- * transaction. They know nothing of sockets: ingest decodes, checks the
+ * handle: the request handlers, a check and an apply per Request body
+ * (the request table, command.c, names them), over a store transaction. They know nothing of sockets: ingest decodes, checks the
  * envelope, opens the transaction, calls the handler, and publishes what
  * the handler emitted once the batch is on disk. Tests and fuzzers can
  * drive the handlers directly.
@@ -42,24 +42,39 @@ struct handle_ctx {
 	void *emit_arg;
 	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
 	const char *scope_member;      /* set by auth for a crew key: replay only this member's events */
+	void *state;                   /* what the request's check found, for its apply (arena) */
 };
 
 typedef int (handle_fn)(struct handle_ctx *c);
 
-int handle_submit(struct handle_ctx *c);
-int handle_transition(struct handle_ctx *c);
-int handle_get(struct handle_ctx *c);
-int handle_list(struct handle_ctx *c);
-int handle_replay(struct handle_ctx *c);
-int handle_ping(struct handle_ctx *c);
-int handle_explain(struct handle_ctx *c);
-int handle_duty(struct handle_ctx *c);
-int handle_crews(struct handle_ctx *c);
-int handle_declare_outage(struct handle_ctx *c);
-int handle_end_outage(struct handle_ctx *c);
-int handle_list_outages(struct handle_ctx *c);
-int handle_notice(struct handle_ctx *c);
-int handle_vendor_incidents(struct handle_ctx *c);
+/* Each request type's two steps (their row: command.c). A check only
+ * reads, and may leave what it found in c->state for its apply; an apply
+ * runs only after its check passed. */
+int handle_submit_check(struct handle_ctx *c);
+int handle_submit_apply(struct handle_ctx *c);
+int handle_transition_check(struct handle_ctx *c);
+int handle_transition_apply(struct handle_ctx *c);
+int handle_get_check(struct handle_ctx *c);
+int handle_get_apply(struct handle_ctx *c);
+int handle_list_check(struct handle_ctx *c);
+int handle_list_apply(struct handle_ctx *c);
+int handle_replay_apply(struct handle_ctx *c);
+int handle_ping_apply(struct handle_ctx *c);
+int handle_explain_check(struct handle_ctx *c);
+int handle_explain_apply(struct handle_ctx *c);
+int handle_duty_check(struct handle_ctx *c);
+int handle_duty_apply(struct handle_ctx *c);
+int handle_crews_check(struct handle_ctx *c);
+int handle_crews_apply(struct handle_ctx *c);
+int handle_declare_outage_check(struct handle_ctx *c);
+int handle_declare_outage_apply(struct handle_ctx *c);
+int handle_end_outage_check(struct handle_ctx *c);
+int handle_end_outage_apply(struct handle_ctx *c);
+int handle_list_outages_apply(struct handle_ctx *c);
+int handle_notice_check(struct handle_ctx *c);
+int handle_notice_apply(struct handle_ctx *c);
+int handle_vendor_incidents_check(struct handle_ctx *c);
+int handle_vendor_incidents_apply(struct handle_ctx *c);
 
 /* For the workflows built on the handlers (deadline.c). */
 struct route_assignment;

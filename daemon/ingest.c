@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "chain.h"
 #include "clock.h"
+#include "command.h"
 #include "deadline.h"
 #include "log.h"
 #include "handle.h"
@@ -135,14 +136,6 @@ struct ingest {
 	ev_timer held_timer; /* tries the held replies again while there are any */
 };
 
-struct ingest_command {
-	Dispatch__Request__BodyCase body;
-	const char *name;
-	bool mutating;      /* needs a request_id; its OK reply is stored */
-	unsigned roles;     /* TICKET_ROLE() bits; 0 = any role */
-	handle_fn *handler;
-};
-
 /* ---- events to publish after commit -------------------------------------- */
 
 /* Queue data (owned from now on) for publication under topic. */
@@ -192,33 +185,13 @@ static void ingest_drop_out(ingest_t *in, size_t from)
 		free(in->out[--in->nout].data);
 }
 
-#define R(x) TICKET_ROLE(DISPATCH__ROLE__ROLE_##x)
-#define ROLES_DESK (R(DESK) | R(SUPERVISOR) | R(ADMIN))
-
-static const struct ingest_command ingest_commands[] = {
-	{ DISPATCH__REQUEST__BODY_SUBMIT, "submit", true, ROLES_DESK, handle_submit },
-	{ DISPATCH__REQUEST__BODY_TRANSITION, "transition", true, 0, handle_transition },
-	{ DISPATCH__REQUEST__BODY_GET, "get", false, 0, handle_get },
-	{ DISPATCH__REQUEST__BODY_LIST, "list", false, 0, handle_list },
-	{ DISPATCH__REQUEST__BODY_REPLAY, "replay", false, 0, handle_replay },
-	{ DISPATCH__REQUEST__BODY_PING, "ping", false, 0, handle_ping },
-	{ DISPATCH__REQUEST__BODY_EXPLAIN, "explain", false, 0, handle_explain },
-	{ DISPATCH__REQUEST__BODY_DUTY, "report duty", true, R(CREW), handle_duty },
-	{ DISPATCH__REQUEST__BODY_CREWS, "list crews", false, 0, handle_crews },
-	{ DISPATCH__REQUEST__BODY_DECLARE_OUTAGE, "declare an outage", true, ROLES_DESK, handle_declare_outage },
-	{ DISPATCH__REQUEST__BODY_END_OUTAGE, "end an outage", true, ROLES_DESK, handle_end_outage },
-	{ DISPATCH__REQUEST__BODY_LIST_OUTAGES, "list outages", false, 0, handle_list_outages },
-	{ DISPATCH__REQUEST__BODY_NOTICE, "publish a notice", true, ROLES_DESK, handle_notice },
-	{ DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS, "list vendor incidents", false, 0, handle_vendor_incidents },
-};
-
 /* ---- one request ---------------------------------------------------------- */
 
 /* Checks common to every request. */
-static int ingest_check_envelope(struct handle_ctx *c, const struct ingest_command **cmd_out)
+static int ingest_check_envelope(struct handle_ctx *c, const struct command **cmd_out)
 {
 	const Dispatch__Request *req = c->req;
-	const struct ingest_command *cmd = NULL;
+	const struct command *cmd;
 
 	if (req->version != DISPATCH__WIRE_VERSION__WIRE_VERSION)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_UNSUPPORTED_VERSION, "version",
@@ -229,16 +202,13 @@ static int ingest_check_envelope(struct handle_ctx *c, const struct ingest_comma
 			      "desk, crew, monitor, qc, supervisor or admin") ||
 	    handle_check_id(c, "actor", req->actor, 1, 32))
 		return -1;
-	for (size_t i = 0; i < sizeof ingest_commands / sizeof ingest_commands[0]; i++)
-		if (ingest_commands[i].body == req->body_case)
-			cmd = &ingest_commands[i];
-	if (cmd == NULL)
+	if ((cmd = command_find(req->body_case)) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "body",
 				   "the request has no body this dispatchd understands (body %d)", (int)req->body_case);
 	if (cmd->mutating && req->request_id[0] == '\0')
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 				   "%s needs a request_id so that a retry cannot do it twice", cmd->name);
-	if (cmd->roles && (cmd->roles & TICKET_ROLE(req->role)) == 0)
+	if (cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(req->role)) == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "the %s role may not %s",
 				   ticket_role_name(req->role), cmd->name);
 	if (req->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, req->actor, NULL) == NULL)
@@ -503,7 +473,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
 		.now = clock_now_ms(), .emit = ingest_emit, .emit_arg = in,
 	};
-	const struct ingest_command *cmd = NULL;
+	const struct command *cmd = NULL;
 	Dispatch__Request *req;
 	struct auth_who who;
 	char *claimed_actor = NULL, why[256];
@@ -563,7 +533,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	}
 	if (ingest_check_envelope(&c, &cmd) != 0)
 		goto reply;
-	if (auth_allow(&who, req, why, sizeof why) != 0) {
+	if (command_allow_key(&who, req, why, sizeof why) != 0) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "%s", why);
 		goto reply;
 	}
@@ -637,7 +607,11 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		handle_store_fail(&c, rc);
 		goto reply;
 	}
-	rc = cmd->handler(&c);
+	/* A check only reads: a request it refuses has changed nothing. */
+	rc = cmd->check ? cmd->check(&c) : 0;
+	assert(store_writes(in->store) == writes);
+	if (rc == 0)
+		rc = cmd->apply(&c);
 	/* Every reply says how far the log goes, this request's events included. */
 	if (rc == 0)
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
@@ -1119,12 +1093,11 @@ static void ingest_run_batch(ingest_t *in, int n)
 /*
  * A batch's replies are all held until its commit, so the batch is bounded
  * by what its replies may cost, not only by its count: a request whose
- * answer is a collection (a list, a replay, a ticket's history, the
- * crews) weighs INGEST_HEAVY, any other 1, and a batch takes requests up
- * to INGEST_BATCH of weight. 64 lists of 600 tickets are some 12 MB; a
- * thousand of them, from a peer that sends and never reads, were 180.
+ * answer is a collection weighs COMMAND_HEAVY (its row in command.c), any
+ * other 1, and a batch takes requests up to INGEST_BATCH of weight. 64
+ * lists of 600 tickets are some 12 MB; a thousand of them, from a peer
+ * that sends and never reads, were 180.
  */
-#define INGEST_HEAVY 16
 
 /* The field number of a Request's body (its oneof), read off the wire
  * without unpacking; 0 if none is found or the bytes are not protobuf
@@ -1147,17 +1120,8 @@ static unsigned ingest_peek_body(const uint8_t *p, size_t len)
 
 static unsigned ingest_weight(const struct ingest_msg *m)
 {
-	switch (ingest_peek_body(zmq_msg_data((zmq_msg_t *)&m->payload), zmq_msg_size((zmq_msg_t *)&m->payload))) {
-	case DISPATCH__REQUEST__BODY_GET:
-	case DISPATCH__REQUEST__BODY_LIST:
-	case DISPATCH__REQUEST__BODY_REPLAY:
-	case DISPATCH__REQUEST__BODY_CREWS:
-	case DISPATCH__REQUEST__BODY_LIST_OUTAGES:
-	case DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS:
-		return INGEST_HEAVY;
-	default:
-		return 1;
-	}
+	return command_weight(
+		ingest_peek_body(zmq_msg_data((zmq_msg_t *)&m->payload), zmq_msg_size((zmq_msg_t *)&m->payload)));
 }
 
 /*
