@@ -628,8 +628,8 @@ static int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticke
 		    d->state != DISPATCH__STATE__STATE_NEW)
 			continue;
 		handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_UNLINKED);
-		ev.actor = c->req->actor;
-		ev.actor_role = c->req->role;
+		ev.actor = (char *)c->actor;
+		ev.actor_role = c->role;
 		if (into == NULL) {
 			/* the oldest open one stands for the problem now */
 			into = first = d;
@@ -682,8 +682,8 @@ int handle_submit_apply(struct handle_ctx *c)
 	if ((rc = store_next_ticket_id(c->store, c->txn, &t->id)) != 0)
 		return handle_store_fail(c, rc);
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
-	ev.actor = c->req->actor;
-	ev.actor_role = c->req->role;
+	ev.actor = (char *)c->actor;
+	ev.actor_role = c->role;
 	if (old) {
 		t->replaces = old->id;
 		snprintf(msg, sizeof msg, "corrects ticket %llu", (unsigned long long)old->id);
@@ -700,8 +700,8 @@ int handle_submit_apply(struct handle_ctx *c)
 		handle_set_string(&old->cancel_reason, msg);
 		old->replaced_by = t->id;
 		cev.type = DISPATCH__EVENT_TYPE__EVENT_CANCELLED;
-		cev.actor = c->req->actor;
-		cev.actor_role = c->req->role;
+		cev.actor = (char *)c->actor;
+		cev.actor_role = c->role;
 		cev.note = arena_strdup(c->a, msg);
 		if (handle_record(c, old, DISPATCH__STATE__STATE_CANCELLED, &cev, NULL) != 0 ||
 		    handle_release_duplicates(c, old, t, "replaced") != 0)
@@ -732,8 +732,8 @@ int handle_submit_apply(struct handle_ctx *c)
 			part->link = DISPATCH__LINK_KIND__LINK_CREW;
 			dispatch__event__init(&ev);
 			ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
-			ev.actor = c->req->actor;
-			ev.actor_role = c->req->role;
+			ev.actor = (char *)c->actor;
+			ev.actor_role = c->role;
 			ev.note = arena_strdup(c->a, "another crew's part of the same report");
 			if (handle_record(c, part, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
 				return -1;
@@ -952,19 +952,19 @@ static void handle_apply(struct handle_ctx *c, const Dispatch__Transition *tr, D
 		break;
 	case DISPATCH__ACTION__ACTION_CONSENT:
 		t->consent_ms = c->now;
-		handle_set_string(&t->consent_by, c->req->actor);
+		handle_set_string(&t->consent_by, c->actor);
 		break;
 	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
 		t->satisfaction = tr->satisfaction;
 		handle_set_string(&t->follow_up_remark, tr->note);
 		t->followed_up_ms = c->now;
-		handle_set_string(&t->followed_up_by, c->req->actor);
+		handle_set_string(&t->followed_up_by, c->actor);
 		break;
 	case DISPATCH__ACTION__ACTION_INSPECT:
 		t->inspection_result = tr->inspection;
 		handle_set_string(&t->inspection_remark, tr->note);
 		t->inspected_ms = c->now;
-		handle_set_string(&t->inspector, c->req->actor);
+		handle_set_string(&t->inspector, c->actor);
 		if (tr->inspection == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL)
 			t->inspection = true; /* it must pass before it closes again */
 		break;
@@ -1032,7 +1032,7 @@ int handle_transition_check(struct handle_ctx *c)
 	if (handle_load(c, tr->ticket_id, "transition.ticket_id", &t) != 0)
 		return -1;
 
-	rc = ticket_rule(t, tr->action, c->req->role, c->req->actor, tr->note, &row, msg, sizeof msg);
+	rc = ticket_rule(t, tr->action, c->role, c->actor, tr->note, &row, msg, sizeof msg);
 	if (rc == 0)
 		rc = ticket_guard(t, tr, &field, msg, sizeof msg);
 	switch (rc) {
@@ -1087,15 +1087,15 @@ int handle_transition_apply(struct handle_ctx *c)
 					       : 0;
 	}
 	ev.type = row->event;
-	ev.actor = c->req->actor;
-	ev.actor_role = c->req->role;
+	ev.actor = (char *)c->actor;
+	ev.actor_role = c->role;
 	ev.note = tr->note;
 	/* An outside provider has no handheld: the desk records its steps, and
 	 * the record says for whom. */
-	if (row->proxy && c->req->role != DISPATCH__ROLE__ROLE_CREW && ticket_outsourced(t) && t->member[0])
+	if (row->proxy && c->role != DISPATCH__ROLE__ROLE_CREW && ticket_outsourced(t) && t->member[0])
 		ev.on_behalf_of = arena_strdup(c->a, t->member);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
-		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->req->actor, previous[0] ? "; was " : "", previous);
+		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->actor, previous[0] ? "; was " : "", previous);
 		ev.reason = arena_strdup(c->a, msg);
 	}
 	if (handle_record(c, t, to, &ev, extra[0] ? extra : NULL) != 0)
@@ -1151,7 +1151,7 @@ int handle_transition_apply(struct handle_ctx *c)
 				 t->member[0] ? "assigned to " : "queued for ", t->member[0] ? t->member : t->crew);
 	if (ev.on_behalf_of[0])
 		return handle_ok(c, "ticket %llu is now %s (recorded by %s for %s of %s)", (unsigned long long)t->id,
-				 ticket_state_name(t->state), c->req->actor, ev.on_behalf_of, t->crew);
+				 ticket_state_name(t->state), c->actor, ev.on_behalf_of, t->crew);
 	return handle_ok(c, "ticket %llu is now %s", (unsigned long long)t->id, ticket_state_name(t->state));
 }
 
@@ -1413,7 +1413,7 @@ int handle_drain_queue(struct handle_ctx *c, const struct config_crew *crew)
 
 int handle_duty_check(struct handle_ctx *c)
 {
-	if (c->req->role != DISPATCH__ROLE__ROLE_CREW || config_member(c->cfg, c->req->actor, NULL) == NULL)
+	if (c->role != DISPATCH__ROLE__ROLE_CREW || config_member(c->cfg, c->actor, NULL) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "actor",
 				   "only a crew member's handheld reports duty, for that member");
 	return 0;
@@ -1422,15 +1422,15 @@ int handle_duty_check(struct handle_ctx *c)
 int handle_duty_apply(struct handle_ctx *c)
 {
 	const struct config_crew *crew = NULL;
-	const struct config_member *m = config_member(c->cfg, c->req->actor, &crew);
+	const struct config_member *m = config_member(c->cfg, c->actor, &crew);
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	int rc;
 
 	if ((rc = store_put_duty(c->store, c->txn, m->id, c->req->duty->on)) != 0)
 		return handle_store_fail(c, rc);
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_DUTY;
-	ev.actor = c->req->actor;
-	ev.actor_role = c->req->role;
+	ev.actor = (char *)c->actor;
+	ev.actor_role = c->role;
 	ev.crew = crew->id;
 	ev.member = m->id;
 	ev.on_duty = c->req->duty->on;
@@ -1525,8 +1525,8 @@ static int handle_outage_event(struct handle_ctx *c, Dispatch__Outage *o, const 
 	int rc;
 
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_OUTAGE;
-	ev.actor = c->req->actor;
-	ev.actor_role = c->req->role;
+	ev.actor = (char *)c->actor;
+	ev.actor_role = c->role;
 	ev.time_ms = c->now;
 	ev.outage = o;
 	ev.note = (char *)note;
@@ -1597,7 +1597,7 @@ int handle_declare_outage_apply(struct handle_ctx *c)
 	o.ended = false;
 	o.n_tickets = 0;
 	o.tickets = NULL;
-	o.declared_by = c->req->actor;
+	o.declared_by = (char *)c->actor;
 	if ((rc = store_next_outage_id(c->store, c->txn, &o.id)) != 0)
 		return handle_store_fail(c, rc);
 	if ((rc = store_put_outage(c->store, c->txn, &o)) != 0)
@@ -1664,8 +1664,8 @@ int handle_end_outage_apply(struct handle_ctx *c)
 			continue;
 		dispatch__event__init(&ev);
 		ev.type = DISPATCH__EVENT_TYPE__EVENT_CLOSED;
-		ev.actor = c->req->actor;
-		ev.actor_role = c->req->role;
+		ev.actor = (char *)c->actor;
+		ev.actor_role = c->role;
 		ev.note = arena_strdup(c->a, note);
 		if (handle_record(c, t, DISPATCH__STATE__STATE_CLOSED, &ev, NULL) != 0)
 			return -1;
@@ -1748,8 +1748,8 @@ int handle_notice_apply(struct handle_ctx *c)
 	int rc;
 
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_NOTICE;
-	ev.actor = c->req->actor;
-	ev.actor_role = c->req->role;
+	ev.actor = (char *)c->actor;
+	ev.actor_role = c->role;
 	ev.time_ms = c->now;
 	ev.notice = (Dispatch__Notice *)n;
 	ev.note = n->text;

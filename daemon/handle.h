@@ -33,7 +33,9 @@ struct handle_ctx {
 	const config_t *cfg;
 	roster_t *roster;
 	MDB_txn *txn;                  /* the request's own (nested) write transaction */
-	const Dispatch__Request *req;
+	const Dispatch__Request *req;  /* the decoded request, never changed (NULL for the daemon's own work) */
+	Dispatch__Role role;           /* who acts: over CURVE the key's role, else the role the request states */
+	const char *actor;             /* ... and identity (DISPATCH's own work: system, "dispatchd") */
 	Dispatch__Reply *rep;
 	arena_t *a;
 	int64_t now;
@@ -41,7 +43,7 @@ struct handle_ctx {
 	handle_emit_fn *emit;
 	void *emit_arg;
 	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
-	const char *scope_member;      /* set by auth for a crew key: replay only this member's events */
+	const char *scope_member;      /* a crew key's member: replay only this member's events (else NULL) */
 	void *state;                   /* what the request's check found, for its apply (arena) */
 };
 

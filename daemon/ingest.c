@@ -198,9 +198,9 @@ static int ingest_check_envelope(struct handle_ctx *c, const struct command **cm
 				   "wire version %u is not supported; this dispatchd speaks version %d", req->version,
 				   DISPATCH__WIRE_VERSION__WIRE_VERSION);
 	if (handle_check_text(c, "request_id", req->request_id, 0, 64) ||
-	    handle_check_enum(c, "role", req->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_ADMIN,
+	    handle_check_enum(c, "role", c->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_ADMIN,
 			      "desk, crew, monitor, qc, supervisor or admin") ||
-	    handle_check_id(c, "actor", req->actor, 1, 32))
+	    handle_check_id(c, "actor", c->actor, 1, 32))
 		return -1;
 	if ((cmd = command_find(req->body_case)) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "body",
@@ -208,12 +208,12 @@ static int ingest_check_envelope(struct handle_ctx *c, const struct command **cm
 	if (cmd->mutating && req->request_id[0] == '\0')
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 				   "%s needs a request_id so that a retry cannot do it twice", cmd->name);
-	if (cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(req->role)) == 0)
+	if (cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(c->role)) == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "the %s role may not %s",
-				   ticket_role_name(req->role), cmd->name);
-	if (req->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, req->actor, NULL) == NULL)
+				   ticket_role_name(c->role), cmd->name);
+	if (c->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, c->actor, NULL) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "actor",
-				   "%s is not a member of any crew in %s", req->actor, c->cfg->estate);
+				   "%s is not a member of any crew in %s", c->actor, c->cfg->estate);
 	*cmd_out = cmd;
 	return 0;
 }
@@ -343,9 +343,8 @@ static void ingest_request_digest(const zmq_msg_t *payload, uint8_t out[STORE_DI
 		out[0] = 1;
 }
 
-static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const Dispatch__Request *req,
-			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now, Dispatch__Reply *rep,
-			      const struct ingest_msg *m)
+static int ingest_store_reply(ingest_t *in, const struct handle_ctx *c, const uint8_t digest[STORE_DIGEST_LEN],
+			      Dispatch__Reply *rep, const struct ingest_msg *m)
 {
 	Dispatch__Event **evs = rep->events;
 	size_t nev = rep->n_events, len, at;
@@ -356,7 +355,7 @@ static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const Dispatch__Reques
 		if (evs[i]->seq == 0) /* not from the log: keep it whole */
 			nev = 0;
 	if (nev == 0 || nev > INGEST_COMPACT_MAX)
-		return store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, m->reply,
+		return store_put_reply(in->store, c->txn, c->role, c->actor, c->req->request_id, digest, c->now, m->reply,
 				       m->reply_len);
 	buf = xmalloc(2 + 8 * nev + m->reply_len);
 	buf[0] = INGEST_COMPACT;
@@ -367,7 +366,7 @@ static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const Dispatch__Reques
 			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
 	len = ingest_strip_fields(m->reply, m->reply_len, (uint64_t)1 << ingest_reply_events_field(), buf + at);
 	assert(len > 0); /* m->reply was packed from rep: well-formed, and never empty when it has events */
-	rc = store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, buf, at + len);
+	rc = store_put_reply(in->store, c->txn, c->role, c->actor, c->req->request_id, digest, c->now, buf, at + len);
 	free(buf);
 	return rc;
 }
@@ -476,7 +475,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	const struct command *cmd = NULL;
 	Dispatch__Request *req;
 	struct auth_who who;
-	char *claimed_actor = NULL, why[256];
+	char why[256];
 	size_t mark = in->nout;
 	bool came_online = false;
 	uint8_t digest[STORE_DIGEST_LEN] = { 0 };
@@ -506,13 +505,9 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	c.req = req;
-	/* Over CURVE the key says who this is; what the request claims is
-	 * ignored (and put back before the request is freed, at done). */
-	claimed_actor = req->actor;
 	/* The reply echoes the id, and a Reply string that is not UTF-8 is one
 	 * a strict parser refuses whole: such an id is never echoed. */
 	if (req->request_id[0] != '\0' && !handle_utf8_ok(req->request_id)) {
-		req->request_id[0] = '\0';
 		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 			    "request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
 			    " it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
@@ -525,12 +520,12 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			    "this key is no longer allowed in; ask the administrator for a new one");
 		goto reply;
 	}
-	if (who.authenticated) {
-		req->role = who.role;
-		req->actor = who.identity;
-		if (who.role == DISPATCH__ROLE__ROLE_CREW)
-			c.scope_member = who.identity;
-	}
+	/* Over CURVE the key says who this is, and what the request claims
+	 * is ignored; over ipc the request says it. */
+	c.role = who.authenticated ? who.role : req->role;
+	c.actor = who.authenticated ? who.identity : req->actor;
+	if (who.authenticated && who.role == DISPATCH__ROLE__ROLE_CREW)
+		c.scope_member = who.identity;
 	if (ingest_check_envelope(&c, &cmd) != 0)
 		goto reply;
 	if (command_allow_key(&who, req, why, sizeof why) != 0) {
@@ -553,8 +548,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto done;
 	}
 	/* Once per request, however often its batch is applied. */
-	if (!m->seen && req->role == DISPATCH__ROLE__ROLE_CREW)
-		m->came_online = roster_seen(in->roster, req->actor, c.now, in->cfg->presence->online_window);
+	if (!m->seen && c.role == DISPATCH__ROLE__ROLE_CREW)
+		m->came_online = roster_seen(in->roster, c.actor, c.now, in->cfg->presence->online_window);
 	m->seen = true;
 	came_online = m->came_online;
 
@@ -569,7 +564,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		size_t len;
 		ingest_request_digest(&m->payload, digest);
 		/* The id is the sender's: the same id from someone else is a new request. */
-		rc = store_get_reply(in->store, batch_txn, req->role, req->actor, req->request_id, stored, &data, &len);
+		rc = store_get_reply(in->store, batch_txn, c.role, c.actor, req->request_id, stored, &data, &len);
 		if (rc == 0 && !ingest_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
 			/* The first answer may be in this very batch: not on disk until it commits. */
 			m->wrote = true;
@@ -617,7 +612,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
-		rc = ingest_store_reply(in, c.txn, req, digest, c.now, &rep, m);
+		rc = ingest_store_reply(in, &c, digest, &rep, m);
 	}
 	if (in->savepoints) {
 		if (rc == 0)
@@ -651,11 +646,9 @@ done:
 	if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
 		in->map_full = true;
 	if (came_online && batch_txn)
-		ingest_came_online(in, batch_txn, &c, req->actor);
-	if (req) {
-		snprintf(m->request_id, sizeof m->request_id, "%s", req->request_id);
-		req->actor = claimed_actor; /* the unpacked message owns its own string only */
-	}
+		ingest_came_online(in, batch_txn, &c, c.actor);
+	/* the id as the reply echoes it: empty if it was not fit to echo */
+	snprintf(m->request_id, sizeof m->request_id, "%s", rep.request_id);
 	dispatch__request__free_unpacked(req, NULL);
 	arena_reset(in->arena);
 }
@@ -917,16 +910,13 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
  * its own, within the batch: the escalations commit with the requests. */
 static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 {
-	static Dispatch__Request system = DISPATCH__REQUEST__INIT;
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
-		.store = in->store, .cfg = in->cfg, .roster = in->roster, .req = &system, .rep = &rep,
-		.a = in->arena, .emit = ingest_emit, .emit_arg = in,
+		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
+		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = "dispatchd", .emit = ingest_emit, .emit_arg = in,
 	};
 
 	in->deadline_failed = false;
-	system.role = DISPATCH__ROLE__ROLE_SYSTEM;
-	system.actor = (char *)"dispatchd";
 	c.now = clock_now_ms();
 	roster_time(c.now, &c.rt);
 	for (int i = 0; i < INGEST_DEADLINES; i++) {
