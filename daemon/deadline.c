@@ -45,17 +45,14 @@ static int deadline_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__
 			   const char *previous, const char *note)
 {
 	Dispatch__Event ev;
-	char extra[160];
 
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
 	ev.deadline = which;
 	ev.member = arena_strdup(c->a, to);
 	ev.note = arena_strdup(c->a, note);
 	ev.rule = t->rule;
-	extra[0] = '\0';
-	if (previous && previous[0] && strcmp(previous, to) != 0)
-		snprintf(extra, sizeof extra, "crew.%s.%s.", t->crew, previous);
-	return handle_record(c, t, t->state, &ev, extra[0] ? extra : NULL);
+	return handle_record(c, t, t->state, &ev, t->crew,
+			     previous && previous[0] && strcmp(previous, to) != 0 ? previous : NULL);
 }
 
 /* Nobody took a queued ticket by its acknowledge deadline: the rule's
@@ -95,13 +92,13 @@ static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, c
 		if (step == CONFIG_ESC_CONTROL_CENTER)
 			break;
 	}
-	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
 	snprintf(note, sizeof note, "nobody in %s could take ticket %llu in %s; the control center must page someone "
 				    "for ticket %llu (%s, unit %s)",
 		 t->crew, (unsigned long long)t->id, span, (unsigned long long)t->id, t->crew, t->unit);
-	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
 
 /* The assignee did not acknowledge: the rule's chain, one step. */
@@ -159,13 +156,13 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	}
 	/* The end of the chain: the control center's duty operator pages
 	 * someone; the ticket stays with its holder, and nothing more is timed. */
-	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
 	snprintf(note, sizeof note, "%s did not acknowledge in %s; the control center must page someone for ticket "
 				    "%llu (%s, unit %s)",
 		 previous[0] ? previous : "nobody", span, (unsigned long long)t->id, t->crew, t->unit);
-	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
 
 /* A missed arrive, resolve or follow-up: tell who answers for it, once. */
@@ -193,7 +190,7 @@ static int deadline_alert(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__D
 		break;
 	}
 	if (to == NULL || to[0] == '\0')
-		to = PUBLISH_CONTROL_CENTER;
+		to = TOPIC_CONTROL_CENTER;
 	snprintf(note, sizeof note, "ticket %llu (%s, unit %s) is past its %s deadline%s%s", (unsigned long long)t->id,
 		 t->crew, t->unit, what, t->member[0] ? "; held by " : "", t->member);
 	return deadline_record(c, t, which, to, NULL, note);

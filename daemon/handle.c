@@ -216,16 +216,33 @@ static void handle_reply_event(struct handle_ctx *c, const Dispatch__Event *ev)
 	c->rep->events[c->rep->n_events++] = copy;
 }
 
-/* Record t's move to state `to` with event ev, publish it after commit,
- * and report it in the reply. */
+/* Record t's move to state `to` with event ev, put it in the outbox, and
+ * report it in the reply. */
 int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
-		  const char *extra_topic)
+		  const char *also_crew, const char *also_member)
 {
-	int rc = ticket_record(c->store, c->txn, t, to, ev, c->now);
+	const void *stored;
+	size_t len;
+	int rc = ticket_record(c->store, c->txn, t, to, ev, c->now, &stored, &len);
 
 	if (rc != 0)
 		return handle_store_fail(c, rc);
-	c->emit(c->emit_arg, ev, extra_topic);
+	publish_outbox_add(c->out, ev, stored, len, also_crew, also_member);
+	handle_reply_event(c, ev);
+	return 0;
+}
+
+/* Append an event that moves no ticket (duty, outages, notices), put it
+ * in the outbox, and report it in the reply. */
+static int handle_append(struct handle_ctx *c, Dispatch__Event *ev)
+{
+	const void *stored;
+	size_t len;
+	int rc = store_append_event(c->store, c->txn, ev, &stored, &len);
+
+	if (rc != 0)
+		return handle_store_fail(c, rc);
+	publish_outbox_add(c->out, ev, stored, len, NULL, NULL);
 	handle_reply_event(c, ev);
 	return 0;
 }
@@ -282,11 +299,11 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 	if (a->member) {
 		handle_set_string(&t->member, a->member->id);
 		handle_set_string(&t->escalated_to, a->escalated ? a->member->id : "");
-		return handle_record(c, t, DISPATCH__STATE__STATE_ASSIGNED, &ev, NULL);
+		return handle_record(c, t, DISPATCH__STATE__STATE_ASSIGNED, &ev, NULL, NULL);
 	}
 	handle_set_string(&t->member, "");
 	t->queue_escalates = true; /* its acknowledge deadline walks the chain (deadline.c) */
-	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 
 	/* Nobody can take it: the supervisor hears at once, or else the
@@ -299,11 +316,11 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 		ev.member = a->crew->supervisor;
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it now; please assign it");
 	} else {
-		handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
-		ev.member = (char *)PUBLISH_CONTROL_CENTER; /* topic "control.", and the report names it */
+		handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
+		ev.member = (char *)TOPIC_CONTROL_CENTER; /* topic "control.", and the report names it */
 		ev.note = arena_strdup(c->a, "nobody in the crew can take it and it has no supervisor");
 	}
-	return handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL);
+	return handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL);
 }
 
 /* ---- submit ------------------------------------------------------------ */
@@ -432,7 +449,7 @@ static int handle_attach_outage(struct handle_ctx *c, Dispatch__Ticket *t)
 	t->outage_id = f.found->id;
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_LINKED);
 	ev.note = f.found->text;
-	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 	handle_push_id(&f.found->tickets, &f.found->n_tickets, t->id);
 	if ((rc = store_put_outage(c->store, c->txn, f.found)) != 0)
@@ -492,14 +509,14 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_LINKED);
 	snprintf(note, sizeof note, "same problem as ticket %llu; not dispatched again", (unsigned long long)f.found->id);
 	ev.note = arena_strdup(c->a, note);
-	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 
 	handle_push_id(&f.found->links, &f.found->n_links, t->id);
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_LINKED);
 	snprintf(note, sizeof note, "ticket %llu reports the same problem", (unsigned long long)t->id);
 	ev.note = arena_strdup(c->a, note);
-	if (handle_record(c, f.found, f.found->state, &ev, NULL) != 0)
+	if (handle_record(c, f.found, f.found->state, &ev, NULL, NULL) != 0)
 		return -1;
 	c->rep->ticket = t;
 	handle_ok(c, "ticket %llu is the same problem as ticket %llu (%s%s%s); linked to it, not dispatched again. "
@@ -573,7 +590,7 @@ static int handle_hold_for_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ON_HOLD);
 	ev.note = arena_strdup(c->a, note);
 	ev.rule = res.a[0].rule->name;
-	return handle_record(c, t, DISPATCH__STATE__STATE_ON_HOLD, &ev, NULL);
+	return handle_record(c, t, DISPATCH__STATE__STATE_ON_HOLD, &ev, NULL, NULL);
 }
 
 static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
@@ -643,7 +660,7 @@ static int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticke
 				 why, (unsigned long long)into->id);
 		}
 		ev.note = arena_strdup(c->a, note);
-		if (handle_record(c, d, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+		if (handle_record(c, d, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 			return -1;
 	}
 	return first ? handle_dispatch(c, first) : 0;
@@ -689,7 +706,7 @@ int handle_submit_apply(struct handle_ctx *c)
 		snprintf(msg, sizeof msg, "corrects ticket %llu", (unsigned long long)old->id);
 		ev.note = arena_strdup(c->a, msg);
 	}
-	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 	if (old) {
 		/* The corrected report replaces the first: that one is cancelled
@@ -703,7 +720,7 @@ int handle_submit_apply(struct handle_ctx *c)
 		cev.actor = (char *)c->actor;
 		cev.actor_role = c->role;
 		cev.note = arena_strdup(c->a, msg);
-		if (handle_record(c, old, DISPATCH__STATE__STATE_CANCELLED, &cev, NULL) != 0 ||
+		if (handle_record(c, old, DISPATCH__STATE__STATE_CANCELLED, &cev, NULL, NULL) != 0 ||
 		    handle_release_duplicates(c, old, t, "replaced") != 0)
 			return -1;
 	}
@@ -735,7 +752,7 @@ int handle_submit_apply(struct handle_ctx *c)
 			ev.actor = (char *)c->actor;
 			ev.actor_role = c->role;
 			ev.note = arena_strdup(c->a, "another crew's part of the same report");
-			if (handle_record(c, part, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+			if (handle_record(c, part, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 				return -1;
 			handle_push_id(&t->links, &t->n_links, part->id);
 		}
@@ -829,7 +846,7 @@ static int handle_close_duplicates(struct handle_ctx *c, Dispatch__Ticket *t, Di
 		handle_system_event(&ev, to == DISPATCH__STATE__STATE_CLOSED ? DISPATCH__EVENT_TYPE__EVENT_CLOSED
 									      : DISPATCH__EVENT_TYPE__EVENT_CANCELLED);
 		ev.note = arena_strdup(c->a, note);
-		if (handle_record(c, d, to, &ev, NULL) != 0)
+		if (handle_record(c, d, to, &ev, NULL, NULL) != 0)
 			return -1;
 	}
 	return 0;
@@ -878,7 +895,7 @@ int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why)
 	handle_set_string(&t->member, "");
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_REOPENED);
 	ev.note = arena_strdup(c->a, why);
-	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL) != 0)
+	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 	if (rule == NULL || crew == NULL) {
 		/* its rule or crew is gone from the configuration: route afresh */
@@ -1059,12 +1076,12 @@ int handle_transition_apply(struct handle_ctx *c)
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
 	Dispatch__Ticket *t = st->t;
 	Dispatch__State to;
-	char msg[256], previous[80], extra[160];
+	char msg[256], previous[80], was_crew[80];
 	bool reopen = false;
 	uint64_t unlinked_from;
 
-	extra[0] = '\0';
 	snprintf(previous, sizeof previous, "%s", t->member);
+	snprintf(was_crew, sizeof was_crew, "%s", t->crew);
 	unlinked_from = t->linked_to;
 	to = row->to;
 	if (to == DISPATCH__STATE__STATE_UNSPECIFIED) /* STAY rows: the handler decides */
@@ -1074,8 +1091,6 @@ int handle_transition_apply(struct handle_ctx *c)
 	handle_apply(c, tr, t);
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		const struct config_rule *rule = handle_rule_of(c->cfg, t);
-		if (previous[0] && strcmp(previous, m->id) != 0)
-			snprintf(extra, sizeof extra, "crew.%s.%s.", t->crew, previous); /* tell the one who loses it */
 		handle_set_string(&t->crew, mcrew->id);
 		handle_set_string(&t->member, m->id);
 		handle_set_string(&t->escalated_to, "");
@@ -1098,7 +1113,11 @@ int handle_transition_apply(struct handle_ctx *c)
 		snprintf(msg, sizeof msg, "assigned by %s%s%s", c->actor, previous[0] ? "; was " : "", previous);
 		ev.reason = arena_strdup(c->a, msg);
 	}
-	if (handle_record(c, t, to, &ev, extra[0] ? extra : NULL) != 0)
+	/* the member who loses it by an assignment hears of it too */
+	if (handle_record(c, t, to, &ev, was_crew,
+			  tr->action == DISPATCH__ACTION__ACTION_ASSIGN && previous[0] && strcmp(previous, m->id) != 0
+				  ? previous
+				  : NULL) != 0)
 		return -1;
 	/* Closing closes the duplicates with it (the problem is fixed);
 	 * cancelling does not void them: the oldest is dispatched instead. */
@@ -1435,10 +1454,8 @@ int handle_duty_apply(struct handle_ctx *c)
 	ev.member = m->id;
 	ev.on_duty = c->req->duty->on;
 	ev.time_ms = c->now;
-	if ((rc = store_append_event(c->store, c->txn, &ev)) != 0)
-		return handle_store_fail(c, rc);
-	c->emit(c->emit_arg, &ev, NULL);
-	handle_reply_event(c, &ev);
+	if (handle_append(c, &ev) != 0)
+		return -1;
 	/* The roster follows the store only once this commits; a failed commit
 	 * leaves the duty flag set in memory until the member reports again,
 	 * which errs on the side of what the member asked. */
@@ -1522,7 +1539,6 @@ int handle_crews_apply(struct handle_ctx *c)
 static int handle_outage_event(struct handle_ctx *c, Dispatch__Outage *o, const char *note)
 {
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	int rc;
 
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_OUTAGE;
 	ev.actor = (char *)c->actor;
@@ -1530,10 +1546,8 @@ static int handle_outage_event(struct handle_ctx *c, Dispatch__Outage *o, const 
 	ev.time_ms = c->now;
 	ev.outage = o;
 	ev.note = (char *)note;
-	if ((rc = store_append_event(c->store, c->txn, &ev)) != 0)
-		return handle_store_fail(c, rc);
-	c->emit(c->emit_arg, &ev, NULL);
-	handle_reply_event(c, &ev);
+	if (handle_append(c, &ev) != 0)
+		return -1;
 	return 0;
 }
 
@@ -1667,7 +1681,7 @@ int handle_end_outage_apply(struct handle_ctx *c)
 		ev.actor = (char *)c->actor;
 		ev.actor_role = c->role;
 		ev.note = arena_strdup(c->a, note);
-		if (handle_record(c, t, DISPATCH__STATE__STATE_CLOSED, &ev, NULL) != 0)
+		if (handle_record(c, t, DISPATCH__STATE__STATE_CLOSED, &ev, NULL, NULL) != 0)
 			return -1;
 		closed++;
 	}
@@ -1745,7 +1759,6 @@ int handle_notice_apply(struct handle_ctx *c)
 {
 	const Dispatch__Notice *n = c->req->notice->notice;
 	Dispatch__Event ev = DISPATCH__EVENT__INIT;
-	int rc;
 
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_NOTICE;
 	ev.actor = (char *)c->actor;
@@ -1753,10 +1766,8 @@ int handle_notice_apply(struct handle_ctx *c)
 	ev.time_ms = c->now;
 	ev.notice = (Dispatch__Notice *)n;
 	ev.note = n->text;
-	if ((rc = store_append_event(c->store, c->txn, &ev)) != 0)
-		return handle_store_fail(c, rc);
-	c->emit(c->emit_arg, &ev, NULL);
-	handle_reply_event(c, &ev);
+	if (handle_append(c, &ev) != 0)
+		return -1;
 	return handle_ok(c, "notice published to the estate (event %llu)", (unsigned long long)ev.seq);
 }
 

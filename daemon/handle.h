@@ -1,8 +1,10 @@
 /*
  * handle: the request handlers, a check and an apply per Request body
- * (the request table, command.c, names them), over a store transaction. They know nothing of sockets: ingest decodes, checks the
- * envelope, opens the transaction, calls the handler, and publishes what
- * the handler emitted once the batch is on disk. Tests and fuzzers can
+ * (the request table, command.c, names them), over a store transaction.
+ * They know nothing of sockets: ingest decodes, checks the envelope,
+ * opens the transaction, calls the check and the apply, and hands the
+ * outbox the apply filled to publish once the batch is on disk (one
+ * direction: no handler calls back into ingest). Tests and fuzzers can
  * drive the handlers directly.
  *
  * A handler returns 0 with rep->status OK, or -1 with rep filled by
@@ -20,13 +22,9 @@
 #include "arena.h"
 #include "config.h"
 #include "dispatch.pb-c.h"
+#include "publish.h"
 #include "roster.h"
 #include "store.h"
-
-/* Queue an event for publication after commit. extra_topic, if not NULL,
- * is a second topic to publish the same event under (a reassignment tells
- * the previous member too). */
-typedef void (handle_emit_fn)(void *arg, const Dispatch__Event *ev, const char *extra_topic);
 
 struct handle_ctx {
 	store_t *store;
@@ -40,8 +38,7 @@ struct handle_ctx {
 	arena_t *a;
 	int64_t now;
 	struct roster_time rt;         /* now, in local weekday and minute */
-	handle_emit_fn *emit;
-	void *emit_arg;
+	struct publish_outbox *out;    /* what is stored goes here, published after the commit */
 	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
 	const char *scope_member;      /* a crew key's member: replay only this member's events (else NULL) */
 	void *state;                   /* what the request's check found, for its apply (arena) */
@@ -81,9 +78,11 @@ int handle_vendor_incidents_apply(struct handle_ctx *c);
 /* For the workflows built on the handlers (deadline.c). */
 struct route_assignment;
 struct config_rule;
-/* Record t's move to `to` with ev; publish after commit; report in the reply. */
+/* Record t's move to `to` with ev; into the outbox; report in the reply.
+ * With also_member (not NULL or ""), the event goes to that member of
+ * also_crew too (the one a reassignment or an escalation took it from). */
 int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
-		  const char *extra_topic);
+		  const char *also_crew, const char *also_member);
 /* An event by the daemon itself (actor "dispatchd", role system). */
 void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type);
 /* Replace a string field of a heap-owned (unpacked) message. */

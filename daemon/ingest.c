@@ -86,14 +86,6 @@ struct ingest_held_peer {
 	bool blocked;        /* its queue was full in this flush: the rest wait */
 };
 
-/* An event to publish once the batch is on disk. */
-struct ingest_out {
-	char topic[160];
-	uint8_t *data;
-	size_t len;
-	uint64_t seq;
-};
-
 struct ingest {
 	void *socket;
 	store_t *store;
@@ -104,8 +96,7 @@ struct ingest {
 	zloop_reader_t *reader;
 	arena_t *arena;
 	struct ingest_msg batch[INGEST_BATCH];
-	struct ingest_out *out;
-	size_t nout, capout;
+	struct publish_outbox out; /* what the batch stored, to publish once it is on disk */
 	struct ingest_stats stats;
 	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
 	struct ev_loop *loop;
@@ -135,55 +126,6 @@ struct ingest {
 	struct ingest_held_peer held_peers[INGEST_HELD_PEERS];
 	ev_timer held_timer; /* tries the held replies again while there are any */
 };
-
-/* ---- events to publish after commit -------------------------------------- */
-
-/* Queue data (owned from now on) for publication under topic. */
-static void ingest_push_out(ingest_t *in, const char *topic, uint8_t *data, size_t len, uint64_t seq)
-{
-	struct ingest_out *o;
-
-	if (in->nout == in->capout) {
-		in->capout = in->capout ? in->capout * 2 : 64;
-		in->out = xrealloc(in->out, in->capout * sizeof *in->out);
-	}
-	o = &in->out[in->nout++];
-	snprintf(o->topic, sizeof o->topic, "%s", topic);
-	o->len = len;
-	o->data = data;
-	o->seq = seq;
-}
-
-/* handle_emit_fn: copy ev's bytes now (its ticket snapshot may change
- * later in the same request) and queue them; one copy more only for a
- * second topic. The bytes are the log's own, just stored, when ev is the
- * event appended last (the usual case); otherwise ev is packed here. */
-static void ingest_emit(void *arg, const Dispatch__Event *ev, const char *extra_topic)
-{
-	ingest_t *in = arg;
-	char topic[160];
-	const void *stored;
-	size_t len;
-	uint8_t *buf;
-
-	if (store_last_event(in->store, ev->seq, &stored, &len)) {
-		buf = memcpy(xmalloc(len ? len : 1), stored, len);
-	} else {
-		len = dispatch__event__get_packed_size(ev);
-		buf = xmalloc(len ? len : 1);
-		dispatch__event__pack(ev, buf);
-	}
-	publish_topic(ev, topic, sizeof topic);
-	if (extra_topic)
-		ingest_push_out(in, extra_topic, memcpy(xmalloc(len ? len : 1), buf, len), len, ev->seq);
-	ingest_push_out(in, topic, buf, len, ev->seq);
-}
-
-static void ingest_drop_out(ingest_t *in, size_t from)
-{
-	while (in->nout > from)
-		free(in->out[--in->nout].data);
-}
 
 /* ---- one request ---------------------------------------------------------- */
 
@@ -431,7 +373,7 @@ static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_c
 {
 	const struct config_crew *crew = NULL;
 	Dispatch__Reply scratch = DISPATCH__REPLY__INIT;
-	size_t mark = in->nout;
+	size_t mark = in->out.n;
 
 	if (config_member(in->cfg, member, &crew) == NULL)
 		return;
@@ -446,7 +388,7 @@ static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_c
 	if (c->txn)
 		store_txn_abort(c->txn);
 	c->txn = NULL;
-	ingest_drop_out(in, mark);
+	publish_outbox_drop(&in->out, mark);
 }
 
 static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add);
@@ -470,13 +412,13 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
 		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
-		.now = clock_now_ms(), .emit = ingest_emit, .emit_arg = in,
+		.now = clock_now_ms(), .out = &in->out,
 	};
 	const struct command *cmd = NULL;
 	Dispatch__Request *req;
 	struct auth_who who;
 	char why[256];
-	size_t mark = in->nout;
+	size_t mark = in->out.n;
 	bool came_online = false;
 	uint8_t digest[STORE_DIGEST_LEN] = { 0 };
 	uint64_t writes;
@@ -628,7 +570,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			handle_store_fail(&c, rc);
 		free(m->reply);
 		m->reply = NULL;
-		ingest_drop_out(in, mark);
+		publish_outbox_drop(&in->out, mark);
 		in->stats.errors++;
 		goto reply;
 	}
@@ -913,14 +855,14 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
 		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
-		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = "dispatchd", .emit = ingest_emit, .emit_arg = in,
+		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = "dispatchd", .out = &in->out,
 	};
 
 	in->deadline_failed = false;
 	c.now = clock_now_ms();
 	roster_time(c.now, &c.rt);
 	for (int i = 0; i < INGEST_DEADLINES; i++) {
-		size_t mark = in->nout;
+		size_t mark = in->out.n;
 		int64_t due;
 		uint64_t id;
 		int rc;
@@ -942,7 +884,7 @@ static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
 				in->map_full = true;
 			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
 				 rep.message ? rep.message : store_strerror(rc));
-			ingest_drop_out(in, mark);
+			publish_outbox_drop(&in->out, mark);
 			in->deadline_failed = true;
 			break;
 		}
@@ -1044,7 +986,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 			in->no_room = true;
 			in->savepoints = true;
 		}
-		ingest_drop_out(in, 0);
+		publish_outbox_drop(&in->out, 0);
 		for (int i = 0; i < n; i++) {
 			free(in->batch[i].reply);
 			in->batch[i].reply = NULL;
@@ -1067,17 +1009,13 @@ static void ingest_run_batch(ingest_t *in, int n)
 		for (int i = 0; i < n; i++)
 			if (in->batch[i].wrote)
 				ingest_unacknowledge(in, &in->batch[i], rc, committed);
-		ingest_drop_out(in, 0);
+		publish_outbox_drop(&in->out, 0);
 	} else {
 		in->stats.commits++;
 	}
 	ingest_arm_deadline(in);
 	/* On disk now: publish (the replies follow). */
-	for (size_t i = 0; in->pub && i < in->nout; i++) {
-		publish_send(in->pub, in->out[i].topic, in->out[i].data, in->out[i].len);
-		publish_set_last_seq(in->pub, in->out[i].seq);
-	}
-	ingest_drop_out(in, 0);
+	publish_outbox_send(in->pub, &in->out);
 }
 
 /*
@@ -1427,8 +1365,7 @@ void ingest_destroy(ingest_t **inp)
 	free(in->held);
 	if (in->socket)
 		zmq_close(in->socket);
-	ingest_drop_out(in, 0);
-	free(in->out);
+	publish_outbox_free(&in->out);
 	arena_destroy(&in->arena);
 	free(in);
 	*inp = NULL;

@@ -619,7 +619,7 @@ static int purge(const struct options *o)
 	ev.actor_role = DISPATCH__ROLE__ROLE_ADMIN;
 	ev.time_ms = clock_now_ms();
 	ev.note = note;
-	if ((rc = store_append_event(s, txn, &ev)) != 0 || (rc = store_txn_commit(txn)) != 0) {
+	if ((rc = store_append_event(s, txn, &ev, NULL, NULL)) != 0 || (rc = store_txn_commit(txn)) != 0) {
 		txn = NULL;
 		goto fail;
 	}

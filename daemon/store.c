@@ -59,10 +59,12 @@ struct store {
 	struct store_mark *marks;    /* open write transactions, outermost first */
 	size_t nmarks, capmarks;
 	uint64_t writes;             /* puts and deletes so far: store_writes() */
+	/* A copy of the packed bytes of the event appended last, handed back
+	 * by store_append_event(): LMDB's own may move at the next write (a
+	 * spill of dirty pages), and the caller publishes these bytes. */
+	uint8_t *last_ev;
+	size_t last_ev_cap;
 	uint64_t fail_write;         /* tests: this write fails once (0: none) */
-	uint8_t *last_ev;            /* the packed bytes of the event appended last ... */
-	size_t last_ev_len, last_ev_cap;
-	uint64_t last_ev_seq;        /* ... and its seq (0: none) */
 };
 
 /*
@@ -145,15 +147,6 @@ static int store_cursor_del(MDB_cursor *cur, unsigned flags)
 }
 
 uint64_t store_writes(const store_t *s) { return s->writes; }
-
-bool store_last_event(const store_t *s, uint64_t seq, const void **data, size_t *len)
-{
-	if (s->last_ev_seq == 0 || s->last_ev_seq != seq)
-		return false;
-	*data = s->last_ev;
-	*len = s->last_ev_len;
-	return true;
-}
 
 void store_fail_write(store_t *s, uint64_t nth) { s->fail_write = nth ? s->writes + nth : 0; }
 
@@ -1151,7 +1144,7 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	return 0;
 }
 
-int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
+int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void **stored, size_t *stored_len)
 {
 	unsigned char kb[8], vb[8];
 	uint8_t head[CHAIN_HASH_LEN];
@@ -1164,6 +1157,8 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 	if ((rc = store_chain_head_get(s, txn, head)) != 0)
 		return rc;
 	ev->seq = last + 1;
+	if (ev->ticket)
+		ev->ticket->last_seq = ev->seq; /* the snapshot says which event it is of */
 	if ((rc = store_meta_put_u64(s, txn, "last_seq", ev->seq)) != 0)
 		return rc;
 	if (ev->member && ev->member[0]) {
@@ -1188,14 +1183,15 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev)
 	if (rc == 0) {
 		dispatch__event__pack(ev, d.mv_data);
 		chain_hash(d.mv_data, d.mv_size, head);
-		/* kept for publishing, which would otherwise pack it again */
 		if (d.mv_size > s->last_ev_cap) {
 			s->last_ev_cap = d.mv_size * 2;
 			s->last_ev = xrealloc(s->last_ev, s->last_ev_cap);
 		}
 		memcpy(s->last_ev, d.mv_data, d.mv_size);
-		s->last_ev_len = d.mv_size;
-		s->last_ev_seq = ev->seq;
+		if (stored)
+			*stored = s->last_ev;
+		if (stored_len)
+			*stored_len = d.mv_size;
 	}
 	ev->prev_hash.data = NULL;
 	ev->prev_hash.len = 0;

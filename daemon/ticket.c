@@ -391,13 +391,10 @@ int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
 }
 
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
-		  Dispatch__Event *ev, int64_t now_ms)
+		  Dispatch__Event *ev, int64_t now_ms, const void **stored, size_t *stored_len)
 {
-	uint64_t last;
 	int rc;
 
-	if ((rc = store_last_seq(s, txn, &last)) != 0)
-		return rc;
 	ev->ticket_id = t->id;
 	ev->from_state = t->state;
 	ev->to_state = to;
@@ -405,12 +402,12 @@ int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State
 	t->state = to;
 	t->updated_ms = now_ms;
 	t->due_ms = ticket_due_ms(t, NULL); /* store_put_ticket() moves its deadlines index entry */
-	t->last_seq = last + 1; /* the seq store_append_event() is about to assign */
 	ev->crew = t->crew;
 	if (ev->member == NULL || ev->member[0] == '\0')
 		ev->member = t->member; /* unless addressed elsewhere (an escalation) */
 	ev->ticket = t;
-	if ((rc = store_append_event(s, txn, ev)) != 0)
+	/* it stamps t->last_seq with the event's seq */
+	if ((rc = store_append_event(s, txn, ev, stored, stored_len)) != 0)
 		return rc;
 	return store_put_ticket(s, txn, t);
 }

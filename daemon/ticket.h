@@ -73,12 +73,14 @@ int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which);
 
 /* Move t to state `to` and record it: fills ev's ticket_id, from/to state,
  * time, crew, member and ticket snapshot (ev->ticket points at t: keep t
- * alive while ev is used), appends ev (assigning seq), sets t's next
- * deadline (due_ms) and writes t. The caller
- * sets ev's type, actor, actor_role, note, rule and reason, and may set
- * ev->member to address the event to someone other than the assignee. */
+ * alive while ev is used), appends ev (the store assigns its seq and
+ * stamps t->last_seq), sets t's next deadline (due_ms) and writes t.
+ * *stored, *stored_len (may be NULL): the event's bytes as stored (see
+ * store_append_event). The caller sets ev's type, actor, actor_role,
+ * note, rule and reason, and may set ev->member to address the event to
+ * someone other than the assignee. */
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
-		  Dispatch__Event *ev, int64_t now_ms);
+		  Dispatch__Event *ev, int64_t now_ms, const void **stored, size_t *stored_len);
 
 const char *ticket_state_name(Dispatch__State st);
 const char *ticket_action_name(Dispatch__Action a);
