@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "due.h"
 #include "log.h"
 #include "publish.h"
 #include "route.h"
@@ -115,7 +116,7 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	char previous[64], span[32], note[1600];
 	int rc;
 
-	t->missed |= TICKET_MISSED_ACKNOWLEDGE;
+	t->missed |= DUE_MISSED_ACKNOWLEDGE;
 	snprintf(previous, sizeof previous, "%s", t->member);
 	deadline_span(t->escalation_step == 0 && rule && rule->deadlines && rule->deadlines->acknowledge_ms
 			      ? rule->deadlines->acknowledge_ms
@@ -174,17 +175,17 @@ static int deadline_alert(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__D
 
 	switch (which) {
 	case DISPATCH__DEADLINE__DEADLINE_ARRIVE:
-		t->missed |= TICKET_MISSED_ARRIVE;
+		t->missed |= DUE_MISSED_ARRIVE;
 		what = "arrival";
 		to = crew ? crew->supervisor : NULL;
 		break;
 	case DISPATCH__DEADLINE__DEADLINE_RESOLVE:
-		t->missed |= TICKET_MISSED_RESOLVE;
+		t->missed |= DUE_MISSED_RESOLVE;
 		what = "resolution";
 		to = crew ? crew->supervisor : NULL;
 		break;
 	default:
-		t->missed |= TICKET_MISSED_FOLLOW_UP;
+		t->missed |= DUE_MISSED_FOLLOW_UP;
 		what = "follow-up call";
 		to = c->cfg->desk_supervisor;
 		break;
@@ -222,7 +223,7 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 	if (rc != 0)
 		return handle_store_fail(c, rc);
 	arena_defer(c->a, deadline_free_ticket, t);
-	ticket_due_ms(t, &which);
+	due_next_ms(t, &which);
 	log_info("ticket %llu: %s deadline passed", (unsigned long long)id,
 		 which == DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE ? "acknowledge"
 		 : which == DISPATCH__DEADLINE__DEADLINE_ARRIVE    ? "arrive"

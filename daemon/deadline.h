@@ -1,7 +1,7 @@
 /*
  * deadline: what happens when a ticket's deadline passes (DESIGN "Time").
  *
- * Each ticket's next deadline is Ticket.due_ms (ticket_due_ms() decides it
+ * Each ticket's next deadline is Ticket.due_ms (due_next_ms() decides it
  * from the state), kept in the store's deadlines index by
  * store_put_ticket(). ingest runs deadline_fire() for every index entry
  * that is due, in the same batch transactions as requests, so an

@@ -16,7 +16,7 @@
 
 #include "chain.h"
 #include "log.h"
-#include "ticket.h"
+#include "due.h"
 #include "xalloc.h"
 
 #define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
@@ -408,7 +408,7 @@ static int store_collect_due(Dispatch__Ticket *t, void *arg)
 {
 	struct store_due_ids *ids = arg;
 
-	if (ticket_due_ms(t, NULL) > 0) {
+	if (due_next_ms(t, NULL) > 0) {
 		if (ids->n == ids->cap)
 			ids->v = xrealloc(ids->v, (ids->cap = ids->cap ? ids->cap * 2 : 64) * sizeof *ids->v);
 		ids->v[ids->n++] = t->id;
@@ -428,7 +428,7 @@ static int store_migrate_2_to_3(store_t *s, MDB_txn *txn)
 		Dispatch__Ticket *t = NULL;
 		if ((rc = store_get_ticket(s, txn, ids.v[i], &t)) != 0)
 			break;
-		t->due_ms = ticket_due_ms(t, NULL);
+		t->due_ms = due_next_ms(t, NULL);
 		rc = store_put_ticket(s, txn, t);
 		dispatch__ticket__free_unpacked(t, NULL);
 	}

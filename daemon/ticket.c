@@ -359,36 +359,7 @@ int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, cons
 	}
 }
 
-int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
-{
-	int64_t due = 0;
-	Dispatch__Deadline w = DISPATCH__DEADLINE__DEADLINE_NONE;
-	bool working = t->state == S(NEW) || t->state == S(ASSIGNED) || t->state == S(ACCEPTED) || t->state == S(ON_SITE);
-
-#define TICKET_CONSIDER(cond, at, kind)          \
-	do {                                    \
-		if ((cond) && (at) > 0 && (due == 0 || (at) < due)) { \
-			due = (at);                     \
-			w = (kind);                     \
-		}                                       \
-	} while (0)
-	/* A queued ticket's acknowledge deadline walks the chain too: nobody
-	 * taking it is the case that most needs the control center. */
-	bool queued = t->state == S(NEW) && t->queue_escalates && (t->member == NULL || t->member[0] == '\0') &&
-		      t->linked_to == 0 && t->outage_id == 0;
-
-	TICKET_CONSIDER(t->state == S(ASSIGNED) || queued, t->acknowledge_by_ms, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE);
-	TICKET_CONSIDER(working && t->state != S(ON_SITE) && !(t->missed & TICKET_MISSED_ARRIVE), t->arrive_by_ms,
-			DISPATCH__DEADLINE__DEADLINE_ARRIVE);
-	TICKET_CONSIDER(working && !(t->missed & TICKET_MISSED_RESOLVE), t->resolve_by_ms,
-			DISPATCH__DEADLINE__DEADLINE_RESOLVE);
-	TICKET_CONSIDER(t->state == S(RESOLVED) && t->followed_up_ms == 0 && !(t->missed & TICKET_MISSED_FOLLOW_UP),
-			t->follow_up_by_ms, DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP);
-#undef TICKET_CONSIDER
-	if (which)
-		*which = w;
-	return due;
-}
+int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which) { return due_next_ms(t, which); }
 
 int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
 		  Dispatch__Event *ev, int64_t now_ms, const void **stored, size_t *stored_len)
@@ -401,7 +372,7 @@ int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State
 	ev->time_ms = now_ms;
 	t->state = to;
 	t->updated_ms = now_ms;
-	t->due_ms = ticket_due_ms(t, NULL); /* store_put_ticket() moves its deadlines index entry */
+	t->due_ms = due_next_ms(t, NULL); /* store_put_ticket() moves its deadlines index entry */
 	ev->crew = t->crew;
 	if (ev->member == NULL || ev->member[0] == '\0')
 		ev->member = t->member; /* unless addressed elsewhere (an escalation) */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "dispatch.pb-c.h"
+#include "due.h"
 #include "store.h"
 
 enum {
@@ -61,14 +62,13 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
 		 size_t msglen);
 
-/* Ticket.missed bits. */
-#define TICKET_MISSED_ACKNOWLEDGE 1u
-#define TICKET_MISSED_ARRIVE 2u
-#define TICKET_MISSED_RESOLVE 4u
-#define TICKET_MISSED_FOLLOW_UP 8u
+/* Ticket.missed bits (due.h), under the state machine's names. */
+#define TICKET_MISSED_ACKNOWLEDGE DUE_MISSED_ACKNOWLEDGE
+#define TICKET_MISSED_ARRIVE DUE_MISSED_ARRIVE
+#define TICKET_MISSED_RESOLVE DUE_MISSED_RESOLVE
+#define TICKET_MISSED_FOLLOW_UP DUE_MISSED_FOLLOW_UP
 
-/* The next deadline the daemon must act on for t in its current state
- * (0: none; on hold, finished, or all missed and told), and which. */
+/* The next deadline of t, and which: due_next_ms() (due.h). */
 int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which);
 
 /* Move t to state `to` and record it: fills ev's ticket_id, from/to state,
