@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "due.h"
 #include "log.h"
 #include "publish.h"
@@ -13,6 +14,16 @@
 #include "xalloc.h"
 
 #define DEADLINE_DEFAULT_EVERY (10 * 60 * 1000) /* a chain step's time when the rule gives none */
+#define DEADLINE_PER_PASS 64 /* deadlines fired per batch; more wait for the next pass */
+
+struct deadline_timer {
+	struct ev_loop *loop;     /* NULL: no timer (detached) */
+	ev_timer timer;           /* the earliest entry of the deadlines index */
+	void (*wake)(void *arg);  /* runs a batch of no requests */
+	void *arg;
+	int64_t next_due;         /* what the timer is armed for (0: nothing) */
+	bool failed;              /* the last pass could not fire one: wait a second before trying again */
+};
 
 static void deadline_free_ticket(void *p) { dispatch__ticket__free_unpacked(p, NULL); }
 
@@ -243,4 +254,106 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 			return handle_store_fail(c, rc);
 		return 0;
 	}
+}
+
+/* ---- the timer ------------------------------------------------------------ */
+
+static void deadline_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	deadline_timer_t *d = w->data;
+
+	(void)loop, (void)revents;
+	d->wake(d->arg);
+}
+
+deadline_timer_t *deadline_timer_new(struct ev_loop *loop, void (*wake)(void *arg), void *arg)
+{
+	deadline_timer_t *d = xcalloc(1, sizeof *d);
+
+	d->loop = loop;
+	d->wake = wake;
+	d->arg = arg;
+	if (loop) {
+		/* At once: deadlines that passed while the daemon was down fire now. */
+		ev_timer_init(&d->timer, deadline_timer_cb, 0.0, 0.0);
+		d->timer.data = d;
+		ev_timer_start(loop, &d->timer);
+	}
+	return d;
+}
+
+void deadline_timer_destroy(deadline_timer_t **dp)
+{
+	if (dp == NULL || *dp == NULL)
+		return;
+	if ((*dp)->loop)
+		ev_timer_stop((*dp)->loop, &(*dp)->timer);
+	free(*dp);
+	*dp = NULL;
+}
+
+void deadline_run(deadline_timer_t *d, const struct handle_ctx *base, MDB_txn *batch_txn, bool *map_full)
+{
+	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
+	struct handle_ctx c = {
+		.store = base->store, .cfg = base->cfg, .roster = base->roster, .rep = &rep, .a = base->a,
+		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = DEADLINE_ACTOR, .out = base->out,
+	};
+
+	d->failed = false;
+	c.now = clock_now_ms();
+	roster_time(c.now, &c.rt);
+	for (int i = 0; i < DEADLINE_PER_PASS; i++) {
+		size_t mark = c.out->n;
+		int64_t due;
+		uint64_t id;
+		int rc;
+		if ((rc = store_first_due(c.store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
+			break;
+		arena_reset(c.a);
+		dispatch__reply__init(&rep); /* its arrays were in the arena */
+		if ((rc = store_txn_begin(c.store, batch_txn, 0, &c.txn)) != 0)
+			break;
+		rc = deadline_fire(&c, id, due);
+		if (rc == 0)
+			rc = store_txn_commit(c.txn);
+		else
+			store_txn_abort(c.txn);
+		c.txn = NULL;
+		if (rc != 0) {
+			/* Try again at the next pass (after map growth, say). */
+			if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
+				*map_full = true;
+			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
+				 rep.message ? rep.message : store_strerror(rc));
+			publish_outbox_drop(c.out, mark);
+			d->failed = true;
+			break;
+		}
+	}
+	arena_reset(c.a);
+}
+
+void deadline_note_next(deadline_timer_t *d, store_t *s, MDB_txn *txn)
+{
+	if (txn == NULL || store_first_due(s, txn, &d->next_due, &(uint64_t){ 0 }) != 0)
+		d->next_due = clock_now_ms() + 1000; /* look again in a second */
+}
+
+void deadline_timer_arm(deadline_timer_t *d)
+{
+	double after;
+
+	if (d->loop == NULL)
+		return;
+	ev_timer_stop(d->loop, &d->timer);
+	if (d->next_due == 0)
+		return;
+	/* + 1 ms: never wake a hair early and find nothing due; after a
+	 * failure, not at once: the same entry would fail in a tight loop */
+	after = clock_seconds_until(d->next_due) + 0.001;
+	if (d->failed && after < 1.0)
+		after = 1.0;
+	ev_timer_set(&d->timer, after, 0.0);
+	ev_timer_start(d->loop, &d->timer);
 }

@@ -53,7 +53,6 @@
  * reply to a list (some 200 kB for a thousand tickets) would not fit. */
 #define INGEST_SATURATED_SLACK (256u << 10)
 #define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
-#define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
 /* One received request and, once handled, its packed reply. */
 struct ingest_msg {
@@ -101,9 +100,7 @@ struct ingest {
 	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
 	struct ev_loop *loop;
 	ev_timer expire;     /* forgets stored replies past the idempotency window */
-	ev_timer deadline;   /* the earliest entry of the deadlines index */
-	int64_t next_due;    /* what the deadline timer is armed for (0: nothing) */
-	bool deadline_failed; /* the last pass could not fire one: wait a second before trying again */
+	deadline_timer_t *deadlines; /* fires what is due at the start of each batch */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
 	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
@@ -848,69 +845,6 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
 	ingest_pack_reply(m, &rep);
 }
 
-/* Fire the deadlines that are due, each ticket in a nested transaction of
- * its own, within the batch: the escalations commit with the requests. */
-static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
-{
-	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
-	struct handle_ctx c = {
-		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
-		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = "dispatchd", .out = &in->out,
-	};
-
-	in->deadline_failed = false;
-	c.now = clock_now_ms();
-	roster_time(c.now, &c.rt);
-	for (int i = 0; i < INGEST_DEADLINES; i++) {
-		size_t mark = in->out.n;
-		int64_t due;
-		uint64_t id;
-		int rc;
-		if ((rc = store_first_due(in->store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
-			break;
-		arena_reset(in->arena);
-		dispatch__reply__init(&rep); /* its arrays were in the arena */
-		if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0)
-			break;
-		rc = deadline_fire(&c, id, due);
-		if (rc == 0)
-			rc = store_txn_commit(c.txn);
-		else
-			store_txn_abort(c.txn);
-		c.txn = NULL;
-		if (rc != 0) {
-			/* Try again at the next pass (after map growth, say). */
-			if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
-				in->map_full = true;
-			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
-				 rep.message ? rep.message : store_strerror(rc));
-			publish_outbox_drop(&in->out, mark);
-			in->deadline_failed = true;
-			break;
-		}
-	}
-	arena_reset(in->arena);
-}
-
-/* Arm the timer for the earliest deadline (read in the last batch). */
-static void ingest_arm_deadline(ingest_t *in)
-{
-	double after;
-
-	if (in->loop == NULL)
-		return;
-	ev_timer_stop(in->loop, &in->deadline);
-	if (in->next_due == 0)
-		return;
-	/* + 1 ms: never wake a hair early and find nothing due; after a
-	 * failure, not at once: the same entry would fail in a tight loop */
-	after = clock_seconds_until(in->next_due) + 0.001;
-	if (in->deadline_failed && after < 1.0)
-		after = 1.0;
-	ev_timer_set(&in->deadline, after, 0.0);
-	ev_timer_start(in->loop, &in->deadline);
-}
-
 /* Apply the batch in one write transaction and commit it. Returns the
  * commit's result (0, or the error every writing request is told about). */
 static int ingest_apply(ingest_t *in, int n)
@@ -926,17 +860,17 @@ static int ingest_apply(ingest_t *in, int n)
 	/* What fell due before these requests came is applied first: an
 	 * acknowledgement that arrives after its deadline finds the ticket
 	 * already moved on. */
-	if (txn != NULL)
-		ingest_deadlines(in, txn);
+	if (txn != NULL) {
+		const struct handle_ctx base = {
+			.store = in->store, .cfg = in->cfg, .roster = in->roster, .a = in->arena, .out = &in->out,
+		};
+		deadline_run(in->deadlines, &base, txn, &in->map_full);
+	}
 	for (int i = 0; i < n; i++)
 		ingest_handle(in, txn, &in->batch[i]);
-	if (txn == NULL) {
-		in->next_due = clock_now_ms() + 1000; /* look again in a second */
+	deadline_note_next(in->deadlines, in->store, txn);
+	if (txn == NULL)
 		return rc;
-	}
-	/* the earliest deadline, these requests' included, for the timer */
-	if (store_first_due(in->store, txn, &in->next_due, &(uint64_t){ 0 }) != 0)
-		in->next_due = clock_now_ms() + 1000;
 	if (in->map_full && !in->no_room) {
 		store_txn_abort(txn);
 		return MDB_MAP_FULL;
@@ -1013,7 +947,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 	} else {
 		in->stats.commits++;
 	}
-	ingest_arm_deadline(in);
+	deadline_timer_arm(in->deadlines);
 	/* On disk now: publish (the replies follow). */
 	publish_outbox_send(in->pub, &in->out);
 }
@@ -1218,6 +1152,7 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	in->roster = roster;
 	in->arena = arena_new();
 	in->zmq_fd = -1;
+	in->deadlines = deadline_timer_new(NULL, NULL, NULL);
 	return in;
 }
 
@@ -1283,13 +1218,7 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* A deadline is due: a batch of no requests fires it. */
-static void ingest_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ingest_t *in = w->data;
-
-	(void)loop, (void)revents;
-	ingest_run_batch(in, 0);
-}
+static void ingest_deadline_wake(void *arg) { ingest_run_batch(arg, 0); }
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
 		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
@@ -1325,10 +1254,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 10.0);
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
-	/* At once: deadlines that passed while the daemon was down fire now. */
-	ev_timer_init(&in->deadline, ingest_deadline_cb, 0.0, 0.0);
-	in->deadline.data = in;
-	ev_timer_start(loop, &in->deadline);
+	in->deadlines = deadline_timer_new(loop, ingest_deadline_wake, in);
 	ev_init(&in->held_timer, ingest_held_cb); /* started by ingest_hold() */
 	in->held_timer.data = in;
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
@@ -1357,7 +1283,6 @@ void ingest_destroy(ingest_t **inp)
 	zloop_reader_destroy(&in->reader);
 	if (in->loop) {
 		ev_timer_stop(in->loop, &in->expire);
-		ev_timer_stop(in->loop, &in->deadline);
 		ev_timer_stop(in->loop, &in->held_timer);
 	}
 	for (size_t i = 0; i < in->nheld; i++)
@@ -1365,6 +1290,7 @@ void ingest_destroy(ingest_t **inp)
 	free(in->held);
 	if (in->socket)
 		zmq_close(in->socket);
+	deadline_timer_destroy(&in->deadlines);
 	publish_outbox_free(&in->out);
 	arena_destroy(&in->arena);
 	free(in);
