@@ -26,9 +26,11 @@
 #include "command.h"
 #include "deadline.h"
 #include "log.h"
+#include "replies.h"
 #include "handle.h"
 #include "roster.h"
 #include "ticket.h"
+#include "wire.h"
 #include "xalloc.h"
 #include "zloop.h"
 
@@ -162,206 +164,6 @@ static void ingest_pack_reply(struct ingest_msg *m, const Dispatch__Reply *rep)
 	m->reply_len = dispatch__reply__get_packed_size(rep);
 	m->reply = xmalloc(m->reply_len);
 	dispatch__reply__pack(rep, m->reply);
-}
-
-/*
- * Stored replies. A mutating request's reply lists the events it wrote,
- * which the log holds already; stored in full they were a third of the
- * bytes a submission adds to the store. So when a reply reports events it
- * is stored as: 0x00, the number of events (one byte), their seqs (8
- * bytes each, big-endian), then the packed Reply without them; a retry
- * gets them back from the log (ticket snapshot and chain link left out,
- * as in the first answer). A packed Reply never begins with 0x00 (there
- * is no field number 0), so a reply stored whole reads back as before.
- */
-#define INGEST_COMPACT 0x00
-#define INGEST_COMPACT_MAX 255
-
-/* A protobuf varint at p[*i..len) into *v; false if cut short or too long. */
-static bool ingest_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; *i < len && shift <= 63; shift += 7) {
-		uint8_t b = p[(*i)++];
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/* Past the value of a field of wire type wire at p[*i..len); false if the
- * bytes are cut short or of no known type. */
-static bool ingest_skip_value(const uint8_t *p, size_t len, size_t *i, unsigned wire)
-{
-	uint64_t v;
-
-	switch (wire) {
-	case 0: /* varint */
-		return ingest_varint(p, len, i, &v);
-	case 2: /* length, then that many bytes */
-		if (!ingest_varint(p, len, i, &v) || v > len - *i)
-			return false;
-		*i += (size_t)v;
-		return true;
-	case 1: *i += 8; return *i <= len;
-	case 5: *i += 4; return *i <= len;
-	default: return false;
-	}
-}
-
-/* Copy the packed message p[0..len) into out, leaving out every top-level
- * record whose field number f (< 64) has bit f set in drop; the bytes
- * copied, or 0 if p is not well-formed protobuf. Filtering the packed
- * Reply costs a scan; packing it again without its events cost a sixth of
- * a submission's instructions, the ticket in it packed a second time. */
-static size_t ingest_strip_fields(const uint8_t *p, size_t len, uint64_t drop, uint8_t *out)
-{
-	size_t i = 0, n = 0;
-
-	while (i < len) {
-		size_t at = i;
-		uint64_t key;
-		if (!ingest_varint(p, len, &i, &key) || !ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
-			return 0;
-		if ((key >> 3) >= 64 || !(drop & ((uint64_t)1 << (key >> 3)))) {
-			memcpy(out + n, p + at, i - at);
-			n += i - at;
-		}
-	}
-	return n;
-}
-
-/* Reply.events' field number, from the generated descriptor. */
-static unsigned ingest_reply_events_field(void)
-{
-	static unsigned id;
-
-	if (id == 0) {
-		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(&dispatch__reply__descriptor, "events");
-		assert(f != NULL && f->id < 64);
-		id = f->id;
-	}
-	return id;
-}
-
-/*
- * What makes two requests "the same request" for a retry: the packed
- * Request without its request_id, role and actor (the id is the lookup
- * key, and who asked is part of it: over CURVE what a request claims to be
- * is ignored, so it must not make a retry differ), hashed with SHA-256 and
- * cut to STORE_DIGEST_LEN bytes: 128 bits, where a collision would only
- * let one sender confuse two of its own requests. A digest of all zeros
- * means "unknown" to the store (migrated replies), so none is made.
- */
-#define INGEST_DIGEST_DROP (((uint64_t)1 << 2) | ((uint64_t)1 << 3) | ((uint64_t)1 << 4))
-
-static bool ingest_digest_unknown(const uint8_t d[STORE_DIGEST_LEN])
-{
-	for (int i = 0; i < STORE_DIGEST_LEN; i++)
-		if (d[i] != 0)
-			return false;
-	return true;
-}
-
-static void ingest_request_digest(const zmq_msg_t *payload, uint8_t out[STORE_DIGEST_LEN])
-{
-	const uint8_t *p = zmq_msg_data((zmq_msg_t *)payload);
-	size_t len = zmq_msg_size((zmq_msg_t *)payload), n;
-	uint8_t *kept = xmalloc(len ? len : 1), h[CHAIN_HASH_LEN];
-
-	n = ingest_strip_fields(p, len, INGEST_DIGEST_DROP, kept);
-	if (n == 0) /* a form protobuf-c took and this scan does not: the whole payload, then */
-		chain_hash(p, len, h);
-	else
-		chain_hash(kept, n, h);
-	free(kept);
-	memcpy(out, h, STORE_DIGEST_LEN);
-	if (ingest_digest_unknown(out))
-		out[0] = 1;
-}
-
-static int ingest_store_reply(ingest_t *in, const struct handle_ctx *c, const uint8_t digest[STORE_DIGEST_LEN],
-			      Dispatch__Reply *rep, const struct ingest_msg *m)
-{
-	Dispatch__Event **evs = rep->events;
-	size_t nev = rep->n_events, len, at;
-	uint8_t *buf;
-	int rc;
-
-	for (size_t i = 0; i < nev; i++)
-		if (evs[i]->seq == 0) /* not from the log: keep it whole */
-			nev = 0;
-	if (nev == 0 || nev > INGEST_COMPACT_MAX)
-		return store_put_reply(in->store, c->txn, c->role, c->actor, c->req->request_id, digest, c->now, m->reply,
-				       m->reply_len);
-	buf = xmalloc(2 + 8 * nev + m->reply_len);
-	buf[0] = INGEST_COMPACT;
-	buf[1] = (uint8_t)nev;
-	at = 2;
-	for (size_t i = 0; i < nev; i++)
-		for (int b = 7; b >= 0; b--)
-			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
-	len = ingest_strip_fields(m->reply, m->reply_len, (uint64_t)1 << ingest_reply_events_field(), buf + at);
-	assert(len > 0); /* m->reply was packed from rep: well-formed, and never empty when it has events */
-	rc = store_put_reply(in->store, c->txn, c->role, c->actor, c->req->request_id, digest, c->now, buf, at + len);
-	free(buf);
-	return rc;
-}
-
-/* The reply stored for a retry, whole again: malloc'd into *out. */
-static int ingest_stored_reply(ingest_t *in, MDB_txn *txn, const uint8_t *data, size_t len, uint8_t **out,
-			       size_t *out_len)
-{
-	Dispatch__Event *evs[INGEST_COMPACT_MAX];
-	Dispatch__Ticket *tickets[INGEST_COMPACT_MAX];
-	ProtobufCBinaryData links[INGEST_COMPACT_MAX];
-	Dispatch__Reply *rep;
-	size_t nev, n = 0;
-	int rc = 0;
-
-	if (len == 0 || data[0] != INGEST_COMPACT) {
-		*out = memcpy(xmalloc(len ? len : 1), data, len);
-		*out_len = len;
-		return 0;
-	}
-	if (len < 2 || len < 2 + 8 * (size_t)data[1])
-		return STORE_CORRUPT;
-	nev = data[1];
-	if ((rep = dispatch__reply__unpack(NULL, len - 2 - 8 * nev, data + 2 + 8 * nev)) == NULL)
-		return STORE_CORRUPT;
-	for (size_t i = 0; i < nev && rc == 0; i++) {
-		uint64_t seq = 0;
-		for (int b = 0; b < 8; b++)
-			seq = (seq << 8) | data[2 + 8 * i + (size_t)b];
-		rc = store_get_event(in->store, txn, seq, &evs[n]);
-		if (rc == STORE_NOTFOUND) { /* purged since: the reply tells what is left */
-			rc = 0;
-			continue;
-		}
-		if (rc == 0) {
-			tickets[n] = evs[n]->ticket, evs[n]->ticket = NULL;
-			links[n] = evs[n]->prev_hash, evs[n]->prev_hash.data = NULL, evs[n]->prev_hash.len = 0;
-			n++;
-		}
-	}
-	if (rc == 0) {
-		rep->events = evs;
-		rep->n_events = n;
-		*out_len = dispatch__reply__get_packed_size(rep);
-		*out = xmalloc(*out_len ? *out_len : 1);
-		dispatch__reply__pack(rep, *out);
-		rep->events = NULL;
-		rep->n_events = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		evs[i]->ticket = tickets[i];
-		evs[i]->prev_hash = links[i];
-		dispatch__event__free_unpacked(evs[i], NULL);
-	}
-	dispatch__reply__free_unpacked(rep, NULL);
-	return rc;
 }
 
 /* A member's handheld just came online: offer its crew's queue again, in
@@ -501,10 +303,10 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		uint8_t stored[STORE_DIGEST_LEN];
 		const void *data;
 		size_t len;
-		ingest_request_digest(&m->payload, digest);
+		replies_digest(zmq_msg_data(&m->payload), zmq_msg_size(&m->payload), digest);
 		/* The id is the sender's: the same id from someone else is a new request. */
 		rc = store_get_reply(in->store, batch_txn, c.role, c.actor, req->request_id, stored, &data, &len);
-		if (rc == 0 && !ingest_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
+		if (rc == 0 && !replies_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
 			/* The first answer may be in this very batch: not on disk until it commits. */
 			m->wrote = true;
 			handle_fail(&c, DISPATCH__STATUS__STATUS_CONFLICT, "request_id",
@@ -513,7 +315,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			goto reply;
 		}
 		if (rc == 0)
-			rc = ingest_stored_reply(in, batch_txn, data, len, &m->reply, &m->reply_len);
+			rc = replies_get(in->store, batch_txn, data, len, &m->reply, &m->reply_len);
 		if (rc == 0) {
 			/* A retry: answer exactly as the first time; change nothing. */
 			log_debug("request %s is a retry; sending the stored reply", req->request_id);
@@ -551,7 +353,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
-		rc = ingest_store_reply(in, &c, digest, &rep, m);
+		rc = replies_put(in->store, c.txn, c.role, c.actor, req->request_id, digest, c.now, &rep, m->reply,
+				 m->reply_len);
 	}
 	if (in->savepoints) {
 		if (rc == 0)
@@ -961,29 +764,10 @@ static void ingest_run_batch(ingest_t *in, int n)
  * that sends and never reads, were 180.
  */
 
-/* The field number of a Request's body (its oneof), read off the wire
- * without unpacking; 0 if none is found or the bytes are not protobuf
- * (the handler will say so). */
-static unsigned ingest_peek_body(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t key;
-		if (!ingest_varint(p, len, &i, &key))
-			return 0;
-		if ((key >> 3) >= DISPATCH__REQUEST__BODY_SUBMIT)
-			return (unsigned)(key >> 3);
-		if (!ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
-			return 0;
-	}
-	return 0;
-}
-
 static unsigned ingest_weight(const struct ingest_msg *m)
 {
-	return command_weight(
-		ingest_peek_body(zmq_msg_data((zmq_msg_t *)&m->payload), zmq_msg_size((zmq_msg_t *)&m->payload)));
+	return command_weight(wire_first_field(zmq_msg_data((zmq_msg_t *)&m->payload),
+					       zmq_msg_size((zmq_msg_t *)&m->payload), DISPATCH__REQUEST__BODY_SUBMIT));
 }
 
 /*
