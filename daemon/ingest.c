@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "command.h"
 #include "deadline.h"
+#include "held.h"
 #include "log.h"
 #include "replies.h"
 #include "handle.h"
@@ -34,7 +35,7 @@
 #include "xalloc.h"
 #include "zloop.h"
 
-#define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
+#define INGEST_MAX_ENVELOPE HELD_MAX_ENVELOPE /* routing frames kept before the payload */
 #define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies libzmq queues per peer. Its default of 1000 let one peer that
  * stops reading hold a thousand list replies (100+ MB) in the daemon; what
@@ -47,13 +48,6 @@
  * of the daemon's memory; 128 bounds it at 8 MiB, some eight times what
  * the most a client keeps in flight (the bench's 16) needs. */
 #define INGEST_REQUEST_HWM 128
-/* Replies held for peers whose queue is full: per peer, and in all. */
-#define INGEST_HELD_PEER_BYTES (4u << 20)
-#define INGEST_HELD_BYTES (32u << 20)
-#define INGEST_HELD_PEERS 256       /* peers with replies held at once */
-/* A peer with less than this left of its held allowance is saturated: the
- * reply to a list (some 200 kB for a thousand tickets) would not fit. */
-#define INGEST_SATURATED_SLACK (256u << 10)
 #define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
 
 /* One received request and, once handled, its packed reply. */
@@ -68,23 +62,6 @@ struct ingest_msg {
 	bool came_online;   /* ... and it brought its member online */
 	bool skipped;       /* not answered: its peer could take no more (ingest_peer_saturated) */
 	char request_id[65];
-};
-
-/* A reply a peer's queue could not take yet, in the order it was due. */
-struct ingest_held {
-	zmq_msg_t env[INGEST_MAX_ENVELOPE];
-	int nenv;
-	uint64_t peer;
-	uint8_t *reply;      /* malloc'd packed Reply */
-	size_t len;
-};
-
-/* What is held for one peer; peer 0 marks a free slot. */
-struct ingest_held_peer {
-	uint64_t peer;
-	size_t bytes;
-	unsigned n;
-	bool blocked;        /* its queue was full in this flush: the rest wait */
 };
 
 struct ingest {
@@ -118,12 +95,7 @@ struct ingest {
 	bool back[2 * INGEST_BATCH];      /* ... and which of them are in the batch */
 	int comeback;
 	int zmq_fd;          /* the request socket's ZMQ_FD, to wait on while gathering */
-	/* Replies held for peers whose queue was full (ingest_hold), oldest
-	 * first, and what each such peer has held (open addressing). */
-	struct ingest_held *held;
-	size_t nheld, capheld, held_bytes;
-	struct ingest_held_peer held_peers[INGEST_HELD_PEERS];
-	ev_timer held_timer; /* tries the held replies again while there are any */
+	held_t *held;        /* replies for peers whose queue was full, until it drains */
 };
 
 /* ---- one request ---------------------------------------------------------- */
@@ -190,20 +162,15 @@ static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_c
 	publish_outbox_drop(&in->out, mark);
 }
 
-static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add);
 static uint64_t ingest_peer(const struct ingest_msg *m);
 
 /* Whether m's peer already has as much held as it may: a reply to it now
  * would be dropped (ingest_hold). */
 static bool ingest_peer_saturated(ingest_t *in, const struct ingest_msg *m)
 {
-	const struct ingest_held_peer *p;
-
-	if (in->nheld == 0 || m->nenv == 0)
+	if (held_count(in->held) == 0 || m->nenv == 0)
 		return false;
-	p = ingest_held_peer(in, ingest_peer(m), false);
-	return (p && p->bytes + INGEST_SATURATED_SLACK > INGEST_HELD_PEER_BYTES) ||
-	       in->held_bytes + INGEST_SATURATED_SLACK > INGEST_HELD_BYTES;
+	return held_saturated(in->held, ingest_peer(m));
 }
 
 static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m)
@@ -281,7 +248,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		if (c.now - in->saturated_logged_ms >= 60000) {
 			log_notice("a client reads none of its replies and has %u MiB of them waiting; its reads are "
 				   "not answered until it reads again (logged once a minute)",
-				   INGEST_HELD_PEER_BYTES >> 20);
+				   HELD_PEER_BYTES >> 20);
 			in->saturated_logged_ms = c.now;
 		}
 		log_debug("request %s not answered: its peer can take no more", req->request_id);
@@ -436,162 +403,7 @@ static int ingest_recv(ingest_t *in, struct ingest_msg *m)
 	return 0;
 }
 
-/* ---- replies a peer's queue could not take yet ----------------------------- */
-
-/*
- * libzmq queues INGEST_REPLY_HWM replies per peer and then, with
- * ROUTER_MANDATORY, refuses the next (EAGAIN). One commit may answer more
- * of a pipelining client's requests than that at once (a batch holds up to
- * 1024), and those replies used to be dropped: a client with 64 requests
- * in flight lost 2% of its answers, with 200 in flight 9%, and waited for
- * its timeout to ask again. Now what a peer's queue cannot take waits
- * here, in order, and goes as the queue drains: tried again before each
- * pass's replies, and on a timer while any wait (every millisecond, backing
- * off to 100 ms while nothing moves). A peer that does not read cannot make
- * the daemon hold more than INGEST_HELD_PEER_BYTES for it, nor all of them
- * together more than INGEST_HELD_BYTES: past that a reply is dropped as
- * before, and the client, resending its request_id, gets the stored one.
- */
-#define INGEST_HELD_RETRY 0.001
-#define INGEST_HELD_RETRY_MAX 0.1
-
-static uint64_t ingest_peer(const struct ingest_msg *m);
-
-/* peer's slot (added if add and there is room), or NULL. */
-static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add)
-{
-	size_t at = (size_t)(peer >> 8) % INGEST_HELD_PEERS;
-
-	peer = peer ? peer : 1; /* 0 marks a free slot */
-	for (size_t k = 0; k < INGEST_HELD_PEERS; k++, at = (at + 1) % INGEST_HELD_PEERS) {
-		struct ingest_held_peer *p = &in->held_peers[at];
-		if (p->peer == peer)
-			return p;
-		if (p->peer == 0) {
-			if (!add)
-				return NULL;
-			p->peer = peer;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/* Send a reply's frames: 0 sent, EAGAIN its peer's queue is full (nothing
- * was sent), another errno (the peer is gone: ROUTER_MANDATORY). */
-static int ingest_send_frames(ingest_t *in, zmq_msg_t *env, int nenv, const uint8_t *reply, size_t len)
-{
-	for (int i = 0; i < nenv; i++)
-		if (zmq_msg_send(&env[i], in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-			return errno ? errno : EIO;
-	if (zmq_send(in->socket, reply, len, ZMQ_DONTWAIT) < 0)
-		return errno ? errno : EIO;
-	return 0;
-}
-
-/* Fill h with a reply for peer: the frames of env[0..nenv) moved in, and
- * *reply taken. */
-static void ingest_held_take(struct ingest_held *h, zmq_msg_t *env, int nenv, uint64_t peer, uint8_t **reply,
-			     size_t len)
-{
-	for (int i = 0; i < nenv; i++) {
-		zmq_msg_init(&h->env[i]);
-		zmq_msg_move(&h->env[i], &env[i]);
-	}
-	h->nenv = nenv;
-	h->peer = peer;
-	h->reply = *reply;
-	h->len = len;
-	*reply = NULL;
-}
-
-/* Keep a reply (its frames and *reply, taken) for peer; false if the
- * bounds say drop it. */
-static bool ingest_hold(ingest_t *in, uint64_t peer, zmq_msg_t *env, int nenv, uint8_t **reply, size_t len)
-{
-	struct ingest_held_peer *p;
-	struct ingest_held *h;
-
-	if (in->held_bytes + len > INGEST_HELD_BYTES || (p = ingest_held_peer(in, peer, true)) == NULL ||
-	    p->bytes + len > INGEST_HELD_PEER_BYTES)
-		return false;
-	if (in->nheld == in->capheld) {
-		in->capheld = in->capheld ? 2 * in->capheld : 64;
-		in->held = xrealloc(in->held, in->capheld * sizeof in->held[0]);
-	}
-	h = &in->held[in->nheld++];
-	ingest_held_take(h, env, nenv, peer, reply, len);
-	p->bytes += len;
-	p->n++;
-	in->held_bytes += len;
-	if (in->loop) {
-		in->held_timer.repeat = INGEST_HELD_RETRY;
-		ev_timer_again(in->loop, &in->held_timer);
-	}
-	return true;
-}
-
-static void ingest_held_free(struct ingest_held *h)
-{
-	for (int i = 0; i < h->nenv; i++)
-		zmq_msg_close(&h->env[i]);
-	free(h->reply);
-	h->reply = NULL;
-	h->nenv = 0;
-}
-
-/* Send what the peers' queues take now, oldest first; a peer whose queue
- * is full keeps the rest of its replies, in order. */
-static void ingest_flush_held(ingest_t *in)
-{
-	size_t kept = 0, sent = 0;
-
-	for (size_t i = 0; i < INGEST_HELD_PEERS; i++)
-		in->held_peers[i].blocked = false;
-	for (size_t i = 0; i < in->nheld; i++) {
-		struct ingest_held *h = &in->held[i];
-		struct ingest_held_peer *p = ingest_held_peer(in, h->peer, false);
-		int rc = EAGAIN;
-		assert(p != NULL && p->n > 0);
-		if (!p->blocked)
-			rc = ingest_send_frames(in, h->env, h->nenv, h->reply, h->len);
-		if (rc == EAGAIN) {
-			p->blocked = true;
-			if (kept != i)
-				ingest_held_take(&in->held[kept], h->env, h->nenv, h->peer, &h->reply, h->len);
-			kept++;
-			continue;
-		}
-		if (rc != 0)
-			log_debug("a held reply was not sent: %s", zmq_strerror(rc));
-		p->bytes -= h->len;
-		p->n--;
-		in->held_bytes -= h->len;
-		ingest_held_free(h);
-		sent++;
-	}
-	in->nheld = kept;
-	if (kept == 0) {
-		memset(in->held_peers, 0, sizeof in->held_peers);
-		in->held_bytes = 0;
-		if (in->loop)
-			ev_timer_stop(in->loop, &in->held_timer);
-	} else if (in->loop && sent > 0 && in->held_timer.repeat > INGEST_HELD_RETRY) {
-		in->held_timer.repeat = INGEST_HELD_RETRY; /* a peer reads again: keep up with it */
-		ev_timer_again(in->loop, &in->held_timer);
-	} else if (in->loop && sent == 0 && in->held_timer.repeat < INGEST_HELD_RETRY_MAX) {
-		in->held_timer.repeat *= 2; /* nothing moved: a peer that is not reading */
-		ev_timer_again(in->loop, &in->held_timer);
-	}
-}
-
 static void ingest_send_reply(ingest_t *in, struct ingest_msg *m);
-
-static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop, (void)revents;
-	ingest_flush_held(w->data);
-}
 
 static void ingest_send(ingest_t *in, struct ingest_msg *m)
 {
@@ -607,18 +419,18 @@ static void ingest_send(ingest_t *in, struct ingest_msg *m)
 static void ingest_send_reply(ingest_t *in, struct ingest_msg *m)
 {
 	/* the peer is hashed only when something is held, or this must be */
-	uint64_t peer = in->nheld ? ingest_peer(m) : 0;
-	struct ingest_held_peer *p = in->nheld ? ingest_held_peer(in, peer, false) : NULL;
+	bool any = held_count(in->held) > 0;
+	uint64_t peer = any ? ingest_peer(m) : 0;
 	int rc = EAGAIN;
 
 	/* behind what is held for the same peer, or it would overtake it */
-	if (p == NULL || p->n == 0)
-		rc = ingest_send_frames(in, m->env, m->nenv, m->reply, m->reply_len);
-	if (rc == EAGAIN && in->nheld == 0)
+	if (!any || !held_has(in->held, peer))
+		rc = held_send(in->socket, m->env, m->nenv, m->reply, m->reply_len);
+	if (rc == EAGAIN && !any)
 		peer = ingest_peer(m);
-	if (rc == EAGAIN && !ingest_hold(in, peer, m->env, m->nenv, &m->reply, m->reply_len))
+	if (rc == EAGAIN && !held_keep(in->held, peer, m->env, m->nenv, &m->reply, m->reply_len))
 		log_debug("reply to request %s dropped: its peer has %u kB waiting already; a retry gets the stored"
-			  " reply", m->request_id, p ? (unsigned)(p->bytes >> 10) : 0);
+			  " reply", m->request_id, (unsigned)(held_bytes_of(in->held, peer) >> 10));
 	else if (rc != 0 && rc != EAGAIN)
 		log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(rc));
 	for (int i = 0; i < m->nenv; i++)
@@ -914,8 +726,8 @@ static void ingest_on_readable(void *arg)
 	n = ingest_gather(in, n, &weight);
 	ingest_run_batch(in, n);
 	ingest_note_answered(in, n);
-	if (in->nheld > 0)
-		ingest_flush_held(in); /* older replies first */
+	if (held_count(in->held) > 0)
+		held_flush(in->held); /* older replies first */
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
 	if (in->panic) {
@@ -937,6 +749,7 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	in->arena = arena_new();
 	in->zmq_fd = -1;
 	in->deadlines = deadline_timer_new(NULL, NULL, NULL);
+	in->held = held_new(NULL, NULL);
 	return in;
 }
 
@@ -1039,8 +852,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
 	in->deadlines = deadline_timer_new(loop, ingest_deadline_wake, in);
-	ev_init(&in->held_timer, ingest_held_cb); /* started by ingest_hold() */
-	in->held_timer.data = in;
+	in->held = held_new(loop, in->socket);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	{
 		size_t len = sizeof in->zmq_fd;
@@ -1067,11 +879,8 @@ void ingest_destroy(ingest_t **inp)
 	zloop_reader_destroy(&in->reader);
 	if (in->loop) {
 		ev_timer_stop(in->loop, &in->expire);
-		ev_timer_stop(in->loop, &in->held_timer);
 	}
-	for (size_t i = 0; i < in->nheld; i++)
-		ingest_held_free(&in->held[i]);
-	free(in->held);
+	held_destroy(&in->held);
 	if (in->socket)
 		zmq_close(in->socket);
 	deadline_timer_destroy(&in->deadlines);
