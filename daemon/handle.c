@@ -78,11 +78,7 @@ void handle_free_outage(void *p) { dispatch__outage__free_unpacked(p, NULL); }
 /* Replace a string field of a heap-owned (unpacked) message. */
 void handle_set_string(char **field, const char *value)
 {
-	if (value == *field)
-		return; /* its own value: freeing first would copy freed memory */
-	if (*field != NULL && *field != protobuf_c_empty_string)
-		free(*field);
-	*field = xstrdup(value ? value : "");
+	ticket_set_string(field, value);
 }
 
 void handle_push_id(uint64_t **v, size_t *n, uint64_t id)

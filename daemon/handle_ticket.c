@@ -45,28 +45,6 @@ static int handle_close_duplicates(struct handle_ctx *c, Dispatch__Ticket *t, Di
 	return 0;
 }
 
-/* Hold pauses the deadlines: each keeps the time it had left. */
-static void handle_pause(struct handle_ctx *c, Dispatch__Ticket *t)
-{
-	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
-	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
-
-	for (int i = 0; i < 3; i++) {
-		*left[i] = *by[i] > 0 ? (*by[i] > c->now ? *by[i] - c->now : 1) : 0;
-		*by[i] = 0;
-	}
-}
-
-static void handle_unpause(struct handle_ctx *c, Dispatch__Ticket *t)
-{
-	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
-	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
-
-	for (int i = 0; i < 3; i++) {
-		*by[i] = *left[i] > 0 ? c->now + *left[i] : 0;
-		*left[i] = 0;
-	}
-}
 
 int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why)
 {
@@ -113,87 +91,6 @@ static int handle_consented(struct handle_ctx *c, Dispatch__Ticket *t)
 	return handle_assign(c, t, &res.a[0]);
 }
 
-/* Apply what a transition carries to t, before it is recorded. */
-static void handle_apply(struct handle_ctx *c, const Dispatch__Transition *tr, Dispatch__Ticket *t)
-{
-	const struct config_rule *rule;
-
-	if (tr->cause[0])
-		handle_set_string(&t->cause, tr->cause);
-	if (tr->corrective_action[0])
-		handle_set_string(&t->corrective_action, tr->corrective_action);
-	switch (tr->action) {
-	case DISPATCH__ACTION__ACTION_ACCEPT:
-		if (t->acknowledged_ms == 0)
-			t->acknowledged_ms = c->now;
-		break;
-	case DISPATCH__ACTION__ACTION_ARRIVE:
-		if (t->arrived_ms == 0)
-			t->arrived_ms = c->now;
-		break;
-	case DISPATCH__ACTION__ACTION_RESOLVE:
-		if (tr->note[0])
-			handle_set_string(&t->note, tr->note);
-		if (tr->parts_used[0])
-			handle_set_string(&t->parts_used, tr->parts_used);
-		if (t->fee_cents > 0)
-			t->charged_cents = tr->charged_cents;
-		t->resolved_ms = c->now;
-		rule = handle_rule_of(c->cfg, t);
-		t->follow_up_by_ms = t->follow_up && rule && rule->deadlines && rule->deadlines->follow_up_ms
-					     ? c->now + rule->deadlines->follow_up_ms
-					     : 0;
-		break;
-	case DISPATCH__ACTION__ACTION_CLOSE:
-		t->closed_ms = c->now;
-		break;
-	case DISPATCH__ACTION__ACTION_CANCEL:
-		handle_set_string(&t->cancel_reason, tr->note);
-		break;
-	case DISPATCH__ACTION__ACTION_HOLD:
-		t->hold_reason = tr->hold_reason;
-		handle_set_string(&t->hold_note, tr->note);
-		t->held_from = t->state;
-		t->held_since_ms = c->now;
-		handle_pause(c, t);
-		break;
-	case DISPATCH__ACTION__ACTION_RESUME:
-		handle_unpause(c, t);
-		break;
-	case DISPATCH__ACTION__ACTION_CONSENT:
-		t->consent_ms = c->now;
-		handle_set_string(&t->consent_by, c->actor);
-		break;
-	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
-		t->satisfaction = tr->satisfaction;
-		handle_set_string(&t->follow_up_remark, tr->note);
-		t->followed_up_ms = c->now;
-		handle_set_string(&t->followed_up_by, c->actor);
-		break;
-	case DISPATCH__ACTION__ACTION_INSPECT:
-		t->inspection_result = tr->inspection;
-		handle_set_string(&t->inspection_remark, tr->note);
-		t->inspected_ms = c->now;
-		handle_set_string(&t->inspector, c->actor);
-		if (tr->inspection == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL)
-			t->inspection = true; /* it must pass before it closes again */
-		break;
-	case DISPATCH__ACTION__ACTION_FLAG_VENDOR:
-		handle_set_string(&t->vendor_incident, tr->note);
-		t->vendor_flagged_ms = c->now;
-		break;
-	case DISPATCH__ACTION__ACTION_REVIEW_VENDOR:
-		handle_set_string(&t->vendor_review, tr->note);
-		t->vendor_reviewed_ms = c->now;
-		break;
-	case DISPATCH__ACTION__ACTION_UNLINK:
-		t->linked_to = 0;
-		t->link = DISPATCH__LINK_KIND__LINK_NONE;
-		break;
-	default:
-		break;
-	}
-}
 
 /* What a transition's check found, for its apply. */
 struct handle_transition_state {
@@ -243,8 +140,8 @@ int handle_transition_check(struct handle_ctx *c)
 		return -1;
 
 	rc = ticket_rule(t, tr->action, c->role, c->actor, tr->note, &row, msg, sizeof msg);
-	if (rc == 0)
-		rc = ticket_guard(t, tr, &field, msg, sizeof msg);
+	if (rc == 0 && row->guard)
+		rc = row->guard(t, tr, &field, msg, sizeof msg);
 	switch (rc) {
 	case 0: break;
 	case TICKET_CONFLICT: return handle_fail(c, DISPATCH__STATUS__STATUS_CONFLICT, NULL, "%s", msg);
@@ -276,12 +173,15 @@ int handle_transition_apply(struct handle_ctx *c)
 	snprintf(previous, sizeof previous, "%s", t->member);
 	snprintf(was_crew, sizeof was_crew, "%s", t->crew);
 	unlinked_from = t->linked_to;
-	to = row->to;
-	if (to == DISPATCH__STATE__STATE_UNSPECIFIED) /* STAY rows: the handler decides */
-		to = tr->action == DISPATCH__ACTION__ACTION_RESUME    ? t->held_from
-		     : tr->action == DISPATCH__ACTION__ACTION_CONSENT ? DISPATCH__STATE__STATE_NEW
-								       : t->state;
-	handle_apply(c, tr, t);
+	to = ticket_target(row, t);
+	{
+		const struct config_rule *rule = handle_rule_of(c->cfg, t);
+		struct ticket_act x = {
+			.now = c->now, .actor = c->actor,
+			.follow_up_ms = rule && rule->deadlines ? rule->deadlines->follow_up_ms : 0,
+		};
+		ticket_apply(row, t, tr, &x);
+	}
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		const struct config_rule *rule = handle_rule_of(c->cfg, t);
 		handle_set_string(&t->crew, mcrew->id);
