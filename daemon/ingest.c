@@ -1,5 +1,12 @@
 /*
- * ingest: request socket, batching and handlers (see ingest.h).
+ * ingest: the request socket, the envelope, batching and group commit
+ * (see ingest.h). What a request does is the request table's (command.c)
+ * and its handlers'; the wire reader (wire.c), the stored replies
+ * (replies.c), the held replies (held.c) and the deadline timer
+ * (deadline.c) are their own. Some 900 lines, for a reason: receiving,
+ * applying with its redo and map-growth passes, and gathering a batch
+ * share the batch array and its per-request flags; split, each part would
+ * reach into the others' state.
  *
  * Every frame is untrusted. A request is decoded, its envelope checked
  * (version, body, role, actor, request_id), then its body checked field by
