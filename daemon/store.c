@@ -195,7 +195,7 @@ int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32])
 	return store_chain_head_get(s, txn, head);
 }
 
-store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
+store_t *store_env_open(const char *dir, size_t map_size, char *err, size_t errlen)
 {
 	static const struct { const char *name; unsigned flags; size_t off; } dbs[] = {
 		{ "meta", 0, offsetof(store_t, meta) },
@@ -250,13 +250,6 @@ store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
 		txn = NULL;
 		goto fail;
 	}
-	txn = NULL;
-	if (store_migrate(s, err, errlen) != 0)
-		goto fail_quiet;
-	mdb_env_set_userctx(s->env, s);
-	what = "count the open assignments";
-	if ((rc = store_load_build(s)) != 0)
-		goto fail;
 	return s;
 fail:
 	snprintf(err, errlen, "cannot %s in %s: %s", what, dir, store_strerror(rc));
@@ -265,6 +258,18 @@ fail_quiet:
 		mdb_txn_abort(txn);
 	store_destroy(&s);
 	return NULL;
+}
+
+int store_env_ready(store_t *s, const char *dir, char *err, size_t errlen)
+{
+	int rc;
+
+	mdb_env_set_userctx(s->env, s);
+	if ((rc = store_load_build(s)) != 0) {
+		snprintf(err, errlen, "cannot count the open assignments in %s: %s", dir, store_strerror(rc));
+		return rc;
+	}
+	return 0;
 }
 
 void store_destroy(store_t **sp)

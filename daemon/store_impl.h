@@ -143,6 +143,12 @@ int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role,
 int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,
 		       const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len);
 
+/* store_open() in two steps around the migration: the environment and
+ * its databases (NULL with err), then, once the schema is current, the
+ * write counter and the load table (0, or an error with err). */
+store_t *store_env_open(const char *dir, size_t map_size, char *err, size_t errlen);
+int store_env_ready(store_t *s, const char *dir, char *err, size_t errlen);
+
 /* Check the schema version in a write transaction of its own, and bring
  * an older store up to this one (store_migrate.c). 0, -1 with err, or an
  * LMDB error with err. */

@@ -5,7 +5,7 @@
  * once per upgrade and reads the store's past layouts, which the rest of
  * the store no longer knows; it uses only the store's own inside
  * (store_impl.h) and the pure deadline rule (due.h), never the modules
- * above the store.
+ * above the store. store_open() is here too: open, migrate, make ready.
  */
 #include "store_impl.h"
 
@@ -419,3 +419,18 @@ fail:
 	return rc;
 }
 
+/* The store's front door: open, migrate, then make ready. Here rather
+ * than in store.c so that the migrations sit above the store they
+ * migrate, and store.c never calls up into them. */
+store_t *store_open(const char *dir, size_t map_size, char *err, size_t errlen)
+{
+	store_t *s = store_env_open(dir, map_size, err, errlen);
+
+	if (s == NULL)
+		return NULL;
+	if (store_migrate(s, err, errlen) != 0 || store_env_ready(s, dir, err, errlen) != 0) {
+		store_destroy(&s);
+		return NULL;
+	}
+	return s;
+}
