@@ -1,4 +1,4 @@
-/* auth: CURVE, the ZAP handler and the role policy (see auth.h). */
+/* auth: CURVE, the ZAP handler and identities (see auth.h). */
 #include "auth.h"
 
 #include <errno.h>
@@ -45,90 +45,6 @@ struct auth {
 		int64_t logged_ms;
 	} quiet[AUTH_QUIET_KEYS];    /* refused keys logged lately, per socket */
 };
-
-/* ---- the policy --------------------------------------------------------------
- *
- * What each role may send, when the sender is authenticated. A request type
- * missing here is refused (default deny): a new one is added with one line.
- * Which role may perform which action on a ticket is the transition
- * table's roles column (ticket.c), which applies to every transition and
- * keeps a crew key to the tickets assigned to its member; auth_actions
- * only narrows it where keys must be stricter than that table.
- */
-
-#define R(x) (1u << DISPATCH__ROLE__ROLE_##x)
-#define AUTH_ANYONE (R(DESK) | R(CREW) | R(MONITOR) | R(QC) | R(SUPERVISOR) | R(ADMIN))
-#define AUTH_READERS (R(DESK) | R(MONITOR) | R(QC) | R(SUPERVISOR) | R(ADMIN))
-#define AUTH_B(x) DISPATCH__REQUEST__BODY_##x
-#define AUTH_A(x) DISPATCH__ACTION__ACTION_##x
-
-struct auth_request_rule {
-	Dispatch__Request__BodyCase body;
-	unsigned roles;
-	const char *what;         /* "may not <what>" */
-};
-
-static const struct auth_request_rule auth_requests[] = {
-	{ AUTH_B(SUBMIT), R(DESK), "submit tickets" },
-	{ AUTH_B(TRANSITION), R(DESK) | R(CREW) | R(SUPERVISOR) | R(QC), "act on tickets" }, /* see above */
-	{ AUTH_B(GET), AUTH_ANYONE, "read tickets" },
-	{ AUTH_B(LIST), AUTH_ANYONE, "list tickets" },
-	{ AUTH_B(REPLAY), AUTH_ANYONE, "replay events" }, /* a crew key: its own member's events only */
-	{ AUTH_B(PING), AUTH_ANYONE, "ping" },
-	{ AUTH_B(EXPLAIN), AUTH_READERS, "explain routing" },
-	{ AUTH_B(DUTY), R(CREW), "report duty" },
-	{ AUTH_B(CREWS), AUTH_ANYONE, "list crews" },
-	{ AUTH_B(DECLARE_OUTAGE), R(DESK), "declare outages" },
-	{ AUTH_B(END_OUTAGE), R(DESK), "end outages" },
-	{ AUTH_B(LIST_OUTAGES), AUTH_ANYONE, "list outages" },
-	{ AUTH_B(NOTICE), R(DESK), "publish notices" },
-	{ AUTH_B(VENDOR_INCIDENTS), AUTH_READERS, "list vendor incidents" },
-};
-
-struct auth_action_rule {
-	Dispatch__Action action;
-	unsigned roles;
-	const char *what;
-};
-
-/* Narrower than the transition table: only the desk cancels (issue 7). */
-static const struct auth_action_rule auth_actions[] = {
-	{ AUTH_A(CANCEL), R(DESK), "cancel tickets" },
-};
-
-int auth_allow(const struct auth_who *who, const Dispatch__Request *req, char *msg, size_t msglen)
-{
-	const struct auth_request_rule *rule = NULL;
-
-	if (!who->authenticated)
-		return 0;
-	for (size_t i = 0; i < sizeof auth_requests / sizeof auth_requests[0]; i++)
-		if (auth_requests[i].body == req->body_case)
-			rule = &auth_requests[i];
-	if (rule == NULL) {
-		snprintf(msg, msglen,
-			 "request type %d is not in dispatchd's role policy, so no key may send it yet (daemon/auth.c)",
-			 (int)req->body_case);
-		return -1;
-	}
-	if ((rule->roles & (1u << who->role)) == 0)
-		goto refuse;
-	if (req->body_case == AUTH_B(TRANSITION) && req->transition) {
-		const struct auth_action_rule *ar = NULL;
-		for (size_t i = 0; i < sizeof auth_actions / sizeof auth_actions[0]; i++)
-			if (auth_actions[i].action == req->transition->action)
-				ar = &auth_actions[i];
-		if (ar && (ar->roles & (1u << who->role)) == 0) {
-			snprintf(msg, msglen, "%s (role %s) may not %s", who->identity, keys_role_word(who->role),
-				 ar->what);
-			return -1;
-		}
-	}
-	return 0;
-refuse:
-	snprintf(msg, msglen, "%s (role %s) may not %s", who->identity, keys_role_word(who->role), rule->what);
-	return -1;
-}
 
 /* ---- identities ------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
- * auth: CURVE encryption, key-based authentication (ZAP) and the role
- * policy per request type (issue 7).
+ * auth: CURVE encryption and key-based authentication (ZAP) (issue 7).
+ * What each key's role may send is the request table's (command.c).
  *
  * Every tcp:// endpoint is CURVE: auth_secure() makes the socket a CURVE
  * server with the daemon's secret key and a ZAP domain, with
@@ -64,10 +64,6 @@ int auth_secure(auth_t *a, void *socket, const char *endpoint, const char *name,
 /* Who sent frame (the request's last frame). 0 with who filled in
  * (authenticated false without CURVE); -1 if its key is no longer listed. */
 int auth_identify(const auth_t *a, const zmq_msg_t *frame, struct auth_who *who);
-
-/* May an authenticated sender do req? 0, or -1 with the reason in msg.
- * Request types and actions missing from the policy table are refused. */
-int auth_allow(const struct auth_who *who, const Dispatch__Request *req, char *msg, size_t msglen);
 
 /* SIGHUP: read the clients list again (on errors keep the old one and say
  * why). Returns the number of keys revoked or changed, or -1. */

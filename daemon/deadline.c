@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "due.h"
 #include "log.h"
 #include "publish.h"
 #include "route.h"
@@ -12,6 +14,16 @@
 #include "xalloc.h"
 
 #define DEADLINE_DEFAULT_EVERY (10 * 60 * 1000) /* a chain step's time when the rule gives none */
+#define DEADLINE_PER_PASS 64 /* deadlines fired per batch; more wait for the next pass */
+
+struct deadline_timer {
+	struct ev_loop *loop;     /* NULL: no timer (detached) */
+	ev_timer timer;           /* the earliest entry of the deadlines index */
+	void (*wake)(void *arg);  /* runs a batch of no requests */
+	void *arg;
+	int64_t next_due;         /* what the timer is armed for (0: nothing) */
+	bool failed;              /* the last pass could not fire one: wait a second before trying again */
+};
 
 static void deadline_free_ticket(void *p) { dispatch__ticket__free_unpacked(p, NULL); }
 
@@ -45,17 +57,14 @@ static int deadline_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__
 			   const char *previous, const char *note)
 {
 	Dispatch__Event ev;
-	char extra[160];
 
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_ESCALATED);
 	ev.deadline = which;
 	ev.member = arena_strdup(c->a, to);
 	ev.note = arena_strdup(c->a, note);
 	ev.rule = t->rule;
-	extra[0] = '\0';
-	if (previous && previous[0] && strcmp(previous, to) != 0)
-		snprintf(extra, sizeof extra, "crew.%s.%s.", t->crew, previous);
-	return handle_record(c, t, t->state, &ev, extra[0] ? extra : NULL);
+	return handle_record(c, t, t->state, &ev, t->crew,
+			     previous && previous[0] && strcmp(previous, to) != 0 ? previous : NULL);
 }
 
 /* Nobody took a queued ticket by its acknowledge deadline: the rule's
@@ -95,13 +104,13 @@ static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, c
 		if (step == CONFIG_ESC_CONTROL_CENTER)
 			break;
 	}
-	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
 	snprintf(note, sizeof note, "nobody in %s could take ticket %llu in %s; the control center must page someone "
 				    "for ticket %llu (%s, unit %s)",
 		 t->crew, (unsigned long long)t->id, span, (unsigned long long)t->id, t->crew, t->unit);
-	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
 
 /* The assignee did not acknowledge: the rule's chain, one step. */
@@ -118,7 +127,7 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	char previous[64], span[32], note[1600];
 	int rc;
 
-	t->missed |= TICKET_MISSED_ACKNOWLEDGE;
+	t->missed |= DUE_MISSED_ACKNOWLEDGE;
 	snprintf(previous, sizeof previous, "%s", t->member);
 	deadline_span(t->escalation_step == 0 && rule && rule->deadlines && rule->deadlines->acknowledge_ms
 			      ? rule->deadlines->acknowledge_ms
@@ -159,13 +168,13 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	}
 	/* The end of the chain: the control center's duty operator pages
 	 * someone; the ticket stays with its holder, and nothing more is timed. */
-	handle_set_string(&t->escalated_to, PUBLISH_CONTROL_CENTER);
+	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
 	snprintf(note, sizeof note, "%s did not acknowledge in %s; the control center must page someone for ticket "
 				    "%llu (%s, unit %s)",
 		 previous[0] ? previous : "nobody", span, (unsigned long long)t->id, t->crew, t->unit);
-	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, PUBLISH_CONTROL_CENTER, NULL, note);
+	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
 
 /* A missed arrive, resolve or follow-up: tell who answers for it, once. */
@@ -177,23 +186,23 @@ static int deadline_alert(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__D
 
 	switch (which) {
 	case DISPATCH__DEADLINE__DEADLINE_ARRIVE:
-		t->missed |= TICKET_MISSED_ARRIVE;
+		t->missed |= DUE_MISSED_ARRIVE;
 		what = "arrival";
 		to = crew ? crew->supervisor : NULL;
 		break;
 	case DISPATCH__DEADLINE__DEADLINE_RESOLVE:
-		t->missed |= TICKET_MISSED_RESOLVE;
+		t->missed |= DUE_MISSED_RESOLVE;
 		what = "resolution";
 		to = crew ? crew->supervisor : NULL;
 		break;
 	default:
-		t->missed |= TICKET_MISSED_FOLLOW_UP;
+		t->missed |= DUE_MISSED_FOLLOW_UP;
 		what = "follow-up call";
 		to = c->cfg->desk_supervisor;
 		break;
 	}
 	if (to == NULL || to[0] == '\0')
-		to = PUBLISH_CONTROL_CENTER;
+		to = TOPIC_CONTROL_CENTER;
 	snprintf(note, sizeof note, "ticket %llu (%s, unit %s) is past its %s deadline%s%s", (unsigned long long)t->id,
 		 t->crew, t->unit, what, t->member[0] ? "; held by " : "", t->member);
 	return deadline_record(c, t, which, to, NULL, note);
@@ -225,7 +234,7 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 	if (rc != 0)
 		return handle_store_fail(c, rc);
 	arena_defer(c->a, deadline_free_ticket, t);
-	ticket_due_ms(t, &which);
+	due_next_ms(t, &which);
 	log_info("ticket %llu: %s deadline passed", (unsigned long long)id,
 		 which == DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE ? "acknowledge"
 		 : which == DISPATCH__DEADLINE__DEADLINE_ARRIVE    ? "arrive"
@@ -245,4 +254,106 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 			return handle_store_fail(c, rc);
 		return 0;
 	}
+}
+
+/* ---- the timer ------------------------------------------------------------ */
+
+static void deadline_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	deadline_timer_t *d = w->data;
+
+	(void)loop, (void)revents;
+	d->wake(d->arg);
+}
+
+deadline_timer_t *deadline_timer_new(struct ev_loop *loop, void (*wake)(void *arg), void *arg)
+{
+	deadline_timer_t *d = xcalloc(1, sizeof *d);
+
+	d->loop = loop;
+	d->wake = wake;
+	d->arg = arg;
+	if (loop) {
+		/* At once: deadlines that passed while the daemon was down fire now. */
+		ev_timer_init(&d->timer, deadline_timer_cb, 0.0, 0.0);
+		d->timer.data = d;
+		ev_timer_start(loop, &d->timer);
+	}
+	return d;
+}
+
+void deadline_timer_destroy(deadline_timer_t **dp)
+{
+	if (dp == NULL || *dp == NULL)
+		return;
+	if ((*dp)->loop)
+		ev_timer_stop((*dp)->loop, &(*dp)->timer);
+	free(*dp);
+	*dp = NULL;
+}
+
+void deadline_run(deadline_timer_t *d, const struct handle_ctx *base, MDB_txn *batch_txn, bool *map_full)
+{
+	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
+	struct handle_ctx c = {
+		.store = base->store, .cfg = base->cfg, .roster = base->roster, .rep = &rep, .a = base->a,
+		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = DEADLINE_ACTOR, .out = base->out,
+	};
+
+	d->failed = false;
+	c.now = clock_now_ms();
+	roster_time(c.now, &c.rt);
+	for (int i = 0; i < DEADLINE_PER_PASS; i++) {
+		size_t mark = c.out->n;
+		int64_t due;
+		uint64_t id;
+		int rc;
+		if ((rc = store_first_due(c.store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
+			break;
+		arena_reset(c.a);
+		dispatch__reply__init(&rep); /* its arrays were in the arena */
+		if ((rc = store_txn_begin(c.store, batch_txn, 0, &c.txn)) != 0)
+			break;
+		rc = deadline_fire(&c, id, due);
+		if (rc == 0)
+			rc = store_txn_commit(c.txn);
+		else
+			store_txn_abort(c.txn);
+		c.txn = NULL;
+		if (rc != 0) {
+			/* Try again at the next pass (after map growth, say). */
+			if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
+				*map_full = true;
+			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
+				 rep.message ? rep.message : store_strerror(rc));
+			publish_outbox_drop(c.out, mark);
+			d->failed = true;
+			break;
+		}
+	}
+	arena_reset(c.a);
+}
+
+void deadline_note_next(deadline_timer_t *d, store_t *s, MDB_txn *txn)
+{
+	if (txn == NULL || store_first_due(s, txn, &d->next_due, &(uint64_t){ 0 }) != 0)
+		d->next_due = clock_now_ms() + 1000; /* look again in a second */
+}
+
+void deadline_timer_arm(deadline_timer_t *d)
+{
+	double after;
+
+	if (d->loop == NULL)
+		return;
+	ev_timer_stop(d->loop, &d->timer);
+	if (d->next_due == 0)
+		return;
+	/* + 1 ms: never wake a hair early and find nothing due; after a
+	 * failure, not at once: the same entry would fail in a tight loop */
+	after = clock_seconds_until(d->next_due) + 0.001;
+	if (d->failed && after < 1.0)
+		after = 1.0;
+	ev_timer_set(&d->timer, after, 0.0);
+	ev_timer_start(d->loop, &d->timer);
 }

@@ -1,8 +1,10 @@
 /*
- * handle: the request handlers, one per Request body, over a store
- * transaction. They know nothing of sockets: ingest decodes, checks the
- * envelope, opens the transaction, calls the handler, and publishes what
- * the handler emitted once the batch is on disk. Tests and fuzzers can
+ * handle: the request handlers, a check and an apply per Request body
+ * (the request table, command.c, names them), over a store transaction.
+ * They know nothing of sockets: ingest decodes, checks the envelope,
+ * opens the transaction, calls the check and the apply, and hands the
+ * outbox the apply filled to publish once the batch is on disk (one
+ * direction: no handler calls back into ingest). Tests and fuzzers can
  * drive the handlers directly.
  *
  * A handler returns 0 with rep->status OK, or -1 with rep filled by
@@ -20,53 +22,67 @@
 #include "arena.h"
 #include "config.h"
 #include "dispatch.pb-c.h"
+#include "publish.h"
 #include "roster.h"
 #include "store.h"
-
-/* Queue an event for publication after commit. extra_topic, if not NULL,
- * is a second topic to publish the same event under (a reassignment tells
- * the previous member too). */
-typedef void (handle_emit_fn)(void *arg, const Dispatch__Event *ev, const char *extra_topic);
 
 struct handle_ctx {
 	store_t *store;
 	const config_t *cfg;
 	roster_t *roster;
 	MDB_txn *txn;                  /* the request's own (nested) write transaction */
-	const Dispatch__Request *req;
+	const Dispatch__Request *req;  /* the decoded request, never changed (NULL for the daemon's own work) */
+	Dispatch__Role role;           /* who acts: over CURVE the key's role, else the role the request states */
+	const char *actor;             /* ... and identity (DISPATCH's own work: system, "dispatchd") */
 	Dispatch__Reply *rep;
 	arena_t *a;
 	int64_t now;
 	struct roster_time rt;         /* now, in local weekday and minute */
-	handle_emit_fn *emit;
-	void *emit_arg;
+	struct publish_outbox *out;    /* what is stored goes here, published after the commit */
 	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
-	const char *scope_member;      /* set by auth for a crew key: replay only this member's events */
+	const char *scope_member;      /* a crew key's member: replay only this member's events (else NULL) */
+	void *state;                   /* what the request's check found, for its apply (arena) */
 };
 
 typedef int (handle_fn)(struct handle_ctx *c);
 
-int handle_submit(struct handle_ctx *c);
-int handle_transition(struct handle_ctx *c);
-int handle_get(struct handle_ctx *c);
-int handle_list(struct handle_ctx *c);
-int handle_replay(struct handle_ctx *c);
-int handle_ping(struct handle_ctx *c);
-int handle_explain(struct handle_ctx *c);
-int handle_duty(struct handle_ctx *c);
-int handle_crews(struct handle_ctx *c);
-int handle_declare_outage(struct handle_ctx *c);
-int handle_end_outage(struct handle_ctx *c);
-int handle_list_outages(struct handle_ctx *c);
-int handle_notice(struct handle_ctx *c);
-int handle_vendor_incidents(struct handle_ctx *c);
+/* Each request type's two steps (their row: command.c). A check only
+ * reads, and may leave what it found in c->state for its apply; an apply
+ * runs only after its check passed. */
+int handle_submit_check(struct handle_ctx *c);
+int handle_submit_apply(struct handle_ctx *c);
+int handle_transition_check(struct handle_ctx *c);
+int handle_transition_apply(struct handle_ctx *c);
+int handle_get_check(struct handle_ctx *c);
+int handle_get_apply(struct handle_ctx *c);
+int handle_list_check(struct handle_ctx *c);
+int handle_list_apply(struct handle_ctx *c);
+int handle_replay_apply(struct handle_ctx *c);
+int handle_ping_apply(struct handle_ctx *c);
+int handle_explain_check(struct handle_ctx *c);
+int handle_explain_apply(struct handle_ctx *c);
+int handle_duty_check(struct handle_ctx *c);
+int handle_duty_apply(struct handle_ctx *c);
+int handle_crews_check(struct handle_ctx *c);
+int handle_crews_apply(struct handle_ctx *c);
+int handle_declare_outage_check(struct handle_ctx *c);
+int handle_declare_outage_apply(struct handle_ctx *c);
+int handle_end_outage_check(struct handle_ctx *c);
+int handle_end_outage_apply(struct handle_ctx *c);
+int handle_list_outages_apply(struct handle_ctx *c);
+int handle_notice_check(struct handle_ctx *c);
+int handle_notice_apply(struct handle_ctx *c);
+int handle_vendor_incidents_check(struct handle_ctx *c);
+int handle_vendor_incidents_apply(struct handle_ctx *c);
 
 /* For the workflows built on the handlers (deadline.c). */
 struct route_assignment;
 struct config_rule;
-/* Record t's move to `to` with ev; publish after commit; report in the reply. */
+/* Record t's move to `to` with ev; into the outbox; report in the reply.
+ * With also_member (not NULL or ""), the event goes to that member of
+ * also_crew too (the one a reassignment or an escalation took it from). */
 int handle_record(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
-		  const char *extra_topic);
+		  const char *also_crew, const char *also_member);
 /* An event by the daemon itself (actor "dispatchd", role system). */
 void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type);
 /* Replace a string field of a heap-owned (unpacked) message. */

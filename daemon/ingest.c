@@ -1,5 +1,12 @@
 /*
- * ingest: request socket, batching and handlers (see ingest.h).
+ * ingest: the request socket, the envelope, batching and group commit
+ * (see ingest.h). What a request does is the request table's (command.c)
+ * and its handlers'; the wire reader (wire.c), the stored replies
+ * (replies.c), the held replies (held.c) and the deadline timer
+ * (deadline.c) are their own. Some 900 lines, for a reason: receiving,
+ * applying with its redo and map-growth passes, and gathering a batch
+ * share the batch array and its per-request flags; split, each part would
+ * reach into the others' state.
  *
  * Every frame is untrusted. A request is decoded, its envelope checked
  * (version, body, role, actor, request_id), then its body checked field by
@@ -23,15 +30,19 @@
 #include "arena.h"
 #include "chain.h"
 #include "clock.h"
+#include "command.h"
 #include "deadline.h"
+#include "held.h"
 #include "log.h"
+#include "replies.h"
 #include "handle.h"
 #include "roster.h"
 #include "ticket.h"
+#include "wire.h"
 #include "xalloc.h"
 #include "zloop.h"
 
-#define INGEST_MAX_ENVELOPE 4       /* routing frames kept before the payload */
+#define INGEST_MAX_ENVELOPE HELD_MAX_ENVELOPE /* routing frames kept before the payload */
 #define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies libzmq queues per peer. Its default of 1000 let one peer that
  * stops reading hold a thousand list replies (100+ MB) in the daemon; what
@@ -44,15 +55,7 @@
  * of the daemon's memory; 128 bounds it at 8 MiB, some eight times what
  * the most a client keeps in flight (the bench's 16) needs. */
 #define INGEST_REQUEST_HWM 128
-/* Replies held for peers whose queue is full: per peer, and in all. */
-#define INGEST_HELD_PEER_BYTES (4u << 20)
-#define INGEST_HELD_BYTES (32u << 20)
-#define INGEST_HELD_PEERS 256       /* peers with replies held at once */
-/* A peer with less than this left of its held allowance is saturated: the
- * reply to a list (some 200 kB for a thousand tickets) would not fit. */
-#define INGEST_SATURATED_SLACK (256u << 10)
 #define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
-#define INGEST_DEADLINES 64         /* deadlines fired per batch; more wait for the next pass */
 
 /* One received request and, once handled, its packed reply. */
 struct ingest_msg {
@@ -68,31 +71,6 @@ struct ingest_msg {
 	char request_id[65];
 };
 
-/* A reply a peer's queue could not take yet, in the order it was due. */
-struct ingest_held {
-	zmq_msg_t env[INGEST_MAX_ENVELOPE];
-	int nenv;
-	uint64_t peer;
-	uint8_t *reply;      /* malloc'd packed Reply */
-	size_t len;
-};
-
-/* What is held for one peer; peer 0 marks a free slot. */
-struct ingest_held_peer {
-	uint64_t peer;
-	size_t bytes;
-	unsigned n;
-	bool blocked;        /* its queue was full in this flush: the rest wait */
-};
-
-/* An event to publish once the batch is on disk. */
-struct ingest_out {
-	char topic[160];
-	uint8_t *data;
-	size_t len;
-	uint64_t seq;
-};
-
 struct ingest {
 	void *socket;
 	store_t *store;
@@ -103,15 +81,12 @@ struct ingest {
 	zloop_reader_t *reader;
 	arena_t *arena;
 	struct ingest_msg batch[INGEST_BATCH];
-	struct ingest_out *out;
-	size_t nout, capout;
+	struct publish_outbox out; /* what the batch stored, to publish once it is on disk */
 	struct ingest_stats stats;
 	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
 	struct ev_loop *loop;
 	ev_timer expire;     /* forgets stored replies past the idempotency window */
-	ev_timer deadline;   /* the earliest entry of the deadlines index */
-	int64_t next_due;    /* what the deadline timer is armed for (0: nothing) */
-	bool deadline_failed; /* the last pass could not fire one: wait a second before trying again */
+	deadline_timer_t *deadlines; /* fires what is due at the start of each batch */
 	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
 	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
 	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
@@ -127,123 +102,38 @@ struct ingest {
 	bool back[2 * INGEST_BATCH];      /* ... and which of them are in the batch */
 	int comeback;
 	int zmq_fd;          /* the request socket's ZMQ_FD, to wait on while gathering */
-	/* Replies held for peers whose queue was full (ingest_hold), oldest
-	 * first, and what each such peer has held (open addressing). */
-	struct ingest_held *held;
-	size_t nheld, capheld, held_bytes;
-	struct ingest_held_peer held_peers[INGEST_HELD_PEERS];
-	ev_timer held_timer; /* tries the held replies again while there are any */
-};
-
-struct ingest_command {
-	Dispatch__Request__BodyCase body;
-	const char *name;
-	bool mutating;      /* needs a request_id; its OK reply is stored */
-	unsigned roles;     /* TICKET_ROLE() bits; 0 = any role */
-	handle_fn *handler;
-};
-
-/* ---- events to publish after commit -------------------------------------- */
-
-/* Queue data (owned from now on) for publication under topic. */
-static void ingest_push_out(ingest_t *in, const char *topic, uint8_t *data, size_t len, uint64_t seq)
-{
-	struct ingest_out *o;
-
-	if (in->nout == in->capout) {
-		in->capout = in->capout ? in->capout * 2 : 64;
-		in->out = xrealloc(in->out, in->capout * sizeof *in->out);
-	}
-	o = &in->out[in->nout++];
-	snprintf(o->topic, sizeof o->topic, "%s", topic);
-	o->len = len;
-	o->data = data;
-	o->seq = seq;
-}
-
-/* handle_emit_fn: copy ev's bytes now (its ticket snapshot may change
- * later in the same request) and queue them; one copy more only for a
- * second topic. The bytes are the log's own, just stored, when ev is the
- * event appended last (the usual case); otherwise ev is packed here. */
-static void ingest_emit(void *arg, const Dispatch__Event *ev, const char *extra_topic)
-{
-	ingest_t *in = arg;
-	char topic[160];
-	const void *stored;
-	size_t len;
-	uint8_t *buf;
-
-	if (store_last_event(in->store, ev->seq, &stored, &len)) {
-		buf = memcpy(xmalloc(len ? len : 1), stored, len);
-	} else {
-		len = dispatch__event__get_packed_size(ev);
-		buf = xmalloc(len ? len : 1);
-		dispatch__event__pack(ev, buf);
-	}
-	publish_topic(ev, topic, sizeof topic);
-	if (extra_topic)
-		ingest_push_out(in, extra_topic, memcpy(xmalloc(len ? len : 1), buf, len), len, ev->seq);
-	ingest_push_out(in, topic, buf, len, ev->seq);
-}
-
-static void ingest_drop_out(ingest_t *in, size_t from)
-{
-	while (in->nout > from)
-		free(in->out[--in->nout].data);
-}
-
-#define R(x) TICKET_ROLE(DISPATCH__ROLE__ROLE_##x)
-#define ROLES_DESK (R(DESK) | R(SUPERVISOR) | R(ADMIN))
-
-static const struct ingest_command ingest_commands[] = {
-	{ DISPATCH__REQUEST__BODY_SUBMIT, "submit", true, ROLES_DESK, handle_submit },
-	{ DISPATCH__REQUEST__BODY_TRANSITION, "transition", true, 0, handle_transition },
-	{ DISPATCH__REQUEST__BODY_GET, "get", false, 0, handle_get },
-	{ DISPATCH__REQUEST__BODY_LIST, "list", false, 0, handle_list },
-	{ DISPATCH__REQUEST__BODY_REPLAY, "replay", false, 0, handle_replay },
-	{ DISPATCH__REQUEST__BODY_PING, "ping", false, 0, handle_ping },
-	{ DISPATCH__REQUEST__BODY_EXPLAIN, "explain", false, 0, handle_explain },
-	{ DISPATCH__REQUEST__BODY_DUTY, "report duty", true, R(CREW), handle_duty },
-	{ DISPATCH__REQUEST__BODY_CREWS, "list crews", false, 0, handle_crews },
-	{ DISPATCH__REQUEST__BODY_DECLARE_OUTAGE, "declare an outage", true, ROLES_DESK, handle_declare_outage },
-	{ DISPATCH__REQUEST__BODY_END_OUTAGE, "end an outage", true, ROLES_DESK, handle_end_outage },
-	{ DISPATCH__REQUEST__BODY_LIST_OUTAGES, "list outages", false, 0, handle_list_outages },
-	{ DISPATCH__REQUEST__BODY_NOTICE, "publish a notice", true, ROLES_DESK, handle_notice },
-	{ DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS, "list vendor incidents", false, 0, handle_vendor_incidents },
+	held_t *held;        /* replies for peers whose queue was full, until it drains */
 };
 
 /* ---- one request ---------------------------------------------------------- */
 
 /* Checks common to every request. */
-static int ingest_check_envelope(struct handle_ctx *c, const struct ingest_command **cmd_out)
+static int ingest_check_envelope(struct handle_ctx *c, const struct command **cmd_out)
 {
 	const Dispatch__Request *req = c->req;
-	const struct ingest_command *cmd = NULL;
+	const struct command *cmd;
 
 	if (req->version != DISPATCH__WIRE_VERSION__WIRE_VERSION)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_UNSUPPORTED_VERSION, "version",
 				   "wire version %u is not supported; this dispatchd speaks version %d", req->version,
 				   DISPATCH__WIRE_VERSION__WIRE_VERSION);
 	if (handle_check_text(c, "request_id", req->request_id, 0, 64) ||
-	    handle_check_enum(c, "role", req->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_ADMIN,
+	    handle_check_enum(c, "role", c->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_ADMIN,
 			      "desk, crew, monitor, qc, supervisor or admin") ||
-	    handle_check_id(c, "actor", req->actor, 1, 32))
+	    handle_check_id(c, "actor", c->actor, 1, 32))
 		return -1;
-	for (size_t i = 0; i < sizeof ingest_commands / sizeof ingest_commands[0]; i++)
-		if (ingest_commands[i].body == req->body_case)
-			cmd = &ingest_commands[i];
-	if (cmd == NULL)
+	if ((cmd = command_find(req->body_case)) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "body",
 				   "the request has no body this dispatchd understands (body %d)", (int)req->body_case);
 	if (cmd->mutating && req->request_id[0] == '\0')
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 				   "%s needs a request_id so that a retry cannot do it twice", cmd->name);
-	if (cmd->roles && (cmd->roles & TICKET_ROLE(req->role)) == 0)
+	if (cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(c->role)) == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "the %s role may not %s",
-				   ticket_role_name(req->role), cmd->name);
-	if (req->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, req->actor, NULL) == NULL)
+				   ticket_role_name(c->role), cmd->name);
+	if (c->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, c->actor, NULL) == NULL)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "actor",
-				   "%s is not a member of any crew in %s", req->actor, c->cfg->estate);
+				   "%s is not a member of any crew in %s", c->actor, c->cfg->estate);
 	*cmd_out = cmd;
 	return 0;
 }
@@ -255,214 +145,13 @@ static void ingest_pack_reply(struct ingest_msg *m, const Dispatch__Reply *rep)
 	dispatch__reply__pack(rep, m->reply);
 }
 
-/*
- * Stored replies. A mutating request's reply lists the events it wrote,
- * which the log holds already; stored in full they were a third of the
- * bytes a submission adds to the store. So when a reply reports events it
- * is stored as: 0x00, the number of events (one byte), their seqs (8
- * bytes each, big-endian), then the packed Reply without them; a retry
- * gets them back from the log (ticket snapshot and chain link left out,
- * as in the first answer). A packed Reply never begins with 0x00 (there
- * is no field number 0), so a reply stored whole reads back as before.
- */
-#define INGEST_COMPACT 0x00
-#define INGEST_COMPACT_MAX 255
-
-/* A protobuf varint at p[*i..len) into *v; false if cut short or too long. */
-static bool ingest_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; *i < len && shift <= 63; shift += 7) {
-		uint8_t b = p[(*i)++];
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/* Past the value of a field of wire type wire at p[*i..len); false if the
- * bytes are cut short or of no known type. */
-static bool ingest_skip_value(const uint8_t *p, size_t len, size_t *i, unsigned wire)
-{
-	uint64_t v;
-
-	switch (wire) {
-	case 0: /* varint */
-		return ingest_varint(p, len, i, &v);
-	case 2: /* length, then that many bytes */
-		if (!ingest_varint(p, len, i, &v) || v > len - *i)
-			return false;
-		*i += (size_t)v;
-		return true;
-	case 1: *i += 8; return *i <= len;
-	case 5: *i += 4; return *i <= len;
-	default: return false;
-	}
-}
-
-/* Copy the packed message p[0..len) into out, leaving out every top-level
- * record whose field number f (< 64) has bit f set in drop; the bytes
- * copied, or 0 if p is not well-formed protobuf. Filtering the packed
- * Reply costs a scan; packing it again without its events cost a sixth of
- * a submission's instructions, the ticket in it packed a second time. */
-static size_t ingest_strip_fields(const uint8_t *p, size_t len, uint64_t drop, uint8_t *out)
-{
-	size_t i = 0, n = 0;
-
-	while (i < len) {
-		size_t at = i;
-		uint64_t key;
-		if (!ingest_varint(p, len, &i, &key) || !ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
-			return 0;
-		if ((key >> 3) >= 64 || !(drop & ((uint64_t)1 << (key >> 3)))) {
-			memcpy(out + n, p + at, i - at);
-			n += i - at;
-		}
-	}
-	return n;
-}
-
-/* Reply.events' field number, from the generated descriptor. */
-static unsigned ingest_reply_events_field(void)
-{
-	static unsigned id;
-
-	if (id == 0) {
-		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(&dispatch__reply__descriptor, "events");
-		assert(f != NULL && f->id < 64);
-		id = f->id;
-	}
-	return id;
-}
-
-/*
- * What makes two requests "the same request" for a retry: the packed
- * Request without its request_id, role and actor (the id is the lookup
- * key, and who asked is part of it: over CURVE what a request claims to be
- * is ignored, so it must not make a retry differ), hashed with SHA-256 and
- * cut to STORE_DIGEST_LEN bytes: 128 bits, where a collision would only
- * let one sender confuse two of its own requests. A digest of all zeros
- * means "unknown" to the store (migrated replies), so none is made.
- */
-#define INGEST_DIGEST_DROP (((uint64_t)1 << 2) | ((uint64_t)1 << 3) | ((uint64_t)1 << 4))
-
-static bool ingest_digest_unknown(const uint8_t d[STORE_DIGEST_LEN])
-{
-	for (int i = 0; i < STORE_DIGEST_LEN; i++)
-		if (d[i] != 0)
-			return false;
-	return true;
-}
-
-static void ingest_request_digest(const zmq_msg_t *payload, uint8_t out[STORE_DIGEST_LEN])
-{
-	const uint8_t *p = zmq_msg_data((zmq_msg_t *)payload);
-	size_t len = zmq_msg_size((zmq_msg_t *)payload), n;
-	uint8_t *kept = xmalloc(len ? len : 1), h[CHAIN_HASH_LEN];
-
-	n = ingest_strip_fields(p, len, INGEST_DIGEST_DROP, kept);
-	if (n == 0) /* a form protobuf-c took and this scan does not: the whole payload, then */
-		chain_hash(p, len, h);
-	else
-		chain_hash(kept, n, h);
-	free(kept);
-	memcpy(out, h, STORE_DIGEST_LEN);
-	if (ingest_digest_unknown(out))
-		out[0] = 1;
-}
-
-static int ingest_store_reply(ingest_t *in, MDB_txn *txn, const Dispatch__Request *req,
-			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now, Dispatch__Reply *rep,
-			      const struct ingest_msg *m)
-{
-	Dispatch__Event **evs = rep->events;
-	size_t nev = rep->n_events, len, at;
-	uint8_t *buf;
-	int rc;
-
-	for (size_t i = 0; i < nev; i++)
-		if (evs[i]->seq == 0) /* not from the log: keep it whole */
-			nev = 0;
-	if (nev == 0 || nev > INGEST_COMPACT_MAX)
-		return store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, m->reply,
-				       m->reply_len);
-	buf = xmalloc(2 + 8 * nev + m->reply_len);
-	buf[0] = INGEST_COMPACT;
-	buf[1] = (uint8_t)nev;
-	at = 2;
-	for (size_t i = 0; i < nev; i++)
-		for (int b = 7; b >= 0; b--)
-			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
-	len = ingest_strip_fields(m->reply, m->reply_len, (uint64_t)1 << ingest_reply_events_field(), buf + at);
-	assert(len > 0); /* m->reply was packed from rep: well-formed, and never empty when it has events */
-	rc = store_put_reply(in->store, txn, req->role, req->actor, req->request_id, digest, now, buf, at + len);
-	free(buf);
-	return rc;
-}
-
-/* The reply stored for a retry, whole again: malloc'd into *out. */
-static int ingest_stored_reply(ingest_t *in, MDB_txn *txn, const uint8_t *data, size_t len, uint8_t **out,
-			       size_t *out_len)
-{
-	Dispatch__Event *evs[INGEST_COMPACT_MAX];
-	Dispatch__Ticket *tickets[INGEST_COMPACT_MAX];
-	ProtobufCBinaryData links[INGEST_COMPACT_MAX];
-	Dispatch__Reply *rep;
-	size_t nev, n = 0;
-	int rc = 0;
-
-	if (len == 0 || data[0] != INGEST_COMPACT) {
-		*out = memcpy(xmalloc(len ? len : 1), data, len);
-		*out_len = len;
-		return 0;
-	}
-	if (len < 2 || len < 2 + 8 * (size_t)data[1])
-		return STORE_CORRUPT;
-	nev = data[1];
-	if ((rep = dispatch__reply__unpack(NULL, len - 2 - 8 * nev, data + 2 + 8 * nev)) == NULL)
-		return STORE_CORRUPT;
-	for (size_t i = 0; i < nev && rc == 0; i++) {
-		uint64_t seq = 0;
-		for (int b = 0; b < 8; b++)
-			seq = (seq << 8) | data[2 + 8 * i + (size_t)b];
-		rc = store_get_event(in->store, txn, seq, &evs[n]);
-		if (rc == STORE_NOTFOUND) { /* purged since: the reply tells what is left */
-			rc = 0;
-			continue;
-		}
-		if (rc == 0) {
-			tickets[n] = evs[n]->ticket, evs[n]->ticket = NULL;
-			links[n] = evs[n]->prev_hash, evs[n]->prev_hash.data = NULL, evs[n]->prev_hash.len = 0;
-			n++;
-		}
-	}
-	if (rc == 0) {
-		rep->events = evs;
-		rep->n_events = n;
-		*out_len = dispatch__reply__get_packed_size(rep);
-		*out = xmalloc(*out_len ? *out_len : 1);
-		dispatch__reply__pack(rep, *out);
-		rep->events = NULL;
-		rep->n_events = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		evs[i]->ticket = tickets[i];
-		evs[i]->prev_hash = links[i];
-		dispatch__event__free_unpacked(evs[i], NULL);
-	}
-	dispatch__reply__free_unpacked(rep, NULL);
-	return rc;
-}
-
 /* A member's handheld just came online: offer its crew's queue again, in
  * a transaction of its own so the request's outcome does not decide it. */
 static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_ctx *c, const char *member)
 {
 	const struct config_crew *crew = NULL;
 	Dispatch__Reply scratch = DISPATCH__REPLY__INIT;
-	size_t mark = in->nout;
+	size_t mark = in->out.n;
 
 	if (config_member(in->cfg, member, &crew) == NULL)
 		return;
@@ -477,23 +166,18 @@ static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_c
 	if (c->txn)
 		store_txn_abort(c->txn);
 	c->txn = NULL;
-	ingest_drop_out(in, mark);
+	publish_outbox_drop(&in->out, mark);
 }
 
-static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add);
 static uint64_t ingest_peer(const struct ingest_msg *m);
 
 /* Whether m's peer already has as much held as it may: a reply to it now
  * would be dropped (ingest_hold). */
 static bool ingest_peer_saturated(ingest_t *in, const struct ingest_msg *m)
 {
-	const struct ingest_held_peer *p;
-
-	if (in->nheld == 0 || m->nenv == 0)
+	if (held_count(in->held) == 0 || m->nenv == 0)
 		return false;
-	p = ingest_held_peer(in, ingest_peer(m), false);
-	return (p && p->bytes + INGEST_SATURATED_SLACK > INGEST_HELD_PEER_BYTES) ||
-	       in->held_bytes + INGEST_SATURATED_SLACK > INGEST_HELD_BYTES;
+	return held_saturated(in->held, ingest_peer(m));
 }
 
 static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m)
@@ -501,13 +185,13 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
 		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
-		.now = clock_now_ms(), .emit = ingest_emit, .emit_arg = in,
+		.now = clock_now_ms(), .out = &in->out,
 	};
-	const struct ingest_command *cmd = NULL;
+	const struct command *cmd = NULL;
 	Dispatch__Request *req;
 	struct auth_who who;
-	char *claimed_actor = NULL, why[256];
-	size_t mark = in->nout;
+	char why[256];
+	size_t mark = in->out.n;
 	bool came_online = false;
 	uint8_t digest[STORE_DIGEST_LEN] = { 0 };
 	uint64_t writes;
@@ -536,13 +220,9 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto reply;
 	}
 	c.req = req;
-	/* Over CURVE the key says who this is; what the request claims is
-	 * ignored (and put back before the request is freed, at done). */
-	claimed_actor = req->actor;
 	/* The reply echoes the id, and a Reply string that is not UTF-8 is one
 	 * a strict parser refuses whole: such an id is never echoed. */
 	if (req->request_id[0] != '\0' && !handle_utf8_ok(req->request_id)) {
-		req->request_id[0] = '\0';
 		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 			    "request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
 			    " it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
@@ -555,15 +235,15 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			    "this key is no longer allowed in; ask the administrator for a new one");
 		goto reply;
 	}
-	if (who.authenticated) {
-		req->role = who.role;
-		req->actor = who.identity;
-		if (who.role == DISPATCH__ROLE__ROLE_CREW)
-			c.scope_member = who.identity;
-	}
+	/* Over CURVE the key says who this is, and what the request claims
+	 * is ignored; over ipc the request says it. */
+	c.role = who.authenticated ? who.role : req->role;
+	c.actor = who.authenticated ? who.identity : req->actor;
+	if (who.authenticated && who.role == DISPATCH__ROLE__ROLE_CREW)
+		c.scope_member = who.identity;
 	if (ingest_check_envelope(&c, &cmd) != 0)
 		goto reply;
-	if (auth_allow(&who, req, why, sizeof why) != 0) {
+	if (command_allow_key(&who, req, why, sizeof why) != 0) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "%s", why);
 		goto reply;
 	}
@@ -575,7 +255,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		if (c.now - in->saturated_logged_ms >= 60000) {
 			log_notice("a client reads none of its replies and has %u MiB of them waiting; its reads are "
 				   "not answered until it reads again (logged once a minute)",
-				   INGEST_HELD_PEER_BYTES >> 20);
+				   HELD_PEER_BYTES >> 20);
 			in->saturated_logged_ms = c.now;
 		}
 		log_debug("request %s not answered: its peer can take no more", req->request_id);
@@ -583,8 +263,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		goto done;
 	}
 	/* Once per request, however often its batch is applied. */
-	if (!m->seen && req->role == DISPATCH__ROLE__ROLE_CREW)
-		m->came_online = roster_seen(in->roster, req->actor, c.now, in->cfg->presence->online_window);
+	if (!m->seen && c.role == DISPATCH__ROLE__ROLE_CREW)
+		m->came_online = roster_seen(in->roster, c.actor, c.now, in->cfg->presence->online_window);
 	m->seen = true;
 	came_online = m->came_online;
 
@@ -597,10 +277,10 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		uint8_t stored[STORE_DIGEST_LEN];
 		const void *data;
 		size_t len;
-		ingest_request_digest(&m->payload, digest);
+		replies_digest(zmq_msg_data(&m->payload), zmq_msg_size(&m->payload), digest);
 		/* The id is the sender's: the same id from someone else is a new request. */
-		rc = store_get_reply(in->store, batch_txn, req->role, req->actor, req->request_id, stored, &data, &len);
-		if (rc == 0 && !ingest_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
+		rc = store_get_reply(in->store, batch_txn, c.role, c.actor, req->request_id, stored, &data, &len);
+		if (rc == 0 && !replies_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
 			/* The first answer may be in this very batch: not on disk until it commits. */
 			m->wrote = true;
 			handle_fail(&c, DISPATCH__STATUS__STATUS_CONFLICT, "request_id",
@@ -609,7 +289,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			goto reply;
 		}
 		if (rc == 0)
-			rc = ingest_stored_reply(in, batch_txn, data, len, &m->reply, &m->reply_len);
+			rc = replies_get(in->store, batch_txn, data, len, &m->reply, &m->reply_len);
 		if (rc == 0) {
 			/* A retry: answer exactly as the first time; change nothing. */
 			log_debug("request %s is a retry; sending the stored reply", req->request_id);
@@ -637,13 +317,18 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		handle_store_fail(&c, rc);
 		goto reply;
 	}
-	rc = cmd->handler(&c);
+	/* A check only reads: a request it refuses has changed nothing. */
+	rc = cmd->check ? cmd->check(&c) : 0;
+	assert(store_writes(in->store) == writes);
+	if (rc == 0)
+		rc = cmd->apply(&c);
 	/* Every reply says how far the log goes, this request's events included. */
 	if (rc == 0)
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply(m, &rep);
-		rc = ingest_store_reply(in, c.txn, req, digest, c.now, &rep, m);
+		rc = replies_put(in->store, c.txn, c.role, c.actor, req->request_id, digest, c.now, &rep, m->reply,
+				 m->reply_len);
 	}
 	if (in->savepoints) {
 		if (rc == 0)
@@ -659,7 +344,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 			handle_store_fail(&c, rc);
 		free(m->reply);
 		m->reply = NULL;
-		ingest_drop_out(in, mark);
+		publish_outbox_drop(&in->out, mark);
 		in->stats.errors++;
 		goto reply;
 	}
@@ -677,11 +362,9 @@ done:
 	if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
 		in->map_full = true;
 	if (came_online && batch_txn)
-		ingest_came_online(in, batch_txn, &c, req->actor);
-	if (req) {
-		snprintf(m->request_id, sizeof m->request_id, "%s", req->request_id);
-		req->actor = claimed_actor; /* the unpacked message owns its own string only */
-	}
+		ingest_came_online(in, batch_txn, &c, c.actor);
+	/* the id as the reply echoes it: empty if it was not fit to echo */
+	snprintf(m->request_id, sizeof m->request_id, "%s", rep.request_id);
 	dispatch__request__free_unpacked(req, NULL);
 	arena_reset(in->arena);
 }
@@ -727,162 +410,7 @@ static int ingest_recv(ingest_t *in, struct ingest_msg *m)
 	return 0;
 }
 
-/* ---- replies a peer's queue could not take yet ----------------------------- */
-
-/*
- * libzmq queues INGEST_REPLY_HWM replies per peer and then, with
- * ROUTER_MANDATORY, refuses the next (EAGAIN). One commit may answer more
- * of a pipelining client's requests than that at once (a batch holds up to
- * 1024), and those replies used to be dropped: a client with 64 requests
- * in flight lost 2% of its answers, with 200 in flight 9%, and waited for
- * its timeout to ask again. Now what a peer's queue cannot take waits
- * here, in order, and goes as the queue drains: tried again before each
- * pass's replies, and on a timer while any wait (every millisecond, backing
- * off to 100 ms while nothing moves). A peer that does not read cannot make
- * the daemon hold more than INGEST_HELD_PEER_BYTES for it, nor all of them
- * together more than INGEST_HELD_BYTES: past that a reply is dropped as
- * before, and the client, resending its request_id, gets the stored one.
- */
-#define INGEST_HELD_RETRY 0.001
-#define INGEST_HELD_RETRY_MAX 0.1
-
-static uint64_t ingest_peer(const struct ingest_msg *m);
-
-/* peer's slot (added if add and there is room), or NULL. */
-static struct ingest_held_peer *ingest_held_peer(ingest_t *in, uint64_t peer, bool add)
-{
-	size_t at = (size_t)(peer >> 8) % INGEST_HELD_PEERS;
-
-	peer = peer ? peer : 1; /* 0 marks a free slot */
-	for (size_t k = 0; k < INGEST_HELD_PEERS; k++, at = (at + 1) % INGEST_HELD_PEERS) {
-		struct ingest_held_peer *p = &in->held_peers[at];
-		if (p->peer == peer)
-			return p;
-		if (p->peer == 0) {
-			if (!add)
-				return NULL;
-			p->peer = peer;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/* Send a reply's frames: 0 sent, EAGAIN its peer's queue is full (nothing
- * was sent), another errno (the peer is gone: ROUTER_MANDATORY). */
-static int ingest_send_frames(ingest_t *in, zmq_msg_t *env, int nenv, const uint8_t *reply, size_t len)
-{
-	for (int i = 0; i < nenv; i++)
-		if (zmq_msg_send(&env[i], in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-			return errno ? errno : EIO;
-	if (zmq_send(in->socket, reply, len, ZMQ_DONTWAIT) < 0)
-		return errno ? errno : EIO;
-	return 0;
-}
-
-/* Fill h with a reply for peer: the frames of env[0..nenv) moved in, and
- * *reply taken. */
-static void ingest_held_take(struct ingest_held *h, zmq_msg_t *env, int nenv, uint64_t peer, uint8_t **reply,
-			     size_t len)
-{
-	for (int i = 0; i < nenv; i++) {
-		zmq_msg_init(&h->env[i]);
-		zmq_msg_move(&h->env[i], &env[i]);
-	}
-	h->nenv = nenv;
-	h->peer = peer;
-	h->reply = *reply;
-	h->len = len;
-	*reply = NULL;
-}
-
-/* Keep a reply (its frames and *reply, taken) for peer; false if the
- * bounds say drop it. */
-static bool ingest_hold(ingest_t *in, uint64_t peer, zmq_msg_t *env, int nenv, uint8_t **reply, size_t len)
-{
-	struct ingest_held_peer *p;
-	struct ingest_held *h;
-
-	if (in->held_bytes + len > INGEST_HELD_BYTES || (p = ingest_held_peer(in, peer, true)) == NULL ||
-	    p->bytes + len > INGEST_HELD_PEER_BYTES)
-		return false;
-	if (in->nheld == in->capheld) {
-		in->capheld = in->capheld ? 2 * in->capheld : 64;
-		in->held = xrealloc(in->held, in->capheld * sizeof in->held[0]);
-	}
-	h = &in->held[in->nheld++];
-	ingest_held_take(h, env, nenv, peer, reply, len);
-	p->bytes += len;
-	p->n++;
-	in->held_bytes += len;
-	if (in->loop) {
-		in->held_timer.repeat = INGEST_HELD_RETRY;
-		ev_timer_again(in->loop, &in->held_timer);
-	}
-	return true;
-}
-
-static void ingest_held_free(struct ingest_held *h)
-{
-	for (int i = 0; i < h->nenv; i++)
-		zmq_msg_close(&h->env[i]);
-	free(h->reply);
-	h->reply = NULL;
-	h->nenv = 0;
-}
-
-/* Send what the peers' queues take now, oldest first; a peer whose queue
- * is full keeps the rest of its replies, in order. */
-static void ingest_flush_held(ingest_t *in)
-{
-	size_t kept = 0, sent = 0;
-
-	for (size_t i = 0; i < INGEST_HELD_PEERS; i++)
-		in->held_peers[i].blocked = false;
-	for (size_t i = 0; i < in->nheld; i++) {
-		struct ingest_held *h = &in->held[i];
-		struct ingest_held_peer *p = ingest_held_peer(in, h->peer, false);
-		int rc = EAGAIN;
-		assert(p != NULL && p->n > 0);
-		if (!p->blocked)
-			rc = ingest_send_frames(in, h->env, h->nenv, h->reply, h->len);
-		if (rc == EAGAIN) {
-			p->blocked = true;
-			if (kept != i)
-				ingest_held_take(&in->held[kept], h->env, h->nenv, h->peer, &h->reply, h->len);
-			kept++;
-			continue;
-		}
-		if (rc != 0)
-			log_debug("a held reply was not sent: %s", zmq_strerror(rc));
-		p->bytes -= h->len;
-		p->n--;
-		in->held_bytes -= h->len;
-		ingest_held_free(h);
-		sent++;
-	}
-	in->nheld = kept;
-	if (kept == 0) {
-		memset(in->held_peers, 0, sizeof in->held_peers);
-		in->held_bytes = 0;
-		if (in->loop)
-			ev_timer_stop(in->loop, &in->held_timer);
-	} else if (in->loop && sent > 0 && in->held_timer.repeat > INGEST_HELD_RETRY) {
-		in->held_timer.repeat = INGEST_HELD_RETRY; /* a peer reads again: keep up with it */
-		ev_timer_again(in->loop, &in->held_timer);
-	} else if (in->loop && sent == 0 && in->held_timer.repeat < INGEST_HELD_RETRY_MAX) {
-		in->held_timer.repeat *= 2; /* nothing moved: a peer that is not reading */
-		ev_timer_again(in->loop, &in->held_timer);
-	}
-}
-
 static void ingest_send_reply(ingest_t *in, struct ingest_msg *m);
-
-static void ingest_held_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop, (void)revents;
-	ingest_flush_held(w->data);
-}
 
 static void ingest_send(ingest_t *in, struct ingest_msg *m)
 {
@@ -898,18 +426,18 @@ static void ingest_send(ingest_t *in, struct ingest_msg *m)
 static void ingest_send_reply(ingest_t *in, struct ingest_msg *m)
 {
 	/* the peer is hashed only when something is held, or this must be */
-	uint64_t peer = in->nheld ? ingest_peer(m) : 0;
-	struct ingest_held_peer *p = in->nheld ? ingest_held_peer(in, peer, false) : NULL;
+	bool any = held_count(in->held) > 0;
+	uint64_t peer = any ? ingest_peer(m) : 0;
 	int rc = EAGAIN;
 
 	/* behind what is held for the same peer, or it would overtake it */
-	if (p == NULL || p->n == 0)
-		rc = ingest_send_frames(in, m->env, m->nenv, m->reply, m->reply_len);
-	if (rc == EAGAIN && in->nheld == 0)
+	if (!any || !held_has(in->held, peer))
+		rc = held_send(in->socket, m->env, m->nenv, m->reply, m->reply_len);
+	if (rc == EAGAIN && !any)
 		peer = ingest_peer(m);
-	if (rc == EAGAIN && !ingest_hold(in, peer, m->env, m->nenv, &m->reply, m->reply_len))
+	if (rc == EAGAIN && !held_keep(in->held, peer, m->env, m->nenv, &m->reply, m->reply_len))
 		log_debug("reply to request %s dropped: its peer has %u kB waiting already; a retry gets the stored"
-			  " reply", m->request_id, p ? (unsigned)(p->bytes >> 10) : 0);
+			  " reply", m->request_id, (unsigned)(held_bytes_of(in->held, peer) >> 10));
 	else if (rc != 0 && rc != EAGAIN)
 		log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(rc));
 	for (int i = 0; i < m->nenv; i++)
@@ -939,72 +467,6 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
 	ingest_pack_reply(m, &rep);
 }
 
-/* Fire the deadlines that are due, each ticket in a nested transaction of
- * its own, within the batch: the escalations commit with the requests. */
-static void ingest_deadlines(ingest_t *in, MDB_txn *batch_txn)
-{
-	static Dispatch__Request system = DISPATCH__REQUEST__INIT;
-	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
-	struct handle_ctx c = {
-		.store = in->store, .cfg = in->cfg, .roster = in->roster, .req = &system, .rep = &rep,
-		.a = in->arena, .emit = ingest_emit, .emit_arg = in,
-	};
-
-	in->deadline_failed = false;
-	system.role = DISPATCH__ROLE__ROLE_SYSTEM;
-	system.actor = (char *)"dispatchd";
-	c.now = clock_now_ms();
-	roster_time(c.now, &c.rt);
-	for (int i = 0; i < INGEST_DEADLINES; i++) {
-		size_t mark = in->nout;
-		int64_t due;
-		uint64_t id;
-		int rc;
-		if ((rc = store_first_due(in->store, batch_txn, &due, &id)) != 0 || due == 0 || due > c.now)
-			break;
-		arena_reset(in->arena);
-		dispatch__reply__init(&rep); /* its arrays were in the arena */
-		if ((rc = store_txn_begin(in->store, batch_txn, 0, &c.txn)) != 0)
-			break;
-		rc = deadline_fire(&c, id, due);
-		if (rc == 0)
-			rc = store_txn_commit(c.txn);
-		else
-			store_txn_abort(c.txn);
-		c.txn = NULL;
-		if (rc != 0) {
-			/* Try again at the next pass (after map growth, say). */
-			if (c.store_rc == MDB_MAP_FULL || rc == MDB_MAP_FULL)
-				in->map_full = true;
-			log_warn("deadline of ticket %llu not processed: %s", (unsigned long long)id,
-				 rep.message ? rep.message : store_strerror(rc));
-			ingest_drop_out(in, mark);
-			in->deadline_failed = true;
-			break;
-		}
-	}
-	arena_reset(in->arena);
-}
-
-/* Arm the timer for the earliest deadline (read in the last batch). */
-static void ingest_arm_deadline(ingest_t *in)
-{
-	double after;
-
-	if (in->loop == NULL)
-		return;
-	ev_timer_stop(in->loop, &in->deadline);
-	if (in->next_due == 0)
-		return;
-	/* + 1 ms: never wake a hair early and find nothing due; after a
-	 * failure, not at once: the same entry would fail in a tight loop */
-	after = clock_seconds_until(in->next_due) + 0.001;
-	if (in->deadline_failed && after < 1.0)
-		after = 1.0;
-	ev_timer_set(&in->deadline, after, 0.0);
-	ev_timer_start(in->loop, &in->deadline);
-}
-
 /* Apply the batch in one write transaction and commit it. Returns the
  * commit's result (0, or the error every writing request is told about). */
 static int ingest_apply(ingest_t *in, int n)
@@ -1020,17 +482,17 @@ static int ingest_apply(ingest_t *in, int n)
 	/* What fell due before these requests came is applied first: an
 	 * acknowledgement that arrives after its deadline finds the ticket
 	 * already moved on. */
-	if (txn != NULL)
-		ingest_deadlines(in, txn);
+	if (txn != NULL) {
+		const struct handle_ctx base = {
+			.store = in->store, .cfg = in->cfg, .roster = in->roster, .a = in->arena, .out = &in->out,
+		};
+		deadline_run(in->deadlines, &base, txn, &in->map_full);
+	}
 	for (int i = 0; i < n; i++)
 		ingest_handle(in, txn, &in->batch[i]);
-	if (txn == NULL) {
-		in->next_due = clock_now_ms() + 1000; /* look again in a second */
+	deadline_note_next(in->deadlines, in->store, txn);
+	if (txn == NULL)
 		return rc;
-	}
-	/* the earliest deadline, these requests' included, for the timer */
-	if (store_first_due(in->store, txn, &in->next_due, &(uint64_t){ 0 }) != 0)
-		in->next_due = clock_now_ms() + 1000;
 	if (in->map_full && !in->no_room) {
 		store_txn_abort(txn);
 		return MDB_MAP_FULL;
@@ -1080,7 +542,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 			in->no_room = true;
 			in->savepoints = true;
 		}
-		ingest_drop_out(in, 0);
+		publish_outbox_drop(&in->out, 0);
 		for (int i = 0; i < n; i++) {
 			free(in->batch[i].reply);
 			in->batch[i].reply = NULL;
@@ -1103,61 +565,28 @@ static void ingest_run_batch(ingest_t *in, int n)
 		for (int i = 0; i < n; i++)
 			if (in->batch[i].wrote)
 				ingest_unacknowledge(in, &in->batch[i], rc, committed);
-		ingest_drop_out(in, 0);
+		publish_outbox_drop(&in->out, 0);
 	} else {
 		in->stats.commits++;
 	}
-	ingest_arm_deadline(in);
+	deadline_timer_arm(in->deadlines);
 	/* On disk now: publish (the replies follow). */
-	for (size_t i = 0; in->pub && i < in->nout; i++) {
-		publish_send(in->pub, in->out[i].topic, in->out[i].data, in->out[i].len);
-		publish_set_last_seq(in->pub, in->out[i].seq);
-	}
-	ingest_drop_out(in, 0);
+	publish_outbox_send(in->pub, &in->out);
 }
 
 /*
  * A batch's replies are all held until its commit, so the batch is bounded
  * by what its replies may cost, not only by its count: a request whose
- * answer is a collection (a list, a replay, a ticket's history, the
- * crews) weighs INGEST_HEAVY, any other 1, and a batch takes requests up
- * to INGEST_BATCH of weight. 64 lists of 600 tickets are some 12 MB; a
- * thousand of them, from a peer that sends and never reads, were 180.
+ * answer is a collection weighs COMMAND_HEAVY (its row in command.c), any
+ * other 1, and a batch takes requests up to INGEST_BATCH of weight. 64
+ * lists of 600 tickets are some 12 MB; a thousand of them, from a peer
+ * that sends and never reads, were 180.
  */
-#define INGEST_HEAVY 16
-
-/* The field number of a Request's body (its oneof), read off the wire
- * without unpacking; 0 if none is found or the bytes are not protobuf
- * (the handler will say so). */
-static unsigned ingest_peek_body(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t key;
-		if (!ingest_varint(p, len, &i, &key))
-			return 0;
-		if ((key >> 3) >= DISPATCH__REQUEST__BODY_SUBMIT)
-			return (unsigned)(key >> 3);
-		if (!ingest_skip_value(p, len, &i, (unsigned)(key & 7)))
-			return 0;
-	}
-	return 0;
-}
 
 static unsigned ingest_weight(const struct ingest_msg *m)
 {
-	switch (ingest_peek_body(zmq_msg_data((zmq_msg_t *)&m->payload), zmq_msg_size((zmq_msg_t *)&m->payload))) {
-	case DISPATCH__REQUEST__BODY_GET:
-	case DISPATCH__REQUEST__BODY_LIST:
-	case DISPATCH__REQUEST__BODY_REPLAY:
-	case DISPATCH__REQUEST__BODY_CREWS:
-	case DISPATCH__REQUEST__BODY_LIST_OUTAGES:
-	case DISPATCH__REQUEST__BODY_VENDOR_INCIDENTS:
-		return INGEST_HEAVY;
-	default:
-		return 1;
-	}
+	return command_weight(wire_first_field(zmq_msg_data((zmq_msg_t *)&m->payload),
+					       zmq_msg_size((zmq_msg_t *)&m->payload), DISPATCH__REQUEST__BODY_SUBMIT));
 }
 
 /*
@@ -1304,8 +733,8 @@ static void ingest_on_readable(void *arg)
 	n = ingest_gather(in, n, &weight);
 	ingest_run_batch(in, n);
 	ingest_note_answered(in, n);
-	if (in->nheld > 0)
-		ingest_flush_held(in); /* older replies first */
+	if (held_count(in->held) > 0)
+		held_flush(in->held); /* older replies first */
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
 	if (in->panic) {
@@ -1326,6 +755,8 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	in->roster = roster;
 	in->arena = arena_new();
 	in->zmq_fd = -1;
+	in->deadlines = deadline_timer_new(NULL, NULL, NULL);
+	in->held = held_new(NULL, NULL);
 	return in;
 }
 
@@ -1391,13 +822,7 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* A deadline is due: a batch of no requests fires it. */
-static void ingest_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ingest_t *in = w->data;
-
-	(void)loop, (void)revents;
-	ingest_run_batch(in, 0);
-}
+static void ingest_deadline_wake(void *arg) { ingest_run_batch(arg, 0); }
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
 		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
@@ -1433,12 +858,8 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 10.0);
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
-	/* At once: deadlines that passed while the daemon was down fire now. */
-	ev_timer_init(&in->deadline, ingest_deadline_cb, 0.0, 0.0);
-	in->deadline.data = in;
-	ev_timer_start(loop, &in->deadline);
-	ev_init(&in->held_timer, ingest_held_cb); /* started by ingest_hold() */
-	in->held_timer.data = in;
+	in->deadlines = deadline_timer_new(loop, ingest_deadline_wake, in);
+	in->held = held_new(loop, in->socket);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	{
 		size_t len = sizeof in->zmq_fd;
@@ -1465,16 +886,12 @@ void ingest_destroy(ingest_t **inp)
 	zloop_reader_destroy(&in->reader);
 	if (in->loop) {
 		ev_timer_stop(in->loop, &in->expire);
-		ev_timer_stop(in->loop, &in->deadline);
-		ev_timer_stop(in->loop, &in->held_timer);
 	}
-	for (size_t i = 0; i < in->nheld; i++)
-		ingest_held_free(&in->held[i]);
-	free(in->held);
+	held_destroy(&in->held);
 	if (in->socket)
 		zmq_close(in->socket);
-	ingest_drop_out(in, 0);
-	free(in->out);
+	deadline_timer_destroy(&in->deadlines);
+	publish_outbox_free(&in->out);
 	arena_destroy(&in->arena);
 	free(in);
 	*inp = NULL;

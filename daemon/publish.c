@@ -1,4 +1,4 @@
-/* publish: PUB socket, topics and the once-a-second heartbeat. */
+/* publish: PUB socket, the outbox, topics and the once-a-second heartbeat (see publish.h). */
 #include "publish.h"
 
 #include <errno.h>
@@ -23,22 +23,43 @@ struct publish {
 	uint64_t last_seq;
 };
 
-void publish_topic(const Dispatch__Event *ev, char *buf, size_t len)
+void publish_outbox_add(struct publish_outbox *o, const Dispatch__Event *ev, const void *data, size_t len,
+			const char *also_crew, const char *also_member)
 {
-	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE || ev->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE)
-		snprintf(buf, len, "estate.");
-	else if (ev->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED &&
-		 (ev->member == NULL || ev->member[0] == '\0' || strcmp(ev->member, PUBLISH_CONTROL_CENTER) == 0))
-		snprintf(buf, len, "control.");
-	else if (ev->member && ev->member[0])
-		snprintf(buf, len, "crew.%s.%s.", ev->crew, ev->member);
-	else if (ev->crew && ev->crew[0])
-		snprintf(buf, len, "crew.%s.-.", ev->crew);
-	else
-		snprintf(buf, len, "desk.");
+	int copies = also_member && also_member[0] ? 2 : 1;
+
+	for (int i = 0; i < copies; i++) {
+		struct publish_item *it;
+		if (o->n == o->cap) {
+			o->cap = o->cap ? o->cap * 2 : 64;
+			o->v = xrealloc(o->v, o->cap * sizeof *o->v);
+		}
+		it = &o->v[o->n++];
+		if (i == 0 && copies == 2)
+			topic_member(it->topic, sizeof it->topic, also_crew, also_member);
+		else
+			topic_event(it->topic, sizeof it->topic, ev->type, ev->crew, ev->member);
+		it->data = memcpy(xmalloc(len ? len : 1), data, len);
+		it->len = len;
+		it->seq = ev->seq;
+	}
 }
 
-void publish_send(publish_t *p, const char *topic, const void *data, size_t len)
+void publish_outbox_drop(struct publish_outbox *o, size_t from)
+{
+	while (o->n > from)
+		free(o->v[--o->n].data);
+}
+
+void publish_outbox_free(struct publish_outbox *o)
+{
+	publish_outbox_drop(o, 0);
+	free(o->v);
+	o->v = NULL;
+	o->cap = 0;
+}
+
+static void publish_send(publish_t *p, const char *topic, const void *data, size_t len)
 {
 	/* PUB never blocks: at the high-water mark it drops, and subscribers
 	 * recover through seq gaps and replay. */
@@ -48,6 +69,15 @@ void publish_send(publish_t *p, const char *topic, const void *data, size_t len)
 }
 
 void publish_set_last_seq(publish_t *p, uint64_t seq) { p->last_seq = seq; }
+
+void publish_outbox_send(publish_t *p, struct publish_outbox *o)
+{
+	for (size_t i = 0; p && i < o->n; i++) {
+		publish_send(p, o->v[i].topic, o->v[i].data, o->v[i].len);
+		p->last_seq = o->v[i].seq;
+	}
+	publish_outbox_drop(o, 0);
+}
 
 static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -61,7 +91,7 @@ static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev.seq = p->last_seq;
 	ev.time_ms = clock_now_ms();
 	len = dispatch__event__pack(&ev, buf);
-	publish_send(p, "hb.", buf, len);
+	publish_send(p, TOPIC_HEARTBEAT, buf, len);
 }
 
 publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth,

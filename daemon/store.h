@@ -80,9 +80,6 @@ void store_txn_abort(MDB_txn *txn);
 /* Puts and deletes made through this store so far (a running count): a
  * caller compares two readings to learn whether anything was written. */
 uint64_t store_writes(const store_t *s);
-/* The packed bytes (as stored, prev_hash included) of the event appended
- * last, if its seq is seq: the store's, valid until the next append. */
-bool store_last_event(const store_t *s, uint64_t seq, const void **data, size_t *len);
 /* Tests: the nth write from now fails (EIO), once; 0 cancels. */
 void store_fail_write(store_t *s, uint64_t nth);
 
@@ -103,8 +100,11 @@ int store_drop_due(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id);
 int store_due_has(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id, int *has);
 
 /* Append to the log. Assigns ev->seq (and ev->member_seq when ev->member
- * is set) before writing. */
-int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev);
+ * is set, and ev->ticket->last_seq when it carries a ticket) before
+ * writing. *stored, *stored_len (either may be NULL) get the packed bytes
+ * as stored (prev_hash included): the store's, valid until the next
+ * append. */
+int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void **stored, size_t *stored_len);
 int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **out);
 /* The hash chain's head: the link of the last event (chain.h); all zeros
  * for an empty log. */

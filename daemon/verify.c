@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "due.h"
 #include "ticket.h"
 
 #define VERIFY_REPORT_MAX 100 /* violations printed; the count goes on */
@@ -156,7 +157,7 @@ static void verify_index(struct verify *v, enum store_index which, const char *i
  * next deadline must be what its state says, and indexed. */
 static void verify_deadline(struct verify *v, const Dispatch__Ticket *t)
 {
-	int64_t want = ticket_due_ms(t, NULL);
+	int64_t want = due_next_ms(t, NULL);
 	int has = 0, rc;
 
 	if (t->due_ms != want)

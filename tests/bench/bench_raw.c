@@ -486,7 +486,7 @@ double bench_load(const char *dir, size_t map_size, uint64_t n)
 			ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
 			ev.actor = (char *)"desk";
 			ev.actor_role = DISPATCH__ROLE__ROLE_DESK;
-			if ((rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_NEW, &ev, at)) != 0)
+			if ((rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_NEW, &ev, at, NULL, NULL)) != 0)
 				break;
 			snprintf(member, sizeof member, "T%u", (unsigned)(i % 8) + 1);
 			t.member = member;
@@ -496,12 +496,12 @@ double bench_load(const char *dir, size_t map_size, uint64_t n)
 				ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
 				ev.actor = (char *)"dispatchd";
 				ev.actor_role = DISPATCH__ROLE__ROLE_SYSTEM;
-				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_ASSIGNED, &ev, at + 5);
+				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_ASSIGNED, &ev, at + 5, NULL, NULL);
 			} else {
 				ev.type = DISPATCH__EVENT_TYPE__EVENT_CLOSED;
 				ev.actor = (char *)"desk";
 				ev.actor_role = DISPATCH__ROLE__ROLE_DESK;
-				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_CLOSED, &ev, at + 600000);
+				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_CLOSED, &ev, at + 600000, NULL, NULL);
 			}
 		}
 		if (rc == 0)

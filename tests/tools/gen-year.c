@@ -474,7 +474,7 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 		to = DISPATCH__STATE__STATE_CANCELLED;
 		break;
 	}
-	if ((rc = ticket_record(s, txn, t, to, &ev, now)) != 0)
+	if ((rc = ticket_record(s, txn, t, to, &ev, now, NULL, NULL)) != 0)
 		return rc;
 	if (truth) {
 		/* the event and the ticket as it stood after it */

@@ -1,6 +1,6 @@
 /* Unit tests for the key files (clients/lib/keyfile.c through daemon/keys.c)
  * and the clients list (daemon/keys.c), and the role policy that uses them
- * (daemon/auth.c). */
+ * (the request table, daemon/command.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "auth.h"
+#include "command.h"
 #include "keys.h"
 
 static char err[4096];
@@ -249,7 +250,7 @@ static int allow(Dispatch__Role role, Dispatch__Request__BodyCase body, Dispatch
 	req.body_case = body;
 	tr.action = action;
 	req.transition = &tr;
-	return auth_allow(&who, &req, msg, sizeof msg);
+	return command_allow_key(&who, &req, msg, sizeof msg);
 }
 
 START_TEST(policy_by_role_default_deny)
@@ -273,7 +274,7 @@ START_TEST(policy_by_role_default_deny)
 	ck_assert_int_ne(allow(DISPATCH__ROLE__ROLE_DESK, (Dispatch__Request__BodyCase)39, 0), 0);
 	/* ... and left to the rest of the daemon without them (ipc) */
 	req.body_case = (Dispatch__Request__BodyCase)39;
-	ck_assert_int_eq(auth_allow(&anon, &req, msg, sizeof msg), 0);
+	ck_assert_int_eq(command_allow_key(&anon, &req, msg, sizeof msg), 0);
 }
 END_TEST
 

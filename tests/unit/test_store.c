@@ -50,7 +50,7 @@ static uint64_t put_ticket(store_t *s, Dispatch__State st, const char *crew, con
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
 	ev.member = (char *)member;
 	ev.to_state = st;
-	ck_assert_int_eq(store_append_event(s, txn, &ev), 0);
+	ck_assert_int_eq(store_append_event(s, txn, &ev, NULL, NULL), 0);
 	t.last_seq = ev.seq;
 	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
@@ -243,7 +243,7 @@ START_TEST(aborted_nested_txn_leaves_nothing)
 	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
 	ck_assert_int_eq(store_txn_begin(s, txn, 0, &child), 0);
 	ck_assert_int_eq(store_next_ticket_id(s, child, &id), 0);
-	ck_assert_int_eq(store_append_event(s, child, &ev), 0);
+	ck_assert_int_eq(store_append_event(s, child, &ev, NULL, NULL), 0);
 	store_txn_abort(child);
 	ck_assert_int_eq(store_last_seq(s, txn, &seq), 0);
 	ck_assert_uint_eq(seq, 0);
