@@ -97,8 +97,8 @@ static int backup(const struct admin_options *o)
 		return 1;
 	}
 	log_notice("backup of %s written to %s/data.mdb", o->state_dir, o->backup_dest);
-	printf("backup of %s written to %s/data.mdb; check it with: dispatchd --verify --state-dir %s\n",
-	       o->state_dir, o->backup_dest, o->backup_dest);
+	printf("backup of %s written to %s/data.mdb; check it with: dispatchd --verify --state-dir %s\n", o->state_dir,
+	       o->backup_dest, o->backup_dest);
 	return 0;
 }
 
@@ -166,8 +166,8 @@ static int report_cmd(const struct admin_options *o)
 	}
 	if (o->format && (report_format_parse(o->format, &ro.format) != 0 ||
 			  (daily && (ro.format == REPORT_HTML || ro.format == REPORT_SVG)))) {
-		fprintf(stderr, "dispatchd: --format wants %s, not '%s'\n", daily ? "text, csv or json" : "text, csv, json, html or svg",
-			o->format);
+		fprintf(stderr, "dispatchd: --format wants %s, not '%s'\n",
+			daily ? "text, csv or json" : "text, csv, json, html or svg", o->format);
 		rc = 2;
 		goto out;
 	}
@@ -212,7 +212,8 @@ static int report_cmd(const struct admin_options *o)
 			ro.from_ms = (int64_t)mktime(&tm) * 1000;
 		}
 		if (ro.from_ms >= ro.to_ms) {
-			fprintf(stderr, "dispatchd: --from must come before --to (--to is the first day not covered)\n");
+			fprintf(stderr,
+				"dispatchd: --from must come before --to (--to is the first day not covered)\n");
 			rc = 2;
 			goto out;
 		}
@@ -287,11 +288,12 @@ static int purge(const struct admin_options *o)
 	strftime(day, sizeof day, "%Y-%m-%d %H:%M", &tm);
 	if ((s = open_existing(o)) == NULL)
 		return 1;
-	if ((rc = store_txn_begin(s, NULL, 0, &txn)) != 0 ||
-	    (rc = store_purge(s, txn, before, &tickets, &events)) != 0)
+	if ((rc = store_txn_begin(s, NULL, 0, &txn)) != 0 || (rc = store_purge(s, txn, before, &tickets, &events)) != 0)
 		goto fail;
-	snprintf(note, sizeof note, "retention purge: %llu ticket(s) closed or cancelled before %s removed, %llu event(s) "
-		 "reduced to tombstones", (unsigned long long)tickets, day, (unsigned long long)events);
+	snprintf(note, sizeof note,
+		 "retention purge: %llu ticket(s) closed or cancelled before %s removed, %llu event(s) "
+		 "reduced to tombstones",
+		 (unsigned long long)tickets, day, (unsigned long long)events);
 	if (!o->yes) {
 		store_txn_abort(txn);
 		store_destroy(&s);
@@ -366,29 +368,49 @@ static int verify(const struct admin_options *o)
 	return bad ? 1 : 0;
 }
 
-
-static int admin_wants_gen_keys(const struct admin_options *o) { return o->gen_keys != NULL; }
-static int admin_wants_check(const struct admin_options *o) { return o->check_config; }
-static int admin_wants_verify(const struct admin_options *o) { return o->verify; }
-static int admin_is(const struct admin_options *o, const char *cmd) { return o->command && strcmp(o->command, cmd) == 0; }
-static int admin_wants_backup(const struct admin_options *o) { return admin_is(o, "backup"); }
-static int admin_wants_export(const struct admin_options *o) { return admin_is(o, "export"); }
-static int admin_wants_purge(const struct admin_options *o) { return admin_is(o, "purge"); }
-static int admin_wants_report(const struct admin_options *o) { return admin_is(o, "report"); }
+static int admin_wants_gen_keys(const struct admin_options *o)
+{
+	return o->gen_keys != NULL;
+}
+static int admin_wants_check(const struct admin_options *o)
+{
+	return o->check_config;
+}
+static int admin_wants_verify(const struct admin_options *o)
+{
+	return o->verify;
+}
+static int admin_is(const struct admin_options *o, const char *cmd)
+{
+	return o->command && strcmp(o->command, cmd) == 0;
+}
+static int admin_wants_backup(const struct admin_options *o)
+{
+	return admin_is(o, "backup");
+}
+static int admin_wants_export(const struct admin_options *o)
+{
+	return admin_is(o, "export");
+}
+static int admin_wants_purge(const struct admin_options *o)
+{
+	return admin_is(o, "purge");
+}
+static int admin_wants_report(const struct admin_options *o)
+{
+	return admin_is(o, "report");
+}
 
 /* The offline subcommands: each runs instead of the daemon, on the store
  * or the configuration, and returns the process's exit code. */
 static const struct {
-	const char *name;                         /* the command word, or the option that asks for it */
+	const char *name; /* the command word, or the option that asks for it */
 	int (*selected)(const struct admin_options *o);
 	int (*run)(const struct admin_options *o);
 } admin_commands[] = {
-	{ "--gen-keys", admin_wants_gen_keys, gen_keys },
-	{ "--check-config", admin_wants_check, check_config },
-	{ "--verify", admin_wants_verify, verify },
-	{ "backup", admin_wants_backup, backup },
-	{ "export", admin_wants_export, export_cmd },
-	{ "purge", admin_wants_purge, purge },
+	{ "--gen-keys", admin_wants_gen_keys, gen_keys }, { "--check-config", admin_wants_check, check_config },
+	{ "--verify", admin_wants_verify, verify },       { "backup", admin_wants_backup, backup },
+	{ "export", admin_wants_export, export_cmd },     { "purge", admin_wants_purge, purge },
 	{ "report", admin_wants_report, report_cmd },
 };
 

@@ -23,18 +23,18 @@ struct admin_options {
 	int pub_hwm;
 	int check_config;
 	int verify;
-	const char *command;   /* "backup" or "export", or NULL to serve */
+	const char *command; /* "backup" or "export", or NULL to serve */
 	const char *backup_dest;
-	const char *from, *to; /* export period, local dates YYYY-MM-DD */
-	const char *older_than; /* purge: "7y", "400d" */
-	int yes;                /* purge: really do it */
-	const char *report;     /* report: "daily" or "review" */
+	const char *from, *to;              /* export period, local dates YYYY-MM-DD */
+	const char *older_than;             /* purge: "7y", "400d" */
+	int yes;                            /* purge: really do it */
+	const char *report;                 /* report: "daily" or "review" */
 	const char *date, *format, *output; /* report options */
 	int64_t clock_offset_ms;
 	const char *clock_at;
 	double clock_scale;
-	const char *gen_keys;   /* --gen-keys DIR */
-	const char *key_name;   /* --name NAME (default "server") */
+	const char *gen_keys; /* --gen-keys DIR */
+	const char *key_name; /* --name NAME (default "server") */
 };
 
 /* Run the subcommand o selects: its exit code, or -1 if o selects none

@@ -26,7 +26,10 @@ struct arena {
 	struct arena_deferred *deferred;
 };
 
-arena_t *arena_new(void) { return xcalloc(1, sizeof(arena_t)); }
+arena_t *arena_new(void)
+{
+	return xcalloc(1, sizeof(arena_t));
+}
 
 void arena_reset(arena_t *a)
 {
@@ -72,9 +75,15 @@ void *arena_alloc(arena_t *a, size_t n)
 	return memset(p, 0, n);
 }
 
-void *arena_memdup(arena_t *a, const void *p, size_t n) { return memcpy(arena_alloc(a, n), p, n); }
+void *arena_memdup(arena_t *a, const void *p, size_t n)
+{
+	return memcpy(arena_alloc(a, n), p, n);
+}
 
-char *arena_strdup(arena_t *a, const char *s) { return arena_memdup(a, s, strlen(s) + 1); }
+char *arena_strdup(arena_t *a, const char *s)
+{
+	return arena_memdup(a, s, strlen(s) + 1);
+}
 
 void arena_defer(arena_t *a, arena_free_fn *fn, void *p)
 {

@@ -10,14 +10,14 @@
 #include <stddef.h>
 
 typedef struct arena arena_t;
-typedef void (arena_free_fn)(void *p);
+typedef void(arena_free_fn)(void *p);
 
 arena_t *arena_new(void);
 /* Free everything allocated and run every deferred free, newest first. */
 void arena_reset(arena_t *a);
 void arena_destroy(arena_t **a);
 
-void *arena_alloc(arena_t *a, size_t n);   /* zeroed, aligned for any type */
+void *arena_alloc(arena_t *a, size_t n); /* zeroed, aligned for any type */
 char *arena_strdup(arena_t *a, const char *s);
 void *arena_memdup(arena_t *a, const void *p, size_t n);
 /* Run fn(p) at the next reset. */

@@ -22,17 +22,17 @@
 #endif
 #define AUTH_ZAP_ENDPOINT "inproc://zeromq.zap.01" /* fixed by RFC 27 */
 #define AUTH_MAX_SOCKETS 4
-#define AUTH_ZAP_FRAMES 8   /* a ZAP request has 6 or 7 frames (RFC 27) */
-#define AUTH_QUIET_KEYS 16  /* refused keys whose log lines are rate-limited */
+#define AUTH_ZAP_FRAMES 8  /* a ZAP request has 6 or 7 frames (RFC 27) */
+#define AUTH_QUIET_KEYS 16 /* refused keys whose log lines are rate-limited */
 #define AUTH_QUIET_MS 60000
 
 struct auth_socket {
-	void *socket;            /* borrowed */
-	char name[16];           /* "request", "events" */
+	void *socket;  /* borrowed */
+	char name[16]; /* "request", "events" */
 };
 
 struct auth {
-	void *zap;               /* REP on AUTH_ZAP_ENDPOINT */
+	void *zap; /* REP on AUTH_ZAP_ENDPOINT */
 	zloop_reader_t *reader;
 	char server_public[KEYS_Z85_LEN + 1];
 	char server_secret[KEYS_Z85_LEN + 1];
@@ -43,7 +43,7 @@ struct auth {
 	struct {
 		char key[KEYS_Z85_LEN + 1 + 64]; /* the key, '@', the socket's ZAP domain */
 		int64_t logged_ms;
-	} quiet[AUTH_QUIET_KEYS];    /* refused keys logged lately, per socket */
+	} quiet[AUTH_QUIET_KEYS]; /* refused keys logged lately, per socket */
 };
 
 /* ---- identities ------------------------------------------------------------- */
@@ -251,8 +251,8 @@ static void auth_rebind(struct auth_socket *s)
 	}
 	for (int i = 0; i < 200; i++) {
 		if (zmq_bind(s->socket, ep) == 0) {
-			log_notice("revocation: closed every connection on %s (%s); clients reconnect by themselves", ep,
-				   s->name);
+			log_notice("revocation: closed every connection on %s (%s); clients reconnect by themselves",
+				   ep, s->name);
 			return;
 		}
 		if (errno != EADDRINUSE)
@@ -406,10 +406,11 @@ int auth_generate_demo(const char *server_key, const char *clients, const config
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "# dispatchd clients: PUBLIC-KEY ROLE IDENTITY, one key a line (README, \"Security\").\n"
-		   "# Generated on the first run for %s: a demo set, one key pair per role and per\n"
-		   "# crew member, in %s. Issue your own with dispatchd --gen-keys before\n"
-		   "# the estate's network sees this daemon. SIGHUP reloads this file.\n",
+	fprintf(f,
+		"# dispatchd clients: PUBLIC-KEY ROLE IDENTITY, one key a line (README, \"Security\").\n"
+		"# Generated on the first run for %s: a demo set, one key pair per role and per\n"
+		"# crew member, in %s. Issue your own with dispatchd --gen-keys before\n"
+		"# the estate's network sees this daemon. SIGHUP reloads this file.\n",
 		cfg->estate, cdir);
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
 		if (auth_demo_client(f, cdir, roles[i], roles[i], err, errlen) != 0)
@@ -424,13 +425,15 @@ int auth_generate_demo(const char *server_key, const char *clients, const config
 		return -1;
 	}
 	log_notice("generated demo client keys in %s, listed in %s: one per role (desk, monitor, qc, supervisor, "
-		   "admin) and per crew member", cdir, clients);
+		   "admin) and per crew member",
+		   cdir, clients);
 tell:
 	snprintf(name, sizeof name, "%s", server_key);
 	if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".key") == 0)
 		name[strlen(name) - 4] = '\0';
 	log_notice("clients connect with: export DISPATCH_SERVER_KEY=%s.pub DISPATCH_KEY=%s/desk.key "
-		   "(a handheld: DISPATCH_KEY=%s/MEMBER.key, a monitor: %s/monitor.key)", name, cdir, cdir, cdir);
+		   "(a handheld: DISPATCH_KEY=%s/MEMBER.key, a monitor: %s/monitor.key)",
+		   name, cdir, cdir, cdir);
 	return 0;
 fail:
 	fclose(f);

@@ -40,7 +40,7 @@ typedef struct auth auth_t;
 
 /* Who sent a request, as far as the connection proves it. */
 struct auth_who {
-	bool authenticated;               /* came over CURVE; role and identity are the key's */
+	bool authenticated; /* came over CURVE; role and identity are the key's */
 	Dispatch__Role role;
 	char identity[KEYS_IDENTITY_MAX + 1];
 	char key[KEYS_Z85_LEN + 1];

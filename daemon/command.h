@@ -29,14 +29,14 @@
 
 struct command {
 	Dispatch__Request__BodyCase body;
-	const char *name;        /* "the desk role may not <name>", "<name> needs a request_id" */
-	bool mutating;           /* needs a request_id; its OK reply is stored */
-	unsigned weight;         /* 1, or COMMAND_HEAVY */
-	unsigned ipc_roles;      /* TICKET_ROLE() bits a stated role may be; 0: any */
-	unsigned key_roles;      /* TICKET_ROLE() bits a CURVE key's role may be; 0: no key may */
-	const char *key_what;    /* "<identity> (role r) may not <key_what>" */
-	handle_fn *check;        /* reads only; NULL: nothing to check */
-	handle_fn *apply;        /* the request's effect, after check passed */
+	const char *name;     /* "the desk role may not <name>", "<name> needs a request_id" */
+	bool mutating;        /* needs a request_id; its OK reply is stored */
+	unsigned weight;      /* 1, or COMMAND_HEAVY */
+	unsigned ipc_roles;   /* TICKET_ROLE() bits a stated role may be; 0: any */
+	unsigned key_roles;   /* TICKET_ROLE() bits a CURVE key's role may be; 0: no key may */
+	const char *key_what; /* "<identity> (role r) may not <key_what>" */
+	handle_fn *check;     /* reads only; NULL: nothing to check */
+	handle_fn *apply;     /* the request's effect, after check passed */
 };
 
 /* The row of body, or NULL for a body this daemon does not know. */

@@ -34,9 +34,9 @@ extern const size_t config_sample_len;
 /* ---- schema ----------------------------------------------------------- */
 
 static const cyaml_strval_t config_kind_names[] = {
-	{ "repair", DISPATCH__KIND__KIND_REPAIR },     { "complaint", DISPATCH__KIND__KIND_COMPLAINT },
-	{ "special", DISPATCH__KIND__KIND_SPECIAL },   { "security", DISPATCH__KIND__KIND_SECURITY },
-	{ "cleaning", DISPATCH__KIND__KIND_CLEANING }, { "inquiry", DISPATCH__KIND__KIND_INQUIRY },
+	{ "repair", DISPATCH__KIND__KIND_REPAIR },         { "complaint", DISPATCH__KIND__KIND_COMPLAINT },
+	{ "special", DISPATCH__KIND__KIND_SPECIAL },       { "security", DISPATCH__KIND__KIND_SECURITY },
+	{ "cleaning", DISPATCH__KIND__KIND_CLEANING },     { "inquiry", DISPATCH__KIND__KIND_INQUIRY },
 	{ "suggestion", DISPATCH__KIND__KIND_SUGGESTION },
 };
 
@@ -47,9 +47,10 @@ static const cyaml_strval_t config_source_names[] = {
 };
 
 static const cyaml_strval_t config_day_names[] = {
-	{ "sun", CONFIG_DAY(0) }, { "mon", CONFIG_DAY(1) }, { "tue", CONFIG_DAY(2) }, { "wed", CONFIG_DAY(3) },
-	{ "thu", CONFIG_DAY(4) }, { "fri", CONFIG_DAY(5) }, { "sat", CONFIG_DAY(6) },
-	{ "weekdays", 0x3e },     { "weekend", CONFIG_DAY(0) | CONFIG_DAY(6) },     { "every-day", CONFIG_ALL_DAYS },
+	{ "sun", CONFIG_DAY(0) },         { "mon", CONFIG_DAY(1) }, { "tue", CONFIG_DAY(2) },
+	{ "wed", CONFIG_DAY(3) },         { "thu", CONFIG_DAY(4) }, { "fri", CONFIG_DAY(5) },
+	{ "sat", CONFIG_DAY(6) },         { "weekdays", 0x3e },     { "weekend", CONFIG_DAY(0) | CONFIG_DAY(6) },
+	{ "every-day", CONFIG_ALL_DAYS },
 };
 
 static const cyaml_strval_t config_escalation_names[] = {
@@ -77,10 +78,9 @@ static const cyaml_schema_value_t config_priority_entry = {
 };
 
 static const cyaml_schema_field_t config_shift_fields[] = {
-	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_shift, days,
-			  config_day_names, N(config_day_names)),
-	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_shift, hours, 11, 11),
-	CYAML_FIELD_END
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_shift, days, config_day_names,
+			  N(config_day_names)),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_shift, hours, 11, 11), CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_shift_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_shift, config_shift_fields),
@@ -103,12 +103,11 @@ static const cyaml_schema_value_t config_member_entry = {
 static const cyaml_schema_field_t config_crew_fields[] = {
 	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_crew, id, 1, 32),
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct config_crew, name, 1, 128),
-	CYAML_FIELD_STRING_PTR("supervisor", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_crew,
-			       supervisor, 1, 32),
+	CYAML_FIELD_STRING_PTR("supervisor", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_crew, supervisor,
+			       1, 32),
 	CYAML_FIELD_BOOL("outsourced", CYAML_FLAG_OPTIONAL, struct config_crew, outsourced),
 	CYAML_FIELD_STRING_PTR("phone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_crew, phone, 1, 32),
-	CYAML_FIELD_SEQUENCE("members", CYAML_FLAG_POINTER, struct config_crew, members, &config_member_entry, 1,
-			     1000),
+	CYAML_FIELD_SEQUENCE("members", CYAML_FLAG_POINTER, struct config_crew, members, &config_member_entry, 1, 1000),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_crew_entry = {
@@ -142,8 +141,8 @@ static const cyaml_schema_field_t config_match_fields[] = {
 			     &config_source_entry, 0, 8),
 	CYAML_FIELD_SEQUENCE("priorities", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, priorities,
 			     &config_priority_entry, 0, 5),
-	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_match, days,
-			  config_day_names, N(config_day_names)),
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_match, days, config_day_names,
+			  N(config_day_names)),
 	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, hours, 11, 11),
 	CYAML_FIELD_END
 };
@@ -153,8 +152,8 @@ static const cyaml_schema_field_t config_deadline_fields[] = {
 			       acknowledge, 1, 16),
 	CYAML_FIELD_STRING_PTR("arrive", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, arrive, 1,
 			       16),
-	CYAML_FIELD_STRING_PTR("resolve", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, resolve,
-			       1, 16),
+	CYAML_FIELD_STRING_PTR("resolve", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines, resolve, 1,
+			       16),
 	CYAML_FIELD_STRING_PTR("follow_up", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_deadlines,
 			       follow_up, 1, 16),
 	CYAML_FIELD_END
@@ -193,15 +192,13 @@ static const cyaml_schema_field_t config_listen_fields[] = {
 
 static const cyaml_schema_field_t config_presence_fields[] = {
 	CYAML_FIELD_BOOL("require_online", CYAML_FLAG_OPTIONAL, struct config_presence, require_online),
-	CYAML_FIELD_UINT("online_window", CYAML_FLAG_OPTIONAL, struct config_presence, online_window),
-	CYAML_FIELD_END
+	CYAML_FIELD_UINT("online_window", CYAML_FLAG_OPTIONAL, struct config_presence, online_window), CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t config_security_fields[] = {
 	CYAML_FIELD_STRING_PTR("server_key", CYAML_FLAG_POINTER, struct config_security, server_key, 1, 1024),
 	CYAML_FIELD_STRING_PTR("clients", CYAML_FLAG_POINTER, struct config_security, clients, 1, 1024),
-	CYAML_FIELD_BOOL("generate", CYAML_FLAG_OPTIONAL, struct config_security, generate),
-	CYAML_FIELD_END
+	CYAML_FIELD_BOOL("generate", CYAML_FLAG_OPTIONAL, struct config_security, generate), CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t config_top_fields[] = {
@@ -211,8 +208,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				config_listen_fields),
 	CYAML_FIELD_MAPPING_PTR("presence", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, presence,
 				config_presence_fields),
-	CYAML_FIELD_STRING_PTR("duplicate_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
-			       duplicate_window, 1, 16),
+	CYAML_FIELD_STRING_PTR("duplicate_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, duplicate_window,
+			       1, 16),
 	CYAML_FIELD_STRING_PTR("idempotency_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t,
 			       idempotency_window, 1, 16),
 	CYAML_FIELD_UINT("follow_up_threshold", CYAML_FLAG_OPTIONAL, config_t, follow_up_threshold),
@@ -382,14 +379,13 @@ static cyaml_config_t config_cyaml(struct config_errbuf *e)
 
 /* ---- node positions (libyaml) ----------------------------------------- */
 
-
 /* One level of the walk: a mapping (key then value) or a sequence. */
 struct config_level {
 	bool is_seq;
-	int index;          /* sequence: next entry */
-	bool want_value;    /* mapping: the next node is a value */
+	int index;       /* sequence: next entry */
+	bool want_value; /* mapping: the next node is a value */
 	char key[64];
-	size_t path_len;    /* length of the path up to this level */
+	size_t path_len; /* length of the path up to this level */
 };
 
 static void config_pos_add(struct config_positions *ps, const char *path, const yaml_mark_t *m)
@@ -416,8 +412,8 @@ static void config_positions_free(struct config_positions *ps)
 }
 
 /* Extend path with the child position of the innermost level; record it. */
-static void config_pos_child(struct config_positions *ps, struct config_level *lv, int depth, char *path,
-			     size_t cap, const yaml_mark_t *m)
+static void config_pos_child(struct config_positions *ps, struct config_level *lv, int depth, char *path, size_t cap,
+			     const yaml_mark_t *m)
 {
 	size_t base = depth > 0 ? lv[depth - 1].path_len : 0;
 	struct config_level *top = depth > 0 ? &lv[depth - 1] : NULL;
@@ -485,11 +481,8 @@ static void config_positions_scan(struct config_positions *ps, const char *data,
 				depth--;
 			path[depth > 0 ? lv[depth - 1].path_len : 0] = '\0';
 			break;
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		default:
-			break;
+		case YAML_STREAM_END_EVENT: done = true; break;
+		default: break;
 		}
 		yaml_event_delete(&ev);
 	}
@@ -644,8 +637,7 @@ const struct config_crew *config_crew(const config_t *cfg, const char *id)
 	return NULL;
 }
 
-const struct config_member *config_member(const config_t *cfg, const char *id,
-					  const struct config_crew **crew_out)
+const struct config_member *config_member(const config_t *cfg, const char *id, const struct config_crew **crew_out)
 {
 	for (unsigned i = 0; i < cfg->crews_count; i++)
 		for (unsigned j = 0; j < cfg->crews[i].members_count; j++)
@@ -753,9 +745,8 @@ static const cyaml_schema_value_t *config_schema_at(const char *path)
  * words for one, or it is a mistake. */
 static void config_check_bools(struct config_errbuf *e, const struct config_positions *ps)
 {
-	static const char *const words[] = { "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
-					     "YES",  "no",   "No",   "NO",    "on",    "On",    "ON",    "off",
-					     "Off",  "OFF" };
+	static const char *const words[] = { "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES",
+					     "no",   "No",   "NO",   "on",    "On",    "ON",    "off", "Off", "OFF" };
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const cyaml_schema_value_t *v;
@@ -828,7 +819,8 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 				config_problem(e, ps, path, "member id '%s' may hold only letters, digits, '-' and '_'",
 					       m->id);
 			if (config_member(cfg, m->id, NULL) != m)
-				config_problem(e, ps, path, "member id '%s' is used twice (ids are unique across the estate)",
+				config_problem(e, ps, path,
+					       "member id '%s' is used twice (ids are unique across the estate)",
 					       m->id);
 			if (m->zone && !config_zone_exists(cfg, m->zone)) {
 				snprintf(path, sizeof path, "crews[%u].members[%u].zone", i, j);
@@ -860,12 +852,14 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 				any = any || config_member_has_skill(&crew->members[j], r->skill);
 			if (!any) {
 				snprintf(path, sizeof path, "rules[%u].skill", i);
-				config_problem(e, ps, path, "no member of crew '%s' has the skill '%s'", crew->id, r->skill);
+				config_problem(e, ps, path, "no member of crew '%s' has the skill '%s'", crew->id,
+					       r->skill);
 			}
 		}
 		if (r->priority > 5) {
 			snprintf(path, sizeof path, "rules[%u].priority", i);
-			config_problem(e, ps, path, "expected a priority from 1 (urgent) to 5 (low), not %u", r->priority);
+			config_problem(e, ps, path, "expected a priority from 1 (urgent) to 5 (low), not %u",
+				       r->priority);
 		}
 		if (r->deadlines) {
 			snprintf(path, sizeof path, "rules[%u].deadlines.acknowledge", i);
@@ -881,7 +875,8 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 		config_check_duration(e, ps, path, r->escalation_every, &r->escalation_every_ms);
 		if (r->inspection_sample > 100) {
 			snprintf(path, sizeof path, "rules[%u].inspection_sample", i);
-			config_problem(e, ps, path, "expected a percentage from 0 to 100, not %u", r->inspection_sample);
+			config_problem(e, ps, path, "expected a percentage from 0 to 100, not %u",
+				       r->inspection_sample);
 		}
 		if (r->match) {
 			snprintf(path, sizeof path, "rules[%u].match.hours", i);
@@ -912,22 +907,25 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 	if (cfg->duplicate_window)
 		config_check_duration(e, ps, "duplicate_window", cfg->duplicate_window, &cfg->duplicate_window_ms);
 	if (cfg->idempotency_window)
-		config_check_duration(e, ps, "idempotency_window", cfg->idempotency_window, &cfg->idempotency_window_ms);
+		config_check_duration(e, ps, "idempotency_window", cfg->idempotency_window,
+				      &cfg->idempotency_window_ms);
 	if (cfg->idempotency_window_ms == 0)
 		cfg->idempotency_window_ms = 24LL * 3600 * 1000;
 	if (cfg->follow_up_threshold > 5)
 		config_problem(e, ps, "follow_up_threshold",
-			       "expected a satisfaction score from 0 (never reopen) to 5, not %u", cfg->follow_up_threshold);
+			       "expected a satisfaction score from 0 (never reopen) to 5, not %u",
+			       cfg->follow_up_threshold);
 	if (cfg->desk_supervisor && config_member(cfg, cfg->desk_supervisor, NULL) == NULL)
-		config_problem(e, ps, "desk_supervisor", "member '%s' is not defined in any crew", cfg->desk_supervisor);
+		config_problem(e, ps, "desk_supervisor", "member '%s' is not defined in any crew",
+			       cfg->desk_supervisor);
 	if (cfg->presence && cfg->presence->online_window == 0)
 		cfg->presence->online_window = 90;
 	if (cfg->timezone) {
 		const char *why = config_zone_problem(cfg->timezone);
 		if (why)
 			config_problem(e, ps, "timezone",
-				       "unknown time zone '%s': %s (expected a name such as Asia/Hong_Kong)", cfg->timezone,
-				       why);
+				       "unknown time zone '%s': %s (expected a name such as Asia/Hong_Kong)",
+				       cfg->timezone, why);
 	}
 }
 

@@ -28,27 +28,27 @@ struct config_window {
 };
 
 struct config_shift {
-	unsigned days;             /* CONFIG_DAY bits; 0 in the file = every day */
-	char *hours;               /* "HH:MM-HH:MM" as written */
-	struct config_window win;  /* parsed from hours */
+	unsigned days;            /* CONFIG_DAY bits; 0 in the file = every day */
+	char *hours;              /* "HH:MM-HH:MM" as written */
+	struct config_window win; /* parsed from hours */
 };
 
 struct config_member {
-	char *id;                  /* unique across the estate, e.g. "T07" */
+	char *id; /* unique across the estate, e.g. "T07" */
 	char *name;
 	char **skills;
 	unsigned skills_count;
-	char *zone;                /* NULL: no zone preference */
+	char *zone;                  /* NULL: no zone preference */
 	struct config_shift *shifts; /* none: always on shift (on call) */
 	unsigned shifts_count;
 };
 
 struct config_crew {
-	char *id;                  /* e.g. "technical" */
+	char *id; /* e.g. "technical" */
 	char *name;
-	char *supervisor;          /* member id, escalation target */
-	bool outsourced;           /* a vendor (clause 4.5) */
-	char *phone;               /* how the desk reaches a vendor */
+	char *supervisor; /* member id, escalation target */
+	bool outsourced;  /* a vendor (clause 4.5) */
+	char *phone;      /* how the desk reaches a vendor */
 	struct config_member *members;
 	unsigned members_count;
 };
@@ -66,29 +66,29 @@ enum config_escalation_step {
 };
 
 struct config_deadlines {
-	char *acknowledge, *arrive, *resolve;   /* "10m", "2h", "90s", as written */
-	char *follow_up;                        /* after resolution, when a follow-up is required */
+	char *acknowledge, *arrive, *resolve; /* "10m", "2h", "90s", as written */
+	char *follow_up;                      /* after resolution, when a follow-up is required */
 	int64_t acknowledge_ms, arrive_ms, resolve_ms, follow_up_ms; /* parsed; 0 = none */
 };
 
 struct config_match {
-	int *kinds;                /* Dispatch__Kind values */
+	int *kinds; /* Dispatch__Kind values */
 	unsigned kinds_count;
 	char **categories;
 	unsigned categories_count;
-	char **tags;               /* any one of them */
+	char **tags; /* any one of them */
 	unsigned tags_count;
 	char **buildings;
 	unsigned buildings_count;
 	char **zones;
 	unsigned zones_count;
-	char **units;              /* patterns: '*' matches any run, '?' one char */
+	char **units; /* patterns: '*' matches any run, '?' one char */
 	unsigned units_count;
-	int *sources;              /* Dispatch__Source values */
+	int *sources; /* Dispatch__Source values */
 	unsigned sources_count;
 	unsigned *priorities;
 	unsigned priorities_count;
-	unsigned days;             /* CONFIG_DAY bits; 0 = any day */
+	unsigned days; /* CONFIG_DAY bits; 0 = any day */
 	char *hours;
 	struct config_window win;
 };
@@ -97,48 +97,48 @@ struct config_rule {
 	char *name;
 	struct config_match *match; /* NULL: matches everything (a default rule) */
 	char *crew;
-	char *skill;               /* required skill, or NULL */
-	unsigned priority;         /* 1..5; 0 = keep the ticket's */
+	char *skill;       /* required skill, or NULL */
+	unsigned priority; /* 1..5; 0 = keep the ticket's */
 	struct config_deadlines *deadlines;
-	int *escalation;           /* enum config_escalation_step */
+	int *escalation; /* enum config_escalation_step */
 	unsigned escalation_count;
-	char *escalation_every;    /* time each escalation step has to be acknowledged */
+	char *escalation_every;      /* time each escalation step has to be acknowledged */
 	int64_t escalation_every_ms; /* parsed; 0 = the acknowledge deadline again */
 	bool follow_up;
 	bool inspection;
 	unsigned inspection_sample; /* percent of tickets picked for inspection (0..100) */
-	bool cont;                 /* "continue": later rules may match too */
+	bool cont;                  /* "continue": later rules may match too */
 };
 
 struct config_listen {
-	char *request;             /* ROUTER endpoint */
-	char *events;              /* PUB endpoint */
+	char *request; /* ROUTER endpoint */
+	char *events;  /* PUB endpoint */
 };
 
 struct config_presence {
-	bool require_online;       /* only members whose handheld was seen recently */
-	unsigned online_window;    /* seconds */
+	bool require_online;    /* only members whose handheld was seen recently */
+	unsigned online_window; /* seconds */
 };
 
 /* CURVE for tcp endpoints (daemon/auth.c). Relative paths are in the
  * state directory. */
 struct config_security {
-	char *server_key;          /* the daemon's key pair, NAME.key from dispatchd --gen-keys */
-	char *clients;             /* who may connect: PUBLIC-KEY ROLE IDENTITY lines */
-	bool generate;             /* first run: create what is missing (a demo key set) */
+	char *server_key; /* the daemon's key pair, NAME.key from dispatchd --gen-keys */
+	char *clients;    /* who may connect: PUBLIC-KEY ROLE IDENTITY lines */
+	bool generate;    /* first run: create what is missing (a demo key set) */
 };
 
 typedef struct config {
 	char *estate;
-	char *timezone;            /* e.g. "Asia/Hong_Kong"; NULL: the system's */
+	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
 	struct config_listen *listen;
 	struct config_presence *presence;
-	char *duplicate_window;    /* "30m"; NULL or "0": no duplicate linking */
+	char *duplicate_window; /* "30m"; NULL or "0": no duplicate linking */
 	int64_t duplicate_window_ms;
-	char *idempotency_window;  /* how long a request id's reply is kept; "24h" */
+	char *idempotency_window; /* how long a request id's reply is kept; "24h" */
 	int64_t idempotency_window_ms;
 	unsigned follow_up_threshold; /* a follow-up score at or below this reopens the ticket */
-	char *desk_supervisor;     /* member id told of missed follow-ups; NULL: the control center */
+	char *desk_supervisor;        /* member id told of missed follow-ups; NULL: the control center */
 	struct config_zone *zones;
 	unsigned zones_count;
 	struct config_crew *crews;
@@ -164,8 +164,7 @@ void config_destroy(config_t **cfg);
 
 const struct config_crew *config_crew(const config_t *cfg, const char *id);
 /* Find a member anywhere in the estate; *crew_out gets its crew if non-NULL. */
-const struct config_member *config_member(const config_t *cfg, const char *id,
-					  const struct config_crew **crew_out);
+const struct config_member *config_member(const config_t *cfg, const char *id, const struct config_crew **crew_out);
 /* The zone a building belongs to, or NULL. */
 const char *config_zone_of(const config_t *cfg, const char *building);
 bool config_member_has_skill(const struct config_member *m, const char *skill);

@@ -14,18 +14,21 @@
 #include "xalloc.h"
 
 #define DEADLINE_DEFAULT_EVERY (10 * 60 * 1000) /* a chain step's time when the rule gives none */
-#define DEADLINE_PER_PASS 64 /* deadlines fired per batch; more wait for the next pass */
+#define DEADLINE_PER_PASS 64                    /* deadlines fired per batch; more wait for the next pass */
 
 struct deadline_timer {
-	struct ev_loop *loop;     /* NULL: no timer (detached) */
-	ev_timer timer;           /* the earliest entry of the deadlines index */
-	void (*wake)(void *arg);  /* runs a batch of no requests */
+	struct ev_loop *loop;    /* NULL: no timer (detached) */
+	ev_timer timer;          /* the earliest entry of the deadlines index */
+	void (*wake)(void *arg); /* runs a batch of no requests */
 	void *arg;
-	int64_t next_due;         /* what the timer is armed for (0: nothing) */
-	bool failed;              /* the last pass could not fire one: wait a second before trying again */
+	int64_t next_due; /* what the timer is armed for (0: nothing) */
+	bool failed;      /* the last pass could not fire one: wait a second before trying again */
 };
 
-static void deadline_free_ticket(void *p) { dispatch__ticket__free_unpacked(p, NULL); }
+static void deadline_free_ticket(void *p)
+{
+	dispatch__ticket__free_unpacked(p, NULL);
+}
 
 /* "10 min", "90 s", "2 h" for messages. */
 static void deadline_span(int64_t ms, char *buf, size_t len)
@@ -83,7 +86,8 @@ static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, c
 		int step = steps[t->escalation_step++];
 		if (step == CONFIG_ESC_NEXT_MEMBER && crew && rule) {
 			struct route_assignment a;
-			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) != 0)
+			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) !=
+			    0)
 				return handle_store_fail(c, rc);
 			if (a.member == NULL)
 				continue; /* still nobody: the next step */
@@ -96,10 +100,12 @@ static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, c
 				continue; /* told when it was queued, and did not act on it */
 			handle_set_string(&t->escalated_to, crew->supervisor);
 			t->acknowledge_by_ms = c->now + every;
-			snprintf(note, sizeof note, "nobody in %s has taken ticket %llu in %s; the supervisor %s (%s) must "
-						    "assign it", crew->id, (unsigned long long)t->id, span, crew->supervisor,
-				 sup ? sup->name : "");
-			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor, NULL, note);
+			snprintf(note, sizeof note,
+				 "nobody in %s has taken ticket %llu in %s; the supervisor %s (%s) must "
+				 "assign it",
+				 crew->id, (unsigned long long)t->id, span, crew->supervisor, sup ? sup->name : "");
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor, NULL,
+					       note);
 		}
 		if (step == CONFIG_ESC_CONTROL_CENTER)
 			break;
@@ -107,8 +113,9 @@ static int deadline_escalate_queued(struct handle_ctx *c, Dispatch__Ticket *t, c
 	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
-	snprintf(note, sizeof note, "nobody in %s could take ticket %llu in %s; the control center must page someone "
-				    "for ticket %llu (%s, unit %s)",
+	snprintf(note, sizeof note,
+		 "nobody in %s could take ticket %llu in %s; the control center must page someone "
+		 "for ticket %llu (%s, unit %s)",
 		 t->crew, (unsigned long long)t->id, span, (unsigned long long)t->id, t->crew, t->unit);
 	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
@@ -121,9 +128,9 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	const struct config_crew *crew = config_crew(c->cfg, t->crew);
 	const int *steps = rule && rule->escalation_count ? rule->escalation : fallback;
 	unsigned nsteps = rule && rule->escalation_count ? rule->escalation_count : 2;
-	int64_t every = rule && rule->escalation_every_ms ? rule->escalation_every_ms
+	int64_t every = rule && rule->escalation_every_ms                            ? rule->escalation_every_ms
 			: rule && rule->deadlines && rule->deadlines->acknowledge_ms ? rule->deadlines->acknowledge_ms
-										 : DEADLINE_DEFAULT_EVERY;
+										     : DEADLINE_DEFAULT_EVERY;
 	char previous[64], span[32], note[1600];
 	int rc;
 
@@ -140,28 +147,33 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 		if (step == CONFIG_ESC_NEXT_MEMBER && crew && rule) {
 			struct route_assignment a;
 			deadline_pass_over(t, t->member);
-			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) != 0)
+			if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, t, rule, crew, true, &a)) !=
+			    0)
 				return handle_store_fail(c, rc);
 			if (a.member == NULL)
 				continue; /* nobody else can take it: the next step */
 			handle_set_string(&t->member, a.member->id);
 			handle_set_string(&t->escalated_to, a.member->id);
 			t->acknowledge_by_ms = c->now + every;
-			snprintf(note, sizeof note, "%s did not acknowledge in %s; moved to the next member, %s (%s). %s",
-				 previous, span, a.member->id, a.member->name, a.reason);
-			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, a.member->id, previous, note);
+			snprintf(note, sizeof note,
+				 "%s did not acknowledge in %s; moved to the next member, %s (%s). %s", previous, span,
+				 a.member->id, a.member->name, a.reason);
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, a.member->id, previous,
+					       note);
 		}
-		if (step == CONFIG_ESC_SUPERVISOR && crew && crew->supervisor && strcmp(crew->supervisor, t->member) != 0 &&
-		    strcmp(crew->supervisor, t->about_member) != 0) {
+		if (step == CONFIG_ESC_SUPERVISOR && crew && crew->supervisor &&
+		    strcmp(crew->supervisor, t->member) != 0 && strcmp(crew->supervisor, t->about_member) != 0) {
 			const struct config_member *sup = config_member(c->cfg, crew->supervisor, NULL);
 			deadline_pass_over(t, t->member);
 			handle_set_string(&t->member, crew->supervisor);
 			handle_set_string(&t->escalated_to, crew->supervisor);
 			t->acknowledge_by_ms = c->now + every;
-			snprintf(note, sizeof note, "%s did not acknowledge in %s; moved to the supervisor of %s, %s (%s)",
-				 previous[0] ? previous : "nobody", span, crew->id, crew->supervisor, sup ? sup->name : "");
-			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor, previous,
-					       note);
+			snprintf(note, sizeof note,
+				 "%s did not acknowledge in %s; moved to the supervisor of %s, %s (%s)",
+				 previous[0] ? previous : "nobody", span, crew->id, crew->supervisor,
+				 sup ? sup->name : "");
+			return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, crew->supervisor,
+					       previous, note);
 		}
 		if (step == CONFIG_ESC_CONTROL_CENTER)
 			break;
@@ -171,8 +183,9 @@ static int deadline_escalate(struct handle_ctx *c, Dispatch__Ticket *t)
 	handle_set_string(&t->escalated_to, TOPIC_CONTROL_CENTER);
 	t->acknowledge_by_ms = 0;
 	t->escalation_step = nsteps;
-	snprintf(note, sizeof note, "%s did not acknowledge in %s; the control center must page someone for ticket "
-				    "%llu (%s, unit %s)",
+	snprintf(note, sizeof note,
+		 "%s did not acknowledge in %s; the control center must page someone for ticket "
+		 "%llu (%s, unit %s)",
 		 previous[0] ? previous : "nobody", span, (unsigned long long)t->id, t->crew, t->unit);
 	return deadline_record(c, t, DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE, TOPIC_CONTROL_CENTER, NULL, note);
 }
@@ -241,16 +254,15 @@ int deadline_fire(struct handle_ctx *c, uint64_t id, int64_t due_ms)
 		 : which == DISPATCH__DEADLINE__DEADLINE_RESOLVE   ? "resolve"
 								   : "follow-up");
 	switch (which) {
-	case DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE:
-		return deadline_escalate(c, t);
+	case DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE: return deadline_escalate(c, t);
 	case DISPATCH__DEADLINE__DEADLINE_ARRIVE:
 	case DISPATCH__DEADLINE__DEADLINE_RESOLVE:
-	case DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP:
-		return deadline_alert(c, t, which);
+	case DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP: return deadline_alert(c, t, which);
 	default:
 		/* nothing due after all (an older store's field): just re-index */
 		t->due_ms = 0;
-		if ((rc = store_drop_due(c->store, c->txn, due_ms, id)) != 0 || (rc = store_put_ticket(c->store, c->txn, t)))
+		if ((rc = store_drop_due(c->store, c->txn, due_ms, id)) != 0 ||
+		    (rc = store_put_ticket(c->store, c->txn, t)))
 			return handle_store_fail(c, rc);
 		return 0;
 	}
@@ -296,8 +308,14 @@ void deadline_run(deadline_timer_t *d, const struct handle_ctx *base, MDB_txn *b
 {
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
-		.store = base->store, .cfg = base->cfg, .roster = base->roster, .rep = &rep, .a = base->a,
-		.role = DISPATCH__ROLE__ROLE_SYSTEM, .actor = DEADLINE_ACTOR, .out = base->out,
+		.store = base->store,
+		.cfg = base->cfg,
+		.roster = base->roster,
+		.rep = &rep,
+		.a = base->a,
+		.role = DISPATCH__ROLE__ROLE_SYSTEM,
+		.actor = DEADLINE_ACTOR,
+		.out = base->out,
 	};
 
 	d->failed = false;

@@ -53,7 +53,8 @@ int handle_store_fail(struct handle_ctx *c, int rc)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL, "%s", HANDLE_STORAGE_FULL);
 	log_err("store error while handling a request: %s", store_strerror(rc));
 	return handle_fail(c, DISPATCH__STATUS__STATUS_STORAGE, NULL,
-			   "the request could not be stored (%s); nothing was changed, please retry", store_strerror(rc));
+			   "the request could not be stored (%s); nothing was changed, please retry",
+			   store_strerror(rc));
 }
 
 int handle_ok(struct handle_ctx *c, const char *fmt, ...)
@@ -71,9 +72,18 @@ int handle_ok(struct handle_ctx *c, const char *fmt, ...)
 
 /* ---- owned tickets and events ----------------------------------------- */
 
-void handle_free_ticket(void *p) { dispatch__ticket__free_unpacked(p, NULL); }
-void handle_free_event(void *p) { dispatch__event__free_unpacked(p, NULL); }
-void handle_free_outage(void *p) { dispatch__outage__free_unpacked(p, NULL); }
+void handle_free_ticket(void *p)
+{
+	dispatch__ticket__free_unpacked(p, NULL);
+}
+void handle_free_event(void *p)
+{
+	dispatch__event__free_unpacked(p, NULL);
+}
+void handle_free_outage(void *p)
+{
+	dispatch__outage__free_unpacked(p, NULL);
+}
 
 /* Replace a string field of a heap-owned (unpacked) message. */
 void handle_set_string(char **field, const char *value)

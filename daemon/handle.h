@@ -30,21 +30,21 @@ struct handle_ctx {
 	store_t *store;
 	const config_t *cfg;
 	roster_t *roster;
-	MDB_txn *txn;                  /* the request's own (nested) write transaction */
-	const Dispatch__Request *req;  /* the decoded request, never changed (NULL for the daemon's own work) */
-	Dispatch__Role role;           /* who acts: over CURVE the key's role, else the role the request states */
-	const char *actor;             /* ... and identity (DISPATCH's own work: system, "dispatchd") */
+	MDB_txn *txn;                 /* the request's own (nested) write transaction */
+	const Dispatch__Request *req; /* the decoded request, never changed (NULL for the daemon's own work) */
+	Dispatch__Role role;          /* who acts: over CURVE the key's role, else the role the request states */
+	const char *actor;            /* ... and identity (DISPATCH's own work: system, "dispatchd") */
 	Dispatch__Reply *rep;
 	arena_t *a;
 	int64_t now;
-	struct roster_time rt;         /* now, in local weekday and minute */
-	struct publish_outbox *out;    /* what is stored goes here, published after the commit */
-	int store_rc;                  /* the last store error met (MDB_MAP_FULL: grow, retry) */
-	const char *scope_member;      /* a crew key's member: replay only this member's events (else NULL) */
-	void *state;                   /* what the request's check found, for its apply (arena) */
+	struct roster_time rt;      /* now, in local weekday and minute */
+	struct publish_outbox *out; /* what is stored goes here, published after the commit */
+	int store_rc;               /* the last store error met (MDB_MAP_FULL: grow, retry) */
+	const char *scope_member;   /* a crew key's member: replay only this member's events (else NULL) */
+	void *state;                /* what the request's check found, for its apply (arena) */
 };
 
-typedef int (handle_fn)(struct handle_ctx *c);
+typedef int(handle_fn)(struct handle_ctx *c);
 
 /* Each request type's two steps (their row: command.c). A check only
  * reads, and may leave what it found in c->state for its apply; an apply
@@ -100,8 +100,8 @@ int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why);
 int handle_drain_queue(struct handle_ctx *c, const struct config_crew *crew);
 
 /* What a request is told when the store is full. */
-#define HANDLE_STORAGE_FULL                                                                                  \
-	"storage full: the request was not stored and nothing was changed; tell the administrator (free disk " \
+#define HANDLE_STORAGE_FULL                                                                                            \
+	"storage full: the request was not stored and nothing was changed; tell the administrator (free disk "         \
 	"space or raise --map-max), then retry"
 
 /* A store error rc met while handling: a STORAGE reply (and rc recorded). */

@@ -49,8 +49,8 @@ int handle_check_text(struct handle_ctx *c, const char *field, const char *s, si
 	if (n < min)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field, "%s is required", field);
 	if (n > max)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field, "%s is too long (%zu bytes; at most %zu)",
-				   field, n, max);
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field,
+				   "%s is too long (%zu bytes; at most %zu)", field, n, max);
 	if (n > 0 && !handle_utf8_ok(s))
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field,
 				   "%s is not valid UTF-8 text (or holds control characters)", field);
@@ -74,6 +74,7 @@ int handle_check_id(struct handle_ctx *c, const char *field, const char *s, size
 int handle_check_enum(struct handle_ctx *c, const char *field, int value, int lo, int hi, const char *hint)
 {
 	if (value < lo || value > hi)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field, "unknown %s %d; use %s", field, value, hint);
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, field, "unknown %s %d; use %s", field, value,
+				   hint);
 	return 0;
 }

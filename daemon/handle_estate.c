@@ -119,7 +119,8 @@ int handle_declare_outage_check(struct handle_ctx *c)
 	int64_t from_ms;
 
 	if (in == NULL)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "declare_outage.outage", "the outage is missing");
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "declare_outage.outage",
+				   "the outage is missing");
 	if (handle_check_text(c, "outage.text", in->text, 1, 500))
 		return -1;
 	if (in->n_buildings + in->n_zones + in->n_units == 0)
@@ -127,7 +128,8 @@ int handle_declare_outage_check(struct handle_ctx *c)
 				   "say where the outage is: buildings, zones or unit patterns");
 	if (in->n_buildings > 100 || in->n_zones > 100 || in->n_units > 100 || in->n_kinds > 16 ||
 	    in->n_categories > 100)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "outage", "too many entries in the outage's lists");
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "outage",
+				   "too many entries in the outage's lists");
 	for (size_t i = 0; i < in->n_buildings; i++)
 		if (handle_check_id(c, "outage.buildings", in->buildings[i], 1, 32))
 			return -1;
@@ -219,7 +221,8 @@ int handle_end_outage_apply(struct handle_ctx *c)
 	o->ended = true;
 	if (o->to_ms > c->now)
 		o->to_ms = c->now;
-	snprintf(note, sizeof note, "outage %llu ended%s%s", (unsigned long long)o->id, e->note[0] ? ": " : "", e->note);
+	snprintf(note, sizeof note, "outage %llu ended%s%s", (unsigned long long)o->id, e->note[0] ? ": " : "",
+		 e->note);
 	for (size_t i = 0; i < o->n_tickets; i++) {
 		Dispatch__Ticket *t = NULL;
 		Dispatch__Event ev;

@@ -17,8 +17,8 @@
 #define HANDLE_REPLAY_DEFAULT 200
 #define HANDLE_REPLAY_MAX 500
 #define HANDLE_REPLAY_BYTES (1024 * 1024)
-#define HANDLE_REPLY_EVENTS 32    /* events one mutating request reports back */
-#define HANDLE_DRAIN_MAX 100      /* queued tickets offered per drain */
+#define HANDLE_REPLY_EVENTS 32 /* events one mutating request reports back */
+#define HANDLE_DRAIN_MAX 100   /* queued tickets offered per drain */
 #define HANDLE_OUTAGE_TICKETS 10000
 
 /* rep->status OK with a message (arena); returns 0. */
@@ -43,7 +43,6 @@ int handle_append(struct handle_ctx *c, Dispatch__Event *ev);
 void handle_complaint_route(struct handle_ctx *c, const Dispatch__Ticket *t, struct route_result *res);
 int handle_hold_for_consent(struct handle_ctx *c, Dispatch__Ticket *t);
 int handle_dispatch(struct handle_ctx *c, Dispatch__Ticket *t);
-int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into,
-			      const char *why);
+int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into, const char *why);
 
 #endif

@@ -20,7 +20,7 @@ struct handle_events {
 	Dispatch__Event **v;
 	size_t n, cap, bytes, max, max_bytes;
 	bool strip_ticket;
-	const char *member;       /* only events addressed to this member (NULL: all) */
+	const char *member; /* only events addressed to this member (NULL: all) */
 };
 
 static int handle_collect_event(Dispatch__Event *ev, void *arg)

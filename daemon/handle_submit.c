@@ -49,10 +49,11 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.unit", "a unit cannot hold '*' or '?'");
 	if (sub->priority > 5)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.priority",
-				   "priority %u is out of range; use 1 (urgent) to 5 (low), or leave it out", sub->priority);
+				   "priority %u is out of range; use 1 (urgent) to 5 (low), or leave it out",
+				   sub->priority);
 	if (sub->n_tags > 16)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.tags", "too many tags (%zu; at most 16)",
-				   sub->n_tags);
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.tags",
+				   "too many tags (%zu; at most 16)", sub->n_tags);
 	for (size_t i = 0; i < sub->n_tags; i++)
 		if (handle_check_text(c, "submit.tags", sub->tags[i], 1, 32))
 			return -1;
@@ -87,7 +88,8 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	return handle_own(c, &t);
 }
 
-static bool handle_outage_matches(const config_t *cfg, const Dispatch__Outage *o, const Dispatch__Ticket *t, int64_t now)
+static bool handle_outage_matches(const config_t *cfg, const Dispatch__Outage *o, const Dispatch__Ticket *t,
+				  int64_t now)
 {
 	bool area = false, kind = o->n_kinds == 0, category = o->n_categories == 0;
 	const char *zone = config_zone_of(cfg, t->building);
@@ -172,9 +174,10 @@ static int handle_find_dup_fn(uint64_t id, void *arg)
 	}
 	arena_defer(f->c->a, handle_free_ticket, o);
 	/* (complaints about different members are different complaints) */
-	if (o->linked_to == 0 && o->outage_id == 0 && o->kind == f->t->kind && strcmp(o->category, f->t->category) == 0 &&
-	    strcmp(o->about_member, f->t->about_member) == 0 &&
-	    f->c->now - o->created_ms <= f->c->cfg->duplicate_window_ms && o->state != DISPATCH__STATE__STATE_RESOLVED) {
+	if (o->linked_to == 0 && o->outage_id == 0 && o->kind == f->t->kind &&
+	    strcmp(o->category, f->t->category) == 0 && strcmp(o->about_member, f->t->about_member) == 0 &&
+	    f->c->now - o->created_ms <= f->c->cfg->duplicate_window_ms &&
+	    o->state != DISPATCH__STATE__STATE_RESOLVED) {
 		f->found = o;
 		return 1;
 	}
@@ -199,7 +202,8 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 	t->linked_to = f.found->id;
 	t->link = DISPATCH__LINK_KIND__LINK_DUPLICATE;
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_LINKED);
-	snprintf(note, sizeof note, "same problem as ticket %llu; not dispatched again", (unsigned long long)f.found->id);
+	snprintf(note, sizeof note, "same problem as ticket %llu; not dispatched again",
+		 (unsigned long long)f.found->id);
 	ev.note = arena_strdup(c->a, note);
 	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
@@ -211,12 +215,14 @@ static int handle_link_duplicate(struct handle_ctx *c, Dispatch__Ticket *t)
 	if (handle_record(c, f.found, f.found->state, &ev, NULL, NULL) != 0)
 		return -1;
 	c->rep->ticket = t;
-	handle_ok(c, "ticket %llu is the same problem as ticket %llu (%s%s%s); linked to it, not dispatched again. "
-		     "If it is another problem, unlink it (dispatch-desk unlink %llu) and it is dispatched; if it corrects "
-		     "ticket %llu, cancel that one and this one is dispatched",
-		  (unsigned long long)t->id, (unsigned long long)f.found->id, f.found->crew,
-		  f.found->member[0] ? "/" : "", f.found->member, (unsigned long long)t->id,
-		  (unsigned long long)f.found->id);
+	handle_ok(
+		c,
+		"ticket %llu is the same problem as ticket %llu (%s%s%s); linked to it, not dispatched again. "
+		"If it is another problem, unlink it (dispatch-desk unlink %llu) and it is dispatched; if it corrects "
+		"ticket %llu, cancel that one and this one is dispatched",
+		(unsigned long long)t->id, (unsigned long long)f.found->id, f.found->crew,
+		f.found->member[0] ? "/" : "", f.found->member, (unsigned long long)t->id,
+		(unsigned long long)f.found->id);
 	return 1;
 }
 
@@ -290,8 +296,9 @@ static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 	if (handle_hold_for_consent(c, t) != 0)
 		return -1;
 	c->rep->ticket = t;
-	return handle_ok(c, "ticket %llu recorded for %s; nobody is sent until the resident's consent to the fee "
-			    "(HK$%lld.%02lld) is recorded",
+	return handle_ok(c,
+			 "ticket %llu recorded for %s; nobody is sent until the resident's consent to the fee "
+			 "(HK$%lld.%02lld) is recorded",
 			 (unsigned long long)t->id, t->crew, (long long)(t->fee_cents / 100),
 			 (long long)(t->fee_cents % 100));
 }
@@ -318,8 +325,7 @@ int handle_dispatch(struct handle_ctx *c, Dispatch__Ticket *t)
  * not void with it. With into (the report replacing t) they are linked to
  * that one; without, the oldest is dispatched on its own and the others
  * are linked to it. into's links are written when into is next recorded. */
-int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into,
-				     const char *why)
+int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into, const char *why)
 {
 	Dispatch__Ticket *first = NULL;
 	char note[256];
@@ -344,12 +350,13 @@ int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, D
 			into = first = d;
 			d->linked_to = 0;
 			d->link = DISPATCH__LINK_KIND__LINK_NONE;
-			snprintf(note, sizeof note, "ticket %llu was %s; dispatched on its own", (unsigned long long)t->id, why);
+			snprintf(note, sizeof note, "ticket %llu was %s; dispatched on its own",
+				 (unsigned long long)t->id, why);
 		} else {
 			d->linked_to = into->id;
 			handle_push_id(&into->links, &into->n_links, d->id);
-			snprintf(note, sizeof note, "ticket %llu was %s; now linked to ticket %llu", (unsigned long long)t->id,
-				 why, (unsigned long long)into->id);
+			snprintf(note, sizeof note, "ticket %llu was %s; now linked to ticket %llu",
+				 (unsigned long long)t->id, why, (unsigned long long)into->id);
 		}
 		ev.note = arena_strdup(c->a, note);
 		if (handle_record(c, d, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
@@ -451,14 +458,16 @@ int handle_submit_apply(struct handle_ctx *c)
 		if (handle_assign(c, part, a) != 0)
 			return -1;
 		if (a->member)
-			used += (size_t)snprintf(msg + used, sizeof msg - used, "%sticket %llu assigned to %s (%s) of %s by rule %s",
-						 k ? "; " : "", (unsigned long long)part->id, a->member->id, a->member->name,
+			used += (size_t)snprintf(msg + used, sizeof msg - used,
+						 "%sticket %llu assigned to %s (%s) of %s by rule %s", k ? "; " : "",
+						 (unsigned long long)part->id, a->member->id, a->member->name,
 						 a->crew->id, a->rule->name);
 		else
-			used += (size_t)snprintf(msg + used, sizeof msg - used,
-						 "%sticket %llu queued for %s by rule %s: nobody can take it now; %s told",
-						 k ? "; " : "", (unsigned long long)part->id, a->crew->id, a->rule->name,
-						 part->escalated_to);
+			used += (size_t)snprintf(
+				msg + used, sizeof msg - used,
+				"%sticket %llu queued for %s by rule %s: nobody can take it now; %s told",
+				k ? "; " : "", (unsigned long long)part->id, a->crew->id, a->rule->name,
+				part->escalated_to);
 		if (used >= sizeof msg)
 			used = sizeof msg - 1;
 	}
@@ -473,7 +482,8 @@ int handle_explain_check(struct handle_ctx *c)
 	const Dispatch__Explain *x = c->req->explain;
 
 	if (x->submit == NULL)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "explain.submit", "explain needs the ticket's fields");
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "explain.submit",
+				   "explain needs the ticket's fields");
 	return handle_check_submit(c, x->submit, true);
 }
 
@@ -494,7 +504,8 @@ int handle_explain_apply(struct handle_ctx *c)
 		res.n = 1;
 		res.a[0].member = NULL;
 		snprintf(res.a[0].reason, sizeof res.a[0].reason,
-			 "a paid service (fee HK$%lld.%02lld): it waits on hold for the resident's consent, and nobody is "
+			 "a paid service (fee HK$%lld.%02lld): it waits on hold for the resident's consent, and nobody "
+			 "is "
 			 "sent before it; then routed by rule %s to %s",
 			 (long long)(x->submit->fee_cents / 100), (long long)(x->submit->fee_cents % 100),
 			 res.a[0].rule->name, res.a[0].crew->id);
@@ -508,7 +519,8 @@ int handle_explain_apply(struct handle_ctx *c)
 		d->member = (char *)(res.a[k].member ? res.a[k].member->id : "");
 		d->reason = arena_strdup(c->a, res.a[k].reason);
 		d->escalated_to = (char *)(res.a[k].member || x->submit->fee_cents > 0 ? ""
-					   : res.a[k].crew->supervisor ? res.a[k].crew->supervisor : "control-center");
+					   : res.a[k].crew->supervisor                 ? res.a[k].crew->supervisor
+										       : "control-center");
 		c->rep->decisions[c->rep->n_decisions++] = d;
 	}
 	return handle_ok(c, "dry run: nothing was stored");

@@ -22,8 +22,8 @@ static int handle_close_duplicates(struct handle_ctx *c, Dispatch__Ticket *t, Di
 {
 	char note[128];
 
-	snprintf(note, sizeof note, "%s together with ticket %llu", to == DISPATCH__STATE__STATE_CLOSED ? "closed" : "cancelled",
-		 (unsigned long long)t->id);
+	snprintf(note, sizeof note, "%s together with ticket %llu",
+		 to == DISPATCH__STATE__STATE_CLOSED ? "closed" : "cancelled", (unsigned long long)t->id);
 	for (size_t i = 0; i < t->n_links; i++) {
 		Dispatch__Ticket *d = NULL;
 		Dispatch__Event ev;
@@ -37,14 +37,13 @@ static int handle_close_duplicates(struct handle_ctx *c, Dispatch__Ticket *t, Di
 		    d->state == DISPATCH__STATE__STATE_CANCELLED)
 			continue;
 		handle_system_event(&ev, to == DISPATCH__STATE__STATE_CLOSED ? DISPATCH__EVENT_TYPE__EVENT_CLOSED
-									      : DISPATCH__EVENT_TYPE__EVENT_CANCELLED);
+									     : DISPATCH__EVENT_TYPE__EVENT_CANCELLED);
 		ev.note = arena_strdup(c->a, note);
 		if (handle_record(c, d, to, &ev, NULL, NULL) != 0)
 			return -1;
 	}
 	return 0;
 }
-
 
 int handle_reopen(struct handle_ctx *c, Dispatch__Ticket *t, const char *why)
 {
@@ -91,13 +90,12 @@ static int handle_consented(struct handle_ctx *c, Dispatch__Ticket *t)
 	return handle_assign(c, t, &res.a[0]);
 }
 
-
 /* What a transition's check found, for its apply. */
 struct handle_transition_state {
-	Dispatch__Ticket *t;                  /* the ticket, heap-owned (arena) */
-	const struct ticket_transition *row;  /* its row of the transition table */
-	const struct config_member *m;        /* assign: the member ... */
-	const struct config_crew *mcrew;      /* ... and that member's crew */
+	Dispatch__Ticket *t;                 /* the ticket, heap-owned (arena) */
+	const struct ticket_transition *row; /* its row of the transition table */
+	const struct config_member *m;       /* assign: the member ... */
+	const struct config_crew *mcrew;     /* ... and that member's crew */
 };
 
 int handle_transition_check(struct handle_ctx *c)
@@ -113,15 +111,17 @@ int handle_transition_check(struct handle_ctx *c)
 	int rc;
 
 	if (tr->ticket_id == 0)
-		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.ticket_id", "a ticket id is required");
-	if (handle_check_enum(c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
-			      DISPATCH__ACTION__ACTION_UNLINK,
-			      "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
-			      "flag-vendor, review-vendor or unlink") ||
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.ticket_id",
+				   "a ticket id is required");
+	if (handle_check_enum(
+		    c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
+		    DISPATCH__ACTION__ACTION_UNLINK,
+		    "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
+		    "flag-vendor, review-vendor or unlink") ||
 	    handle_check_enum(c, "transition.hold_reason", tr->hold_reason, 0, DISPATCH__HOLD_REASON__HOLD_OTHER,
 			      "parts, resident-away, no-access or other") ||
-	    handle_check_enum(c, "transition.inspection", tr->inspection, 0, DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL,
-			      "pass or fail") ||
+	    handle_check_enum(c, "transition.inspection", tr->inspection, 0,
+			      DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL, "pass or fail") ||
 	    handle_check_text(c, "transition.note", tr->note, 0, 2000) ||
 	    handle_check_text(c, "transition.cause", tr->cause, 0, 2000) ||
 	    handle_check_text(c, "transition.corrective_action", tr->corrective_action, 0, 2000) ||
@@ -133,8 +133,8 @@ int handle_transition_check(struct handle_ctx *c)
 			return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.member",
 					   "assign needs the member to assign the ticket to");
 		if ((m = config_member(c->cfg, tr->member, &mcrew)) == NULL)
-			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "transition.member", "no such member %s in %s",
-					   tr->member, c->cfg->estate);
+			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "transition.member",
+					   "no such member %s in %s", tr->member, c->cfg->estate);
 	}
 	if (handle_load(c, tr->ticket_id, "transition.ticket_id", &t) != 0)
 		return -1;
@@ -177,7 +177,8 @@ int handle_transition_apply(struct handle_ctx *c)
 	{
 		const struct config_rule *rule = handle_rule_of(c->cfg, t);
 		struct ticket_act x = {
-			.now = c->now, .actor = c->actor,
+			.now = c->now,
+			.actor = c->actor,
 			.follow_up_ms = rule && rule->deadlines ? rule->deadlines->follow_up_ms : 0,
 		};
 		ticket_apply(row, t, tr, &x);
@@ -241,15 +242,14 @@ int handle_transition_apply(struct handle_ctx *c)
 			reopen = true;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (reopen && handle_reopen(c, t, msg) != 0)
 		return -1;
 	c->rep->ticket = t;
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN)
-		return handle_ok(c, "ticket %llu is now assigned to %s (%s) of %s", (unsigned long long)t->id, m->id, m->name,
-				 mcrew->id);
+		return handle_ok(c, "ticket %llu is now assigned to %s (%s) of %s", (unsigned long long)t->id, m->id,
+				 m->name, mcrew->id);
 	if (reopen)
 		return handle_ok(c, "ticket %llu is reopened (%u time%s) and %s%s", (unsigned long long)t->id,
 				 t->reopen_count, t->reopen_count == 1 ? "" : "s",

@@ -13,7 +13,7 @@
 
 /* Replies held for peers whose queue is full: per peer, and in all. */
 #define HELD_BYTES (32u << 20)
-#define HELD_PEERS 256       /* peers with replies held at once */
+#define HELD_PEERS 256 /* peers with replies held at once */
 /* A peer with less than this left of its held allowance is saturated: the
  * reply to a list (some 200 kB for a thousand tickets) would not fit. */
 #define HELD_SATURATED_SLACK (256u << 10)
@@ -23,7 +23,7 @@ struct held_reply {
 	zmq_msg_t env[HELD_MAX_ENVELOPE];
 	int nenv;
 	uint64_t peer;
-	uint8_t *reply;      /* malloc'd packed Reply */
+	uint8_t *reply; /* malloc'd packed Reply */
 	size_t len;
 };
 
@@ -32,17 +32,16 @@ struct held_peer {
 	uint64_t peer;
 	size_t bytes;
 	unsigned n;
-	bool blocked;        /* its queue was full in this flush: the rest wait */
+	bool blocked; /* its queue was full in this flush: the rest wait */
 };
 
-
 struct held {
-	struct ev_loop *loop;        /* NULL: no retry timer (detached) */
-	void *socket;                /* the ROUTER the replies go out on (borrowed) */
-	struct held_reply *v;        /* oldest first */
+	struct ev_loop *loop; /* NULL: no retry timer (detached) */
+	void *socket;         /* the ROUTER the replies go out on (borrowed) */
+	struct held_reply *v; /* oldest first */
 	size_t n, cap, bytes;
 	struct held_peer peers[HELD_PEERS]; /* what each peer has held (open addressing) */
-	ev_timer timer;              /* tries the held replies again while there are any */
+	ev_timer timer;                     /* tries the held replies again while there are any */
 };
 
 /*
@@ -96,8 +95,7 @@ int held_send(void *socket, zmq_msg_t *env, int nenv, const uint8_t *reply, size
 
 /* Fill h with a reply for peer: the frames of env[0..nenv) moved in, and
  * *reply taken. */
-static void held_take(struct held_reply *h, zmq_msg_t *env, int nenv, uint64_t peer, uint8_t **reply,
-			     size_t len)
+static void held_take(struct held_reply *h, zmq_msg_t *env, int nenv, uint64_t peer, uint8_t **reply, size_t len)
 {
 	for (int i = 0; i < nenv; i++) {
 		zmq_msg_init(&h->env[i]);
@@ -117,8 +115,7 @@ bool held_keep(held_t *q, uint64_t peer, zmq_msg_t *env, int nenv, uint8_t **rep
 	struct held_peer *p;
 	struct held_reply *h;
 
-	if (q->bytes + len > HELD_BYTES || (p = held_peer(q, peer, true)) == NULL ||
-	    p->bytes + len > HELD_PEER_BYTES)
+	if (q->bytes + len > HELD_BYTES || (p = held_peer(q, peer, true)) == NULL || p->bytes + len > HELD_PEER_BYTES)
 		return false;
 	if (q->n == q->cap) {
 		q->cap = q->cap ? 2 * q->cap : 64;
@@ -190,7 +187,6 @@ void held_flush(held_t *q)
 	}
 }
 
-
 static void held_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop, (void)revents;
@@ -224,7 +220,10 @@ void held_destroy(held_t **qp)
 	*qp = NULL;
 }
 
-size_t held_count(const held_t *q) { return q->n; }
+size_t held_count(const held_t *q)
+{
+	return q->n;
+}
 
 bool held_has(held_t *q, uint64_t peer)
 {

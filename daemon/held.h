@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define HELD_MAX_ENVELOPE 4 /* routing frames a reply carries before its payload */
+#define HELD_MAX_ENVELOPE 4        /* routing frames a reply carries before its payload */
 #define HELD_PEER_BYTES (4u << 20) /* held for one peer at most */
 
 typedef struct held held_t;
@@ -35,9 +35,9 @@ bool held_keep(held_t *q, uint64_t peer, zmq_msg_t *env, int nenv, uint8_t **rep
 /* Send what the peers' queues take now, oldest first. */
 void held_flush(held_t *q);
 
-size_t held_count(const held_t *q);              /* replies held in all */
-bool held_has(held_t *q, uint64_t peer);         /* peer has replies waiting: a new one goes behind them */
-size_t held_bytes_of(held_t *q, uint64_t peer);  /* what peer has held */
+size_t held_count(const held_t *q);             /* replies held in all */
+bool held_has(held_t *q, uint64_t peer);        /* peer has replies waiting: a new one goes behind them */
+size_t held_bytes_of(held_t *q, uint64_t peer); /* what peer has held */
 /* Whether peer already has about as much held as it may: a large reply
  * to it now would be dropped. */
 bool held_saturated(held_t *q, uint64_t peer);

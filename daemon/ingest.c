@@ -42,8 +42,8 @@
 #include "xalloc.h"
 #include "zloop.h"
 
-#define INGEST_MAX_ENVELOPE HELD_MAX_ENVELOPE /* routing frames kept before the payload */
-#define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES  /* ZMQ_MAXMSGSIZE: larger peers are cut off */
+#define INGEST_MAX_ENVELOPE HELD_MAX_ENVELOPE               /* routing frames kept before the payload */
+#define INGEST_MAX_MSG DISPATCH__LIMIT__LIMIT_REQUEST_BYTES /* ZMQ_MAXMSGSIZE: larger peers are cut off */
 /* Replies libzmq queues per peer. Its default of 1000 let one peer that
  * stops reading hold a thousand list replies (100+ MB) in the daemon; what
  * a pipelining client has beyond this waits in the daemon, bounded in
@@ -55,19 +55,19 @@
  * of the daemon's memory; 128 bounds it at 8 MiB, some eight times what
  * the most a client keeps in flight (the bench's 16) needs. */
 #define INGEST_REQUEST_HWM 128
-#define INGEST_REDO (-30999)      /* ingest_apply(): a request failed after writing */
+#define INGEST_REDO (-30999) /* ingest_apply(): a request failed after writing */
 
 /* One received request and, once handled, its packed reply. */
 struct ingest_msg {
 	zmq_msg_t env[INGEST_MAX_ENVELOPE];
 	int nenv;
 	zmq_msg_t payload;
-	uint8_t *reply;     /* malloc'd packed Reply */
+	uint8_t *reply; /* malloc'd packed Reply */
 	size_t reply_len;
-	bool wrote;         /* changed the store: must not be acknowledged unless the batch commits */
-	bool seen;          /* presence noted (on the batch's first attempt only) */
-	bool came_online;   /* ... and it brought its member online */
-	bool skipped;       /* not answered: its peer could take no more (ingest_peer_saturated) */
+	bool wrote;       /* changed the store: must not be acknowledged unless the batch commits */
+	bool seen;        /* presence noted (on the batch's first attempt only) */
+	bool came_online; /* ... and it brought its member online */
+	bool skipped;     /* not answered: its peer could take no more (ingest_peer_saturated) */
 	char request_id[65];
 };
 
@@ -77,22 +77,22 @@ struct ingest {
 	const config_t *cfg;
 	roster_t *roster;
 	publish_t *pub;
-	auth_t *auth;        /* CURVE identities and role policy; NULL: clients say who they are */
+	auth_t *auth; /* CURVE identities and role policy; NULL: clients say who they are */
 	zloop_reader_t *reader;
 	arena_t *arena;
 	struct ingest_msg batch[INGEST_BATCH];
 	struct publish_outbox out; /* what the batch stored, to publish once it is on disk */
 	struct ingest_stats stats;
-	size_t map_max;      /* the map grows up to this (0: no limit but the disk) */
+	size_t map_max; /* the map grows up to this (0: no limit but the disk) */
 	struct ev_loop *loop;
-	ev_timer expire;     /* forgets stored replies past the idempotency window */
+	ev_timer expire;             /* forgets stored replies past the idempotency window */
 	deadline_timer_t *deadlines; /* fires what is due at the start of each batch */
-	bool map_full;       /* a request of this batch met MDB_MAP_FULL */
-	bool savepoints;     /* each request in a child transaction of its own (see ingest_handle) */
-	bool redo;           /* a request failed after writing: apply the batch again with savepoints */
-	bool no_room;        /* the map may not grow: a last pass, each request alone, commits what fits */
+	bool map_full;               /* a request of this batch met MDB_MAP_FULL */
+	bool savepoints;             /* each request in a child transaction of its own (see ingest_handle) */
+	bool redo;                   /* a request failed after writing: apply the batch again with savepoints */
+	bool no_room;                /* the map may not grow: a last pass, each request alone, commits what fits */
 	int64_t saturated_logged_ms; /* when a saturated peer was last logged (ingest_peer_saturated) */
-	bool panic;          /* LMDB refuses every transaction from now on */
+	bool panic;                  /* LMDB refuses every transaction from now on */
 	/* Gathering a batch (ingest_gather): the peers answered by the last
 	 * pass (sorted hashes of their routing ids) and the pass before, and
 	 * how many of those came back with a request within a pass (0..100). */
@@ -101,8 +101,8 @@ struct ingest {
 	uint64_t peers[2 * INGEST_BATCH]; /* ingest_gather: the union of answered[], sorted ... */
 	bool back[2 * INGEST_BATCH];      /* ... and which of them are in the batch */
 	int comeback;
-	int zmq_fd;          /* the request socket's ZMQ_FD, to wait on while gathering */
-	held_t *held;        /* replies for peers whose queue was full, until it drains */
+	int zmq_fd;   /* the request socket's ZMQ_FD, to wait on while gathering */
+	held_t *held; /* replies for peers whose queue was full, until it drains */
 };
 
 /* ---- one request ---------------------------------------------------------- */
@@ -184,8 +184,13 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 {
 	Dispatch__Reply rep = DISPATCH__REPLY__INIT;
 	struct handle_ctx c = {
-		.store = in->store, .cfg = in->cfg, .roster = in->roster, .rep = &rep, .a = in->arena,
-		.now = clock_now_ms(), .out = &in->out,
+		.store = in->store,
+		.cfg = in->cfg,
+		.roster = in->roster,
+		.rep = &rep,
+		.a = in->arena,
+		.now = clock_now_ms(),
+		.out = &in->out,
 	};
 	const struct command *cmd = NULL;
 	Dispatch__Request *req;
@@ -208,14 +213,16 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	if (m->nenv > 2 || (m->nenv == 2 && zmq_msg_size(&m->env[1]) != 0)) {
 		req = NULL;
 		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "frames",
-			    "a request is one message of one frame (a REQ socket's empty delimiter aside); this one had %s%d frames",
+			    "a request is one message of one frame (a REQ socket's empty delimiter aside); this one "
+			    "had %s%d frames",
 			    m->nenv == INGEST_MAX_ENVELOPE ? "at least " : "", m->nenv);
 		goto reply;
 	}
 	req = dispatch__request__unpack(NULL, zmq_msg_size(&m->payload), zmq_msg_data(&m->payload));
 	if (req == NULL) {
 		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request",
-			    "the message is not a valid dispatch Request (%zu bytes); is the client speaking wire version %d?",
+			    "the message is not a valid dispatch Request (%zu bytes); is the client speaking wire "
+			    "version %d?",
 			    zmq_msg_size(&m->payload), DISPATCH__WIRE_VERSION__WIRE_VERSION);
 		goto reply;
 	}
@@ -223,9 +230,10 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	/* The reply echoes the id, and a Reply string that is not UTF-8 is one
 	 * a strict parser refuses whole: such an id is never echoed. */
 	if (req->request_id[0] != '\0' && !handle_utf8_ok(req->request_id)) {
-		handle_fail(&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
-			    "request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
-			    " it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
+		handle_fail(
+			&c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
+			"request_id is not valid UTF-8 text (or holds control characters), so this reply cannot echo"
+			" it: its request_id is left empty; send ids of 1 to 64 bytes of UTF-8 text");
 		goto reply;
 	}
 	rep.request_id = req->request_id;
@@ -437,7 +445,8 @@ static void ingest_send_reply(ingest_t *in, struct ingest_msg *m)
 		peer = ingest_peer(m);
 	if (rc == EAGAIN && !held_keep(in->held, peer, m->env, m->nenv, &m->reply, m->reply_len))
 		log_debug("reply to request %s dropped: its peer has %u kB waiting already; a retry gets the stored"
-			  " reply", m->request_id, (unsigned)(held_bytes_of(in->held, peer) >> 10));
+			  " reply",
+			  m->request_id, (unsigned)(held_bytes_of(in->held, peer) >> 10));
 	else if (rc != 0 && rc != EAGAIN)
 		log_debug("reply to request %s not sent: %s", m->request_id, zmq_strerror(rc));
 	for (int i = 0; i < m->nenv; i++)
@@ -484,7 +493,11 @@ static int ingest_apply(ingest_t *in, int n)
 	 * already moved on. */
 	if (txn != NULL) {
 		const struct handle_ctx base = {
-			.store = in->store, .cfg = in->cfg, .roster = in->roster, .a = in->arena, .out = &in->out,
+			.store = in->store,
+			.cfg = in->cfg,
+			.roster = in->roster,
+			.a = in->arena,
+			.out = &in->out,
 		};
 		deadline_run(in->deadlines, &base, txn, &in->map_full);
 	}
@@ -537,7 +550,8 @@ static void ingest_run_batch(ingest_t *in, int n)
 			 * full map is aborted alone and its request told "storage
 			 * full", the parent stays usable, and reads and whatever
 			 * still fits are answered as usual. */
-			log_err("the store is full and may not grow beyond %zu MiB; refusing writes until space is made",
+			log_err("the store is full and may not grow beyond %zu MiB; refusing writes until space is "
+				"made",
 				store_map_size(in->store) >> 20);
 			in->no_room = true;
 			in->savepoints = true;
@@ -604,7 +618,7 @@ static unsigned ingest_weight(const struct ingest_msg *m)
  * wait either.
  */
 #define INGEST_GATHER_US 250
-#define INGEST_COMEBACK 40   /* percent: wait only from this on */
+#define INGEST_COMEBACK 40 /* percent: wait only from this on */
 
 static uint64_t ingest_peer(const struct ingest_msg *m)
 {
@@ -822,10 +836,13 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* A deadline is due: a batch of no requests fires it. */
-static void ingest_deadline_wake(void *arg) { ingest_run_batch(arg, 0); }
+static void ingest_deadline_wake(void *arg)
+{
+	ingest_run_batch(arg, 0);
+}
 
-ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
+ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s, const config_t *cfg,
+		     roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
 	int one = 1, linger = 0, hwm = INGEST_REPLY_HWM, rcvhwm = INGEST_REQUEST_HWM;
@@ -897,8 +914,17 @@ void ingest_destroy(ingest_t **inp)
 	*inp = NULL;
 }
 
-void ingest_set_config(ingest_t *in, const config_t *cfg) { in->cfg = cfg; }
+void ingest_set_config(ingest_t *in, const config_t *cfg)
+{
+	in->cfg = cfg;
+}
 
-void ingest_set_map_max(ingest_t *in, size_t bytes) { in->map_max = bytes; }
+void ingest_set_map_max(ingest_t *in, size_t bytes)
+{
+	in->map_max = bytes;
+}
 
-void ingest_get_stats(const ingest_t *in, struct ingest_stats *out) { *out = in->stats; }
+void ingest_get_stats(const ingest_t *in, struct ingest_stats *out)
+{
+	*out = in->stats;
+}

@@ -31,8 +31,8 @@ typedef struct ingest ingest_t;
 
 /* auth (may be NULL): makes a tcp endpoint CURVE, and then each request's
  * role and actor are its key's, checked against auth's role policy. */
-ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s,
-		     const config_t *cfg, roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen);
+ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s, const config_t *cfg,
+		     roster_t *roster, publish_t *pub, auth_t *auth, char *err, size_t errlen);
 void ingest_destroy(ingest_t **in);
 
 /* Without sockets, for tests and fuzzing: apply one request payload as a
@@ -54,7 +54,7 @@ void ingest_set_config(ingest_t *in, const config_t *cfg);
 
 struct ingest_stats {
 	uint64_t requests, batches, commits, errors;
-	uint64_t redos;  /* batches applied again because a request failed after writing */
+	uint64_t redos; /* batches applied again because a request failed after writing */
 };
 void ingest_get_stats(const ingest_t *in, struct ingest_stats *out);
 

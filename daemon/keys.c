@@ -17,9 +17,12 @@
 #define KEYS_FILE_MAX (1024 * 1024) /* a clients list of some thousands of keys */
 
 static const char *const keys_roles[] = {
-	[DISPATCH__ROLE__ROLE_DESK] = "desk",       [DISPATCH__ROLE__ROLE_CREW] = "crew",
-	[DISPATCH__ROLE__ROLE_MONITOR] = "monitor", [DISPATCH__ROLE__ROLE_QC] = "qc",
-	[DISPATCH__ROLE__ROLE_SUPERVISOR] = "supervisor", [DISPATCH__ROLE__ROLE_ADMIN] = "admin",
+	[DISPATCH__ROLE__ROLE_DESK] = "desk",
+	[DISPATCH__ROLE__ROLE_CREW] = "crew",
+	[DISPATCH__ROLE__ROLE_MONITOR] = "monitor",
+	[DISPATCH__ROLE__ROLE_QC] = "qc",
+	[DISPATCH__ROLE__ROLE_SUPERVISOR] = "supervisor",
+	[DISPATCH__ROLE__ROLE_ADMIN] = "admin",
 };
 
 int keys_role_parse(const char *word, Dispatch__Role *out)
@@ -72,7 +75,8 @@ static char *keys_slurp(const char *path, size_t *len, char *err, size_t errlen)
 	while ((got = fread(data + n, 1, KEYS_FILE_MAX - n, f)) > 0)
 		n += got;
 	if (ferror(f) || n == KEYS_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) : "too large for a key file (1 MiB or more)");
+		snprintf(err, errlen, "%s: %s", path,
+			 ferror(f) ? strerror(errno) : "too large for a key file (1 MiB or more)");
 		fclose(f);
 		free(data);
 		return NULL;
@@ -145,7 +149,8 @@ int keys_generate(const char *dir, const char *name, struct keys_pair *out, char
 	struct keys_pair kp;
 
 	if (!keys_identity_ok(name)) {
-		snprintf(err, errlen, "key name '%s': use 1 to %d letters, digits, '-' or '_'", name, KEYS_IDENTITY_MAX);
+		snprintf(err, errlen, "key name '%s': use 1 to %d letters, digits, '-' or '_'", name,
+			 KEYS_IDENTITY_MAX);
 		return -1;
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -159,8 +164,8 @@ int keys_generate(const char *dir, const char *name, struct keys_pair *out, char
 	}
 	snprintf(path, sizeof path, "%s/%s.key", dir, name);
 	snprintf(text, sizeof text,
-		 "# dispatchd CURVE key pair \"%s\": keep it secret (mode 0600)\npublic-key = %s\nsecret-key = %s\n", name,
-		 kp.public_key, kp.secret_key);
+		 "# dispatchd CURVE key pair \"%s\": keep it secret (mode 0600)\npublic-key = %s\nsecret-key = %s\n",
+		 name, kp.public_key, kp.secret_key);
 	if (keys_write(path, 0600, text, err, errlen) != 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/%s.pub", dir, name);
@@ -226,8 +231,8 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 		n = sscanf(line, "%63s %31s %63s %7s", key, role, id, extra);
 		if (n < 3) {
 			keys_problem(err, errlen, &used, &problems,
-				     "%s:%u: expected 'PUBLIC-KEY ROLE IDENTITY' (three words), found %d\n", name, lineno,
-				     n < 0 ? 0 : n);
+				     "%s:%u: expected 'PUBLIC-KEY ROLE IDENTITY' (three words), found %d\n", name,
+				     lineno, n < 0 ? 0 : n);
 			continue;
 		}
 		if (n == 4 && extra[0] != '#') {
@@ -237,21 +242,22 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 			continue;
 		}
 		if (!keys_z85_ok(key)) {
-			keys_problem(err, errlen, &used, &problems,
-				     "%s:%u: '%.50s' is not a CURVE public key (40 characters of Z85, as in a .pub file)\n",
-				     name, lineno, key);
+			keys_problem(
+				err, errlen, &used, &problems,
+				"%s:%u: '%.50s' is not a CURVE public key (40 characters of Z85, as in a .pub file)\n",
+				name, lineno, key);
 			continue;
 		}
 		if (keys_role_parse(role, &r) != 0) {
 			keys_problem(err, errlen, &used, &problems,
-				     "%s:%u: unknown role '%s'; use desk, crew, monitor, qc, supervisor or admin\n", name,
-				     lineno, role);
+				     "%s:%u: unknown role '%s'; use desk, crew, monitor, qc, supervisor or admin\n",
+				     name, lineno, role);
 			continue;
 		}
 		if (!keys_identity_ok(id)) {
 			keys_problem(err, errlen, &used, &problems,
-				     "%s:%u: identity '%.40s': use 1 to %d letters, digits, '-' or '_'\n", name, lineno, id,
-				     KEYS_IDENTITY_MAX);
+				     "%s:%u: identity '%.40s': use 1 to %d letters, digits, '-' or '_'\n", name, lineno,
+				     id, KEYS_IDENTITY_MAX);
 			continue;
 		}
 		if (k->n == cap)
@@ -272,8 +278,8 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 		while (first > 0 && strcmp(k->v[first - 1].public_key, k->v[i].public_key) == 0)
 			first--;
 		if (strcmp(k->v[i - 1].public_key, k->v[i].public_key) == 0)
-			keys_problem(err, errlen, &used, &problems, "%s:%u: key listed twice (first on line %u)\n", name,
-				     k->v[i].line, k->v[first].line);
+			keys_problem(err, errlen, &used, &problems, "%s:%u: key listed twice (first on line %u)\n",
+				     name, k->v[i].line, k->v[first].line);
 	}
 	if (problems) {
 		keys_destroy(&k);

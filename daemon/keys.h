@@ -28,7 +28,7 @@
 #include "keyfile.h"
 
 #define KEYS_Z85_LEN KEYFILE_Z85_LEN /* a 32-byte CURVE key in Z85 */
-#define KEYS_IDENTITY_MAX 32 /* like Request.actor */
+#define KEYS_IDENTITY_MAX 32         /* like Request.actor */
 
 struct keys_pair {
 	char public_key[KEYS_Z85_LEN + 1];
@@ -39,7 +39,7 @@ struct keys_client {
 	char public_key[KEYS_Z85_LEN + 1];
 	Dispatch__Role role;
 	char identity[KEYS_IDENTITY_MAX + 1];
-	unsigned line;                      /* where it was listed, for messages */
+	unsigned line; /* where it was listed, for messages */
 };
 
 typedef struct keys_list {

@@ -7,11 +7,17 @@
 
 static enum log_level log_threshold = LOG_INFO;
 
-void log_set_level(enum log_level level) { log_threshold = level; }
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
 
 int log_parse_level(const char *name)
 {
-	static const struct { const char *name; enum log_level level; } names[] = {
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} names[] = {
 		{ "error", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
 		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
 	};

@@ -47,10 +47,10 @@ struct daemon {
 	publish_t *pub;
 	roster_t *roster;
 	ingest_t *ingest;
-	auth_t *auth;        /* NULL when no endpoint is tcp */
+	auth_t *auth; /* NULL when no endpoint is tcp */
 	ev_signal sigint, sigterm, sighup;
-	ev_timer watchdog;   /* WATCHDOG=1 at half the interval systemd asked for */
-	ev_timer status;     /* STATUS= with counts */
+	ev_timer watchdog; /* WATCHDOG=1 at half the interval systemd asked for */
+	ev_timer status;   /* STATUS= with counts */
 };
 
 static void usage(FILE *f)
@@ -112,7 +112,28 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct admin_options *o)
 {
-	enum { OPT_REQUEST = 256, OPT_EVENTS, OPT_CHECK, OPT_LOG, OPT_MAP, OPT_COFF, OPT_CSCALE, OPT_CAT, OPT_VERIFY, OPT_MAPMAX, OPT_HWM, OPT_FROM, OPT_TO, OPT_OLDER, OPT_YES, OPT_DATE, OPT_FORMAT, OPT_OUTPUT, OPT_GENKEYS, OPT_NAME };
+	enum {
+		OPT_REQUEST = 256,
+		OPT_EVENTS,
+		OPT_CHECK,
+		OPT_LOG,
+		OPT_MAP,
+		OPT_COFF,
+		OPT_CSCALE,
+		OPT_CAT,
+		OPT_VERIFY,
+		OPT_MAPMAX,
+		OPT_HWM,
+		OPT_FROM,
+		OPT_TO,
+		OPT_OLDER,
+		OPT_YES,
+		OPT_DATE,
+		OPT_FORMAT,
+		OPT_OUTPUT,
+		OPT_GENKEYS,
+		OPT_NAME
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -165,7 +186,9 @@ static int parse_options(int argc, char **argv, struct admin_options *o)
 		case OPT_NAME: o->key_name = optarg; break;
 		case OPT_LOG:
 			if ((level = log_parse_level(optarg)) < 0) {
-				fprintf(stderr, "dispatchd: unknown log level '%s'; use error, warning, notice, info or debug\n",
+				fprintf(stderr,
+					"dispatchd: unknown log level '%s'; use error, warning, notice, info or "
+					"debug\n",
 					optarg);
 				return -1;
 			}
@@ -213,9 +236,7 @@ static int parse_options(int argc, char **argv, struct admin_options *o)
 		case OPT_CAT: o->clock_at = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("dispatchd %s\n", DISPATCHD_VERSION); exit(EXIT_OK);
-		default:
-			fprintf(stderr, "dispatchd: try 'dispatchd --help'\n");
-			return -1;
+		default: fprintf(stderr, "dispatchd: try 'dispatchd --help'\n"); return -1;
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "backup") == 0) {
@@ -239,7 +260,8 @@ static int parse_options(int argc, char **argv, struct admin_options *o)
 		o->command = "report";
 		if (optind + 1 >= argc ||
 		    (strcmp(argv[optind + 1], "daily") != 0 && strcmp(argv[optind + 1], "review") != 0)) {
-			fprintf(stderr, "dispatchd: report wants daily or review: dispatchd report daily|review [OPTIONS]\n");
+			fprintf(stderr,
+				"dispatchd: report wants daily or review: dispatchd report daily|review [OPTIONS]\n");
 			return -1;
 		}
 		o->report = argv[optind + 1];
@@ -355,7 +377,8 @@ static void warn_open_ipc_dir(const char *endpoint)
 			 "socket or replace it with their own%s; run chmod 0700 %s (0750 and a group for the clients) "
 			 "and keep it owned by the service user",
 			 dir, endpoint, (unsigned)(st.st_mode & 07777),
-			 (st.st_mode & S_ISVTX) ? " before dispatchd binds it (the sticky bit guards it afterwards)" : "",
+			 (st.st_mode & S_ISVTX) ? " before dispatchd binds it (the sticky bit guards it afterwards)"
+						: "",
 			 dir);
 	free(dir);
 }
@@ -422,7 +445,8 @@ static void send_status(struct daemon *d)
 		store_last_seq(d->store, txn, &seq);
 		store_txn_abort(txn);
 	}
-	snprintf(msg, sizeof msg, "STATUS=serving %s: %llu tickets, %llu events; %llu requests since start, %llu refused",
+	snprintf(msg, sizeof msg,
+		 "STATUS=serving %s: %llu tickets, %llu events; %llu requests since start, %llu refused",
 		 d->cfg->estate, (unsigned long long)tickets, (unsigned long long)seq, (unsigned long long)st.requests,
 		 (unsigned long long)st.errors);
 	notify_send(msg);
@@ -512,8 +536,7 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 		return -1;
 	}
 	publish_set_last_seq(d->pub, last_seq);
-	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, d->auth,
-			       err, sizeof err);
+	d->ingest = ingest_new(d->zmq, loop, request, d->store, d->cfg, d->roster, d->pub, d->auth, err, sizeof err);
 	if (d->ingest == NULL) {
 		log_err("%s", err);
 		return -1;

@@ -68,7 +68,10 @@ static void publish_send(publish_t *p, const char *topic, const void *data, size
 		log_debug("publish on %s dropped: %s", topic, zmq_strerror(errno));
 }
 
-void publish_set_last_seq(publish_t *p, uint64_t seq) { p->last_seq = seq; }
+void publish_set_last_seq(publish_t *p, uint64_t seq)
+{
+	p->last_seq = seq;
+}
 
 void publish_outbox_send(publish_t *p, struct publish_outbox *o)
 {
@@ -94,8 +97,8 @@ static void publish_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	publish_send(p, TOPIC_HEARTBEAT, buf, len);
 }
 
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth,
-		       char *err, size_t errlen)
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth, char *err,
+		       size_t errlen)
 {
 	publish_t *p = xcalloc(1, sizeof *p);
 	int linger = 0;

@@ -25,8 +25,8 @@ typedef struct publish publish_t;
 /* Bind a PUB socket on endpoint; NULL with a message in err on failure.
  * hwm: messages queued per subscriber before PUB drops (0: the default).
  * auth (may be NULL): a tcp endpoint is made CURVE by it (auth_secure). */
-publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth,
-		       char *err, size_t errlen);
+publish_t *publish_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, int hwm, auth_t *auth, char *err,
+		       size_t errlen);
 void publish_destroy(publish_t **p);
 
 /* The latest stored seq, announced by the heartbeat (at start; then
@@ -36,7 +36,7 @@ void publish_set_last_seq(publish_t *p, uint64_t seq);
 /* One message to publish once its batch is on disk. */
 struct publish_item {
 	char topic[TOPIC_MAX];
-	uint8_t *data;      /* the packed Event as stored (malloc'd, the outbox's) */
+	uint8_t *data; /* the packed Event as stored (malloc'd, the outbox's) */
 	size_t len;
 	uint64_t seq;
 };

@@ -22,8 +22,8 @@
 #include "chain.h"
 #include "xalloc.h"
 
-#define REPORT_MONTHS_MAX 240   /* a review covers at most 20 years */
-#define REPORT_REPEAT_MIN 3     /* same unit and category this often is a repeat problem */
+#define REPORT_MONTHS_MAX 240 /* a review covers at most 20 years */
+#define REPORT_REPEAT_MIN 3   /* same unit and category this often is a repeat problem */
 
 /* ---- shared ---------------------------------------------------------------- */
 
@@ -159,7 +159,10 @@ static void report_xml(FILE *f, const char *s)
 	}
 }
 
-static char *report_strdup(const char *s) { return xstrdup(s ? s : ""); }
+static char *report_strdup(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
 
 /* Display width of UTF-8 text, for aligned columns: CJK characters take
  * two cells (good enough for names and categories; not a full wcwidth). */
@@ -260,11 +263,11 @@ static bool report_is_open(int st)
 /* ---- the daily work report ----------------------------------------------------- */
 
 struct daily_row {
-	char *crew, *member;  /* member "" = nobody yet (the crew's queue) */
+	char *crew, *member; /* member "" = nobody yet (the crew's queue) */
 	unsigned received, dispatched, resolved, open, overdue, escalations, followups, sat_sum;
 };
 
-struct daily_line {  /* an escalation, a complaint, a remark or a suggestion */
+struct daily_line { /* an escalation, a complaint, a remark or a suggestion */
 	int64_t time_ms;
 	uint64_t ticket;
 	char *unit, *crew, *member, *a, *b, *c, *d, *e;
@@ -280,7 +283,7 @@ struct daily_list {
 struct daily_ticket {
 	uint64_t seq;
 	uint8_t state;
-	bool today;  /* an event of the day is about it */
+	bool today; /* an event of the day is about it */
 };
 
 struct daily {
@@ -289,7 +292,7 @@ struct daily {
 	int64_t from_ms, to_ms, now_ms;
 	struct daily_ticket *tk;
 	uint64_t ntk;
-	uint64_t *day;  /* seqs of the day's ticket events, in log order */
+	uint64_t *day; /* seqs of the day's ticket events, in log order */
 	size_t nday, capday;
 	struct daily_row *rows;
 	size_t nrows, caprows;
@@ -376,12 +379,8 @@ static int daily_event(Dispatch__Event *ev, void *arg)
 		goto done;
 	d->events_today++;
 	switch (ev->type) {
-	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
-		daily_row(d, ev->crew, ev->member)->dispatched++;
-		break;
-	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED:
-		daily_row(d, ev->crew, ev->member)->resolved++;
-		break;
+	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED: daily_row(d, ev->crew, ev->member)->dispatched++; break;
+	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED: daily_row(d, ev->crew, ev->member)->resolved++; break;
 	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED: {
 		/* counted against whoever held it when the deadline passed */
 		const char *who = t->member;
@@ -394,7 +393,7 @@ static int daily_event(Dispatch__Event *ev, void *arg)
 		l->unit = report_strdup(t->unit);
 		l->crew = report_strdup(t->crew);
 		l->member = report_strdup(who);
-		l->a = report_strdup(ev->member);  /* escalated to */
+		l->a = report_strdup(ev->member); /* escalated to */
 		l->b = xstrdup(ev->deadline == DISPATCH__DEADLINE__DEADLINE_NONE
 				       ? "nobody could take it"
 				       : report_enum(&dispatch__deadline__descriptor, ev->deadline, buf, sizeof buf));
@@ -415,8 +414,7 @@ static int daily_event(Dispatch__Event *ev, void *arg)
 		l->a = report_strdup(t->follow_up_remark);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 done:
 	dispatch__event__free_unpacked(ev, NULL);
@@ -560,10 +558,10 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		a = json_array();
 		for (i = 0; i < d->esc.n; i++) {
 			const struct daily_line *l = &d->esc.v[i];
-			json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "time",
-							   REPORT_MINUTE(l->time_ms, t1), "ticket", (json_int_t)l->ticket,
-							   "unit", l->unit, "crew", l->crew, "member", l->member, "to",
-							   l->a, "deadline", l->b, "note", l->c));
+			json_array_append_new(
+				a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "time", REPORT_MINUTE(l->time_ms, t1),
+					     "ticket", (json_int_t)l->ticket, "unit", l->unit, "crew", l->crew,
+					     "member", l->member, "to", l->a, "deadline", l->b, "note", l->c));
 		}
 		json_object_set_new(root, "escalations", a);
 		a = json_array();
@@ -578,20 +576,21 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		a = json_array();
 		for (i = 0; i < d->remarks.n; i++) {
 			const struct daily_line *l = &d->remarks.v[i];
-			json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "time",
-							   REPORT_MINUTE(l->time_ms, t1), "ticket", (json_int_t)l->ticket,
-							   "unit", l->unit, "crew", l->crew, "member", l->member,
-							   "satisfaction", (int)l->score, "remark", l->a));
+			json_array_append_new(
+				a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "time", REPORT_MINUTE(l->time_ms, t1),
+					     "ticket", (json_int_t)l->ticket, "unit", l->unit, "crew", l->crew,
+					     "member", l->member, "satisfaction", (int)l->score, "remark", l->a));
 		}
 		json_object_set_new(root, "remarks", a);
 		a = json_array();
 		for (i = 0; i < d->suggestions.n; i++) {
 			const struct daily_line *l = &d->suggestions.v[i];
-			json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "time",
-							   REPORT_MINUTE(l->time_ms, t1), "ticket", (json_int_t)l->ticket,
-							   "unit", l->unit, "category", l->e, "crew", l->crew, "member",
-							   l->member, "state", l->a, "text", l->b, "done", l->c,
-							   "follow_up_remark", l->d, "satisfaction", (int)l->score));
+			json_array_append_new(a,
+					      json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "time",
+							REPORT_MINUTE(l->time_ms, t1), "ticket", (json_int_t)l->ticket,
+							"unit", l->unit, "category", l->e, "crew", l->crew, "member",
+							l->member, "state", l->a, "text", l->b, "done", l->c,
+							"follow_up_remark", l->d, "satisfaction", (int)l->score));
 		}
 		json_object_set_new(root, "suggestions", a);
 		json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -600,8 +599,17 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		return;
 	}
 	if (o->format == REPORT_CSV) {
-		report_csv_row(f, "section\x1f" "crew\x1f" "member\x1f" "received\x1f" "dispatched\x1f" "resolved\x1f"
-				  "open\x1f" "overdue\x1f" "escalations\x1f" "follow_ups\x1f" "satisfaction_avg");
+		report_csv_row(f, "section\x1f"
+				  "crew\x1f"
+				  "member\x1f"
+				  "received\x1f"
+				  "dispatched\x1f"
+				  "resolved\x1f"
+				  "open\x1f"
+				  "overdue\x1f"
+				  "escalations\x1f"
+				  "follow_ups\x1f"
+				  "satisfaction_avg");
 		for (i = 0; i < d->nrows; i = j) {
 			for (j = i; j < d->nrows && strcmp(d->rows[j].crew, d->rows[i].crew) == 0; j++) {
 				const struct daily_row *r = &d->rows[j];
@@ -610,53 +618,87 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 					       r->overdue, r->escalations, r->followups, daily_avg(r, avg, sizeof avg));
 			}
 			daily_total(d, i, j, &sum);
-			report_csv_row(f, "crew\x1f%s\x1f\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%s", d->rows[i].crew,
-				       sum.received, sum.dispatched, sum.resolved, sum.open, sum.overdue, sum.escalations,
-				       sum.followups, daily_avg(&sum, avg, sizeof avg));
+			report_csv_row(f, "crew\x1f%s\x1f\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%s",
+				       d->rows[i].crew, sum.received, sum.dispatched, sum.resolved, sum.open,
+				       sum.overdue, sum.escalations, sum.followups, daily_avg(&sum, avg, sizeof avg));
 		}
 		report_csv_row(f, "total\x1f\x1f\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%u\x1f%s", all.received,
 			       all.dispatched, all.resolved, all.open, all.overdue, all.escalations, all.followups,
 			       daily_avg(&all, avg, sizeof avg));
 		fputc('\n', f);
-		report_csv_row(f, "escalation\x1f" "time\x1f" "ticket\x1f" "unit\x1f" "crew\x1f" "member\x1f" "to\x1f"
-				  "deadline\x1f" "note");
+		report_csv_row(f, "escalation\x1f"
+				  "time\x1f"
+				  "ticket\x1f"
+				  "unit\x1f"
+				  "crew\x1f"
+				  "member\x1f"
+				  "to\x1f"
+				  "deadline\x1f"
+				  "note");
 		for (i = 0; i < d->esc.n; i++) {
 			const struct daily_line *l = &d->esc.v[i];
 			report_csv_row(f, "escalation\x1f%s\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
-				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->crew, l->member, l->a, l->b, l->c);
+				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->crew, l->member, l->a,
+				       l->b, l->c);
 		}
 		fputc('\n', f);
-		report_csv_row(f, "complaint\x1f" "ticket\x1f" "unit\x1f" "crew\x1f" "about_member\x1f" "state\x1f"
-				  "cause\x1f" "corrective_action\x1f" "satisfaction");
+		report_csv_row(f, "complaint\x1f"
+				  "ticket\x1f"
+				  "unit\x1f"
+				  "crew\x1f"
+				  "about_member\x1f"
+				  "state\x1f"
+				  "cause\x1f"
+				  "corrective_action\x1f"
+				  "satisfaction");
 		for (i = 0; i < d->complaints.n; i++) {
 			const struct daily_line *l = &d->complaints.v[i];
-			report_csv_row(f, "complaint\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u", l->ticket,
-				       l->unit, l->crew, l->member, l->a, l->b, l->c, l->score);
+			report_csv_row(f, "complaint\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u",
+				       l->ticket, l->unit, l->crew, l->member, l->a, l->b, l->c, l->score);
 		}
 		fputc('\n', f);
-		report_csv_row(f, "remark\x1f" "time\x1f" "ticket\x1f" "unit\x1f" "crew\x1f" "member\x1f"
-				  "satisfaction\x1f" "remark");
+		report_csv_row(f, "remark\x1f"
+				  "time\x1f"
+				  "ticket\x1f"
+				  "unit\x1f"
+				  "crew\x1f"
+				  "member\x1f"
+				  "satisfaction\x1f"
+				  "remark");
 		for (i = 0; i < d->remarks.n; i++) {
 			const struct daily_line *l = &d->remarks.v[i];
 			report_csv_row(f, "remark\x1f%s\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%u\x1f%s",
-				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->crew, l->member, l->score, l->a);
+				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->crew, l->member, l->score,
+				       l->a);
 		}
 		fputc('\n', f);
-		report_csv_row(f, "suggestion\x1f" "time\x1f" "ticket\x1f" "unit\x1f" "category\x1f" "crew\x1f" "member\x1f"
-				  "state\x1f" "text\x1f" "done\x1f" "follow_up_remark\x1f" "satisfaction");
+		report_csv_row(f, "suggestion\x1f"
+				  "time\x1f"
+				  "ticket\x1f"
+				  "unit\x1f"
+				  "category\x1f"
+				  "crew\x1f"
+				  "member\x1f"
+				  "state\x1f"
+				  "text\x1f"
+				  "done\x1f"
+				  "follow_up_remark\x1f"
+				  "satisfaction");
 		for (i = 0; i < d->suggestions.n; i++) {
 			const struct daily_line *l = &d->suggestions.v[i];
-			report_csv_row(f, "suggestion\x1f%s\x1f%" PRIu64 "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u",
-				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->e, l->crew, l->member, l->a, l->b,
-				       l->c, l->d, l->score);
+			report_csv_row(f,
+				       "suggestion\x1f%s\x1f%" PRIu64
+				       "\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%u",
+				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->e, l->crew, l->member,
+				       l->a, l->b, l->c, l->d, l->score);
 		}
 		return;
 	}
 	/* text */
 	fprintf(f, "Daily work report (工作日報): %s, %s\n", o->estate ? o->estate : "", day);
 	fprintf(f, "covers the event log up to seq %" PRIu64 ", chain head %s\n\n", st->last_seq, st->head);
-	fprintf(f, "%-24s %8s %10s %8s %6s %7s %11s %10s %12s\n", "crew / member", "received", "dispatched",
-		"resolved", "open", "overdue", "escalations", "follow-ups", "satisfaction");
+	fprintf(f, "%-24s %8s %10s %8s %6s %7s %11s %10s %12s\n", "crew / member", "received", "dispatched", "resolved",
+		"open", "overdue", "escalations", "follow-ups", "satisfaction");
 	for (i = 0; i < d->nrows; i = j) {
 		for (j = i; j < d->nrows && strcmp(d->rows[j].crew, d->rows[i].crew) == 0; j++)
 			;
@@ -696,20 +738,21 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		daily_avg(&all, avg, sizeof avg));
 	for (i = 0; i < d->remarks.n; i++) {
 		const struct daily_line *l = &d->remarks.v[i];
-		fprintf(f, "  %s  #%" PRIu64 " %s  %s/%s  %u/5%s%s%s\n", REPORT_MINUTE(l->time_ms, t1) + 11,
-			l->ticket, l->unit, l->crew, l->member[0] ? l->member : "-", l->score, l->a[0] ? "  \"" : "", l->a,
+		fprintf(f, "  %s  #%" PRIu64 " %s  %s/%s  %u/5%s%s%s\n", REPORT_MINUTE(l->time_ms, t1) + 11, l->ticket,
+			l->unit, l->crew, l->member[0] ? l->member : "-", l->score, l->a[0] ? "  \"" : "", l->a,
 			l->a[0] ? "\"" : "");
 	}
 	fprintf(f, "\nSuggestions and opinions (%zu)\n", d->suggestions.n);
 	for (i = 0; i < d->suggestions.n; i++) {
 		const struct daily_line *l = &d->suggestions.v[i];
-		fprintf(f, "  %s  #%" PRIu64 " %s  %s/%s  %s%s%s%s  \"%s\"\n", REPORT_MINUTE(l->time_ms, t1) + 11, l->ticket,
-			l->unit, l->crew, l->member[0] ? l->member : "-", l->a, l->e[0] ? " (" : "", l->e,
+		fprintf(f, "  %s  #%" PRIu64 " %s  %s/%s  %s%s%s%s  \"%s\"\n", REPORT_MINUTE(l->time_ms, t1) + 11,
+			l->ticket, l->unit, l->crew, l->member[0] ? l->member : "-", l->a, l->e[0] ? " (" : "", l->e,
 			l->e[0] ? ")" : "", l->b);
 		if (l->c[0])
 			fprintf(f, "      done: %s\n", l->c);
 		if (l->score)
-			fprintf(f, "      follow-up: %u/5%s%s%s\n", l->score, l->d[0] ? " \"" : "", l->d, l->d[0] ? "\"" : "");
+			fprintf(f, "      follow-up: %u/5%s%s%s\n", l->score, l->d[0] ? " \"" : "", l->d,
+				l->d[0] ? "\"" : "");
 		else
 			fprintf(f, "      follow-up: not yet\n");
 	}
@@ -761,7 +804,7 @@ fail:
 
 static const char *const review_deadline_names[4] = { "acknowledge", "arrive", "resolve", "follow-up" };
 static const char *const review_kind_colors[REVIEW_KINDS] = { "#9e9e9e", "#1f77b4", "#d62728", "#9467bd",
-							     "#2ca02c", "#17becf", "#ff7f0e", "#bcbd22" };
+							      "#2ca02c", "#17becf", "#ff7f0e", "#bcbd22" };
 
 struct review_count {
 	char *key;
@@ -791,8 +834,8 @@ struct review_items {
 	size_t n, cap;
 };
 
-struct review_pair {   /* (unit, category) of one ticket: repeat problems */
-	char *key;     /* "unit\tcategory" */
+struct review_pair { /* (unit, category) of one ticket: repeat problems */
+	char *key;   /* "unit\tcategory" */
 	uint64_t id;
 };
 
@@ -803,7 +846,7 @@ struct review_month {
 
 struct review {
 	int64_t from_ms, to_ms;
-	int first_month, nmonths;  /* year*12 + month of from_ms; months covered */
+	int first_month, nmonths; /* year*12 + month of from_ms; months covered */
 	struct review_month months[REPORT_MONTHS_MAX];
 	uint64_t tickets, open, cancelled, closed, resolved, reopened, reopens;
 	uint64_t kinds[REVIEW_KINDS];
@@ -1085,7 +1128,10 @@ static void review_repeats(struct review *r)
 	report_sort(r->repeats.v, r->repeats.n, sizeof *r->repeats.v, review_cmp_repeat);
 }
 
-static double review_ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
+static double review_ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
 
 static const char *review_pct_str(uint64_t a, uint64_t b, char *buf, size_t len)
 {
@@ -1150,9 +1196,9 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 	json_object_set_new(root, "to", json_string(REPORT_DAY(r->to_ms, b2)));
 	json_object_set_new(root, "last_seq", json_integer((json_int_t)st->last_seq));
 	json_object_set_new(root, "chain_head", json_string(st->head));
-	json_object_set_new(root, "tickets", json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)r->tickets, "open",
-						       (json_int_t)r->open, "closed", (json_int_t)r->closed,
-						       "cancelled", (json_int_t)r->cancelled));
+	json_object_set_new(root, "tickets",
+			    json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)r->tickets, "open", (json_int_t)r->open,
+				      "closed", (json_int_t)r->closed, "cancelled", (json_int_t)r->cancelled));
 	x = json_object();
 	for (int k = 0; k < REVIEW_KINDS; k++)
 		if (r->kinds[k])
@@ -1163,26 +1209,30 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 	a = json_array();
 	for (int i = 0; i < r->nmonths; i++) {
 		const struct review_month *m = &r->months[i];
-		json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:I}", "month", review_month_name(r, i, buf, sizeof buf),
-						   "tickets", (json_int_t)m->total, "with_deadline",
-						   (json_int_t)m->with_deadline, "deadlines_met", (json_int_t)m->met));
+		json_array_append_new(a,
+				      json_pack("{s:s,s:I,s:I,s:I}", "month", review_month_name(r, i, buf, sizeof buf),
+						"tickets", (json_int_t)m->total, "with_deadline",
+						(json_int_t)m->with_deadline, "deadlines_met", (json_int_t)m->met));
 	}
 	json_object_set_new(root, "by_month", a);
-	json_object_set_new(root, "times", json_pack("{s:o,s:o,s:o}", "acknowledge", review_durs_json(&r->ack), "arrive",
-						     review_durs_json(&r->arr), "resolve", review_durs_json(&r->res)));
+	json_object_set_new(root, "times",
+			    json_pack("{s:o,s:o,s:o}", "acknowledge", review_durs_json(&r->ack), "arrive",
+				      review_durs_json(&r->arr), "resolve", review_durs_json(&r->res)));
 	x = json_object();
 	for (int d = 0; d < 4; d++)
 		json_object_set_new(x, review_deadline_names[d],
 				    json_pack("{s:I,s:I,s:f}", "decided", (json_int_t)r->dl_decided[d], "met",
-					      (json_int_t)r->dl_met[d], "rate", review_ratio(r->dl_met[d], r->dl_decided[d])));
+					      (json_int_t)r->dl_met[d], "rate",
+					      review_ratio(r->dl_met[d], r->dl_decided[d])));
 	json_object_set_new(root, "deadline_compliance", x);
 	x = json_object();
 	for (int i = 1; i <= 5; i++) {
 		snprintf(buf, sizeof buf, "%d", i);
 		json_object_set_new(x, buf, json_integer((json_int_t)r->sat[i]));
 	}
-	json_object_set_new(root, "satisfaction", json_pack("{s:o,s:I,s:o}", "distribution", x, "n", (json_int_t)n,
-							    "average", n ? json_real(avg) : json_null()));
+	json_object_set_new(root, "satisfaction",
+			    json_pack("{s:o,s:I,s:o}", "distribution", x, "n", (json_int_t)n, "average",
+				      n ? json_real(avg) : json_null()));
 	a = json_array();
 	for (size_t i = 0; i < r->complaints.n; i++) {
 		const struct review_item *c = &r->complaints.v[i];
@@ -1191,14 +1241,17 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 						   c->who, "state", c->state, "cause", c->a, "corrective_action", c->b,
 						   "satisfaction", (int)c->score, "remark", c->c));
 	}
-	json_object_set_new(root, "complaints", json_pack("{s:I,s:o,s:o}", "n", (json_int_t)r->complaints.n, "by_cause",
-							  review_counts_json(&r->causes), "list", a));
+	json_object_set_new(root, "complaints",
+			    json_pack("{s:I,s:o,s:o}", "n", (json_int_t)r->complaints.n, "by_cause",
+				      review_counts_json(&r->causes), "list", a));
 	json_object_set_new(root, "suggestions",
-			    json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)r->sugg, "praise", (json_int_t)r->sugg_praise,
-				      "acted_on", (json_int_t)r->sugg_done, "followed_up", (json_int_t)r->sugg_followed));
-	json_object_set_new(root, "reopen", json_pack("{s:I,s:I,s:I,s:f}", "resolved", (json_int_t)r->resolved,
-						      "reopened", (json_int_t)r->reopened, "reopens",
-						      (json_int_t)r->reopens, "rate", review_ratio(r->reopened, r->resolved)));
+			    json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)r->sugg, "praise",
+				      (json_int_t)r->sugg_praise, "acted_on", (json_int_t)r->sugg_done, "followed_up",
+				      (json_int_t)r->sugg_followed));
+	json_object_set_new(root, "reopen",
+			    json_pack("{s:I,s:I,s:I,s:f}", "resolved", (json_int_t)r->resolved, "reopened",
+				      (json_int_t)r->reopened, "reopens", (json_int_t)r->reopens, "rate",
+				      review_ratio(r->reopened, r->resolved)));
 	json_object_set_new(root, "paid_services",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)r->paid, "consented",
 				      (json_int_t)r->paid_consented, "charged", (json_int_t)r->paid_charged_n,
@@ -1211,8 +1264,8 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 						   (json_int_t)v->id, "unit", v->unit, "incident", v->a, "review", v->b,
 						   "state", v->state));
 	}
-	json_object_set_new(root, "vendors", json_pack("{s:o,s:o}", "tickets", review_counts_json(&r->vendors),
-						       "incidents", a));
+	json_object_set_new(root, "vendors",
+			    json_pack("{s:o,s:o}", "tickets", review_counts_json(&r->vendors), "incidents", a));
 	a = json_array();
 	for (size_t i = 0; i < r->repeats.n; i++) {
 		const struct review_item *p = &r->repeats.v[i];
@@ -1234,16 +1287,36 @@ static void review_csv(const struct review *r, const struct report_opts *o, cons
 	uint64_t n;
 	double avg = review_sat_avg(r, &n);
 
-	report_csv_row(f, "section\x1fkey\x1fvalue\x1f" "detail");
-	report_csv_row(f, "stamp\x1f" "estate\x1f%s\x1f", o->estate ? o->estate : "");
-	report_csv_row(f, "stamp\x1f" "from\x1f%s\x1f", REPORT_DAY(r->from_ms, buf));
-	report_csv_row(f, "stamp\x1f" "to\x1f%s\x1f" "exclusive", REPORT_DAY(r->to_ms, buf));
+	report_csv_row(f, "section\x1fkey\x1fvalue\x1f"
+			  "detail");
+	report_csv_row(f,
+		       "stamp\x1f"
+		       "estate\x1f%s\x1f",
+		       o->estate ? o->estate : "");
+	report_csv_row(f,
+		       "stamp\x1f"
+		       "from\x1f%s\x1f",
+		       REPORT_DAY(r->from_ms, buf));
+	report_csv_row(f,
+		       "stamp\x1f"
+		       "to\x1f%s\x1f"
+		       "exclusive",
+		       REPORT_DAY(r->to_ms, buf));
 	report_csv_row(f, "stamp\x1flast_seq\x1f%" PRIu64 "\x1f", st->last_seq);
-	report_csv_row(f, "stamp\x1f" "chain_head\x1f%s\x1f", st->head);
+	report_csv_row(f,
+		       "stamp\x1f"
+		       "chain_head\x1f%s\x1f",
+		       st->head);
 	report_csv_row(f, "tickets\x1ftotal\x1f%" PRIu64 "\x1f", r->tickets);
 	report_csv_row(f, "tickets\x1fopen\x1f%" PRIu64 "\x1f", r->open);
-	report_csv_row(f, "tickets\x1f" "closed\x1f%" PRIu64 "\x1f", r->closed);
-	report_csv_row(f, "tickets\x1f" "cancelled\x1f%" PRIu64 "\x1f", r->cancelled);
+	report_csv_row(f,
+		       "tickets\x1f"
+		       "closed\x1f%" PRIu64 "\x1f",
+		       r->closed);
+	report_csv_row(f,
+		       "tickets\x1f"
+		       "cancelled\x1f%" PRIu64 "\x1f",
+		       r->cancelled);
 	for (int k = 0; k < REVIEW_KINDS; k++)
 		if (r->kinds[k])
 			report_csv_row(f, "kind\x1f%s\x1f%" PRIu64 "\x1f", REPORT_KIND(k, buf), r->kinds[k]);
@@ -1257,8 +1330,8 @@ static void review_csv(const struct review *r, const struct report_opts *o, cons
 	{
 		const struct review_durs *ds[3] = { &r->ack, &r->arr, &r->res };
 		for (int i = 0; i < 3; i++) {
-			report_csv_row(f, "time_ms\x1f%s median\x1f%" PRId64 "\x1f%zu tickets", review_deadline_names[i],
-				       review_pct(ds[i], 50), ds[i]->n);
+			report_csv_row(f, "time_ms\x1f%s median\x1f%" PRId64 "\x1f%zu tickets",
+				       review_deadline_names[i], review_pct(ds[i], 50), ds[i]->n);
 			report_csv_row(f, "time_ms\x1f%s p90\x1f%" PRId64 "\x1f%zu tickets", review_deadline_names[i],
 				       review_pct(ds[i], 90), ds[i]->n);
 		}
@@ -1274,25 +1347,35 @@ static void review_csv(const struct review *r, const struct report_opts *o, cons
 			       r->months[i].met, r->months[i].with_deadline);
 	for (int i = 1; i <= 5; i++)
 		report_csv_row(f, "satisfaction\x1f%d\x1f%" PRIu64 "\x1f", i, r->sat[i]);
-	report_csv_row(f, "satisfaction\x1f" "average\x1f%.2f\x1f%" PRIu64 " follow-ups", avg, n);
+	report_csv_row(f,
+		       "satisfaction\x1f"
+		       "average\x1f%.2f\x1f%" PRIu64 " follow-ups",
+		       avg, n);
 	for (size_t i = 0; i < r->causes.n; i++)
 		report_csv_row(f, "complaint_cause\x1f%s\x1f%" PRIu64 "\x1f", r->causes.v[i].key, r->causes.v[i].n);
 	for (size_t i = 0; i < r->complaints.n; i++) {
 		const struct review_item *c = &r->complaints.v[i];
 		snprintf(b3, sizeof b3, "%" PRIu64, c->id);
-		report_csv_row(f, "complaint\x1f%s\x1f%s\x1f%s %s about %s; cause: %s; corrective action: %s", b3, c->state,
-			       REPORT_DAY(c->created_ms, buf), c->unit, c->who, c->a, c->b);
+		report_csv_row(f, "complaint\x1f%s\x1f%s\x1f%s %s about %s; cause: %s; corrective action: %s", b3,
+			       c->state, REPORT_DAY(c->created_ms, buf), c->unit, c->who, c->a, c->b);
 	}
-	report_csv_row(f, "suggestions\x1f" "count\x1f%" PRIu64 "\x1f%" PRIu64 " praise, %" PRIu64 " acted on, %" PRIu64
-			  " followed up",
+	report_csv_row(f,
+		       "suggestions\x1f"
+		       "count\x1f%" PRIu64 "\x1f%" PRIu64 " praise, %" PRIu64 " acted on, %" PRIu64 " followed up",
 		       r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
-	report_csv_row(f, "reopen\x1frate\x1f%s\x1f%" PRIu64 " of %" PRIu64 " resolved tickets reopened (%" PRIu64
-			  " reopenings)",
+	report_csv_row(f,
+		       "reopen\x1frate\x1f%s\x1f%" PRIu64 " of %" PRIu64 " resolved tickets reopened (%" PRIu64
+		       " reopenings)",
 		       review_pct_str(r->reopened, r->resolved, buf, sizeof buf), r->reopened, r->resolved, r->reopens);
-	report_csv_row(f, "paid\x1f" "count\x1f%" PRIu64 "\x1f%" PRIu64 " consented", r->paid, r->paid_consented);
+	report_csv_row(f,
+		       "paid\x1f"
+		       "count\x1f%" PRIu64 "\x1f%" PRIu64 " consented",
+		       r->paid, r->paid_consented);
 	report_csv_row(f, "paid\x1fquoted\x1f%s\x1f", review_money(r->paid_quoted, buf, sizeof buf));
-	report_csv_row(f, "paid\x1f" "charged\x1f%s\x1f%" PRIu64 " charged", review_money(r->paid_charged, buf, sizeof buf),
-		       r->paid_charged_n);
+	report_csv_row(f,
+		       "paid\x1f"
+		       "charged\x1f%s\x1f%" PRIu64 " charged",
+		       review_money(r->paid_charged, buf, sizeof buf), r->paid_charged_n);
 	for (size_t i = 0; i < r->vendors.n; i++)
 		report_csv_row(f, "vendor_tickets\x1f%s\x1f%" PRIu64 "\x1f", r->vendors.v[i].key, r->vendors.v[i].n);
 	for (size_t i = 0; i < r->incidents.n; i++) {
@@ -1347,18 +1430,22 @@ static void review_text(const struct review *r, const struct report_opts *o, con
 	fprintf(f, "\nTimes (from the report, or a paid service's consent)   median        p90  tickets\n");
 	for (int i = 0; i < 3; i++) {
 		char m[32], p[32];
-		fprintf(f, "  to %-50s %9s %10s %8zu\n", review_deadline_names[i], report_dur(review_pct(ds[i], 50), m, sizeof m),
-			report_dur(review_pct(ds[i], 90), p, sizeof p), ds[i]->n);
+		fprintf(f, "  to %-50s %9s %10s %8zu\n", review_deadline_names[i],
+			report_dur(review_pct(ds[i], 50), m, sizeof m), report_dur(review_pct(ds[i], 90), p, sizeof p),
+			ds[i]->n);
 	}
 	fprintf(f, "\nDeadline compliance\n");
 	for (int d = 0; d < 4; d++)
 		fprintf(f, "  %-24s %6s  (%" PRIu64 " of %" PRIu64 " met)\n", review_deadline_names[d],
-			review_pct_str(r->dl_met[d], r->dl_decided[d], buf, sizeof buf), r->dl_met[d], r->dl_decided[d]);
-	fprintf(f, "\nSatisfaction (every follow-up recorded in the period): %" PRIu64 " scored, average %.2f\n", n, avg);
+			review_pct_str(r->dl_met[d], r->dl_decided[d], buf, sizeof buf), r->dl_met[d],
+			r->dl_decided[d]);
+	fprintf(f, "\nSatisfaction (every follow-up recorded in the period): %" PRIu64 " scored, average %.2f\n", n,
+		avg);
 	for (int i = 5; i >= 1; i--)
 		fprintf(f, "  %d  %7" PRIu64 "  %6s\n", i, r->sat[i], review_pct_str(r->sat[i], n, buf, sizeof buf));
-	fprintf(f, "\nSuggestions and opinions: %" PRIu64 " (%" PRIu64 " praise), %" PRIu64 " acted on, %" PRIu64
-		   " followed up\n",
+	fprintf(f,
+		"\nSuggestions and opinions: %" PRIu64 " (%" PRIu64 " praise), %" PRIu64 " acted on, %" PRIu64
+		" followed up\n",
 		r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
 	fprintf(f, "\nComplaints: %zu\n", r->complaints.n);
 	for (size_t i = 0; i < r->causes.n; i++) {
@@ -1372,11 +1459,13 @@ static void review_text(const struct review *r, const struct report_opts *o, con
 			c->state);
 		if (c->score)
 			fprintf(f, ", satisfaction %u", c->score);
-		fprintf(f, ": %s -> %s\n", c->a[0] ? c->a : "(cause not recorded)", c->b[0] ? c->b : "(no corrective action yet)");
+		fprintf(f, ": %s -> %s\n", c->a[0] ? c->a : "(cause not recorded)",
+			c->b[0] ? c->b : "(no corrective action yet)");
 	}
-	fprintf(f, "\nReopened: %" PRIu64 " of %" PRIu64 " resolved tickets (%s), %" PRIu64 " reopenings\n", r->reopened,
-		r->resolved, review_pct_str(r->reopened, r->resolved, buf, sizeof buf), r->reopens);
-	fprintf(f, "\nPaid special services: %" PRIu64 " (%" PRIu64 " consented), quoted %s, charged %s on %" PRIu64 "\n",
+	fprintf(f, "\nReopened: %" PRIu64 " of %" PRIu64 " resolved tickets (%s), %" PRIu64 " reopenings\n",
+		r->reopened, r->resolved, review_pct_str(r->reopened, r->resolved, buf, sizeof buf), r->reopens);
+	fprintf(f,
+		"\nPaid special services: %" PRIu64 " (%" PRIu64 " consented), quoted %s, charged %s on %" PRIu64 "\n",
 		r->paid, r->paid_consented, review_money(r->paid_quoted, buf, sizeof buf),
 		review_money(r->paid_charged, b2, sizeof b2), r->paid_charged_n);
 	fprintf(f, "\nVendors (outsourced crews): tickets handled, incidents\n");
@@ -1395,7 +1484,8 @@ static void review_text(const struct review *r, const struct report_opts *o, con
 		fprintf(f, "  %s #%" PRIu64 " %s: %s\n      review: %s\n", v->who, v->id, v->unit, v->a,
 			v->b[0] ? v->b : "(not reviewed yet)");
 	}
-	fprintf(f, "\nRepeat problems (same unit and category %d or more times): %zu\n", REPORT_REPEAT_MIN, r->repeats.n);
+	fprintf(f, "\nRepeat problems (same unit and category %d or more times): %zu\n", REPORT_REPEAT_MIN,
+		r->repeats.n);
 	for (size_t i = 0; i < r->repeats.n; i++) {
 		const struct review_item *p = &r->repeats.v[i];
 		snprintf(b3, sizeof b3, "%s %s", p->unit, p->a);
@@ -1426,8 +1516,10 @@ static void review_bars(FILE *f, int x, int y, int w, int h, const char *title, 
 	for (int g = 0; g <= 4; g++) {
 		double gy = top + ph - ph * g / 4.0;
 		snprintf(lab, sizeof lab, fmt, max * g / 4.0);
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, gy, left + pw, gy);
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>\n", left - 4, gy + 4, lab);
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, gy, left + pw,
+			gy);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>\n", left - 4, gy + 4,
+			lab);
 	}
 	for (size_t i = 0; i < n; i++) {
 		double base = top + ph, bx = left + bw * (double)i + bw * 0.12, total = 0;
@@ -1491,13 +1583,17 @@ static int review_charts(FILE *f, const struct review *r, int w, int y0)
 		    review_kind_colors, review_nice(max * 1.05), "%.0f");
 	/* legend */
 	for (int k = 1, lx = 60; k < REVIEW_KINDS; k++, lx += 100) {
-		fprintf(f, "<g font-family=\"sans-serif\" font-size=\"11\"><rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
-			   "fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text></g>\n",
+		fprintf(f,
+			"<g font-family=\"sans-serif\" font-size=\"11\"><rect x=\"%d\" y=\"%d\" width=\"10\" "
+			"height=\"10\" "
+			"fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text></g>\n",
 			lx, y + 288, review_kind_colors[k], lx + 14, y + 297, REPORT_KIND(k, legend));
 	}
 	y += 310;
 	for (int i = 0; i < r->nmonths; i++)
-		v[i] = r->months[i].with_deadline ? 100.0 * (double)r->months[i].met / (double)r->months[i].with_deadline : 0;
+		v[i] = r->months[i].with_deadline
+			       ? 100.0 * (double)r->months[i].met / (double)r->months[i].with_deadline
+			       : 0;
 	review_bars(f, 0, y, w, 300, "Deadline compliance per month (% of tickets that met every deadline)",
 		    (size_t)r->nmonths, labels, v, 1, green, 100, "%.0f%%");
 	y += 310;
@@ -1509,8 +1605,8 @@ static int review_charts(FILE *f, const struct review *r, int w, int y0)
 	for (int i = 0; i < 5; i++)
 		if (sv[i] > max)
 			max = sv[i];
-	review_bars(f, 0, y, w, 300, "Satisfaction at follow-up (1 poor .. 5 excellent): follow-ups", 5, sl, sv, 1, blue,
-		    review_nice(max * 1.05), "%.0f");
+	review_bars(f, 0, y, w, 300, "Satisfaction at follow-up (1 poor .. 5 excellent): follow-ups", 5, sl, sv, 1,
+		    blue, review_nice(max * 1.05), "%.0f");
 	y += 310;
 	free(v);
 	return y - y0;
@@ -1522,15 +1618,18 @@ static void review_svg(const struct review *r, const struct report_opts *o, cons
 	char buf[64], b2[64];
 	const int w = 900, head = 70, h = head + 3 * 310 + 10;
 
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n"
-		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-		   "<text x=\"10\" y=\"24\" font-family=\"sans-serif\" font-size=\"18\" font-weight=\"bold\">Management review: ",
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+		"<text x=\"10\" y=\"24\" font-family=\"sans-serif\" font-size=\"18\" font-weight=\"bold\">Management "
+		"review: ",
 		w, h, w, h);
 	report_xml(f, o->estate ? o->estate : "");
 	fprintf(f, ", %s to %s</text>\n", REPORT_DAY(r->from_ms, buf), REPORT_DAY(r->to_ms, b2));
-	fprintf(f, "<text x=\"10\" y=\"46\" font-family=\"monospace\" font-size=\"10\" fill=\"#555\">%" PRIu64
-		   " tickets; event log up to seq %" PRIu64 ", chain head %s</text>\n",
+	fprintf(f,
+		"<text x=\"10\" y=\"46\" font-family=\"monospace\" font-size=\"10\" fill=\"#555\">%" PRIu64
+		" tickets; event log up to seq %" PRIu64 ", chain head %s</text>\n",
 		r->tickets, st->last_seq, st->head);
 	review_charts(f, r, w, head);
 	fprintf(f, "</svg>\n");
@@ -1567,14 +1666,16 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 		   "body{font-family:sans-serif;margin:2em;color:#222;max-width:1000px}\n"
 		   "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
 		   "text-align:left;vertical-align:top}th{background:#f3f3f3}\n"
-		   ".cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:.6em 1em}"
+		   ".cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid "
+		   "#ccc;border-radius:6px;padding:.6em 1em}"
 		   ".card b{display:block;font-size:1.6em}.stamp{font-family:monospace;color:#555;font-size:.85em}\n"
 		   "</style></head><body>\n<h1>Management review (管理評審): ");
 	report_xml(f, o->estate ? o->estate : "");
 	fprintf(f, "</h1>\n<p>Tickets reported from %s to %s (exclusive).</p>\n", REPORT_DAY(r->from_ms, buf),
 		REPORT_DAY(r->to_ms, b2));
-	fprintf(f, "<p class=\"stamp\">Computed from one snapshot of the store: event log up to seq %" PRIu64
-		   ", hash chain head %s.</p>\n",
+	fprintf(f,
+		"<p class=\"stamp\">Computed from one snapshot of the store: event log up to seq %" PRIu64
+		", hash chain head %s.</p>\n",
 		st->last_seq, st->head);
 	fprintf(f, "<div class=\"cards\"><div class=\"card\"><b>%" PRIu64 "</b>tickets</div>", r->tickets);
 	fprintf(f, "<div class=\"card\"><b>%s</b>median time to resolve</div>",
@@ -1586,20 +1687,23 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 	fprintf(f, "<div class=\"card\"><b>%s</b>reopened</div></div>\n",
 		review_pct_str(r->reopened, r->resolved, buf, sizeof buf));
 	fprintf(f, "<h2>Charts</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"930\" "
-		   "viewBox=\"0 0 900 930\" role=\"img\" aria-label=\"monthly volume, deadline compliance, satisfaction\">\n");
+		   "viewBox=\"0 0 900 930\" role=\"img\" aria-label=\"monthly volume, deadline compliance, "
+		   "satisfaction\">\n");
 	review_charts(f, r, 900, 0);
-	fprintf(f, "</svg>\n<h2>Volumes</h2>\n<h3>By kind</h3>\n<table><tr><th></th><th>tickets</th><th>share</th></tr>\n");
+	fprintf(f, "</svg>\n<h2>Volumes</h2>\n<h3>By "
+		   "kind</h3>\n<table><tr><th></th><th>tickets</th><th>share</th></tr>\n");
 	for (int k = 0; k < REVIEW_KINDS; k++)
 		if (r->kinds[k])
-			fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td></tr>\n", REPORT_KIND(k, b2), r->kinds[k],
-				review_pct_str(r->kinds[k], r->tickets, buf, sizeof buf));
+			fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td></tr>\n", REPORT_KIND(k, b2),
+				r->kinds[k], review_pct_str(r->kinds[k], r->tickets, buf, sizeof buf));
 	fprintf(f, "</table>\n");
 	review_html_counts(f, "By category", &r->cats, r->tickets, 50);
 	review_html_counts(f, "By building", &r->buildings, r->tickets, 100);
 	fprintf(f, "<h3>By month</h3>\n<table><tr><th>month</th><th>tickets</th><th>met every deadline</th></tr>\n");
 	for (int i = 0; i < r->nmonths; i++)
-		fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td></tr>\n", review_month_name(r, i, b2, sizeof b2),
-			r->months[i].total, review_pct_str(r->months[i].met, r->months[i].with_deadline, buf, sizeof buf));
+		fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%s</td></tr>\n",
+			review_month_name(r, i, b2, sizeof b2), r->months[i].total,
+			review_pct_str(r->months[i].met, r->months[i].with_deadline, buf, sizeof buf));
 	fprintf(f, "</table>\n<h2>Response</h2>\n<table><tr><th>time to</th><th>median</th><th>90th percentile</th>"
 		   "<th>tickets</th></tr>\n");
 	for (int i = 0; i < 3; i++)
@@ -1616,8 +1720,9 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 	for (int i = 5; i >= 1; i--)
 		fprintf(f, "<tr><td>%d</td><td>%" PRIu64 "</td><td>%s</td></tr>\n", i, r->sat[i],
 			review_pct_str(r->sat[i], n, buf, sizeof buf));
-	fprintf(f, "</table>\n<h2>Suggestions and opinions</h2>\n<p>%" PRIu64 " received (%" PRIu64 " praise), %" PRIu64
-		   " acted on, %" PRIu64 " followed up</p>\n",
+	fprintf(f,
+		"</table>\n<h2>Suggestions and opinions</h2>\n<p>%" PRIu64 " received (%" PRIu64 " praise), %" PRIu64
+		" acted on, %" PRIu64 " followed up</p>\n",
 		r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
 	fprintf(f, "<h2>Complaints (%zu)</h2>\n", r->complaints.n);
 	review_html_counts(f, "By cause", &r->causes, r->complaints.n, 100);
@@ -1635,11 +1740,13 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 		report_xml(f, c->b);
 		fprintf(f, "</td><td>%s</td></tr>\n", c->score ? (snprintf(m, sizeof m, "%u", c->score), m) : "-");
 	}
-	fprintf(f, "</table>\n<h2>Reopened work</h2>\n<p>%" PRIu64 " of %" PRIu64 " resolved tickets were reopened (%s); "
-		   "%" PRIu64 " reopenings in all.</p>\n",
+	fprintf(f,
+		"</table>\n<h2>Reopened work</h2>\n<p>%" PRIu64 " of %" PRIu64 " resolved tickets were reopened (%s); "
+		"%" PRIu64 " reopenings in all.</p>\n",
 		r->reopened, r->resolved, review_pct_str(r->reopened, r->resolved, buf, sizeof buf), r->reopens);
-	fprintf(f, "<h2>Paid special services</h2>\n<p>%" PRIu64 " paid services (%" PRIu64 " consented); quoted %s, "
-		   "charged %s on %" PRIu64 ".</p>\n",
+	fprintf(f,
+		"<h2>Paid special services</h2>\n<p>%" PRIu64 " paid services (%" PRIu64 " consented); quoted %s, "
+		"charged %s on %" PRIu64 ".</p>\n",
 		r->paid, r->paid_consented, review_money(r->paid_quoted, buf, sizeof buf),
 		review_money(r->paid_charged, b2, sizeof b2), r->paid_charged_n);
 	fprintf(f, "<h2>Vendors and their incidents</h2>\n");
@@ -1657,8 +1764,9 @@ static void review_html(const struct review *r, const struct report_opts *o, con
 		report_xml(f, v->b[0] ? v->b : "(not reviewed yet)");
 		fprintf(f, "</td></tr>\n");
 	}
-	fprintf(f, "</table>\n<h2>Repeat problems (%zu)</h2>\n<p>The same unit and category %d or more times.</p>\n"
-		   "<table><tr><th>unit</th><th>category</th><th>times</th><th>tickets</th></tr>\n",
+	fprintf(f,
+		"</table>\n<h2>Repeat problems (%zu)</h2>\n<p>The same unit and category %d or more times.</p>\n"
+		"<table><tr><th>unit</th><th>category</th><th>times</th><th>tickets</th></tr>\n",
 		r->repeats.n, REPORT_REPEAT_MIN);
 	for (size_t i = 0; i < r->repeats.n; i++) {
 		const struct review_item *q = &r->repeats.v[i];
@@ -1688,7 +1796,8 @@ static int review_follow_up(uint64_t seq, const void *data, size_t len, void *ar
 
 	if (report_peek(data, len, &h) != 0)
 		return STORE_CORRUPT;
-	if (h.type != DISPATCH__EVENT_TYPE__EVENT_FOLLOWED_UP || h.time_ms < sc->r->from_ms || h.time_ms >= sc->r->to_ms)
+	if (h.type != DISPATCH__EVENT_TYPE__EVENT_FOLLOWED_UP || h.time_ms < sc->r->from_ms ||
+	    h.time_ms >= sc->r->to_ms)
 		return 0;
 	if ((ev = dispatch__event__unpack(NULL, len, data)) == NULL)
 		return STORE_CORRUPT;

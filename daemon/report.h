@@ -33,9 +33,9 @@
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_SVG };
 
 struct report_opts {
-	int64_t from_ms, to_ms;    /* [from, to): local midnights */
-	int64_t now_ms;            /* the daemon's clock: a day not over yet is judged as of now */
-	const char *estate;        /* the estate's name, for the title */
+	int64_t from_ms, to_ms; /* [from, to): local midnights */
+	int64_t now_ms;         /* the daemon's clock: a day not over yet is judged as of now */
+	const char *estate;     /* the estate's name, for the title */
 	enum report_format format;
 	FILE *out;
 };

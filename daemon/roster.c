@@ -11,7 +11,7 @@
 struct roster_entry {
 	char *key;
 	int64_t last_seen_ms;
-	int duty;     /* enum roster_duty */
+	int duty; /* enum roster_duty */
 	int rr_last;
 };
 
@@ -70,7 +70,10 @@ static struct roster_entry *roster_get(roster_t *r, const char *key)
 	return &r->v[i];
 }
 
-roster_t *roster_new(void) { return xcalloc(1, sizeof(roster_t)); }
+roster_t *roster_new(void)
+{
+	return xcalloc(1, sizeof(roster_t));
+}
 
 void roster_destroy(roster_t **rp)
 {
@@ -127,7 +130,10 @@ void roster_restore_seen(roster_t *r, const char *member, int64_t last_seen_ms)
 	roster_get(r, member)->last_seen_ms = last_seen_ms;
 }
 
-void roster_set_duty(roster_t *r, const char *member, enum roster_duty duty) { roster_get(r, member)->duty = duty; }
+void roster_set_duty(roster_t *r, const char *member, enum roster_duty duty)
+{
+	roster_get(r, member)->duty = duty;
+}
 
 enum roster_duty roster_duty(const roster_t *r, const char *member)
 {

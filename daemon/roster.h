@@ -23,8 +23,8 @@ enum roster_duty { ROSTER_DUTY_CALENDAR = -1, ROSTER_DUTY_OFF = 0, ROSTER_DUTY_O
 /* Local time of day, for shifts and rule windows. */
 struct roster_time {
 	int64_t now_ms;
-	int wday;    /* 0 = Sunday */
-	int minute;  /* minutes after local midnight */
+	int wday;   /* 0 = Sunday */
+	int minute; /* minutes after local midnight */
 };
 
 roster_t *roster_new(void);
@@ -41,7 +41,7 @@ int64_t roster_last_seen(const roster_t *r, const char *member);
 bool roster_online(const roster_t *r, const char *member, int64_t now_ms, unsigned window_s);
 
 /* Call fn for every member ever seen, with the time last seen. */
-typedef void (roster_seen_fn)(const char *member, int64_t last_seen_ms, void *arg);
+typedef void(roster_seen_fn)(const char *member, int64_t last_seen_ms, void *arg);
 void roster_each_seen(const roster_t *r, roster_seen_fn *fn, void *arg);
 /* Restore a member's last-seen time (from a clean stop). */
 void roster_restore_seen(roster_t *r, const char *member, int64_t last_seen_ms);

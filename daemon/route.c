@@ -151,11 +151,13 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		route_put(detail, &dused, m->id);
 		route_put(detail, &dused, ": ");
 		if (route_excluded(t, m->id)) {
-			route_put(detail, &dused, strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
+			route_put(detail, &dused,
+				  strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
 			continue;
 		}
 		if (!roster_working(roster, m, now)) {
-			route_put(detail, &dused, roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
+			route_put(detail, &dused,
+				  roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
 			continue;
 		}
 		/* an outside provider is reached by phone: it has no handheld to be online with */
@@ -179,8 +181,7 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 		/* Better: in the ticket's zone, then fewer open, then the first
 		 * after the round-robin cursor (members after it come first). */
 		if (best < 0 || (in_zone && !best_zone) ||
-		    (in_zone == best_zone &&
-		     (open < best_open || (open == best_open && best <= rr && (int)i > rr)))) {
+		    (in_zone == best_zone && (open < best_open || (open == best_open && best <= rr && (int)i > rr)))) {
 			best = (int)i;
 			best_open = open;
 			best_zone = in_zone;

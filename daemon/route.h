@@ -23,12 +23,12 @@
 #define ROUTE_REASON_MAX 1024
 
 struct route_assignment {
-	const struct config_rule *rule;      /* borrowed from the config */
+	const struct config_rule *rule; /* borrowed from the config */
 	const struct config_crew *crew;
-	const struct config_member *member;  /* NULL: nobody qualifies; queue */
-	int member_index;                    /* in crew->members, or -1 */
-	char reason[ROUTE_REASON_MAX];       /* candidates and why the winner won */
-	bool escalated;                      /* member is the supervisor, by escalation */
+	const struct config_member *member; /* NULL: nobody qualifies; queue */
+	int member_index;                   /* in crew->members, or -1 */
+	char reason[ROUTE_REASON_MAX];      /* candidates and why the winner won */
+	bool escalated;                     /* member is the supervisor, by escalation */
 };
 
 struct route_result {

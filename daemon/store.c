@@ -30,13 +30,18 @@
 
 #define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
 
-
 static int store_load_build(store_t *s);
 static bool store_is_open(Dispatch__State st);
 
-uint64_t store_writes(const store_t *s) { return s->writes; }
+uint64_t store_writes(const store_t *s)
+{
+	return s->writes;
+}
 
-void store_fail_write(store_t *s, uint64_t nth) { s->fail_write = nth ? s->writes + nth : 0; }
+void store_fail_write(store_t *s, uint64_t nth)
+{
+	s->fail_write = nth ? s->writes + nth : 0;
+}
 
 const char *store_strerror(int rc)
 {
@@ -197,7 +202,11 @@ int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32])
 
 store_t *store_env_open(const char *dir, size_t map_size, char *err, size_t errlen)
 {
-	static const struct { const char *name; unsigned flags; size_t off; } dbs[] = {
+	static const struct {
+		const char *name;
+		unsigned flags;
+		size_t off;
+	} dbs[] = {
 		{ "meta", 0, offsetof(store_t, meta) },
 		{ "tickets", 0, offsetof(store_t, tickets) },
 		{ "events", 0, offsetof(store_t, events) },
@@ -284,7 +293,10 @@ void store_destroy(store_t **sp)
 	*sp = NULL;
 }
 
-int store_set_nosync(store_t *s) { return mdb_env_set_flags(s->env, MDB_NOSYNC, 1); }
+int store_set_nosync(store_t *s)
+{
+	return mdb_env_set_flags(s->env, MDB_NOSYNC, 1);
+}
 
 int store_txn_begin(store_t *s, MDB_txn *parent, int readonly, MDB_txn **out)
 {
@@ -364,17 +376,17 @@ int store_next_ticket_id(store_t *s, MDB_txn *txn, uint64_t *id)
 }
 
 /* Unpack a stored protobuf value; STORE_CORRUPT if it does not decode. */
-#define STORE_UNPACK(type, fn, val, out)                                              \
-	do {                                                                          \
-		*(out) = fn(NULL, (val).mv_size, (const uint8_t *)(val).mv_data);    \
-		if (*(out) == NULL)                                                   \
-			return STORE_CORRUPT;                                         \
+#define STORE_UNPACK(type, fn, val, out)                                                                               \
+	do {                                                                                                           \
+		*(out) = fn(NULL, (val).mv_size, (const uint8_t *)(val).mv_data);                                      \
+		if (*(out) == NULL)                                                                                    \
+			return STORE_CORRUPT;                                                                          \
 	} while (0)
 
 /* One cursor walk over dbi, from start (MDB_SET_RANGE) or from the first
  * key: fn(key, value, arg) returns 0 to go on, 1 to stop, negative to fail
  * with that code. Every iteration in this file goes through here. */
-typedef int (store_walk_fn)(const MDB_val *k, const MDB_val *v, void *arg);
+typedef int(store_walk_fn)(const MDB_val *k, const MDB_val *v, void *arg);
 
 static int store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *start, store_walk_fn *fn, void *arg)
 {
@@ -460,7 +472,6 @@ static size_t store_index_key(unsigned char *buf, size_t cap, struct store_ix ix
 	return at + n + 9;
 }
 
-
 int store_state_counts_for_member(Dispatch__State st)
 {
 	/* A ticket on hold stays with its member (waiting for parts is still their job). */
@@ -473,7 +484,10 @@ int store_state_is_open(Dispatch__State st)
 	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
 }
 
-static bool store_counts_for_member(Dispatch__State st) { return store_state_counts_for_member(st) != 0; }
+static bool store_counts_for_member(Dispatch__State st)
+{
+	return store_state_counts_for_member(st) != 0;
+}
 
 static bool store_is_open(Dispatch__State st)
 {
@@ -533,7 +547,8 @@ int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id)
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_DUE)))
+	if (rc == MDB_NOTFOUND ||
+	    (rc == 0 && (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_DUE)))
 		return 0; /* past the deadlines: there are none */
 	if (rc != 0)
 		return rc;
@@ -561,7 +576,10 @@ int store_drop_due(store_t *s, MDB_txn *txn, int64_t due_ms, uint64_t id)
 	return store_deadline_set(s, txn, due_ms, id, false);
 }
 
-static bool store_same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+static bool store_same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
 
 /* Move t's entry in one index from its old key (if old had one) to its
  * new key (if t has one), touching the index only when that changes. */
@@ -736,8 +754,7 @@ int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *
 	store_be64(kb, id);
 	if ((rc = mdb_cursor_open(txn, s->ticket_events, &cur)) != 0)
 		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
 		Dispatch__Event *ev = NULL;
 		int r;
 		if (v.mv_size != 8) {
@@ -889,7 +906,7 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
 }
 
 int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,
-			   const char *request_id, size_t *len)
+		    const char *request_id, size_t *len)
 {
 	size_t wl = strlen(who), rl = strlen(request_id);
 
@@ -928,7 +945,7 @@ int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *w
 /* Write a stored reply under its key k (store_reply_key) and its entry in
  * the expiry order. */
 int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,
-			      const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len)
+		       const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len)
 {
 	MDB_val k = { klen, (void *)kb }, d = { len + 8 + STORE_DIGEST_LEN, NULL };
 	unsigned char tk[9 + STORE_REPLY_KEY_MAX];
@@ -1329,7 +1346,8 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 		if ((rc = mdb_cursor_open(txn, s->ticket_events, &hc)) != 0)
 			break;
 		hk = k;
-		for (r = mdb_cursor_get(hc, &hk, &hv, MDB_SET_KEY); r == 0; r = mdb_cursor_get(hc, &hk, &hv, MDB_NEXT_DUP)) {
+		for (r = mdb_cursor_get(hc, &hk, &hv, MDB_SET_KEY); r == 0;
+		     r = mdb_cursor_get(hc, &hk, &hv, MDB_NEXT_DUP)) {
 			if ((rc = store_tombstone(s, txn, store_get_be64(hv.mv_data))) != 0)
 				break;
 			(*events)++;

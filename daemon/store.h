@@ -111,15 +111,15 @@ int store_get_event(store_t *s, MDB_txn *txn, uint64_t seq, Dispatch__Event **ou
 int store_chain_head(store_t *s, MDB_txn *txn, uint8_t head[32]);
 
 /* Iteration: fn returns 0 to go on, 1 to stop, negative to fail. */
-typedef int (store_event_fn)(Dispatch__Event *ev, void *arg);   /* fn owns ev: free it or keep it */
-typedef int (store_ticket_fn)(Dispatch__Ticket *t, void *arg);  /* fn owns t: free it or keep it */
-typedef int (store_id_fn)(uint64_t id, void *arg);
+typedef int(store_event_fn)(Dispatch__Event *ev, void *arg);  /* fn owns ev: free it or keep it */
+typedef int(store_ticket_fn)(Dispatch__Ticket *t, void *arg); /* fn owns t: free it or keep it */
+typedef int(store_id_fn)(uint64_t id, void *arg);
 
 int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg);
 int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg);
 /* The stored bytes of each event from from_seq on, without decoding them
  * (hash checks, fast scans). data is valid only during the call. */
-typedef int (store_record_fn)(uint64_t seq, const void *data, size_t len, void *arg);
+typedef int(store_record_fn)(uint64_t seq, const void *data, size_t len, void *arg);
 int store_event_records(store_t *s, MDB_txn *txn, uint64_t from_seq, store_record_fn *fn, void *arg);
 /* Open ticket ids of a member (or of a crew when member is NULL), ascending. */
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg);
@@ -148,18 +148,18 @@ int store_put_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *w
 int store_next_outage_id(store_t *s, MDB_txn *txn, uint64_t *id);
 int store_put_outage(store_t *s, MDB_txn *txn, const Dispatch__Outage *o);
 int store_get_outage(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Outage **out);
-typedef int (store_outage_fn)(Dispatch__Outage *o, void *arg);  /* fn owns o */
+typedef int(store_outage_fn)(Dispatch__Outage *o, void *arg); /* fn owns o */
 int store_outages(store_t *s, MDB_txn *txn, store_outage_fn *fn, void *arg);
 
 /* Duty reports: duty is 0 (off) or 1 (on). */
 int store_put_duty(store_t *s, MDB_txn *txn, const char *member, int duty);
-typedef int (store_duty_fn)(const char *member, int duty, void *arg);
+typedef int(store_duty_fn)(const char *member, int duty, void *arg);
 int store_duties(store_t *s, MDB_txn *txn, store_duty_fn *fn, void *arg);
 
 /* Presence saved at a clean stop, so a restart does not take every
  * handheld offline. */
 int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t last_seen_ms);
-typedef int (store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
+typedef int(store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
 int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg);
 
 /* Forget stored replies older than before_ms, at most max of them; *n
@@ -169,9 +169,9 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 /* For --verify: every entry of an open index, and every (ticket, seq)
  * pair of the history index. */
 enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT, STORE_VENDOR_INCIDENTS };
-typedef int (store_index_fn)(const char *name, uint64_t id, void *arg);
+typedef int(store_index_fn)(const char *name, uint64_t id, void *arg);
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg);
-typedef int (store_pair_fn)(uint64_t id, uint64_t seq, void *arg);
+typedef int(store_pair_fn)(uint64_t id, uint64_t seq, void *arg);
 int store_each_ticket_event(store_t *s, MDB_txn *txn, store_pair_fn *fn, void *arg);
 /* Does the named open index hold (name, id)? */
 int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char *name, uint64_t id, int *has);

@@ -14,7 +14,7 @@
 #include "chain.h"
 #include "store.h"
 
-#define STORE_KEY_MAX 511             /* LMDB's default max key size */
+#define STORE_KEY_MAX 511 /* LMDB's default max key size */
 
 /*
  * The load table: each member's open assignments, in memory, so that
@@ -28,13 +28,13 @@
  * transaction's part of the log begins.
  */
 struct store_load {
-	char *member;        /* NULL: free slot */
+	char *member; /* NULL: free slot */
 	unsigned open;
 };
 
 struct store_undo {
-	const char *member;  /* the load table's own copy */
-	int delta;           /* to add back on abort */
+	const char *member; /* the load table's own copy */
+	int delta;          /* to add back on abort */
 };
 
 struct store_mark {
@@ -45,20 +45,20 @@ struct store_mark {
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, idx, requests, outages, duty, presence, vendor_incidents;
-	struct store_load *load;     /* open addressing, cap a power of two */
+	struct store_load *load; /* open addressing, cap a power of two */
 	size_t load_cap, load_n;
-	bool load_ready;             /* built: from now on kept in step (not during migrations at open) */
+	bool load_ready; /* built: from now on kept in step (not during migrations at open) */
 	struct store_undo *undo;
 	size_t nundo, capundo;
-	struct store_mark *marks;    /* open write transactions, outermost first */
+	struct store_mark *marks; /* open write transactions, outermost first */
 	size_t nmarks, capmarks;
-	uint64_t writes;             /* puts and deletes so far: store_writes() */
+	uint64_t writes; /* puts and deletes so far: store_writes() */
 	/* A copy of the packed bytes of the event appended last, handed back
 	 * by store_append_event(): LMDB's own may move at the next write (a
 	 * spill of dirty pages), and the caller publishes these bytes. */
 	uint8_t *last_ev;
 	size_t last_ev_cap;
-	uint64_t fail_write;         /* tests: this write fails once (0: none) */
+	uint64_t fail_write; /* tests: this write fails once (0: none) */
 };
 
 /*
@@ -79,7 +79,10 @@ struct store_ix {
 #define STORE_TAG_DUE 'd'
 #define STORE_TAG_EXPIRY 't'
 
-static inline struct store_ix store_ix_of(const store_t *s, unsigned char tag) { return (struct store_ix){ s->idx, tag }; }
+static inline struct store_ix store_ix_of(const store_t *s, unsigned char tag)
+{
+	return (struct store_ix){ s->idx, tag };
+}
 
 static inline void store_be64(unsigned char out[8], uint64_t v)
 {

@@ -74,8 +74,9 @@ static int store_migrate_1_to_2(store_t *s, MDB_txn *txn)
 			rc = STORE_CORRUPT;
 			break;
 		}
-		rc = store_state_is_open(t->state) ? store_index_set(txn, store_ix_of(s, STORE_TAG_UNIT), t->unit, t->id, true)
-					     : 0;
+		rc = store_state_is_open(t->state)
+			     ? store_index_set(txn, store_ix_of(s, STORE_TAG_UNIT), t->unit, t->id, true)
+			     : 0;
 		dispatch__ticket__free_unpacked(t, NULL);
 		if (rc != 0)
 			break;
@@ -157,11 +158,12 @@ static int store_migrate_2_to_3(store_t *s, MDB_txn *txn)
  * move the same way. */
 static int store_migrate_4_to_5(store_t *s, MDB_txn *txn)
 {
-	static const struct { const char *name; unsigned char tag; } old[] = {
-		{ "open_by_member", STORE_TAG_MEMBER },
-		{ "open_by_crew", STORE_TAG_CREW },
-		{ "open_by_unit", STORE_TAG_UNIT },
-		{ "deadlines", STORE_TAG_DUE },
+	static const struct {
+		const char *name;
+		unsigned char tag;
+	} old[] = {
+		{ "open_by_member", STORE_TAG_MEMBER },   { "open_by_crew", STORE_TAG_CREW },
+		{ "open_by_unit", STORE_TAG_UNIT },       { "deadlines", STORE_TAG_DUE },
 		{ "requests_by_time", STORE_TAG_EXPIRY },
 	};
 	unsigned long moved = 0;
@@ -212,7 +214,10 @@ static int store_migrate_4_to_5(store_t *s, MDB_txn *txn)
  * is dropped: handing it to anyone, as version 5 did, is the fault being
  * fixed, and it would have expired within the idempotency window anyway.
  */
-static bool store_person_role(Dispatch__Role r) { return r >= DISPATCH__ROLE__ROLE_DESK && r <= DISPATCH__ROLE__ROLE_ADMIN; }
+static bool store_person_role(Dispatch__Role r)
+{
+	return r >= DISPATCH__ROLE__ROLE_DESK && r <= DISPATCH__ROLE__ROLE_ADMIN;
+}
 
 /* The sender of an old stored reply (v: after its stored_ms), into
  * *role and who; false if it names none. */

@@ -22,7 +22,7 @@
 
 #define DESKS (R(DESK) | R(SUPERVISOR))
 #define HOLDERS (R(CREW) | R(DESK) | R(SUPERVISOR))
-#define STAY TICKET_STAY     /* stays in its state */
+#define STAY TICKET_STAY      /* stays in its state */
 #define BACK TICKET_HELD_FROM /* back to the state it was held from */
 
 void ticket_set_string(char **field, const char *value)
@@ -49,21 +49,22 @@ static int ticket_guard_close(const Dispatch__Ticket *t, const Dispatch__Transit
 	if (t->inspection && t->inspection_result != DISPATCH__INSPECTION_RESULT__INSPECTION_PASS) {
 		snprintf(msg, msglen, "ticket %llu needs a passed quality inspection before it can be closed%s", id,
 			 t->inspection_result == DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL ? " (the last one failed)"
-											   : "");
+											      : "");
 		return TICKET_CONFLICT;
 	}
 	if (complaint && ((t->cause[0] == '\0' && tr->cause[0] == '\0') ||
 			  (t->corrective_action[0] == '\0' && tr->corrective_action[0] == '\0'))) {
 		*field = t->cause[0] == '\0' && tr->cause[0] == '\0' ? "transition.cause"
 								     : "transition.corrective_action";
-		snprintf(msg, msglen, "complaint %llu cannot close without its cause and the corrective action taken", id);
+		snprintf(msg, msglen, "complaint %llu cannot close without its cause and the corrective action taken",
+			 id);
 		return TICKET_INVALID;
 	}
 	return 0;
 }
 
 static int ticket_guard_assign(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+			       size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
@@ -80,11 +81,12 @@ static int ticket_guard_assign(const Dispatch__Ticket *t, const Dispatch__Transi
 }
 
 static int ticket_guard_hold(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+			     size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
-	if (tr->hold_reason < DISPATCH__HOLD_REASON__HOLD_PARTS || tr->hold_reason > DISPATCH__HOLD_REASON__HOLD_OTHER ||
+	if (tr->hold_reason < DISPATCH__HOLD_REASON__HOLD_PARTS ||
+	    tr->hold_reason > DISPATCH__HOLD_REASON__HOLD_OTHER ||
 	    tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT) {
 		*field = "transition.hold_reason";
 		snprintf(msg, msglen, "say why ticket %llu is on hold: parts, resident away, no access, or other", id);
@@ -99,22 +101,24 @@ static int ticket_guard_hold(const Dispatch__Ticket *t, const Dispatch__Transiti
 }
 
 static int ticket_guard_resume(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+			       size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
 	(void)field;
 	(void)tr;
 	if (t->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT) {
-		snprintf(msg, msglen, "ticket %llu waits for the resident's consent to the fee; record it with consent, "
-				      "or cancel the ticket if the resident declines", id);
+		snprintf(msg, msglen,
+			 "ticket %llu waits for the resident's consent to the fee; record it with consent, "
+			 "or cancel the ticket if the resident declines",
+			 id);
 		return TICKET_CONFLICT;
 	}
 	return 0;
 }
 
-static int ticket_guard_consent(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_consent(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				char *msg, size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
@@ -127,21 +131,22 @@ static int ticket_guard_consent(const Dispatch__Ticket *t, const Dispatch__Trans
 	return 0;
 }
 
-static int ticket_guard_follow_up(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_follow_up(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				  char *msg, size_t msglen)
 {
 	(void)t;
 	if (tr->satisfaction < 1 || tr->satisfaction > 5) {
 		*field = "transition.satisfaction";
-		snprintf(msg, msglen, "a follow-up records the resident's satisfaction from 1 (very unhappy) to 5 "
-				      "(very satisfied)");
+		snprintf(msg, msglen,
+			 "a follow-up records the resident's satisfaction from 1 (very unhappy) to 5 "
+			 "(very satisfied)");
 		return TICKET_INVALID;
 	}
 	return 0;
 }
 
-static int ticket_guard_inspect(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_inspect(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				char *msg, size_t msglen)
 {
 	(void)t;
 	if (tr->inspection != DISPATCH__INSPECTION_RESULT__INSPECTION_PASS &&
@@ -158,8 +163,8 @@ static int ticket_guard_inspect(const Dispatch__Ticket *t, const Dispatch__Trans
 	return 0;
 }
 
-static int ticket_guard_flag_vendor(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_flag_vendor(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				    char *msg, size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
@@ -173,7 +178,7 @@ static int ticket_guard_flag_vendor(const Dispatch__Ticket *t, const Dispatch__T
 }
 
 static int ticket_guard_unlink(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+			       size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
@@ -186,8 +191,8 @@ static int ticket_guard_unlink(const Dispatch__Ticket *t, const Dispatch__Transi
 	return 0;
 }
 
-static int ticket_guard_review_vendor(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_review_vendor(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				      char *msg, size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
@@ -200,15 +205,17 @@ static int ticket_guard_review_vendor(const Dispatch__Ticket *t, const Dispatch_
 	return 0;
 }
 
-static int ticket_guard_resolve(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field, char *msg,
-			      size_t msglen)
+static int ticket_guard_resolve(const Dispatch__Ticket *t, const Dispatch__Transition *tr, const char **field,
+				char *msg, size_t msglen)
 {
 	unsigned long long id = (unsigned long long)t->id;
 
 	if (t->fee_cents > 0 && tr->charged_cents <= 0 && tr->note[0] == '\0') {
 		*field = "transition.charged_cents";
-		snprintf(msg, msglen, "ticket %llu is a paid service: record the amount charged (or say in the note why "
-				      "nothing was charged)", id);
+		snprintf(msg, msglen,
+			 "ticket %llu is a paid service: record the amount charged (or say in the note why "
+			 "nothing was charged)",
+			 id);
 		return TICKET_INVALID;
 	}
 	if (tr->charged_cents < 0 || tr->charged_cents > 100000000) {
@@ -351,54 +358,84 @@ static void ticket_effect_unlink(Dispatch__Ticket *t, const Dispatch__Transition
  * action leads next (a reopen, a dispatch) is the handler's. */
 static const struct ticket_transition ticket_table[] = {
 	/* from         action              to            event                 who                     assignee note   kinds            proxy  guard, effect */
-	{ S(ASSIGNED),  A(ACCEPT),          S(ACCEPTED),  E(ACCEPTED),          R(CREW),                true,  false,  0,               true, NULL, ticket_effect_accept },
-	{ S(ACCEPTED),  A(ARRIVE),          S(ON_SITE),   E(ON_SITE),           R(CREW),                true,  false,  0,               true, NULL, ticket_effect_arrive },
+	{ S(ASSIGNED), A(ACCEPT), S(ACCEPTED), E(ACCEPTED), R(CREW), true, false, 0, true, NULL, ticket_effect_accept },
+	{ S(ACCEPTED), A(ARRIVE), S(ON_SITE), E(ON_SITE), R(CREW), true, false, 0, true, NULL, ticket_effect_arrive },
 	/* which kinds need a visit: these are resolved by phone or in the office */
-	{ S(ASSIGNED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true, ticket_guard_resolve, ticket_effect_resolve },
-	{ S(ACCEPTED),  A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  TICKET_NO_VISIT, true, ticket_guard_resolve, ticket_effect_resolve },
-	{ S(ON_SITE),   A(RESOLVE),         S(RESOLVED),  E(RESOLVED),          R(CREW) | DESKS,        true,  false,  0,               true, ticket_guard_resolve, ticket_effect_resolve },
-	{ S(RESOLVED),  A(CLOSE),           S(CLOSED),    E(CLOSED),            DESKS,                  false, false,  0,               false, ticket_guard_close, ticket_effect_close },
-	{ S(NEW),       A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false, NULL, ticket_effect_cancel },
-	{ S(ASSIGNED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false, NULL, ticket_effect_cancel },
-	{ S(ACCEPTED),  A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false, NULL, ticket_effect_cancel },
-	{ S(ON_SITE),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false, NULL, ticket_effect_cancel },
-	{ S(ON_HOLD),   A(CANCEL),          S(CANCELLED), E(CANCELLED),         DESKS,                  false, true,  0,               false, NULL, ticket_effect_cancel },
+	{ S(ASSIGNED), A(RESOLVE), S(RESOLVED), E(RESOLVED), R(CREW) | DESKS, true, false, TICKET_NO_VISIT, true,
+	  ticket_guard_resolve, ticket_effect_resolve },
+	{ S(ACCEPTED), A(RESOLVE), S(RESOLVED), E(RESOLVED), R(CREW) | DESKS, true, false, TICKET_NO_VISIT, true,
+	  ticket_guard_resolve, ticket_effect_resolve },
+	{ S(ON_SITE), A(RESOLVE), S(RESOLVED), E(RESOLVED), R(CREW) | DESKS, true, false, 0, true, ticket_guard_resolve,
+	  ticket_effect_resolve },
+	{ S(RESOLVED), A(CLOSE), S(CLOSED), E(CLOSED), DESKS, false, false, 0, false, ticket_guard_close,
+	  ticket_effect_close },
+	{ S(NEW), A(CANCEL), S(CANCELLED), E(CANCELLED), DESKS, false, true, 0, false, NULL, ticket_effect_cancel },
+	{ S(ASSIGNED), A(CANCEL), S(CANCELLED), E(CANCELLED), DESKS, false, true, 0, false, NULL,
+	  ticket_effect_cancel },
+	{ S(ACCEPTED), A(CANCEL), S(CANCELLED), E(CANCELLED), DESKS, false, true, 0, false, NULL,
+	  ticket_effect_cancel },
+	{ S(ON_SITE), A(CANCEL), S(CANCELLED), E(CANCELLED), DESKS, false, true, 0, false, NULL, ticket_effect_cancel },
+	{ S(ON_HOLD), A(CANCEL), S(CANCELLED), E(CANCELLED), DESKS, false, true, 0, false, NULL, ticket_effect_cancel },
 	/* (re)assignment by a person: out of the crew queue, or to someone
 	 * else (then with a reason: ticket_guard) */
-	{ S(NEW),       A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false, ticket_guard_assign, NULL },
-	{ S(ASSIGNED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false, ticket_guard_assign, NULL },
-	{ S(ACCEPTED),  A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false, ticket_guard_assign, NULL },
-	{ S(ON_SITE),   A(ASSIGN),          S(ASSIGNED),  E(ASSIGNED),          DESKS,                  false, false,  0,               false, ticket_guard_assign, NULL },
+	{ S(NEW), A(ASSIGN), S(ASSIGNED), E(ASSIGNED), DESKS, false, false, 0, false, ticket_guard_assign, NULL },
+	{ S(ASSIGNED), A(ASSIGN), S(ASSIGNED), E(ASSIGNED), DESKS, false, false, 0, false, ticket_guard_assign, NULL },
+	{ S(ACCEPTED), A(ASSIGN), S(ASSIGNED), E(ASSIGNED), DESKS, false, false, 0, false, ticket_guard_assign, NULL },
+	{ S(ON_SITE), A(ASSIGN), S(ASSIGNED), E(ASSIGNED), DESKS, false, false, 0, false, ticket_guard_assign, NULL },
 	/* hold: deadlines pause; resume returns to the held-from state */
-	{ S(ASSIGNED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false, ticket_guard_hold, ticket_effect_hold },
-	{ S(ACCEPTED),  A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false, ticket_guard_hold, ticket_effect_hold },
-	{ S(ON_SITE),   A(HOLD),            S(ON_HOLD),   E(ON_HOLD),           HOLDERS,                true,  false,  0,               false, ticket_guard_hold, ticket_effect_hold },
-	{ S(ON_HOLD),   A(RESUME),          BACK,         E(RESUMED),           HOLDERS,                true,  false,  0,               false, ticket_guard_resume, ticket_effect_resume },
+	{ S(ASSIGNED), A(HOLD), S(ON_HOLD), E(ON_HOLD), HOLDERS, true, false, 0, false, ticket_guard_hold,
+	  ticket_effect_hold },
+	{ S(ACCEPTED), A(HOLD), S(ON_HOLD), E(ON_HOLD), HOLDERS, true, false, 0, false, ticket_guard_hold,
+	  ticket_effect_hold },
+	{ S(ON_SITE), A(HOLD), S(ON_HOLD), E(ON_HOLD), HOLDERS, true, false, 0, false, ticket_guard_hold,
+	  ticket_effect_hold },
+	{ S(ON_HOLD), A(RESUME), BACK, E(RESUMED), HOLDERS, true, false, 0, false, ticket_guard_resume,
+	  ticket_effect_resume },
 	/* a paid special service starts once the resident consents to the fee */
-	{ S(ON_HOLD),   A(CONSENT),         S(NEW),       E(CONSENTED),         DESKS,                  false, false,  0,               false, ticket_guard_consent, ticket_effect_consent },
+	{ S(ON_HOLD), A(CONSENT), S(NEW), E(CONSENTED), DESKS, false, false, 0, false, ticket_guard_consent,
+	  ticket_effect_consent },
 	/* after the work: the call back, and quality control's inspection;
 	 * an unsatisfied resident or a failed inspection reopens it */
-	{ S(RESOLVED),  A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false, ticket_guard_follow_up, ticket_effect_follow_up },
-	{ S(CLOSED),    A(FOLLOW_UP),       STAY,         E(FOLLOWED_UP),       DESKS,                  false, false,  0,               false, ticket_guard_follow_up, ticket_effect_follow_up },
-	{ S(RESOLVED),  A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false, ticket_guard_inspect, ticket_effect_inspect },
-	{ S(CLOSED),    A(INSPECT),         STAY,         E(INSPECTED),         R(QC),                  false, false,  0,               false, ticket_guard_inspect, ticket_effect_inspect },
+	{ S(RESOLVED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), DESKS, false, false, 0, false, ticket_guard_follow_up,
+	  ticket_effect_follow_up },
+	{ S(CLOSED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), DESKS, false, false, 0, false, ticket_guard_follow_up,
+	  ticket_effect_follow_up },
+	{ S(RESOLVED), A(INSPECT), STAY, E(INSPECTED), R(QC), false, false, 0, false, ticket_guard_inspect,
+	  ticket_effect_inspect },
+	{ S(CLOSED), A(INSPECT), STAY, E(INSPECTED), R(QC), false, false, 0, false, ticket_guard_inspect,
+	  ticket_effect_inspect },
 	/* vendor incidents (clause 4.5): flagged, then reviewed */
-	{ S(ASSIGNED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(ACCEPTED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(ON_SITE),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(ON_HOLD),   A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(RESOLVED),  A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(CLOSED),    A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(CANCELLED), A(FLAG_VENDOR),     STAY,         E(VENDOR_FLAGGED),    DESKS | R(QC),          false, true,  0,               false, ticket_guard_flag_vendor, ticket_effect_flag_vendor },
-	{ S(ASSIGNED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(ACCEPTED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(ON_SITE),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(ON_HOLD),   A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(RESOLVED),  A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(CLOSED),    A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
-	{ S(CANCELLED), A(REVIEW_VENDOR),   STAY,         E(VENDOR_REVIEWED),   R(SUPERVISOR) | R(QC),  false, true,  0,               false, ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(ASSIGNED), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(ACCEPTED), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(ON_SITE), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(ON_HOLD), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(RESOLVED), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(CLOSED), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(CANCELLED), A(FLAG_VENDOR), STAY, E(VENDOR_FLAGGED), DESKS | R(QC), false, true, 0, false,
+	  ticket_guard_flag_vendor, ticket_effect_flag_vendor },
+	{ S(ASSIGNED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(ACCEPTED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(ON_SITE), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(ON_HOLD), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(RESOLVED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(CLOSED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	{ S(CANCELLED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
+	  ticket_guard_review_vendor, ticket_effect_review_vendor },
 	/* a duplicate that is another problem after all: dispatched on its own */
-	{ S(NEW),       A(UNLINK),          STAY,         E(UNLINKED),          DESKS,                  false, false,  0,               false, ticket_guard_unlink, ticket_effect_unlink },
+	{ S(NEW), A(UNLINK), STAY, E(UNLINKED), DESKS, false, false, 0, false, ticket_guard_unlink,
+	  ticket_effect_unlink },
 };
 
 const char *ticket_state_name(Dispatch__State st)
@@ -420,11 +457,11 @@ const char *ticket_state_name(Dispatch__State st)
  * an action needs ("<subject> can be <done> only when ..."), and what its
  * required note must give. */
 struct ticket_wording {
-	const char *name;     /* "accept" */
-	const char *verb;     /* "accept a ticket": "the crew role may not accept a ticket" */
-	const char *subject;  /* "it" or "a follow-up" */
-	const char *done;     /* "accepted", "recorded" */
-	const char *note;     /* "give the reason" */
+	const char *name;    /* "accept" */
+	const char *verb;    /* "accept a ticket": "the crew role may not accept a ticket" */
+	const char *subject; /* "it" or "a follow-up" */
+	const char *done;    /* "accepted", "recorded" */
+	const char *note;    /* "give the reason" */
 };
 
 static const struct ticket_wording *ticket_wording(Dispatch__Action a)
@@ -523,8 +560,8 @@ static void ticket_allowed_from(Dispatch__Action a, Dispatch__Kind kind, char *b
 	}
 }
 
-int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role role, const char *actor,
-		const char *note, const struct ticket_transition **out, char *msg, size_t msglen)
+int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role role, const char *actor, const char *note,
+		const struct ticket_transition **out, char *msg, size_t msglen)
 {
 	const struct ticket_transition *tr = NULL;
 	char states[128];
@@ -543,11 +580,13 @@ int ticket_rule(const Dispatch__Ticket *t, Dispatch__Action a, Dispatch__Role ro
 			snprintf(msg, msglen, "ticket %llu is %s; no ticket can %s", (unsigned long long)t->id,
 				 ticket_state_name(t->state), w->verb);
 		else
-			snprintf(msg, msglen, "ticket %llu is %s; %s can be %s only when %s is %s", (unsigned long long)t->id,
-				 ticket_state_name(t->state), w->subject, w->done, it ? "it" : "the ticket", states);
+			snprintf(msg, msglen, "ticket %llu is %s; %s can be %s only when %s is %s",
+				 (unsigned long long)t->id, ticket_state_name(t->state), w->subject, w->done,
+				 it ? "it" : "the ticket", states);
 		return TICKET_CONFLICT;
 	}
-	if ((tr->roles & TICKET_ROLE(role)) == 0 && !(tr->proxy && (DESKS & TICKET_ROLE(role)) && ticket_outsourced(t))) {
+	if ((tr->roles & TICKET_ROLE(role)) == 0 &&
+	    !(tr->proxy && (DESKS & TICKET_ROLE(role)) && ticket_outsourced(t))) {
 		snprintf(msg, msglen, "the %s role may not %s", ticket_role_name(role), ticket_wording(a)->verb);
 		return TICKET_FORBIDDEN;
 	}
@@ -575,10 +614,13 @@ int ticket_guard(const Dispatch__Ticket *t, const Dispatch__Transition *tr, cons
 	return 0;
 }
 
-int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which) { return due_next_ms(t, which); }
+int64_t ticket_due_ms(const Dispatch__Ticket *t, Dispatch__Deadline *which)
+{
+	return due_next_ms(t, which);
+}
 
-int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to,
-		  Dispatch__Event *ev, int64_t now_ms, const void **stored, size_t *stored_len)
+int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to, Dispatch__Event *ev,
+		  int64_t now_ms, const void **stored, size_t *stored_len)
 {
 	int rc;
 

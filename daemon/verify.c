@@ -67,18 +67,23 @@ static void verify_chain_verdict(struct verify *v)
 		return;
 	if (v->broken > 1 && v->at[1] == v->at[0] + 1) {
 		k = v->at[0];
-		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": its record was changed outside dispatchd "
-			   "(neither its link to seq %" PRIu64 " nor its own hash match; compare it with a backup)", k,
-			   k - 1);
+		verify_bad(v,
+			   "hash chain: first broken link at seq %" PRIu64 ": its record was changed outside dispatchd "
+			   "(neither its link to seq %" PRIu64 " nor its own hash match; compare it with a backup)",
+			   k, k - 1);
 	} else if (v->at[0] > v->last_seq) {
 		k = v->last_seq;
-		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": the last record no longer hashes to the "
-			   "chain head kept in meta; it (or the head) was changed outside dispatchd", k);
+		verify_bad(v,
+			   "hash chain: first broken link at seq %" PRIu64 ": the last record no longer hashes to the "
+			   "chain head kept in meta; it (or the head) was changed outside dispatchd",
+			   k);
 	} else {
 		k = v->at[0] > 1 ? v->at[0] - 1 : 1;
-		verify_bad(v, "hash chain: first broken link at seq %" PRIu64 ": its record no longer hashes to the link "
+		verify_bad(v,
+			   "hash chain: first broken link at seq %" PRIu64 ": its record no longer hashes to the link "
 			   "seq %" PRIu64 " holds; seq %" PRIu64 " was changed outside dispatchd (or seq %" PRIu64
-			   "'s link to it); compare it with a backup", k, k + 1, k, k + 1);
+			   "'s link to it); compare it with a backup",
+			   k, k + 1, k, k + 1);
 	}
 	if (v->broken > 2)
 		verify_bad(v, "hash chain: %" PRIu64 " broken link(s) in all; the first is named above", v->broken);
@@ -98,10 +103,12 @@ static void verify_tombstone(struct verify *v, uint64_t seq, const Dispatch__Eve
 	t.type = ev->type;
 	t.prev_hash = ev->prev_hash;
 	t.purged_hash = ev->purged_hash;
-	if (ev->purged_hash.len != CHAIN_HASH_LEN || dispatch__event__get_packed_size(&t) != len ||
-	    len > sizeof buf || dispatch__event__pack(&t, buf) != len || memcmp(buf, rec, len) != 0)
-		verify_bad(v, "event log: seq %" PRIu64 " is a tombstone with more (or less) than a purge writes "
-			   "(seq, time, ticket id, the chain links): changed outside dispatchd", seq);
+	if (ev->purged_hash.len != CHAIN_HASH_LEN || dispatch__event__get_packed_size(&t) != len || len > sizeof buf ||
+	    dispatch__event__pack(&t, buf) != len || memcmp(buf, rec, len) != 0)
+		verify_bad(v,
+			   "event log: seq %" PRIu64 " is a tombstone with more (or less) than a purge writes "
+			   "(seq, time, ticket id, the chain links): changed outside dispatchd",
+			   seq);
 }
 
 static int verify_record(uint64_t seq, const void *rec, size_t len, void *arg)
@@ -139,8 +146,8 @@ static int verify_event(Dispatch__Event *ev, void *arg)
 	return 0;
 }
 
-static void verify_index(struct verify *v, enum store_index which, const char *iname, const char *name,
-			 uint64_t id, int want)
+static void verify_index(struct verify *v, enum store_index which, const char *iname, const char *name, uint64_t id,
+			 int want)
 {
 	int has = 0;
 	int rc = store_index_has(v->s, v->txn, which, name, id, &has);
@@ -161,8 +168,8 @@ static void verify_deadline(struct verify *v, const Dispatch__Ticket *t)
 	int has = 0, rc;
 
 	if (t->due_ms != want)
-		verify_bad(v, "ticket %" PRIu64 ": next deadline %" PRId64 ", but its state says %" PRId64, t->id, t->due_ms,
-			   want);
+		verify_bad(v, "ticket %" PRIu64 ": next deadline %" PRId64 ", but its state says %" PRId64, t->id,
+			   t->due_ms, want);
 	if (t->due_ms <= 0)
 		return;
 	if ((rc = store_due_has(v->s, v->txn, t->due_ms, t->id, &has)) != 0)
@@ -182,8 +189,8 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 	if (t->id == 0 || t->id > v->last_ticket)
 		verify_bad(v, "ticket %" PRIu64 ": id beyond the last issued (%" PRIu64 ")", t->id, v->last_ticket);
 	if (t->last_seq == 0 || t->last_seq > v->last_seq) {
-		verify_bad(v, "ticket %" PRIu64 ": last event %" PRIu64 " is not in the log (last seq %" PRIu64 ")", t->id,
-			   t->last_seq, v->last_seq);
+		verify_bad(v, "ticket %" PRIu64 ": last event %" PRIu64 " is not in the log (last seq %" PRIu64 ")",
+			   t->id, t->last_seq, v->last_seq);
 	} else if ((rc = store_get_event(v->s, v->txn, t->last_seq, &ev)) != 0) {
 		verify_bad(v, "ticket %" PRIu64 ": its last event %" PRIu64 " cannot be read: %s", t->id, t->last_seq,
 			   store_strerror(rc));
@@ -192,8 +199,8 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 			verify_bad(v, "ticket %" PRIu64 ": its last event %" PRIu64 " is about ticket %" PRIu64, t->id,
 				   t->last_seq, ev->ticket_id);
 		else if (ev->to_state != t->state)
-			verify_bad(v, "ticket %" PRIu64 ": state %d, but its last event led to %d", t->id, (int)t->state,
-				   (int)ev->to_state);
+			verify_bad(v, "ticket %" PRIu64 ": state %d, but its last event led to %d", t->id,
+				   (int)t->state, (int)ev->to_state);
 		dispatch__event__free_unpacked(ev, NULL);
 	}
 	verify_index(v, STORE_OPEN_BY_MEMBER, "open_by_member", t->member, t->id,
@@ -230,10 +237,11 @@ static int verify_entry(const char *name, uint64_t id, void *arg)
 		return 0;
 	}
 	field = e->which == STORE_OPEN_BY_MEMBER ? t->member : e->which == STORE_OPEN_BY_CREW ? t->crew : t->unit;
-	open = e->which == STORE_OPEN_BY_MEMBER ? store_state_counts_for_member(t->state) : store_state_is_open(t->state);
+	open = e->which == STORE_OPEN_BY_MEMBER ? store_state_counts_for_member(t->state)
+						: store_state_is_open(t->state);
 	if (strcmp(field, name) != 0 || !open)
-		verify_bad(e->v, "%s: entry '%s' -> ticket %" PRIu64 ", which is %s '%s' in state %d", e->iname, name, id,
-			   e->which == STORE_OPEN_BY_UNIT ? "at" : "with", field, (int)t->state);
+		verify_bad(e->v, "%s: entry '%s' -> ticket %" PRIu64 ", which is %s '%s' in state %d", e->iname, name,
+			   id, e->which == STORE_OPEN_BY_UNIT ? "at" : "with", field, (int)t->state);
 	dispatch__ticket__free_unpacked(t, NULL);
 	return 0;
 }
@@ -245,13 +253,13 @@ static int verify_pair(uint64_t id, uint64_t seq, void *arg)
 	int rc = store_get_event(v->s, v->txn, seq, &ev);
 
 	if (rc != 0) {
-		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which cannot be read: %s", id, seq,
-			   store_strerror(rc));
+		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which cannot be read: %s", id,
+			   seq, store_strerror(rc));
 		return 0;
 	}
 	if (ev->ticket_id != id)
-		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which is about ticket %" PRIu64, id,
-			   seq, ev->ticket_id);
+		verify_bad(v, "ticket_events: ticket %" PRIu64 " -> event %" PRIu64 ", which is about ticket %" PRIu64,
+			   id, seq, ev->ticket_id);
 	dispatch__event__free_unpacked(ev, NULL);
 	return 0;
 }
@@ -260,7 +268,10 @@ long verify_store(store_t *s, FILE *out)
 {
 	struct verify v = { .s = s, .out = out, .expect_seq = 1 };
 	uint8_t head[CHAIN_HASH_LEN];
-	static const struct { enum store_index which; const char *name; } idx[] = {
+	static const struct {
+		enum store_index which;
+		const char *name;
+	} idx[] = {
 		{ STORE_OPEN_BY_MEMBER, "open_by_member" },
 		{ STORE_OPEN_BY_CREW, "open_by_crew" },
 		{ STORE_OPEN_BY_UNIT, "open_by_unit" },
@@ -269,7 +280,8 @@ long verify_store(store_t *s, FILE *out)
 
 	if ((rc = store_txn_begin(s, NULL, 1, &v.txn)) != 0)
 		return rc;
-	if ((rc = store_last_seq(s, v.txn, &v.last_seq)) != 0 || (rc = store_last_ticket(s, v.txn, &v.last_ticket)) != 0)
+	if ((rc = store_last_seq(s, v.txn, &v.last_seq)) != 0 ||
+	    (rc = store_last_ticket(s, v.txn, &v.last_ticket)) != 0)
 		goto fail;
 	if ((rc = store_event_records(s, v.txn, 1, verify_record, &v)) != 0)
 		goto fail;

@@ -28,8 +28,7 @@ bool wire_skip_value(const uint8_t *p, size_t len, size_t *i, unsigned wire)
 	uint64_t v;
 
 	switch (wire) {
-	case 0: /* varint */
-		return wire_varint(p, len, i, &v);
+	case 0: /* varint */ return wire_varint(p, len, i, &v);
 	case 2: /* length, then that many bytes */
 		if (!wire_varint(p, len, i, &v) || v > len - *i)
 			return false;

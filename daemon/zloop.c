@@ -47,8 +47,14 @@ static void zloop_check_cb(struct ev_loop *loop, ev_check *w, int revents)
 }
 
 /* The io and idle watchers only keep the loop awake; check does the work. */
-static void zloop_noop_io(struct ev_loop *loop, ev_io *w, int revents) { (void)loop, (void)w, (void)revents; }
-static void zloop_noop_idle(struct ev_loop *loop, ev_idle *w, int revents) { (void)loop, (void)w, (void)revents; }
+static void zloop_noop_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop, (void)w, (void)revents;
+}
+static void zloop_noop_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop, (void)w, (void)revents;
+}
 
 zloop_reader_t *zloop_reader_new(struct ev_loop *loop, void *socket, zloop_fn *fn, void *arg)
 {

@@ -15,7 +15,7 @@
 
 #include <ev.h>
 
-typedef void (zloop_fn)(void *arg);
+typedef void(zloop_fn)(void *arg);
 typedef struct zloop_reader zloop_reader_t;
 
 /* Watch socket (borrowed; outlives the reader) on loop; call fn(arg) when

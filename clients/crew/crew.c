@@ -77,8 +77,22 @@ static const char usage_text[] =
 	"exit codes: 0 ok, 1 the daemon refused (invalid, not found, conflict, forbidden),\n"
 	"            2 usage error, 3 daemon unreachable or storage error\n";
 
-enum { OPT_MEMBER = 256, OPT_NOTE, OPT_ENDPOINT, OPT_EVENTS, OPT_KEY, OPT_SERVER_KEY, OPT_PING, OPT_COLOR, OPT_HELP,
-       OPT_REASON, OPT_PARTS, OPT_CHARGED, OPT_CAUSE, OPT_CORRECTIVE };
+enum {
+	OPT_MEMBER = 256,
+	OPT_NOTE,
+	OPT_ENDPOINT,
+	OPT_EVENTS,
+	OPT_KEY,
+	OPT_SERVER_KEY,
+	OPT_PING,
+	OPT_COLOR,
+	OPT_HELP,
+	OPT_REASON,
+	OPT_PARTS,
+	OPT_CHARGED,
+	OPT_CAUSE,
+	OPT_CORRECTIVE
+};
 
 static const struct option long_opts[] = {
 	{ "member", required_argument, NULL, OPT_MEMBER },
@@ -165,8 +179,7 @@ static void print_ticket_line(const Dispatch__Ticket *t)
 {
 	char when[64];
 
-	printf("  ticket %" PRIu64 "  %-9s %s at ", t->id, dc_state_name(t->state),
-	       dc_kind_name(t->kind));
+	printf("  ticket %" PRIu64 "  %-9s %s at ", t->id, dc_state_name(t->state), dc_kind_name(t->kind));
 	dc_pad(stdout, t->unit, 0);
 	fputs("  \"", stdout);
 	dc_pad(stdout, t->text, 0);
@@ -182,8 +195,7 @@ static void print_ticket_line(const Dispatch__Ticket *t)
 
 /* Print the fetched tickets the member has not seen yet; announce: mark
  * an unseen assignment as new (it arrived while events were lost). */
-static int print_unseen(const Dispatch__Reply *r, struct seen *seen, int announce, int bell,
-                        int *printed)
+static int print_unseen(const Dispatch__Reply *r, struct seen *seen, int announce, int bell, int *printed)
 {
 	size_t i;
 
@@ -343,8 +355,8 @@ static int cmd_follow(struct crew_link *l)
 	rc = fetch(l, &r);
 	if (rc)
 		goto done;
-	printf("%s%s%s (%s): %zu open assignment%s\n", l->member, *l->name ? " " : "", l->name, l->crew,
-	       r->n_tickets, r->n_tickets == 1 ? "" : "s");
+	printf("%s%s%s (%s): %zu open assignment%s\n", l->member, *l->name ? " " : "", l->name, l->crew, r->n_tickets,
+	       r->n_tickets == 1 ? "" : "s");
 	rc = print_unseen(r, &seen, 0, bell, &printed);
 	dispatch__reply__free_unpacked(r, NULL);
 	r = NULL;
@@ -374,8 +386,7 @@ static int cmd_follow(struct crew_link *l)
 	r = NULL;
 	if (rc)
 		goto done;
-	printf("following %s on crew %s; waiting for new assignments (Ctrl-C to stop)\n", l->member,
-	       l->crew);
+	printf("following %s on crew %s; waiting for new assignments (Ctrl-C to stop)\n", l->member, l->crew);
 	fflush(stdout);
 
 	while (!crew_stop) {
@@ -487,9 +498,8 @@ static int cmd_duty(struct crew_link *l, const char *word)
 }
 
 /* The options of one transition, checked against what it takes. */
-static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char *note,
-                           const char *reason, const char *parts, const char *charged,
-                           const char *cause, const char *corrective)
+static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char *note, const char *reason,
+			   const char *parts, const char *charged, const char *cause, const char *corrective)
 {
 	int resolve = tr->action == DISPATCH__ACTION__ACTION_RESOLVE;
 	int hold = tr->action == DISPATCH__ACTION__ACTION_HOLD;
@@ -498,7 +508,8 @@ static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char
 		return usage_error("%s does not take --reason (hold does)", cmd);
 	if ((parts || charged || cause || corrective) && !resolve)
 		return usage_error("%s does not take --parts, --charged, --cause or --corrective "
-		                   "(resolve does)", cmd);
+				   "(resolve does)",
+				   cmd);
 	if (note && *note)
 		tr->note = (char *)note;
 	if (hold) {
@@ -506,7 +517,8 @@ static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char
 			return usage_error("%s needs --reason parts, resident-away, no-access or other", cmd);
 		if (dc_hold_reason_parse(reason, &tr->hold_reason) < 0)
 			return usage_error("hold: --reason is parts, resident-away, no-access or other, "
-			                   "not '%s'", reason);
+					   "not '%s'",
+					   reason);
 		if (tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_OTHER && !tr->note)
 			return usage_error("%s: --reason other needs --note saying why", cmd);
 	}
@@ -514,7 +526,8 @@ static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char
 		return usage_error("%s: a complaint's --cause and --corrective go together", cmd);
 	if (charged && dc_cents_parse(charged, &tr->charged_cents) < 0)
 		return usage_error("--charged wants an amount in HK dollars such as 350 or 350.50 "
-		                   "(no sign, at most two decimals), not '%s'", charged);
+				   "(no sign, at most two decimals), not '%s'",
+				   charged);
 	tr->parts_used = (char *)parts;
 	tr->cause = (char *)cause;
 	tr->corrective_action = (char *)corrective;
@@ -568,8 +581,8 @@ int main(int argc, char **argv)
 		n_args = argc - optind - 1;
 	} else if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
 		return usage_error("%s", "no command given (ui, follow, accept, arrive, resolve, hold, "
-		                         "resume, duty); "
-		                         "the full-screen ui needs a terminal");
+					 "resume, duty); "
+					 "the full-screen ui needs a terminal");
 	}
 	if (!member)
 		return usage_error("%s needs --member ID", cmd);
@@ -584,7 +597,8 @@ int main(int argc, char **argv)
 			return usage_error("%s takes no arguments", cmd);
 		if (note || extras)
 			return usage_error("%s takes no --note, --reason, --parts, --charged, --cause or "
-			                   "--corrective", cmd);
+					   "--corrective",
+					   cmd);
 	} else if (strcmp(cmd, "duty") == 0) {
 		if (n_args != 1)
 			return usage_error("%s takes on or off", cmd);
@@ -603,7 +617,8 @@ int main(int argc, char **argv)
 			tr.action = DISPATCH__ACTION__ACTION_RESUME;
 		else
 			return usage_error("unknown command '%s' (ui, follow, accept, arrive, resolve, hold, "
-			                   "resume, duty)", cmd);
+					   "resume, duty)",
+					   cmd);
 		if (n_args != 1)
 			return usage_error("%s needs one ticket id", cmd);
 		rc = transition_opts(&tr, cmd, note, reason, parts, charged, cause, corrective);
@@ -619,7 +634,7 @@ int main(int argc, char **argv)
 	link.duty = -1;
 	/* The member acts as itself: the daemon checks actor == assignee. */
 	link.dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), events ? events : dc_env_events(),
-	                 DISPATCH__ROLE__ROLE_CREW, member);
+			 DISPATCH__ROLE__ROLE_CREW, member);
 	if (!link.dc) {
 		fprintf(stderr, CREW_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return DC_EXIT_USAGE;

@@ -15,8 +15,8 @@
 #define CREW_PROG "dispatch-crew"
 #define CREW_ID_MAX 64
 #define CREW_READY_TIMEOUT_MS 5000
-#define CREW_SILENCE_MS 3500        /* heartbeats come every second: a lost link */
-#define CREW_PING_DEFAULT_S 20      /* the daemon counts a handheld online for 90 s */
+#define CREW_SILENCE_MS 3500   /* heartbeats come every second: a lost link */
+#define CREW_PING_DEFAULT_S 20 /* the daemon counts a handheld online for 90 s */
 
 /* Set by SIGINT/SIGTERM: leave quietly, exit 0. */
 extern volatile sig_atomic_t crew_stop;
@@ -26,14 +26,14 @@ struct crew_link {
 	dc_t *dc;
 	char member[CREW_ID_MAX + 1];
 	char crew[CREW_ID_MAX + 1];
-	char name[256];                 /* cleaned for display */
-	int ping_ms;                    /* presence ping (and refetch) interval */
-	int64_t next_ping;              /* monotonic ms */
-	int64_t last_heard;             /* monotonic ms of the last message */
-	uint64_t last_member_seq;       /* 0 until the first addressed event */
-	int duty;                       /* -1 follows the shift calendar, else 0/1 */
-	int on_shift;                   /* from the daemon's Member, if it says */
-	char err[512];                  /* why the last call failed */
+	char name[256];           /* cleaned for display */
+	int ping_ms;              /* presence ping (and refetch) interval */
+	int64_t next_ping;        /* monotonic ms */
+	int64_t last_heard;       /* monotonic ms of the last message */
+	uint64_t last_member_seq; /* 0 until the first addressed event */
+	int duty;                 /* -1 follows the shift calendar, else 0/1 */
+	int on_shift;             /* from the daemon's Member, if it says */
+	char err[512];            /* why the last call failed */
 };
 
 /* Monotonic milliseconds. */
@@ -69,8 +69,7 @@ int crew_link_ping(struct crew_link *l);
  * the member's sequence); the caller then pings and fetches again.
  * Heartbeats come out too; the caller ignores them.
  */
-int crew_link_next(struct crew_link *l, int timeout_ms, int fd, Dispatch__Event **e,
-                   const char **resync);
+int crew_link_next(struct crew_link *l, int timeout_ms, int fd, Dispatch__Event **e, const char **resync);
 
 /* Whether heartbeats are arriving (the link is up). */
 int crew_link_up(const struct crew_link *l);
@@ -81,7 +80,7 @@ int crew_link_up(const struct crew_link *l);
  * set to a line a person can read.
  */
 int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action action, const char *note,
-                         Dispatch__Reply **reply);
+			 Dispatch__Reply **reply);
 int crew_link_duty(struct crew_link *l, int on, Dispatch__Reply **reply);
 /* The same for a Transition the caller filled (hold reason, parts used,
  * charged amount...); tr stays the caller's. */

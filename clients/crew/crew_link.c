@@ -35,8 +35,8 @@ int crew_valid_id(const char *s)
 		return 0;
 	for (; s[n]; n++) {
 		char c = s[n];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
 			return 0;
 	}
 	return n > 0 && n <= CREW_ID_MAX;
@@ -92,7 +92,7 @@ int crew_link_fetch(struct crew_link *l, Dispatch__Reply **reply)
 		if (!*l->crew) {
 			if (!crew_valid_id(m->crew)) {
 				snprintf(l->err, sizeof l->err, "the daemon did not say which crew %s belongs to",
-				         l->member);
+					 l->member);
 				dispatch__reply__free_unpacked(*reply, NULL);
 				*reply = NULL;
 				return DC_EXIT_UNAVAILABLE;
@@ -158,8 +158,7 @@ int crew_link_up(const struct crew_link *l)
 	return crew_now_ms() - l->last_heard <= CREW_SILENCE_MS;
 }
 
-int crew_link_next(struct crew_link *l, int timeout_ms, int fd, Dispatch__Event **e,
-                   const char **resync)
+int crew_link_next(struct crew_link *l, int timeout_ms, int fd, Dispatch__Event **e, const char **resync)
 {
 	int rc = dc_next_event_fd(l->dc, timeout_ms, fd, e);
 
@@ -202,7 +201,7 @@ int crew_link_send(struct crew_link *l, Dispatch__Transition *tr, Dispatch__Repl
 }
 
 int crew_link_transition(struct crew_link *l, uint64_t id, Dispatch__Action action, const char *note,
-                         Dispatch__Reply **reply)
+			 Dispatch__Reply **reply)
 {
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 

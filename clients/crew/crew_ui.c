@@ -49,25 +49,25 @@ enum { PAIR_HEADER = 1, PAIR_NEW, PAIR_LATE, PAIR_ALERT, PAIR_OK };
 enum prompt { PROMPT_NONE, PROMPT_RESOLVE_NOTE, PROMPT_PARTS, PROMPT_HOLD_REASON, PROMPT_HOLD_NOTE };
 
 struct item {
-	Dispatch__Ticket *t;  /* owned copy */
-	int escalation;       /* escalated to this member: not theirs to work */
-	char reason[256];     /* why, for an escalation */
+	Dispatch__Ticket *t; /* owned copy */
+	int escalation;      /* escalated to this member: not theirs to work */
+	char reason[256];    /* why, for an escalation */
 };
 
 struct ui {
 	struct crew_link *l;
 	struct item *v;
 	size_t n, cap;
-	uint64_t sel_id;      /* the selected item, by ticket id ... */
-	int sel_esc;          /* ... and kind, so it survives re-sorting */
-	size_t top;           /* first item shown */
+	uint64_t sel_id; /* the selected item, by ticket id ... */
+	int sel_esc;     /* ... and kind, so it survives re-sorting */
+	size_t top;      /* first item shown */
 	char status[512];
 	int status_alert;
-	int prompt;           /* enum prompt: what the bottom row is asking */
+	int prompt; /* enum prompt: what the bottom row is asking */
 	uint64_t prompt_id;
 	wchar_t note[NOTE_MAX + 1];
 	size_t note_len;
-	char saved[NOTE_MAX * 4 + 1];  /* resolve's note, while asking for parts */
+	char saved[NOTE_MAX * 4 + 1]; /* resolve's note, while asking for parts */
 	Dispatch__HoldReason hold_reason;
 	int color;
 	int quit;
@@ -217,8 +217,7 @@ static void on_event(struct ui *u, const Dispatch__Event *e)
 	struct item *it;
 
 	switch (e->type) {
-	case DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT:
-		return;
+	case DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT: return;
 	case DISPATCH__EVENT_TYPE__EVENT_DUTY:
 		if (e->member && strcmp(e->member, u->l->member) != 0)
 			return;
@@ -245,12 +244,11 @@ static void on_event(struct ui *u, const Dispatch__Event *e)
 			dc_clean(e->reason, it->reason, sizeof it->reason);
 			if (e->deadline && !*it->reason)
 				snprintf(it->reason, sizeof it->reason, "%s deadline missed",
-				         dc_deadline_name(e->deadline));
+					 dc_deadline_name(e->deadline));
 			ring(u, t, "ESCALATED TO YOU");
 		}
 		return;
-	default:
-		break;
+	default: break;
 	}
 	if (!t)
 		return;
@@ -352,8 +350,8 @@ static void draw_header(struct ui *u, int w, int64_t now)
 	for (i = 0; i < u->n; i++)
 		open += !u->v[i].escalation;
 	duty = u->l->duty == 1 ? "ON DUTY" : u->l->duty == 0 ? "OFF DUTY" : "";
-	snprintf(right, sizeof right, "%s%s%s", crew_link_up(u->l) ? "" : "LINK DOWN", 
-	         !crew_link_up(u->l) && *duty ? " " : "", duty);
+	snprintf(right, sizeof right, "%s%s%s", crew_link_up(u->l) ? "" : "LINK DOWN",
+		 !crew_link_up(u->l) && *duty ? " " : "", duty);
 	snprintf(left, sizeof left, "%s %s", u->l->member, u->l->name);
 	attron(attr_of(u, PAIR_HEADER, A_REVERSE) | A_BOLD);
 	mvhline(0, 0, ' ', w);
@@ -424,7 +422,7 @@ static void draw_item(struct ui *u, const struct item *it, int y, int w, int sel
 	dc_clean(t->text, text, sizeof text);
 	if (it->escalation)
 		snprintf(line2, sizeof line2, "%s queued: %s", t->crew ? t->crew : "-",
-		         *it->reason ? it->reason : text);
+			 *it->reason ? it->reason : text);
 	else if (t->escalation_step || t->n_passed_over)
 		snprintf(line2, sizeof line2, "escalated %s: %s", dc_kind_name(t->kind), text);
 	else
@@ -465,7 +463,7 @@ static void draw(struct ui *u)
 	for (i = u->top, y = 2; i < u->n && y + 1 < 2 + rows; i++, y += 2)
 		draw_item(u, &u->v[i], y, w, i == sel, now);
 	keys = w >= 64 ? "a accept  r arrive  s resolve  h hold  u resume  d duty  q quit"
-	               : "a:acc r:arr s:res h:hold u:resume d q";
+		       : "a:acc r:arr s:res h:hold u:resume d q";
 	attron(A_DIM);
 	put_text(h - 2, 0, keys, w);
 	attroff(A_DIM);
@@ -479,7 +477,9 @@ static void draw(struct ui *u)
 		curs_set(0);
 	} else if (u->prompt) {
 		char note[NOTE_MAX * 4 + 1], line[NOTE_MAX * 4 + 64];
-		const char *label = u->prompt == PROMPT_PARTS ? "parts" : u->prompt == PROMPT_HOLD_NOTE ? "why" : "note";
+		const char *label = u->prompt == PROMPT_PARTS       ? "parts"
+				    : u->prompt == PROMPT_HOLD_NOTE ? "why"
+								    : "note";
 		int cx;
 		size_t k, o = 0;
 
@@ -623,8 +623,7 @@ static void finish_prompt(struct ui *u, int send)
 		tr.hold_reason = u->hold_reason;
 		tr.note = text;
 		break;
-	default:
-		return;
+	default: return;
 	}
 	send_step(u, &tr);
 }
@@ -650,8 +649,7 @@ static void on_hold_key(struct ui *u, int is_key, wint_t c)
 		u->prompt = PROMPT_NONE;
 		say(u, 0, "hold cancelled");
 		return;
-	default:
-		return;
+	default: return;
 	}
 	u->prompt = PROMPT_NONE;
 	tr.ticket_id = u->prompt_id;
@@ -703,16 +701,10 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 		if (sel > 0)
 			select_index(u, sel - 1);
 		break;
-	case L'j':
-		select_index(u, sel + 1);
-		break;
+	case L'j': select_index(u, sel + 1); break;
 	case L'q':
-	case L'Q':
-		u->quit = 1;
-		break;
-	case L'd':
-		toggle_duty(u);
-		break;
+	case L'Q': u->quit = 1; break;
+	case L'd': toggle_duty(u); break;
 	case L'a':
 	case L'r':
 	case L's':
@@ -723,8 +715,7 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 			break;
 		}
 		if (it->escalation) {
-			say(u, 1, "#%" PRIu64 " is escalated to you, not assigned: assign it from the desk",
-			    it->t->id);
+			say(u, 1, "#%" PRIu64 " is escalated to you, not assigned: assign it from the desk", it->t->id);
 			break;
 		}
 		if (c == L'a')
@@ -745,11 +736,8 @@ static void on_key(struct ui *u, int is_key, wint_t c)
 			drop(u, it);
 		}
 		break;
-	case 12: /* ^L */
-		clearok(curscr, TRUE);
-		break;
-	default:
-		break;
+	case 12: /* ^L */ clearok(curscr, TRUE); break;
+	default: break;
 	}
 }
 

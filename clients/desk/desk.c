@@ -133,14 +133,53 @@ static const char usage_text[] =
 
 /* Options that belong to some commands only; the table below says which. */
 enum desk_opt {
-	O_UNIT, O_KIND, O_SOURCE, O_TEXT, O_PERSON, O_PHONE, O_PRIORITY, O_CATEGORY, O_TAG,
-	O_CREW, O_MEMBER, O_ALL, O_NOTE, O_REASON, O_LIMIT, O_JSON, O_OVERDUE, O_AT,
-	O_BUILDING, O_ZONE, O_FROM, O_UNTIL, O_DRY_RUN, O_REQUEST_ID,
-	O_SCORE, O_REMARK, O_PASS, O_FAIL, O_VENDOR, O_UNREVIEWED, O_FEE, O_ABOUT, O_CAUSE,
-	O_CORRECTIVE, O_PARTS, O_CHARGED, O_REPLACES,
+	O_UNIT,
+	O_KIND,
+	O_SOURCE,
+	O_TEXT,
+	O_PERSON,
+	O_PHONE,
+	O_PRIORITY,
+	O_CATEGORY,
+	O_TAG,
+	O_CREW,
+	O_MEMBER,
+	O_ALL,
+	O_NOTE,
+	O_REASON,
+	O_LIMIT,
+	O_JSON,
+	O_OVERDUE,
+	O_AT,
+	O_BUILDING,
+	O_ZONE,
+	O_FROM,
+	O_UNTIL,
+	O_DRY_RUN,
+	O_REQUEST_ID,
+	O_SCORE,
+	O_REMARK,
+	O_PASS,
+	O_FAIL,
+	O_VENDOR,
+	O_UNREVIEWED,
+	O_FEE,
+	O_ABOUT,
+	O_CAUSE,
+	O_CORRECTIVE,
+	O_PARTS,
+	O_CHARGED,
+	O_REPLACES,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
-	O_ENDPOINT = O_N_SCOPED, O_EVENTS, O_KEY, O_SERVER_KEY, O_ACTOR, O_ROLE, O_COLOR, O_HELP,
+	O_ENDPOINT = O_N_SCOPED,
+	O_EVENTS,
+	O_KEY,
+	O_SERVER_KEY,
+	O_ACTOR,
+	O_ROLE,
+	O_COLOR,
+	O_HELP,
 };
 #define OPT_VAL(o) (256 + (o))
 #define B(o) (UINT64_C(1) << (o))
@@ -196,17 +235,18 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-#define SUBMIT_OPTS (B(O_UNIT) | B(O_KIND) | B(O_SOURCE) | B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | \
-                     B(O_PRIORITY) | B(O_CATEGORY) | B(O_TAG) | B(O_FEE) | B(O_ABOUT))
+#define SUBMIT_OPTS                                                                                                    \
+	(B(O_UNIT) | B(O_KIND) | B(O_SOURCE) | B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | B(O_PRIORITY) | B(O_CATEGORY) |  \
+	 B(O_TAG) | B(O_FEE) | B(O_ABOUT))
 #define COMPLAINT_OPTS (B(O_CAUSE) | B(O_CORRECTIVE))
 
 struct command {
 	const char *name;
-	uint64_t allowed;         /* B(enum desk_opt) */
-	int min_args, max_args;   /* positional arguments */
-	const char *args_hint;    /* for the usage error */
+	uint64_t allowed;       /* B(enum desk_opt) */
+	int min_args, max_args; /* positional arguments */
+	const char *args_hint;  /* for the usage error */
 	int (*run)(dc_t *dc, const struct desk_opts *o);
-	Dispatch__Role role;      /* acts as this role unless --role says */
+	Dispatch__Role role; /* acts as this role unless --role says */
 };
 
 #define DESK DISPATCH__ROLE__ROLE_DESK
@@ -216,16 +256,17 @@ static const struct command commands[] = {
 	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES), 0, 0, "", desk_submit, DESK },
 	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
 	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
-	{ "list", B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) |
-	          B(O_LIMIT) | B(O_JSON), 0, 0, "", desk_list, DESK },
+	{ "list",
+	  B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) | B(O_LIMIT) | B(O_JSON),
+	  0, 0, "", desk_list, DESK },
 	{ "close", B(O_NOTE) | COMPLAINT_OPTS, 1, 1, "one ticket id", desk_close, DESK },
 	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel, DESK },
 	{ "assign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
 	{ "reassign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
 	{ "accept", B(O_NOTE), 1, 1, "one ticket id", desk_accept, DESK },
 	{ "arrive", B(O_NOTE), 1, 1, "one ticket id", desk_arrive, DESK },
-	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id",
-	  desk_resolve, DESK },
+	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id", desk_resolve,
+	  DESK },
 	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },
 	{ "resume", B(O_NOTE), 1, 1, "one ticket id", desk_resume, DESK },
 	{ "follow-up", B(O_SCORE) | B(O_REMARK), 1, 1, "one ticket id", desk_follow_up, DESK },
@@ -235,15 +276,15 @@ static const struct command commands[] = {
 	{ "unlink", B(O_NOTE), 1, 1, "one ticket id", desk_unlink, DESK },
 	{ "vendor-flag", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_flag, DESK },
 	{ "vendor-review", B(O_NOTE), 1, 1, "one ticket id", desk_vendor_review, QC },
-	{ "vendor-incidents", B(O_VENDOR) | B(O_UNREVIEWED) | B(O_JSON), 0, 0, "",
-	  desk_vendor_incidents, DESK },
-	{ "notice", B(O_TEXT) | B(O_KIND) | B(O_FROM) | B(O_UNTIL) | B(O_BUILDING) | B(O_JSON), 0, 0, "",
-	  desk_notice, DESK },
+	{ "vendor-incidents", B(O_VENDOR) | B(O_UNREVIEWED) | B(O_JSON), 0, 0, "", desk_vendor_incidents, DESK },
+	{ "notice", B(O_TEXT) | B(O_KIND) | B(O_FROM) | B(O_UNTIL) | B(O_BUILDING) | B(O_JSON), 0, 0, "", desk_notice,
+	  DESK },
 	{ "crews", B(O_CREW) | B(O_JSON), 0, 0, "", desk_crews, DESK },
 	{ "explain", SUBMIT_OPTS | B(O_JSON), 0, 0, "", desk_explain, DESK },
-	{ "outage declare", B(O_TEXT) | B(O_BUILDING) | B(O_ZONE) | B(O_UNIT) | B(O_KIND) |
-	                    B(O_CATEGORY) | B(O_FROM) | B(O_UNTIL) | B(O_JSON), 0, 0, "",
-	  desk_outage_declare, DESK },
+	{ "outage declare",
+	  B(O_TEXT) | B(O_BUILDING) | B(O_ZONE) | B(O_UNIT) | B(O_KIND) | B(O_CATEGORY) | B(O_FROM) | B(O_UNTIL) |
+		  B(O_JSON),
+	  0, 0, "", desk_outage_declare, DESK },
 	{ "outage end", B(O_NOTE) | B(O_JSON), 1, 1, "one outage id", desk_outage_end, DESK },
 	{ "outage list", B(O_ALL) | B(O_JSON), 0, 0, "", desk_outage_list, DESK },
 	{ "ping", 0, 0, 0, "", NULL, DESK },
@@ -353,13 +394,14 @@ static int money_arg(const char *name, const char *s, int64_t *out)
 
 	if (dc_cents_parse(s, out) == 0)
 		return 0;
-	snprintf(msg, sizeof msg, "--%s wants an amount in HK dollars such as 350 or 350.50 "
-	         "(no sign, at most two decimals), not '%%s'", name);
+	snprintf(msg, sizeof msg,
+		 "--%s wants an amount in HK dollars such as 350 or 350.50 "
+		 "(no sign, at most two decimals), not '%%s'",
+		 name);
 	return desk_usage(msg, s);
 }
 
-static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *given,
-                      const char **color, const char **cmd)
+static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *given, const char **color, const char **cmd)
 {
 	int c;
 
@@ -381,8 +423,7 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 		case OPT_VAL(O_ROLE):
 			*given |= B(O_ROLE);
 			if (dc_role_parse(optarg, &o->role) < 0)
-				return desk_usage("unknown role '%s' (desk, supervisor, qc, monitor, admin)",
-				                  optarg);
+				return desk_usage("unknown role '%s' (desk, supervisor, qc, monitor, admin)", optarg);
 			break;
 		case OPT_VAL(O_UNIT): rc = multi_add(&o->unit, "unit", optarg); break;
 		case OPT_VAL(O_KIND): rc = multi_add(&o->kind, "kind", optarg); break;
@@ -420,12 +461,13 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 			if (o->inspection)
 				return desk_usage("%s", "give one of --pass and --fail");
 			o->inspection = c == OPT_VAL(O_PASS) ? DISPATCH__INSPECTION_RESULT__INSPECTION_PASS
-			                                     : DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
+							     : DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
 			break;
 		case OPT_VAL(O_SCORE):
 			if (desk_parse_uint(optarg, 5, &v) < 0 || v < 1)
 				return desk_usage("--score is the resident's satisfaction, 1 (very unhappy) to "
-				                  "5 (very happy), not '%s'", optarg);
+						  "5 (very happy), not '%s'",
+						  optarg);
 			o->score = (unsigned)v;
 			break;
 		case OPT_VAL(O_PRIORITY):
@@ -443,18 +485,16 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 				return desk_usage("--limit must be a number, not '%s'", optarg);
 			o->limit = (unsigned)v;
 			break;
-		case ':':
-			return desk_usage("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return desk_usage("unknown option '%s'", argv[optind - 1]);
+		case ':': return desk_usage("option '%s' needs a value", argv[optind - 1]);
+		default: return desk_usage("unknown option '%s'", argv[optind - 1]);
 		}
 		if (rc)
 			return rc;
 	}
 	if (optind >= argc)
 		return desk_usage("%s", "no command given (submit, import, show, list, close, cancel, "
-		                        "assign, hold, resume, follow-up, inspect, consent, notice, "
-		                        "crews, explain, outage, ping)");
+					"assign, hold, resume, follow-up, inspect, consent, notice, "
+					"crews, explain, outage, ping)");
 	*cmd = argv[optind];
 	o->args = argv + optind + 1;
 	o->n_args = argc - optind - 1;
@@ -520,16 +560,15 @@ int main(int argc, char **argv)
 		return DC_EXIT_USAGE;
 	for (id = 0; id < O_N_SCOPED; id++) {
 		if ((given & B(id)) && !(cmd->allowed & B(id))) {
-			fprintf(stderr, DESK_PROG ": %s does not take --%s; try '" DESK_PROG " --help'\n",
-			        cmd->name, opt_name(id));
+			fprintf(stderr, DESK_PROG ": %s does not take --%s; try '" DESK_PROG " --help'\n", cmd->name,
+				opt_name(id));
 			return DC_EXIT_USAGE;
 		}
 	}
 	if (o.n_args < cmd->min_args || o.n_args > cmd->max_args) {
 		if (cmd->max_args == 0)
 			return desk_usage("%s takes no arguments", cmd->name);
-		fprintf(stderr, DESK_PROG ": %s takes %s; try '" DESK_PROG " --help'\n", cmd->name,
-		        cmd->args_hint);
+		fprintf(stderr, DESK_PROG ": %s takes %s; try '" DESK_PROG " --help'\n", cmd->name, cmd->args_hint);
 		return DC_EXIT_USAGE;
 	}
 	if (!(given & B(O_ROLE)))
@@ -543,8 +582,7 @@ int main(int argc, char **argv)
 		actor = getenv("USER");
 	if (!actor || !*actor)
 		actor = "desk";
-	dc = dc_new(o.endpoint ? o.endpoint : dc_env_endpoint(),
-	            o.events ? o.events : dc_env_events(), o.role, actor);
+	dc = dc_new(o.endpoint ? o.endpoint : dc_env_endpoint(), o.events ? o.events : dc_env_events(), o.role, actor);
 	if (!dc) {
 		fprintf(stderr, DESK_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return o.endpoint && !*o.endpoint ? DC_EXIT_USAGE : DC_EXIT_UNAVAILABLE;

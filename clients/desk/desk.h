@@ -29,15 +29,15 @@ struct desk_opts {
 	const char *source, *text, *person, *phone;
 	const char *crew, *member, *note, *reason, *from, *until, *at, *request_id;
 	const char *remark, *vendor, *about, *cause, *corrective, *parts;
-	int64_t fee_cents, charged_cents;  /* -1: not given */
-	unsigned priority, limit, score;   /* score 0: not given */
-	uint64_t replaces;                 /* submit --replaces: 0 = not given */
+	int64_t fee_cents, charged_cents; /* -1: not given */
+	unsigned priority, limit, score;  /* score 0: not given */
+	uint64_t replaces;                /* submit --replaces: 0 = not given */
 	int all, json, overdue, dry_run, unreviewed;
 	Dispatch__InspectionResult inspection; /* --pass / --fail */
 	Dispatch__Role role;
-	struct dc_term_sgr c;     /* colours for stdout (empty strings when off) */
+	struct dc_term_sgr c; /* colours for stdout (empty strings when off) */
 	int color;
-	char **args;              /* positional arguments after the command */
+	char **args; /* positional arguments after the command */
 	int n_args;
 };
 
@@ -70,8 +70,8 @@ void desk_print_destination(const Dispatch__Ticket *t, const char *message);
 struct desk_table {
 	const char *const *names;
 	int n_cols;
-	const char *indent;       /* before every line (NULL: none) */
-	int last_max;             /* the last column is cut to this width (0: never) */
+	const char *indent; /* before every line (NULL: none) */
+	int last_max;       /* the last column is cut to this width (0: never) */
 	void (*row)(const void *ctx, size_t i, const char **cells, const char **colors);
 	const void *ctx;
 	size_t n_rows;

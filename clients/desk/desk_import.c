@@ -60,7 +60,8 @@ static int parse_line(json_t *o, struct line *l)
 
 	if (!json_is_object(o))
 		return bad(l, "", "%s", "the line is not a JSON object");
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (strcmp(key, "unit") == 0) {
 			if (get_string(l, v, key, &l->sub.unit) < 0)
 				return -1;
@@ -87,8 +88,10 @@ static int parse_line(json_t *o, struct line *l)
 			if (get_string(l, v, key, &s) < 0)
 				return -1;
 			if (dc_kind_parse(s, &k) < 0)
-				return bad(l, key, "unknown kind \"%s\" (repair, complaint, special, security, "
-				           "cleaning, inquiry, suggestion)", s);
+				return bad(l, key,
+					   "unknown kind \"%s\" (repair, complaint, special, security, "
+					   "cleaning, inquiry, suggestion)",
+					   s);
 			l->sub.kind = k;
 		} else if (strcmp(key, "source") == 0) {
 			Dispatch__Source src;
@@ -107,20 +110,22 @@ static int parse_line(json_t *o, struct line *l)
 		} else if (strcmp(key, "fee") == 0) {
 			/* HK$ as a string ("350.50") or whole dollars (350); never a
 			 * JSON fraction, which is binary and would round. */
-			if (json_is_integer(v) && json_integer_value(v) > 0 &&
-			    json_integer_value(v) <= 9999999999LL) {
+			if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 9999999999LL) {
 				l->sub.fee_cents = (int64_t)json_integer_value(v) * 100;
 			} else if (!json_is_string(v) || dc_cents_parse(json_string_value(v), &l->sub.fee_cents) < 0 ||
-			           l->sub.fee_cents == 0) {
-				return bad(l, key, "\"%s\" must be an amount in HK dollars, such as 350 or "
-				           "\"350.50\" (a string when it has cents)", key);
+				   l->sub.fee_cents == 0) {
+				return bad(l, key,
+					   "\"%s\" must be an amount in HK dollars, such as 350 or "
+					   "\"350.50\" (a string when it has cents)",
+					   key);
 			}
 		} else if (strcmp(key, "tags") == 0) {
 			size_t i;
 			json_t *tag;
 			if (!json_is_array(v) || json_array_size(v) > TAGS_MAX)
 				return bad(l, key, "\"%s\" must be a list of at most 16 strings", key);
-			json_array_foreach(v, i, tag) {
+			json_array_foreach(v, i, tag)
+			{
 				if (!json_is_string(tag))
 					return bad(l, key, "\"%s\" must be a list of strings", key);
 				l->tags[i] = (char *)json_string_value(tag);
@@ -150,13 +155,12 @@ struct tally {
 	unsigned long lines, ok, failed;
 };
 
-static void report_fail(const struct desk_opts *o, unsigned long n, const char *status,
-                        const char *err, const char *field)
+static void report_fail(const struct desk_opts *o, unsigned long n, const char *status, const char *err,
+			const char *field)
 {
 	if (o->json) {
-		json_t *j = json_pack("{s:I, s:b, s:s, s:o, s:o}", "line", (json_int_t)n, "ok", 0,
-		                      "status", status, "error", dc_json_string(err),
-		                      "field", dc_json_string(field));
+		json_t *j = json_pack("{s:I, s:b, s:s, s:o, s:o}", "line", (json_int_t)n, "ok", 0, "status", status,
+				      "error", dc_json_string(err), "field", dc_json_string(field));
 		dc_json_print(stdout, j);
 		json_decref(j);
 		return;
@@ -214,8 +218,7 @@ static void report_ok(const struct desk_opts *o, unsigned long n, const Dispatch
 
 /* Submit (or explain) one parsed line. Returns 0, or the exit code of an
  * unreachable daemon (which ends the import). Counts into t. */
-static int send_line(dc_t *dc, const struct desk_opts *o, unsigned long n, struct line *l,
-                     struct tally *t)
+static int send_line(dc_t *dc, const struct desk_opts *o, unsigned long n, struct line *l, struct tally *t)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
 	Dispatch__Explain ex = DISPATCH__EXPLAIN__INIT;
@@ -246,8 +249,7 @@ static int send_line(dc_t *dc, const struct desk_opts *o, unsigned long n, struc
 	if (r->status != DISPATCH__STATUS__STATUS_OK) {
 		char msg[1024];
 		dc_clean(r->message, msg, sizeof msg);
-		report_fail(o, n, dc_status_name(r->status), *msg ? msg : dc_status_name(r->status),
-		            r->field);
+		report_fail(o, n, dc_status_name(r->status), *msg ? msg : dc_status_name(r->status), r->field);
 		/* Storage trouble too is reported and passed: a later line may
 		 * go through once the daemon has room again. */
 		t->failed++;
@@ -326,13 +328,13 @@ int desk_import(dc_t *dc, const struct desk_opts *o)
 		fclose(in);
 	if (o->json) {
 		json_t *j = json_pack("{s:{s:I, s:I, s:I, s:b}}", "summary", "lines", (json_int_t)t.lines,
-		                      o->dry_run ? "ok" : "submitted", (json_int_t)t.ok, "failed",
-		                      (json_int_t)t.failed, "stopped", rc != 0);
+				      o->dry_run ? "ok" : "submitted", (json_int_t)t.ok, "failed", (json_int_t)t.failed,
+				      "stopped", rc != 0);
 		dc_json_print(stdout, j);
 		json_decref(j);
 	} else {
-		printf("import: %lu line%s, %lu %s, %lu failed%s\n", t.lines, t.lines == 1 ? "" : "s",
-		       t.ok, o->dry_run ? "ok" : "submitted", t.failed,
+		printf("import: %lu line%s, %lu %s, %lu failed%s\n", t.lines, t.lines == 1 ? "" : "s", t.ok,
+		       o->dry_run ? "ok" : "submitted", t.failed,
 		       rc ? "; stopped: the daemon is unreachable, later lines were not sent" : "");
 	}
 	if (rc)

@@ -23,8 +23,7 @@ static char *join(char **v, size_t n, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < n && o + 1 < size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-		                      dc_clean(v[i], clean, sizeof clean));
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", dc_clean(v[i], clean, sizeof clean));
 	return buf;
 }
 
@@ -36,13 +35,12 @@ static char *area_text(const Dispatch__Outage *x, char *buf, size_t size)
 	buf[0] = '\0';
 	if (x->n_buildings && o < size)
 		o += (size_t)snprintf(buf + o, size - o, "building %s",
-		                      join(x->buildings, x->n_buildings, part, sizeof part));
+				      join(x->buildings, x->n_buildings, part, sizeof part));
 	if (x->n_zones && o < size)
 		o += (size_t)snprintf(buf + o, size - o, "%szone %s", o ? "; " : "",
-		                      join(x->zones, x->n_zones, part, sizeof part));
+				      join(x->zones, x->n_zones, part, sizeof part));
 	if (x->n_units && o < size)
-		snprintf(buf + o, size - o, "%sunits %s", o ? "; " : "",
-		         join(x->units, x->n_units, part, sizeof part));
+		snprintf(buf + o, size - o, "%sunits %s", o ? "; " : "", join(x->units, x->n_units, part, sizeof part));
 	if (!*buf)
 		snprintf(buf, size, "-");
 	return buf;
@@ -59,8 +57,7 @@ static char *kinds_text(const Dispatch__Outage *x, char *buf, size_t size)
 	if (!x->n_kinds)
 		o += (size_t)snprintf(buf, size, "any kind");
 	if (x->n_categories && o + 1 < size)
-		snprintf(buf + o, size - o, "; category %s",
-		         join(x->categories, x->n_categories, cats, sizeof cats));
+		snprintf(buf + o, size - o, "; category %s", join(x->categories, x->n_categories, cats, sizeof cats));
 	return buf;
 }
 
@@ -121,8 +118,7 @@ int desk_outage_declare(dc_t *dc, const struct desk_opts *o)
 	if (!o->text || !*o->text)
 		return desk_usage("%s needs --text: what residents should hear", "outage declare");
 	if (!o->building.n && !o->zone.n && !o->unit.n)
-		return desk_usage("%s needs an area: --building, --zone or --unit (each may repeat)",
-		                  "outage declare");
+		return desk_usage("%s needs an area: --building, --zone or --unit (each may repeat)", "outage declare");
 	if (!o->until)
 		return desk_usage("%s needs --until TIME", "outage declare");
 	if (o->from && dc_time_parse(o->from, now, &from) < 0)
@@ -134,7 +130,8 @@ int desk_outage_declare(dc_t *dc, const struct desk_opts *o)
 	for (i = 0; i < o->kind.n; i++)
 		if (dc_kind_parse(o->kind.v[i], &kinds[i]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-			                  "cleaning, inquiry, suggestion)", o->kind.v[i]);
+					  "cleaning, inquiry, suggestion)",
+					  o->kind.v[i]);
 	x.text = (char *)o->text;
 	x.buildings = (char **)o->building.v;
 	x.n_buildings = (size_t)o->building.n;

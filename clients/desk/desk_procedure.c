@@ -29,8 +29,7 @@ int desk_hold(dc_t *dc, const struct desk_opts *o)
 	if (!o->reason)
 		return desk_usage("%s needs --reason parts, resident-away, no-access or other", "hold");
 	if (dc_hold_reason_parse(o->reason, &reason) < 0)
-		return desk_usage("hold: --reason is parts, resident-away, no-access or other, not '%s'",
-		                  o->reason);
+		return desk_usage("hold: --reason is parts, resident-away, no-access or other, not '%s'", o->reason);
 	if (reason == DISPATCH__HOLD_REASON__HOLD_OTHER && (!o->note || !*o->note))
 		return desk_usage("%s: --reason other needs --note saying why", "hold");
 	tr.action = DISPATCH__ACTION__ACTION_HOLD;
@@ -86,8 +85,7 @@ int desk_consent(dc_t *dc, const struct desk_opts *o)
 	return note_step(dc, o, DISPATCH__ACTION__ACTION_CONSENT);
 }
 
-static int vendor_step(dc_t *dc, const struct desk_opts *o, const char *cmd, Dispatch__Action action,
-                       const char *what)
+static int vendor_step(dc_t *dc, const struct desk_opts *o, const char *cmd, Dispatch__Action action, const char *what)
 {
 	if (!o->note || !*o->note)
 		return desk_usage(what, cmd);
@@ -97,13 +95,13 @@ static int vendor_step(dc_t *dc, const struct desk_opts *o, const char *cmd, Dis
 int desk_vendor_flag(dc_t *dc, const struct desk_opts *o)
 {
 	return vendor_step(dc, o, "vendor-flag", DISPATCH__ACTION__ACTION_FLAG_VENDOR,
-	                   "%s needs --note: what the vendor did that affected the service");
+			   "%s needs --note: what the vendor did that affected the service");
 }
 
 int desk_vendor_review(dc_t *dc, const struct desk_opts *o)
 {
 	return vendor_step(dc, o, "vendor-review", DISPATCH__ACTION__ACTION_REVIEW_VENDOR,
-	                   "%s needs --note: the improvement agreed");
+			   "%s needs --note: the improvement agreed");
 }
 
 /* ---- vendor incidents ---- */
@@ -177,8 +175,8 @@ int desk_vendor_incidents(dc_t *dc, const struct desk_opts *o)
 		goto out;
 	}
 	if (r->n_tickets == 0) {
-		printf("no %svendor incidents%s%s\n", o->unreviewed ? "unreviewed " : "",
-		       o->vendor ? " for " : "", o->vendor ? o->vendor : "");
+		printf("no %svendor incidents%s%s\n", o->unreviewed ? "unreviewed " : "", o->vendor ? " for " : "",
+		       o->vendor ? o->vendor : "");
 		goto out;
 	}
 	rows = calloc(r->n_tickets, sizeof *rows);
@@ -190,8 +188,7 @@ int desk_vendor_incidents(dc_t *dc, const struct desk_opts *o)
 	now = r->now_ms ? r->now_ms : dc_wall_ms();
 	for (i = 0; i < r->n_tickets; i++) {
 		snprintf(rows[i].id, sizeof rows[i].id, "%" PRIu64, r->tickets[i]->id);
-		dc_time_short(r->tickets[i]->vendor_flagged_ms, now, rows[i].flagged,
-		              sizeof rows[i].flagged);
+		dc_time_short(r->tickets[i]->vendor_flagged_ms, now, rows[i].flagged, sizeof rows[i].flagged);
 	}
 	{
 		struct vendor_ctx x = { o, r, rows };

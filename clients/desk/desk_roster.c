@@ -37,7 +37,7 @@ static void mrow_fill(struct mrow *w, const Dispatch__Member *m, int64_t now)
 	w->skills[0] = '\0';
 	for (i = 0; i < m->n_skills && n + 2 < sizeof w->skills; i++)
 		n += (size_t)snprintf(w->skills + n, sizeof w->skills - n, "%s%s", i ? "," : "",
-		                      m->skills[i] ? m->skills[i] : "");
+				      m->skills[i] ? m->skills[i] : "");
 	w->cells[M_ID] = w->id;
 	w->cells[M_NAME] = m->name && *m->name ? m->name : "-";
 	w->cells[M_SHIFT] = m->on_shift ? "on" : "off";

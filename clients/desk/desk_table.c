@@ -49,7 +49,8 @@ void desk_table_print(const struct desk_opts *o, const struct desk_table *t)
 			if (c == last) {
 				char cut[1024];
 				fputs(t->last_max > 0 ? dc_term_fit(s, width[c], cut, sizeof cut)
-				                      : dc_clean(s, cut, sizeof cut), stdout);
+						      : dc_clean(s, cut, sizeof cut),
+				      stdout);
 			} else {
 				dc_term_cell(stdout, s, width[c]);
 			}

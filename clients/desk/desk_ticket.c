@@ -40,7 +40,8 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 		return desk_usage("%s takes one --category", cmd);
 	if (dc_kind_parse(o->kind.v[0], &kind) < 0)
 		return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-		                  "cleaning, inquiry, suggestion)", o->kind.v[0]);
+				  "cleaning, inquiry, suggestion)",
+				  o->kind.v[0]);
 	if (o->source && dc_source_parse(o->source, &source) < 0)
 		return desk_usage("unknown source '%s' (intercom, phone, walk-in, app, sensor)", o->source);
 	sub->kind = kind;
@@ -67,8 +68,7 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 	}
 	if (o->about) {
 		if (kind != DISPATCH__KIND__KIND_COMPLAINT)
-			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)",
-			                  cmd);
+			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)", cmd);
 		sub->about_member = (char *)o->about;
 	}
 	return 0;
@@ -86,8 +86,7 @@ void desk_print_destination(const Dispatch__Ticket *t, const char *message)
 	printf("%s at %s -> ", dc_kind_name(t->kind), unit);
 	if (t->outage_id)
 		printf("attached to outage %" PRIu64 ", no crew sent", t->outage_id);
-	else if (t->state == DISPATCH__STATE__STATE_ON_HOLD &&
-	         t->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT)
+	else if (t->state == DISPATCH__STATE__STATE_ON_HOLD && t->hold_reason == DISPATCH__HOLD_REASON__HOLD_CONSENT)
 		printf("waiting for the resident's consent to the fee of %s, nobody sent yet",
 		       dc_format_cents(t->fee_cents, msg, sizeof msg));
 	else if (t->linked_to && t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE)
@@ -148,8 +147,7 @@ static void field_line(const char *label, const char *value)
 	putchar('\n');
 }
 
-static void deadline_line(const struct desk_opts *o, const char *label, int64_t at, int pending,
-                          int64_t now)
+static void deadline_line(const struct desk_opts *o, const char *label, int64_t at, int pending, int64_t now)
 {
 	char when[64], span[32];
 
@@ -240,7 +238,7 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 	}
 	if (t->follow_up_by_ms > 0)
 		deadline_line(o, "follow by", t->follow_up_by_ms,
-		              t->state == DISPATCH__STATE__STATE_RESOLVED && !t->followed_up_ms, now);
+			      t->state == DISPATCH__STATE__STATE_RESOLVED && !t->followed_up_ms, now);
 	if (t->missed) {
 		size_t n = 0;
 
@@ -248,12 +246,12 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 		for (d = DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE; d <= DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP; d++)
 			if (t->missed & (1u << (d - 1)))
 				n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "",
-				                      dc_deadline_name(d));
+						      dc_deadline_name(d));
 		printf("  %-10s %s%s%s\n", "missed", o->c.red, buf, o->c.off);
 	}
 	if (t->escalation_step) {
 		snprintf(buf, sizeof buf, "%u step%s of the rule's chain", t->escalation_step,
-		         t->escalation_step == 1 ? "" : "s");
+			 t->escalation_step == 1 ? "" : "s");
 		field_line("escalation", buf);
 	}
 	if (t->n_passed_over)
@@ -288,7 +286,7 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 	if (t->inspection_result) {
 		int pass = t->inspection_result == DISPATCH__INSPECTION_RESULT__INSPECTION_PASS;
 		snprintf(buf, sizeof buf, "%s%s%s", pass ? o->c.green : o->c.red,
-		         dc_inspection_name(t->inspection_result), o->c.off);
+			 dc_inspection_name(t->inspection_result), o->c.off);
 		who_when_line("inspection", buf, t->inspector, t->inspected_ms);
 		if (t->inspection_remark && *t->inspection_remark)
 			field_line("remark", t->inspection_remark);
@@ -310,13 +308,13 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	size_t i;
 	int open = t->state >= DISPATCH__STATE__STATE_NEW && t->state <= DISPATCH__STATE__STATE_ON_SITE;
 
-	printf("%sticket %" PRIu64 ": %s, %s%s\n", o->c.bold, t->id, dc_kind_name(t->kind),
-	       dc_state_name(t->state), o->c.off);
+	printf("%sticket %" PRIu64 ": %s, %s%s\n", o->c.bold, t->id, dc_kind_name(t->kind), dc_state_name(t->state),
+	       o->c.off);
 	field_line("unit", t->unit);
 	if ((t->building && *t->building) || (t->zone && *t->zone)) {
 		char b[64], z[64];
 		snprintf(buf, sizeof buf, "%s%s%s", dc_clean(t->building, b, sizeof b),
-		         t->zone && *t->zone ? ", zone " : "", dc_clean(t->zone, z, sizeof z));
+			 t->zone && *t->zone ? ", zone " : "", dc_clean(t->zone, z, sizeof z));
 		field_line("building", buf);
 	}
 	field_line("person", t->person);
@@ -349,17 +347,19 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	deadline_line(o, "resolve by", t->resolve_by_ms, open, now);
 	if (t->follow_up || t->inspection) {
 		snprintf(buf, sizeof buf, "%s%s%s", t->follow_up ? "follow-up call" : "",
-		         t->follow_up && t->inspection ? ", " : "", t->inspection ? "quality inspection" : "");
+			 t->follow_up && t->inspection ? ", " : "", t->inspection ? "quality inspection" : "");
 		field_line("needs", buf);
 	}
 	if (t->linked_to) {
 		if (t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE && t->state == DISPATCH__STATE__STATE_NEW)
-			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (this is a duplicate report; undo: " DESK_PROG
-			         " unlink %" PRIu64 ")", t->linked_to, t->id);
+			snprintf(buf, sizeof buf,
+				 "ticket %" PRIu64 " (this is a duplicate report; undo: " DESK_PROG " unlink %" PRIu64
+				 ")",
+				 t->linked_to, t->id);
 		else
 			snprintf(buf, sizeof buf, "ticket %" PRIu64 " (%s)", t->linked_to,
-			         t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
-			                                                       : "another crew's part");
+				 t->link == DISPATCH__LINK_KIND__LINK_DUPLICATE ? "this is a duplicate report"
+										: "another crew's part");
 		field_line("linked to", buf);
 	}
 	if (t->replaces) {
@@ -410,8 +410,7 @@ static void print_history_line(const Dispatch__Event *e)
 	if (e->from_state == DISPATCH__STATE__STATE_UNSPECIFIED)
 		snprintf(change, sizeof change, "-> %s", dc_state_name(e->to_state));
 	else
-		snprintf(change, sizeof change, "%s -> %s", dc_state_name(e->from_state),
-		         dc_state_name(e->to_state));
+		snprintf(change, sizeof change, "%s -> %s", dc_state_name(e->from_state), dc_state_name(e->to_state));
 	if (e->on_behalf_of && *e->on_behalf_of) {
 		append(detail, sizeof detail, " for ");
 		append(detail, sizeof detail, e->on_behalf_of);
@@ -475,8 +474,7 @@ static void print_history_line(const Dispatch__Event *e)
 			append(detail, sizeof detail, num);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (e->rule && *e->rule) {
 		append(detail, sizeof detail, " rule ");
@@ -551,8 +549,7 @@ out:
 
 /* ---- list ---- */
 
-enum { COL_ID, COL_STATE, COL_KIND, COL_PRI, COL_UNIT, COL_CREW, COL_MEMBER, COL_CREATED, COL_DUE,
-       COL_TEXT, N_COLS };
+enum { COL_ID, COL_STATE, COL_KIND, COL_PRI, COL_UNIT, COL_CREW, COL_MEMBER, COL_CREATED, COL_DUE, COL_TEXT, N_COLS };
 
 static const char *const col_names[N_COLS] = {
 	"ID", "STATE", "KIND", "PRI", "UNIT", "CREW", "MEMBER", "CREATED", "DUE", "TEXT",
@@ -683,7 +680,8 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	for (c = 0; c < o->kind.n; c++)
 		if (dc_kind_parse(o->kind.v[c], &kinds[c]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
-			                  "cleaning, inquiry, suggestion)", o->kind.v[c]);
+					  "cleaning, inquiry, suggestion)",
+					  o->kind.v[c]);
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if (o->at && !o->overdue)
@@ -757,8 +755,10 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 		desk_table_print(o, &tab);
 	}
 	if (truncated)
-		fprintf(stderr, DESK_PROG ": the daemon returned its maximum of %d tickets; "
-		        "narrow the list with --crew or --member to see them all\n", LIST_MAX);
+		fprintf(stderr,
+			DESK_PROG ": the daemon returned its maximum of %d tickets; "
+				  "narrow the list with --crew or --member to see them all\n",
+			LIST_MAX);
 out:
 	free(rows);
 	dispatch__reply__free_unpacked(r, NULL);
@@ -778,10 +778,9 @@ static void print_outcome(const Dispatch__Transition *tr, const Dispatch__Ticket
 		printf(" (%s)", dc_hold_reason_name(t->hold_reason));
 	/* Where it went, when this step sent it somewhere. */
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN ||
-	    (routed && (tr->action == DISPATCH__ACTION__ACTION_CONSENT ||
-	                tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
-	                tr->action == DISPATCH__ACTION__ACTION_UNLINK ||
-	                tr->action == DISPATCH__ACTION__ACTION_INSPECT))) {
+	    (routed &&
+	     (tr->action == DISPATCH__ACTION__ACTION_CONSENT || tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
+	      tr->action == DISPATCH__ACTION__ACTION_UNLINK || tr->action == DISPATCH__ACTION__ACTION_INSPECT))) {
 		fputs(" (", stdout);
 		dc_pad(stdout, t->crew && *t->crew ? t->crew : "-", 0);
 		fputs("/", stdout);
@@ -792,27 +791,20 @@ static void print_outcome(const Dispatch__Transition *tr, const Dispatch__Ticket
 	case DISPATCH__ACTION__ACTION_FOLLOW_UP:
 		printf(": follow-up recorded, score %u", t->satisfaction ? t->satisfaction : tr->satisfaction);
 		break;
-	case DISPATCH__ACTION__ACTION_INSPECT:
-		printf(": inspection %s", dc_inspection_name(tr->inspection));
-		break;
+	case DISPATCH__ACTION__ACTION_INSPECT: printf(": inspection %s", dc_inspection_name(tr->inspection)); break;
 	case DISPATCH__ACTION__ACTION_CONSENT:
 		printf(": consent to %s recorded", dc_format_cents(t->fee_cents, money, sizeof money));
 		break;
-	case DISPATCH__ACTION__ACTION_FLAG_VENDOR:
-		fputs(": flagged as a vendor incident", stdout);
-		break;
-	case DISPATCH__ACTION__ACTION_REVIEW_VENDOR:
-		fputs(": vendor incident reviewed", stdout);
-		break;
+	case DISPATCH__ACTION__ACTION_FLAG_VENDOR: fputs(": flagged as a vendor incident", stdout); break;
+	case DISPATCH__ACTION__ACTION_REVIEW_VENDOR: fputs(": vendor incident reviewed", stdout); break;
 	case DISPATCH__ACTION__ACTION_RESOLVE:
 		if (t->charged_cents > 0)
 			printf(", charged %s", dc_format_cents(t->charged_cents, money, sizeof money));
 		break;
-	default:
-		break;
+	default: break;
 	}
-	if ((tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP ||
-	     tr->action == DISPATCH__ACTION__ACTION_INSPECT) && routed)
+	if ((tr->action == DISPATCH__ACTION__ACTION_FOLLOW_UP || tr->action == DISPATCH__ACTION__ACTION_INSPECT) &&
+	    routed)
 		printf("; reopened (%u time%s)", t->reopen_count, t->reopen_count == 1 ? "" : "s");
 }
 

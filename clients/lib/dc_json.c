@@ -72,8 +72,7 @@ static json_t *missed(uint32_t bits)
 	int d;
 
 	for (d = DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE; a && d <= DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP; d++)
-		if ((bits & (1u << (d - 1))) &&
-		    json_array_append_new(a, json_string(dc_deadline_name(d))) < 0) {
+		if ((bits & (1u << (d - 1))) && json_array_append_new(a, json_string(dc_deadline_name(d))) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -130,8 +129,7 @@ json_t *dc_json_ticket(const Dispatch__Ticket *t)
 	put(o, "escalated_to", dc_json_string(t->escalated_to), &bad);
 	put(o, "last_seq", json_integer((json_int_t)t->last_seq), &bad);
 	/* The procedure (clause 4): hold, deadlines, escalation. */
-	put(o, "hold_reason", t->hold_reason ? dc_json_string(dc_hold_reason_name(t->hold_reason))
-	                                     : json_null(), &bad);
+	put(o, "hold_reason", t->hold_reason ? dc_json_string(dc_hold_reason_name(t->hold_reason)) : json_null(), &bad);
 	put(o, "hold_note", dc_json_string(t->hold_note), &bad);
 	put(o, "held_from", t->held_from ? dc_json_string(dc_state_name(t->held_from)) : json_null(), &bad);
 	put(o, "held_since_ms", json_integer(t->held_since_ms), &bad);

@@ -48,10 +48,11 @@ static int load_keys(dc_t *dc)
 	if (dc->keys_loaded)
 		return DC_OK;
 	if (!dc->key_file || !dc->server_key_file) {
-		dc_fail(dc, "%s is encrypted (CURVE): name this client's key pair with --key FILE (or DISPATCH_KEY) "
-		        "and the daemon's public key with --server-key FILE (or DISPATCH_SERVER_KEY); "
-		        "the daemon prints where its keys are when it starts",
-		        is_tcp(dc->req_ep) ? dc->req_ep : dc->ev_ep);
+		dc_fail(dc,
+			"%s is encrypted (CURVE): name this client's key pair with --key FILE (or DISPATCH_KEY) "
+			"and the daemon's public key with --server-key FILE (or DISPATCH_SERVER_KEY); "
+			"the daemon prints where its keys are when it starts",
+			is_tcp(dc->req_ep) ? dc->req_ep : dc->ev_ep);
 		return DC_ERR_ARG;
 	}
 	if ((rc = read_key_file(dc, "key", dc->key_file, dc->pub, dc->sec)) != DC_OK ||
@@ -98,7 +99,6 @@ int dc_keys_secure(dc_t *dc, void *s, const char *endpoint)
 	}
 	return DC_OK;
 }
-
 
 void dc_keys_free(dc_t *dc)
 {

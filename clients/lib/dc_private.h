@@ -26,36 +26,36 @@
 
 struct dc {
 	/* dc_request.c */
-	void *ctx;              /* the ZeroMQ context every socket lives in */
-	void *req;              /* DEALER; NULL until needed and after a timeout */
-	char *req_ep;           /* the daemon's request endpoint */
-	char *ev_ep;            /* its events endpoint; NULL if never subscribing */
-	Dispatch__Role role;    /* filled into requests that leave it unset */
-	char *actor;            /* likewise; "" for none */
-	int timeout_ms;         /* per try */
-	int tries;              /* before DC_ERR_UNREACHABLE */
-	char err[512];          /* dc_error() */
+	void *ctx;           /* the ZeroMQ context every socket lives in */
+	void *req;           /* DEALER; NULL until needed and after a timeout */
+	char *req_ep;        /* the daemon's request endpoint */
+	char *ev_ep;         /* its events endpoint; NULL if never subscribing */
+	Dispatch__Role role; /* filled into requests that leave it unset */
+	char *actor;         /* likewise; "" for none */
+	int timeout_ms;      /* per try */
+	int tries;           /* before DC_ERR_UNREACHABLE */
+	char err[512];       /* dc_error() */
 
 	/* dc_keys.c */
-	char *key_file;         /* this client's CURVE key pair (tcp endpoints) */
-	char *server_key_file;  /* the daemon's public key */
-	int keys_loaded;        /* pub, sec and srv hold the files' keys */
+	char *key_file;                 /* this client's CURVE key pair (tcp endpoints) */
+	char *server_key_file;          /* the daemon's public key */
+	int keys_loaded;                /* pub, sec and srv hold the files' keys */
 	char pub[41], sec[41], srv[41]; /* Z85; sec is wiped by dc_destroy() */
 
 	/* dc_subscribe.c */
-	void *sub;              /* SUB; NULL until dc_subscribe() */
-	void *mon;              /* PAIR reading the SUB socket's monitor events */
-	unsigned connects;      /* times the SUB socket connected */
-	int resubscribed;       /* a reconnect not yet reported */
-	int gap_detect;         /* unfiltered subscription: seqs must be dense */
-	int want_hb;            /* hand heartbeats to the caller too */
-	int ready;              /* a message arrived on the SUB socket */
-	int64_t skew_ms;        /* daemon clock minus ours, from the last heartbeat */
-	int have_skew;          /* a heartbeat has set skew_ms */
-	uint64_t last;          /* highest seq queued or delivered */
-	uint64_t fill_to;       /* replay until last >= fill_to; 0 = not filling */
-	Dispatch__Event *pending; /* live message held back behind a fill */
-	Dispatch__Event **q;    /* FIFO for dc_next_event() */
+	void *sub;                   /* SUB; NULL until dc_subscribe() */
+	void *mon;                   /* PAIR reading the SUB socket's monitor events */
+	unsigned connects;           /* times the SUB socket connected */
+	int resubscribed;            /* a reconnect not yet reported */
+	int gap_detect;              /* unfiltered subscription: seqs must be dense */
+	int want_hb;                 /* hand heartbeats to the caller too */
+	int ready;                   /* a message arrived on the SUB socket */
+	int64_t skew_ms;             /* daemon clock minus ours, from the last heartbeat */
+	int have_skew;               /* a heartbeat has set skew_ms */
+	uint64_t last;               /* highest seq queued or delivered */
+	uint64_t fill_to;            /* replay until last >= fill_to; 0 = not filling */
+	Dispatch__Event *pending;    /* live message held back behind a fill */
+	Dispatch__Event **q;         /* FIFO for dc_next_event() */
 	size_t q_head, q_len, q_cap; /* next out, one past the last in, allocated */
 };
 

@@ -85,8 +85,7 @@ static int dc_start_threads(void *ctx)
 	return 0;
 }
 
-dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
-             Dispatch__Role role, const char *actor)
+dc_t *dc_new(const char *request_endpoint, const char *events_endpoint, Dispatch__Role role, const char *actor)
 {
 	dc_t *dc;
 
@@ -280,8 +279,8 @@ int dc_recv_last_frame(dc_t *dc, void *sock, zmq_msg_t *msg, int *frames)
 /*
  * The Lazy Pirate loop shared by dc_request() and dc_request_bytes().
  */
-static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_id,
-                    int check_version, Dispatch__Reply **reply)
+static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_id, int check_version,
+		    Dispatch__Reply **reply)
 {
 	int attempt;
 
@@ -337,7 +336,7 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 			}
 			if (check_version && r->version != DC_WIRE_VERSION) {
 				dc_fail(dc, "daemon at %s replied with wire version %u; this client speaks %d",
-				        dc->req_ep, r->version, DC_WIRE_VERSION);
+					dc->req_ep, r->version, DC_WIRE_VERSION);
 				dispatch__reply__free_unpacked(r, NULL);
 				return DC_ERR_PROTOCOL;
 			}
@@ -352,8 +351,7 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 	return DC_ERR_UNREACHABLE;
 }
 
-int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_id,
-                     Dispatch__Reply **reply)
+int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_id, Dispatch__Reply **reply)
 {
 	if (!dc || !reply || (!data && len))
 		return DC_ERR_ARG;
@@ -373,8 +371,8 @@ static size_t field_bytes(const ProtobufCFieldDescriptor *f, const void *msg)
 		const void *v = *(const void *const *)(base + f->offset);
 		for (size_t i = 0; i < n; i++)
 			total += f->type == PROTOBUF_C_TYPE_STRING
-				? strlen(((const char *const *)v)[i] ? ((const char *const *)v)[i] : "")
-				: ((const ProtobufCBinaryData *)v)[i].len;
+					 ? strlen(((const char *const *)v)[i] ? ((const char *const *)v)[i] : "")
+					 : ((const ProtobufCBinaryData *)v)[i].len;
 		return total;
 	}
 	if (f->type == PROTOBUF_C_TYPE_STRING) {
@@ -386,8 +384,8 @@ static size_t field_bytes(const ProtobufCFieldDescriptor *f, const void *msg)
 
 /* The largest string field of msg and the messages in it, as the daemon
  * names fields ("submit.text", "notice.text"); prefix is msg's name. */
-static void largest_field(const ProtobufCMessage *msg, const char *prefix, char *name, size_t namelen,
-                          size_t *best, int depth)
+static void largest_field(const ProtobufCMessage *msg, const char *prefix, char *name, size_t namelen, size_t *best,
+			  int depth)
 {
 	const ProtobufCMessageDescriptor *d = msg->descriptor;
 
@@ -422,12 +420,12 @@ static int refuse_oversized(dc_t *dc, const Dispatch__Request *req, size_t len, 
 	largest_field(&req->base, NULL, field, sizeof field, &best, 0);
 	if (best > 0)
 		snprintf(message, sizeof message,
-		         "%s is too long (%zu bytes); a request may be at most %d bytes in all, so nothing was sent",
-		         field, best, DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
+			 "%s is too long (%zu bytes); a request may be at most %d bytes in all, so nothing was sent",
+			 field, best, DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
 	else
 		snprintf(message, sizeof message,
-		         "the request is too large (%zu bytes; at most %d), so nothing was sent", len,
-		         DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
+			 "the request is too large (%zu bytes; at most %d), so nothing was sent", len,
+			 DISPATCH__LIMIT__LIMIT_REQUEST_BYTES);
 	r.version = DC_WIRE_VERSION;
 	r.request_id = req->request_id;
 	r.status = DISPATCH__STATUS__STATUS_INVALID;

@@ -56,7 +56,7 @@ enum dc_err {
 /* Process exit codes shared by every dispatch program. */
 enum dc_exit {
 	DC_EXIT_OK = 0,
-	DC_EXIT_REFUSED = 1,     /* invalid / not found / conflict / forbidden */
+	DC_EXIT_REFUSED = 1, /* invalid / not found / conflict / forbidden */
 	DC_EXIT_USAGE = 2,
 	DC_EXIT_UNAVAILABLE = 3, /* daemon unreachable, storage or internal error */
 };
@@ -69,8 +69,7 @@ typedef struct dc dc_t;
  * No socket is opened yet and nothing is sent. Returns NULL on bad
  * arguments or out of memory.
  */
-dc_t *dc_new(const char *request_endpoint, const char *events_endpoint,
-             Dispatch__Role role, const char *actor);
+dc_t *dc_new(const char *request_endpoint, const char *events_endpoint, Dispatch__Role role, const char *actor);
 
 /*
  * CURVE keys for tcp:// endpoints (ipc:// ones rely on file permissions and
@@ -123,8 +122,7 @@ int dc_request(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply);
  * otherwise only a reply echoing expect_id. The reply's version is not
  * checked. *reply is owned by the caller.
  */
-int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_id,
-                     Dispatch__Reply **reply);
+int dc_request_bytes(dc_t *dc, const void *data, size_t len, const char *expect_id, Dispatch__Reply **reply);
 
 /* Convenience: a Ping. *reply carries estate and last_seq. */
 int dc_ping(dc_t *dc, Dispatch__Reply **reply);

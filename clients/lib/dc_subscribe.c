@@ -77,8 +77,7 @@ static int open_monitor(dc_t *dc, void *sub)
 	dc->mon = zmq_socket(dc->ctx, ZMQ_PAIR);
 	if (!dc->mon)
 		goto fail;
-	if (zmq_setsockopt(dc->mon, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
-	    zmq_connect(dc->mon, addr) < 0)
+	if (zmq_setsockopt(dc->mon, ZMQ_LINGER, &linger, sizeof linger) < 0 || zmq_connect(dc->mon, addr) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -262,8 +261,8 @@ static int fill_batch(dc_t *dc)
 	if (rc < 0)
 		return rc;
 	if (r->status != DISPATCH__STATUS__STATUS_OK) {
-		dc_fail(dc, "daemon refused to replay from seq %llu: %s",
-		        (unsigned long long)replay.from_seq, r->message);
+		dc_fail(dc, "daemon refused to replay from seq %llu: %s", (unsigned long long)replay.from_seq,
+			r->message);
 		rc = DC_ERR_REFUSED;
 		goto out;
 	}
@@ -311,8 +310,7 @@ static void hold(dc_t *dc, Dispatch__Event *e, uint64_t upto)
 
 	if (upto > dc->fill_to)
 		dc->fill_to = upto;
-	if (old && (old->seq > e->seq ||
-	            (old->seq == e->seq && e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT))) {
+	if (old && (old->seq > e->seq || (old->seq == e->seq && e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT))) {
 		dispatch__event__free_unpacked(e, NULL);
 		return;
 	}
@@ -402,8 +400,7 @@ static int pump(dc_t *dc, int64_t deadline, int allow_fill, int wake_fd)
 		read_monitor(dc);
 		return 0;
 	}
-	if (wake_fd >= 0 && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
-	    !(items[0].revents & ZMQ_POLLIN))
+	if (wake_fd >= 0 && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && !(items[0].revents & ZMQ_POLLIN))
 		return DC_FD_READY;
 
 	/* Exactly [topic][Event]; anything else is dropped whole. */

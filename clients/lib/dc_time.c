@@ -37,10 +37,9 @@ int dc_time_parse(const char *s, int64_t now_ms, int64_t *out)
 	if ((sscanf(s, "%2d:%2d%n", &h, &mi, &n) == 2 && s[n] == '\0') ||
 	    (sscanf(s, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) == 3 && s[n] == '\0')) {
 		/* today */
-	} else if ((sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &n) == 6 &&
-	            s[n] == '\0') ||
-	           (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) == 7 &&
-	            s[n] == '\0')) {
+	} else if ((sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &n) == 6 && s[n] == '\0') ||
+		   (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) == 7 &&
+		    s[n] == '\0')) {
 		if ((sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970)
 			return DC_ERR_ARG;
 		tm.tm_year = y - 1900;
@@ -128,8 +127,7 @@ int dc_time_due(const Dispatch__Ticket *t, int64_t now_ms, struct dc_due *due)
 		return 1;
 	}
 	/* On hold: paused; resolved and after: nothing left to do in time. */
-	if (!t || !due || t->state < DISPATCH__STATE__STATE_NEW ||
-	    t->state > DISPATCH__STATE__STATE_ON_SITE)
+	if (!t || !due || t->state < DISPATCH__STATE__STATE_NEW || t->state > DISPATCH__STATE__STATE_ON_SITE)
 		return 0;
 	at[0] = t->acknowledge_by_ms;
 	at[1] = t->arrive_by_ms;

@@ -40,9 +40,19 @@ int64_t dc_wall_ms(void)
  * before issue 16).
  */
 enum dc_enum {
-	DC_ENUM_KIND, DC_ENUM_STATE, DC_ENUM_EVENT, DC_ENUM_STATUS, DC_ENUM_SOURCE, DC_ENUM_ROLE,
-	DC_ENUM_ACTION, DC_ENUM_LINK, DC_ENUM_HOLD, DC_ENUM_INSPECTION, DC_ENUM_DEADLINE,
-	DC_ENUM_NOTICE, DC_ENUM_COUNT
+	DC_ENUM_KIND,
+	DC_ENUM_STATE,
+	DC_ENUM_EVENT,
+	DC_ENUM_STATUS,
+	DC_ENUM_SOURCE,
+	DC_ENUM_ROLE,
+	DC_ENUM_ACTION,
+	DC_ENUM_LINK,
+	DC_ENUM_HOLD,
+	DC_ENUM_INSPECTION,
+	DC_ENUM_DEADLINE,
+	DC_ENUM_NOTICE,
+	DC_ENUM_COUNT
 };
 
 #define DC_ENUM_MAX_VALUES 64 /* EventType, the largest, has 26 */
@@ -50,8 +60,8 @@ enum dc_enum {
 
 struct dc_enum_words {
 	const ProtobufCEnumDescriptor *d;
-	char sep;                                /* ' ' to read, '-' a word people also type */
-	const char *words[DC_ENUM_MAX_VALUES];   /* per d->values[i]; built once */
+	char sep;                              /* ' ' to read, '-' a word people also type */
+	const char *words[DC_ENUM_MAX_VALUES]; /* per d->values[i]; built once */
 };
 
 static struct dc_enum_words dc_enums[DC_ENUM_COUNT] = {
@@ -152,18 +162,54 @@ static int dc_word_parse(enum dc_enum which, const char *word, int zero_ok, int 
 	return DC_ERR_ARG;
 }
 
-const char *dc_kind_name(int kind) { return dc_word(DC_ENUM_KIND, kind); }
-const char *dc_state_name(int state) { return dc_word(DC_ENUM_STATE, state); }
-const char *dc_event_type_name(int type) { return dc_word(DC_ENUM_EVENT, type); }
-const char *dc_status_name(int status) { return dc_word(DC_ENUM_STATUS, status); }
-const char *dc_source_name(int source) { return dc_word(DC_ENUM_SOURCE, source); }
-const char *dc_role_name(int role) { return dc_word(DC_ENUM_ROLE, role); }
-const char *dc_action_name(int action) { return dc_word(DC_ENUM_ACTION, action); }
-const char *dc_link_name(int link) { return dc_word(DC_ENUM_LINK, link); }
-const char *dc_hold_reason_name(int r) { return dc_word(DC_ENUM_HOLD, r); }
-const char *dc_inspection_name(int r) { return dc_word(DC_ENUM_INSPECTION, r); }
-const char *dc_deadline_name(int d) { return dc_word(DC_ENUM_DEADLINE, d); }
-const char *dc_notice_kind_name(int k) { return dc_word(DC_ENUM_NOTICE, k); }
+const char *dc_kind_name(int kind)
+{
+	return dc_word(DC_ENUM_KIND, kind);
+}
+const char *dc_state_name(int state)
+{
+	return dc_word(DC_ENUM_STATE, state);
+}
+const char *dc_event_type_name(int type)
+{
+	return dc_word(DC_ENUM_EVENT, type);
+}
+const char *dc_status_name(int status)
+{
+	return dc_word(DC_ENUM_STATUS, status);
+}
+const char *dc_source_name(int source)
+{
+	return dc_word(DC_ENUM_SOURCE, source);
+}
+const char *dc_role_name(int role)
+{
+	return dc_word(DC_ENUM_ROLE, role);
+}
+const char *dc_action_name(int action)
+{
+	return dc_word(DC_ENUM_ACTION, action);
+}
+const char *dc_link_name(int link)
+{
+	return dc_word(DC_ENUM_LINK, link);
+}
+const char *dc_hold_reason_name(int r)
+{
+	return dc_word(DC_ENUM_HOLD, r);
+}
+const char *dc_inspection_name(int r)
+{
+	return dc_word(DC_ENUM_INSPECTION, r);
+}
+const char *dc_deadline_name(int d)
+{
+	return dc_word(DC_ENUM_DEADLINE, d);
+}
+const char *dc_notice_kind_name(int k)
+{
+	return dc_word(DC_ENUM_NOTICE, k);
+}
 
 int dc_kind_parse(const char *word, Dispatch__Kind *out)
 {
@@ -274,16 +320,13 @@ char *dc_format_cents(int64_t cents, char *buf, size_t size)
 int dc_status_exit(int status)
 {
 	switch (status) {
-	case DISPATCH__STATUS__STATUS_OK:
-		return DC_EXIT_OK;
+	case DISPATCH__STATUS__STATUS_OK: return DC_EXIT_OK;
 	case DISPATCH__STATUS__STATUS_INVALID:
 	case DISPATCH__STATUS__STATUS_NOT_FOUND:
 	case DISPATCH__STATUS__STATUS_CONFLICT:
 	case DISPATCH__STATUS__STATUS_FORBIDDEN:
-	case DISPATCH__STATUS__STATUS_UNSUPPORTED_VERSION:
-		return DC_EXIT_REFUSED;
-	default: /* storage, internal, or a status this client does not know */
-		return DC_EXIT_UNAVAILABLE;
+	case DISPATCH__STATUS__STATUS_UNSUPPORTED_VERSION: return DC_EXIT_REFUSED;
+	default: /* storage, internal, or a status this client does not know */ return DC_EXIT_UNAVAILABLE;
 	}
 }
 
@@ -343,8 +386,7 @@ static int utf8_next(const unsigned char *s, uint32_t *cp)
 		c = (c << 6) | (s[i] & 0x3f);
 	}
 	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
 	return len;
@@ -389,9 +431,8 @@ static int cp_width_table(uint32_t cp)
 	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || cp == 0xfeff)
 		return 0;
 	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
-	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	    (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
 	    (cp >= 0x20000 && cp <= 0x3fffd))
 		return 2;
 	return 1;

@@ -57,8 +57,10 @@ static int keyfile_slurp(const char *path, char *buf, size_t size, mode_t *mode,
 			break;
 		n += (size_t)got;
 		if (n == size - 1) {
-			snprintf(err, errlen, "%s: too large for a key file (%zu bytes or more); is it a key file from dispatchd --gen-keys?",
-			         path, size - 1);
+			snprintf(err, errlen,
+				 "%s: too large for a key file (%zu bytes or more); is it a key file from dispatchd "
+				 "--gen-keys?",
+				 path, size - 1);
 			goto fail;
 		}
 	}
@@ -155,17 +157,19 @@ int keyfile_read(const char *path, bool need_secret, struct keyfile_pair *out, c
 			dest = out->secret_key;
 			seen = &sec_line;
 		} else {
-			snprintf(err, errlen, "%s:%u: unknown setting '%.32s'; a key file holds public-key and secret-key",
-			         path, lineno, name);
+			snprintf(err, errlen,
+				 "%s:%u: unknown setting '%.32s'; a key file holds public-key and secret-key", path,
+				 lineno, name);
 			goto fail;
 		}
 		if (trailing) {
 			snprintf(err, errlen, "%s:%u: text after the key; a comment needs '#' at the start of a line",
-			         path, lineno);
+				 path, lineno);
 			goto fail;
 		}
 		if (!keyfile_z85_ok(value)) {
-			snprintf(err, errlen, "%s:%u: %s is not a CURVE key (40 characters of Z85)", path, lineno, name);
+			snprintf(err, errlen, "%s:%u: %s is not a CURVE key (40 characters of Z85)", path, lineno,
+				 name);
 			goto fail;
 		}
 		if (*seen) {
@@ -176,7 +180,8 @@ int keyfile_read(const char *path, bool need_secret, struct keyfile_pair *out, c
 		memcpy(dest, value, KEYFILE_Z85_LEN + 1);
 	}
 	if (out->public_key[0] == '\0') {
-		snprintf(err, errlen, "%s: no 'public-key = KEY' line; is this a key file from dispatchd --gen-keys?", path);
+		snprintf(err, errlen, "%s: no 'public-key = KEY' line; is this a key file from dispatchd --gen-keys?",
+			 path);
 		goto fail;
 	}
 	if (need_secret && out->secret_key[0] == '\0') {
@@ -185,7 +190,7 @@ int keyfile_read(const char *path, bool need_secret, struct keyfile_pair *out, c
 	}
 	if (need_secret && (mode & 077) != 0) {
 		snprintf(err, errlen, "%s: the secret key is readable by others (mode %04o); chmod 600 %s", path,
-		         (unsigned)(mode & 07777), path);
+			 (unsigned)(mode & 07777), path);
 		goto fail;
 	}
 	if (out->secret_key[0]) {

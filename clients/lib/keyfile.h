@@ -26,8 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define KEYFILE_Z85_LEN 40       /* a 32-byte CURVE key in Z85 */
-#define KEYFILE_MAX_BYTES 8192   /* a key file is some 150 bytes */
+#define KEYFILE_Z85_LEN 40     /* a 32-byte CURVE key in Z85 */
+#define KEYFILE_MAX_BYTES 8192 /* a key file is some 150 bytes */
 
 struct keyfile_pair {
 	char public_key[KEYFILE_Z85_LEN + 1];

@@ -37,8 +37,8 @@
 #include "dc_json.h"
 #include "dc_term.h"
 
-#define SILENCE_MS 3500     /* heartbeats come every second */
-#define RECENT 1024         /* seqs remembered to print each event once */
+#define SILENCE_MS 3500 /* heartbeats come every second */
+#define RECENT 1024     /* seqs remembered to print each event once */
 
 static const char usage_text[] =
 	"usage: " WATCH_PROG " [OPTIONS]\n"
@@ -74,8 +74,23 @@ static const char usage_text[] =
 	"exit codes: 0 ok, 1 the daemon refused, 2 usage error,\n"
 	"            3 daemon unreachable or storage error\n";
 
-enum { OPT_JSON = 256, OPT_COUNT, OPT_FROM, OPT_HB, OPT_ENDPOINT, OPT_EVENTS, OPT_KEY, OPT_SERVER_KEY, OPT_HELP, OPT_CREW,
-       OPT_MEMBER, OPT_KIND, OPT_UNIT, OPT_SUMMARY, OPT_COLOR };
+enum {
+	OPT_JSON = 256,
+	OPT_COUNT,
+	OPT_FROM,
+	OPT_HB,
+	OPT_ENDPOINT,
+	OPT_EVENTS,
+	OPT_KEY,
+	OPT_SERVER_KEY,
+	OPT_HELP,
+	OPT_CREW,
+	OPT_MEMBER,
+	OPT_KIND,
+	OPT_UNIT,
+	OPT_SUMMARY,
+	OPT_COLOR
+};
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -133,8 +148,8 @@ static int valid_id(const char *s)
 
 	for (; s[n]; n++) {
 		char c = s[n];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
 			return 0;
 	}
 	return n > 0 && n <= 64;
@@ -220,8 +235,7 @@ static void print_outage_brief(const Dispatch__Outage *x)
 		fputs(i ? "," : " units ", stdout);
 		dc_pad(stdout, x->units[i], 0);
 	}
-	printf(" %s..%s", dc_format_time(x->from_ms, from, sizeof from),
-	       dc_format_time(x->to_ms, to, sizeof to));
+	printf(" %s..%s", dc_format_time(x->from_ms, from, sizeof from), dc_format_time(x->to_ms, to, sizeof to));
 	if (x->ended)
 		printf(", %zu ticket%s closed", x->n_tickets, x->n_tickets == 1 ? "" : "s");
 }
@@ -293,8 +307,7 @@ static void print_procedure(const Dispatch__Event *e)
 			dc_pad(stdout, t->vendor, 0);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -352,7 +365,7 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 		putchar(' ');
 		if (e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED) {
 			snprintf(who, sizeof who, "%s -> %s", t && t->crew && *t->crew ? t->crew : "-",
-			         e->member && *e->member ? e->member : "-");
+				 e->member && *e->member ? e->member : "-");
 		} else if (e->crew && *e->crew) {
 			snprintf(who, sizeof who, "%s/%s", e->crew, e->member && *e->member ? e->member : "-");
 		} else {
@@ -368,8 +381,7 @@ static void print_text(const Dispatch__Event *e, const struct dc_term_sgr *c)
 		}
 	}
 	fputs(" by ", stdout);
-	snprintf(who, sizeof who, "%s (%s)", e->actor && *e->actor ? e->actor : "-",
-	         dc_role_name(e->actor_role));
+	snprintf(who, sizeof who, "%s (%s)", e->actor && *e->actor ? e->actor : "-", dc_role_name(e->actor_role));
 	dc_pad(stdout, who, 0);
 	if (e->on_behalf_of && *e->on_behalf_of) {
 		fputs(" for ", stdout);
@@ -558,7 +570,7 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 				rc = catch_up(s);
 				if (rc < 0 && rc != DC_ERR_REFUSED)
 					fprintf(stderr, WATCH_PROG ": could not replay what was missed: %s\n",
-					        dc_error(s->dc));
+						dc_error(s->dc));
 				else
 					lost = 0;
 				caught_up = 1;
@@ -643,7 +655,8 @@ int main(int argc, char **argv)
 				return usage_error("too many --kind options (at most %s)", "32");
 			if (dc_kind_parse(optarg, &f.kinds[f.n_kinds]) < 0)
 				return usage_error("unknown kind '%s' (repair, complaint, special, security, "
-				                   "cleaning, inquiry, suggestion)", optarg);
+						   "cleaning, inquiry, suggestion)",
+						   optarg);
 			f.n_kinds++;
 			break;
 		case OPT_UNIT:
@@ -667,7 +680,8 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (summary && (json || count || from || hb))
 		return usage_error("%s shows the live state; it takes no --json, --count, --from-seq "
-		                   "or --heartbeats", "--summary");
+				   "or --heartbeats",
+				   "--summary");
 	if (summary && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		return usage_error("%s needs a terminal", "--summary");
 	use_color = dc_term_color(STDOUT_FILENO, color);
@@ -684,7 +698,7 @@ int main(int argc, char **argv)
 
 	actor = getenv("USER");
 	dc = dc_new(endpoint ? endpoint : dc_env_endpoint(), events ? events : dc_env_events(),
-	            DISPATCH__ROLE__ROLE_MONITOR, actor && *actor && valid_id(actor) ? actor : "watch");
+		    DISPATCH__ROLE__ROLE_MONITOR, actor && *actor && valid_id(actor) ? actor : "watch");
 	if (!dc) {
 		fprintf(stderr, WATCH_PROG ": cannot set up the client (empty endpoint or out of memory)\n");
 		return DC_EXIT_USAGE;

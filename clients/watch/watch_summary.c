@@ -36,8 +36,8 @@ enum { PAIR_HEADER = 1, PAIR_LATE, PAIR_ESC, PAIR_OK };
 
 /* Open states, in the order the counts are shown. */
 static const Dispatch__State open_states[] = {
-	DISPATCH__STATE__STATE_NEW, DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED,
-	DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_ON_HOLD, DISPATCH__STATE__STATE_RESOLVED,
+	DISPATCH__STATE__STATE_NEW,     DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED,
+	DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_ON_HOLD,  DISPATCH__STATE__STATE_RESOLVED,
 };
 #define N_OPEN 6
 
@@ -46,11 +46,11 @@ struct sum {
 	const struct watch_filter *f;
 	int color;
 	char estate[128];
-	Dispatch__Ticket **t;       /* open tickets, owned copies */
+	Dispatch__Ticket **t; /* open tickets, owned copies */
 	size_t n, cap;
-	Dispatch__Outage **o;       /* outages not ended, owned copies */
+	Dispatch__Outage **o; /* outages not ended, owned copies */
 	size_t n_o, cap_o;
-	char esc[ESC_MAX][256];     /* latest escalations, newest first */
+	char esc[ESC_MAX][256]; /* latest escalations, newest first */
 	int n_esc;
 	char recent[RECENT_MAX][256]; /* latest events, newest first */
 	int n_recent;
@@ -201,16 +201,15 @@ static void on_event(struct sum *s, const Dispatch__Event *e)
 	dc_term_fit(t ? t->unit : "", 12, unit, sizeof unit);
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && t) {
 		char reason[160];
-		snprintf(line, sizeof line, "%.5s #%" PRIu64 " %s %s -> %s %s", when, t->id,
-		         dc_kind_name(t->kind), unit, e->member ? e->member : "-",
-		         dc_clean(e->reason, reason, sizeof reason));
+		snprintf(line, sizeof line, "%.5s #%" PRIu64 " %s %s -> %s %s", when, t->id, dc_kind_name(t->kind),
+			 unit, e->member ? e->member : "-", dc_clean(e->reason, reason, sizeof reason));
 		push_line(s->esc, &s->n_esc, ESC_MAX, line);
 	}
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE && e->notice) {
 		char text[200];
 		s->notices++;
 		snprintf(s->notice, sizeof s->notice, "%.5s %s: %s", when, dc_notice_kind_name(e->notice->kind),
-		         dc_clean(e->notice->text, text, sizeof text));
+			 dc_clean(e->notice->text, text, sizeof text));
 	}
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_NOTICE)
 		snprintf(who, sizeof who, "%s", e->notice ? dc_notice_kind_name(e->notice->kind) : "-");
@@ -218,10 +217,10 @@ static void on_event(struct sum *s, const Dispatch__Event *e)
 		snprintf(who, sizeof who, "%s %s duty", e->member ? e->member : "-", e->on_duty ? "on" : "off");
 	else if (e->type == DISPATCH__EVENT_TYPE__EVENT_OUTAGE && e->outage)
 		snprintf(who, sizeof who, "outage %" PRIu64 " %s", e->outage->id,
-		         e->outage->ended ? "ended" : "declared");
+			 e->outage->ended ? "ended" : "declared");
 	else if (e->crew && *e->crew)
 		snprintf(who, sizeof who, "#%" PRIu64 " %s %s/%s", e->ticket_id, unit, e->crew,
-		         e->member && *e->member ? e->member : "-");
+			 e->member && *e->member ? e->member : "-");
 	else
 		snprintf(who, sizeof who, "#%" PRIu64 " %s", e->ticket_id, unit);
 	snprintf(line, sizeof line, "%s %-9s %s", when, dc_event_type_name(e->type), who);
@@ -301,9 +300,12 @@ static void draw(struct sum *s)
 	int h = LINES, w = COLS, y, i, k;
 	int64_t now = dc_daemon_now_ms(s->dc);
 	unsigned counts[N_OPEN] = { 0 }, total = 0, late_total = 0;
-	struct { char id[72]; unsigned c[N_OPEN], late; } crews[CREWS_MAX];
+	struct {
+		char id[72];
+		unsigned c[N_OPEN], late;
+	} crews[CREWS_MAX];
 	int n_crews = 0;
-	int64_t (*late)[2] = calloc(s->n ? s->n : 1, sizeof *late); /* {due, index} */
+	int64_t(*late)[2] = calloc(s->n ? s->n : 1, sizeof *late); /* {due, index} */
 	char line[512], clock[16];
 	size_t j;
 
@@ -358,10 +360,12 @@ static void draw(struct sum *s)
 	mvaddstr(0, w - 8 > 0 ? w - 8 : 0, clock);
 	attroff(pair_or(s, PAIR_HEADER, A_REVERSE) | A_BOLD);
 	snprintf(line, sizeof line, "open %u: new %u  assigned %u  accepted %u  on site %u  held %u  resolved %u",
-	         total, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+		 total, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
 	text_at(1, 0, line, w);
-	snprintf(line, sizeof line, "since start: closed %u  cancelled %u  reopened %u  notices %u   "
-	         "overdue %u   outages %zu", s->closed, s->cancelled, s->reopened, s->notices, late_total, s->n_o);
+	snprintf(line, sizeof line,
+		 "since start: closed %u  cancelled %u  reopened %u  notices %u   "
+		 "overdue %u   outages %zu",
+		 s->closed, s->cancelled, s->reopened, s->notices, late_total, s->n_o);
 	text_at(2, 0, line, w);
 	y = 3;
 	if (*s->notice) {
@@ -377,8 +381,8 @@ static void draw(struct sum *s)
 	for (i = 0; i < n_crews && y < h - 6; i++, y++) {
 		char name[32];
 		dc_term_fit(crews[i].id, 16, name, sizeof name);
-		snprintf(line, sizeof line, "%-16s %4u %4u %4u %4u %4u %4u %4u", name, crews[i].c[0],
-		         crews[i].c[1], crews[i].c[2], crews[i].c[3], crews[i].c[4], crews[i].c[5], crews[i].late);
+		snprintf(line, sizeof line, "%-16s %4u %4u %4u %4u %4u %4u %4u", name, crews[i].c[0], crews[i].c[1],
+			 crews[i].c[2], crews[i].c[3], crews[i].c[4], crews[i].c[5], crews[i].late);
 		if (crews[i].late)
 			attron(pair_or(s, PAIR_LATE, A_BOLD));
 		text_at(y, 0, line, w);
@@ -399,9 +403,9 @@ static void draw(struct sum *s)
 
 		dc_time_due(t, now, &d);
 		snprintf(line, sizeof line, "#%" PRIu64 " %s/%s %s %s  %s -%s", t->id, t->crew ? t->crew : "-",
-		         t->member && *t->member ? t->member : "-", dc_kind_name(t->kind),
-		         dc_term_fit(t->unit, 12, unit, sizeof unit), d.abbrev,
-		         dc_time_span(now - d.at_ms, span, sizeof span));
+			 t->member && *t->member ? t->member : "-", dc_kind_name(t->kind),
+			 dc_term_fit(t->unit, 12, unit, sizeof unit), d.abbrev,
+			 dc_time_span(now - d.at_ms, span, sizeof span));
 		attron(pair_or(s, PAIR_LATE, A_BOLD));
 		text_at(y, 2, line, w - 2);
 		attroff(pair_or(s, PAIR_LATE, A_BOLD));

@@ -49,13 +49,13 @@ struct lat_row {
 
 struct transport_res {
 	const char *name;
-	int curve;                /* its endpoints were CURVE */
-	double raw_rtt;           /* raw ZeroMQ round trips/s over the same transport (with CURVE if it) */
+	int curve;      /* its endpoints were CURVE */
+	double raw_rtt; /* raw ZeroMQ round trips/s over the same transport (with CURVE if it) */
 	struct tp_row tp[NTP];
 	struct lat_row lat[2];
 	double start_s;
 	long rss_kb;
-	double bytes_per_ticket;  /* the store's pages over its tickets */
+	double bytes_per_ticket; /* the store's pages over its tickets */
 };
 
 struct scale_row {
@@ -73,8 +73,9 @@ static struct {
 	const char *json, *dispatchd, *route, *dir;
 	const char *only; /* comma-separated sections, NULL = all */
 	int keep;         /* leave the stores and logs behind */
-} opt = { .json = "build/bench-results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route",
-	  .dir = "/tmp" };
+} opt = {
+	.json = "build/bench-results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route", .dir = "/tmp"
+};
 
 static char rundir[512], config[600];
 
@@ -101,11 +102,11 @@ static double median3(double a, double b, double c)
 struct raw {
 	size_t rec_size, msg_size;
 	double commits, puts;
-	double commit_p50, commit_p99; /* us, all rounds together */
+	double commit_p50, commit_p99;         /* us, all rounds together */
 	double shaped, shaped_p50, shaped_p99; /* commits of a submission's shape (SUBMIT_DBS, SUBMIT_INDEX_KEYS) */
 	double shaped_p999, shaped_slow;       /* ... their p99.9, and the share of them over 4 ms */
-	double rtt[3], oneway[3]; /* RAW_IPC, RAW_TCP, RAW_TCP_CURVE */
-	double echo[3];           /* ECHO_SHAPES through the echo: the ceiling for the daemon's protocol */
+	double rtt[3], oneway[3];              /* RAW_IPC, RAW_TCP, RAW_TCP_CURVE */
+	double echo[3];                        /* ECHO_SHAPES through the echo: the ceiling for the daemon's protocol */
 };
 
 /* The echo's shapes (clients x in flight), as the daemon's rows 1x1, 8x1
@@ -164,7 +165,8 @@ static void raw_limits(struct raw *r)
 	bench_lat_free(&lat);
 	for (int i = 0; i < rounds; i++) {
 		snprintf(dir, sizeof dir, "%s/raw-shaped-%d", rundir, i);
-		c[i] = bench_raw_lmdb_commits_spread(dir, SUBMIT_DBS, SUBMIT_INDEX_KEYS, r->rec_size, opt.quick ? 0.5 : 1.5, &lat);
+		c[i] = bench_raw_lmdb_commits_spread(dir, SUBMIT_DBS, SUBMIT_INDEX_KEYS, r->rec_size,
+						     opt.quick ? 0.5 : 1.5, &lat);
 	}
 	r->shaped = rounds == 3 ? median3(c[0], c[1], c[2]) : c[0];
 	r->shaped_p50 = bench_lat_pct(&lat, 50);
@@ -186,7 +188,8 @@ static void raw_limits(struct raw *r)
 				snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", 20000 + (getpid() % 20000) + 4 * t + i);
 			rt[i] = bench_raw_zmq_rtt(ep, r->msg_size, opt.quick ? 0.5 : 1.0, curve);
 			/* CURVE encrypts each message: fewer of them, for a like duration */
-			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, (opt.quick ? 200000 : 500000) / (curve ? 4 : 1), curve);
+			ow[i] = bench_raw_zmq_oneway(ep, r->msg_size, (opt.quick ? 200000 : 500000) / (curve ? 4 : 1),
+						     curve);
 		}
 		r->rtt[t] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
 		r->oneway[t] = rounds == 3 ? median3(ow[0], ow[1], ow[2]) : ow[0];
@@ -197,8 +200,8 @@ static void raw_limits(struct raw *r)
 			unsigned errors;
 			if (bench_echo_start(&d, rundir, SUBMIT_REPLY_BYTES) != 0)
 				return;
-			rt[i] = bench_throughput(&d, echo_shape[k][0], echo_shape[k][1], opt.quick ? 0.5 : 1.0, NULL, NULL,
-						 &errors);
+			rt[i] = bench_throughput(&d, echo_shape[k][0], echo_shape[k][1], opt.quick ? 0.5 : 1.0, NULL,
+						 NULL, &errors);
 			bench_daemon_stop(&d);
 		}
 		r->echo[k] = rounds == 3 ? median3(rt[0], rt[1], rt[2]) : rt[0];
@@ -262,7 +265,8 @@ static void print_lat(const char *label, const struct lat_row *l)
 {
 	printf("  %-22s %7.0f/s  ack  p50 %7.0f  p99 %7.0f  p99.9 %7.0f  max %7.0f us\n", label, l->offered, l->ack[0],
 	       l->ack[1], l->ack[2], l->ack[3]);
-	printf("  %-22s %9s  dlv  p50 %7.0f  p99 %7.0f  p99.9 %7.0f  max %7.0f us  (%zu acks, %zu deliveries, %u lost)\n",
+	printf("  %-22s %9s  dlv  p50 %7.0f  p99 %7.0f  p99.9 %7.0f  max %7.0f us  (%zu acks, %zu deliveries, %u "
+	       "lost)\n",
 	       "", "", l->dlv[0], l->dlv[1], l->dlv[2], l->dlv[3], l->nack, l->ndlv, l->lost);
 }
 
@@ -286,8 +290,8 @@ static int transport_run(const char *name, const struct raw *raw, struct transpo
 	printf("\n[%s] dispatchd %s%s, durable, fresh store; started in %.3f s\n", name, d.request,
 	       r->curve ? " with CURVE (each driver with its own key)" : "", d.start_s);
 	if (r->raw_rtt > 0)
-		printf("  raw ZeroMQ over the same%s: %.0f round trips/s, one in flight\n", r->curve ? " (tcp+curve)" : "",
-		       r->raw_rtt);
+		printf("  raw ZeroMQ over the same%s: %.0f round trips/s, one in flight\n",
+		       r->curve ? " (tcp+curve)" : "", r->raw_rtt);
 	printf("  %-22s %12s %10s %10s %7s\n", "clients x in flight", "tickets/s", "ack p50", "ack p99", "errors");
 	fflush(stdout);
 	for (int i = 0; i < NTP; i++) {
@@ -335,7 +339,8 @@ static int fanout_run(struct fan_res *f)
 	snprintf(state, sizeof state, "%s/store-fanout", rundir);
 	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
 		return -1;
-	if (bench_fanout(&d, f->handhelds, f->monitors, f->rate, opt.quick ? 1.5 : 4.0, &hh, &mon, &ack, &f->lost) != 0) {
+	if (bench_fanout(&d, f->handhelds, f->monitors, f->rate, opt.quick ? 1.5 : 4.0, &hh, &mon, &ack, &f->lost) !=
+	    0) {
 		bench_daemon_stop(&d);
 		return -1;
 	}
@@ -350,9 +355,10 @@ static int fanout_run(struct fan_res *f)
 	printf("\n[fan-out] ipc, %d handheld SUBs (one topic each) + %d monitors (everything), %.0f tickets/s\n",
 	       f->handhelds, f->monitors, f->rate);
 	printf("  acks       p50 %7.0f  p99 %7.0f  max %7.0f us\n", f->ack[0], f->ack[1], f->ack[2]);
-	printf("  handhelds  p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries)\n", f->hh[0], f->hh[1], f->hh[2], f->nhh);
-	printf("  monitors   p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries; %u lost in all)\n", f->mon[0], f->mon[1],
-	       f->mon[2], f->nmon, f->lost);
+	printf("  handhelds  p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries)\n", f->hh[0], f->hh[1], f->hh[2],
+	       f->nhh);
+	printf("  monitors   p50 %7.0f  p99 %7.0f  max %7.0f us  (%zu deliveries; %u lost in all)\n", f->mon[0],
+	       f->mon[1], f->mon[2], f->nmon, f->lost);
 	return 0;
 }
 
@@ -434,15 +440,17 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	gethostname(host, sizeof host - 1);
 	fprintf(f, "{\n  \"format\": 1, \"when\": \"%s\", \"host\": \"%s\", \"quick\": %s, \"seconds\": %.1f,\n", when,
 		host, opt.quick ? "true" : "false", total_s);
-	fprintf(f, "  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
-		   " \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
-		   "          \"lmdb_submission_shaped_commits_per_s\": %.0f, \"lmdb_submission_shaped_commit_p50_us\": %.1f,"
-		   " \"lmdb_submission_shaped_commit_p99_us\": %.1f, \"lmdb_submission_shaped_commit_p999_us\": %.1f,"
-		   " \"lmdb_submission_shaped_commits_over_4ms\": %.5f,\n"
-		   "          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
-		   " \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f,\n"
-		   "          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f,\n"
-		   "          \"echo_1x1_per_s\": %.0f, \"echo_8x1_per_s\": %.0f, \"echo_64x16_per_s\": %.0f},\n",
+	fprintf(f,
+		"  \"raw\": {\"record_bytes\": %zu, \"message_bytes\": %zu, \"lmdb_synced_commits_per_s\": %.0f,"
+		" \"lmdb_commit_p50_us\": %.1f, \"lmdb_commit_p99_us\": %.1f, \"lmdb_puts_per_s_one_txn\": %.0f,\n"
+		"          \"lmdb_submission_shaped_commits_per_s\": %.0f, \"lmdb_submission_shaped_commit_p50_us\": "
+		"%.1f,"
+		" \"lmdb_submission_shaped_commit_p99_us\": %.1f, \"lmdb_submission_shaped_commit_p999_us\": %.1f,"
+		" \"lmdb_submission_shaped_commits_over_4ms\": %.5f,\n"
+		"          \"zmq_ipc_round_trips_per_s\": %.0f, \"zmq_ipc_one_way_per_s\": %.0f,"
+		" \"zmq_tcp_round_trips_per_s\": %.0f, \"zmq_tcp_one_way_per_s\": %.0f,\n"
+		"          \"zmq_tcp_curve_round_trips_per_s\": %.0f, \"zmq_tcp_curve_one_way_per_s\": %.0f,\n"
+		"          \"echo_1x1_per_s\": %.0f, \"echo_8x1_per_s\": %.0f, \"echo_64x16_per_s\": %.0f},\n",
 		raw->rec_size, raw->msg_size, raw->commits, raw->commit_p50, raw->commit_p99, raw->puts, raw->shaped,
 		raw->shaped_p50, raw->shaped_p99, raw->shaped_p999, raw->shaped_slow, raw->rtt[RAW_IPC],
 		raw->oneway[RAW_IPC], raw->rtt[RAW_TCP], raw->oneway[RAW_TCP], raw->rtt[RAW_TCP_CURVE],
@@ -452,41 +460,47 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	fprintf(f, "  \"transports\": [\n");
 	for (int i = 0; i < ntr; i++) {
 		const struct transport_res *t = &tr[i];
-		fprintf(f, "    {\"transport\": \"%s\", \"curve\": %s, \"raw_round_trips_per_s\": %.0f, \"start_s\": %.3f,"
-			   " \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
-			   "     \"throughput\": [",
+		fprintf(f,
+			"    {\"transport\": \"%s\", \"curve\": %s, \"raw_round_trips_per_s\": %.0f, \"start_s\": %.3f,"
+			" \"rss_anon_kb\": %ld, \"store_bytes_per_ticket\": %.0f,\n"
+			"     \"throughput\": [",
 			t->name, t->curve ? "true" : "false", t->raw_rtt, t->start_s, t->rss_kb, t->bytes_per_ticket);
 		for (int k = 0; k < NTP; k++)
-			fprintf(f, "%s\n       {\"clients\": %d, \"depth\": %d, \"tickets_per_s\": %.0f, \"ack_p50_us\": %.1f,"
-				   " \"ack_p99_us\": %.1f, \"errors\": %u}",
-				k ? "," : "", t->tp[k].clients, t->tp[k].depth, t->tp[k].rate, t->tp[k].p50, t->tp[k].p99,
-				t->tp[k].errors);
+			fprintf(f,
+				"%s\n       {\"clients\": %d, \"depth\": %d, \"tickets_per_s\": %.0f, \"ack_p50_us\": "
+				"%.1f,"
+				" \"ack_p99_us\": %.1f, \"errors\": %u}",
+				k ? "," : "", t->tp[k].clients, t->tp[k].depth, t->tp[k].rate, t->tp[k].p50,
+				t->tp[k].p99, t->tp[k].errors);
 		fprintf(f, "],\n     \"latency\": [");
 		for (int k = 0; k < 2; k++) {
 			fprintf(f, "%s\n       {\"offered_per_s\": %.0f, ", k ? "," : "", t->lat[k].offered);
 			json_lat(f, "ack", t->lat[k].ack);
 			fprintf(f, ", ");
 			json_lat(f, "delivery", t->lat[k].dlv);
-			fprintf(f, ", \"acks\": %zu, \"deliveries\": %zu, \"lost\": %u}", t->lat[k].nack, t->lat[k].ndlv,
-				t->lat[k].lost);
+			fprintf(f, ", \"acks\": %zu, \"deliveries\": %zu, \"lost\": %u}", t->lat[k].nack,
+				t->lat[k].ndlv, t->lat[k].lost);
 		}
 		fprintf(f, "]}%s\n", i + 1 < ntr ? "," : "");
 	}
 	fprintf(f, "  ],\n");
 	if (have_fan)
-		fprintf(f, "  \"fanout\": {\"transport\": \"ipc\", \"handhelds\": %d, \"monitors\": %d, \"offered_per_s\": %.0f,"
-			   " \"handheld_p50_us\": %.1f, \"handheld_p99_us\": %.1f, \"handheld_max_us\": %.1f,"
-			   " \"monitor_p50_us\": %.1f, \"monitor_p99_us\": %.1f, \"monitor_max_us\": %.1f,"
-			   " \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f, \"lost\": %u},\n",
-			fan->handhelds, fan->monitors, fan->rate, fan->hh[0], fan->hh[1], fan->hh[2], fan->mon[0], fan->mon[1],
-			fan->mon[2], fan->ack[0], fan->ack[1], fan->lost);
+		fprintf(f,
+			"  \"fanout\": {\"transport\": \"ipc\", \"handhelds\": %d, \"monitors\": %d, "
+			"\"offered_per_s\": %.0f,"
+			" \"handheld_p50_us\": %.1f, \"handheld_p99_us\": %.1f, \"handheld_max_us\": %.1f,"
+			" \"monitor_p50_us\": %.1f, \"monitor_p99_us\": %.1f, \"monitor_max_us\": %.1f,"
+			" \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f, \"lost\": %u},\n",
+			fan->handhelds, fan->monitors, fan->rate, fan->hh[0], fan->hh[1], fan->hh[2], fan->mon[0],
+			fan->mon[1], fan->mon[2], fan->ack[0], fan->ack[1], fan->lost);
 	fprintf(f, "  \"scale\": [");
 	for (int i = 0; i < nsc; i++) {
 		const struct scale_row *s = &sc[i];
-		fprintf(f, "%s\n    {\"tickets\": %llu, \"load_s\": %.1f, \"start_s\": %.3f, \"rss_anon_start_kb\": %ld,"
-			   " \"rss_anon_after_kb\": %ld, \"tickets_per_s_8x1\": %.0f, \"tickets_per_s_64x16\": %.0f, ",
-			i ? "," : "", (unsigned long long)s->tickets, s->load_s, s->start_s, s->rss_start_kb, s->rss_after_kb,
-			s->tp_8x1, s->tp_64x16);
+		fprintf(f,
+			"%s\n    {\"tickets\": %llu, \"load_s\": %.1f, \"start_s\": %.3f, \"rss_anon_start_kb\": %ld,"
+			" \"rss_anon_after_kb\": %ld, \"tickets_per_s_8x1\": %.0f, \"tickets_per_s_64x16\": %.0f, ",
+			i ? "," : "", (unsigned long long)s->tickets, s->load_s, s->start_s, s->rss_start_kb,
+			s->rss_after_kb, s->tp_8x1, s->tp_64x16);
 		json_lat(f, "ack_at_1000", s->lat.ack);
 		fprintf(f, ", ");
 		json_lat(f, "delivery_at_1000", s->lat.dlv);
@@ -494,8 +508,11 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 	}
 	fprintf(f, "],\n  \"targets\": [");
 	for (int i = 0; i < ntg; i++)
-		fprintf(f, "%s\n    {\"target\": \"%s\", \"measured\": %.3f, \"limit\": %.3f, \"unit\": \"%s\", \"met\": %s}",
-			i ? "," : "", tg[i].name, tg[i].measured, tg[i].target, tg[i].unit, tg[i].met ? "true" : "false");
+		fprintf(f,
+			"%s\n    {\"target\": \"%s\", \"measured\": %.3f, \"limit\": %.3f, \"unit\": \"%s\", \"met\": "
+			"%s}",
+			i ? "," : "", tg[i].name, tg[i].measured, tg[i].target, tg[i].unit,
+			tg[i].met ? "true" : "false");
 	fprintf(f, "]\n}\n");
 	fclose(f);
 }
@@ -503,7 +520,9 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 static void add_target(struct target *tg, int *n, const char *name, double measured, double target, int higher,
 		       const char *unit)
 {
-	tg[*n] = (struct target){ name, measured, target, higher, higher ? measured >= target : measured < target, unit };
+	tg[*n] = (struct target){
+		name, measured, target, higher, higher ? measured >= target : measured < target, unit
+	};
 	(*n)++;
 }
 
@@ -531,8 +550,8 @@ static int soak_run(const char *spec)
 		return 1;
 	if (offered > 0) {
 		struct lat_row l;
-		printf("soak: dispatchd pid %d on %s, open loop at %.0f/s for %.0f s\n", (int)d.pid, d.request,
-		       offered, secs);
+		printf("soak: dispatchd pid %d on %s, open loop at %.0f/s for %.0f s\n", (int)d.pid, d.request, offered,
+		       secs);
 		fflush(stdout);
 		if (latency_run(&d, offered, secs, &l) == 0)
 			print_lat("soak", &l);
@@ -565,11 +584,11 @@ static uint64_t parse_scale(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "quick", no_argument, NULL, 'q' },   { "scale", required_argument, NULL, 's' },
-		{ "json", required_argument, NULL, 'j' }, { "dispatchd", required_argument, NULL, 'd' },
+		{ "quick", no_argument, NULL, 'q' },       { "scale", required_argument, NULL, 's' },
+		{ "json", required_argument, NULL, 'j' },  { "dispatchd", required_argument, NULL, 'd' },
 		{ "route", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'D' },
-		{ "only", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
-		{ "soak", required_argument, NULL, 'S' }, { NULL, 0, NULL, 0 },
+		{ "only", required_argument, NULL, 'o' },  { "keep", no_argument, NULL, 'k' },
+		{ "soak", required_argument, NULL, 'S' },  { NULL, 0, NULL, 0 },
 	};
 	struct raw raw;
 	struct route_res route;
@@ -595,9 +614,10 @@ int main(int argc, char **argv)
 		case 'k': opt.keep = 1; break;
 		case 'S': soak = optarg; break;
 		default:
-			fprintf(stderr, "usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
-					" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]"
-					" [--soak N,D,SECS | @RATE,SECS]\n");
+			fprintf(stderr,
+				"usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
+				" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]"
+				" [--soak N,D,SECS | @RATE,SECS]\n");
 			return 2;
 		}
 	}
@@ -637,7 +657,8 @@ int main(int argc, char **argv)
 
 	if (soak)
 		return soak_run(soak);
-	printf("dispatchd benchmark%s: durable (fsync before every reply), in %s\n", opt.quick ? " (--quick)" : "", rundir);
+	printf("dispatchd benchmark%s: durable (fsync before every reply), in %s\n", opt.quick ? " (--quick)" : "",
+	       rundir);
 	printf("\n[raw limits] median of %d\n", opt.quick ? 1 : 3);
 	fflush(stdout);
 	memset(&raw, 0, sizeof raw);
@@ -711,7 +732,8 @@ int main(int argc, char **argv)
 		add_target(tg, &ntg, n3, big->start_s, 1.0, 0, "s");
 		snprintf(n4, 96, "%llu tickets: RssAnon < 64 MB", (unsigned long long)big->tickets);
 		add_target(tg, &ntg, n4,
-			   (double)(big->rss_after_kb > big->rss_start_kb ? big->rss_after_kb : big->rss_start_kb) / 1024.0,
+			   (double)(big->rss_after_kb > big->rss_start_kb ? big->rss_after_kb : big->rss_start_kb) /
+				   1024.0,
 			   64, 0, "MB");
 	}
 	printf("\n[targets] each a ratio or value from this run\n");

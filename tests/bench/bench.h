@@ -78,12 +78,12 @@ struct bench_keys; /* bench_drive.c: the CURVE keys of a daemon on tcp */
 
 struct bench_daemon {
 	pid_t pid;
-	char state[512];     /* its store directory */
-	char request[600];   /* endpoints */
+	char state[512];   /* its store directory */
+	char request[600]; /* endpoints */
 	char events[600];
 	char log[600];
-	char config[600];    /* the configuration it runs with */
-	double start_s;      /* exec to the first reply */
+	char config[600];        /* the configuration it runs with */
+	double start_s;          /* exec to the first reply */
 	struct bench_keys *keys; /* tcp: owned, freed by bench_daemon_stop; ipc: NULL */
 };
 /* The machine's ceiling for the daemon's protocol: a child process whose
@@ -115,13 +115,13 @@ int bench_ping_members(const struct bench_daemon *d);
 /* Closed loop: n clients, each depth requests in flight, for secs after a
  * warm-up. Returns tickets acknowledged OK per second; ack latency p50 and
  * p99 go to the out-parameters (may be NULL). */
-double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us,
-			double *p99_us, unsigned *errors);
+double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us, double *p99_us,
+			unsigned *errors);
 
 /* Open loop at rate tickets/s for secs: submit->ack latencies into ack,
  * submit->delivery at the technicians' handheld SUBs into dlv. */
-int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack,
-		  struct bench_lat *dlv, unsigned *lost);
+int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack, struct bench_lat *dlv,
+		  unsigned *lost);
 
 /* Fan-out: handhelds SUB sockets, each on its own member topic, plus
  * monitors on the empty topic; rate tickets/s for secs across the fan-out

@@ -60,8 +60,10 @@ static uint8_t *submission(uint64_t i, size_t *len)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "tickets", required_argument, NULL, 't' }, { "batch", required_argument, NULL, 'b' },
-		{ "rounds", required_argument, NULL, 'r' },  { "help", no_argument, NULL, 'h' },
+		{ "tickets", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long tickets = 20000, batch = 256, rounds = 3;
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 'r': rounds = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: bench_apply [--tickets N] [--batch B (1..%d)] [--rounds R]\n", INGEST_BATCH);
+			fprintf(stderr, "usage: bench_apply [--tickets N] [--batch B (1..%d)] [--rounds R]\n",
+				INGEST_BATCH);
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -142,7 +145,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_apply: could not remove %s\n", dir);
 		free(pl), free(lens), free(rlens), free(replies);
 	}
-	printf("apply: %lu submissions in batches of %lu, unsynced store: %.1f us a ticket (median of %lu; %.0f/s of one core)\n",
+	printf("apply: %lu submissions in batches of %lu, unsynced store: %.1f us a ticket (median of %lu; %.0f/s of "
+	       "one core)\n",
 	       tickets, batch, bench_lat_pct(&per, 50), rounds, 1e6 / bench_lat_pct(&per, 50));
 	bench_lat_free(&per);
 	return 0;

@@ -47,10 +47,10 @@
 
 #include "dispatch.pb-c.h"
 
-#define BENCH_TECHS 8         /* technicians T1..T8: the latency section's handhelds */
-#define BENCH_FAN_CREWS 10    /* crews f0..f9 of BENCH_FAN_MEMBERS each: the fan-out section */
+#define BENCH_TECHS 8      /* technicians T1..T8: the latency section's handhelds */
+#define BENCH_FAN_CREWS 10 /* crews f0..f9 of BENCH_FAN_MEMBERS each: the fan-out section */
 #define BENCH_FAN_MEMBERS 100
-#define BENCH_RID_MAX 64      /* the wire contract's limit on a request id */
+#define BENCH_RID_MAX 64 /* the wire contract's limit on a request id */
 
 static atomic_uint bench_run_no;
 
@@ -62,8 +62,9 @@ int bench_write_config(const char *path)
 
 	if (f == NULL)
 		return -1;
-	fprintf(f, "# written by tests/bench: the sample estate's shape, with a crew of %d technicians\n"
-		   "# on call for the throughput and latency runs and %d crews of %d for the fan-out\n",
+	fprintf(f,
+		"# written by tests/bench: the sample estate's shape, with a crew of %d technicians\n"
+		"# on call for the throughput and latency runs and %d crews of %d for the fan-out\n",
 		BENCH_TECHS, BENCH_FAN_CREWS, BENCH_FAN_MEMBERS);
 	fprintf(f, "estate: Bench Estate\ntimezone: Asia/Hong_Kong\n"
 		   "presence: { require_online: true, online_window: 90 }\n"
@@ -92,8 +93,10 @@ int bench_write_config(const char *path)
 		   "    deadlines: { acknowledge: 10m, arrive: 30m, resolve: 4h }\n"
 		   "    escalation: [next-member, supervisor, control-center]\n    follow_up: true\n");
 	for (int c = 0; c < BENCH_FAN_CREWS; c++)
-		fprintf(f, "  - { name: patrol-%d, match: { categories: [fan%d] }, crew: f%d,"
-			   " deadlines: { acknowledge: 5m } }\n", c, c, c);
+		fprintf(f,
+			"  - { name: patrol-%d, match: { categories: [fan%d] }, crew: f%d,"
+			" deadlines: { acknowledge: 5m } }\n",
+			c, c, c);
 	fprintf(f, "  - name: everything-else\n    crew: customer-service\n");
 	return fclose(f);
 }
@@ -136,9 +139,9 @@ enum bench_as { BENCH_AS_DESK, BENCH_AS_MONITOR, BENCH_AS_TECH /* + i for T<i+1>
 
 struct bench_keys {
 	struct bench_key server;
-	struct bench_key desk;               /* every submitter: role desk, "bench-desk" */
-	struct bench_key monitor;            /* the start-up probe and monitor SUBs */
-	struct bench_key tech[BENCH_TECHS];  /* T1..T8, role crew */
+	struct bench_key desk;              /* every submitter: role desk, "bench-desk" */
+	struct bench_key monitor;           /* the start-up probe and monitor SUBs */
+	struct bench_key tech[BENCH_TECHS]; /* T1..T8, role crew */
 };
 
 static int bench_keypair(struct bench_key *k)
@@ -180,13 +183,17 @@ static struct bench_keys *bench_keys_write(const char *dir, const char *config, 
 		if (bench_keypair(&k->tech[i]) != 0)
 			goto fail;
 	snprintf(path, sizeof path, "%s/server.key", dir);
-	snprintf(text, sizeof text, "# dispatchd CURVE key pair \"server\", made by tests/bench\npublic-key = %s\n"
-		 "secret-key = %s\n", k->server.pub, k->server.sec);
+	snprintf(text, sizeof text,
+		 "# dispatchd CURVE key pair \"server\", made by tests/bench\npublic-key = %s\n"
+		 "secret-key = %s\n",
+		 k->server.pub, k->server.sec);
 	if (bench_write_file(path, 0600, text) != 0)
 		goto fail;
 	snprintf(path, sizeof path, "%s/clients", dir);
-	used = (size_t)snprintf(text, sizeof text, "# PUBLIC-KEY ROLE IDENTITY: whom the bench's drivers act as\n"
-				"%s desk bench-desk\n%s monitor bench\n", k->desk.pub, k->monitor.pub);
+	used = (size_t)snprintf(text, sizeof text,
+				"# PUBLIC-KEY ROLE IDENTITY: whom the bench's drivers act as\n"
+				"%s desk bench-desk\n%s monitor bench\n",
+				k->desk.pub, k->monitor.pub);
 	for (int i = 0; i < BENCH_TECHS; i++)
 		used += (size_t)snprintf(text + used, sizeof text - used, "%s crew T%d\n", k->tech[i].pub, i + 1);
 	if (bench_write_file(path, 0644, text) != 0)
@@ -367,7 +374,10 @@ static int bench_ping(const struct bench_daemon *d, int fan, int count)
 	return ok == count ? 0 : -1;
 }
 
-int bench_ping_members(const struct bench_daemon *d) { return bench_ping(d, 0, BENCH_TECHS); }
+int bench_ping_members(const struct bench_daemon *d)
+{
+	return bench_ping(d, 0, BENCH_TECHS);
+}
 
 int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char *config, const char *state,
 		       const char *transport, const char *rundir, size_t map_mb)
@@ -577,8 +587,8 @@ struct bench_tp {
 	const struct bench_daemon *d;
 	unsigned run;
 	int client, depth;
-	double begin, end;   /* the measured window */
-	uint64_t ok;         /* acknowledged OK inside the window */
+	double begin, end; /* the measured window */
+	uint64_t ok;       /* acknowledged OK inside the window */
 	unsigned errors;
 	struct bench_lat lat;
 	pthread_t th;
@@ -619,8 +629,8 @@ static void *bench_tp_main(void *arg)
 	return NULL;
 }
 
-double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us,
-			double *p99_us, unsigned *errors)
+double bench_throughput(const struct bench_daemon *d, int n, int depth, double secs, double *p50_us, double *p99_us,
+			unsigned *errors)
 {
 	struct bench_tp *t = calloc((size_t)n, sizeof *t);
 	struct bench_lat all = { 0 };
@@ -630,8 +640,9 @@ double bench_throughput(const struct bench_daemon *d, int n, int depth, double s
 
 	*errors = 0;
 	for (int i = 0; i < n; i++) {
-		t[i] = (struct bench_tp){ .d = d, .run = run, .client = i, .depth = depth, .begin = begin,
-					  .end = begin + secs };
+		t[i] = (struct bench_tp){
+			.d = d, .run = run, .client = i, .depth = depth, .begin = begin, .end = begin + secs
+		};
 		pthread_create(&t[i].th, NULL, bench_tp_main, &t[i]);
 	}
 	for (int i = 0; i < n; i++) {
@@ -655,9 +666,9 @@ double bench_throughput(const struct bench_daemon *d, int n, int depth, double s
 
 struct bench_subs {
 	const struct bench_daemon *d;
-	int nsub;            /* handheld SUBs */
-	int fan;             /* handhelds are patrol members (fan-out) rather than technicians */
-	int monitors;        /* this thread's SUBs are monitors on "" */
+	int nsub;     /* handheld SUBs */
+	int fan;      /* handhelds are patrol members (fan-out) rather than technicians */
+	int monitors; /* this thread's SUBs are monitors on "" */
 	struct bench_lat *lat;
 	uint64_t got;
 	atomic_int ready;
@@ -830,8 +841,8 @@ static uint64_t bench_open_loop(const struct bench_daemon *d, double rate, doubl
 	return sent;
 }
 
-int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack,
-		  struct bench_lat *dlv, unsigned *lost)
+int bench_latency(const struct bench_daemon *d, double rate, double secs, struct bench_lat *ack, struct bench_lat *dlv,
+		  unsigned *lost)
 {
 	struct bench_subs b = { .d = d, .nsub = BENCH_TECHS, .lat = dlv };
 	unsigned errors = 0;

@@ -56,7 +56,10 @@ double bench_lat_pct(struct bench_lat *l, double p)
 	return l->v[i < l->n ? i : l->n - 1];
 }
 
-double bench_lat_max(struct bench_lat *l) { return bench_lat_pct(l, 100); }
+double bench_lat_max(struct bench_lat *l)
+{
+	return bench_lat_pct(l, 100);
+}
 
 double bench_now(void)
 {
@@ -283,8 +286,8 @@ struct bench_echo {
 	void *ctx;
 	const char *ep;
 	const char *curve_secret; /* the server's CURVE secret key (Z85); NULL: plain */
-	int oneway;          /* count, do not answer */
-	unsigned expect;     /* one-way: messages to wait for */
+	int oneway;               /* count, do not answer */
+	unsigned expect;          /* one-way: messages to wait for */
 	double done_at;
 	volatile int ready;
 };
@@ -417,8 +420,7 @@ double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int cur
 /* ---- the loader ----------------------------------------------------------- */
 
 /* A ticket as a bench submission would make it. */
-static void bench_sample_ticket(Dispatch__Ticket *t, uint64_t i, char *unit, size_t unitlen, char *text,
-				size_t textlen)
+static void bench_sample_ticket(Dispatch__Ticket *t, uint64_t i, char *unit, size_t unitlen, char *text, size_t textlen)
 {
 	dispatch__ticket__init(t);
 	snprintf(unit, unitlen, "%u-%llu", (unsigned)(i % 30) + 1, (unsigned long long)(i % 100000));
@@ -496,12 +498,14 @@ double bench_load(const char *dir, size_t map_size, uint64_t n)
 				ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
 				ev.actor = (char *)"dispatchd";
 				ev.actor_role = DISPATCH__ROLE__ROLE_SYSTEM;
-				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_ASSIGNED, &ev, at + 5, NULL, NULL);
+				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_ASSIGNED, &ev, at + 5, NULL,
+						   NULL);
 			} else {
 				ev.type = DISPATCH__EVENT_TYPE__EVENT_CLOSED;
 				ev.actor = (char *)"desk";
 				ev.actor_role = DISPATCH__ROLE__ROLE_DESK;
-				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_CLOSED, &ev, at + 600000, NULL, NULL);
+				rc = ticket_record(s, txn, &t, DISPATCH__STATE__STATE_CLOSED, &ev, at + 600000, NULL,
+						   NULL);
 			}
 		}
 		if (rc == 0)

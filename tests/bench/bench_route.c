@@ -56,13 +56,15 @@ static char *big_estate(void)
 		OUT("  - id: crew%d\n    name: Crew %d\n    supervisor: M%d-0\n    members:\n", c, c, c);
 		for (int m = 0; m < MEMBERS_PER_CREW; m++)
 			OUT("      - { id: M%d-%d, name: Member, skills: [s%d, s%d], zone: z%d,"
-			    " shifts: [{ days: [weekdays], hours: '07:00-19:00' }, { days: [weekend], hours: '19:00-07:00' }] }\n",
+			    " shifts: [{ days: [weekdays], hours: '07:00-19:00' }, { days: [weekend], hours: "
+			    "'19:00-07:00' }] }\n",
 			    c, m, m % 7, m % 5, m % 10);
 	}
 	OUT("rules:\n");
 	for (int r = 0; r < RULES - 1; r++)
 		OUT("  - { name: rule%d, match: { kinds: [repair], categories: [cat%d, other%d], units: ['%d-*'],"
-		    " hours: '06:00-23:00' }, crew: crew%d, skill: s%d }\n", r, r, r, r % 30, r % CREWS, r % 5);
+		    " hours: '06:00-23:00' }, crew: crew%d, skill: s%d }\n",
+		    r, r, r, r % 30, r % CREWS, r % 5);
 	OUT("  - { name: default, crew: crew0 }\n");
 	return y;
 }

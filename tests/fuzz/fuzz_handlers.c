@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sub.priority = take(&in, 7);
 		sub.text = take_str(&in, text, 60);
 		sub.fee_cents = take(&in, 3) == 0 ? (int64_t)take(&in, 0) * 100 : 0;
-		sub.about_member = take(&in, 4) == 0 ? (char *)actors[take(&in, sizeof actors / sizeof actors[0])] : (char *)"";
+		sub.about_member =
+			take(&in, 4) == 0 ? (char *)actors[take(&in, sizeof actors / sizeof actors[0])] : (char *)"";
 		req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
 		req.submit = &sub;
 		if (take(&in, 4) == 0) {

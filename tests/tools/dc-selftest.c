@@ -21,15 +21,15 @@
 
 static int checks, failed;
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		checks++;                                                \
-		if (!(cond)) {                                           \
-			failed++;                                        \
-			printf("dc-selftest: line %d: ", __LINE__);      \
-			printf(__VA_ARGS__);                             \
-			putchar('\n');                                   \
-		}                                                        \
+#define CHECK(cond, ...)                                                                                               \
+	do {                                                                                                           \
+		checks++;                                                                                              \
+		if (!(cond)) {                                                                                         \
+			failed++;                                                                                      \
+			printf("dc-selftest: line %d: ", __LINE__);                                                    \
+			printf(__VA_ARGS__);                                                                           \
+			putchar('\n');                                                                                 \
+		}                                                                                                      \
 	} while (0)
 
 static int64_t local_ms(int y, int mo, int d, int h, int mi)
@@ -62,8 +62,8 @@ static void widths(void)
 	CHECK(strcmp(buf, "short") == 0, "fit of a short text changed it: '%s'", buf);
 	dc_term_fit("a\x1b[31mb", 20, buf, sizeof buf);
 	CHECK(strchr(buf, 0x1b) == NULL, "an escape sequence reached the terminal: '%s'", buf);
-	CHECK(dc_term_color(1, "always") == 1 && dc_term_color(1, "never") == 0 &&
-	      dc_term_color(1, "sometimes") < 0, "colour words");
+	CHECK(dc_term_color(1, "always") == 1 && dc_term_color(1, "never") == 0 && dc_term_color(1, "sometimes") < 0,
+	      "colour words");
 }
 
 static void times(void)
@@ -71,12 +71,10 @@ static void times(void)
 	int64_t now = local_ms(2026, 11, 30, 10, 0), t = 0;
 	char buf[32];
 
-	CHECK(dc_time_parse("2026-11-30T12:30", now, &t) == 0 && t == local_ms(2026, 11, 30, 12, 30),
-	      "ISO time");
+	CHECK(dc_time_parse("2026-11-30T12:30", now, &t) == 0 && t == local_ms(2026, 11, 30, 12, 30), "ISO time");
 	CHECK(dc_time_parse("2026-11-30 12:30", now, &t) == 0 && t == local_ms(2026, 11, 30, 12, 30),
 	      "ISO time with a blank");
-	CHECK(dc_time_parse("09:15", now, &t) == 0 && t == local_ms(2026, 11, 30, 9, 15),
-	      "HH:MM is on the day of now");
+	CHECK(dc_time_parse("09:15", now, &t) == 0 && t == local_ms(2026, 11, 30, 9, 15), "HH:MM is on the day of now");
 	CHECK(dc_time_parse("now", now, &t) == 0 && t == now, "now");
 	CHECK(dc_time_parse("25:00", now, &t) < 0, "25:00 accepted");
 	CHECK(dc_time_parse("2026-02-30T10:00", now, &t) < 0, "30 February accepted");
@@ -84,8 +82,7 @@ static void times(void)
 	CHECK(strcmp(dc_time_span(65000, buf, sizeof buf), "1:05") == 0, "span 65 s: %s", buf);
 	CHECK(strcmp(dc_time_span(-65000, buf, sizeof buf), "1:05") == 0, "span -65 s: %s", buf);
 	CHECK(strcmp(dc_time_span(3 * 3600000 + 5 * 60000, buf, sizeof buf), "3h05") == 0, "span 3h05: %s", buf);
-	CHECK(strcmp(dc_time_span(2 * 86400000LL + 3 * 3600000, buf, sizeof buf), "2d03h") == 0,
-	      "span 2d03h: %s", buf);
+	CHECK(strcmp(dc_time_span(2 * 86400000LL + 3 * 3600000, buf, sizeof buf), "2d03h") == 0, "span 2d03h: %s", buf);
 }
 
 static void deadlines(void)
@@ -133,8 +130,7 @@ static void words_and_json(void)
 	CHECK(dc_kind_parse("Repair", &k) == 0 && k == DISPATCH__KIND__KIND_REPAIR, "kind words");
 	CHECK(strcmp(dc_state_name(DISPATCH__STATE__STATE_ON_HOLD), "on hold") == 0, "on hold");
 	CHECK(strcmp(dc_event_type_name(DISPATCH__EVENT_TYPE__EVENT_NOTICE), "notice") == 0, "notice");
-	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_REVIEW_VENDOR), "review vendor") == 0,
-	      "review vendor");
+	CHECK(strcmp(dc_action_name(DISPATCH__ACTION__ACTION_REVIEW_VENDOR), "review vendor") == 0, "review vendor");
 	CHECK(strcmp(dc_deadline_name(DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP), "follow-up") == 0, "follow-up");
 	/* the words are derived from the descriptors; these are the ones the
 	 * derivation alone would get wrong, or where '_' reads as '-' */
@@ -156,31 +152,38 @@ static void words_and_json(void)
 		CHECK(dc_role_parse("system", &r) < 0 && dc_role_parse("QC", &r) == 0 && r == DISPATCH__ROLE__ROLE_QC,
 		      "role words");
 		CHECK(dc_source_parse("Walk-In", &src) == 0 && src == DISPATCH__SOURCE__SOURCE_WALK_IN &&
-		              dc_source_parse("unspecified", &src) < 0,
+			      dc_source_parse("unspecified", &src) < 0,
 		      "source words");
 		for (unsigned i = 0; i < dispatch__event_type__descriptor.n_values; i++) {
 			int w = dc_width(dc_event_type_name(dispatch__event_type__descriptor.values[i].value));
 			widest = w > widest ? w : widest;
 		}
-		CHECK(widest == DC_EVENT_NAME_WIDTH, "the widest event word takes %d columns, DC_EVENT_NAME_WIDTH says %d",
-		      widest, DC_EVENT_NAME_WIDTH);
+		CHECK(widest == DC_EVENT_NAME_WIDTH,
+		      "the widest event word takes %d columns, DC_EVENT_NAME_WIDTH says %d", widest,
+		      DC_EVENT_NAME_WIDTH);
 	}
 	{
 		Dispatch__HoldReason hr;
 		Dispatch__NoticeKind nk;
 
 		CHECK(dc_hold_reason_parse("resident-away", &hr) == 0 &&
-		      hr == DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY, "hold reason words");
+			      hr == DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY,
+		      "hold reason words");
 		CHECK(dc_hold_reason_parse("consent", &hr) < 0, "consent is the daemon's hold, not a person's");
 		CHECK(dc_notice_kind_parse("general", &nk) == 0 && nk == DISPATCH__NOTICE_KIND__NOTICE_GENERAL,
 		      "general is a notice kind although it is the zero value");
 	}
 	{
-		static const struct { const char *s; int64_t cents; } ok[] = {
-			{ "350", 35000 }, { "350.5", 35050 }, { "350.50", 35050 }, { "HK$0.99", 99 },
-			{ "$12", 1200 }, { "0", 0 },
+		static const struct {
+			const char *s;
+			int64_t cents;
+		} ok[] = {
+			{ "350", 35000 },  { "350.5", 35050 }, { "350.50", 35050 },
+			{ "HK$0.99", 99 }, { "$12", 1200 },    { "0", 0 },
 		};
-		static const char *const bad[] = { "", "-1", "3.505", "350.", ".5", "1e3", "12345678901", "35 0", "HK$" };
+		static const char *const bad[] = {
+			"", "-1", "3.505", "350.", ".5", "1e3", "12345678901", "35 0", "HK$"
+		};
 		char buf[32];
 		int64_t c;
 		size_t i;
@@ -242,7 +245,7 @@ static void keys(void)
 	key_file(dir, "mixed.key", text, bad, sizeof bad);
 	rc = dc ? dc_set_keys(dc, bad, NULL) : -1;
 	CHECK(rc == DC_ERR_ARG && strncmp(dc_error(dc), "key ", 4) == 0 && strstr(dc_error(dc), "mixed.key") &&
-	              strstr(dc_error(dc), "does not belong"),
+		      strstr(dc_error(dc), "does not belong"),
 	      "halves of two pairs: %d %s", rc, dc_error(dc));
 	snprintf(text, sizeof text, "public-key = %s\nsecret = %s\n", pub, sec);
 	key_file(dir, "typo.key", text, bad, sizeof bad);

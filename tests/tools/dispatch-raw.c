@@ -90,11 +90,37 @@ static const char usage_text[] =
 	"exit codes: 0 a reply arrived (any status; --flood: every request was\n"
 	"            sent), 2 usage error, 3 no reply\n";
 
-enum { OPT_GARBAGE = 256, OPT_NO_BODY, OPT_KIND, OPT_VERSION, OPT_RID, OPT_ENDPOINT,
-       OPT_TIMEOUT, OPT_HELP, OPT_TRUNCATE, OPT_BAD_UTF8, OPT_TAGS, OPT_SIZE, OPT_EMPTY_FRAMES,
-       OPT_EXTRA_FRAME, OPT_FLOOD, OPT_FLOOD_BODY, OPT_NO_READ, OPT_STALL_SUB, OPT_EVENTS,
-       OPT_WINDOW, OPT_REPLAY, OPT_TEXT, OPT_UNIT, OPT_ACCEPT, OPT_PING, OPT_ROLE, OPT_ACTOR,
-       OPT_SAVE_REPLY, OPT_BODY };
+enum {
+	OPT_GARBAGE = 256,
+	OPT_NO_BODY,
+	OPT_KIND,
+	OPT_VERSION,
+	OPT_RID,
+	OPT_ENDPOINT,
+	OPT_TIMEOUT,
+	OPT_HELP,
+	OPT_TRUNCATE,
+	OPT_BAD_UTF8,
+	OPT_TAGS,
+	OPT_SIZE,
+	OPT_EMPTY_FRAMES,
+	OPT_EXTRA_FRAME,
+	OPT_FLOOD,
+	OPT_FLOOD_BODY,
+	OPT_NO_READ,
+	OPT_STALL_SUB,
+	OPT_EVENTS,
+	OPT_WINDOW,
+	OPT_REPLAY,
+	OPT_TEXT,
+	OPT_UNIT,
+	OPT_ACCEPT,
+	OPT_PING,
+	OPT_ROLE,
+	OPT_ACTOR,
+	OPT_SAVE_REPLY,
+	OPT_BODY
+};
 
 static const struct option long_opts[] = {
 	{ "garbage", no_argument, NULL, OPT_GARBAGE },
@@ -131,8 +157,8 @@ static const struct option long_opts[] = {
 
 /* Field 1 with wire type 7, which does not exist: no protobuf parser can
  * read past the first byte. */
-static const unsigned char garbage[] = { 0x0f, 0xff, 0xff, 0xff, 0xff, 'n', 'o', 't', ' ',
-                                         'a', ' ', 'p', 'r', 'o', 't', 'o', 'b', 'u', 'f' };
+static const unsigned char garbage[] = { 0x0f, 0xff, 0xff, 0xff, 0xff, 'n', 'o', 't', ' ', 'a',
+					 ' ',  'p',  'r',  'o',  't',  'o', 'b', 'u', 'f' };
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -157,8 +183,7 @@ static int parse_num(const char *s, long long min, long long max, long long *out
 
 static void print_reply(const Dispatch__Reply *r)
 {
-	const ProtobufCEnumValue *v =
-		protobuf_c_enum_descriptor_get_value(&dispatch__status__descriptor, r->status);
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&dispatch__status__descriptor, r->status);
 	char buf[1024];
 
 	if (v)
@@ -174,7 +199,8 @@ static void print_reply(const Dispatch__Reply *r)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
 	for (size_t i = 0; i < r->n_events; i++)
 		printf("event: %" PRIu64 " %s\n", r->events[i]->seq,
-		       r->events[i]->member && *r->events[i]->member ? dc_clean(r->events[i]->member, buf, sizeof buf) : "-");
+		       r->events[i]->member && *r->events[i]->member ? dc_clean(r->events[i]->member, buf, sizeof buf)
+								     : "-");
 }
 
 /* What to send and how; filled from the command line. */
@@ -197,8 +223,7 @@ static double seconds_since(const struct timespec *t0)
 
 /* Pack a request of the kind the options ask for, with request id rid.
  * Returns a malloc'd buffer and its length in *len, or NULL. */
-static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const char *body, unsigned seq,
-                             size_t *len)
+static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const char *body, unsigned seq, size_t *len)
 {
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
 	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
@@ -253,8 +278,8 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		sub.unit = unit;
 		sub.source = DISPATCH__SOURCE__SOURCE_APP;
 		sub.text = (char *)(o->bad_utf8 ? "lift stuck \xff\xfe\xc3 between floors"
-				   : o->text      ? o->text
-						  : "dispatch-raw test request");
+				    : o->text   ? o->text
+						: "dispatch-raw test request");
 		if (o->tags > 0) {
 			tags = calloc((size_t)o->tags, sizeof *tags);
 			if (!tags)
@@ -442,7 +467,7 @@ static int flood(const struct raw_opts *o)
 		while (o->window && sent - c.replies >= o->window) {
 			if (!recv_reply(s, o->timeout, &r, &frames)) {
 				fprintf(stderr, PROG ": no reply within %d ms with %lld unanswered\n", o->timeout,
-				        sent - c.replies);
+					sent - c.replies);
 				goto out;
 			}
 			flood_note(&c, r, submit);
@@ -528,8 +553,11 @@ out:
 int main(int argc, char **argv)
 {
 	struct raw_opts o = {
-		.kind = DISPATCH__KIND__KIND_REPAIR, .version = DC_WIRE_VERSION,
-		.timeout = DC_DEFAULT_TIMEOUT_MS, .flood_body = "ping", .role = DISPATCH__ROLE__ROLE_DESK,
+		.kind = DISPATCH__KIND__KIND_REPAIR,
+		.version = DC_WIRE_VERSION,
+		.timeout = DC_DEFAULT_TIMEOUT_MS,
+		.flood_body = "ping",
+		.role = DISPATCH__ROLE__ROLE_DESK,
 	};
 	const ProtobufCEnumValue *rv;
 	char rolename[64];
@@ -618,7 +646,8 @@ int main(int argc, char **argv)
 					*q = (char)(*q - 'a' + 'A');
 			rv = protobuf_c_enum_descriptor_get_value_by_name(&dispatch__role__descriptor, rolename);
 			if (!rv)
-				return usage_error("--role needs desk, crew, monitor, qc, supervisor or admin, not '%s'", optarg);
+				return usage_error(
+					"--role needs desk, crew, monitor, qc, supervisor or admin, not '%s'", optarg);
 			o.role = rv->value;
 			break;
 		case OPT_NO_READ:
@@ -662,7 +691,13 @@ int main(int argc, char **argv)
 	} else {
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
-		buf = pack_request(&o, o.rid, o.replay ? "replay" : o.accept ? "accept" : o.ping ? "ping" : o.body ? o.body : "submit", 0, &len);
+		buf = pack_request(&o, o.rid,
+				   o.replay   ? "replay"
+				   : o.accept ? "accept"
+				   : o.ping   ? "ping"
+				   : o.body   ? o.body
+					      : "submit",
+				   0, &len);
 	}
 	if (!buf) {
 		fprintf(stderr, PROG ": out of memory\n");

@@ -35,14 +35,33 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
 
-enum act { A_SUBMIT, A_HOLD_CONSENT, A_CONSENT, A_ASSIGN, A_ESC_ACK, A_ACCEPT, A_ESC_ARRIVE, A_ARRIVE, A_HOLD,
-	   A_RESUME, A_ESC_RESOLVE, A_RESOLVE, A_ESC_FOLLOW, A_FOLLOW, A_REOPEN, A_INSPECT, A_FLAG, A_REVIEW,
-	   A_CLOSE, A_CANCEL };
+enum act {
+	A_SUBMIT,
+	A_HOLD_CONSENT,
+	A_CONSENT,
+	A_ASSIGN,
+	A_ESC_ACK,
+	A_ACCEPT,
+	A_ESC_ARRIVE,
+	A_ARRIVE,
+	A_HOLD,
+	A_RESUME,
+	A_ESC_RESOLVE,
+	A_RESOLVE,
+	A_ESC_FOLLOW,
+	A_FOLLOW,
+	A_REOPEN,
+	A_INSPECT,
+	A_FLAG,
+	A_REVIEW,
+	A_CLOSE,
+	A_CANCEL
+};
 
 struct step {
 	int64_t t;
-	uint32_t ticket;  /* index: id - 1 */
-	uint16_t idx;     /* order within the ticket */
+	uint32_t ticket; /* index: id - 1 */
+	uint16_t idx;    /* order within the ticket */
 	uint8_t act, arg;
 };
 
@@ -50,7 +69,7 @@ struct gen_ticket {
 	Dispatch__Ticket t;
 	char unit[16], building[8], remark[80];
 	char *passed[4];
-	uint32_t member;   /* index into the crew's members */
+	uint32_t member; /* index into the crew's members */
 };
 
 struct crew {
@@ -70,12 +89,11 @@ static const struct crew crews[] = {
 };
 enum { SECURITY, CLEANING, TECHNICAL, CUSTOMER, LIFTCO, GARDENS };
 
-static const char *const remarks_good[] = { "very quick, thank you", "polite technician", "problem solved",
-					    "satisfied", "" };
-static const char *const remarks_bad[] = { "had to call twice", "came late and left a mess",
-					   "the leak is back", "nobody explained what was done" };
-static const char *const causes[] = { "staff attitude", "late response", "work not done properly",
-				      "noise from works" };
+static const char *const remarks_good[] = { "very quick, thank you", "polite technician", "problem solved", "satisfied",
+					    "" };
+static const char *const remarks_bad[] = { "had to call twice", "came late and left a mess", "the leak is back",
+					   "nobody explained what was done" };
+static const char *const causes[] = { "staff attitude", "late response", "work not done properly", "noise from works" };
 static const char *const actions[] = { "coached the member, apologised to the resident",
 				       "added a second technician to the evening shift",
 				       "redid the work and added a check by the supervisor",
@@ -92,8 +110,14 @@ static uint64_t rnd(void)
 	return rng_state * 2685821657736338717ULL;
 }
 
-static unsigned rnd_below(unsigned n) { return (unsigned)(rnd() % n); }
-static double rnd_unit(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+static unsigned rnd_below(unsigned n)
+{
+	return (unsigned)(rnd() % n);
+}
+static double rnd_unit(void)
+{
+	return (double)(rnd() >> 11) / 9007199254740992.0;
+}
 /* exponential with the given mean, at least 1 s */
 static int64_t rnd_exp(int64_t mean)
 {
@@ -191,8 +215,8 @@ again:
 	}
 	if (rnd_below(20) == 0)
 		plan(i, &idx, now + HOUR_MS, A_INSPECT, (uint8_t)(rnd_below(10) == 0 ? 2 : 1));
-	if ((strcmp(t->crew, "lift-co") == 0 || strcmp(t->crew, "green-gardens") == 0) &&
-	    rnd_below(25) == 0 && !reopen) {
+	if ((strcmp(t->crew, "lift-co") == 0 || strcmp(t->crew, "green-gardens") == 0) && rnd_below(25) == 0 &&
+	    !reopen) {
 		plan(i, &idx, now + DAY_MS, A_FLAG, 0);
 		if (rnd_below(4) != 0)
 			plan(i, &idx, now + DAY_MS + (int64_t)(3 + rnd_below(7)) * DAY_MS, A_REVIEW, 0);
@@ -218,14 +242,19 @@ again:
 	plan(i, &idx, now + HOUR_MS + (int64_t)rnd_below(24) * HOUR_MS, A_CLOSE, 0);
 }
 
-static const char *pick(const char *const *v, size_t n) { return v[rnd_below((unsigned)n)]; }
+static const char *pick(const char *const *v, size_t n)
+{
+	return v[rnd_below((unsigned)n)];
+}
 #define PICK(v) pick((v), sizeof(v) / sizeof((v)[0]))
 
 /* A new ticket: kind, category, crew, unit. Hot units report one problem
  * again and again. */
 static void make_ticket(struct gen_ticket *g, int64_t created)
 {
-	static const char *const repair_cat[] = { "electrical", "plumbing", "lift", "aircon", "door-lock", "water-leak" };
+	static const char *const repair_cat[] = {
+		"electrical", "plumbing", "lift", "aircon", "door-lock", "water-leak"
+	};
 	static const char *const clean_cat[] = { "corridor", "garbage", "carpark", "garden" };
 	static const char *const sec_cat[] = { "noise", "parking", "suspicious-person", "alarm" };
 	static const char *const inq_cat[] = { "fees", "facilities", "parcel" };
@@ -245,9 +274,12 @@ static void make_ticket(struct gen_ticket *g, int64_t created)
 		t->category = (char *)repair_cat[h % 6];
 	} else {
 		b = 1 + rnd_below(30), fl = 1 + rnd_below(25), fx = rnd_below(4);
-		t->kind = r < 45 ? DISPATCH__KIND__KIND_REPAIR : r < 65 ? DISPATCH__KIND__KIND_CLEANING
-			  : r < 77 ? DISPATCH__KIND__KIND_SECURITY : r < 87 ? DISPATCH__KIND__KIND_INQUIRY
-			  : r < 93 ? DISPATCH__KIND__KIND_COMPLAINT : DISPATCH__KIND__KIND_SPECIAL;
+		t->kind = r < 45   ? DISPATCH__KIND__KIND_REPAIR
+			  : r < 65 ? DISPATCH__KIND__KIND_CLEANING
+			  : r < 77 ? DISPATCH__KIND__KIND_SECURITY
+			  : r < 87 ? DISPATCH__KIND__KIND_INQUIRY
+			  : r < 93 ? DISPATCH__KIND__KIND_COMPLAINT
+				   : DISPATCH__KIND__KIND_SPECIAL;
 		switch (t->kind) {
 		case DISPATCH__KIND__KIND_REPAIR: t->category = (char *)PICK(repair_cat); break;
 		case DISPATCH__KIND__KIND_CLEANING: t->category = (char *)PICK(clean_cat); break;
@@ -337,8 +369,9 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 			int complaint = t->kind == DISPATCH__KIND__KIND_COMPLAINT;
 			t->acknowledge_by_ms = now + (complaint ? 5 : 10) * MIN_MS;
 			t->arrive_by_ms = now + (t->kind == DISPATCH__KIND__KIND_SECURITY ? 30 : 60) * MIN_MS;
-			t->resolve_by_ms = now + (complaint ? 48 * HOUR_MS
-						  : t->kind == DISPATCH__KIND__KIND_REPAIR ? 24 * HOUR_MS : 8 * HOUR_MS);
+			t->resolve_by_ms = now + (complaint                                ? 48 * HOUR_MS
+						  : t->kind == DISPATCH__KIND__KIND_REPAIR ? 24 * HOUR_MS
+											   : 8 * HOUR_MS);
 		}
 		to = DISPATCH__STATE__STATE_ASSIGNED;
 		break;
@@ -362,7 +395,7 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 	case A_ESC_RESOLVE:
 	case A_ESC_FOLLOW:
 		ev.type = DISPATCH__EVENT_TYPE__EVENT_ESCALATED;
-		ev.deadline = st->act == A_ESC_ARRIVE ? DISPATCH__DEADLINE__DEADLINE_ARRIVE
+		ev.deadline = st->act == A_ESC_ARRIVE    ? DISPATCH__DEADLINE__DEADLINE_ARRIVE
 			      : st->act == A_ESC_RESOLVE ? DISPATCH__DEADLINE__DEADLINE_RESOLVE
 							 : DISPATCH__DEADLINE__DEADLINE_FOLLOW_UP;
 		ev.actor = (char *)"dispatchd";
@@ -420,8 +453,7 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 	case A_FOLLOW:
 		ev.type = DISPATCH__EVENT_TYPE__EVENT_FOLLOWED_UP;
 		t->satisfaction = st->arg;
-		snprintf(g->remark, sizeof g->remark, "%s",
-			 st->arg <= 2 ? PICK(remarks_bad) : PICK(remarks_good));
+		snprintf(g->remark, sizeof g->remark, "%s", st->arg <= 2 ? PICK(remarks_bad) : PICK(remarks_good));
 		t->follow_up_remark = g->remark;
 		t->followed_up_ms = now;
 		t->followed_up_by = (char *)"desk";
@@ -452,7 +484,7 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 	case A_FLAG:
 		ev.type = DISPATCH__EVENT_TYPE__EVENT_VENDOR_FLAGGED;
 		t->vendor_incident = (char *)(strcmp(t->crew, "lift-co") == 0 ? "lift stopped again the next day"
-									       : "cuttings left on the footpath");
+									      : "cuttings left on the footpath");
 		t->vendor_flagged_ms = now;
 		break;
 	case A_REVIEW:
@@ -479,15 +511,15 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 	if (truth) {
 		/* the event and the ticket as it stood after it */
 		const char *held = t->member;
-		if (ev.type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && ev.deadline == DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE &&
-		    t->n_passed_over)
+		if (ev.type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED &&
+		    ev.deadline == DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE && t->n_passed_over)
 			held = t->passed_over[t->n_passed_over - 1];
 		fprintf(truth,
 			"{\"e\":%" PRIu64 ",\"ticket\":%" PRIu64 ",\"type\":%d,\"time\":%" PRId64 ",\"crew\":\"%s\","
 			"\"member\":\"%s\",\"held\":\"%s\",\"tmember\":\"%s\",\"state\":%d,\"deadline\":%d,"
 			"\"kind\":%d,\"created\":%" PRId64 ",\"missed\":%u,\"ack_by\":%" PRId64 ",\"ack\":%" PRId64
-			",\"arrive_by\":%" PRId64 ",\"arrived\":%" PRId64 ",\"resolve_by\":%" PRId64 ",\"resolved\":%" PRId64
-			",\"sat\":%u,\"unit\":\"%s\"}\n",
+			",\"arrive_by\":%" PRId64 ",\"arrived\":%" PRId64 ",\"resolve_by\":%" PRId64
+			",\"resolved\":%" PRId64 ",\"sat\":%u,\"unit\":\"%s\"}\n",
 			ev.seq, t->id, (int)ev.type, now, ev.crew, ev.member ? ev.member : "", held, t->member,
 			(int)t->state, (int)ev.deadline, (int)t->kind, t->created_ms, t->missed, t->acknowledge_by_ms,
 			t->acknowledged_ms, t->arrive_by_ms, t->arrived_ms, t->resolve_by_ms, t->resolved_ms,
@@ -506,11 +538,12 @@ static void truth_ticket(FILE *f, const Dispatch__Ticket *t)
 		"\"sat\":%u,\"reopen\":%u,\"fee\":%" PRId64 ",\"charged\":%" PRId64 ",\"vendor\":\"%s\","
 		"\"incident\":\"%s\",\"review\":\"%s\",\"cause\":\"%s\",\"about\":\"%s\",\"remark\":\"%s\","
 		"\"passed\":\"%s\"}\n",
-		t->id, (int)t->kind, (int)t->state, t->unit, t->building, t->category, t->crew, t->member, t->created_ms,
-		t->consent_ms, t->acknowledged_ms, t->arrived_ms, t->resolved_ms, t->followed_up_ms, t->acknowledge_by_ms,
-		t->arrive_by_ms, t->resolve_by_ms, t->follow_up_by_ms, t->missed, t->satisfaction, t->reopen_count,
-		t->fee_cents, t->charged_cents, t->vendor, t->vendor_incident, t->vendor_review, t->cause,
-		t->about_member, t->follow_up_remark, t->n_passed_over ? t->passed_over[t->n_passed_over - 1] : "");
+		t->id, (int)t->kind, (int)t->state, t->unit, t->building, t->category, t->crew, t->member,
+		t->created_ms, t->consent_ms, t->acknowledged_ms, t->arrived_ms, t->resolved_ms, t->followed_up_ms,
+		t->acknowledge_by_ms, t->arrive_by_ms, t->resolve_by_ms, t->follow_up_by_ms, t->missed, t->satisfaction,
+		t->reopen_count, t->fee_cents, t->charged_cents, t->vendor, t->vendor_incident, t->vendor_review,
+		t->cause, t->about_member, t->follow_up_remark,
+		t->n_passed_over ? t->passed_over[t->n_passed_over - 1] : "");
 }
 
 int main(int argc, char **argv)
@@ -543,12 +576,14 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && dir == NULL)
 			dir = argv[i];
 		else {
-			fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth FILE] DIR\n");
+			fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth "
+					"FILE] DIR\n");
 			return 2;
 		}
 	}
 	if (dir == NULL || want == 0) {
-		fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth FILE] DIR\n");
+		fprintf(stderr,
+			"usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth FILE] DIR\n");
 		return 2;
 	}
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;

@@ -45,29 +45,29 @@ END_TEST
 
 START_TEST(semantic_errors_carry_line_and_column)
 {
-	ck_assert_ptr_null(load("estate: X\n"                                        /* 1 */
-				"crews:\n"                                           /* 2 */
-				"  - id: a\n"                                        /* 3 */
-				"    name: A\n"                                      /* 4 */
-				"    supervisor: Z9\n"                               /* 5 */
-				"    members:\n"                                     /* 6 */
-				"      - { id: X1, name: x, hours: 1 }\n"            /* 7: unknown key */
+	ck_assert_ptr_null(load("estate: X\n"                             /* 1 */
+				"crews:\n"                                /* 2 */
+				"  - id: a\n"                             /* 3 */
+				"    name: A\n"                           /* 4 */
+				"    supervisor: Z9\n"                    /* 5 */
+				"    members:\n"                          /* 6 */
+				"      - { id: X1, name: x, hours: 1 }\n" /* 7: unknown key */
 				"rules: []\n"));
 	ASSERT_ERR("estate.yaml:7:");
 
-	ck_assert_ptr_null(load("estate: X\n"                                        /* 1 */
-				"crews:\n"                                           /* 2 */
-				"  - id: a\n"                                        /* 3 */
-				"    name: A\n"                                      /* 4 */
-				"    supervisor: Z9\n"                               /* 5 */
-				"    members:\n"                                     /* 6 */
+	ck_assert_ptr_null(load("estate: X\n"                                                       /* 1 */
+				"crews:\n"                                                          /* 2 */
+				"  - id: a\n"                                                       /* 3 */
+				"    name: A\n"                                                     /* 4 */
+				"    supervisor: Z9\n"                                              /* 5 */
+				"    members:\n"                                                    /* 6 */
 				"      - { id: X1, name: x, shifts: [{ hours: '25:00-06:00' }] }\n" /* 7 */
-				"      - { id: X1, name: y }\n"                      /* 8 */
-				"rules:\n"                                           /* 9 */
-				"  - name: r\n"                                      /* 10 */
-				"    crew: nosuch\n"                                 /* 11 */
-				"    deadlines: { acknowledge: 10 minutes }\n"       /* 12 */
-				"  - { name: last, match: { kinds: [repair] }, crew: a }\n")); /* 13 */
+				"      - { id: X1, name: y }\n"                                     /* 8 */
+				"rules:\n"                                                          /* 9 */
+				"  - name: r\n"                                                     /* 10 */
+				"    crew: nosuch\n"                                                /* 11 */
+				"    deadlines: { acknowledge: 10 minutes }\n"                      /* 12 */
+				"  - { name: last, match: { kinds: [repair] }, crew: a }\n"));      /* 13 */
 	ASSERT_ERR("estate.yaml:5:17: supervisor 'Z9' is not a member of any crew");
 	ASSERT_ERR("estate.yaml:7:46: expected hours as HH:MM-HH:MM");
 	ASSERT_ERR("estate.yaml:8:15: member id 'X1' is used twice");

@@ -32,7 +32,10 @@ static roster_t *roster;
 static ingest_t *in;
 static int seq;
 
-static void at(int64_t ms) { clock_freeze(ms); }
+static void at(int64_t ms)
+{
+	clock_freeze(ms);
+}
 
 static void setup(void)
 {
@@ -162,15 +165,20 @@ static uint64_t submit_lighting_at(const char *unit)
 	return id;
 }
 
-static uint64_t submit_lighting(void) { return submit_lighting_at("12-1A"); }
+static uint64_t submit_lighting(void)
+{
+	return submit_lighting_at("12-1A");
+}
 
 /* Take a ticket assigned to member through to resolved. */
 static void work_it(uint64_t id, const char *member, Dispatch__Transition *resolve)
 {
 	Dispatch__Transition none = DISPATCH__TRANSITION__INIT;
 
-	act_ok(id, DISPATCH__ACTION__ACTION_ACCEPT, &none, DISPATCH__ROLE__ROLE_CREW, member, DISPATCH__STATUS__STATUS_OK);
-	act_ok(id, DISPATCH__ACTION__ACTION_ARRIVE, &none, DISPATCH__ROLE__ROLE_CREW, member, DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_ACCEPT, &none, DISPATCH__ROLE__ROLE_CREW, member,
+	       DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_ARRIVE, &none, DISPATCH__ROLE__ROLE_CREW, member,
+	       DISPATCH__STATUS__STATUS_OK);
 	act_ok(id, DISPATCH__ACTION__ACTION_RESOLVE, resolve ? resolve : &none, DISPATCH__ROLE__ROLE_CREW, member,
 	       DISPATCH__STATUS__STATUS_OK);
 }
@@ -296,8 +304,8 @@ START_TEST(a_complaint_goes_to_the_supervisor_and_needs_cause_and_follow_up)
 	sub.about_member = (char *)"S02";
 	r = submit(&sub);
 	ck_assert_msg(r->status == DISPATCH__STATUS__STATUS_OK, "%s", r->message);
-	ck_assert_str_eq(r->ticket->crew, "security");  /* the crew concerned, not customer service */
-	ck_assert_str_eq(r->ticket->member, "S01");     /* its supervisor */
+	ck_assert_str_eq(r->ticket->crew, "security"); /* the crew concerned, not customer service */
+	ck_assert_str_eq(r->ticket->member, "S01");    /* its supervisor */
 	ck_assert_str_eq(r->ticket->escalated_to, "S01");
 	ck_assert(r->ticket->follow_up);
 	id = r->ticket->id;
@@ -305,19 +313,24 @@ START_TEST(a_complaint_goes_to_the_supervisor_and_needs_cause_and_follow_up)
 	/* the member complained about may never get it */
 	tr.member = (char *)"S02";
 	tr.note = (char *)"S02 knows the resident";
-	act_ok(id, DISPATCH__ACTION__ACTION_ASSIGN, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_FORBIDDEN);
+	act_ok(id, DISPATCH__ACTION__ACTION_ASSIGN, &tr, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_FORBIDDEN);
 
 	work_it(id, "S01", NULL);
 	Dispatch__Transition close = DISPATCH__TRANSITION__INIT;
-	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_CONFLICT);
+	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_CONFLICT);
 	Dispatch__Transition fu = DISPATCH__TRANSITION__INIT;
 	fu.satisfaction = 4;
 	fu.note = (char *)"resident accepts the apology";
-	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &fu, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
-	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_INVALID);
+	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &fu, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_INVALID);
 	close.cause = (char *)"guard enforced the visitor rule abruptly";
 	close.corrective_action = (char *)"courtesy briefing for the gate team";
-	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
 	r = get(id);
 	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_CLOSED);
 	ck_assert_str_eq(r->ticket->cause, "guard enforced the visitor rule abruptly");
@@ -398,8 +411,10 @@ START_TEST(a_paid_service_waits_for_consent_and_records_the_charge)
 	id = r->ticket->id;
 	dispatch__reply__free_unpacked(r, NULL);
 	/* resume is not how it starts; consent is */
-	act_ok(id, DISPATCH__ACTION__ACTION_RESUME, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_CONFLICT);
-	act_ok(id, DISPATCH__ACTION__ACTION_CONSENT, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_RESUME, &tr, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_CONFLICT);
+	act_ok(id, DISPATCH__ACTION__ACTION_CONSENT, &tr, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
 	r = get(id);
 	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_ASSIGNED);
 	ck_assert_str_eq(r->ticket->consent_by, "desk");
@@ -411,14 +426,17 @@ START_TEST(a_paid_service_waits_for_consent_and_records_the_charge)
 		snprintf(member, sizeof member, "%s", r->ticket->member);
 		dispatch__reply__free_unpacked(r, NULL);
 		Dispatch__Transition none = DISPATCH__TRANSITION__INIT;
-		act_ok(id, DISPATCH__ACTION__ACTION_ACCEPT, &none, DISPATCH__ROLE__ROLE_CREW, member, DISPATCH__STATUS__STATUS_OK);
-		act_ok(id, DISPATCH__ACTION__ACTION_ARRIVE, &none, DISPATCH__ROLE__ROLE_CREW, member, DISPATCH__STATUS__STATUS_OK);
+		act_ok(id, DISPATCH__ACTION__ACTION_ACCEPT, &none, DISPATCH__ROLE__ROLE_CREW, member,
+		       DISPATCH__STATUS__STATUS_OK);
+		act_ok(id, DISPATCH__ACTION__ACTION_ARRIVE, &none, DISPATCH__ROLE__ROLE_CREW, member,
+		       DISPATCH__STATUS__STATUS_OK);
 		/* the amount charged must be recorded */
 		act_ok(id, DISPATCH__ACTION__ACTION_RESOLVE, &res, DISPATCH__ROLE__ROLE_CREW, member,
 		       DISPATCH__STATUS__STATUS_INVALID);
 		res.charged_cents = 38000;
 		res.note = (char *)"bracket supplied by us";
-		act_ok(id, DISPATCH__ACTION__ACTION_RESOLVE, &res, DISPATCH__ROLE__ROLE_CREW, member, DISPATCH__STATUS__STATUS_OK);
+		act_ok(id, DISPATCH__ACTION__ACTION_RESOLVE, &res, DISPATCH__ROLE__ROLE_CREW, member,
+		       DISPATCH__STATUS__STATUS_OK);
 	}
 	r = get(id);
 	ck_assert_int_eq(r->ticket->charged_cents, 38000);
@@ -438,7 +456,8 @@ START_TEST(low_score_and_failed_inspection_reopen_the_work)
 	work_it(id, "T07", NULL);
 	tr.satisfaction = 2; /* the sample estate's threshold */
 	tr.note = (char *)"light flickers again";
-	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &tr, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
 	r = get(id);
 	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_ASSIGNED);
 	ck_assert_uint_eq(r->ticket->reopen_count, 1);
@@ -450,8 +469,10 @@ START_TEST(low_score_and_failed_inspection_reopen_the_work)
 	rework(id);
 	Dispatch__Transition qc = DISPATCH__TRANSITION__INIT;
 	qc.inspection = DISPATCH__INSPECTION_RESULT__INSPECTION_FAIL;
-	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_FORBIDDEN);
-	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_QC, "qc1", DISPATCH__STATUS__STATUS_INVALID);
+	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_FORBIDDEN);
+	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_QC, "qc1",
+	       DISPATCH__STATUS__STATUS_INVALID);
 	qc.note = (char *)"diffuser missing";
 	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_QC, "qc1", DISPATCH__STATUS__STATUS_OK);
 	r = get(id);
@@ -461,12 +482,15 @@ START_TEST(low_score_and_failed_inspection_reopen_the_work)
 	rework(id);
 	Dispatch__Transition close = DISPATCH__TRANSITION__INIT, fu = DISPATCH__TRANSITION__INIT;
 	fu.satisfaction = 5;
-	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &fu, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
-	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_CONFLICT);
+	act_ok(id, DISPATCH__ACTION__ACTION_FOLLOW_UP, &fu, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_CONFLICT);
 	qc.inspection = DISPATCH__INSPECTION_RESULT__INSPECTION_PASS;
 	qc.note = (char *)"";
 	act_ok(id, DISPATCH__ACTION__ACTION_INSPECT, &qc, DISPATCH__ROLE__ROLE_QC, "qc1", DISPATCH__STATUS__STATUS_OK);
-	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	act_ok(id, DISPATCH__ACTION__ACTION_CLOSE, &close, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
 }
 END_TEST
 
@@ -495,7 +519,8 @@ START_TEST(vendor_incidents_are_flagged_reviewed_and_listed_by_vendor)
 	       DISPATCH__STATUS__STATUS_CONFLICT); /* our own technician: not a vendor's */
 	act_ok(lift, DISPATCH__ACTION__ACTION_REVIEW_VENDOR, &tr, DISPATCH__ROLE__ROLE_QC, "qc1",
 	       DISPATCH__STATUS__STATUS_CONFLICT); /* nothing flagged yet */
-	act_ok(lift, DISPATCH__ACTION__ACTION_FLAG_VENDOR, &tr, DISPATCH__ROLE__ROLE_DESK, "desk", DISPATCH__STATUS__STATUS_OK);
+	act_ok(lift, DISPATCH__ACTION__ACTION_FLAG_VENDOR, &tr, DISPATCH__ROLE__ROLE_DESK, "desk",
+	       DISPATCH__STATUS__STATUS_OK);
 	/* taken over by our own technician: the vendor stays on record */
 	{
 		Dispatch__Transition as = DISPATCH__TRANSITION__INIT;
@@ -517,7 +542,8 @@ START_TEST(vendor_incidents_are_flagged_reviewed_and_listed_by_vendor)
 	tr.note = (char *)"vendor to carry drip trays; checked at next visit";
 	act_ok(lift, DISPATCH__ACTION__ACTION_REVIEW_VENDOR, &tr, DISPATCH__ROLE__ROLE_CREW, "V01",
 	       DISPATCH__STATUS__STATUS_FORBIDDEN);
-	act_ok(lift, DISPATCH__ACTION__ACTION_REVIEW_VENDOR, &tr, DISPATCH__ROLE__ROLE_QC, "qc1", DISPATCH__STATUS__STATUS_OK);
+	act_ok(lift, DISPATCH__ACTION__ACTION_REVIEW_VENDOR, &tr, DISPATCH__ROLE__ROLE_QC, "qc1",
+	       DISPATCH__STATUS__STATUS_OK);
 	r = send_req(&req, DISPATCH__ROLE__ROLE_QC, "qc1");
 	ck_assert_uint_eq(r->n_tickets, 0); /* reviewed now */
 	dispatch__reply__free_unpacked(r, NULL);
@@ -565,7 +591,6 @@ START_TEST(a_notice_is_an_event_in_the_log)
 	}
 }
 END_TEST
-
 
 /* A packed submission of a lighting repair at unit, request id rid. */
 static uint8_t *packed_submit(const char *unit, const char *rid, size_t *len)

@@ -99,23 +99,22 @@ static const char *first_rule(Dispatch__Ticket *t, const struct roster_time *now
 
 /* ---- matching ------------------------------------------------------------- */
 
-static const char matchers_yaml[] =
-	"estate: T\n"
-	"zones: [{ id: north, buildings: ['1', '12'] }]\n"
-	"crews:\n"
-	"  - { id: c, name: C, members: [{ id: M1, name: m }] }\n"
-	"rules:\n"
-	"  - { name: by-kind, match: { kinds: [complaint] }, crew: c }\n"
-	"  - { name: by-category, match: { categories: [lift] }, crew: c }\n"
-	"  - { name: by-tag, match: { tags: [vip] }, crew: c }\n"
-	"  - { name: by-building, match: { buildings: ['7'] }, crew: c }\n"
-	"  - { name: by-zone, match: { zones: [north] }, crew: c }\n"
-	"  - { name: by-unit, match: { units: ['9-*'] }, crew: c }\n"
-	"  - { name: by-source, match: { sources: [sensor] }, crew: c }\n"
-	"  - { name: by-priority, match: { priorities: [1] }, crew: c }\n"
-	"  - { name: night, match: { hours: '22:00-06:00' }, crew: c }\n"
-	"  - { name: weekend, match: { days: [weekend] }, crew: c }\n"
-	"  - { name: default, crew: c }\n";
+static const char matchers_yaml[] = "estate: T\n"
+				    "zones: [{ id: north, buildings: ['1', '12'] }]\n"
+				    "crews:\n"
+				    "  - { id: c, name: C, members: [{ id: M1, name: m }] }\n"
+				    "rules:\n"
+				    "  - { name: by-kind, match: { kinds: [complaint] }, crew: c }\n"
+				    "  - { name: by-category, match: { categories: [lift] }, crew: c }\n"
+				    "  - { name: by-tag, match: { tags: [vip] }, crew: c }\n"
+				    "  - { name: by-building, match: { buildings: ['7'] }, crew: c }\n"
+				    "  - { name: by-zone, match: { zones: [north] }, crew: c }\n"
+				    "  - { name: by-unit, match: { units: ['9-*'] }, crew: c }\n"
+				    "  - { name: by-source, match: { sources: [sensor] }, crew: c }\n"
+				    "  - { name: by-priority, match: { priorities: [1] }, crew: c }\n"
+				    "  - { name: night, match: { hours: '22:00-06:00' }, crew: c }\n"
+				    "  - { name: weekend, match: { days: [weekend] }, crew: c }\n"
+				    "  - { name: default, crew: c }\n";
 
 START_TEST(each_matcher_and_rule_order)
 {
@@ -263,7 +262,8 @@ START_TEST(shift_skill_and_zone_decide)
 		route(&t, &mon10, &res);
 		r = res.a[0].reason;
 		ck_assert_msg(strncmp(r, "ELEC chosen (in zone, 1 open", 28) == 0, "%s", r);
-		ck_assert_msg(strstr(r, "(qualified: on shift, online, skill electrician; zone north). ") != NULL, "%s", r);
+		ck_assert_msg(strstr(r, "(qualified: on shift, online, skill electrician; zone north). ") != NULL, "%s",
+			      r);
 		ck_assert_msg(strstr(r, "ELEC: in zone, 1 open") != NULL, "%s", r);
 		ck_assert_msg(strstr(r, "PLUMB: lacks skill electrician") != NULL, "%s", r);
 		ck_assert_msg(strstr(r, "NIGHT: off shift") != NULL, "%s", r);

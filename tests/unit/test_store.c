@@ -113,8 +113,9 @@ static void member_index_is(store_t *s, const char *name, uint64_t id)
 		ck_assert_msg(ids[0] == 0, "member index under %s holds %u id(s), the first %u; expected none", name,
 			      (unsigned)ids[0], (unsigned)ids[1]);
 	} else {
-		ck_assert_msg(ids[0] == 1 && ids[1] == id, "member index under %s holds %u id(s), the first %u; expected %u",
-			      name, (unsigned)ids[0], (unsigned)ids[1], (unsigned)id);
+		ck_assert_msg(ids[0] == 1 && ids[1] == id,
+			      "member index under %s holds %u id(s), the first %u; expected %u", name, (unsigned)ids[0],
+			      (unsigned)ids[1], (unsigned)id);
 		ck_assert_msg(index_has(s, STORE_OPEN_BY_MEMBER, name, id) == 1, "no member index key (%s, %u)", name,
 			      (unsigned)id);
 	}
@@ -416,8 +417,10 @@ static void raw_put(MDB_txn *txn, const char *db, const void *k, size_t kl, cons
 	MDB_dbi dbi;
 	MDB_val key = { kl, (void *)k }, val = { vl, (void *)v };
 
-	ck_assert_int_eq(mdb_dbi_open(txn, db, MDB_CREATE | (strcmp(db, "ticket_events") ? 0 : MDB_DUPSORT | MDB_DUPFIXED),
-				      &dbi), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db,
+				      MDB_CREATE | (strcmp(db, "ticket_events") ? 0 : MDB_DUPSORT | MDB_DUPFIXED),
+				      &dbi),
+			 0);
 	ck_assert_int_eq(mdb_put(txn, dbi, &key, &val, 0), 0);
 }
 
@@ -556,7 +559,7 @@ END_TEST
 START_TEST(a_version_4_stores_indexes_move_into_one_database)
 {
 	static const char *const gone[] = { "open_by_member", "open_by_crew", "open_by_unit", "deadlines",
-					     "requests_by_time" };
+					    "requests_by_time" };
 	MDB_env *env;
 	MDB_txn *txn;
 	store_t *st;
@@ -615,7 +618,10 @@ END_TEST
 START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 {
 	static const unsigned char six[8] = { 0, 0, 0, 0, 0, 0, 0, 6 };
-	static const char k1[] = "\x01" "desk-1\0req-1", k2[] = "\x01" "desk-1\0req-2";
+	static const char k1[] = "\x01"
+				 "desk-1\0req-1",
+			  k2[] = "\x01"
+				 "desk-1\0req-2";
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, req, idx;
@@ -663,17 +669,19 @@ START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 		size_t len;
 		unsigned n = 0;
 		ck_assert_int_eq(store_txn_begin(st, NULL, 0, &txn), 0);
-		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
-				 0);
+		ck_assert_int_eq(
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len), 0);
 		ck_assert_int_eq(memcmp(digest, zero, STORE_DIGEST_LEN), 0); /* not known: any body of desk-1's */
-		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "req-1", digest, &data, &len),
-				 STORE_NOTFOUND);
+		ck_assert_int_eq(
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "req-1", digest, &data, &len),
+			STORE_NOTFOUND);
 		ck_assert_int_eq(store_expire_replies(st, txn, 5, 100, &n), 0);
 		ck_assert_uint_eq(n, 0);
 		ck_assert_int_eq(store_expire_replies(st, txn, 6, 100, &n), 0);
 		ck_assert_uint_eq(n, 2);
-		ck_assert_int_eq(store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
-				 STORE_NOTFOUND);
+		ck_assert_int_eq(
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
+			STORE_NOTFOUND);
 		ck_assert_int_eq(store_txn_commit(txn), 0);
 	}
 	store_destroy(&st);

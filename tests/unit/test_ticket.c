@@ -30,17 +30,21 @@ static int rule(Dispatch__State st, Dispatch__Action a, Dispatch__Role role, con
 START_TEST(main_path_by_the_assignee)
 {
 	Dispatch__State to;
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_CREW,
-			      "T07", "", &to), 0);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__ACTION__ACTION_ACCEPT,
+			      DISPATCH__ROLE__ROLE_CREW, "T07", "", &to),
+			 0);
 	ck_assert_int_eq(to, DISPATCH__STATE__STATE_ACCEPTED);
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ACCEPTED, DISPATCH__ACTION__ACTION_ARRIVE, DISPATCH__ROLE__ROLE_CREW,
-			      "T07", "", &to), 0);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ACCEPTED, DISPATCH__ACTION__ACTION_ARRIVE,
+			      DISPATCH__ROLE__ROLE_CREW, "T07", "", &to),
+			 0);
 	ck_assert_int_eq(to, DISPATCH__STATE__STATE_ON_SITE);
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ON_SITE, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW,
-			      "T07", "fixed", &to), 0);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ON_SITE, DISPATCH__ACTION__ACTION_RESOLVE,
+			      DISPATCH__ROLE__ROLE_CREW, "T07", "fixed", &to),
+			 0);
 	ck_assert_int_eq(to, DISPATCH__STATE__STATE_RESOLVED);
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_RESOLVED, DISPATCH__ACTION__ACTION_CLOSE, DISPATCH__ROLE__ROLE_DESK,
-			      "desk", "", &to), 0);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_RESOLVED, DISPATCH__ACTION__ACTION_CLOSE,
+			      DISPATCH__ROLE__ROLE_DESK, "desk", "", &to),
+			 0);
 	ck_assert_int_eq(to, DISPATCH__STATE__STATE_CLOSED);
 }
 END_TEST
@@ -51,8 +55,9 @@ START_TEST(skipping_a_step_is_a_conflict_with_a_message)
 	const struct ticket_transition *tr = NULL;
 	char msg[256];
 
-	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr, msg,
-				     sizeof msg), TICKET_CONFLICT);
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr,
+				     msg, sizeof msg),
+			 TICKET_CONFLICT);
 	ck_assert_ptr_null(tr);
 	ck_assert_str_eq(msg, "ticket 42 is assigned; it can be resolved only when it is on site");
 }
@@ -62,8 +67,8 @@ END_TEST
  * a follow-up for is possible only when it is resolved, closed" did not). */
 START_TEST(refusals_read_as_sentences)
 {
-	static const char *const bad[] = { " for is ", " of is ", " on is ", "(never)", " for a ticket", " of a ticket",
-					   " on a ticket", "unknown" };
+	static const char *const bad[] = { " for is ",      " of is ",      " on is ",      "(never)",
+					   " for a ticket", " of a ticket", " on a ticket", "unknown" };
 	char msg[256];
 
 	for (int st = DISPATCH__STATE__STATE_NEW; st <= DISPATCH__STATE__STATE_ON_HOLD; st++)
@@ -76,8 +81,8 @@ START_TEST(refusals_read_as_sentences)
 				if (rc == 0)
 					continue;
 				for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-					ck_assert_msg(strstr(msg, bad[i]) == NULL, "state %d action %d role %d: \"%s\"", st, a,
-						      role, msg);
+					ck_assert_msg(strstr(msg, bad[i]) == NULL, "state %d action %d role %d: \"%s\"",
+						      st, a, role, msg);
 				if (rc == TICKET_CONFLICT)
 					ck_assert_msg(strstr(msg, " can be ") && strstr(msg, " only when "),
 						      "state %d action %d: \"%s\"", st, a, msg);
@@ -88,13 +93,15 @@ START_TEST(refusals_read_as_sentences)
 	{
 		Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07");
 		const struct ticket_transition *tr = NULL;
-		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_FOLLOW_UP, DISPATCH__ROLE__ROLE_DESK, "desk", "",
-					     &tr, msg, sizeof msg), TICKET_CONFLICT);
-		ck_assert_str_eq(msg,
-				 "ticket 42 is assigned; a follow-up can be recorded only when the ticket is resolved or closed");
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_FOLLOW_UP, DISPATCH__ROLE__ROLE_DESK, "desk",
+					     "", &tr, msg, sizeof msg),
+				 TICKET_CONFLICT);
+		ck_assert_str_eq(msg, "ticket 42 is assigned; a follow-up can be recorded only when the ticket is "
+				      "resolved or closed");
 		t.state = DISPATCH__STATE__STATE_ASSIGNED;
-		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
-					     msg, sizeof msg), TICKET_INVALID);
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "",
+					     &tr, msg, sizeof msg),
+				 TICKET_INVALID);
 		ck_assert_str_eq(msg, "to cancel a ticket, give the reason");
 	}
 }
@@ -115,22 +122,25 @@ START_TEST(kinds_handled_by_phone_resolve_without_a_visit)
 			Dispatch__Ticket t = make_ticket(before[i], "K02");
 			t.kind = by_phone[k];
 			tr = NULL;
-			ck_assert_msg(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "K02", "",
-						  &tr, msg, sizeof msg) == 0, "kind %d from state %d: %s", by_phone[k],
-				      before[i], msg);
+			ck_assert_msg(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW,
+						  "K02", "", &tr, msg, sizeof msg) == 0,
+				      "kind %d from state %d: %s", by_phone[k], before[i], msg);
 			ck_assert_int_eq(tr->to, DISPATCH__STATE__STATE_RESOLVED);
 		}
 	{
 		Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ACCEPTED, "T07");
 		t.kind = DISPATCH__KIND__KIND_REPAIR;
-		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "", &tr,
-					     msg, sizeof msg), TICKET_CONFLICT);
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_CREW, "T07", "",
+					     &tr, msg, sizeof msg),
+				 TICKET_CONFLICT);
 		ck_assert_str_eq(msg, "ticket 42 is accepted; it can be resolved only when it is on site");
 		t.kind = DISPATCH__KIND__KIND_COMPLAINT;
 		t.state = DISPATCH__STATE__STATE_NEW;
-		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
-					     msg, sizeof msg), TICKET_CONFLICT);
-		ck_assert_str_eq(msg, "ticket 42 is new; it can be resolved only when it is assigned, accepted or on site");
+		ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_DESK, "desk",
+					     "", &tr, msg, sizeof msg),
+				 TICKET_CONFLICT);
+		ck_assert_str_eq(msg,
+				 "ticket 42 is new; it can be resolved only when it is assigned, accepted or on site");
 	}
 }
 END_TEST
@@ -146,40 +156,48 @@ START_TEST(desk_records_an_outsourced_providers_steps)
 	t.kind = DISPATCH__KIND__KIND_REPAIR;
 	t.crew = (char *)"lift-vendor";
 	t.vendor = (char *)"lift-vendor";
-	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr, msg,
-				     sizeof msg), 0);
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+				     msg, sizeof msg),
+			 0);
 	t.state = DISPATCH__STATE__STATE_ACCEPTED;
-	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ARRIVE, DISPATCH__ROLE__ROLE_SUPERVISOR, "T01", "", &tr,
-				     msg, sizeof msg), 0);
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ARRIVE, DISPATCH__ROLE__ROLE_SUPERVISOR, "T01", "",
+				     &tr, msg, sizeof msg),
+			 0);
 	t.state = DISPATCH__STATE__STATE_ON_SITE;
 	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_RESOLVE, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
-				     msg, sizeof msg), 0);
+				     msg, sizeof msg),
+			 0);
 	/* the estate's own crews accept on their handhelds, as before */
 	t.state = DISPATCH__STATE__STATE_ASSIGNED;
 	t.crew = (char *)"technical";
 	t.member = (char *)"T07";
-	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr, msg,
-				     sizeof msg), TICKET_FORBIDDEN);
+	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_DESK, "desk", "", &tr,
+				     msg, sizeof msg),
+			 TICKET_FORBIDDEN);
 	/* and quality control never acts for a provider */
 	t.crew = (char *)"lift-vendor";
 	ck_assert_int_eq(ticket_rule(&t, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_QC, "qc", "", &tr, msg,
-				     sizeof msg), TICKET_FORBIDDEN);
+				     sizeof msg),
+			 TICKET_FORBIDDEN);
 }
 END_TEST
 
 START_TEST(another_member_may_not_act)
 {
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__ACTION__ACTION_ACCEPT, DISPATCH__ROLE__ROLE_CREW,
-			      "T08", "", NULL), TICKET_FORBIDDEN);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__ACTION__ACTION_ACCEPT,
+			      DISPATCH__ROLE__ROLE_CREW, "T08", "", NULL),
+			 TICKET_FORBIDDEN);
 }
 END_TEST
 
 START_TEST(crew_may_not_close_and_monitor_may_not_cancel)
 {
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_RESOLVED, DISPATCH__ACTION__ACTION_CLOSE, DISPATCH__ROLE__ROLE_CREW,
-			      "T07", "", NULL), TICKET_FORBIDDEN);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_RESOLVED, DISPATCH__ACTION__ACTION_CLOSE,
+			      DISPATCH__ROLE__ROLE_CREW, "T07", "", NULL),
+			 TICKET_FORBIDDEN);
 	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__ACTION__ACTION_CANCEL,
-			      DISPATCH__ROLE__ROLE_MONITOR, "mon", "dup", NULL), TICKET_FORBIDDEN);
+			      DISPATCH__ROLE__ROLE_MONITOR, "mon", "dup", NULL),
+			 TICKET_FORBIDDEN);
 }
 END_TEST
 
@@ -189,23 +207,28 @@ START_TEST(cancel_needs_a_reason_and_ends_anywhere_open)
 						DISPATCH__STATE__STATE_ACCEPTED, DISPATCH__STATE__STATE_ON_SITE };
 	Dispatch__State to;
 	for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
-		ck_assert_int_eq(rule(open[i], DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "",
-				      NULL), TICKET_INVALID);
+		ck_assert_int_eq(
+			rule(open[i], DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk", "", NULL),
+			TICKET_INVALID);
 		ck_assert_int_eq(rule(open[i], DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK, "desk",
-				      "duplicate call", &to), 0);
+				      "duplicate call", &to),
+				 0);
 		ck_assert_int_eq(to, DISPATCH__STATE__STATE_CANCELLED);
 	}
 	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_CLOSED, DISPATCH__ACTION__ACTION_CANCEL, DISPATCH__ROLE__ROLE_DESK,
-			      "desk", "late", NULL), TICKET_CONFLICT);
+			      "desk", "late", NULL),
+			 TICKET_CONFLICT);
 	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_CANCELLED, DISPATCH__ACTION__ACTION_ACCEPT,
-			      DISPATCH__ROLE__ROLE_CREW, "T07", "", NULL), TICKET_CONFLICT);
+			      DISPATCH__ROLE__ROLE_CREW, "T07", "", NULL),
+			 TICKET_CONFLICT);
 }
 END_TEST
 
 START_TEST(unknown_action_is_a_conflict_not_a_crash)
 {
 	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ASSIGNED, (Dispatch__Action)77, DISPATCH__ROLE__ROLE_DESK, "desk",
-			      "", NULL), TICKET_CONFLICT);
+			      "", NULL),
+			 TICKET_CONFLICT);
 }
 END_TEST
 
@@ -254,10 +277,11 @@ static const struct {
 	{ "cancelled", "review_vendor", "supervisor qc" },
 };
 
-static const char *state_names[] = { "", "new", "assigned", "accepted", "on_site", "resolved", "closed", "cancelled",
-				     "on_hold" };
-static const char *action_names[] = { "", "accept", "arrive", "resolve", "close", "cancel", "assign", "hold",
-				      "resume", "follow_up", "inspect", "consent", "flag_vendor", "review_vendor" };
+static const char *state_names[] = { "",         "new",    "assigned",  "accepted", "on_site",
+				     "resolved", "closed", "cancelled", "on_hold" };
+static const char *action_names[] = { "",        "accept",  "arrive",      "resolve",      "close",
+				      "cancel",  "assign",  "hold",        "resume",       "follow_up",
+				      "inspect", "consent", "flag_vendor", "review_vendor" };
 static const char *role_names[] = { "", "desk", "crew", "monitor", "qc", "supervisor", "admin", "system" };
 
 static bool word_in(const char *word, const char *list)
@@ -282,10 +306,13 @@ START_TEST(every_transition_and_who_may_perform_it)
 					roles = allowed[i].roles;
 			for (int r = 1; r <= 7; r++) {
 				/* the assignee acting, with a note: only the table decides */
-				int rc = rule((Dispatch__State)st, (Dispatch__Action)a, (Dispatch__Role)r, "T07", "a note", NULL);
-				int want = roles == NULL ? TICKET_CONFLICT : word_in(role_names[r], roles) ? 0 : TICKET_FORBIDDEN;
-				ck_assert_msg(rc == want, "%s %s by %s: got %d, want %d", state_names[st], action_names[a],
-					      role_names[r], rc, want);
+				int rc = rule((Dispatch__State)st, (Dispatch__Action)a, (Dispatch__Role)r, "T07",
+					      "a note", NULL);
+				int want = roles == NULL                   ? TICKET_CONFLICT
+					   : word_in(role_names[r], roles) ? 0
+									   : TICKET_FORBIDDEN;
+				ck_assert_msg(rc == want, "%s %s by %s: got %d, want %d", state_names[st],
+					      action_names[a], role_names[r], rc, want);
 				allowed_seen += rc == 0;
 			}
 		}
@@ -301,10 +328,12 @@ START_TEST(crew_acts_only_on_its_own_assignment)
 	const int from[] = { DISPATCH__STATE__STATE_ASSIGNED, DISPATCH__STATE__STATE_ACCEPTED,
 			     DISPATCH__STATE__STATE_ON_SITE, DISPATCH__STATE__STATE_ASSIGNED };
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(rule((Dispatch__State)from[i], (Dispatch__Action)crew_actions[i], DISPATCH__ROLE__ROLE_CREW,
-				      "T08", "n", NULL), TICKET_FORBIDDEN);
-	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ON_HOLD, DISPATCH__ACTION__ACTION_RESUME, DISPATCH__ROLE__ROLE_CREW,
-			      "T08", "", NULL), TICKET_FORBIDDEN);
+		ck_assert_int_eq(rule((Dispatch__State)from[i], (Dispatch__Action)crew_actions[i],
+				      DISPATCH__ROLE__ROLE_CREW, "T08", "n", NULL),
+				 TICKET_FORBIDDEN);
+	ck_assert_int_eq(rule(DISPATCH__STATE__STATE_ON_HOLD, DISPATCH__ACTION__ACTION_RESUME,
+			      DISPATCH__ROLE__ROLE_CREW, "T08", "", NULL),
+			 TICKET_FORBIDDEN);
 }
 END_TEST
 
@@ -356,9 +385,9 @@ START_TEST(hold_consent_follow_up_inspect_and_reassign_guards)
 
 	tr.action = DISPATCH__ACTION__ACTION_HOLD;
 	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID); /* no reason */
-	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_CONSENT;      /* the daemon's own */
+	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_CONSENT;     /* the daemon's own */
 	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
-	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_OTHER;        /* needs a note */
+	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_OTHER; /* needs a note */
 	ck_assert_int_eq(guard(&t, &tr, &field), TICKET_INVALID);
 	tr.hold_reason = DISPATCH__HOLD_REASON__HOLD_PARTS;
 	ck_assert_int_eq(guard(&t, &tr, &field), 0);

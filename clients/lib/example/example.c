@@ -44,8 +44,7 @@ int main(int argc, char **argv)
 	/* A reply arrived; it is ours to free whatever its status. */
 	code = dc_status_exit(reply->status);
 	if (reply->status == DISPATCH__STATUS__STATUS_OK)
-		printf("estate: %s\nlast seq: %llu\n", reply->estate,
-		       (unsigned long long)reply->last_seq);
+		printf("estate: %s\nlast seq: %llu\n", reply->estate, (unsigned long long)reply->last_seq);
 	else
 		fprintf(stderr, "client-example: %s\n", reply->message);
 	dispatch__reply__free_unpacked(reply, NULL);
