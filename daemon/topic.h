@@ -35,6 +35,12 @@ static inline void topic_member(char *buf, size_t len, const char *crew, const c
 	snprintf(buf, len, "crew.%s.%s.", crew ? crew : "", member && member[0] ? member : "-");
 }
 
+/* "crew.<crew>.": everything addressed to a crew and its members. */
+static inline void topic_crew(char *buf, size_t len, const char *crew)
+{
+	snprintf(buf, len, "crew.%s.", crew ? crew : "");
+}
+
 /* The topic an event is published under. */
 static inline void topic_event(char *buf, size_t len, Dispatch__EventType type, const char *crew, const char *member)
 {

@@ -12,6 +12,7 @@
  * pings at once too.
  */
 #include "crew.h"
+#include "topic.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -117,7 +118,7 @@ int crew_link_subscribe(struct crew_link *l)
 	const char *prefixes[1];
 	int rc;
 
-	snprintf(topic, sizeof topic, "crew.%s.%s.", l->crew, l->member);
+	topic_member(topic, sizeof topic, l->crew, l->member);
 	prefixes[0] = topic;
 	dc_set_heartbeats(l->dc, 1); /* to notice a lost link, not to show */
 	rc = dc_subscribe(l->dc, prefixes, 1, 0);

@@ -13,6 +13,7 @@
  * subscriber can learn of a reconnect only from there.
  */
 #include "dc_private.h"
+#include "topic.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -166,7 +167,7 @@ int dc_subscribe(dc_t *dc, const char *const *prefixes, size_t n, uint64_t from_
 	for (i = 0; i < n; i++)
 		if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, prefixes[i], strlen(prefixes[i])) < 0)
 			goto fail_opt;
-	if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "hb.", 3) < 0)
+	if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, TOPIC_HEARTBEAT, strlen(TOPIC_HEARTBEAT)) < 0)
 		goto fail_opt;
 	if (dc_keys_secure(dc, s, dc->ev_ep) != DC_OK) {
 		zmq_close(s);

@@ -36,6 +36,7 @@
 
 #include "dc_json.h"
 #include "dc_term.h"
+#include "topic.h"
 
 #define SILENCE_MS 3500 /* heartbeats come every second */
 #define RECENT 1024     /* seqs remembered to print each event once */
@@ -515,9 +516,9 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 
 	if (s->sparse) {
 		if (s->f->member)
-			snprintf(topic, sizeof topic, "crew.%s.%s.", s->f->crew, s->f->member);
+			topic_member(topic, sizeof topic, s->f->crew, s->f->member);
 		else
-			snprintf(topic, sizeof topic, "crew.%s.", s->f->crew);
+			topic_crew(topic, sizeof topic, s->f->crew);
 		prefixes[0] = topic;
 		dc_set_heartbeats(s->dc, 1); /* for the seq to catch up from */
 		/* Where the log is now: a catch-up never goes further back. */
