@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "keyfile.h"
 #include "xalloc.h"
 
 #define KEYS_FILE_MAX (1024 * 1024) /* a clients list of some thousands of keys */
@@ -85,28 +86,6 @@ static char *keys_slurp(const char *path, size_t *len, char *err, size_t errlen)
 	data[n] = '\0';
 	*len = n;
 	return data;
-}
-
-/* Next line of *p (modified in place), trimmed; NULL at the end. */
-static char *keys_next_line(char **p)
-{
-	char *line = *p, *end;
-
-	if (line == NULL || *line == '\0')
-		return NULL;
-	end = strchr(line, '\n');
-	if (end) {
-		*end = '\0';
-		*p = end + 1;
-	} else {
-		*p = line + strlen(line);
-	}
-	while (*line == ' ' || *line == '\t')
-		line++;
-	end = line + strlen(line);
-	while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return line;
 }
 
 /* The format is shared with the clients: keyfile.c reads it for both. */
@@ -219,7 +198,7 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 		err[0] = '\0';
 	if (memchr(data, '\0', len) != NULL)
 		keys_problem(err, errlen, &used, &problems, "%s: holds a NUL byte; is it a text file?\n", name);
-	while ((line = keys_next_line(&p)) != NULL) {
+	while ((line = keyfile_next_line(&p)) != NULL) {
 		char key[64], role[32], id[64], extra[8];
 		struct keys_client *c;
 		Dispatch__Role r;

@@ -77,11 +77,11 @@ fail:
 }
 
 /* Next line of *p (cut in place), without surrounding blanks; NULL at the end. */
-static char *keyfile_next_line(char **p)
+char *keyfile_next_line(char **p)
 {
 	char *line = *p, *end;
 
-	if (*line == '\0')
+	if (line == NULL || *line == '\0')
 		return NULL;
 	end = strchr(line, '\n');
 	if (end) {

@@ -44,4 +44,9 @@ int keyfile_read(const char *path, bool need_secret, struct keyfile_pair *out, c
 /* Is s a well-formed Z85 CURVE key (40 characters that decode)? */
 bool keyfile_z85_ok(const char *s);
 
+/* The next line of the text at *p (changed in place: its end becomes NUL),
+ * trimmed of blanks at both ends; NULL at the end of the text. Both the
+ * key files and the daemon's clients list are read a line at a time. */
+char *keyfile_next_line(char **p);
+
 #endif
