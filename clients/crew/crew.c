@@ -113,11 +113,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void on_signal(int sig)
-{
-	crew_stop = sig;
-}
-
 /* Tickets printed so far, so that an event already shown as part of a
  * fetched ticket is not shown again. */
 struct seen {
@@ -542,7 +537,6 @@ int main(int argc, char **argv)
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	int extras; /* options that only some transitions take */
 	struct crew_link link;
-	struct sigaction sa;
 	unsigned long ping_s = CREW_PING_DEFAULT_S;
 	int c, rc, n_args, use_color;
 
@@ -645,13 +639,12 @@ int main(int argc, char **argv)
 		dc_destroy(&link.dc);
 		return DC_EXIT_USAGE;
 	}
-	/* No SA_RESTART: a signal must wake the blocking poll. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* A stop signal wakes every wait at once, also one about to start. */
+	if (dc_stop_on_signals(&crew_stop) < 0) {
+		fprintf(stderr, CREW_PROG ": cannot install signal handlers: %s\n", strerror(errno));
+		dc_destroy(&link.dc);
+		return DC_EXIT_UNAVAILABLE;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "ui") == 0)
 		rc = crew_ui(&link, use_color);

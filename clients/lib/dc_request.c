@@ -12,6 +12,7 @@
  * dropped unanswered.
  */
 #include "dc_private.h"
+#include "dc_stop.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -304,7 +305,9 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 		}
 		deadline = dc_mono_ms() + dc->timeout_ms;
 		for (;;) {
-			zmq_pollitem_t item = { dc->req, 0, ZMQ_POLLIN, 0 };
+			/* The stop pipe beside the socket: see dc_stop.h. */
+			zmq_pollitem_t items[2] = { { dc->req, 0, ZMQ_POLLIN, 0 },
+						    { NULL, dc_stop_fd(), ZMQ_POLLIN, 0 } };
 			Dispatch__Reply *r;
 			zmq_msg_t msg;
 			long left = dc_remaining_ms(deadline);
@@ -312,7 +315,7 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 
 			if (left <= 0)
 				break;
-			rc = zmq_poll(&item, 1, left);
+			rc = zmq_poll(items, items[1].fd >= 0 ? 2 : 1, left);
 			if (rc < 0) {
 				if (errno == EINTR)
 					return DC_ERR_INTERRUPTED;
@@ -321,6 +324,8 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 			}
 			if (rc == 0)
 				break;
+			if (items[1].revents)
+				return DC_ERR_INTERRUPTED;
 			rc = dc_recv_last_frame(dc, dc->req, &msg, &frames);
 			if (rc < 0)
 				return rc;

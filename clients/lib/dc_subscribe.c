@@ -13,6 +13,7 @@
  * subscriber can learn of a reconnect only from there.
  */
 #include "dc_private.h"
+#include "dc_stop.h"
 #include "topic.h"
 
 #include <errno.h>
@@ -364,10 +365,10 @@ static int take_live(dc_t *dc, Dispatch__Event *e)
  */
 static int pump(dc_t *dc, int64_t deadline, int allow_fill, int wake_fd)
 {
-	zmq_pollitem_t items[3];
+	zmq_pollitem_t items[4];
 	zmq_msg_t topic, body;
 	Dispatch__Event *e;
-	int rc, more, n;
+	int rc, more, n, stop;
 	size_t more_len = sizeof more;
 
 	if (allow_fill && dc->fill_to && dc->fill_to > dc->last)
@@ -388,6 +389,11 @@ static int pump(dc_t *dc, int64_t deadline, int allow_fill, int wake_fd)
 		items[n].events = ZMQ_POLLIN;
 		n++;
 	}
+	stop = n; /* the stop pipe, last: see dc_stop.h */
+	items[n].fd = dc_stop_fd();
+	items[n].events = ZMQ_POLLIN;
+	if (items[n].fd >= 0)
+		n++;
 	rc = zmq_poll(items, n, dc_remaining_ms(deadline));
 	if (rc < 0) {
 		if (errno == EINTR)
@@ -397,11 +403,13 @@ static int pump(dc_t *dc, int64_t deadline, int allow_fill, int wake_fd)
 	}
 	if (rc == 0)
 		return DC_ERR_TIMEOUT;
+	if (stop < n && items[stop].revents)
+		return DC_ERR_INTERRUPTED;
 	if (dc->mon && (items[1].revents & ZMQ_POLLIN)) {
 		read_monitor(dc);
 		return 0;
 	}
-	if (wake_fd >= 0 && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && !(items[0].revents & ZMQ_POLLIN))
+	if (wake_fd >= 0 && (items[stop - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && !(items[0].revents & ZMQ_POLLIN))
 		return DC_FD_READY;
 
 	/* Exactly [topic][Event]; anything else is dropped whole. */

@@ -5,6 +5,7 @@
  *   dc_request.h    a connection (dc_t), CURVE keys, requests with Lazy
  *                   Pirate retries and an idempotency key
  *   dc_subscribe.h  the events socket, with gap detection and replay
+ *   dc_stop.h       stop at once on SIGINT, SIGTERM, SIGHUP (a self-pipe)
  *   dc_words.h      enum words, money, text width, times, error reports
  *   dc_time.h       times people type and read; a ticket's pending deadline
  *   dc_term.h       colour only on a terminal; text cut to display columns
@@ -18,6 +19,7 @@
 #define DISPATCH_CLIENT_H
 
 #include "dc_request.h"
+#include "dc_stop.h"
 #include "dc_subscribe.h"
 #include "dc_words.h"
 

@@ -115,11 +115,6 @@ static const struct option long_opts[] = {
 
 volatile sig_atomic_t watch_stop;
 
-static void on_signal(int sig)
-{
-	watch_stop = sig;
-}
-
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, WATCH_PROG ": ");
@@ -624,7 +619,6 @@ int main(int argc, char **argv)
 	uint64_t count = 0, from = 0;
 	int json = 0, hb = 0, summary = 0, use_color, c, rc;
 	char crew[72];
-	struct sigaction sa;
 	dc_t *dc;
 
 	setlocale(LC_ALL, "");
@@ -689,12 +683,11 @@ int main(int argc, char **argv)
 	if (use_color < 0)
 		return usage_error("--color takes auto, always or never, not '%s'", color);
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake the blocking poll */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* A stop signal wakes every wait at once, also one about to start. */
+	if (dc_stop_on_signals(&watch_stop) < 0) {
+		fprintf(stderr, WATCH_PROG ": cannot install signal handlers: %s\n", strerror(errno));
+		return DC_EXIT_UNAVAILABLE;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	actor = getenv("USER");

@@ -78,7 +78,9 @@ wait_for() {
 
 # bg OUT CMD...: start CMD in the background (bounded to 5 minutes by
 # timeout(1) even if cleanup never runs), stdout to OUT, stderr to OUT.err.
-# Sets BG to its pid.
+# Sets BG to its pid. A SIGTERM sent to BG reaches CMD through timeout(1),
+# which kills CMD 10 s later if it still runs: longer than any test waits
+# for a stop, so a slow stop fails as "still running", not as exit 137.
 bg() {
 	local out=$1
 	shift
@@ -87,7 +89,7 @@ bg() {
 	# member followed in an earlier test) would otherwise match at once.
 	: >"$out"
 	: >"$out.err"
-	timeout -k 2 300 "$@" >"$out" 2>"$out.err" &
+	timeout -k 10 300 "$@" >"$out" 2>"$out.err" &
 	BG=$!
 	BG_PIDS+=("$BG")
 }

@@ -80,7 +80,7 @@ test_follow_stops_on_sigterm() {
 	wait_gone "$FOLLOW_PID" 5 || fail "follow still running 5 s after SIGTERM" || return 1
 	wait "$FOLLOW_PID"
 	local rc=$?
-	[ "$rc" = 0 ] || fail "follow exited $rc after SIGTERM" || return 1
+	[ "$rc" = 0 ] || fail "follow exited $rc after SIGTERM: $(tail -n 3 "$TMP/follow.out.err")" || return 1
 }
 
 test_watch_json() {
