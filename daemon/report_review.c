@@ -316,10 +316,15 @@ static int review_cmp_repeat(const void *a, const void *b)
 	return strcmp(x->unit, y->unit) ? strcmp(x->unit, y->unit) : strcmp(x->a, y->a);
 }
 
+/* Vendor incidents: those not reviewed yet first (what a manager must
+ * chase), then by vendor and ticket. */
 static int review_cmp_incident(const void *a, const void *b)
 {
 	const struct review_item *x = a, *y = b;
-	int c = strcmp(x->who, y->who);
+	int c = (x->b[0] != '\0') - (y->b[0] != '\0');
+
+	if (c == 0)
+		c = strcmp(x->who, y->who);
 	return c ? c : (x->id > y->id) - (x->id < y->id);
 }
 

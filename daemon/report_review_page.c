@@ -234,6 +234,8 @@ void review_text(const struct review *r, const struct report_opts *o, const stru
 		fprintf(f, "  %-24s %7" PRIu64 " tickets, %" PRIu64 " incident(s), %" PRIu64 " reviewed\n",
 			r->vendors.v[i].key, r->vendors.v[i].n, inc, rev);
 	}
+	if (r->incidents.n > REPORT_TOP)
+		fprintf(f, "  the first %d (not reviewed yet first):\n", REPORT_TOP);
 	for (size_t i = 0; i < review_shown(r->incidents.n); i++)
 		review_text_incident(f, &r->incidents.v[i]);
 	review_text_more(f, r->incidents.n);

@@ -4,7 +4,7 @@
 The management review as a manager reads it, against what gen-year says
 it generated (TRUTH): amounts as HK$ with thousands separators in the text
 and the HTML (plain numbers in the CSV); months labelled YYYY-MM in the
-tables and the charts; long lists (complaints, repeat problems) cut to the
+tables and the charts; long lists (complaints, vendor incidents, repeat problems) cut to the
 first ten in the body with "and N more", and given whole in the appendix;
 and the headline "resolved by the deadline" equal to its chart, month by
 month. Prints one line per difference; exit 0 when there is none."""
@@ -117,6 +117,18 @@ check("text: the appendix's complaints", [int(re.match(r"  #(\d+) ", x).group(1)
 lines = section(appendix, "All repeat problems (%d)" % len(repeats))
 got = [re.match(r"  (\S+) (\S+) +(\d+) times", x).groups() for x in lines]
 check("text: the appendix's repeat problems", [(u, c, int(n)) for u, c, n in got], repeats)
+
+# vendor incidents: those not reviewed yet first, then by vendor and ticket
+incidents = sorted((t for t in ts if t["incident"]), key=lambda t: (t["review"] != "", t["vendor"], t["t"]))
+lines = section(main, "Vendors (outsourced crews): tickets handled, incidents")
+listed = [int(m.group(1)) for m in (re.match(r"  \S+ #(\d+) ", x) for x in lines) if m]
+check("text: vendor incidents in the body", listed, [t["t"] for t in incidents[:TOP]])
+if len(incidents) > TOP:
+    check("text: vendor incidents, the rest", lines[-1],
+          f"  ... and {len(incidents) - TOP} more (all {len(incidents)} in the appendix)")
+    lines = section(appendix, "All vendor incidents (%d)" % len(incidents))
+    check("text: the appendix's vendor incidents",
+          [int(m.group(1)) for m in (re.match(r"  \S+ #(\d+) ", x) for x in lines) if m], [t["t"] for t in incidents])
 
 hmain, _, happ = html.partition('<h2 id="appendix">')
 check("html: an appendix", bool(happ), True)
