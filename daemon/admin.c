@@ -166,8 +166,9 @@ static int report_cmd(const struct admin_options *o)
 	}
 	if (o->format && (report_format_parse(o->format, &ro.format) != 0 ||
 			  (daily && (ro.format == REPORT_HTML || ro.format == REPORT_SVG)))) {
-		fprintf(stderr, "dispatchd: --format wants %s, not '%s'\n",
-			daily ? "text, csv or json" : "text, csv, json, html or svg", o->format);
+		fprintf(stderr, "dispatchd: --format wants %s (or csv-wide: one row per %s), not '%s'\n",
+			daily ? "text, csv or json" : "text, csv, json, html or svg",
+			daily ? "crew and member" : "month, crew and member", o->format);
 		rc = 2;
 		goto out;
 	}

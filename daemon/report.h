@@ -19,8 +19,11 @@
  * hash chain's head there (chain.h), so the figures can be reproduced from
  * a backup and shown to be of an untouched log.
  *
- * Formats: aligned text, CSV (one table, first column the section), JSON;
- * the review also as one self-contained HTML page or one SVG picture.
+ * Formats: aligned text, CSV (one table, first column the section), a wide
+ * CSV (one row per crew and member, and for the review per month), JSON;
+ * the review also as one self-contained HTML page or one SVG picture. The
+ * review compares its headline figures with the period of the same length
+ * just before it.
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -30,7 +33,9 @@
 
 #include "store.h"
 
-enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_SVG };
+/* csv-wide: one rectangular table, one row per month, crew, member (and
+ * the total), one column per figure; a spreadsheet opens it as it is. */
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_SVG, REPORT_CSV_WIDE };
 
 struct report_opts {
 	int64_t from_ms, to_ms; /* [from, to): local midnights */

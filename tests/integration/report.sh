@@ -176,13 +176,18 @@ fixture() {
 test_known_figures() {
 	fixture || return 1
 	local day from to
-	for period in "2026-01-05 2026-01-01 2026-01-11" "2026-01-10 2026-01-03 2026-01-08" "2026-01-01 2026-01-01 2026-01-02"; do
+	# (the last: a previous period with tickets in it, 2026-01-01..06)
+	for period in "2026-01-05 2026-01-01 2026-01-11" "2026-01-10 2026-01-03 2026-01-08" "2026-01-01 2026-01-01 2026-01-02" \
+		"2026-01-08 2026-01-06 2026-01-11"; do
 		read -r day from to <<<"$period"
 		"$B/dispatchd" --state-dir "$STATE" report review --from "$from" --to "$to" --format json >"$TMP/review.json" ||
 			fail "review $from..$to failed" || return 1
+		"$B/dispatchd" --state-dir "$STATE" report review --from "$from" --to "$to" --format csv-wide >"$TMP/wide.csv" ||
+			fail "wide CSV review $from..$to failed" || return 1
 		"$B/dispatchd" --state-dir "$STATE" report daily --date "$day" --format json >"$TMP/daily.json" ||
 			fail "daily $day failed" || return 1
-		run python3 "$HERE/report_check.py" "$TMP/truth.ndjson" "$TMP/review.json" "$TMP/daily.json" "$day" "$from" "$to"
+		run python3 "$HERE/report_check.py" "$TMP/truth.ndjson" "$TMP/review.json" "$TMP/daily.json" "$day" "$from" "$to" \
+			"$TMP/wide.csv"
 		[ "$RC" = 0 ] || fail "figures differ for $day, $from..$to: $(printf '%s\n' "$OUT" | head -n 8)" || return 1
 		echo "# $OUT"
 	done
@@ -190,6 +195,46 @@ test_known_figures() {
 	n=$(grep -c '"e":' "$TMP/truth.ndjson")
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["last_seq"]==int(sys.argv[2]) and len(r["chain_head"])==64, r["last_seq"]' \
 		"$TMP/review.json" "$n" || fail "the review is not stamped with seq $n"
+}
+
+# Issue 22: the review as a manager reads it, on four months of a busy
+# estate (6,000 tickets): per crew, member and month and against the three
+# months before (report_check.py), HK$ amounts, YYYY-MM months, long lists
+# cut with "and N more" and given whole in the appendix, the headline
+# "resolved by the deadline" equal to its chart (report_reading.py); all
+# from the generator's own record.
+test_for_a_manager() {
+	local r=(--state-dir "$STATE" report review --from 2026-02-01 --to 2026-05-01) f
+	rm -rf "$STATE" && mkdir -p "$STATE"
+	run "$B/gen-year" --tickets 6000 --days 120 --seed 11 --truth "$TMP/truth.ndjson" "$STATE"
+	[ "$RC" = 0 ] || fail "gen-year: $ERR" || return 1
+	for f in json csv-wide csv html svg text; do
+		"$B/dispatchd" "${r[@]}" --format "$f" >"$TMP/review.$f" || fail "review --format $f failed" || return 1
+	done
+	"$B/dispatchd" --state-dir "$STATE" report daily --date 2026-03-16 --format json >"$TMP/daily.json" ||
+		fail "daily failed" || return 1
+	run python3 "$HERE/report_check.py" "$TMP/truth.ndjson" "$TMP/review.json" "$TMP/daily.json" 2026-03-16 \
+		2026-02-01 2026-05-01 "$TMP/review.csv-wide"
+	[ "$RC" = 0 ] || fail "figures differ: $(printf '%s\n' "$OUT" | head -n 8)" || return 1
+	echo "# $OUT"
+	run python3 "$HERE/report_reading.py" "$TMP/truth.ndjson" 2026-02-01 2026-05-01 "$TMP/review.text" \
+		"$TMP/review.html" "$TMP/review.svg" "$TMP/review.csv"
+	[ "$RC" = 0 ] || fail "as read: $(printf '%s\n' "$OUT" | head -n 8)" || return 1
+	echo "# $OUT"
+	# the wide CSV of the daily report: its one table, a row per member, crew and the total
+	"$B/dispatchd" --state-dir "$STATE" report daily --date 2026-03-16 --format csv-wide >"$TMP/daily.csv" ||
+		fail "daily csv-wide failed" || return 1
+	python3 - "$TMP/daily.csv" "$TMP/daily.json" <<'PY' || fail "the daily wide CSV is not the daily report's table" || return 1
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+d = json.load(open(sys.argv[2]))
+assert {r["section"] for r in rows} == {"member", "crew", "total"}, {r["section"] for r in rows}
+assert [r["crew"] for r in rows if r["section"] == "crew"] == [c["crew"] for c in d["crews"]]
+assert sum(int(r["dispatched"]) for r in rows if r["section"] == "member") == d["totals"]["dispatched"]
+PY
+	# and a usage error names the wide form
+	run "$B/dispatchd" "${r[@]}" --format wide
+	[ "$RC" = 2 ] && [[ $ERR == *"csv-wide"* ]] || fail "--format wide: $RC $ERR"
 }
 
 test_formats() {
@@ -282,6 +327,7 @@ t "a retention purge keeps the chain; an edited tombstone is caught" test_chain_
 t "the reports on tickets made through the real daemon and clients, while it serves" test_reports_on_daemon_data
 t "suggestions and praise: listed in the daily report, counted in the review (issue 21)" test_suggestions_in_reports
 t "known data gives exact figures (daily report and review)" test_known_figures
+t "the review for a manager: per crew and member, against the period before, HK\$, months, lists cut into an appendix (issue 22)" test_for_a_manager
 t "text, CSV, JSON and SVG; usage errors exit 2" test_formats
 t "the HTML review is self-contained and renders in headless Chromium" test_html_in_chromium
 t "the reports on a 50,000-ticket year take seconds" test_speed_year
