@@ -3,15 +3,18 @@
  * The schema below is the reference for the file format; README's
  * configuration section follows it.
  *
- * Positions: libcyaml reports the line and column of schema errors in a
- * backtrace, which config_cyaml_log() folds into one "FILE:L:C: message"
- * line. For the checks made after loading (an unknown crew in a rule, a
- * bad duration), a libyaml pass over the same text maps each node's path
- * ("rules[2].crew") to its position.
+ * One pass names every problem: config_vet.c first walks the file's
+ * structure against this schema (wrong keys, types, values, counts), and
+ * the checks after loading (an unknown crew in a rule, a bad duration)
+ * run as well, on a repaired copy if the structure was wrong. A libyaml
+ * pass over the same text maps each node's path ("rules[2].crew") to its
+ * position; when the walk cannot run (aliases), libcyaml's first problem
+ * is folded by config_cyaml_log() into one "FILE:L:C: message" line.
  *
  * Over 800 lines, for a reason: the schema tables are the file format's
  * reference, and the checks after loading name the same paths; split, a
- * field's schema and its check would live apart (issue 16).
+ * field's schema and its check would live apart (issue 16). The unit
+ * register's lookups are config_unit.c; the structure walk config_vet.c.
  */
 #include "config.h"
 
@@ -25,6 +28,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "config_impl.h"
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
 
@@ -46,7 +50,7 @@ static const cyaml_strval_t config_source_names[] = {
 	{ "sensor", DISPATCH__SOURCE__SOURCE_SENSOR },
 };
 
-static const cyaml_strval_t config_day_names[] = {
+const cyaml_strval_t config_day_names[] = {
 	{ "sun", CONFIG_DAY(0) },         { "mon", CONFIG_DAY(1) }, { "tue", CONFIG_DAY(2) },
 	{ "wed", CONFIG_DAY(3) },         { "thu", CONFIG_DAY(4) }, { "fri", CONFIG_DAY(5) },
 	{ "sat", CONFIG_DAY(6) },         { "weekdays", 0x3e },     { "weekend", CONFIG_DAY(0) | CONFIG_DAY(6) },
@@ -243,7 +247,7 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			     100000),
 	CYAML_FIELD_END
 };
-static const cyaml_schema_value_t config_top_schema = {
+const cyaml_schema_value_t config_top_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, config_t, config_top_fields),
 };
 
@@ -262,21 +266,7 @@ struct config_positions {
 	char err[160];         /* and why */
 };
 
-/* Where messages are collected while one load runs. */
-struct config_errbuf {
-	char *buf;
-	size_t len;
-	const char *name;
-	char pending[512]; /* a libcyaml message waiting for its position */
-	int problems;
-	const struct config_positions *ps; /* node positions, when known */
-	char **flagged;                    /* paths the structure walk reported (config_flagged) */
-	size_t flagged_n, flagged_cap;
-};
-
-static void config_append(struct config_errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void config_append(struct config_errbuf *e, const char *fmt, ...)
+void config_append(struct config_errbuf *e, const char *fmt, ...)
 {
 	size_t used = strlen(e->buf);
 	va_list ap;
@@ -397,526 +387,6 @@ static cyaml_config_t config_cyaml(struct config_errbuf *e)
 		.flags = CYAML_CFG_DEFAULT,
 	};
 	return c;
-}
-
-/* ---- structure: every schema problem in one pass ---------------------- */
-
-/* libcyaml stops at the first problem. Before it loads, the file's node
- * tree (libyaml) is walked against the same schema, so that every wrong
- * key, type, length, value and count is reported at once, in our words.
- * When something is wrong, the walk also writes a repaired copy (wrong
- * parts dropped or replaced by a placeholder); that copy is loaded only
- * to run the checks after loading, whose messages about a repaired part
- * are left out, so one pass names every problem. */
-
-enum config_node_type { CONFIG_NODE_SCALAR, CONFIG_NODE_MAP, CONFIG_NODE_SEQ };
-
-struct config_node {
-	enum config_node_type type;
-	char *value; /* a scalar's text */
-	int line, col;
-	struct config_node **kids; /* a mapping: key, value, key, value...; a list: its entries */
-	size_t n, cap;
-};
-
-static void config_node_free(struct config_node *n)
-{
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		config_node_free(n->kids[i]);
-	free(n->kids);
-	free(n->value);
-	free(n);
-}
-
-static struct config_node *config_node_new(enum config_node_type type, const yaml_mark_t *m)
-{
-	struct config_node *n = xcalloc(1, sizeof *n);
-	n->type = type;
-	n->line = (int)m->line + 1;
-	n->col = (int)m->column + 1;
-	return n;
-}
-
-static void config_node_add(struct config_node *parent, struct config_node *kid)
-{
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? parent->cap * 2 : 8;
-		parent->kids = xrealloc(parent->kids, parent->cap * sizeof *parent->kids);
-	}
-	parent->kids[parent->n++] = kid;
-}
-
-/* The first document's tree, or NULL: not YAML (the loader says where),
- * no node at all, nesting deeper than any estate needs, or anchors and
- * aliases (left to libcyaml alone). */
-static struct config_node *config_tree(const char *data, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	struct config_node *stack[32], *root = NULL;
-	int depth = 0;
-	bool done = false, bad = false;
-
-	if (!yaml_parser_initialize(&parser))
-		return NULL;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	while (!done && !bad) {
-		struct config_node *n = NULL;
-		if (!yaml_parser_parse(&parser, &ev)) {
-			bad = true;
-			break;
-		}
-		switch (ev.type) {
-		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.anchor) {
-				bad = true;
-				break;
-			}
-			n = config_node_new(CONFIG_NODE_SCALAR, &ev.start_mark);
-			n->value = xstrdup((const char *)ev.data.scalar.value);
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-			if (depth == (int)(sizeof stack / sizeof stack[0]) ||
-			    (ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor
-								 : ev.data.sequence_start.anchor)) {
-				bad = true;
-				break;
-			}
-			n = config_node_new(ev.type == YAML_MAPPING_START_EVENT ? CONFIG_NODE_MAP : CONFIG_NODE_SEQ,
-					    &ev.start_mark);
-			break;
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT: depth--; break;
-		case YAML_ALIAS_EVENT: bad = true; break;
-		case YAML_DOCUMENT_END_EVENT:
-		case YAML_STREAM_END_EVENT: done = true; break;
-		default: break;
-		}
-		if (n) {
-			if (depth > 0)
-				config_node_add(stack[depth - 1], n);
-			else if (root == NULL)
-				root = n;
-			else
-				config_node_free(n);
-			if (n->type != CONFIG_NODE_SCALAR)
-				stack[depth++] = n;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	if (bad) {
-		config_node_free(root);
-		return NULL;
-	}
-	return root;
-}
-
-struct config_vet {
-	struct config_errbuf *e;
-	char *out; /* the repaired copy */
-	size_t used, cap;
-};
-
-static void config_vet_put(struct config_vet *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void config_vet_put(struct config_vet *v, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(v->out + v->used, v->cap - v->used, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < v->cap - v->used)
-			break;
-		v->cap = v->cap * 2 + (size_t)n + 256;
-		v->out = xrealloc(v->out, v->cap);
-	}
-	v->used += (size_t)n;
-}
-
-static void config_vet_quoted(struct config_vet *v, const char *s)
-{
-	config_vet_put(v, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			config_vet_put(v, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			config_vet_put(v, "\\x%02x", c);
-		else
-			config_vet_put(v, "%c", c);
-	}
-	config_vet_put(v, "\"");
-}
-
-static void config_vet_flag(struct config_errbuf *e, const char *path)
-{
-	if (e->flagged_n == e->flagged_cap) {
-		e->flagged_cap = e->flagged_cap ? e->flagged_cap * 2 : 16;
-		e->flagged = xrealloc(e->flagged, e->flagged_cap * sizeof *e->flagged);
-	}
-	e->flagged[e->flagged_n++] = xstrdup(path);
-}
-
-static void config_vet_problem(struct config_vet *v, const struct config_node *n, const char *path, const char *fmt,
-			       ...) __attribute__((format(printf, 4, 5)));
-
-static void config_vet_problem(struct config_vet *v, const struct config_node *n, const char *path, const char *fmt,
-			       ...)
-{
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	config_append(v->e, "%s:%d:%d: %s\n", v->e->name, n->line, n->col, msg);
-	v->e->problems++;
-	config_vet_flag(v->e, path);
-}
-
-static const char *config_node_what(const struct config_node *n)
-{
-	return n->type == CONFIG_NODE_SEQ ? "a list" : n->type == CONFIG_NODE_MAP ? "a mapping" : "a single value";
-}
-
-/* A value the schema accepts, standing in for a wrong or missing one. */
-static void config_vet_placeholder(struct config_vet *v, const cyaml_schema_value_t *s)
-{
-	switch (s->type) {
-	case CYAML_MAPPING:
-		config_vet_put(v, "{");
-		for (const cyaml_schema_field_t *f = s->mapping.fields; f->key; f++)
-			if (!(f->value.flags & CYAML_FLAG_OPTIONAL)) {
-				config_vet_put(v, "%s: ", f->key);
-				config_vet_placeholder(v, &f->value);
-				config_vet_put(v, ", ");
-			}
-		config_vet_put(v, "}");
-		break;
-	case CYAML_SEQUENCE:
-	case CYAML_SEQUENCE_FIXED:
-		config_vet_put(v, "[");
-		for (uint32_t i = 0; i < s->sequence.min; i++) {
-			config_vet_placeholder(v, s->sequence.entry);
-			config_vet_put(v, ", ");
-		}
-		config_vet_put(v, "]");
-		break;
-	case CYAML_STRING:
-		config_vet_put(v, "\"");
-		for (uint32_t i = 0; i < (s->string.min ? s->string.min : 1); i++)
-			config_vet_put(v, "x");
-		config_vet_put(v, "\"");
-		break;
-	case CYAML_ENUM: config_vet_quoted(v, s->enumeration.strings[0].str); break;
-	case CYAML_FLAGS: config_vet_put(v, "[]"); break;
-	case CYAML_BOOL: config_vet_put(v, "false"); break;
-	default: config_vet_put(v, "0"); break;
-	}
-}
-
-static void config_vet_words(char *buf, size_t len, const cyaml_strval_t *w, uint32_t n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", w[i].str);
-}
-
-static bool config_vet_enum_has(const cyaml_schema_value_t *s, const char *word)
-{
-	for (uint32_t i = 0; i < s->enumeration.count; i++)
-		if (strcmp(s->enumeration.strings[i].str, word) == 0)
-			return true;
-	return false;
-}
-
-/* A single value n against s; false if it is wrong (reported). */
-static bool config_vet_scalar(struct config_vet *v, const struct config_node *n, const cyaml_schema_value_t *s,
-			      const char *path)
-{
-	static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES",
-					     "no",   "No",   "NO",   "on",    "On",    "ON",    "off", "Off", "OFF" };
-	const char *val = n->value;
-	char words[512], *end;
-	size_t len = strlen(val);
-	bool ok = false;
-
-	switch (s->type) {
-	case CYAML_STRING:
-		if (len < s->string.min) {
-			config_vet_problem(v, n, path,
-					   s->string.min == 1 ? "expected a value here, not nothing"
-							      : "expected at least %u characters here",
-					   s->string.min);
-			return false;
-		}
-		if (len > s->string.max) {
-			int cut = 40;
-			while (cut < (int)len && ((unsigned char)val[cut] & 0xc0) == 0x80)
-				cut--; /* not inside a character */
-			config_vet_problem(v, n, path,
-					   "too long: at most %u bytes here (a Chinese character takes 3), not %zu "
-					   "('%.*s%s')",
-					   s->string.max, len, cut, val, len > (size_t)cut ? "..." : "");
-			return false;
-		}
-		return true;
-	case CYAML_BOOL:
-		for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
-			ok = ok || strcmp(val, bools[i]) == 0;
-		if (!ok)
-			config_vet_problem(v, n, path, "expected true or false, not '%s'", val);
-		return ok;
-	case CYAML_INT:
-	case CYAML_UINT: {
-		long long x;
-		errno = 0;
-		x = strtoll(val, &end, 10);
-		ok = val[0] != '\0' && *end == '\0' && errno == 0 && (s->type == CYAML_INT || x >= 0) &&
-		     (s->data_size >= 8 || (s->type == CYAML_UINT ? x <= (long long)UINT32_MAX : x <= INT32_MAX));
-		if (!ok)
-			config_vet_problem(v, n, path, "expected a whole number%s, not '%s'",
-					   s->type == CYAML_UINT ? " (0 or more)" : "", val);
-		return ok;
-	}
-	case CYAML_ENUM:
-		if (!(s->flags & CYAML_FLAG_STRICT) || config_vet_enum_has(s, val))
-			return true;
-		config_vet_words(words, sizeof words, s->enumeration.strings, s->enumeration.count);
-		config_vet_problem(v, n, path, "unknown value '%s'; expected one of: %s", val, words);
-		return false;
-	default: return true;
-	}
-}
-
-static void config_vet_node(struct config_vet *v, const struct config_node *n, const cyaml_schema_value_t *s,
-			    const char *path);
-
-static void config_vet_mapping(struct config_vet *v, const struct config_node *n, const cyaml_schema_value_t *s,
-			       const char *path)
-{
-	const cyaml_schema_field_t *f;
-	char kpath[512], keys[512];
-	size_t used = 0;
-
-	keys[0] = '\0';
-	for (f = s->mapping.fields; f->key && used < sizeof keys; f++)
-		used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "", f->key);
-	config_vet_put(v, "{");
-	for (size_t i = 0; i + 1 < n->n; i += 2) {
-		const struct config_node *k = n->kids[i], *val = n->kids[i + 1];
-		bool twice = false;
-		if (k->type != CONFIG_NODE_SCALAR) {
-			config_vet_problem(v, k, path, "expected a setting's name here, not %s", config_node_what(k));
-			continue;
-		}
-		for (f = s->mapping.fields; f->key; f++)
-			if (strcmp(f->key, k->value) == 0)
-				break;
-		snprintf(kpath, sizeof kpath, "%s%s%s", path, path[0] ? "." : "", k->value);
-		if (f->key == NULL) {
-			config_vet_problem(v, k, kpath, "unknown setting '%s' here; expected one of: %s", k->value,
-					   keys);
-			continue;
-		}
-		for (size_t j = 0; j < i && !twice; j += 2)
-			twice = n->kids[j]->type == CONFIG_NODE_SCALAR && strcmp(n->kids[j]->value, k->value) == 0;
-		if (twice) {
-			config_vet_problem(v, k, kpath, "'%s' is given twice here", k->value);
-			continue;
-		}
-		config_vet_put(v, "%s: ", f->key);
-		config_vet_node(v, val, &f->value, kpath);
-		config_vet_put(v, ", ");
-	}
-	for (f = s->mapping.fields; f->key; f++) {
-		bool given = false;
-		if (f->value.flags & CYAML_FLAG_OPTIONAL)
-			continue;
-		for (size_t i = 0; i + 1 < n->n && !given; i += 2)
-			given = n->kids[i]->type == CONFIG_NODE_SCALAR && strcmp(n->kids[i]->value, f->key) == 0;
-		if (given)
-			continue;
-		snprintf(kpath, sizeof kpath, "%s%s%s", path, path[0] ? "." : "", f->key);
-		config_vet_problem(v, n, kpath, "'%s' is missing here (it is required)", f->key);
-		config_vet_put(v, "%s: ", f->key);
-		config_vet_placeholder(v, &f->value);
-		config_vet_put(v, ", ");
-	}
-	config_vet_put(v, "}");
-}
-
-static void config_vet_node(struct config_vet *v, const struct config_node *n, const cyaml_schema_value_t *s,
-			    const char *path)
-{
-	char ipath[512], words[512];
-
-	switch (s->type) {
-	case CYAML_MAPPING:
-		if (n->type != CONFIG_NODE_MAP) {
-			config_vet_problem(v, n, path, "expected a mapping (\"key: value\" lines) here, not %s",
-					   config_node_what(n));
-			config_vet_placeholder(v, s);
-			return;
-		}
-		config_vet_mapping(v, n, s, path);
-		return;
-	case CYAML_SEQUENCE:
-	case CYAML_SEQUENCE_FIXED: {
-		size_t count;
-		if (n->type != CONFIG_NODE_SEQ) {
-			config_vet_problem(v, n, path, "expected a list here, not %s", config_node_what(n));
-			config_vet_placeholder(v, s);
-			return;
-		}
-		count = n->n;
-		if (count < s->sequence.min)
-			config_vet_problem(v, n, path, "expected at least %u entr%s here, not %zu", s->sequence.min,
-					   s->sequence.min == 1 ? "y" : "ies", count);
-		if (count > s->sequence.max) {
-			config_vet_problem(v, n->kids[s->sequence.max], path,
-					   "too many entries: at most %u here, not %zu", s->sequence.max, count);
-			count = s->sequence.max;
-		}
-		config_vet_put(v, "[");
-		for (size_t i = 0; i < count; i++) {
-			snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
-			config_vet_node(v, n->kids[i], s->sequence.entry, ipath);
-			config_vet_put(v, ", ");
-		}
-		for (size_t i = count; i < s->sequence.min; i++) {
-			config_vet_placeholder(v, s->sequence.entry);
-			config_vet_put(v, ", ");
-		}
-		config_vet_put(v, "]");
-		return;
-	}
-	case CYAML_FLAGS:
-		if (n->type != CONFIG_NODE_SEQ) {
-			config_vet_problem(v, n, path, "expected a list here (e.g. [mon, tue]), not %s",
-					   config_node_what(n));
-			config_vet_put(v, "[]");
-			return;
-		}
-		config_vet_put(v, "[");
-		for (size_t i = 0; i < n->n; i++) {
-			const struct config_node *w = n->kids[i];
-			snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
-			if (w->type != CONFIG_NODE_SCALAR) {
-				config_vet_problem(v, w, ipath, "expected a single word here, not %s",
-						   config_node_what(w));
-				continue;
-			}
-			if (!config_vet_enum_has(s, w->value)) {
-				config_vet_words(words, sizeof words, s->enumeration.strings, s->enumeration.count);
-				if (s->enumeration.strings == config_day_names)
-					config_vet_problem(
-						v, w, ipath,
-						"unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, "
-						"weekdays, weekend or every-day",
-						w->value);
-				else
-					config_vet_problem(v, w, ipath, "unknown value '%s'; expected one of: %s",
-							   w->value, words);
-				continue;
-			}
-			config_vet_quoted(v, w->value);
-			config_vet_put(v, ", ");
-		}
-		config_vet_put(v, "]");
-		return;
-	default:
-		if (n->type != CONFIG_NODE_SCALAR) {
-			config_vet_problem(v, n, path, "expected a single value here, not %s", config_node_what(n));
-			config_vet_placeholder(v, s);
-			return;
-		}
-		if (config_vet_scalar(v, n, s, path))
-			config_vet_quoted(v, n->value);
-		else
-			config_vet_placeholder(v, s);
-		return;
-	}
-}
-
-/* Walk data against the schema: -1 if the walk could not run (left to
- * libcyaml), else the number of problems; *repaired gets a copy libcyaml
- * accepts when there were some (free it). */
-static int config_vet_data(struct config_errbuf *e, const char *data, size_t len, char **repaired)
-{
-	struct config_node *root = config_tree(data, len);
-	struct config_vet v = { .e = e };
-	int before = e->problems;
-
-	*repaired = NULL;
-	if (root == NULL)
-		return -1;
-	config_vet_node(&v, root, &config_top_schema, "");
-	config_node_free(root);
-	config_vet_put(&v, "\n");
-	if (e->problems > before)
-		*repaired = v.out;
-	else
-		free(v.out);
-	return e->problems - before;
-}
-
-/* Was a problem already reported at path, or at a part containing it or
- * contained in it? Then the checks after loading say nothing more of it. */
-static bool config_flagged(const struct config_errbuf *e, const char *path)
-{
-	for (size_t i = 0; i < e->flagged_n; i++) {
-		const char *f = e->flagged[i];
-		size_t lf = strlen(f), lp = strlen(path), n = lf < lp ? lf : lp;
-		if (strncmp(f, path, n) != 0)
-			continue;
-		if (lf == lp || n == 0 || (lf < lp ? path[n] : f[n]) == '.' || (lf < lp ? path[n] : f[n]) == '[')
-			return true;
-	}
-	return false;
-}
-
-/* One problem a line, in the file's order. */
-static void config_sort_problems(struct config_errbuf *e)
-{
-	char *copy = xstrdup(e->buf), *save = NULL, **lines = NULL;
-	size_t n = 0, cap = 0, nl = strlen(e->name), used = 0;
-	long *keys = NULL;
-
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		int line = 0, col = 0;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			lines = xrealloc(lines, cap * sizeof *lines);
-			keys = xrealloc(keys, cap * sizeof *keys);
-		}
-		if (strncmp(l, e->name, nl) == 0 && sscanf(l + nl, ":%d:%d:", &line, &col) != 2)
-			line = col = 0;
-		lines[n] = l;
-		keys[n++] = (long)line * 100000 + col;
-	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && keys[j] < keys[j - 1]; j--) {
-			char *tl = lines[j];
-			long tk = keys[j];
-			lines[j] = lines[j - 1], keys[j] = keys[j - 1];
-			lines[j - 1] = tl, keys[j - 1] = tk;
-		}
-	e->buf[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
-			used += (size_t)snprintf(e->buf + used, used < e->len ? e->len - used : 0, "%s\n", lines[i]);
-	free(lines);
-	free(keys);
-	free(copy);
 }
 
 /* ---- node positions (libyaml) ----------------------------------------- */
@@ -1060,7 +530,7 @@ static void config_problem(struct config_errbuf *e, const struct config_position
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (config_flagged(e, path))
+	if (config_vet_flagged(e, path))
 		return;
 	snprintf(p, sizeof p, "%s", path);
 	for (;;) {
@@ -1226,208 +696,6 @@ static bool config_is_id(const char *s)
 	return true;
 }
 
-/* ---- the unit register ------------------------------------------------ */
-
-/* "7" or "1-20" into [from, to]; -1 if bad. */
-static int config_parse_floors(const char *s, int *from, int *to)
-{
-	char *end;
-	long a, b;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	a = strtol(s, &end, 10);
-	b = a;
-	if (*end == '-') {
-		if (!isdigit((unsigned char)end[1]))
-			return -1;
-		b = strtol(end + 1, &end, 10);
-	}
-	if (*end != '\0' || a > b || b > 9999)
-		return -1;
-	*from = (int)a;
-	*to = (int)b;
-	return 0;
-}
-
-/* "A" or "A-H" (capital letters) into [from, to]; -1 if bad. */
-static int config_parse_flats(const char *s, char *from, char *to)
-{
-	if (s[0] < 'A' || s[0] > 'Z')
-		return -1;
-	*from = *to = s[0];
-	if (s[1] == '\0')
-		return 0;
-	if (s[1] != '-' || s[2] < 'A' || s[2] > 'Z' || s[3] != '\0' || s[2] < s[0])
-		return -1;
-	*to = s[2];
-	return 0;
-}
-
-/* Is unit one of block b's units? The floor is written without leading
- * zeros, as the register spells it: "12-01A" is not "12-1A". */
-static bool config_block_has(const struct config_unit *b, const char *unit)
-{
-	size_t n = strlen(b->building);
-	const char *p = unit + n;
-	long floor = 0;
-
-	if (strncmp(unit, b->building, n) != 0 || *p != '-' || !isdigit((unsigned char)p[1]))
-		return false;
-	p++;
-	if (p[0] == '0' && isdigit((unsigned char)p[1]))
-		return false;
-	for (; isdigit((unsigned char)*p); p++)
-		if ((floor = floor * 10 + (*p - '0')) > 9999)
-			return false;
-	if (floor < b->floor_from || floor > b->floor_to)
-		return false;
-	if (b->flat_from == 0)
-		return *p == '\0';
-	return p[0] >= b->flat_from && p[0] <= b->flat_to && p[1] == '\0';
-}
-
-bool config_unit_known(const config_t *cfg, const char *unit)
-{
-	if (cfg->units_count == 0)
-		return true;
-	for (unsigned i = 0; i < cfg->units_count; i++) {
-		const struct config_unit *u = &cfg->units[i];
-		if ((u->unit && strcmp(u->unit, unit) == 0) || (u->pattern && config_glob(u->pattern, unit)) ||
-		    (u->building && config_block_has(u, unit)))
-			return true;
-	}
-	return false;
-}
-
-const struct config_unit *config_unit_contact(const config_t *cfg, const char *unit)
-{
-	for (unsigned i = 0; i < cfg->units_count; i++) {
-		const struct config_unit *u = &cfg->units[i];
-		if (u->unit && (u->resident || u->phone) && strcmp(u->unit, unit) == 0)
-			return u;
-	}
-	return NULL;
-}
-
-#define CONFIG_SUGGEST_MAX 3
-#define CONFIG_UNIT_LEN 40
-
-/* Typing slips a register should forgive: case and separators ("121a"
- * for "12-1A"), then a character or two wrong, missing or extra. */
-struct config_suggest {
-	char want[CONFIG_UNIT_LEN], want_norm[CONFIG_UNIT_LEN];
-	char best[CONFIG_SUGGEST_MAX][CONFIG_UNIT_LEN];
-	int best_score[CONFIG_SUGGEST_MAX];
-	int n;
-	long budget; /* candidates still to look at: a register of blocks is finite, but may be large */
-};
-
-static void config_unit_norm(const char *s, char *out, size_t len)
-{
-	size_t k = 0;
-	for (; *s && k + 1 < len; s++)
-		if (isalnum((unsigned char)*s))
-			out[k++] = (char)toupper((unsigned char)*s);
-	out[k] = '\0';
-}
-
-/* Levenshtein distance of two short strings. */
-static int config_distance(const char *a, const char *b)
-{
-	int prev[CONFIG_UNIT_LEN + 1], cur[CONFIG_UNIT_LEN + 1];
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > CONFIG_UNIT_LEN || lb > CONFIG_UNIT_LEN)
-		return 1000;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]), del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, sizeof prev);
-	}
-	return prev[lb];
-}
-
-static void config_suggest_consider(struct config_suggest *s, const char *cand)
-{
-	char norm[CONFIG_UNIT_LEN];
-	int d, score, worst = 0;
-
-	s->budget--;
-	config_unit_norm(cand, norm, sizeof norm);
-	d = config_distance(s->want_norm, norm);
-	if (d > (strlen(s->want_norm) >= 6 ? 2 : 1) || (d > 0 && strlen(s->want_norm) < 3))
-		return;                                   /* too far to be a slip of the same unit */
-	score = d * 100 + config_distance(s->want, cand); /* the same keys first, then the spelling */
-	for (int i = 0; i < s->n; i++)
-		if (strcmp(s->best[i], cand) == 0)
-			return;
-	if (s->n < CONFIG_SUGGEST_MAX) {
-		worst = s->n++;
-	} else {
-		for (int i = 1; i < s->n; i++)
-			if (s->best_score[i] > s->best_score[worst])
-				worst = i;
-		if (s->best_score[worst] <= score)
-			return;
-	}
-	snprintf(s->best[worst], sizeof s->best[worst], "%s", cand);
-	s->best_score[worst] = score;
-}
-
-int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t len)
-{
-	struct config_suggest s = { .budget = 2000000 };
-	int order[CONFIG_SUGGEST_MAX], k = 0;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	snprintf(s.want, sizeof s.want, "%s", unit);
-	config_unit_norm(unit, s.want_norm, sizeof s.want_norm);
-	for (unsigned i = 0; i < cfg->units_count && s.budget > 0; i++) {
-		const struct config_unit *u = &cfg->units[i];
-		char cand[CONFIG_UNIT_LEN];
-		if (u->unit)
-			config_suggest_consider(&s, u->unit);
-		if (u->building == NULL)
-			continue;
-		for (int f = u->floor_from; f <= u->floor_to && s.budget > 0; f++) {
-			if (u->flat_from == 0) {
-				snprintf(cand, sizeof cand, "%s-%d", u->building, f);
-				config_suggest_consider(&s, cand);
-			}
-			for (char c = u->flat_from; c && c <= u->flat_to; c++) {
-				snprintf(cand, sizeof cand, "%s-%d%c", u->building, f, c);
-				config_suggest_consider(&s, cand);
-			}
-		}
-	}
-	/* best first */
-	for (int i = 0; i < s.n; i++)
-		order[i] = i;
-	for (int i = 1; i < s.n; i++)
-		for (int j = i; j > 0 && s.best_score[order[j]] < s.best_score[order[j - 1]]; j--) {
-			int t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	/* only the closest: "121A" is 12-1A (or 1-21A), not also 1-1A one key away */
-	while (s.n > 1 && s.best_score[order[s.n - 1]] > s.best_score[order[0]])
-		s.n--;
-	for (k = 0; k < s.n; k++)
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 k == 0         ? ""
-					 : k == s.n - 1 ? " or "
-							: ", ",
-					 s.best[order[k]]);
-	return s.n;
-}
-
 static void config_check_units(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
 {
 	char path[64];
@@ -1483,12 +751,12 @@ static void config_check_units(config_t *cfg, struct config_errbuf *e, const str
 			if (u->floors == NULL) {
 				snprintf(path, sizeof path, "units[%u].building", i);
 				config_problem(e, ps, path, "a block of units needs 'floors' (e.g. floors: 1-20)");
-			} else if (config_parse_floors(u->floors, &u->floor_from, &u->floor_to) != 0)
+			} else if (config_unit_parse_floors(u->floors, &u->floor_from, &u->floor_to) != 0)
 				config_problem(e, ps, path,
 					       "expected floors as FROM-TO or one floor (e.g. 1-20 or 7), not '%s'",
 					       u->floors);
 			snprintf(path, sizeof path, "units[%u].flats", i);
-			if (u->flats && config_parse_flats(u->flats, &u->flat_from, &u->flat_to) != 0)
+			if (u->flats && config_unit_parse_flats(u->flats, &u->flat_from, &u->flat_to) != 0)
 				config_problem(
 					e, ps, path,
 					"expected flats as capital letters FROM-TO or one letter (e.g. A-H), not '%s'",
@@ -1567,7 +835,7 @@ static void config_check_bools(struct config_errbuf *e, const struct config_posi
 		const cyaml_schema_value_t *v;
 		bool known = false;
 		if (ps->v[i].value == NULL || (v = config_schema_at(ps->v[i].path)) == NULL || v->type != CYAML_BOOL ||
-		    config_flagged(e, ps->v[i].path))
+		    config_vet_flagged(e, ps->v[i].path))
 			continue;
 		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
 			known = known || strcmp(ps->v[i].value, words[w]) == 0;
@@ -1748,17 +1016,6 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 
 /* ---- load and free ---------------------------------------------------- */
 
-static void config_errbuf_done(struct config_errbuf *e)
-{
-	if (e->problems > 1)
-		config_sort_problems(e);
-	for (size_t i = 0; i < e->flagged_n; i++)
-		free(e->flagged[i]);
-	free(e->flagged);
-	e->flagged = NULL;
-	e->flagged_n = e->flagged_cap = 0;
-}
-
 config_t *config_load_data(const char *name, const char *data, size_t len, char *err, size_t errlen)
 {
 	struct config_errbuf e = { .buf = err, .len = errlen, .name = name };
@@ -1802,7 +1059,7 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 		goto fail;
 	}
 	config_positions_free(&ps);
-	config_errbuf_done(&e);
+	config_vet_done(&e);
 	if (cfg->listen == NULL)
 		cfg->listen = xcalloc(1, sizeof *cfg->listen);
 	if (cfg->presence == NULL) {
@@ -1812,7 +1069,7 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 	return cfg;
 fail:
 	config_positions_free(&ps);
-	config_errbuf_done(&e);
+	config_vet_done(&e);
 	return NULL;
 }
 

@@ -1,9 +1,10 @@
 /*
  * config: the estate's configuration (crews, members and their shifts,
- * zones, routing rules, presence and duplicate settings, endpoints), loaded
- * from YAML with libcyaml's schema, then checked for what a schema cannot
- * say (rules naming unknown crews, duplicate ids, malformed durations and
- * hours). Every problem is reported as "FILE:LINE:COLUMN: message"; the
+ * zones, routing rules, the unit register, presence and duplicate
+ * settings, endpoints), loaded from YAML with libcyaml's schema, then
+ * checked for what a schema cannot say (rules naming unknown crews,
+ * duplicate ids, malformed durations and hours). Every problem of a file
+ * is reported in one pass, each as "FILE:LINE:COLUMN: message"; the
  * positions come from a libyaml pass over the same text.
  *
  * Ownership: config_load_*() returns an owned config_t; free it with
@@ -206,5 +207,9 @@ const struct config_unit *config_unit_contact(const config_t *cfg, const char *u
 /* For a unit not in the register: up to three registered units closest to
  * it ("12-1A", "12-1A or 1-21A") into buf; 0 if none is close. */
 int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t len);
+/* A block's floors, "7" or "1-20", into [from, to]; -1 if bad. */
+int config_unit_parse_floors(const char *s, int *from, int *to);
+/* A block's flats, "A" or "A-H" (capital letters), into [from, to]; -1 if bad. */
+int config_unit_parse_flats(const char *s, char *from, char *to);
 
 #endif
