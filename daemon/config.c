@@ -284,9 +284,9 @@ static void config_locate_key(const struct config_errbuf *e, int *line, int *col
 	char kpath[96];
 	int best = 0;
 
-	if (e->ps == NULL || strncmp(e->pending, "Unexpected key: ", 16) != 0)
+	if (e->ps == NULL || e->pending_key[0] == '\0')
 		return;
-	snprintf(kpath, sizeof kpath, "@key:%s", e->pending + 16);
+	snprintf(kpath, sizeof kpath, "@key:%s", e->pending_key);
 	for (size_t i = 0; i < e->ps->n; i++)
 		if (strcmp(e->ps->v[i].path, kpath) == 0 && e->ps->v[i].line >= *line &&
 		    (best == 0 || e->ps->v[i].line < best)) {
@@ -304,7 +304,7 @@ static void config_locate_top(const struct config_errbuf *e, int *line, int *col
 {
 	if (e->ps == NULL)
 		return;
-	if (strncmp(e->pending, "libyaml: ", 9) == 0) {
+	if (e->pending_yaml) {
 		*line = e->ps->err_line;
 		*col = e->ps->err_col;
 		return;
@@ -315,6 +315,41 @@ static void config_locate_top(const struct config_errbuf *e, int *line, int *col
 			*col = e->ps->v[i].col;
 			return;
 		}
+}
+
+/* libcyaml's words, when its message is the one reported (a file with
+ * anchors and aliases, which the structure walk leaves to it), in ours. */
+static void config_cyaml_words(const char *msg, char *out, size_t len)
+{
+	char a[32] = "", b[32] = "";
+	int n = 0;
+
+	if (strncmp(msg, "Unexpected key: ", 16) == 0)
+		snprintf(out, len, "unknown setting '%s' here", msg + 16);
+	else if (strncmp(msg, "Invalid ENUM value: ", 20) == 0)
+		snprintf(out, len, "unknown value '%s' (see the configuration reference)", msg + 20);
+	else if (strncmp(msg, "Unknown flag: ", 14) == 0)
+		snprintf(out, len,
+			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
+			 msg + 14);
+	else if (strncmp(msg, "Missing required mapping field: ", 32) == 0)
+		snprintf(out, len, "'%s' is missing here (it is required)", msg + 32);
+	else if (sscanf(msg, "Expecting %31[A-Z_], got event: %31[A-Z_]", a, b) == 2)
+		snprintf(out, len, "expected %s here, not %s",
+			 strcmp(a, "MAPPING") == 0    ? "a mapping (\"key: value\" lines)"
+			 : strcmp(a, "SEQUENCE") == 0 ? "a list"
+						      : "a single value",
+			 strncmp(b, "MAPPING", 7) == 0    ? "a mapping"
+			 : strncmp(b, "SEQUENCE", 8) == 0 ? "a list"
+							  : "a single value");
+	else if (sscanf(msg, "STRING length < %d", &n) == 1)
+		snprintf(out, len, "expected at least %d characters here", n);
+	else if (sscanf(msg, "STRING length > %d", &n) == 1)
+		snprintf(out, len, "too long: at most %d bytes here", n);
+	else if (strncmp(msg, "libyaml: ", 9) == 0)
+		snprintf(out, len, "%s", config_vet_yaml_problem(msg + 9));
+	else
+		snprintf(out, len, "not accepted here (%.400s)", msg);
 }
 
 static void config_flush_pending(struct config_errbuf *e, int line, int col)
@@ -359,17 +394,11 @@ static void config_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_l
 		return;
 	}
 	config_flush_pending(e, 0, 0);
-	if (strncmp(p, "Invalid ENUM value: ", 20) == 0)
-		snprintf(e->pending, sizeof e->pending, "unknown value '%s' (see the configuration reference)", p + 20);
-	else if (strncmp(p, "Unknown flag: ", 14) == 0)
-		snprintf(e->pending, sizeof e->pending,
-			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
-			 p + 14);
-	else if (strncmp(p, "Expecting MAPPING, got event: ", 30) == 0)
-		snprintf(e->pending, sizeof e->pending, "expected a mapping (\"key: value\" lines) here, not %s",
-			 strncmp(p + 30, "SEQUENCE", 8) == 0 ? "a list" : "a single value");
-	else
-		snprintf(e->pending, sizeof e->pending, "%s", p);
+	e->pending_key[0] = '\0';
+	e->pending_yaml = strncmp(p, "libyaml: ", 9) == 0;
+	if (strncmp(p, "Unexpected key: ", 16) == 0)
+		snprintf(e->pending_key, sizeof e->pending_key, "%s", p + 16);
+	config_cyaml_words(p, e->pending, sizeof e->pending);
 }
 
 static void config_cyaml_quiet(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
@@ -1028,9 +1057,17 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 	err[0] = '\0';
 	config_positions_scan(&ps, data, len);
 	e.ps = &ps;
-	if (config_vet_data(&e, data, len, &repaired) > 0) {
+	if (ps.err_line > 0) {
+		/* not YAML: libcyaml would name a type before libyaml the text */
+		config_append(&e, "%s:%d:%d: %s\n", name, ps.err_line, ps.err_col, config_vet_yaml_problem(ps.err));
+		e.problems++;
+		goto fail;
+	}
+	config_vet_data(&e, data, len, &repaired);
+	if (e.problems > 0) {
 		/* the checks after loading, on the repaired copy: every problem in one pass */
-		if (cyaml_load_data((const uint8_t *)repaired, strlen(repaired), &quiet, &config_top_schema,
+		if (repaired &&
+		    cyaml_load_data((const uint8_t *)repaired, strlen(repaired), &quiet, &config_top_schema,
 				    (cyaml_data_t **)&cfg, NULL) == CYAML_OK &&
 		    cfg != NULL)
 			config_check(cfg, &e, &ps);

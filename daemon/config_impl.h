@@ -19,7 +19,9 @@ struct config_errbuf {
 	char *buf;
 	size_t len;
 	const char *name;
-	char pending[512]; /* a libcyaml message waiting for its position */
+	char pending[512];    /* a libcyaml message (in our words) waiting for its position */
+	char pending_key[64]; /* its unknown key, if it is about one */
+	bool pending_yaml;    /* it is libyaml's: the text is not YAML */
 	int problems;
 	const struct config_positions *ps; /* node positions, when known */
 	char **flagged;                    /* paths the structure walk reported (config_vet_flagged) */
@@ -35,8 +37,10 @@ void config_append(struct config_errbuf *e, const char *fmt, ...) __attribute__(
 
 /* Walk data against config_top_schema, reporting every problem into e:
  * -1 if the walk could not run (no tree: left to libcyaml), else the
- * number of problems; with some, *repaired gets a copy libcyaml loads
- * (free it), else NULL. */
+ * number of problems; with some, *repaired may get a copy libcyaml loads
+ * (free it), else it is NULL. */
+/* Our words for libyaml's account of text that is not YAML. */
+const char *config_vet_yaml_problem(const char *problem);
 int config_vet_data(struct config_errbuf *e, const char *data, size_t len, char **repaired);
 /* Did the walk report a problem at path, inside it or around it? */
 bool config_vet_flagged(const struct config_errbuf *e, const char *path);

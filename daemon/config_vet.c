@@ -63,9 +63,9 @@ static void config_vet_add_kid(struct config_node *parent, struct config_node *k
 }
 
 /* The first document's tree, or NULL: not YAML (the loader says where),
- * no node at all, nesting deeper than any estate needs, or anchors and
- * aliases (left to libcyaml alone). */
-static struct config_node *config_vet_tree(const char *data, size_t len)
+ * no node at all, anchors and aliases (left to libcyaml alone), or nesting
+ * deeper than any estate needs (too_deep->line then is its line, 1-based). */
+static struct config_node *config_vet_tree(const char *data, size_t len, yaml_mark_t *too_deep)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -93,14 +93,19 @@ static struct config_node *config_vet_tree(const char *data, size_t len)
 			break;
 		case YAML_MAPPING_START_EVENT:
 		case YAML_SEQUENCE_START_EVENT:
-			if (depth == (int)(sizeof stack / sizeof stack[0]) ||
-			    (ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor
-								 : ev.data.sequence_start.anchor)) {
+			if (depth == (int)(sizeof stack / sizeof stack[0])) {
+				*too_deep = ev.start_mark;
+				too_deep->line++; /* as a flag: 0 stays "not too deep" */
+				bad = true;
+				break;
+			}
+			if (ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor != NULL
+								: ev.data.sequence_start.anchor != NULL) {
 				bad = true;
 				break;
 			}
 			n = config_vet_new_node(ev.type == YAML_MAPPING_START_EVENT ? CONFIG_NODE_MAP : CONFIG_NODE_SEQ,
-					    &ev.start_mark);
+						&ev.start_mark);
 			break;
 		case YAML_MAPPING_END_EVENT:
 		case YAML_SEQUENCE_END_EVENT: depth--; break;
@@ -466,11 +471,18 @@ static void config_vet_node(struct config_vet *v, const struct config_node *n, c
  * accepts when there were some (free it). */
 int config_vet_data(struct config_errbuf *e, const char *data, size_t len, char **repaired)
 {
-	struct config_node *root = config_vet_tree(data, len);
+	yaml_mark_t deep = { 0 };
+	struct config_node *root = config_vet_tree(data, len, &deep);
 	struct config_vet v = { .e = e };
 	int before = e->problems;
 
 	*repaired = NULL;
+	if (root == NULL && deep.line > 0) {
+		config_append(e, "%s:%d:%d: lists and mappings nested more than 32 deep; an estate's file needs 6\n",
+			      e->name, (int)deep.line, (int)deep.column + 1);
+		e->problems++;
+		return 0; /* no copy to check further */
+	}
 	if (root == NULL)
 		return -1;
 	config_vet_node(&v, root, &config_top_schema, "");
@@ -533,7 +545,6 @@ void config_vet_sort(struct config_errbuf *e)
 	free(copy);
 }
 
-
 void config_vet_done(struct config_errbuf *e)
 {
 	if (e->problems > 1)
@@ -543,4 +554,36 @@ void config_vet_done(struct config_errbuf *e)
 	free(e->flagged);
 	e->flagged = NULL;
 	e->flagged_n = e->flagged_cap = 0;
+}
+
+const char *config_vet_yaml_problem(const char *problem)
+{
+	static const struct {
+		const char *libyaml, *ours;
+	} words[] = {
+		{ "mapping values are not allowed",
+		  "not valid YAML: a ':' where no key can start (a value holding \": \" needs quotes)" },
+		{ "did not find expected key",
+		  "not valid YAML: a line out of step with the keys above it (its indentation?)" },
+		{ "did not find expected node content",
+		  "not valid YAML: a value is missing here (an unclosed [ or {?)" },
+		{ "did not find expected ',' or ']'", "not valid YAML: a list in [ ] is not closed" },
+		{ "did not find expected ',' or '}'", "not valid YAML: a mapping in { } is not closed" },
+		{ "found unexpected end of stream",
+		  "not valid YAML: the file ends inside a quoted value or a [ ] or { }" },
+		{ "found character that cannot start any token",
+		  "not valid YAML: a character that cannot start a value (a tab, or an unquoted @ or `)" },
+		{ "found a tab character", "not valid YAML: a tab in the indentation (YAML indents with spaces)" },
+		{ "could not find expected ':'", "not valid YAML: a key without ':' after it" },
+		{ "block sequence entries are not allowed", "not valid YAML: a '- ' list entry where it cannot start" },
+		{ "control characters are not allowed", "not text: a control character (a NUL byte?) here" },
+		{ "UTF-8", "not text: bytes that are not UTF-8 here" },
+		{ "found unknown escape character", "not valid YAML: an unknown \\ escape in a double-quoted value" },
+		{ "found duplicate", "not valid YAML: a directive given twice" },
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(problem, words[i].libyaml))
+			return words[i].ours;
+	return "not valid YAML here (check the quotes, brackets and indentation)";
 }

@@ -243,6 +243,14 @@ START_TEST(every_problem_in_one_pass)
 	ck_assert_msg(strstr(err, "STRING length") == NULL && strstr(err, "Unexpected key") == NULL &&
 			      strstr(err, "Invalid") == NULL,
 		      "a raw libcyaml message:\n%s", err);
+
+	/* text that is not YAML, and a file with aliases (left to libcyaml): our words too */
+	ck_assert_ptr_null(load("estate: a: b\n"));
+	ASSERT_ERR("estate.yaml:1:10: not valid YAML: a ':' where no key can start");
+	ck_assert_ptr_null(load("estate: [X\n"));
+	ASSERT_ERR("estate.yaml:2:1: not valid YAML:");
+	ck_assert_ptr_null(load("estate: &e X\ncrews: *e\nrules: [{ name: d, crew: a }]\n"));
+	ASSERT_ERR("expected a list here, not a single value"); /* (libcyaml places it at the anchor) */
 }
 END_TEST
 
