@@ -106,7 +106,7 @@ struct config_suggest {
 	char best[CONFIG_SUGGEST_MAX][CONFIG_UNIT_LEN];
 	int best_score[CONFIG_SUGGEST_MAX];
 	int n;
-	long budget; /* candidates still to look at: a register of blocks is finite, but may be large */
+	long budget; /* candidates still to look at (a block of 9,999 floors is 260,000 units) */
 };
 
 static void config_unit_norm(const char *s, char *out, size_t len)
@@ -146,6 +146,8 @@ static void config_suggest_consider(struct config_suggest *s, const char *cand)
 
 	s->budget--;
 	config_unit_norm(cand, norm, sizeof norm);
+	if (strlen(norm) + 2 < strlen(s->want_norm) || strlen(s->want_norm) + 2 < strlen(norm))
+		return; /* lengths alone put it too far */
 	d = config_distance(s->want_norm, norm);
 	if (d > (strlen(s->want_norm) >= 6 ? 2 : 1) || (d > 0 && strlen(s->want_norm) < 3))
 		return;                                   /* too far to be a slip of the same unit */
@@ -168,7 +170,9 @@ static void config_suggest_consider(struct config_suggest *s, const char *cand)
 
 int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t len)
 {
-	struct config_suggest s = { .budget = 2000000 };
+	/* A refusal is answered on the loop thread: a bound on the work, some
+	 * milliseconds, whatever the register and however many refusals come. */
+	struct config_suggest s = { .budget = 200000 };
 	int order[CONFIG_SUGGEST_MAX], k = 0;
 	size_t used = 0;
 
