@@ -106,7 +106,7 @@ struct config_suggest {
 	char best[CONFIG_SUGGEST_MAX][CONFIG_UNIT_LEN];
 	int best_score[CONFIG_SUGGEST_MAX];
 	int n;
-	long budget; /* candidates still to look at (a block of 9,999 floors is 260,000 units) */
+	long budget; /* candidates still to look at: 50,000, some 20 ms (an estate has a few thousand units) */
 };
 
 static void config_unit_norm(const char *s, char *out, size_t len)
@@ -172,7 +172,7 @@ int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t
 {
 	/* A refusal is answered on the loop thread: a bound on the work, some
 	 * milliseconds, whatever the register and however many refusals come. */
-	struct config_suggest s = { .budget = 200000 };
+	struct config_suggest s = { .budget = 50000 };
 	int order[CONFIG_SUGGEST_MAX], k = 0;
 	size_t used = 0;
 
