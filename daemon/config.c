@@ -3,15 +3,18 @@
  * The schema below is the reference for the file format; README's
  * configuration section follows it.
  *
- * Positions: libcyaml reports the line and column of schema errors in a
- * backtrace, which config_cyaml_log() folds into one "FILE:L:C: message"
- * line. For the checks made after loading (an unknown crew in a rule, a
- * bad duration), a libyaml pass over the same text maps each node's path
- * ("rules[2].crew") to its position.
+ * One pass names every problem: config_vet.c first walks the file's
+ * structure against this schema (wrong keys, types, values, counts), and
+ * the checks after loading (an unknown crew in a rule, a bad duration)
+ * run as well, on a repaired copy if the structure was wrong. A libyaml
+ * pass over the same text maps each node's path ("rules[2].crew") to its
+ * position; when the walk cannot run (aliases), libcyaml's first problem
+ * is folded by config_cyaml_log() into one "FILE:L:C: message" line.
  *
  * Over 800 lines, for a reason: the schema tables are the file format's
  * reference, and the checks after loading name the same paths; split, a
- * field's schema and its check would live apart (issue 16).
+ * field's schema and its check would live apart (issue 16). The unit
+ * register's lookups are config_unit.c; the structure walk config_vet.c.
  */
 #include "config.h"
 
@@ -25,6 +28,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "config_impl.h"
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
 
@@ -46,7 +50,7 @@ static const cyaml_strval_t config_source_names[] = {
 	{ "sensor", DISPATCH__SOURCE__SOURCE_SENSOR },
 };
 
-static const cyaml_strval_t config_day_names[] = {
+const cyaml_strval_t config_day_names[] = {
 	{ "sun", CONFIG_DAY(0) },         { "mon", CONFIG_DAY(1) }, { "tue", CONFIG_DAY(2) },
 	{ "wed", CONFIG_DAY(3) },         { "thu", CONFIG_DAY(4) }, { "fri", CONFIG_DAY(5) },
 	{ "sat", CONFIG_DAY(6) },         { "weekdays", 0x3e },     { "weekend", CONFIG_DAY(0) | CONFIG_DAY(6) },
@@ -80,7 +84,7 @@ static const cyaml_schema_value_t config_priority_entry = {
 static const cyaml_schema_field_t config_shift_fields[] = {
 	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_shift, days, config_day_names,
 			  N(config_day_names)),
-	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_shift, hours, 11, 11), CYAML_FIELD_END
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_shift, hours, 1, 32), CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_shift_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_shift, config_shift_fields),
@@ -143,7 +147,7 @@ static const cyaml_schema_field_t config_match_fields[] = {
 			     &config_priority_entry, 0, 5),
 	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_match, days, config_day_names,
 			  N(config_day_names)),
-	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, hours, 11, 11),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_match, hours, 1, 32),
 	CYAML_FIELD_END
 };
 
@@ -201,6 +205,24 @@ static const cyaml_schema_field_t config_security_fields[] = {
 	CYAML_FIELD_BOOL("generate", CYAML_FLAG_OPTIONAL, struct config_security, generate), CYAML_FIELD_END
 };
 
+/* The unit register: one unit in full, a pattern, or a block of a
+ * building's floors and flats (config.h, struct config_unit). */
+static const cyaml_schema_field_t config_unit_fields[] = {
+	CYAML_FIELD_STRING_PTR("unit", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, unit, 1, 32),
+	CYAML_FIELD_STRING_PTR("pattern", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, pattern, 1, 32),
+	CYAML_FIELD_STRING_PTR("building", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, building, 1,
+			       16),
+	CYAML_FIELD_STRING_PTR("floors", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, floors, 1, 16),
+	CYAML_FIELD_STRING_PTR("flats", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, flats, 1, 8),
+	CYAML_FIELD_STRING_PTR("resident", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, resident, 1,
+			       128),
+	CYAML_FIELD_STRING_PTR("phone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_unit, phone, 1, 32),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_unit_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_unit, config_unit_fields),
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -221,9 +243,11 @@ static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER, config_t, rules, &config_rule_entry, 1, 1000),
 	CYAML_FIELD_MAPPING_PTR("security", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, security,
 				config_security_fields),
+	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, units, &config_unit_entry, 0,
+			     100000),
 	CYAML_FIELD_END
 };
-static const cyaml_schema_value_t config_top_schema = {
+const cyaml_schema_value_t config_top_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, config_t, config_top_fields),
 };
 
@@ -242,19 +266,7 @@ struct config_positions {
 	char err[160];         /* and why */
 };
 
-/* Where messages are collected while one load runs. */
-struct config_errbuf {
-	char *buf;
-	size_t len;
-	const char *name;
-	char pending[512]; /* a libcyaml message waiting for its position */
-	int problems;
-	const struct config_positions *ps; /* node positions, when known */
-};
-
-static void config_append(struct config_errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void config_append(struct config_errbuf *e, const char *fmt, ...)
+void config_append(struct config_errbuf *e, const char *fmt, ...)
 {
 	size_t used = strlen(e->buf);
 	va_list ap;
@@ -272,9 +284,9 @@ static void config_locate_key(const struct config_errbuf *e, int *line, int *col
 	char kpath[96];
 	int best = 0;
 
-	if (e->ps == NULL || strncmp(e->pending, "Unexpected key: ", 16) != 0)
+	if (e->ps == NULL || e->pending_key[0] == '\0')
 		return;
-	snprintf(kpath, sizeof kpath, "@key:%s", e->pending + 16);
+	snprintf(kpath, sizeof kpath, "@key:%s", e->pending_key);
 	for (size_t i = 0; i < e->ps->n; i++)
 		if (strcmp(e->ps->v[i].path, kpath) == 0 && e->ps->v[i].line >= *line &&
 		    (best == 0 || e->ps->v[i].line < best)) {
@@ -292,7 +304,7 @@ static void config_locate_top(const struct config_errbuf *e, int *line, int *col
 {
 	if (e->ps == NULL)
 		return;
-	if (strncmp(e->pending, "libyaml: ", 9) == 0) {
+	if (e->pending_yaml) {
 		*line = e->ps->err_line;
 		*col = e->ps->err_col;
 		return;
@@ -303,6 +315,41 @@ static void config_locate_top(const struct config_errbuf *e, int *line, int *col
 			*col = e->ps->v[i].col;
 			return;
 		}
+}
+
+/* libcyaml's words, when its message is the one reported (a file with
+ * anchors and aliases, which the structure walk leaves to it), in ours. */
+static void config_cyaml_words(const char *msg, char *out, size_t len)
+{
+	char a[32] = "", b[32] = "";
+	int n = 0;
+
+	if (strncmp(msg, "Unexpected key: ", 16) == 0)
+		snprintf(out, len, "unknown setting '%s' here", msg + 16);
+	else if (strncmp(msg, "Invalid ENUM value: ", 20) == 0)
+		snprintf(out, len, "unknown value '%s' (see the configuration reference)", msg + 20);
+	else if (strncmp(msg, "Unknown flag: ", 14) == 0)
+		snprintf(out, len,
+			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
+			 msg + 14);
+	else if (strncmp(msg, "Missing required mapping field: ", 32) == 0)
+		snprintf(out, len, "'%s' is missing here (it is required)", msg + 32);
+	else if (sscanf(msg, "Expecting %31[A-Z_], got event: %31[A-Z_]", a, b) == 2)
+		snprintf(out, len, "expected %s here, not %s",
+			 strcmp(a, "MAPPING") == 0    ? "a mapping (\"key: value\" lines)"
+			 : strcmp(a, "SEQUENCE") == 0 ? "a list"
+						      : "a single value",
+			 strncmp(b, "MAPPING", 7) == 0    ? "a mapping"
+			 : strncmp(b, "SEQUENCE", 8) == 0 ? "a list"
+							  : "a single value");
+	else if (sscanf(msg, "STRING length < %d", &n) == 1)
+		snprintf(out, len, "expected at least %d characters here", n);
+	else if (sscanf(msg, "STRING length > %d", &n) == 1)
+		snprintf(out, len, "too long: at most %d bytes here", n);
+	else if (strncmp(msg, "libyaml: ", 9) == 0)
+		snprintf(out, len, "%s", config_vet_yaml_problem(msg + 9));
+	else
+		snprintf(out, len, "not accepted here (%.400s)", msg);
 }
 
 static void config_flush_pending(struct config_errbuf *e, int line, int col)
@@ -347,17 +394,11 @@ static void config_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_l
 		return;
 	}
 	config_flush_pending(e, 0, 0);
-	if (strncmp(p, "Invalid ENUM value: ", 20) == 0)
-		snprintf(e->pending, sizeof e->pending, "unknown value '%s' (see the configuration reference)", p + 20);
-	else if (strncmp(p, "Unknown flag: ", 14) == 0)
-		snprintf(e->pending, sizeof e->pending,
-			 "unknown day '%s'; expected mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or every-day",
-			 p + 14);
-	else if (strncmp(p, "Expecting MAPPING, got event: ", 30) == 0)
-		snprintf(e->pending, sizeof e->pending, "expected a mapping (\"key: value\" lines) here, not %s",
-			 strncmp(p + 30, "SEQUENCE", 8) == 0 ? "a list" : "a single value");
-	else
-		snprintf(e->pending, sizeof e->pending, "%s", p);
+	e->pending_key[0] = '\0';
+	e->pending_yaml = strncmp(p, "libyaml: ", 9) == 0;
+	if (strncmp(p, "Unexpected key: ", 16) == 0)
+		snprintf(e->pending_key, sizeof e->pending_key, "%s", p + 16);
+	config_cyaml_words(p, e->pending, sizeof e->pending);
 }
 
 static void config_cyaml_quiet(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
@@ -518,6 +559,8 @@ static void config_problem(struct config_errbuf *e, const struct config_position
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (config_vet_flagged(e, path))
+		return;
 	snprintf(p, sizeof p, "%s", path);
 	for (;;) {
 		for (size_t i = 0; i < ps->n; i++)
@@ -682,6 +725,75 @@ static bool config_is_id(const char *s)
 	return true;
 }
 
+static void config_check_units(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[64];
+
+	for (unsigned i = 0; i < cfg->units_count; i++) {
+		struct config_unit *u = &cfg->units[i];
+		int forms = (u->unit != NULL) + (u->pattern != NULL) + (u->building != NULL);
+		snprintf(path, sizeof path, "units[%u]", i);
+		if (forms != 1) {
+			config_problem(e, ps, path,
+				       "a register entry is one of: 'unit' (one unit in full, e.g. 12-1A), 'pattern' "
+				       "(e.g. P-*), or 'building' with 'floors' and 'flats' (a block)%s",
+				       forms ? "; this one gives more than one" : "; this one gives none");
+			continue;
+		}
+		if (u->building == NULL && (u->floors || u->flats)) {
+			snprintf(path, sizeof path, "units[%u].%s", i, u->floors ? "floors" : "flats");
+			config_problem(e, ps, path, "'floors' and 'flats' go with 'building' (a block of units)");
+		}
+		if (u->building == NULL && u->unit == NULL && (u->resident || u->phone)) {
+			snprintf(path, sizeof path, "units[%u].%s", i, u->resident ? "resident" : "phone");
+			config_problem(e, ps, path,
+				       "a resident and a phone belong to one unit: give them in an entry with 'unit'");
+		}
+		if (u->unit) {
+			snprintf(path, sizeof path, "units[%u].unit", i);
+			if (!config_is_id(u->unit) || strchr(u->unit, '-') == NULL)
+				config_problem(
+					e, ps, path,
+					"expected a unit as BUILDING-UNIT (letters, digits, '-' and '_'), such as "
+					"12-1A, not '%s'",
+					u->unit);
+			for (unsigned k = 0; k < i; k++)
+				if (cfg->units[k].unit && strcmp(cfg->units[k].unit, u->unit) == 0) {
+					config_problem(e, ps, path, "unit '%s' is listed twice", u->unit);
+					break;
+				}
+		}
+		if (u->building) {
+			snprintf(path, sizeof path, "units[%u].building", i);
+			if (!config_is_id(u->building) || strchr(u->building, '-'))
+				config_problem(e, ps, path,
+					       "a building may hold only letters, digits and '_' (its units are "
+					       "BUILDING-FLOOR...), not '%s'",
+					       u->building);
+			if (u->resident || u->phone) {
+				snprintf(path, sizeof path, "units[%u].%s", i, u->resident ? "resident" : "phone");
+				config_problem(e, ps, path,
+					       "a resident and a phone belong to one unit, not a block: list the unit "
+					       "on its own with 'unit'");
+			}
+			snprintf(path, sizeof path, "units[%u].floors", i);
+			if (u->floors == NULL) {
+				snprintf(path, sizeof path, "units[%u].building", i);
+				config_problem(e, ps, path, "a block of units needs 'floors' (e.g. floors: 1-20)");
+			} else if (config_unit_parse_floors(u->floors, &u->floor_from, &u->floor_to) != 0)
+				config_problem(e, ps, path,
+					       "expected floors as FROM-TO or one floor (e.g. 1-20 or 7), not '%s'",
+					       u->floors);
+			snprintf(path, sizeof path, "units[%u].flats", i);
+			if (u->flats && config_unit_parse_flats(u->flats, &u->flat_from, &u->flat_to) != 0)
+				config_problem(
+					e, ps, path,
+					"expected flats as capital letters FROM-TO or one letter (e.g. A-H), not '%s'",
+					u->flats);
+		}
+	}
+}
+
 /* ---- checks after loading --------------------------------------------- */
 
 static void config_check_duration(struct config_errbuf *e, const struct config_positions *ps, const char *path,
@@ -751,7 +863,8 @@ static void config_check_bools(struct config_errbuf *e, const struct config_posi
 	for (size_t i = 0; i < ps->n; i++) {
 		const cyaml_schema_value_t *v;
 		bool known = false;
-		if (ps->v[i].value == NULL || (v = config_schema_at(ps->v[i].path)) == NULL || v->type != CYAML_BOOL)
+		if (ps->v[i].value == NULL || (v = config_schema_at(ps->v[i].path)) == NULL || v->type != CYAML_BOOL ||
+		    config_vet_flagged(e, ps->v[i].path))
 			continue;
 		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
 			known = known || strcmp(ps->v[i].value, words[w]) == 0;
@@ -793,6 +906,7 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 	char path[128];
 
 	config_check_bools(e, ps);
+	config_check_units(cfg, e, ps);
 
 	for (unsigned i = 0; i < cfg->zones_count; i++)
 		for (unsigned k = 0; k < i; k++)
@@ -934,21 +1048,39 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 config_t *config_load_data(const char *name, const char *data, size_t len, char *err, size_t errlen)
 {
 	struct config_errbuf e = { .buf = err, .len = errlen, .name = name };
-	cyaml_config_t cc = config_cyaml(&e);
+	cyaml_config_t cc = config_cyaml(&e), quiet = config_cyaml(NULL);
 	struct config_positions ps = { 0 };
 	config_t *cfg = NULL;
+	char *repaired = NULL;
 	cyaml_err_t rc;
 
 	err[0] = '\0';
 	config_positions_scan(&ps, data, len);
 	e.ps = &ps;
+	if (ps.err_line > 0) {
+		/* not YAML: libcyaml would name a type before libyaml the text */
+		config_append(&e, "%s:%d:%d: %s\n", name, ps.err_line, ps.err_col, config_vet_yaml_problem(ps.err));
+		e.problems++;
+		goto fail;
+	}
+	config_vet_data(&e, data, len, &repaired);
+	if (e.problems > 0) {
+		/* the checks after loading, on the repaired copy: every problem in one pass */
+		if (repaired &&
+		    cyaml_load_data((const uint8_t *)repaired, strlen(repaired), &quiet, &config_top_schema,
+				    (cyaml_data_t **)&cfg, NULL) == CYAML_OK &&
+		    cfg != NULL)
+			config_check(cfg, &e, &ps);
+		config_destroy(&cfg);
+		free(repaired);
+		goto fail;
+	}
 	rc = cyaml_load_data((const uint8_t *)data, len, &cc, &config_top_schema, (cyaml_data_t **)&cfg, NULL);
 	config_flush_pending(&e, 0, 0);
 	if (rc != CYAML_OK) {
 		if (e.problems == 0)
 			config_append(&e, "%s: %s\n", name, cyaml_strerror(rc));
-		config_positions_free(&ps);
-		return NULL;
+		goto fail;
 	}
 	if (cfg == NULL) {
 		/* libcyaml's answer to a document with no node at all */
@@ -956,15 +1088,15 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 			      "%s: the file holds no settings (it is empty or only comments, so there is no line to "
 			      "point at); expected at least estate, crews and rules\n",
 			      name);
-		config_positions_free(&ps);
-		return NULL;
+		goto fail;
 	}
 	config_check(cfg, &e, &ps);
-	config_positions_free(&ps);
 	if (e.problems > 0) {
 		config_destroy(&cfg);
-		return NULL;
+		goto fail;
 	}
+	config_positions_free(&ps);
+	config_vet_done(&e);
 	if (cfg->listen == NULL)
 		cfg->listen = xcalloc(1, sizeof *cfg->listen);
 	if (cfg->presence == NULL) {
@@ -972,6 +1104,10 @@ config_t *config_load_data(const char *name, const char *data, size_t len, char 
 		cfg->presence->online_window = 90;
 	}
 	return cfg;
+fail:
+	config_positions_free(&ps);
+	config_vet_done(&e);
+	return NULL;
 }
 
 config_t *config_load_file(const char *path, char *err, size_t errlen)

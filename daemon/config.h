@@ -1,9 +1,10 @@
 /*
  * config: the estate's configuration (crews, members and their shifts,
- * zones, routing rules, presence and duplicate settings, endpoints), loaded
- * from YAML with libcyaml's schema, then checked for what a schema cannot
- * say (rules naming unknown crews, duplicate ids, malformed durations and
- * hours). Every problem is reported as "FILE:LINE:COLUMN: message"; the
+ * zones, routing rules, the unit register, presence and duplicate
+ * settings, endpoints), loaded from YAML with libcyaml's schema, then
+ * checked for what a schema cannot say (rules naming unknown crews,
+ * duplicate ids, malformed durations and hours). Every problem of a file
+ * is reported in one pass, each as "FILE:LINE:COLUMN: message"; the
  * positions come from a libyaml pass over the same text.
  *
  * Ownership: config_load_*() returns an owned config_t; free it with
@@ -128,6 +129,22 @@ struct config_security {
 	bool generate;    /* first run: create what is missing (a demo key set) */
 };
 
+/* One entry of the unit register (units:). Exactly one form: a unit in
+ * full, a glob pattern, or a block "building, floors, flats" whose units
+ * are BUILDING-FLOORFLAT ("12-1A") or, without flats, BUILDING-FLOOR
+ * ("P-17", a car park space). Only a unit in full carries contact details. */
+struct config_unit {
+	char *unit;     /* "12-1A"; with resident/phone, the register's contact for it */
+	char *pattern;  /* '*' any run, '?' one character: numbering no block can spell out */
+	char *building; /* a block's building, e.g. "12" or "2A" */
+	char *floors;   /* "1-20" or "7" */
+	char *flats;    /* "A-H" or "A"; NULL: no flat letter */
+	char *resident; /* the resident's name */
+	char *phone;
+	int floor_from, floor_to; /* parsed from floors */
+	char flat_from, flat_to;  /* parsed from flats; 0: none */
+};
+
 typedef struct config {
 	char *estate;
 	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
@@ -146,6 +163,8 @@ typedef struct config {
 	struct config_rule *rules;
 	unsigned rules_count;
 	struct config_security *security; /* CURVE keys (issue 7); NULL: none */
+	struct config_unit *units;        /* the unit register; none: any unit is accepted */
+	unsigned units_count;
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into
@@ -179,5 +198,18 @@ bool config_window_contains(const struct config_window *w, int minute);
 void config_unit_building(const char *unit, char *buf, size_t len);
 /* Glob match for unit patterns: '*' any run, '?' one character. */
 bool config_glob(const char *pattern, const char *s);
+
+/* Is unit in the estate's register? Always true when there is none. */
+bool config_unit_known(const config_t *cfg, const char *unit);
+/* The register's entry for unit in full that carries a resident or a
+ * phone, or NULL. Owned by cfg. */
+const struct config_unit *config_unit_contact(const config_t *cfg, const char *unit);
+/* For a unit not in the register: up to three registered units closest to
+ * it ("12-1A", "12-1A or 1-21A") into buf; 0 if none is close. */
+int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t len);
+/* A block's floors, "7" or "1-20", into [from, to]; -1 if bad. */
+int config_unit_parse_floors(const char *s, int *from, int *to);
+/* A block's flats, "A" or "A-H" (capital letters), into [from, to]; -1 if bad. */
+int config_unit_parse_flats(const char *s, char *from, char *to);
 
 #endif

@@ -47,6 +47,15 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 	}
 	if (strchr(sub->unit, '*') || strchr(sub->unit, '?'))
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.unit", "a unit cannot hold '*' or '?'");
+	if (!config_unit_known(c->cfg, sub->unit)) {
+		char near[160];
+		if (config_unit_suggest(c->cfg, sub->unit, near, sizeof near) > 0)
+			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "submit.unit",
+					   "no unit %s in this estate; did you mean %s?", sub->unit, near);
+		return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "submit.unit",
+				   "no unit %s in this estate (the units are listed under units: in the configuration)",
+				   sub->unit);
+	}
 	if (sub->priority > 5)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.priority",
 				   "priority %u is out of range; use 1 (urgent) to 5 (low), or leave it out",
@@ -64,6 +73,7 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch__Submit *sub)
 {
 	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	const struct config_unit *contact = config_unit_contact(c->cfg, sub->unit);
 	char building[64];
 	const char *zone;
 
@@ -71,6 +81,12 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	t.unit = sub->unit;
 	t.person = sub->person;
 	t.phone = sub->phone;
+	if (contact && sub->person[0] == '\0' && sub->phone[0] == '\0') {
+		/* The report named nobody: the register's resident, on record
+		 * with the ticket (the crew calls them, the history shows it). */
+		t.person = contact->resident ? contact->resident : (char *)"";
+		t.phone = contact->phone ? contact->phone : (char *)"";
+	}
 	t.source = sub->source;
 	t.text = sub->text;
 	t.priority = sub->priority;
@@ -400,11 +416,16 @@ int handle_submit_apply(struct handle_ctx *c)
 	ev.type = DISPATCH__EVENT_TYPE__EVENT_SUBMITTED;
 	ev.actor = (char *)c->actor;
 	ev.actor_role = c->role;
+	msg[0] = '\0';
 	if (old) {
 		t->replaces = old->id;
 		snprintf(msg, sizeof msg, "corrects ticket %llu", (unsigned long long)old->id);
-		ev.note = arena_strdup(c->a, msg);
 	}
+	if (sub->person[0] == '\0' && sub->phone[0] == '\0' && (t->person[0] || t->phone[0]))
+		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+			 "%sthe resident's contact is from the unit register", msg[0] ? "; " : "");
+	if (msg[0])
+		ev.note = arena_strdup(c->a, msg);
 	if (handle_record(c, t, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
 	if (old) {

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,7 +38,10 @@
 #define DEFAULT_REQUEST "tcp://127.0.0.1:7450"
 #define DEFAULT_EVENTS "tcp://127.0.0.1:7451"
 
-enum { EXIT_OK = 0, EXIT_START = 1, EXIT_USAGE = 2 };
+/* EXIT_IN_USE: another dispatchd serves the state directory (its pid is
+ * in the message); a supervisor may try again once that one has stopped. */
+enum { EXIT_OK = 0, EXIT_START = 1, EXIT_USAGE = 2, EXIT_IN_USE = 3 };
+#define LOCK_FILE "dispatchd.lock"
 
 struct daemon {
 	struct admin_options opt;
@@ -48,6 +52,7 @@ struct daemon {
 	roster_t *roster;
 	ingest_t *ingest;
 	auth_t *auth; /* NULL when no endpoint is tcp */
+	int lock_fd;  /* state-dir/dispatchd.lock, write-locked while we serve; -1: none */
 	ev_signal sigint, sigterm, sighup;
 	ev_timer watchdog; /* WATCHDOG=1 at half the interval systemd asked for */
 	ev_timer status;   /* STATUS= with counts */
@@ -106,7 +111,8 @@ static void usage(FILE *f)
 		"                         csv-wide: one row per month, crew and member, one column per figure\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the configuration file and the client keys.\n"
-		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error.\n"
+		"Exit status: 0 stopped cleanly, 1 could not start (configuration, store, sockets), 2 usage error,\n"
+		"3 the state directory is in use by another dispatchd (its pid is named; see dispatchd(8)).\n"
 		"\n"
 		"Example:\n"
 		"  dispatchd --config /etc/dispatchd/dispatchd.yaml --state-dir /var/lib/dispatchd\n",
@@ -497,12 +503,70 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		 cfg->rules_count);
 }
 
+/* One daemon per store: two would each keep their own sequence, timers
+ * and subscribers, and handhelds on one would miss the other's events
+ * (LMDB itself lets many processes in). The lock is an fcntl write lock on
+ * STATE/dispatchd.lock, held until the process ends, however it ends: a
+ * lock file left by a dead daemon holds no lock and does not block. The
+ * file says the pid for people; the pid in the refusal comes from the
+ * kernel (F_GETLK). Returns 0, or EXIT_START / EXIT_IN_USE. */
+static int lock_state_dir(struct daemon *d)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char *path = NULL, pid[32];
+	int fd, rc = EXIT_START, n;
+
+	if (mkdir(d->opt.state_dir, 0750) != 0 && errno != EEXIST) {
+		log_err("cannot create the state directory %s: %s", d->opt.state_dir, strerror(errno));
+		return EXIT_START;
+	}
+	if (asprintf(&path, "%s/%s", d->opt.state_dir, LOCK_FILE) < 0) {
+		log_err("out of memory");
+		return EXIT_START;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		log_err("cannot open the lock file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		if (errno != EACCES && errno != EAGAIN) {
+			log_err("cannot lock %s: %s", path, strerror(errno));
+			close(fd);
+			goto out;
+		}
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+			log_err("the state directory %s is in use by another dispatchd (pid %ld, lock %s); not "
+				"starting a second daemon on the same store. Stop that one first, or give this one "
+				"another --state-dir",
+				d->opt.state_dir, (long)fl.l_pid, path);
+		else
+			log_err("the state directory %s is in use by another dispatchd (lock %s held); not starting "
+				"a second daemon on the same store",
+				d->opt.state_dir, path);
+		close(fd);
+		rc = EXIT_IN_USE;
+		goto out;
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("cannot write the pid into %s: %s", path, strerror(errno));
+	d->lock_fd = fd;
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
 static int daemon_start(struct daemon *d, struct ev_loop *loop)
 {
 	char err[8192];
 	const char *request, *events;
 	uint64_t last_seq = 0;
 	MDB_txn *txn;
+	int rc;
 
 	d->cfg = admin_load_config(d->opt.config, err, sizeof err);
 	if (d->cfg == NULL) {
@@ -514,6 +578,8 @@ static int daemon_start(struct daemon *d, struct ev_loop *loop)
 	request = d->opt.request ? d->opt.request : d->cfg->listen->request ? d->cfg->listen->request : DEFAULT_REQUEST;
 	events = d->opt.events ? d->opt.events : d->cfg->listen->events ? d->cfg->listen->events : DEFAULT_EVENTS;
 
+	if ((rc = lock_state_dir(d)) != 0)
+		return rc;
 	d->store = store_open(d->opt.state_dir, d->opt.map_size, err, sizeof err);
 	if (d->store == NULL) {
 		log_err("%s", err);
@@ -577,6 +643,11 @@ static void daemon_stop(struct daemon *d)
 	store_destroy(&d->store);
 	roster_destroy(&d->roster);
 	config_destroy(&d->cfg);
+	if (d->lock_fd >= 0) {
+		/* the store is closed: the next daemon may have it (the file stays; it holds no lock now) */
+		close(d->lock_fd);
+		d->lock_fd = -1;
+	}
 }
 
 int main(int argc, char **argv)
@@ -586,6 +657,7 @@ int main(int argc, char **argv)
 	int rc = EXIT_OK;
 
 	memset(&d, 0, sizeof d);
+	d.lock_fd = -1;
 	if (parse_options(argc, argv, &d.opt) != 0)
 		return EXIT_USAGE;
 	if (d.opt.clock_at) {
@@ -611,8 +683,8 @@ int main(int argc, char **argv)
 		log_err("cannot create the event loop");
 		return EXIT_START;
 	}
-	if (daemon_start(&d, loop) != 0) {
-		rc = EXIT_START;
+	if ((rc = daemon_start(&d, loop)) != 0) {
+		rc = rc == EXIT_IN_USE ? EXIT_IN_USE : EXIT_START;
 		goto out;
 	}
 	ev_signal_init(&d.sigint, on_stop, SIGINT);

@@ -27,7 +27,7 @@ START_TEST(schema_errors_carry_line_and_column)
 	char yaml[1024];
 
 	ck_assert_ptr_null(load("estate: X\ncrews:\n  - id: a\n    name: A\n    membres: []\nrules: []\n"));
-	ASSERT_ERR("estate.yaml:5:5: Unexpected key: membres");
+	ASSERT_ERR("estate.yaml:5:5: unknown setting 'membres' here; expected one of: id, name, supervisor");
 
 	snprintf(yaml, sizeof yaml, "%srules:\n  - name: r\n    match: { kinds: [repiar] }\n    crew: a\n", good_head);
 	ck_assert_ptr_null(load(yaml));
@@ -213,6 +213,125 @@ START_TEST(sample_estate_loads_with_defaults_filled)
 }
 END_TEST
 
+/* Issue 22: every problem of a file in one pass, in our words, in the
+ * file's order; the checks after loading run even when the structure is
+ * wrong elsewhere. */
+START_TEST(every_problem_in_one_pass)
+{
+	ck_assert_ptr_null(load("estate: X\n"                                                        /* 1 */
+				"presence: { online_window: soon }\n"                                /* 2 */
+				"crews:\n"                                                           /* 3 */
+				"  - id: a\n"                                                        /* 4 */
+				"    name: A\n"                                                      /* 5 */
+				"    colour: red\n"                                                  /* 6 */
+				"    members:\n"                                                     /* 7 */
+				"      - { id: X1, name: x, shifts: [{ hours: \"8:00-17:00\" }] }\n" /* 8 */
+				"  - { id: b, members: [{ id: Y1, name: y }] }\n"                    /* 9 */
+				"rules:\n"                                                           /* 10 */
+				"  - { name: r, crew: nosuch, match: { kinds: [repiar] } }\n"        /* 11 */
+				"  - { name: d, crew: a, priority: high }\n"));                      /* 12 */
+	ASSERT_ERR(
+		"estate.yaml:2:28: expected a whole number (0 or more), not 'soon'\n"
+		"estate.yaml:6:5: unknown setting 'colour' here; expected one of: id, name, supervisor, outsourced, "
+		"phone, members\n"
+		"estate.yaml:8:46: expected hours as HH:MM-HH:MM (e.g. 08:00-20:00 or 22:00-06:00), not '8:00-17:00'\n"
+		"estate.yaml:9:5: 'name' is missing here (it is required)\n"
+		"estate.yaml:11:22: crew 'nosuch' is not defined under crews\n"
+		"estate.yaml:11:47: unknown value 'repiar'; expected one of: repair, complaint,");
+	ASSERT_ERR("estate.yaml:12:35: expected a whole number (0 or more), not 'high'\n");
+	/* never libcyaml's own words */
+	ck_assert_msg(strstr(err, "STRING length") == NULL && strstr(err, "Unexpected key") == NULL &&
+			      strstr(err, "Invalid") == NULL,
+		      "a raw libcyaml message:\n%s", err);
+
+	/* text that is not YAML, and a file with aliases (left to libcyaml): our words too */
+	ck_assert_ptr_null(load("estate: a: b\n"));
+	ASSERT_ERR("estate.yaml:1:10: not valid YAML: a ':' where no key can start");
+	ck_assert_ptr_null(load("estate: [X\n"));
+	ASSERT_ERR("estate.yaml:2:1: not valid YAML:");
+	ck_assert_ptr_null(load("estate: &e X\ncrews: *e\nrules: [{ name: d, crew: a }]\n"));
+	ASSERT_ERR("expected a list here, not a single value"); /* (libcyaml places it at the anchor) */
+}
+END_TEST
+
+static const char register_yaml[] = "estate: X\n"
+				    "crews: [{ id: a, name: A, members: [{ id: X1, name: x }] }]\n"
+				    "rules: [{ name: d, crew: a }]\n"
+				    "units:\n"
+				    "  - { building: \"12\", floors: 1-20, flats: A-H }\n"
+				    "  - { building: \"1\", floors: 1-30, flats: A-D }\n"
+				    "  - { building: P, floors: 1-300 }\n"
+				    "  - { unit: 12-20H, resident: Chan Tai-man, phone: \"+852 9123 4567\" }\n"
+				    "  - { unit: G-CLUB }\n"
+				    "  - { pattern: \"TMP-*\" }\n";
+
+START_TEST(the_unit_register)
+{
+	char near[160];
+	config_t *cfg = load(register_yaml);
+	const struct config_unit *u;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(config_unit_known(cfg, "12-1A"));
+	ck_assert(config_unit_known(cfg, "12-20H"));
+	ck_assert(config_unit_known(cfg, "P-300"));
+	ck_assert(config_unit_known(cfg, "G-CLUB"));
+	ck_assert(config_unit_known(cfg, "TMP-7"));
+	ck_assert(!config_unit_known(cfg, "12-21A")); /* floor 21 */
+	ck_assert(!config_unit_known(cfg, "12-1J"));  /* flat J */
+	ck_assert(!config_unit_known(cfg, "12-01A")); /* not how the register writes it */
+	ck_assert(!config_unit_known(cfg, "12-1"));
+	ck_assert(!config_unit_known(cfg, "P-301"));
+	ck_assert(!config_unit_known(cfg, "121A"));
+
+	/* "121A" is 12-1A and 1-21A with the separator lost: both, nothing further */
+	ck_assert_int_eq(config_unit_suggest(cfg, "121A", near, sizeof near), 2);
+	ck_assert_str_eq(near, "12-1A or 1-21A");
+	ck_assert_int_eq(config_unit_suggest(cfg, "12-1a", near, sizeof near), 1);
+	ck_assert_str_eq(near, "12-1A");
+	ck_assert_int_eq(config_unit_suggest(cfg, "g club", near, sizeof near), 1);
+	ck_assert_str_eq(near, "G-CLUB");
+	ck_assert_int_eq(config_unit_suggest(cfg, "Q-99Z", near, sizeof near), 0);
+
+	ck_assert_ptr_null(config_unit_contact(cfg, "12-1A"));
+	ck_assert_ptr_null(config_unit_contact(cfg, "G-CLUB"));
+	u = config_unit_contact(cfg, "12-20H");
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(u->resident, "Chan Tai-man");
+	ck_assert_str_eq(u->phone, "+852 9123 4567");
+	config_destroy(&cfg);
+
+	/* no register: any unit, as before */
+	cfg = load("estate: X\ncrews: [{ id: a, name: A, members: [{ id: X1, name: x }] }]\n"
+		   "rules: [{ name: d, crew: a }]\n");
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(config_unit_known(cfg, "anything-at-all"));
+	config_destroy(&cfg);
+}
+END_TEST
+
+START_TEST(register_mistakes_are_named)
+{
+	ck_assert_ptr_null(load("estate: X\n"
+				"crews: [{ id: a, name: A, members: [{ id: X1, name: x }] }]\n"
+				"rules: [{ name: d, crew: a }]\n"
+				"units:\n"
+				"  - { building: \"12\", floors: 20-1, flats: a-h }\n"   /* 5 */
+				"  - { building: \"13\" }\n"                             /* 6 */
+				"  - { unit: 12-1A, building: \"12\", floors: \"1\" }\n" /* 7 */
+				"  - { pattern: \"P-*\", resident: Chan }\n"             /* 8 */
+				"  - { unit: 12-1A }\n"                                  /* 9 */
+				"  - { unit: 12-1B }\n"                                  /* 10 */
+				"  - { unit: 12-1B }\n"));                               /* 11 */
+	ASSERT_ERR("estate.yaml:5:31: expected floors as FROM-TO or one floor (e.g. 1-20 or 7), not '20-1'");
+	ASSERT_ERR("estate.yaml:5:44: expected flats as capital letters FROM-TO or one letter (e.g. A-H), not 'a-h'");
+	ASSERT_ERR("estate.yaml:6:17: a block of units needs 'floors'");
+	ASSERT_ERR("estate.yaml:7:5: a register entry is one of:");
+	ASSERT_ERR("estate.yaml:8:33: a resident and a phone belong to one unit");
+	ASSERT_ERR("estate.yaml:11:13: unit '12-1B' is listed twice");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("config");
@@ -229,6 +348,9 @@ int main(void)
 	tcase_add_test(tc, files_that_are_not_files);
 	tcase_add_test(tc, durations_windows_and_globs);
 	tcase_add_test(tc, sample_estate_loads_with_defaults_filled);
+	tcase_add_test(tc, every_problem_in_one_pass);
+	tcase_add_test(tc, the_unit_register);
+	tcase_add_test(tc, register_mistakes_are_named);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
