@@ -563,6 +563,8 @@ static const int col_cut[N_COLS] = { [COL_KIND] = 1, [COL_CREW] = 1, [COL_MEMBER
 /* The daemon's largest page, and the page the desk shows by default. */
 #define LIST_PAGE_MAX 1000
 #define LIST_DEFAULT 200
+/* A terminal narrower than this gets the short CREATED (short_created()). */
+#define LIST_WIDE 120
 
 struct row {
 	const Dispatch__Ticket *t;
@@ -570,7 +572,25 @@ struct row {
 	int overdue;
 };
 
-static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
+/* A narrow terminal's CREATED: "HH:MM" today, "MM-DD HH:MM" this year,
+ * the day ("YYYY-MM-DD") before that. */
+static void short_created(int64_t ms, int64_t now, char *buf, size_t size)
+{
+	char full[64], today[64];
+
+	dc_format_time(ms, full, sizeof full);
+	dc_format_time(now, today, sizeof today);
+	if (strlen(full) != 19 || strlen(today) != 19)
+		return; /* keep the long form */
+	if (strncmp(full, today, 10) == 0)
+		snprintf(buf, size, "%.5s", full + 11);
+	else if (strncmp(full, today, 4) == 0)
+		snprintf(buf, size, "%.11s", full + 5);
+	else
+		snprintf(buf, size, "%.10s", full);
+}
+
+static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int narrow)
 {
 	struct dc_due d;
 	char span[32];
@@ -585,6 +605,8 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
 	dc_format_time(t->created_ms, w->created, sizeof w->created);
 	if (strlen(w->created) == 19)
 		w->created[16] = '\0';
+	if (narrow)
+		short_created(t->created_ms, now, w->created, sizeof w->created);
 	w->overdue = 0;
 	if (t->state == DISPATCH__STATE__STATE_ON_HOLD) {
 		/* Deadlines stop while held: say why instead of a countdown. */
@@ -879,7 +901,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 	struct row *rows = NULL;
 	size_t i, n = 0, npages = 0, want = o->limit ? o->limit : LIST_DEFAULT;
 	uint64_t more_after = 0;
-	int rc, filtered;
+	int rc, filtered, columns = term_columns(), narrow = columns > 0 && columns < LIST_WIDE;
 	int64_t now = dc_wall_ms();
 
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
@@ -917,7 +939,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 		for (i = 0; i < r->n_tickets && n <= want; i++) {
 			if (!r->tickets[i])
 				continue;
-			row_fill(&rows[n], r->tickets[i], now);
+			row_fill(&rows[n], r->tickets[i], now, narrow);
 			if (o->overdue && !rows[n].overdue)
 				continue;
 			n++;
@@ -959,7 +981,7 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 		struct list_ctx x = { o, rows };
 		struct desk_table tab = { col_names, N_COLS, NULL, TEXT_MAX_WIDTH, row_cells, &x, n };
 
-		desk_table_print_fit(o, &tab, term_columns(), col_cut);
+		desk_table_print_fit(o, &tab, columns, col_cut);
 	}
 	/* The table's reader reads it on stdout; a CSV or JSON reader must
 	 * not get it in the data. */

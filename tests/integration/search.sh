@@ -211,6 +211,9 @@ test_fits_80_columns() {
 	# the text was cut first: the other columns are whole
 	grep -Eq '^[0-9]+ +closed +[a-z]+ +3 +11-[0-9]+[A-D] ' <<<"$shot" || fail "columns cut: $shot" || return 1
 	grep -q '~$' <<<"$shot" || fail "no text cut to fit: $shot" || return 1
+	# CREATED short on a narrow terminal: month, day and time this year
+	grep -Eq '^[0-9]+ .* 11-[0-9]+[A-D] .* [01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9] ' <<<"$shot" ||
+		fail "no short CREATED: $shot" || return 1
 	[ -n "$CN_IDS" ] || test_chinese_name_and_phone || return 1
 	ui_start narrowzh 80 10 "$B/dispatch-desk" --color never list --all --text 漏水
 	wait_screen narrowzh '^ID ' 15 || fail "nothing shown: $(screen narrowzh)" || return 1
