@@ -140,8 +140,8 @@ fuzz: test-deps
 #   make bench BENCH_ARGS="--scale 10m"    adds a 10-million-ticket store (~15 GB of disk)
 BENCH_ARGS ?=
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/bench_route $(B)/bench
-	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --json $(B)/bench-results.json $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/bench_route $(B)/bench $(B)/gen-year
+	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --gen-year $(B)/gen-year --json $(B)/bench-results.json $(BENCH_ARGS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -510,6 +510,30 @@ int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Created key: 'C', the creation time, then the ticket id, both big-endian. */
+#define STORE_CREATED_KEY 17
+static void store_created_key(unsigned char kb[STORE_CREATED_KEY], int64_t created_ms, uint64_t id)
+{
+	kb[0] = STORE_TAG_CREATED;
+	store_be64(kb + 1, (uint64_t)(created_ms > 0 ? created_ms : 0));
+	store_be64(kb + 9, id);
+}
+
+int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool present)
+{
+	unsigned char kb[STORE_CREATED_KEY];
+	MDB_val k = { STORE_CREATED_KEY, kb }, d = { 0, NULL };
+	int rc = store_index_set(txn, store_ix_of(s, STORE_TAG_ALL_UNIT), t->unit, t->id, present);
+
+	if (rc != 0)
+		return rc;
+	store_created_key(kb, t->created_ms, t->id);
+	if (present)
+		return store_put(txn, s->idx, &k, &d, 0);
+	rc = store_del(txn, s->idx, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* Deadlines key: 'd', the due time, then the ticket id, both big-endian. */
 #define STORE_DUE_KEY 17
 static void store_due_key(unsigned char kb[STORE_DUE_KEY], int64_t due_ms, uint64_t id)
@@ -640,6 +664,11 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	if (rc == 0)
 		rc = store_index_move(txn, (struct store_ix){ s->vendor_incidents, 0 }, t->id, old ? old->vendor : NULL,
 				      was_vendor, t->vendor, t->vendor_incident[0] != '\0');
+	/* the search indexes: every ticket, for as long as it is kept */
+	if (rc == 0 && old && (!store_same(old->unit, t->unit) || old->created_ms != t->created_ms))
+		rc = store_search_set(s, txn, old, false);
+	if (rc == 0 && (old == NULL || !store_same(old->unit, t->unit) || old->created_ms != t->created_ms))
+		rc = store_search_set(s, txn, t, true);
 	if (old)
 		dispatch__ticket__free_unpacked(old, NULL);
 	if (rc != 0)
@@ -903,6 +932,128 @@ int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg)
 {
 	struct store_ticket_walk w = { fn, arg };
 	return store_walk(txn, s->tickets, NULL, store_ticket_step, &w);
+}
+
+int store_tickets_desc(store_t *s, MDB_txn *txn, uint64_t before_id, store_raw_ticket_fn *fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	int rc, op;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	if (before_id == 0) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	} else {
+		store_be64(kb, before_id);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND) /* every id is below before_id */
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		else if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV); /* the first at or above it: one back */
+	}
+	for (op = MDB_PREV; rc == 0; rc = mdb_cursor_get(cur, &k, &v, op)) {
+		int r;
+		if (k.mv_size != 8) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		r = fn(store_get_be64(k.mv_data), v.mv_data, v.mv_size, arg);
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			goto done;
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_ticket_bytes(store_t *s, MDB_txn *txn, uint64_t id, const void **data, size_t *len)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	store_be64(kb, id);
+	rc = mdb_get(txn, s->tickets, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	*data = d.mv_data;
+	*len = d.mv_size;
+	return 0;
+}
+
+struct store_unit_walk {
+	store_unit_fn *fn;
+	void *arg;
+	const unsigned char *prefix;
+	size_t plen; /* the tag and the unit prefix */
+};
+
+static int store_unit_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_unit_walk *w = arg;
+	const char *kb = k->mv_data;
+	char unit[STORE_KEY_MAX];
+
+	(void)v;
+	if (k->mv_size < w->plen || memcmp(kb, w->prefix, w->plen) != 0)
+		return 1; /* past the units with this prefix */
+	if (k->mv_size < 10 || kb[k->mv_size - 9] != '\0' || memchr(kb + 1, '\0', k->mv_size - 10) != NULL)
+		return STORE_CORRUPT;
+	memcpy(unit, kb + 1, k->mv_size - 9);
+	return w->fn(unit, store_get_be64(kb + k->mv_size - 8), w->arg);
+}
+
+int store_unit_tickets(store_t *s, MDB_txn *txn, const char *prefix, store_unit_fn *fn, void *arg)
+{
+	unsigned char kb[STORE_KEY_MAX];
+	size_t n = strlen(prefix);
+	struct store_unit_walk w = { fn, arg, kb, n + 1 };
+	MDB_val start = { n + 1, kb };
+
+	if (n + 1 > sizeof kb)
+		return 0; /* longer than any unit: none */
+	kb[0] = STORE_TAG_ALL_UNIT;
+	memcpy(kb + 1, prefix, n);
+	return store_walk(txn, s->idx, &start, store_unit_step, &w);
+}
+
+struct store_created_walk {
+	store_id_fn *fn;
+	void *arg;
+	int64_t to_ms;
+};
+
+static int store_created_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_created_walk *w = arg;
+	const unsigned char *kb = k->mv_data;
+
+	(void)v;
+	if (k->mv_size < 1 || kb[0] != STORE_TAG_CREATED)
+		return 1; /* past the creation times */
+	if (k->mv_size != STORE_CREATED_KEY)
+		return STORE_CORRUPT;
+	if (w->to_ms > 0 && (int64_t)store_get_be64(kb + 1) >= w->to_ms)
+		return 1;
+	return w->fn(store_get_be64(kb + 9), w->arg);
+}
+
+int store_created_tickets(store_t *s, MDB_txn *txn, int64_t from_ms, int64_t to_ms, store_id_fn *fn, void *arg)
+{
+	unsigned char kb[STORE_CREATED_KEY];
+	struct store_created_walk w = { fn, arg, to_ms };
+	MDB_val start = { STORE_CREATED_KEY, kb };
+
+	store_created_key(kb, from_ms, 0);
+	return store_walk(txn, s->idx, &start, store_created_step, &w);
 }
 
 int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,
@@ -1339,7 +1490,11 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 			break;
 		}
 		r = store_is_open(t->state) || t->updated_ms >= before_ms;
+		if (r == 0)
+			rc = store_search_set(s, txn, t, false); /* its search entries go with it */
 		dispatch__ticket__free_unpacked(t, NULL);
+		if (rc != 0)
+			break;
 		if (r)
 			continue;
 		/* its history: every event becomes a tombstone, then the index goes */

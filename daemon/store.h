@@ -14,6 +14,8 @@
  *     'm' "<member>\0" u64 BE id -> ""  (open tickets of a member)
  *     't' i64 BE stored_ms + the requests key -> ""  (stored replies, in expiry order)
  *     'u' "<unit>\0" u64 BE id -> ""    (open tickets of a unit: duplicates)
+ *     'A' "<unit>\0" u64 BE id -> ""    (every ticket of a unit: the list's search)
+ *     'C' i64 BE created_ms + u64 BE id -> ""  (every ticket by creation time: the search)
  *   outages         u64 BE id -> packed Outage
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
@@ -52,8 +54,10 @@
  * asked (role and key's identity, or over ipc the stated actor) and
  * carries a digest of its request; the 5 -> 6 migration keys each old
  * reply by the actor of the first event it reports, and drops those
- * that report none. */
-#define STORE_SCHEMA_VERSION 6
+ * that report none. 7: the search indexes 'A' (every ticket by unit) and
+ * 'C' (every ticket by creation time), which list searches over years of
+ * records use; the 6 -> 7 migration builds them from the tickets. */
+#define STORE_SCHEMA_VERSION 7
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -130,6 +134,21 @@ int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_
 int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, store_id_fn *fn, void *arg);
 /* All tickets in id order (the list command without filters). */
 int store_tickets(store_t *s, MDB_txn *txn, store_ticket_fn *fn, void *arg);
+
+/* The search (list with filters, newest first). The stored bytes of each
+ * ticket with an id below before_id (0: every ticket), in descending id
+ * order, without decoding them; data is valid only during the call. */
+typedef int(store_raw_ticket_fn)(uint64_t id, const void *data, size_t len, void *arg);
+int store_tickets_desc(store_t *s, MDB_txn *txn, uint64_t before_id, store_raw_ticket_fn *fn, void *arg);
+/* One ticket's stored bytes (valid until txn ends or the next write). */
+int store_ticket_bytes(store_t *s, MDB_txn *txn, uint64_t id, const void **data, size_t *len);
+/* Every ticket whose unit starts with prefix ("" = all), in unit order,
+ * from the 'A' index: fn(unit, id) with unit valid only during the call. */
+typedef int(store_unit_fn)(const char *unit, uint64_t id, void *arg);
+int store_unit_tickets(store_t *s, MDB_txn *txn, const char *prefix, store_unit_fn *fn, void *arg);
+/* Every ticket created in [from_ms, to_ms) (to_ms 0: no end), in creation
+ * order, from the 'C' index. */
+int store_created_tickets(store_t *s, MDB_txn *txn, int64_t from_ms, int64_t to_ms, store_id_fn *fn, void *arg);
 
 /* Idempotency: a request id is the sender's, not everyone's. A reply is
  * stored under who sent it (role and identity: the CURVE key's, or over

@@ -78,6 +78,9 @@ struct store_ix {
 #define STORE_TAG_UNIT 'u'
 #define STORE_TAG_DUE 'd'
 #define STORE_TAG_EXPIRY 't'
+/* Schema 7: every ticket, open or not, for the list's search (store.h). */
+#define STORE_TAG_ALL_UNIT 'A'
+#define STORE_TAG_CREATED 'C'
 
 static inline struct store_ix store_ix_of(const store_t *s, unsigned char tag)
 {
@@ -139,6 +142,8 @@ int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
 int store_chain_head_get(store_t *s, MDB_txn *txn, uint8_t head[CHAIN_HASH_LEN]);
 int store_chain_head_put(store_t *s, MDB_txn *txn, const uint8_t head[CHAIN_HASH_LEN]);
 int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present);
+/* The search indexes' entries of ticket t (schema 7): present or not. */
+int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool present);
 /* A stored reply's key: role, identity, NUL, request id (store.h). */
 #define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
 int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,

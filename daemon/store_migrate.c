@@ -346,6 +346,37 @@ done:
 	return rc;
 }
 
+/* Version 7 adds the search indexes (every ticket by unit and by creation
+ * time): an entry of each for every ticket kept. Writing into "index"
+ * while walking "tickets" moves no cursor of this walk. */
+static int store_migrate_6_to_7(store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned long tickets = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		rc = store_search_set(s, txn, t, true);
+		dispatch__ticket__free_unpacked(t, NULL);
+		if (rc != 0)
+			break;
+		tickets++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	log_notice("migration: %lu ticket(s) indexed for search by unit and creation time", tickets);
+	return 0;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 int store_migrate(store_t *s, char *err, size_t errlen)
 {
@@ -376,14 +407,15 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
 		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0)
+		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 2) {
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
-		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0)
+		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
+		    (rc = store_migrate_6_to_7(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -392,19 +424,26 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		 * stand, in this one transaction. */
 		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0)
+		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 4) {
 		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0)
+		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
+		    (rc = store_migrate_6_to_7(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 5) {
 		log_notice("migrating the store from schema version 5 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_5_to_6(s, txn)) != 0)
+		if ((rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 6) {
+		log_notice("migrating the store from schema version 6 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_6_to_7(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;

@@ -43,8 +43,21 @@ static const char usage_text[] =
 	"                        (FILE or stdin); reports each line, goes on past bad ones\n"
 	"  show ID [--json]      the ticket and its full history\n"
 	"  list [--crew C] [--member M] [--kind K]... [--unit PATTERN]... [--overdue]\n"
-	"       [--at TIME] [--all] [--limit N] [--json]\n"
-	"                        open tickets as a table (--all: closed and cancelled too)\n"
+	"       [--at TIME] [--all] [--limit N] [--json | --csv]\n"
+	"       [--text T] [--person P] [--phone N] [--category C]... [--state S]...\n"
+	"       [--from DAY] [--to DAY] [--after ID]\n"
+	"                        open tickets, newest first (--all: closed and cancelled\n"
+	"                        too): a search of every ticket kept, by the daemon\n"
+	"                        --text, --person: a part of the text or name (Chinese\n"
+	"                        too; ASCII in either case); --phone: digits of the number\n"
+	"                        --unit: 12-1A, or a pattern such as 12-* or 1?-[AB]*\n"
+	"                        --state: new assigned accepted on-site on-hold resolved\n"
+	"                        closed cancelled (any state, without --all)\n"
+	"                        --from, --to: days (YYYY-MM-DD, --to takes the whole\n"
+	"                        day) or times, of when the ticket was created\n"
+	"                        --limit N rows (default 200); when more match, a last\n"
+	"                        line says \"more: use --after ID\": the same search with\n"
+	"                        --after ID shows the next N; --csv for a spreadsheet\n"
 	"  close ID [--note T] [--cause T --corrective T]\n"
 	"                        close a resolved ticket; a complaint needs its cause and\n"
 	"                        corrective action (here or when it was resolved)\n"
@@ -113,6 +126,8 @@ static const char usage_text[] =
 	"  " DESK_PROG " import requests.ndjson\n"
 	"      with lines like {\"unit\":\"12-1A\",\"kind\":\"repair\",\"text\":\"no water\",\"source\":\"intercom\"}\n"
 	"  " DESK_PROG " list --crew technical --overdue\n"
+	"  " DESK_PROG " list --all --unit 11-6A --from 2026-01-01 --to 2026-06-30\n"
+	"  " DESK_PROG " list --all --text 漏水 --csv > leaks.csv\n"
 	"  " DESK_PROG " show 17\n"
 	"  " DESK_PROG " assign 17 --member T08\n"
 	"  " DESK_PROG " cancel 17 --reason \"resident fixed it\"\n"
@@ -170,6 +185,9 @@ enum desk_opt {
 	O_PARTS,
 	O_CHARGED,
 	O_REPLACES,
+	O_STATE,
+	O_AFTER,
+	O_CSV,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED,
@@ -223,6 +241,9 @@ static const struct option long_opts[] = {
 	{ "parts", required_argument, NULL, OPT_VAL(O_PARTS) },
 	{ "charged", required_argument, NULL, OPT_VAL(O_CHARGED) },
 	{ "replaces", required_argument, NULL, OPT_VAL(O_REPLACES) },
+	{ "state", required_argument, NULL, OPT_VAL(O_STATE) },
+	{ "after", required_argument, NULL, OPT_VAL(O_AFTER) },
+	{ "csv", no_argument, NULL, OPT_VAL(O_CSV) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
@@ -257,7 +278,9 @@ static const struct command commands[] = {
 	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
 	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
 	{ "list",
-	  B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) | B(O_LIMIT) | B(O_JSON),
+	  B(O_CREW) | B(O_MEMBER) | B(O_KIND) | B(O_UNIT) | B(O_OVERDUE) | B(O_AT) | B(O_ALL) | B(O_LIMIT) | B(O_JSON) |
+		  B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | B(O_CATEGORY) | B(O_FROM) | B(O_UNTIL) | B(O_STATE) |
+		  B(O_AFTER) | B(O_CSV),
 	  0, 0, "", desk_list, DESK },
 	{ "close", B(O_NOTE) | COMPLAINT_OPTS, 1, 1, "one ticket id", desk_close, DESK },
 	{ "cancel", B(O_REASON), 1, 1, "one ticket id", desk_cancel, DESK },
@@ -474,6 +497,15 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 			if (desk_parse_uint(optarg, 5, &v) < 0 || v < 1)
 				return desk_usage("--priority must be 1 (urgent) to 5 (low), not '%s'", optarg);
 			o->priority = (unsigned)v;
+			break;
+		case OPT_VAL(O_STATE): rc = multi_add(&o->state, "state", optarg); break;
+		case OPT_VAL(O_CSV): o->csv = 1; break;
+		case OPT_VAL(O_AFTER):
+			if (desk_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
+				return desk_usage("--after needs a ticket id (from a \"more: use --after ID\" line), "
+						  "not '%s'",
+						  optarg);
+			o->after = v;
 			break;
 		case OPT_VAL(O_REPLACES):
 			if (desk_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)

@@ -39,6 +39,9 @@ struct desk_opts {
 	int color;
 	char **args; /* positional arguments after the command */
 	int n_args;
+	struct desk_multi state; /* list --state */
+	uint64_t after;          /* list --after: ids below this one (0: from the newest) */
+	int csv;                 /* list --csv */
 };
 
 /* Print "dispatch-desk: <fmt with arg>; try ..." and return DC_EXIT_USAGE. */
@@ -77,6 +80,12 @@ struct desk_table {
 	size_t n_rows;
 };
 void desk_table_print(const struct desk_opts *o, const struct desk_table *t);
+/* The same, each line fitted into max_width columns (0: no limit): the
+ * last column (the free text) is cut first, then columns that hold
+ * nothing but "-" are left out, then the columns with cut[c] set (NULL:
+ * none) are cut, widest first, then the gaps narrow and the last column
+ * is cut further. */
+void desk_table_print_fit(const struct desk_opts *o, const struct desk_table *t, int max_width, const int *cut);
 
 /* Send one Transition for the ticket id in o->args[0] (tr->ticket_id is
  * set here) and print what became of the ticket. Returns an exit code. */

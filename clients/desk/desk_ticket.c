@@ -1,23 +1,24 @@
 /*
  * desk_ticket: the desk's ticket commands: submit, show, list, close,
- * cancel, assign. Filters the daemon's List cannot apply (kind, unit,
- * overdue) are applied here, on the tickets it returns.
+ * cancel, assign. list's filters are the daemon's (a search over every
+ * ticket kept, paged); only --overdue, which needs the time it is measured
+ * at, is applied here, on the tickets it returns.
  */
 #include "desk.h"
 
-#include <fnmatch.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "dc_json.h"
 #include "dc_time.h"
-
-/* The daemon's List cap: asked for when we filter ourselves. */
-#define LIST_MAX 1000
 
 static int need_ticket(const Dispatch__Reply *r)
 {
@@ -554,9 +555,16 @@ enum { COL_ID, COL_STATE, COL_KIND, COL_PRI, COL_UNIT, COL_CREW, COL_MEMBER, COL
 static const char *const col_names[N_COLS] = {
 	"ID", "STATE", "KIND", "PRI", "UNIT", "CREW", "MEMBER", "CREATED", "DUE", "TEXT",
 };
+/* What may be cut, after the text, when a terminal is too narrow. */
+static const int col_cut[N_COLS] = { [COL_KIND] = 1, [COL_CREW] = 1, [COL_MEMBER] = 1 };
 
 /* The widest the free text may make a line; longer texts are cut. */
 #define TEXT_MAX_WIDTH 60
+/* The daemon's largest page, and the page the desk shows by default. */
+#define LIST_PAGE_MAX 1000
+#define LIST_DEFAULT 200
+/* A terminal narrower than this gets the short CREATED (short_created()). */
+#define LIST_WIDE 120
 
 struct row {
 	const Dispatch__Ticket *t;
@@ -564,7 +572,25 @@ struct row {
 	int overdue;
 };
 
-static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
+/* A narrow terminal's CREATED: "HH:MM" today, "MM-DD HH:MM" this year,
+ * the day ("YYYY-MM-DD") before that. */
+static void short_created(int64_t ms, int64_t now, char *buf, size_t size)
+{
+	char full[64], today[64];
+
+	dc_format_time(ms, full, sizeof full);
+	dc_format_time(now, today, sizeof today);
+	if (strlen(full) != 19 || strlen(today) != 19)
+		return; /* keep the long form */
+	if (strncmp(full, today, 10) == 0)
+		snprintf(buf, size, "%.5s", full + 11);
+	else if (strncmp(full, today, 4) == 0)
+		snprintf(buf, size, "%.11s", full + 5);
+	else
+		snprintf(buf, size, "%.10s", full);
+}
+
+static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int narrow)
 {
 	struct dc_due d;
 	char span[32];
@@ -579,6 +605,8 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
 	dc_format_time(t->created_ms, w->created, sizeof w->created);
 	if (strlen(w->created) == 19)
 		w->created[16] = '\0';
+	if (narrow)
+		short_created(t->created_ms, now, w->created, sizeof w->created);
 	w->overdue = 0;
 	if (t->state == DISPATCH__STATE__STATE_ON_HOLD) {
 		/* Deadlines stop while held: say why instead of a countdown. */
@@ -592,11 +620,13 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now)
 	}
 }
 
-static int row_by_id(const void *a, const void *b)
+/* Newest first, as the daemon searches (and an older daemon, which
+ * answered crew by crew, is put in that order too). */
+static int row_newest_first(const void *a, const void *b)
 {
 	uint64_t x = ((const struct row *)a)->t->id, y = ((const struct row *)b)->t->id;
 
-	return x < y ? -1 : x > y;
+	return x > y ? -1 : x < y;
 }
 
 static const char *state_color(const struct desk_opts *o, int state);
@@ -628,30 +658,6 @@ static void row_cells(const void *ctx, size_t i, const char **cells, const char 
 	cells[COL_TEXT] = t->text;
 }
 
-static int unit_matches(const struct desk_multi *units, const char *unit)
-{
-	int i;
-
-	if (units->n == 0)
-		return 1;
-	for (i = 0; i < units->n; i++)
-		if (fnmatch(units->v[i], unit ? unit : "", 0) == 0)
-			return 1;
-	return 0;
-}
-
-static int kind_matches(const Dispatch__Kind *kinds, int n, Dispatch__Kind k)
-{
-	int i;
-
-	if (n == 0)
-		return 1;
-	for (i = 0; i < n; i++)
-		if (kinds[i] == k)
-			return 1;
-	return 0;
-}
-
 static const char *state_color(const struct desk_opts *o, int state)
 {
 	switch (state) {
@@ -666,62 +672,287 @@ static const char *state_color(const struct desk_opts *o, int state)
 	}
 }
 
-int desk_list(dc_t *dc, const struct desk_opts *o)
+/* A state word as people type it: "on-site", "on_site" and "on site" alike. */
+static int state_parse(const char *word, Dispatch__State *out)
 {
-	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__List list = DISPATCH__LIST__INIT;
-	Dispatch__Reply *r = NULL;
-	Dispatch__Kind kinds[DESK_MULTI_MAX];
-	struct row *rows = NULL;
-	size_t i, n = 0;
-	int c, rc, filtering, truncated;
-	int64_t now = dc_wall_ms();
+	char want[32];
+	size_t i;
+
+	for (i = 0; word[i] && i + 1 < sizeof want; i++)
+		want[i] = word[i] == '-' || word[i] == '_' ? ' ' : (char)tolower((unsigned char)word[i]);
+	want[i] = '\0';
+	if (word[i])
+		return -1;
+	for (int st = DISPATCH__STATE__STATE_NEW; st <= DISPATCH__STATE__STATE_ON_HOLD; st++)
+		if (strcmp(want, dc_state_name(st)) == 0) {
+			*out = (Dispatch__State)st;
+			return 0;
+		}
+	return -1;
+}
+
+/* The daemon's rule for a unit pattern (handle_query.c), checked here
+ * first so a typo is a usage error: NULL if good, else what is wrong. */
+static const char *unit_pattern_error(const char *p)
+{
+	if (!*p)
+		return "nothing";
+	if (strlen(p) > 32)
+		return "more than 32 characters";
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] == '[') {
+			size_t j = i + 1;
+			if (p[j] == '!')
+				j++;
+			if (p[j] == ']')
+				j++;
+			while (p[j] && p[j] != ']' && p[j] != '[')
+				j++;
+			if (p[j] != ']')
+				return "a '[' without its closing ']'";
+			i = j;
+		} else if (p[i] == ']') {
+			return "a ']' without its opening '['";
+		} else if (!isalnum((unsigned char)p[i]) && !strchr("-_/*?", p[i])) {
+			return "a character that is neither in a unit nor a pattern's '*', '?' or '[...]'";
+		}
+	}
+	return NULL;
+}
+
+/* --from and --to: a day ("2026-03-01": --to takes the whole day) or a
+ * time as dc_time_parse() reads it. */
+static int date_arg(const char *opt, const char *s, int end, int64_t now, int64_t *out)
+{
+	int y, mo, d, n = 0;
+	char msg[200];
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && s[n] == '\0') {
+		struct tm tm;
+		time_t t;
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_isdst = -1;
+		if (y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && mktime(&tm) != (time_t)-1 &&
+		    tm.tm_mday == d) {                  /* 31 April rolls over: not a day */
+			tm.tm_mday = d + (end ? 1 : 0); /* --to a day: up to its end */
+			tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+			tm.tm_isdst = -1;
+			if ((t = mktime(&tm)) != (time_t)-1) {
+				*out = (int64_t)t * 1000;
+				return 0;
+			}
+		}
+	} else if (dc_time_parse(s, now, out) == 0) {
+		return 0;
+	}
+	snprintf(msg, sizeof msg, "--%s wants a day (YYYY-MM-DD), a time (YYYY-MM-DDTHH:MM, HH:MM) or now, not '%%s'",
+		 opt);
+	return desk_usage(msg, s);
+}
+
+/* RFC 4180: a field with a comma, a quote or a line break is quoted, its
+ * quotes doubled; records end in CRLF. */
+static void csv_field(const char *s, int last)
+{
+	s = s ? s : "";
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+static void print_csv(const struct row *rows, size_t n)
+{
+	static const char *const head[] = { "id",   "state",   "kind",   "priority", "category",
+					    "unit", "crew",    "member", "created",  "updated",
+					    "due",  "overdue", "person", "phone",    "text" };
+	size_t nh = sizeof head / sizeof head[0];
+	char created[64], updated[64];
+
+	for (size_t c = 0; c < nh; c++)
+		csv_field(head[c], c + 1 == nh);
+	for (size_t i = 0; i < n; i++) {
+		const Dispatch__Ticket *t = rows[i].t;
+		dc_format_time(t->created_ms, created, sizeof created);
+		dc_format_time(t->updated_ms, updated, sizeof updated);
+		csv_field(rows[i].id, 0);
+		csv_field(dc_state_name(t->state), 0);
+		csv_field(dc_kind_name(t->kind), 0);
+		csv_field(rows[i].pri, 0);
+		csv_field(t->category, 0);
+		csv_field(t->unit, 0);
+		csv_field(t->crew, 0);
+		csv_field(t->member, 0);
+		csv_field(created, 0);
+		csv_field(t->updated_ms ? updated : "", 0);
+		csv_field(strcmp(rows[i].due, "-") ? rows[i].due : "", 0);
+		csv_field(rows[i].overdue ? "yes" : "no", 0);
+		csv_field(t->person, 0);
+		csv_field(t->phone, 0);
+		csv_field(t->text, 1);
+	}
+}
+
+/* The columns of the terminal on stdout; 0 when it is not one. */
+static int term_columns(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+		return 0;
+	return ws.ws_col;
+}
+
+/* The search from the options; 0 or the usage exit code. */
+static int list_query(const struct desk_opts *o, int64_t now, Dispatch__List *list, Dispatch__Kind *kinds,
+		      Dispatch__State *states)
+{
+	const char *why;
+	int c;
 
 	for (c = 0; c < o->kind.n; c++)
 		if (dc_kind_parse(o->kind.v[c], &kinds[c]) < 0)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
 					  "cleaning, inquiry, suggestion)",
 					  o->kind.v[c]);
-	if (o->at && dc_time_parse(o->at, now, &now) < 0)
-		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
+	for (c = 0; c < o->state.n; c++)
+		if (state_parse(o->state.v[c], &states[c]) < 0)
+			return desk_usage("unknown state '%s' (new, assigned, accepted, on-site, on-hold, "
+					  "resolved, closed, cancelled)",
+					  o->state.v[c]);
+	for (c = 0; c < o->unit.n; c++)
+		if ((why = unit_pattern_error(o->unit.v[c])) != NULL) {
+			char msg[200];
+			snprintf(msg, sizeof msg,
+				 "--unit '%%s' holds %s; give a unit (12-1A) or a pattern (12-*, 1?-[AB]*)", why);
+			return desk_usage(msg, o->unit.v[c]);
+		}
+	if (o->unit.n > 8)
+		return desk_usage("%s", "list takes at most 8 --unit patterns");
+	if (o->kind.n > 16 || o->state.n > 16)
+		return desk_usage("%s", "list takes at most 16 --kind and 16 --state");
+	if (o->text && (!*o->text || strlen(o->text) > 200))
+		return desk_usage("--text wants 1 to 200 bytes of text to look for, not '%s'", o->text);
+	if (o->person && (!*o->person || strlen(o->person) > 100))
+		return desk_usage("--person wants 1 to 100 bytes of a name to look for, not '%s'", o->person);
+	if (o->phone) {
+		size_t digits = 0;
+		for (const char *p = o->phone; *p; p++) {
+			if (!strchr("0123456789 +-()", *p))
+				return desk_usage("--phone wants digits (spaces, '+', '-', '(' and ')' are ignored), "
+						  "not '%s'",
+						  o->phone);
+			digits += isdigit((unsigned char)*p) != 0;
+		}
+		if (digits < 3 || digits > 20)
+			return desk_usage("--phone wants 3 to 20 digits to look for, not '%s'", o->phone);
+	}
+	if (o->from && date_arg("from", o->from, 0, now, &list->created_from_ms))
+		return DC_EXIT_USAGE;
+	if (o->until && date_arg("to", o->until, 1, now, &list->created_to_ms))
+		return DC_EXIT_USAGE;
+	if (o->from && o->until && list->created_from_ms >= list->created_to_ms)
+		return desk_usage("--from %s is not before --to; give the earlier day first", o->from);
 	if (o->at && !o->overdue)
 		return desk_usage("%s: --at only says when --overdue is measured", "list");
-	filtering = o->kind.n || o->unit.n || o->overdue;
+	if (o->json && o->csv)
+		return desk_usage("%s: give one of --json and --csv", "list");
 	if (o->crew)
-		list.crew = (char *)o->crew;
+		list->crew = (char *)o->crew;
 	if (o->member)
-		list.member = (char *)o->member;
-	list.include_closed = o->all;
-	/* Filtering here: ask for all the daemon gives, cut to --limit after. */
-	list.limit = filtering ? LIST_MAX : o->limit;
+		list->member = (char *)o->member;
+	if (o->text)
+		list->text = (char *)o->text;
+	if (o->person)
+		list->person = (char *)o->person;
+	if (o->phone)
+		list->phone = (char *)o->phone;
+	list->units = (char **)o->unit.v;
+	list->n_units = (size_t)o->unit.n;
+	list->kinds = kinds;
+	list->n_kinds = (size_t)o->kind.n;
+	list->categories = (char **)o->category.v;
+	list->n_categories = (size_t)o->category.n;
+	list->states = states;
+	list->n_states = (size_t)o->state.n;
+	list->include_closed = o->all;
+	list->after_id = o->after;
+	return 0;
+}
+
+int desk_list(dc_t *dc, const struct desk_opts *o)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__List list = DISPATCH__LIST__INIT;
+	Dispatch__Reply **pages = NULL;
+	Dispatch__Kind kinds[DESK_MULTI_MAX];
+	Dispatch__State states[DESK_MULTI_MAX];
+	struct row *rows = NULL;
+	size_t i, n = 0, npages = 0, want = o->limit ? o->limit : LIST_DEFAULT;
+	uint64_t more_after = 0;
+	int rc, filtered, columns = term_columns(), narrow = columns > 0 && columns < LIST_WIDE;
+	int64_t now = dc_wall_ms();
+
+	if (o->at && dc_time_parse(o->at, now, &now) < 0)
+		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
+	if ((rc = list_query(o, now, &list, kinds, states)) != 0)
+		return rc;
+	filtered = o->kind.n || o->unit.n || o->overdue || o->crew || o->member || o->text || o->person || o->phone ||
+		   o->category.n || o->state.n || o->from || o->until;
 	req.body_case = DISPATCH__REQUEST__BODY_LIST;
 	req.list = &list;
-	rc = desk_call(dc, &req, &r);
-	if (rc)
-		return rc;
-	if (!o->at && r->now_ms)
-		now = r->now_ms; /* overdue by the daemon's clock */
-	truncated = filtering && r->n_tickets >= LIST_MAX;
-	rows = calloc(r->n_tickets ? r->n_tickets : 1, sizeof *rows);
-	if (!rows) {
-		fprintf(stderr, DESK_PROG ": out of memory\n");
-		rc = DC_EXIT_UNAVAILABLE;
-		goto out;
-	}
-	for (i = 0; i < r->n_tickets; i++) {
-		const Dispatch__Ticket *t = r->tickets[i];
+	/* Page by page until one more row than asked for (then there are
+	 * more to show) or the end: the daemon bounds each page. */
+	for (;;) {
+		Dispatch__Reply *r = NULL, **grown;
+		struct row *more_rows;
 
-		if (!t || !kind_matches(kinds, o->kind.n, t->kind) || !unit_matches(&o->unit, t->unit))
-			continue;
-		row_fill(&rows[n], t, now);
-		if (o->overdue && !rows[n].overdue)
-			continue;
-		n++;
-		if (filtering && o->limit && n >= o->limit)
+		list.limit = (uint32_t)(o->overdue || want + 1 - n > LIST_PAGE_MAX ? LIST_PAGE_MAX : want + 1 - n);
+		if ((rc = desk_call(dc, &req, &r)) != 0)
+			goto out;
+		grown = realloc(pages, (npages + 1) * sizeof *pages);
+		more_rows = grown ? realloc(rows, (n + r->n_tickets + 1) * sizeof *rows) : NULL;
+		if (!grown || !more_rows) {
+			if (grown)
+				pages = grown;
+			dispatch__reply__free_unpacked(r, NULL);
+			fprintf(stderr, DESK_PROG ": out of memory\n");
+			rc = DC_EXIT_UNAVAILABLE;
+			goto out;
+		}
+		pages = grown;
+		rows = more_rows;
+		pages[npages++] = r;
+		if (!o->at && r->now_ms)
+			now = r->now_ms; /* overdue by the daemon's clock */
+		for (i = 0; i < r->n_tickets && n <= want; i++) {
+			if (!r->tickets[i])
+				continue;
+			row_fill(&rows[n], r->tickets[i], now, narrow);
+			if (o->overdue && !rows[n].overdue)
+				continue;
+			n++;
+		}
+		if (n > want || !r->more || r->next_after == 0 || (list.after_id && r->next_after >= list.after_id))
 			break;
+		list.after_id = r->next_after;
 	}
-	/* The daemon answers crew by crew; people read tickets in id order. */
-	qsort(rows, n, sizeof *rows, row_by_id);
+	qsort(rows, n, sizeof *rows, row_newest_first);
+	if (n > want) {
+		n = want;
+		more_after = rows[n - 1].t->id;
+	}
 	if (o->json) {
 		json_t *a = json_array();
 
@@ -741,27 +972,27 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 			}
 		}
 		rc = desk_print_json(a);
-		goto out;
-	}
-	if (n == 0) {
-		printf("no %s%stickets%s\n", o->all ? "" : "open ", o->overdue ? "overdue " : "",
-		       filtering || o->crew || o->member ? " that match" : "");
-		goto out;
-	}
-	{
+	} else if (o->csv) {
+		print_csv(rows, n);
+	} else if (n == 0) {
+		printf("no %s%stickets%s\n", o->all || o->state.n ? "" : "open ", o->overdue ? "overdue " : "",
+		       filtered ? " that match" : "");
+	} else {
 		struct list_ctx x = { o, rows };
 		struct desk_table tab = { col_names, N_COLS, NULL, TEXT_MAX_WIDTH, row_cells, &x, n };
 
-		desk_table_print(o, &tab);
+		desk_table_print_fit(o, &tab, columns, col_cut);
 	}
-	if (truncated)
-		fprintf(stderr,
-			DESK_PROG ": the daemon returned its maximum of %d tickets; "
-				  "narrow the list with --crew or --member to see them all\n",
-			LIST_MAX);
+	/* The table's reader reads it on stdout; a CSV or JSON reader must
+	 * not get it in the data. */
+	if (rc == 0 && more_after)
+		fprintf(o->json || o->csv ? stderr : stdout, "more: use --after %" PRIu64 " for the next %zu\n",
+			more_after, want);
 out:
+	for (i = 0; i < npages; i++)
+		dispatch__reply__free_unpacked(pages[i], NULL);
+	free(pages);
 	free(rows);
-	dispatch__reply__free_unpacked(r, NULL);
 	return rc;
 }
 

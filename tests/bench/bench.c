@@ -4,13 +4,15 @@
  * table plus a JSON file so runs can be compared:
  *
  *   bench [--quick] [--scale none|1m|10m] [--json FILE] [--dispatchd PATH]
- *         [--route PATH] [--dir DIR]
+ *         [--route PATH] [--gen-year PATH] [--dir DIR]
  *
  * Default: about 5 minutes, the scale section at 1 million stored tickets
  * (--scale 10m adds 10 million: some 15 GB of disk and 5 more minutes of
  * loading). --quick: under a minute, shorter runs, the scale section at
- * 100,000 tickets. Each ratio in the targets is between numbers of this
- * one run; the machine is shared, so compare ratios, not absolutes.
+ * 100,000 tickets. The search section (issue 22) generates a year with
+ * tests/tools/gen-year and times the desk's searches over it. Each ratio
+ * in the targets is between numbers of this one run; the machine is
+ * shared, so compare ratios, not absolutes.
  *
  * The daemon's TCP endpoints are CURVE (encrypted, each client known by
  * its key), so the tcp section runs it with keys the bench makes, and the
@@ -71,11 +73,14 @@ static struct {
 	uint64_t scales[4];
 	int nscales;
 	const char *json, *dispatchd, *route, *dir;
-	const char *only; /* comma-separated sections, NULL = all */
-	int keep;         /* leave the stores and logs behind */
-} opt = {
-	.json = "build/bench-results.json", .dispatchd = "build/dispatchd", .route = "build/bench_route", .dir = "/tmp"
-};
+	const char *gen_year; /* tests/tools/gen-year, for the search section */
+	const char *only;     /* comma-separated sections, NULL = all */
+	int keep;             /* leave the stores and logs behind */
+} opt = { .json = "build/bench-results.json",
+	  .dispatchd = "build/dispatchd",
+	  .route = "build/bench_route",
+	  .dir = "/tmp",
+	  .gen_year = "build/gen-year" };
 
 static char rundir[512], config[600];
 
@@ -116,11 +121,12 @@ static const int echo_shape[3][2] = { { 1, 1 }, { 8, 1 }, { 64, 16 } };
 #define SUBMIT_REPLY_BYTES 612
 
 /* A submission's commit: a record into each of tickets, events,
- * ticket_events, requests and meta, and five keys into "index" (crew,
+ * ticket_events, requests and meta, and seven keys into "index" (crew,
  * member, unit, deadline, reply expiry; schema 5: before it those were five
- * databases of their own). */
+ * databases of their own; schema 7 adds the search's two, every ticket by
+ * unit and by creation time). */
 #define SUBMIT_DBS 5
-#define SUBMIT_INDEX_KEYS 5
+#define SUBMIT_INDEX_KEYS 7
 
 enum { RAW_IPC, RAW_TCP, RAW_TCP_CURVE, RAW_NTRANSPORTS };
 
@@ -403,6 +409,91 @@ static int scale_run(uint64_t n, struct scale_row *s)
 	return 0;
 }
 
+/* ---- the search over a year (issue 22) ------------------------------------ */
+
+/* One search's figures: the median of its runs. */
+struct search_fig {
+	const char *name;
+	double ms[32], median_ms;
+	unsigned pages, found, scanned;
+};
+
+struct search_res {
+	uint64_t tickets;
+	double gen_s;
+	struct search_fig fig[5];
+	int nfig;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A generated year (gen-year: ~50,000 tickets of a 3,000-unit estate)
+ * served by dispatchd, and the desk's searches over it through the real
+ * socket, each to its end (every page): the text scans every ticket kept,
+ * the unit and the month come from the search indexes. */
+static int search_run(struct search_res *r)
+{
+	static const char *unit[] = { "11-6A" }, *pattern[] = { "11-*" };
+	static Dispatch__Kind complaint[] = { DISPATCH__KIND__KIND_COMPLAINT };
+	Dispatch__List q[5];
+	struct bench_daemon d;
+	char state[700], cmd[1600];
+	int runs = opt.quick ? 5 : 11;
+	double t0;
+
+	memset(r, 0, sizeof *r);
+	snprintf(state, sizeof state, "%s/store-year", rundir);
+	snprintf(cmd, sizeof cmd, "'%s' --seed 2026 '%s' >'%s/gen-year.log' 2>&1", opt.gen_year, state, rundir);
+	t0 = bench_now();
+	if (system(cmd) != 0) {
+		printf("  gen-year (%s) failed; see %s/gen-year.log\n", opt.gen_year, rundir);
+		return -1;
+	}
+	r->gen_s = bench_now() - t0;
+	r->tickets = 50000;
+	if (bench_daemon_start(&d, opt.dispatchd, config, state, "ipc", rundir, 4096) != 0)
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		dispatch__list__init(&q[i]);
+		q[i].include_closed = 1;
+		q[i].limit = 1000;
+	}
+	r->fig[0].name = "text scan, no match", q[0].text = (char *)"nothing anybody wrote";
+	r->fig[1].name = "text scan, Chinese, no match", q[1].text = (char *)"漏水";
+	r->fig[2].name = "unit index, one unit", q[2].units = (char **)unit, q[2].n_units = 1;
+	r->fig[3].name = "unit index, a building", q[3].units = (char **)pattern, q[3].n_units = 1;
+	r->fig[4].name = "created index, complaints of a month", q[4].kinds = complaint, q[4].n_kinds = 1;
+	q[4].created_from_ms = 1772294400000LL; /* 2026-03-01 00:00 Hong Kong */
+	q[4].created_to_ms = 1774972800000LL;   /* 2026-04-01 */
+	r->nfig = 5;
+	for (int f = 0; f < r->nfig; f++) {
+		struct search_fig *g = &r->fig[f];
+		for (int i = 0; i < runs; i++)
+			if (bench_search(&d, &q[f], &g->ms[i], &g->pages, &g->found, &g->scanned) != 0) {
+				bench_daemon_stop(&d);
+				return -1;
+			}
+		qsort(g->ms, (size_t)runs, sizeof g->ms[0], cmp_double);
+		g->median_ms = g->ms[runs / 2];
+	}
+	bench_daemon_stop(&d);
+	printf("\n[search over a year] %llu generated tickets (gen-year, %.1f s), through dispatchd's socket;"
+	       " each the whole search, every page; median of %d\n",
+	       (unsigned long long)r->tickets, r->gen_s, runs);
+	for (int f = 0; f < r->nfig; f++)
+		printf("  %-40s %9.1f ms   %3u page(s), %5u found, %6u examined\n", r->fig[f].name, r->fig[f].median_ms,
+		       r->fig[f].pages, r->fig[f].found, r->fig[f].scanned);
+	fflush(stdout);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
+	if (!opt.keep && system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", state);
+	return 0;
+}
+
 /* ---- report --------------------------------------------------------------- */
 
 struct target {
@@ -420,7 +511,8 @@ static void json_lat(FILE *f, const char *key, const double *v)
 
 static void write_json(const char *path, const struct raw *raw, const struct route_res *route,
 		       const struct transport_res *tr, int ntr, const struct fan_res *fan, int have_fan,
-		       const struct scale_row *sc, int nsc, const struct target *tg, int ntg, double total_s)
+		       const struct scale_row *sc, int nsc, const struct search_res *se, int have_se,
+		       const struct target *tg, int ntg, double total_s)
 {
 	char dir[600], *slash;
 	time_t now = time(NULL);
@@ -506,7 +598,19 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 		json_lat(f, "delivery_at_1000", s->lat.dlv);
 		fprintf(f, "}");
 	}
-	fprintf(f, "],\n  \"targets\": [");
+	fprintf(f, "],\n");
+	if (have_se) {
+		fprintf(f, "  \"search\": {\"tickets\": %llu, \"generate_s\": %.1f, \"figures\": [",
+			(unsigned long long)se->tickets, se->gen_s);
+		for (int i = 0; i < se->nfig; i++)
+			fprintf(f,
+				"%s\n    {\"search\": \"%s\", \"median_ms\": %.2f, \"pages\": %u, \"found\": %u, "
+				"\"examined\": %u}",
+				i ? "," : "", se->fig[i].name, se->fig[i].median_ms, se->fig[i].pages, se->fig[i].found,
+				se->fig[i].scanned);
+		fprintf(f, "]},\n");
+	}
+	fprintf(f, "  \"targets\": [");
 	for (int i = 0; i < ntg; i++)
 		fprintf(f,
 			"%s\n    {\"target\": \"%s\", \"measured\": %.3f, \"limit\": %.3f, \"unit\": \"%s\", \"met\": "
@@ -584,21 +688,28 @@ static uint64_t parse_scale(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "quick", no_argument, NULL, 'q' },       { "scale", required_argument, NULL, 's' },
-		{ "json", required_argument, NULL, 'j' },  { "dispatchd", required_argument, NULL, 'd' },
-		{ "route", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'D' },
-		{ "only", required_argument, NULL, 'o' },  { "keep", no_argument, NULL, 'k' },
-		{ "soak", required_argument, NULL, 'S' },  { NULL, 0, NULL, 0 },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "scale", required_argument, NULL, 's' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "dispatchd", required_argument, NULL, 'd' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "soak", required_argument, NULL, 'S' },
+		{ "gen-year", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct raw raw;
 	struct route_res route;
 	struct transport_res tr[2];
 	struct fan_res fan;
 	struct scale_row sc[4];
+	struct search_res se;
 	struct target tg[24];
 	struct rlimit rl;
 	const char *scale = NULL, *soak = NULL;
-	int ntr = 0, nsc = 0, ntg = 0, have_fan = 0, c;
+	int ntr = 0, nsc = 0, ntg = 0, have_fan = 0, have_se = 0, c;
 	double t0 = bench_now();
 	char cmd[700];
 
@@ -613,10 +724,13 @@ int main(int argc, char **argv)
 		case 'o': opt.only = optarg; break;
 		case 'k': opt.keep = 1; break;
 		case 'S': soak = optarg; break;
+		case 'g': opt.gen_year = optarg; break;
 		default:
 			fprintf(stderr,
 				"usage: bench [--quick] [--scale none|100k|1m|10m] [--json FILE] [--dispatchd PATH]"
-				" [--route PATH] [--dir DIR] [--only raw,route,ipc,tcp,fanout,scale] [--keep]"
+				" [--route PATH] [--gen-year PATH] [--dir DIR] [--only "
+				"raw,route,ipc,tcp,fanout,scale,search]"
+				" [--keep]"
 				" [--soak N,D,SECS | @RATE,SECS]\n");
 			return 2;
 		}
@@ -701,6 +815,8 @@ int main(int argc, char **argv)
 		if (scale_run(opt.scales[i], &sc[nsc]) == 0)
 			nsc++;
 
+	have_se = want("search") && search_run(&se) == 0;
+
 	/* ---- the targets (ratios within this run) ---- */
 	for (int i = 0; i < ntr; i++) {
 		char *n1 = malloc(96), *n2 = malloc(96), *n3 = malloc(96);
@@ -721,6 +837,10 @@ int main(int argc, char **argv)
 		snprintf(n3, 96, "(%s: p99 ack at 1,000/s < shaped p99 + 1 ms)", tr[i].name);
 		add_target(tg, &ntg, n3, tr[i].lat[0].ack[1], raw.shaped_p99 + 1000, 0, "us");
 	}
+	if (have_se) {
+		/* issue 22: a text scan over a year under a second */
+		add_target(tg, &ntg, "search over a year: text scan < 1 s", se.fig[0].median_ms, 1000, 0, "ms");
+	}
 	if (nsc >= 2 && sc[0].tickets == 0) {
 		const struct scale_row *e = &sc[0], *big = &sc[nsc - 1];
 		char *n1 = malloc(96), *n2 = malloc(96), *n3 = malloc(96), *n4 = malloc(96);
@@ -740,7 +860,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ntg; i++)
 		printf("  %-46s %12.2f %-9s %s %10.2f   %s\n", tg[i].name, tg[i].measured, tg[i].unit,
 		       tg[i].higher_is_better ? ">=" : "< ", tg[i].target, tg[i].met ? "met" : "NOT MET");
-	write_json(opt.json, &raw, &route, tr, ntr, &fan, have_fan, sc, nsc, tg, ntg, bench_now() - t0);
+	write_json(opt.json, &raw, &route, tr, ntr, &fan, have_fan, sc, nsc, &se, have_se, tg, ntg, bench_now() - t0);
 	printf("\nresults in %s; %.0f s in all\n", opt.json, bench_now() - t0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", rundir);
 	if (opt.keep)

@@ -130,4 +130,11 @@ int bench_latency(const struct bench_daemon *d, double rate, double secs, struct
 int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, double rate, double secs,
 		 struct bench_lat *hh, struct bench_lat *mon, struct bench_lat *ack, unsigned *lost);
 
+/* The desk's search: List q sent again with after_id = next_after until
+ * the daemon says there is no more; the whole search's time in *ms, and
+ * the pages, tickets found and tickets the daemon examined. 0 or -1. */
+struct Dispatch__List;
+int bench_search(const struct bench_daemon *d, const struct Dispatch__List *q, double *ms, unsigned *pages,
+		 unsigned *found, unsigned *scanned);
+
 #endif

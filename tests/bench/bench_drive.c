@@ -881,3 +881,60 @@ int bench_fanout(const struct bench_daemon *d, int handhelds, int monitors, doub
 	*lost = errors + (unsigned)(sent - h.got) + (unsigned)(sent * (uint64_t)monitors - m.got);
 	return 0;
 }
+
+/* ---- the search ----------------------------------------------------------- */
+
+int bench_search(const struct bench_daemon *d, const struct Dispatch__List *q, double *ms, unsigned *pages,
+		 unsigned *found, unsigned *scanned)
+{
+	void *s = bench_dealer(d, BENCH_AS_DESK);
+	Dispatch__List page = *q;
+	double t0 = bench_now();
+	int rc = 0;
+
+	*pages = *found = *scanned = 0;
+	for (;;) {
+		Dispatch__Request rq;
+		Dispatch__Reply *rep;
+		zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+		zmq_msg_t m;
+		char rid[32];
+
+		bench_init_request(&rq, DISPATCH__ROLE__ROLE_DESK, "bench-desk");
+		snprintf(rid, sizeof rid, "search-%u", *pages);
+		rq.request_id = rid;
+		rq.body_case = DISPATCH__REQUEST__BODY_LIST;
+		rq.list = &page;
+		if (bench_send(s, &rq) != 0 || zmq_poll(&it, 1, 30000) <= 0) {
+			rc = -1;
+			break;
+		}
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, s, 0) < 0) {
+			zmq_msg_close(&m);
+			rc = -1;
+			break;
+		}
+		rep = dispatch__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+		zmq_msg_close(&m);
+		if (rep == NULL || rep->status != DISPATCH__STATUS__STATUS_OK) {
+			if (rep)
+				fprintf(stderr, "bench: the search was refused: %s\n", rep->message);
+			dispatch__reply__free_unpacked(rep, NULL);
+			rc = -1;
+			break;
+		}
+		(*pages)++;
+		*found += (unsigned)rep->n_tickets;
+		*scanned += rep->scanned;
+		page.after_id = rep->next_after;
+		if (!rep->more || rep->next_after == 0) {
+			dispatch__reply__free_unpacked(rep, NULL);
+			break;
+		}
+		dispatch__reply__free_unpacked(rep, NULL);
+	}
+	*ms = (bench_now() - t0) * 1000;
+	zmq_close(s);
+	return rc;
+}

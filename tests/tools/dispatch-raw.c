@@ -64,6 +64,10 @@ static const char usage_text[] =
 	"                     not a Request)\n"
 	"  --body B           the one request to send: submit (default), ping, list,\n"
 	"                     or get (ticket 1); the reply's last_seq is printed\n"
+	"  --list-filter K=V  with --body list: a filter as sent, unchecked (up to 8):\n"
+	"                     unit, kind, state (numbers, any), from, to (ms), text,\n"
+	"                     person, phone, category, after; prints tickets, more\n"
+	"                     and next_after\n"
 	"  --stall-sub SECS   subscribe to every event on --events EP (env\n"
 	"                     DISPATCH_EVENTS) and read none for SECS seconds\n"
 	"  --window W         with --flood: at most W requests unanswered at a time\n"
@@ -119,7 +123,8 @@ enum {
 	OPT_ROLE,
 	OPT_ACTOR,
 	OPT_SAVE_REPLY,
-	OPT_BODY
+	OPT_BODY,
+	OPT_LIST_FILTER
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +157,7 @@ static const struct option long_opts[] = {
 	{ "actor", required_argument, NULL, OPT_ACTOR },
 	{ "save-reply", required_argument, NULL, OPT_SAVE_REPLY },
 	{ "body", required_argument, NULL, OPT_BODY },
+	{ "list-filter", required_argument, NULL, OPT_LIST_FILTER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -197,6 +203,8 @@ static void print_reply(const Dispatch__Reply *r)
 	printf("last_seq: %" PRIu64 "\n", r->last_seq);
 	if (r->ticket)
 		printf("ticket: %" PRIu64 "\n", r->ticket->id);
+	if (r->n_tickets || r->more)
+		printf("tickets: %zu\nmore: %d\nnext_after: %" PRIu64 "\n", r->n_tickets, (int)r->more, r->next_after);
 	for (size_t i = 0; i < r->n_events; i++)
 		printf("event: %" PRIu64 " %s\n", r->events[i]->seq,
 		       r->events[i]->member && *r->events[i]->member ? dc_clean(r->events[i]->member, buf, sizeof buf)
@@ -211,6 +219,8 @@ struct raw_opts {
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
 	long long tags, size, empty_frames, flood, no_read, window, replay, stall_sub;
 	const char *flood_body, *events, *body;
+	const char *list_filter[8]; /* --list-filter KEY=VALUE, as given */
+	int n_list_filter;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -264,7 +274,35 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		req.body_case = DISPATCH__REQUEST__BODY_GET;
 		req.get = &get;
 	} else if (strcmp(body, "list") == 0) {
+		static char *units[8], *cats[8];
+		static Dispatch__Kind kinds[8];
+		static Dispatch__State states[8];
 		list.limit = 1000;
+		list.units = units, list.categories = cats, list.kinds = kinds, list.states = states;
+		for (int f = 0; f < o->n_list_filter; f++) {
+			const char *kv = o->list_filter[f], *v = strchr(kv, '=') + 1;
+			size_t kl = (size_t)(v - 1 - kv);
+			if (strncmp(kv, "unit", kl) == 0)
+				units[list.n_units++] = (char *)v;
+			else if (strncmp(kv, "category", kl) == 0)
+				cats[list.n_categories++] = (char *)v;
+			else if (strncmp(kv, "kind", kl) == 0)
+				kinds[list.n_kinds++] = (Dispatch__Kind)atoi(v);
+			else if (strncmp(kv, "state", kl) == 0)
+				states[list.n_states++] = (Dispatch__State)atoi(v);
+			else if (strncmp(kv, "from", kl) == 0)
+				list.created_from_ms = strtoll(v, NULL, 10);
+			else if (strncmp(kv, "to", kl) == 0)
+				list.created_to_ms = strtoll(v, NULL, 10);
+			else if (strncmp(kv, "after", kl) == 0)
+				list.after_id = strtoull(v, NULL, 10);
+			else if (strncmp(kv, "text", kl) == 0)
+				list.text = (char *)v;
+			else if (strncmp(kv, "person", kl) == 0)
+				list.person = (char *)v;
+			else if (strncmp(kv, "phone", kl) == 0)
+				list.phone = (char *)v;
+		}
 		req.body_case = DISPATCH__REQUEST__BODY_LIST;
 		req.list = &list;
 	} else if (!o->no_body) {
@@ -626,6 +664,23 @@ int main(int argc, char **argv)
 				return usage_error("--body is submit, ping, list or get, not '%s'", optarg);
 			o.body = optarg;
 			break;
+		case OPT_LIST_FILTER: {
+			static const char *const keys[] = { "unit", "kind",   "state", "from",     "to",
+							    "text", "person", "phone", "category", "after" };
+			const char *eq = strchr(optarg, '=');
+			size_t k = 0;
+			while (eq && k < sizeof keys / sizeof keys[0] &&
+			       (strlen(keys[k]) != (size_t)(eq - optarg) ||
+				strncmp(keys[k], optarg, (size_t)(eq - optarg))))
+				k++;
+			if (!eq || k == sizeof keys / sizeof keys[0] || o.n_list_filter == 8)
+				return usage_error(
+					"--list-filter wants KEY=VALUE with KEY one of unit, kind, state, from, to, "
+					"text, person, phone, category, after (at most 8), not '%s'",
+					optarg);
+			o.list_filter[o.n_list_filter++] = optarg;
+			break;
+		}
 		case OPT_REPLAY:
 			if (parse_num(optarg, 1, INT64_MAX, &o.replay) < 0)
 				return usage_error("--replay needs a seq from 1, not '%s'", optarg);

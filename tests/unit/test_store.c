@@ -617,7 +617,7 @@ END_TEST
  * raw databases first, then through the store. */
 START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 {
-	static const unsigned char six[8] = { 0, 0, 0, 0, 0, 0, 0, 6 };
+	static const unsigned char six[8] = { 0, 0, 0, 0, 0, 0, 0, 6 }; /* its first 7 bytes: the rest is the version */
 	static const char k1[] = "\x01"
 				 "desk-1\0req-1",
 			  k2[] = "\x01"
@@ -642,7 +642,9 @@ START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
 	k.mv_size = 6, k.mv_data = (void *)"schema";
 	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
-	ck_assert_msg(v.mv_size == 8 && memcmp(v.mv_data, six, 8) == 0, "the schema is not version 6");
+	ck_assert_msg(v.mv_size == 8 && memcmp(v.mv_data, six, 7) == 0 &&
+			      ((const unsigned char *)v.mv_data)[7] == STORE_SCHEMA_VERSION,
+		      "the schema is not the current version");
 	k.mv_size = sizeof k1 - 1, k.mv_data = (void *)k1;
 	ck_assert_msg(mdb_get(txn, req, &k, &v) == 0, "req-1 is not keyed by desk-1 (role desk)");
 	k.mv_size = sizeof k2 - 1, k.mv_data = (void *)k2;
@@ -894,6 +896,187 @@ START_TEST(a_version_3_log_is_chained_in_place)
 }
 END_TEST
 
+/* ---- the search indexes (schema 7) ---- */
+
+static uint64_t put_search_ticket(store_t *s, const char *unit, int64_t created_ms, Dispatch__State st)
+{
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &t.id), 0);
+	t.state = st;
+	t.unit = (char *)unit;
+	t.crew = (char *)"technical";
+	t.kind = DISPATCH__KIND__KIND_REPAIR;
+	t.created_ms = t.updated_ms = created_ms;
+	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	return t.id;
+}
+
+/* What the search indexes give, as "unit:id unit:id ..." or "id id ...". */
+struct found {
+	char text[512];
+};
+
+static int found_unit(const char *unit, uint64_t id, void *arg)
+{
+	struct found *f = arg;
+	size_t n = strlen(f->text);
+	snprintf(f->text + n, sizeof f->text - n, "%s%s:%llu", n ? " " : "", unit, (unsigned long long)id);
+	return 0;
+}
+
+static int found_id(uint64_t id, void *arg)
+{
+	struct found *f = arg;
+	size_t n = strlen(f->text);
+	snprintf(f->text + n, sizeof f->text - n, "%s%llu", n ? " " : "", (unsigned long long)id);
+	return 0;
+}
+
+static int found_raw(uint64_t id, const void *data, size_t len, void *arg)
+{
+	Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, len, data);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->id, id);
+	dispatch__ticket__free_unpacked(t, NULL);
+	return found_id(id, arg);
+}
+
+static const char *units_with(store_t *s, const char *prefix, struct found *f)
+{
+	MDB_txn *txn;
+	memset(f, 0, sizeof *f);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_unit_tickets(s, txn, prefix, found_unit, f), 0);
+	store_txn_abort(txn);
+	return f->text;
+}
+
+static const char *created_in(store_t *s, int64_t from, int64_t to, struct found *f)
+{
+	MDB_txn *txn;
+	memset(f, 0, sizeof *f);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_created_tickets(s, txn, from, to, found_id, f), 0);
+	store_txn_abort(txn);
+	return f->text;
+}
+
+static const char *newest_first(store_t *s, uint64_t before, struct found *f)
+{
+	MDB_txn *txn;
+	memset(f, 0, sizeof *f);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_tickets_desc(s, txn, before, found_raw, f), 0);
+	store_txn_abort(txn);
+	return f->text;
+}
+
+/* Every ticket, open or closed, is in both search indexes for as long as
+ * it is kept; a purge takes its entries with it. */
+START_TEST(search_indexes_hold_every_ticket_kept)
+{
+	store_t *s = open_store();
+	struct found f;
+	uint64_t purged = 0, events = 0;
+	MDB_txn *txn;
+
+	put_search_ticket(s, "12-1A", 1000, DISPATCH__STATE__STATE_CLOSED);     /* 1 */
+	put_search_ticket(s, "2A-1B", 2000, DISPATCH__STATE__STATE_ASSIGNED);   /* 2 */
+	put_search_ticket(s, "12-10C", 3000, DISPATCH__STATE__STATE_CANCELLED); /* 3 */
+	put_search_ticket(s, "12-1A", 4000, DISPATCH__STATE__STATE_NEW);        /* 4 */
+	put_search_ticket(s, "121-1A", 5000, DISPATCH__STATE__STATE_CLOSED);    /* 5 */
+	ck_assert_str_eq(units_with(s, "12-", &f), "12-10C:3 12-1A:1 12-1A:4");
+	ck_assert_str_eq(units_with(s, "12-1A", &f), "12-1A:1 12-1A:4");
+	ck_assert_str_eq(units_with(s, "", &f), "12-10C:3 12-1A:1 12-1A:4 121-1A:5 2A-1B:2");
+	ck_assert_str_eq(units_with(s, "9", &f), "");
+	ck_assert_str_eq(created_in(s, 2000, 4000, &f), "2 3");
+	ck_assert_str_eq(created_in(s, 0, 0, &f), "1 2 3 4 5");
+	ck_assert_str_eq(created_in(s, 4001, 0, &f), "5");
+	ck_assert_str_eq(newest_first(s, 0, &f), "5 4 3 2 1");
+	ck_assert_str_eq(newest_first(s, 4, &f), "3 2 1");
+	ck_assert_str_eq(newest_first(s, 99, &f), "5 4 3 2 1");
+	ck_assert_str_eq(newest_first(s, 1, &f), "");
+	/* a state change keeps the entries, once each */
+	{
+		Dispatch__Ticket *t = NULL;
+		ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+		ck_assert_int_eq(store_get_ticket(s, txn, 4, &t), 0);
+		t->state = DISPATCH__STATE__STATE_CLOSED;
+		ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
+		dispatch__ticket__free_unpacked(t, NULL);
+		ck_assert_int_eq(store_txn_commit(txn), 0);
+	}
+	ck_assert_str_eq(units_with(s, "12-1A", &f), "12-1A:1 12-1A:4");
+	/* the purge of what closed before 4500: tickets 1, 3 and 4 */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_purge(s, txn, 4500, &purged, &events), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(purged, 3);
+	ck_assert_str_eq(units_with(s, "", &f), "121-1A:5 2A-1B:2");
+	ck_assert_str_eq(created_in(s, 0, 0, &f), "2 5");
+	ck_assert_str_eq(newest_first(s, 0, &f), "5 2");
+	store_destroy(&s);
+}
+END_TEST
+
+/* Version 6 to 7: a store without the search indexes (one written now,
+ * with their entries taken out and the version set back) gets them built
+ * from its tickets at open, and is at the current version after. */
+START_TEST(a_version_6_store_gets_its_search_indexes)
+{
+	static const unsigned char six[8] = { 0, 0, 0, 0, 0, 0, 0, 6 };
+	store_t *s = open_store();
+	struct found f;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, idx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned dropped = 0;
+	int rc;
+
+	put_search_ticket(s, "12-1A", 1000, DISPATCH__STATE__STATE_CLOSED);
+	put_search_ticket(s, "3-2B", 2000, DISPATCH__STATE__STATE_ASSIGNED);
+	store_destroy(&s);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char tag = *(const unsigned char *)k.mv_data;
+		if (tag == 'A' || tag == 'C') {
+			ck_assert_int_eq(mdb_cursor_del(cur, 0), 0);
+			dropped++;
+		}
+	}
+	mdb_cursor_close(cur);
+	ck_assert_uint_eq(dropped, 4); /* two tickets, an entry in each index */
+	k.mv_size = 6, k.mv_data = (void *)"schema";
+	v.mv_size = 8, v.mv_data = (void *)six;
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store(); /* migrates */
+	ck_assert_str_eq(units_with(s, "", &f), "12-1A:1 3-2B:2");
+	ck_assert_str_eq(created_in(s, 1500, 0, &f), "2");
+	store_destroy(&s);
+	/* the current version now: a second open changes nothing */
+	s = open_store();
+	ck_assert_str_eq(units_with(s, "", &f), "12-1A:1 3-2B:2");
+	ck_assert_str_eq(created_in(s, 0, 0, &f), "1 2");
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -917,6 +1100,8 @@ int main(void)
 	tcase_add_test(tc, the_log_is_hash_chained_through_a_purge);
 	tcase_add_test(tc, verify_names_the_first_broken_link);
 	tcase_add_test(tc, a_version_3_log_is_chained_in_place);
+	tcase_add_test(tc, search_indexes_hold_every_ticket_kept);
+	tcase_add_test(tc, a_version_6_store_gets_its_search_indexes);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
