@@ -137,7 +137,7 @@ test_chinese_name_and_phone() {
 	leak+=("$TID")
 	submit --unit 8-12A --kind repair --text "浴室天花漏水" --person "李美玲" --phone "+852 6222-1111" || return 1
 	leak+=("$TID")
-	submit --unit 14-2D --kind complaint --text "走廊燈不亮，已經三天" --person "陳志明" --phone "2345 6789" || return 1
+	submit --unit 11-2D --kind complaint --text "走廊燈不亮，已經三天" --person "陳志明" --phone "2345 6789" || return 1
 	CN_IDS="${leak[*]} $TID"
 	ids --all --text "漏水" || return 1
 	same "--text 漏水" "$IDS" "${leak[1]} ${leak[0]}" || return 1
