@@ -682,6 +682,8 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
 					  "cleaning, inquiry, suggestion)",
 					  o->kind.v[c]);
+	if (o->at && (rc = desk_estate_clock(dc, &now)) != 0) /* "12:00" on the estate's clock */
+		return rc;
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if (o->at && !o->overdue)

@@ -13,6 +13,7 @@
  */
 #include "dc_private.h"
 #include "dc_stop.h"
+#include "dc_time.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -345,6 +346,9 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 				dispatch__reply__free_unpacked(r, NULL);
 				return DC_ERR_PROTOCOL;
 			}
+			/* The estate's zone, for every time this process shows or reads. */
+			if (r->timezone && *r->timezone)
+				dc_time_use_zone(r->timezone);
 			*reply = r;
 			return DC_OK;
 		}
