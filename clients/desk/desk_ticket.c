@@ -682,12 +682,13 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 			return desk_usage("unknown kind '%s' (repair, complaint, special, security, "
 					  "cleaning, inquiry, suggestion)",
 					  o->kind.v[c]);
-	if (o->at && (rc = desk_estate_clock(dc, &now)) != 0) /* "12:00" on the estate's clock */
-		return rc;
 	if (o->at && dc_time_parse(o->at, now, &now) < 0)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if (o->at && !o->overdue)
 		return desk_usage("%s: --at only says when --overdue is measured", "list");
+	/* The words are right: read them again on the estate's clock. */
+	if (o->at && ((rc = desk_estate_clock(dc, &now)) != 0 || dc_time_parse(o->at, now, &now) < 0))
+		return rc ? rc : desk_usage("--at: '%s' does not exist in the estate's time zone", o->at);
 	filtering = o->kind.n || o->unit.n || o->overdue;
 	if (o->crew)
 		list.crew = (char *)o->crew;

@@ -84,6 +84,15 @@ test_list_at() {
 	return 0
 }
 
+test_time_words_before_the_daemon() {
+	# A time that is not one is a usage error before anything is asked ...
+	DISPATCH_ENDPOINT=ipc://$TMP/nobody-listens run desk outage declare --text x --building 3 --until 25:00
+	[ "$RC" = 2 ] || fail "--until 25:00 with no daemon: exit $RC, expected 2 ($ERR)" || return 1
+	# ... and a right one needs the daemon's clock: unreachable, exit 3.
+	DISPATCH_ENDPOINT=ipc://$TMP/nobody-listens run desk notice --text x --from 13:00
+	[ "$RC" = 3 ] && [[ $ERR == *"not reachable"* ]] || fail "--from 13:00 with no daemon: exit $RC: $ERR" || return 1
+}
+
 test_handheld_clock() {
 	UI_ENV="NO_COLOR=1 TZ=UTC" ui_start clockhand 40 12 "$B/dispatch-crew" --member T08
 	wait_screen clockhand '^T08 ' 15 || fail "no handheld: $(screen clockhand; cat "$TMP/clockhand.err")" || return 1
@@ -107,6 +116,7 @@ t "crews: last seen in estate time" test_crews_last_seen
 t "outages: --from/--until read and shown in estate time" test_outage_until
 t "notices: desk and watch show estate time" test_notice_times
 t "list --at reads estate time" test_list_at
+t "time words are checked before the daemon is asked for its clock" test_time_words_before_the_daemon
 t "the handheld's clock is the estate's" test_handheld_clock
 t "the summary's clock is the estate's" test_summary_clock
 finish
