@@ -504,9 +504,18 @@ int dc_ping(dc_t *dc, Dispatch__Reply **reply)
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
 	Dispatch__Ping ping = DISPATCH__PING__INIT;
 
+	int rc;
+
 	req.body_case = DISPATCH__REQUEST__BODY_PING;
 	req.ping = &ping;
-	return dc_request(dc, &req, reply);
+	rc = dc_request(dc, &req, reply);
+	/* The daemon's clock until the first heartbeat says it (a ping is
+	 * never a stored reply, so its now_ms is now). */
+	if (rc == DC_OK && (*reply)->now_ms > 0 && !dc->have_skew) {
+		dc->skew_ms = (*reply)->now_ms - dc_wall_ms();
+		dc->have_skew = 1;
+	}
+	return rc;
 }
 
 const char *dc_env_endpoint(void)
