@@ -146,7 +146,36 @@ test_link_lost_and_back() {
 	[ "$UI_RC" = 0 ] || fail "the summary exited $UI_RC: $(cat "$TMP/sum.err")" || return 1
 }
 
+# Today is the estate's day: yesterday's cancellation is not counted, the
+# day's are, and at midnight the counts start again.
+test_summary_today() {
+	local a
+	fresh_store
+	start_daemon --clock-at 2026-11-30T15:00:00 || return 1
+	submit --unit 5-3C --kind cleaning --text "yesterday's spill" || return 1
+	run desk cancel "$TID" --reason "dried up"
+	[ "$RC" = 0 ] || fail "cancel exited $RC: $ERR" || return 1
+	stop_background
+	start_daemon --clock-at 2026-12-01T23:59:45 || return 1
+	submit --unit 5-3D --kind cleaning --text "tonight's spill" || return 1
+	a=$TID
+	run desk cancel "$a" --reason "mopped"
+	[ "$RC" = 0 ] || fail "cancel exited $RC: $ERR" || return 1
+	UI_ENV="NO_COLOR=1" ui_start day 100 36 "$B/dispatch-watch" --summary
+	wait_screen day '^today: closed 0  cancelled 1  ' 15 ||
+		fail "not today's one cancellation: $(screen day; cat "$TMP/day.err")" || return 1
+	screen day | grep -Eq "cancelled +#$a 5-3D" || fail "tonight's cancellation not under RECENT: $(screen day)" ||
+		return 1
+	screen day | grep -q "5-3C" && fail "yesterday's events under RECENT: $(screen day)" && return 1
+	wait_screen day ' 00:00:[0-9]{2}$' 20 || fail "the clock did not pass midnight: $(screen day)" || return 1
+	wait_screen day '^today: closed 0  cancelled 0  ' 3 ||
+		fail "the counts did not start again at midnight: $(screen day)" || return 1
+	tm send-keys -t day q
+	ui_exit day 10 || fail "the summary did not quit on q" || return 1
+}
+
 setup
 t "summary: the daemon's state at start, every crew, outages with text" test_summary_from_state
 t "watch and summary: link lost within the window, back by themselves, catch up" test_link_lost_and_back
+t "summary: today is the estate's day, from the log, and starts again at midnight" test_summary_today
 finish
