@@ -206,6 +206,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	roster_time(c.now, &c.rt);
 	rep.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
 	rep.now_ms = c.now;
+	rep.timezone = in->cfg->timezone; /* the config's string; NULL packs as empty */
 	m->wrote = false;
 	/* The ROUTER puts the peer's identity in front; a DEALER adds nothing
 	 * and a REQ one empty delimiter. Any other frame is not routing the
@@ -472,6 +473,7 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
 	rep.status = DISPATCH__STATUS__STATUS_STORAGE;
 	rep.message = msg;
 	rep.last_seq = in_last_seq;
+	rep.timezone = in->cfg->timezone;
 	free(m->reply);
 	ingest_pack_reply(m, &rep);
 }

@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "dc_time.h"
+
 static const char usage_text[] =
 	"usage: " DESK_PROG " [OPTIONS] COMMAND [ARGS]\n"
 	"\n"
@@ -363,6 +365,17 @@ int desk_call(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply)
 		dispatch__reply__free_unpacked(*reply, NULL);
 		*reply = NULL;
 		return rc;
+	}
+	return 0;
+}
+
+int desk_estate_clock(dc_t *dc, int64_t *now)
+{
+	int rc = dc_estate_clock(dc, now);
+
+	if (rc < 0) {
+		fprintf(stderr, DESK_PROG ": %s\n", dc_error(dc));
+		return dc_err_exit(rc);
 	}
 	return 0;
 }

@@ -50,6 +50,9 @@ int desk_usage(const char *fmt, const char *arg);
 /* Send req. 0 with *reply set (status OK), or the exit code after one
  * line on stderr saying why (the reply is freed then). */
 int desk_call(dc_t *dc, const Dispatch__Request *req, Dispatch__Reply **reply);
+/* Before reading a time the operator typed: the estate's zone and the
+ * daemon's now (dc_estate_clock) into *now. 0, or the exit code (printed). */
+int desk_estate_clock(dc_t *dc, int64_t *now);
 
 /* Parse a positive ticket or outage id; prints a usage error and returns
  * -1 if s is not one. */

@@ -125,6 +125,12 @@ int desk_outage_declare(dc_t *dc, const struct desk_opts *o)
 		return desk_usage("--from wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->from);
 	if (dc_time_parse(o->until, now, &to) < 0)
 		return desk_usage("--until wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->until);
+	/* The words are right: read them again on the estate's clock. */
+	if ((rc = desk_estate_clock(dc, &now)) != 0)
+		return rc;
+	from = now;
+	if ((o->from && dc_time_parse(o->from, now, &from) < 0) || dc_time_parse(o->until, now, &to) < 0)
+		return desk_usage("%s: that time does not exist in the estate's time zone", "--from/--until");
 	if (to <= from)
 		return desk_usage("--until must be later than --from (%s)", o->from ? o->from : "now");
 	for (i = 0; i < o->kind.n; i++)

@@ -251,6 +251,11 @@ int desk_notice(dc_t *dc, const struct desk_opts *o)
 		return desk_usage("--from wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->from);
 	if (o->until && dc_time_parse(o->until, now, &to) < 0)
 		return desk_usage("--to wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->until);
+	/* The words are right: read them again on the estate's clock. */
+	if ((o->from || o->until) && (rc = desk_estate_clock(dc, &now)) != 0)
+		return rc;
+	if ((o->from && dc_time_parse(o->from, now, &from) < 0) || (o->until && dc_time_parse(o->until, now, &to) < 0))
+		return desk_usage("%s: that time does not exist in the estate's time zone", "--from/--to");
 	if (from && to && to <= from)
 		return desk_usage("notice: --to must be later than --from (%s)", o->from);
 	n.kind = kind;

@@ -908,6 +908,16 @@ int desk_list(dc_t *dc, const struct desk_opts *o)
 		return desk_usage("--at wants HH:MM, YYYY-MM-DDTHH:MM or now, not '%s'", o->at);
 	if ((rc = list_query(o, now, &list, kinds, states)) != 0)
 		return rc;
+	/* The words are right: read the times again on the estate's clock. */
+	if (o->at || o->from || o->until) {
+		if ((rc = desk_estate_clock(dc, &now)) != 0)
+			return rc;
+		if (o->at && dc_time_parse(o->at, now, &now) < 0)
+			return desk_usage("--at: '%s' does not exist in the estate's time zone", o->at);
+		if ((o->from && date_arg("from", o->from, 0, now, &list.created_from_ms)) ||
+		    (o->until && date_arg("to", o->until, 1, now, &list.created_to_ms)))
+			return DC_EXIT_USAGE;
+	}
 	filtered = o->kind.n || o->unit.n || o->overdue || o->crew || o->member || o->text || o->person || o->phone ||
 		   o->category.n || o->state.n || o->from || o->until;
 	req.body_case = DISPATCH__REQUEST__BODY_LIST;

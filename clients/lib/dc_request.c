@@ -13,6 +13,7 @@
  */
 #include "dc_private.h"
 #include "dc_stop.h"
+#include "dc_time.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -345,6 +346,9 @@ static int exchange(dc_t *dc, const void *data, size_t len, const char *expect_i
 				dispatch__reply__free_unpacked(r, NULL);
 				return DC_ERR_PROTOCOL;
 			}
+			/* The estate's zone, for every time this process shows or reads. */
+			if (r->timezone && *r->timezone)
+				dc_time_use_zone(r->timezone);
 			*reply = r;
 			return DC_OK;
 		}
@@ -500,9 +504,18 @@ int dc_ping(dc_t *dc, Dispatch__Reply **reply)
 	Dispatch__Request req = DISPATCH__REQUEST__INIT;
 	Dispatch__Ping ping = DISPATCH__PING__INIT;
 
+	int rc;
+
 	req.body_case = DISPATCH__REQUEST__BODY_PING;
 	req.ping = &ping;
-	return dc_request(dc, &req, reply);
+	rc = dc_request(dc, &req, reply);
+	/* The daemon's clock until the first heartbeat says it (a ping is
+	 * never a stored reply, so its now_ms is now). */
+	if (rc == DC_OK && (*reply)->now_ms > 0 && !dc->have_skew) {
+		dc->skew_ms = (*reply)->now_ms - dc_wall_ms();
+		dc->have_skew = 1;
+	}
+	return rc;
 }
 
 const char *dc_env_endpoint(void)

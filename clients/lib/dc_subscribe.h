@@ -70,6 +70,7 @@ int dc_next_event_fd(dc_t *dc, int timeout_ms, int fd, Dispatch__Event **event);
  * The daemon's "now" in unix ms: this machine's clock corrected by the
  * difference seen in the last heartbeat (the daemon's clock may be set
  * apart, in tests, or this machine's may be off). Without a heartbeat yet,
+ * corrected by the first dc_ping()'s reply (Reply.now_ms); without either,
  * this machine's clock. Deadlines are in the daemon's clock, so count down
  * against this.
  */

@@ -2,15 +2,77 @@
  * dc_time: parsing and formatting times for people, and ticket deadlines.
  * See dc_time.h. Local time throughout: an operator types and reads the
  * clock on the wall, and mktime() with tm_isdst = -1 settles summer time.
+ * The wall is the estate's: the zone from the daemon's replies is this
+ * process's TZ (dc_time_use_zone), so libc's local time is the estate's.
  */
 #include "dc_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "dispatch_client.h"
+
+#define ZONE_MAX 64
+
+static char zone_applied[ZONE_MAX + 1];
+
+static int zone_name_ok(const char *z)
+{
+	size_t n = 0;
+
+	if (!z || z[0] == '\0' || z[0] == '/' || z[0] == '-' || strstr(z, ".."))
+		return 0;
+	for (; z[n]; n++) {
+		char c = z[n];
+		if (n >= ZONE_MAX || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				       c == '/' || c == '_' || c == '+' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int dc_time_use_zone(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	struct stat st;
+
+	if (!zone_name_ok(zone))
+		return DC_ERR_ARG;
+	if (strcmp(zone, zone_applied) == 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* a region's directory is no zone */
+		return DC_ERR_ARG;
+	if (setenv("TZ", zone, 1) != 0)
+		return DC_ERR_SYSTEM;
+	tzset();
+	snprintf(zone_applied, sizeof zone_applied, "%s", zone);
+	return 0;
+}
+
+const char *dc_time_zone(void)
+{
+	return zone_applied[0] ? zone_applied : NULL;
+}
+
+int dc_estate_clock(dc_t *dc, int64_t *now_ms)
+{
+	Dispatch__Reply *r = NULL;
+	int rc = dc_ping(dc, &r);
+
+	if (rc < 0)
+		return rc;
+	/* dc_request() applied the zone; a daemon too old to say "now" leaves ours. */
+	if (now_ms && r->now_ms > 0)
+		*now_ms = r->now_ms;
+	dispatch__reply__free_unpacked(r, NULL);
+	return DC_OK;
+}
 
 static int local_day(int64_t ms, struct tm *tm)
 {

@@ -12,7 +12,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dc_request.h"
 #include "dispatch.pb-c.h"
+
+/*
+ * The estate's clock. Every time this library parses or formats (the
+ * functions below and dc_format_time()) is local time, and local time is
+ * the estate's: the zone the daemon names in every reply (Reply.timezone,
+ * its configuration's "timezone"). dc_request() applies it to the whole
+ * process (TZ and tzset(), so the program's own localtime_r() and
+ * strftime() follow too) as soon as a reply carries it. Until then, and
+ * with a daemon that names no zone, it is this machine's zone. A program
+ * that reads a time before it has asked the daemon anything (the desk's
+ * "--until 12:00") calls dc_estate_clock() first.
+ */
+
+/*
+ * Use zone, a zoneinfo name such as "Asia/Hong_Kong", for local time in
+ * this process. DC_ERR_ARG, and nothing changes, for a name that is not a
+ * plain zone name (empty, longer than 64 bytes, absolute, with "..", or
+ * characters other than letters, digits and "/_+-") or that this machine
+ * has no zoneinfo file for (its times would silently be UTC). Sets TZ:
+ * not thread-safe; the client programs are single-threaded (libzmq's own
+ * threads read no time zone).
+ */
+int dc_time_use_zone(const char *zone);
+
+/* The zone dc_time_use_zone() applied last, or NULL: this machine's. */
+const char *dc_time_zone(void);
+
+/*
+ * Ask the daemon (a Ping) for its zone and its clock: applies the zone as
+ * any reply does and sets *now_ms (if not NULL) to the daemon's "now".
+ * Returns DC_OK, or dc_request()'s error with dc_error() set.
+ */
+int dc_estate_clock(dc_t *dc, int64_t *now_ms);
 
 /*
  * Parse a local time: "HH:MM" (that time on the day of now_ms),

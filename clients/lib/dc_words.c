@@ -170,6 +170,11 @@ const char *dc_state_name(int state)
 {
 	return dc_word(DC_ENUM_STATE, state);
 }
+int dc_state_open(int state)
+{
+	return state >= DISPATCH__STATE__STATE_NEW && state <= DISPATCH__STATE__STATE_ON_HOLD &&
+	       state != DISPATCH__STATE__STATE_CLOSED && state != DISPATCH__STATE__STATE_CANCELLED;
+}
 const char *dc_event_type_name(int type)
 {
 	return dc_word(DC_ENUM_EVENT, type);

@@ -34,6 +34,11 @@ const char *dc_inspection_name(int result);
 const char *dc_deadline_name(int deadline);
 const char *dc_notice_kind_name(int kind);
 
+/* Whether a ticket in this state is open: what the daemon's List without
+ * include_closed returns (its open index), so what `dispatch-desk list`
+ * shows: every state of the procedure but closed and cancelled. */
+int dc_state_open(int state);
+
 /*
  * Parse words (case-insensitive) into enums for command lines: kinds
  * "repair", "complaint", "special", "security", "cleaning", "inquiry", "suggestion";

@@ -52,9 +52,10 @@ static const char usage_text[] =
 	"  --member M      only events of member M (subscribes to its topic)\n"
 	"  --kind K        only tickets of kind K (may repeat)\n"
 	"  --unit PATTERN  only tickets whose unit matches, e.g. 12-* (may repeat)\n"
-	"  --summary       full screen: counts per state and per crew, overdue\n"
-	"                  tickets, escalations, outages, the latest notice,\n"
-	"                  recent events (q quits)\n"
+	"  --summary       full screen: open tickets per state and per crew (every\n"
+	"                  crew, who is on shift, + online), today's closed and\n"
+	"                  cancelled, overdue tickets, outages with their text,\n"
+	"                  escalations, the latest notice, recent events (q quits)\n"
 	"  --json          one JSON object per line instead of text\n"
 	"  --count N       exit after N events (heartbeats not counted)\n"
 	"  --from-seq N    start with the stored events from seq N (1 = everything)\n"
@@ -71,6 +72,11 @@ static const char usage_text[] =
 	"  " WATCH_PROG " --crew technical --kind repair\n"
 	"  " WATCH_PROG " --summary\n"
 	"  " WATCH_PROG " --json --from-seq 1 --count 100 > events.jsonl\n"
+	"\n"
+	"When the daemon is silent for 3.5 s (heartbeats come every second) it says\n"
+	"\"link lost since HH:MM:SS\" (on stderr; on the summary's screen) and waits;\n"
+	"once the daemon is back it shows what was missed, by itself.\n"
+	"Times are the estate's (the daemon's time zone), whatever this machine's TZ.\n"
 	"\n"
 	"exit codes: 0 ok, 1 the daemon refused, 2 usage error,\n"
 	"            3 daemon unreachable or storage error\n";
@@ -410,7 +416,10 @@ struct stream {
 	struct dc_term_sgr c;
 	uint64_t count, shown;
 	uint64_t hb_seq;         /* latest seq a heartbeat (or event) told of */
-	int64_t last_heard;      /* monotonic ms */
+	int64_t last_heard;      /* monotonic ms (sparse: of the last catch-up check) */
+	int64_t heard;           /* monotonic ms of the last message */
+	int64_t heard_ms;        /* the daemon's time then, for "link lost since" */
+	int silent;              /* "link lost" said, "link back" not yet */
 	uint64_t recent[RECENT]; /* seqs printed lately, to print each once */
 	size_t n_recent, i_recent;
 };
@@ -421,6 +430,46 @@ static int64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "HH:MM:SS" of a daemon time, in the estate's zone (dc_time.h). */
+static char *hms(int64_t ms, char *buf, size_t size)
+{
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "--:--:--");
+	return buf;
+}
+
+/* The link, told on stderr (stdout is the events'): lost once nothing,
+ * not even a heartbeat, came for SILENCE_MS; back with the next message.
+ * The SUB socket reconnects by itself, and what was missed is replayed
+ * (the library fills the gap; a sparse stream catches up here). */
+static void link_check(struct stream *s)
+{
+	char since[16];
+
+	if (s->silent || mono_ms() - s->heard <= SILENCE_MS)
+		return;
+	s->silent = 1;
+	fprintf(stderr, WATCH_PROG ": link lost since %s (no heartbeat for %.1f s); waiting for the daemon\n",
+		hms(s->heard_ms, since, sizeof since), SILENCE_MS / 1000.0);
+}
+
+static void link_heard(struct stream *s)
+{
+	char since[16], now[16];
+
+	hms(s->heard_ms, since, sizeof since);
+	s->heard = mono_ms();
+	s->heard_ms = dc_daemon_now_ms(s->dc);
+	if (!s->silent)
+		return;
+	s->silent = 0;
+	fprintf(stderr, WATCH_PROG ": link back at %s (lost since %s); showing what was missed\n",
+		hms(s->heard_ms, now, sizeof now), since);
 }
 
 static int printed_before(struct stream *s, uint64_t seq)
@@ -526,7 +575,7 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 			dispatch__reply__free_unpacked(r, NULL);
 		}
 	} else {
-		dc_set_heartbeats(s->dc, s->want_hb);
+		dc_set_heartbeats(s->dc, 1); /* a silence is a lost link; shown only if asked */
 	}
 	rc = dc_subscribe(s->dc, prefixes, 1, s->sparse ? 0 : from_seq);
 	if (rc < 0)
@@ -545,7 +594,8 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 		fprintf(stderr, WATCH_PROG ": subscribed to %s (topic %s)\n", dc_events_endpoint(s->dc), prefixes[0]);
 	else
 		fprintf(stderr, WATCH_PROG ": subscribed to %s (every event)\n", dc_events_endpoint(s->dc));
-	s->last_heard = mono_ms();
+	s->last_heard = s->heard = mono_ms();
+	s->heard_ms = dc_daemon_now_ms(s->dc);
 	while (!watch_stop && (s->count == 0 || s->shown < s->count)) {
 		Dispatch__Event *e = NULL;
 		int caught_up = 0;
@@ -555,10 +605,17 @@ static int run_stream(struct stream *s, uint64_t from_seq)
 		/* Kept until a message shows the daemon is back: a reconnect
 		 * may be noticed on a wait that then times out. */
 		lost |= dc_resubscribed(s->dc);
+		link_check(s);
 		if (rc == DC_ERR_TIMEOUT || rc == DC_ERR_INTERRUPTED)
 			continue;
-		if (rc < 0)
-			return rc;
+		if (rc < 0) {
+			/* A gap the daemon could not fill yet: the events after it
+			 * are kept, and come once the replay works. */
+			if (!s->silent)
+				return rc;
+			continue;
+		}
+		link_heard(s);
 		if (s->sparse) {
 			lost |= mono_ms() - s->last_heard > SILENCE_MS;
 			s->last_heard = mono_ms();

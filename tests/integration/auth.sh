@@ -187,6 +187,8 @@ test_traffic_encrypted() {
 	DISPATCH_KEY=$KEYS/supervisor.key bg "$TMP/cwatch.out" "$B/dispatch-watch"
 	wait_for "$DAEMON_LOG" 'supervisor \(supervisor\) connected from 127.0.0.1 on dispatchd-events' 10 ||
 		fail "the watch never connected" || return 1
+	wait_for "$TMP/cwatch.out.err" '^dispatch-watch: subscribed to ' "$READY_TIMEOUT" ||
+		fail "the watch never said it was subscribed: $(cat "$TMP/cwatch.out.err")" || return 1
 	timeout -k 2 60 tcpdump -i lo -U -s 0 -w "$cap" "tcp port $PORT_REQ or tcp port $PORT_EV" 2>"$TMP/tcpdump.err" &
 	local tpid=$!
 	BG_PIDS+=("$tpid")

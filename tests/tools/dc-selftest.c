@@ -1,7 +1,7 @@
 /*
  * dc-selftest: checks of the client library's pure helpers (display
  * widths, cutting text to columns, times as people type them, a ticket's
- * pending deadline, JSON, key files), run by the integration tests.
+ * pending deadline, JSON, key files, time zones), run by the integration tests.
  * Prints one line per failed check and a count; exit 0 only if every
  * check passed.
  */
@@ -259,6 +259,42 @@ static void keys(void)
 	CHECK(system(text) == 0, "cannot clean %s", dir);
 }
 
+/* Last: it sets this process's time zone (TZ) for good. */
+static void zones(void)
+{
+	const char *bad[] = { "",
+			      "/etc/passwd",
+			      "../../etc/passwd",
+			      "Asia/../Asia/Hong_Kong",
+			      "-x",
+			      "Asia",
+			      "Asia/Hong Kong",
+			      "Asia/Hong_Kong;x",
+			      "No/Such_Zone",
+			      "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/B" };
+	char buf[32];
+	int64_t t;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(dc_time_use_zone(bad[i]) < 0 && dc_time_zone() == NULL, "zone '%s' taken", bad[i]);
+	CHECK(dc_time_use_zone(NULL) < 0, "a NULL zone taken");
+	CHECK(dc_time_use_zone("Asia/Hong_Kong") == 0 && dc_time_zone() &&
+		      strcmp(dc_time_zone(), "Asia/Hong_Kong") == 0,
+	      "Asia/Hong_Kong refused");
+	/* 2026-11-30 12:00 in Hong Kong is 04:00 UTC */
+	CHECK(dc_time_parse("2026-11-30T12:00", 0, &t) == 0 && t == 1796011200000LL, "noon in Hong Kong: %lld",
+	      (long long)t);
+	CHECK(strcmp(dc_time_short(1796011200000LL, 1796011200000LL, buf, sizeof buf), "12:00") == 0,
+	      "Hong Kong's noon shown as %s", buf);
+	/* ... and 17:00 UTC in New York (EST) */
+	CHECK(dc_time_use_zone("America/New_York") == 0, "America/New_York refused");
+	CHECK(dc_time_parse("2026-11-30T12:00", 0, &t) == 0 && t == 1796058000000LL, "noon in New York: %lld",
+	      (long long)t);
+	CHECK(dc_time_use_zone("nope/../x") < 0 && strcmp(dc_time_zone(), "America/New_York") == 0,
+	      "a refused zone changed the one in use");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
@@ -270,6 +306,7 @@ int main(int argc, char **argv)
 	deadlines();
 	words_and_json();
 	keys();
+	zones();
 	printf("dc-selftest: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
 }
