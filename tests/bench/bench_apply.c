@@ -38,8 +38,10 @@ static uint8_t *submission(uint64_t i, size_t *len)
 	uint8_t *buf;
 
 	snprintf(rid, sizeof rid, "%016" PRIx64 "-apply", i);
-	/* a fresh unit each time, as in an estate where one flat rarely has two open tickets */
-	snprintf(unit, sizeof unit, "%u-%uA", (unsigned)(i % 12) + 1, (unsigned)(i / 12) % 100000 + 1);
+	/* A fresh unit each time, as in an estate where one flat rarely has
+	 * two open tickets: the sample register's 12-F* pattern takes them
+	 * (its 1,920 flats would repeat, and repeats are linked, not routed). */
+	snprintf(unit, sizeof unit, "12-F%" PRIu64, i + 1);
 	rq.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
 	rq.request_id = rid;
 	rq.role = DISPATCH__ROLE__ROLE_DESK;
