@@ -31,11 +31,14 @@ static const char usage_text[] =
 	"commands:\n"
 	"  ui                     the full-screen handheld (the default on a terminal):\n"
 	"                         your open assignments, newest and most urgent first,\n"
-	"                         deadlines counting down; a new one rings the bell\n"
-	"                         keys: a accept, r arrive, s resolve (asks for a note,\n"
-	"                         then the parts used), h hold (asks for the reason),\n"
-	"                         u resume, d duty on/off, x dismiss an escalation,\n"
-	"                         up/down or j/k select, q quit\n"
+	"                         deadlines counting down, P1 marked; a new one rings\n"
+	"                         the bell; a job taken away says where it went\n"
+	"                         keys: Enter the job's detail (full text, resident,\n"
+	"                         phone, deadlines, history; Esc back), a accept,\n"
+	"                         r arrive, s resolve (asks for a note, then the parts\n"
+	"                         used), h hold (asks for the reason), u resume,\n"
+	"                         d duty on/off (asks to confirm with y), x dismiss an\n"
+	"                         escalation, up/down or j/k select, q quit\n"
 	"  follow                 print your open assignments, then each new event\n"
 	"                         about them as it arrives, until Ctrl-C\n"
 	"  accept ID [--note T]   acknowledge an assignment\n"
@@ -268,12 +271,23 @@ static void print_alarm(const Dispatch__Event *e, const char *when, const char *
 	print_ticket_brief(e->ticket);
 }
 
-static void print_event(const Dispatch__Event *e, int bell)
+static void print_event(const char *member, const Dispatch__Event *e, int bell)
 {
 	const Dispatch__Ticket *t = e->ticket;
-	char when[64];
+	char when[64], gone[700];
 
 	dc_format_time(e->time_ms, when, sizeof when);
+	/* An assignment that moved away from this member (a missed
+	 * acknowledge, the desk's reassignment) is told as such, never as
+	 * news for them. */
+	if (((e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED && e->member && strcmp(e->member, member) != 0) ||
+	     e->type == DISPATCH__EVENT_TYPE__EVENT_ASSIGNED) &&
+	    t && t->member && *t->member && strcmp(t->member, member) != 0 &&
+	    crew_gone_line(member, t, e, gone, sizeof gone)) {
+		printf("%s  %s\n", when, gone);
+		fflush(stdout);
+		return;
+	}
 	switch (e->type) {
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED:
 		print_alarm(e, when, "NEW ASSIGNMENT", bell);
@@ -421,7 +435,7 @@ static int cmd_follow(struct crew_link *l)
 				}
 			}
 			if (news)
-				print_event(e, bell);
+				print_event(l->member, e, bell);
 		}
 		dispatch__event__free_unpacked(e, NULL);
 	}

@@ -89,6 +89,16 @@ int crew_link_send(struct crew_link *l, Dispatch__Transition *tr, Dispatch__Repl
 /* A ticket the member works on: assigned to them and open, held included. */
 int crew_is_working(const char *member, const Dispatch__Ticket *t);
 
+/*
+ * Where a ticket went when it is no longer member's to work: one line for
+ * a person, e.g. "ticket 8 taken from you (acknowledge deadline missed),
+ * now with T01", "ticket 8 reassigned by K01, now with T05", "ticket 8 was
+ * cancelled: false alarm". t is the ticket as it is now; e, if not NULL,
+ * the event that moved it (its actor and missed deadline are used).
+ * Returns 1 with buf filled, or 0 if t is still member's to work.
+ */
+int crew_gone_line(const char *member, const Dispatch__Ticket *t, const Dispatch__Event *e, char *buf, size_t size);
+
 /* The full-screen UI; returns the exit code. */
 int crew_ui(struct crew_link *l, int color);
 

@@ -52,6 +52,58 @@ int crew_is_working(const char *member, const Dispatch__Ticket *t)
 	       t->state == DISPATCH__STATE__STATE_ON_HOLD;
 }
 
+static int passed_over(const char *member, const Dispatch__Ticket *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_passed_over; i++)
+		if (t->passed_over[i] && strcmp(t->passed_over[i], member) == 0)
+			return 1;
+	return 0;
+}
+
+int crew_gone_line(const char *member, const Dispatch__Ticket *t, const Dispatch__Event *e, char *buf, size_t size)
+{
+	char who[80], actor[80], why[400], where[160];
+	unsigned long long id;
+	Dispatch__Deadline missed = e ? e->deadline : DISPATCH__DEADLINE__DEADLINE_NONE;
+
+	if (!t || crew_is_working(member, t))
+		return 0;
+	id = (unsigned long long)t->id;
+	dc_clean(t->member, who, sizeof who);
+	dc_clean(e ? e->actor : NULL, actor, sizeof actor);
+	if (*who && strcmp(who, member) != 0)
+		snprintf(where, sizeof where, "now with %s", who);
+	else if (!*who && t->crew && *t->crew)
+		snprintf(where, sizeof where, "now queued for %s", t->crew);
+	else
+		snprintf(where, sizeof where, "now %s", dc_state_name(t->state));
+	if (t->state == DISPATCH__STATE__STATE_CANCELLED) {
+		dc_clean(t->cancel_reason, why, sizeof why);
+		snprintf(buf, size, "ticket %llu was cancelled%s%s%s%s", id, *actor ? " by " : "", actor,
+			 *why ? ": " : "", why);
+	} else if (*who && strcmp(who, member) == 0) {
+		/* Still named as the member's, but done: resolved or closed for them. */
+		snprintf(buf, size, "ticket %llu is now %s%s%s", id, dc_state_name(t->state), *actor ? " by " : "",
+			 actor);
+	} else if ((e && e->type == DISPATCH__EVENT_TYPE__EVENT_ESCALATED) || (!e && passed_over(member, t))) {
+		/* The chain moved it on: the member did not acknowledge in time. */
+		if (!missed && passed_over(member, t))
+			missed = DISPATCH__DEADLINE__DEADLINE_ACKNOWLEDGE;
+		if (missed)
+			snprintf(buf, size, "ticket %llu taken from you (%s deadline missed), %s", id,
+				 dc_deadline_name(missed), where);
+		else
+			snprintf(buf, size, "ticket %llu taken from you, %s", id, where);
+	} else if (e && e->type == DISPATCH__EVENT_TYPE__EVENT_ASSIGNED) {
+		snprintf(buf, size, "ticket %llu reassigned%s%s, %s", id, *actor ? " by " : "", actor, where);
+	} else {
+		snprintf(buf, size, "ticket %llu left your list, %s", id, where);
+	}
+	return 1;
+}
+
 /* Turn a failed or refused exchange into err and an exit code. */
 static int fail_reply(struct crew_link *l, int rc, Dispatch__Reply **reply)
 {

@@ -101,6 +101,67 @@ char *dc_term_fit(const char *s, int width, char *buf, size_t size)
 	return buf;
 }
 
+/* Columns of the character at s, of len bytes. */
+static int char_width(const char *s, size_t len)
+{
+	char one[8];
+
+	memcpy(one, s, len);
+	one[len] = '\0';
+	return dc_width(one);
+}
+
+int dc_term_wrap(const char *s, int width, char *buf, size_t size)
+{
+	size_t n = s ? strlen(s) + 1 : 1, i = 0, o = 0;
+	char *clean;
+	int lines = 0;
+
+	if (!buf || size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (width < 1)
+		width = 1;
+	clean = malloc(n);
+	if (!clean)
+		return 0;
+	dc_clean(s, clean, n);
+	while (clean[i] == ' ')
+		i++;
+	while (clean[i]) {
+		size_t j = i, brk = 0, end;
+		int used = 0;
+
+		/* As much as fits; remember the last space. */
+		while (clean[j]) {
+			size_t len = char_len((const unsigned char *)clean + j);
+			int w = char_width(clean + j, len);
+
+			if (used + w > width && j > i)
+				break;
+			if (clean[j] == ' ')
+				brk = j;
+			used += w;
+			j += len;
+		}
+		end = clean[j] && brk > i ? brk : j;
+		if (o + (end - i) + 2 > size)
+			break;
+		if (lines)
+			buf[o++] = '\n';
+		memcpy(buf + o, clean + i, end - i);
+		o += end - i;
+		while (o > 0 && buf[o - 1] == ' ')
+			o--;
+		lines++;
+		for (i = end; clean[i] == ' '; i++)
+			;
+	}
+	buf[o] = '\0';
+	free(clean);
+	return lines;
+}
+
 void dc_term_cell(FILE *f, const char *s, int width)
 {
 	char buf[4096];

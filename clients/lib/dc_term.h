@@ -30,6 +30,15 @@ void dc_term_sgr(struct dc_term_sgr *sgr, int color);
  */
 char *dc_term_fit(const char *s, int width, char *buf, size_t size);
 
+/*
+ * Copy s, cleaned as dc_clean() does, into buf as lines of at most width
+ * columns separated by '\n': a line breaks after its last space if it has
+ * one, else between any two characters (Chinese has no spaces), never
+ * inside a character. Returns the number of lines (0 for an empty s); text
+ * that does not fit in size is dropped at a line's end.
+ */
+int dc_term_wrap(const char *s, int width, char *buf, size_t size);
+
 /* Print s cut to width columns, then spaces up to width. */
 void dc_term_cell(FILE *f, const char *s, int width);
 

@@ -264,11 +264,13 @@ test_ui_duty_and_presence() {
 	local first=OFF second=ON
 	[ "$(py "members['$m']['on_shift']")" = True ] || { first=ON; second=OFF; }
 	tm send-keys -t hand d
+	wait_screen hand "go ${first,,} duty\\? y: yes" 5 || fail "no duty question after 'd': $(screen hand)" || return 1
+	tm send-keys -t hand y
 	wait_screen hand "$first DUTY" 10 || fail "no $first DUTY after 'd': $(screen hand)" || return 1
 	crews_json || return 1
 	[ "$(py "members['$m']['duty']")" = "${first,,}" ] ||
 		fail "crews shows duty $(py "members['$m']['duty']")" || return 1
-	tm send-keys -t hand d
+	tm send-keys -t hand d y
 	wait_screen hand "$second DUTY" 10 || fail "no $second DUTY after 'd' again: $(screen hand)" || return 1
 	tm send-keys -t hand q
 	ui_exit hand 10 || fail "the UI did not quit" || return 1
