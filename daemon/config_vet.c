@@ -149,7 +149,8 @@ static void config_vet_put(struct config_vet *v, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(v->out + v->used, v->cap - v->used, fmt, ap);
+		/* No buffer yet: measure only (NULL + 0 is undefined in C). */
+		n = vsnprintf(v->out ? v->out + v->used : NULL, v->cap - v->used, fmt, ap);
 		va_end(ap);
 		if (n >= 0 && (size_t)n < v->cap - v->used)
 			break;

@@ -46,7 +46,7 @@ test_tcp_needs_keys_in_the_config() {
 	local cfg=$TMP/nokeys.yaml
 	# the sample estate without its security: section
 	awk '/^security:/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$CONFIG" >"$cfg"
-	grep -q server_key "$cfg" && fail "could not strip the security section" && return 1
+	grep -q server_key "$cfg" && { fail "could not strip the security section"; return 1; }
 	run timeout 20 "$B/dispatchd" --config "$cfg" --state-dir "$TMP/nokeys" --request "tcp://127.0.0.1:$(free_port)" \
 		--events "ipc://$TMP/nokeys.ev"
 	[ "$RC" = 1 ] || fail "expected exit 1, got $RC" || return 1
@@ -59,7 +59,7 @@ test_gen_keys() {
 	[ "$RC" = 0 ] || fail "exit $RC: $ERR" || return 1
 	[ "$(stat -c %a "$TMP/gk/desk-2.key")" = 600 ] || fail "secret key mode $(stat -c %a "$TMP/gk/desk-2.key")" || return 1
 	grep -q '^public-key = ' "$TMP/gk/desk-2.pub" || fail "no public key in desk-2.pub" || return 1
-	grep -q 'secret-key' "$TMP/gk/desk-2.pub" && fail "the .pub file holds the secret key" && return 1
+	grep -q 'secret-key' "$TMP/gk/desk-2.pub" && { fail "the .pub file holds the secret key"; return 1; }
 	[[ $OUT == *"ROLE  desk-2"* ]] || fail "no clients-file line printed: $OUT" || return 1
 	run "$B/dispatchd" --gen-keys "$TMP/gk" --name desk-2
 	[ "$RC" = 1 ] || fail "overwrote an existing key (exit $RC)" || return 1
@@ -119,7 +119,7 @@ test_claimed_identity_ignored() {
 	run as desk desk show "$tid"
 	local re='submitted +desk \(desk\)'
 	[[ $OUT =~ $re ]] || fail "history does not name the key's identity: $OUT" || return 1
-	[[ $OUT == *mallory* ]] && fail "the claimed actor reached the record: $OUT" && return 1
+	[[ $OUT == *mallory* ]] && { fail "the claimed actor reached the record: $OUT"; return 1; }
 	# a crew key claiming the desk role is still a crew member
 	run as T08 desk --role desk --actor desk cancel "$tid" --reason "not mine"
 	[ "$RC" = 1 ] || fail "a crew key cancelled (exit $RC)" || return 1
@@ -171,7 +171,7 @@ test_revocation() {
 	run as desk desk submit --unit 5-5E --kind cleaning --text "after revocation"
 	[ "$RC" = 0 ] || fail "the desk lost its way after the revocation: $ERR" || return 1
 	sleep 2
-	grep -q '5-5E' "$TMP/rwatch.out" && fail "the revoked watch still receives events" && return 1
+	grep -q '5-5E' "$TMP/rwatch.out" && { fail "the revoked watch still receives events"; return 1; }
 	run as monitor desk list
 	[ "$RC" = 3 ] || fail "the revoked key still gets answers (exit $RC)" || return 1
 	run as qc desk list
@@ -204,7 +204,7 @@ test_traffic_encrypted() {
 	kill -INT "$tpid" 2>/dev/null
 	wait_gone "$tpid" 5
 	grep -aq "CONTROL-$canary" "$cap" || fail "the capture does not work (no control bytes)" || return 1
-	grep -a -- "$canary" "$cap" | grep -aqv "CONTROL-" && fail "ticket text in the clear on the wire" && return 1
+	grep -a -- "$canary" "$cap" | grep -aqv "CONTROL-" && { fail "ticket text in the clear on the wire"; return 1; }
 	[ "$(grep -ac -- "$canary" "$cap")" = 1 ] || fail "ticket text in the clear on the wire"
 }
 

@@ -80,7 +80,7 @@ test_list_at() {
 	run desk list --overdue --at 12:00
 	printf '%s\n' "$OUT" | grep -Eq "^$CLOCK_TID " || fail "not overdue at the estate's noon: $OUT $ERR" || return 1
 	TZ=America/New_York run desk list --overdue --at 10:05
-	printf '%s\n' "$OUT" | grep -Eq "^$CLOCK_TID " && fail "overdue at the estate's 10:05: $OUT" && return 1
+	printf '%s\n' "$OUT" | grep -Eq "^$CLOCK_TID " && { fail "overdue at the estate's 10:05: $OUT"; return 1; }
 	return 0
 }
 

@@ -231,7 +231,7 @@ assert o and not o[0]["ended"] and int(sys.argv[2]) in o[0]["tickets"], o' "$OUT
 	run desk show "$tid"
 	printf '%s\n' "$OUT" | grep -q "^ticket $tid: repair, closed$" || fail "its report is not closed: $OUT" || return 1
 	run desk outage list
-	printf '%s\n' "$OUT" | grep -Eq "^$OUTAGE_ID " && fail "an ended outage is listed as current: $OUT" && return 1
+	printf '%s\n' "$OUT" | grep -Eq "^$OUTAGE_ID " && { fail "an ended outage is listed as current: $OUT"; return 1; }
 	run desk outage list --all
 	printf '%s\n' "$OUT" | grep -Eq "^$OUTAGE_ID +ended " || fail "not listed with --all: $OUT" || return 1
 }
@@ -247,7 +247,7 @@ print(sum(1 for t in json.load(sys.stdin) if t["acknowledge_by_ms"] or t["arrive
 	[ "$(printf '%s\n' "$OUT" | grep -Ec '^[0-9]+ ')" = "$n" ] || fail "expected $n overdue a few years on: $OUT" || return 1
 	printf '%s\n' "$OUT" | grep -Eq ' (ack|arr|res) -[0-9]' || fail "no overdue deadline shown: $OUT" || return 1
 	run desk list --overdue --at 2026-11-30T09:00
-	printf '%s\n' "$OUT" | grep -Eq '^[0-9]+ ' && fail "overdue before the tickets existed: $OUT" && return 1
+	printf '%s\n' "$OUT" | grep -Eq '^[0-9]+ ' && { fail "overdue before the tickets existed: $OUT"; return 1; }
 	return 0
 }
 

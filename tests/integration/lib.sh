@@ -201,6 +201,9 @@ t() {
 	DIED=""
 	"$@"
 	local rc=$?
+	# A fail anywhere fails the test, also one written "cond && fail MSG &&
+	# return 1", which went on past it (fail returns 1) and could end "ok".
+	[ "$rc" = 0 ] && [ -n "$REASON" ] && rc=1
 	daemon_died && REASON="${REASON:+$REASON; }$DIED" && rc=1
 	if [ "$rc" = 0 ]; then
 		echo "ok - $name"

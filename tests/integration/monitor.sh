@@ -73,7 +73,7 @@ test_summary_from_state() {
 	screen sum | grep -E '^security ' | grep -Eq ' S02( |$)' ||
 		fail "S02 (on shift, no handheld) is not shown on shift and offline: $(screen sum)" || return 1
 	screen sum | grep -E '^security ' | grep -q 'S03' &&
-		fail "S03 (night shift) is shown on shift at 10:00: $(screen sum)" && return 1
+		{ fail "S03 (night shift) is shown on shift at 10:00: $(screen sum)"; return 1; }
 	# The outage, with its text.
 	screen sum | grep -q '^OUTAGES (1)' || fail "no outages heading: $(screen sum)" || return 1
 	screen sum | grep -Eq '^  #1 .*bldg 12: 水務停水 water off in tower 12' ||
@@ -128,7 +128,7 @@ test_link_lost_and_back() {
 	wait_screen sum "#$MISSED 1-2B +technical/" 15 ||
 		fail "the summary did not show ticket $MISSED, committed while it was cut off: $(screen sum)" ||
 		return 1
-	screen sum | grep -q 'LINK LOST' && fail "still LINK LOST after recovering: $(screen sum)" && return 1
+	screen sum | grep -q 'LINK LOST' && { fail "still LINK LOST after recovering: $(screen sum)"; return 1; }
 	n=$(ticket_count)
 	wait_screen sum "^open $n: " 5 || fail "after recovering, the total is not list's $n: $(screen sum)" || return 1
 	wait_for "$WATCH" "ticket $MISSED +repair +1-2B" 15 ||
@@ -166,7 +166,7 @@ test_summary_today() {
 		fail "not today's one cancellation: $(screen day; cat "$TMP/day.err")" || return 1
 	screen day | grep -Eq "cancelled +#$a 5-3D" || fail "tonight's cancellation not under RECENT: $(screen day)" ||
 		return 1
-	screen day | grep -q "5-3C" && fail "yesterday's events under RECENT: $(screen day)" && return 1
+	screen day | grep -q "5-3C" && { fail "yesterday's events under RECENT: $(screen day)"; return 1; }
 	wait_screen day ' 00:00:[0-9]{2}$' 20 || fail "the clock did not pass midnight: $(screen day)" || return 1
 	wait_screen day '^today: closed 0  cancelled 0  ' 3 ||
 		fail "the counts did not start again at midnight: $(screen day)" || return 1

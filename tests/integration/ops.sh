@@ -182,7 +182,7 @@ test_retention_purge() {
 import json, sys
 sys.exit(not any(e["type"] == "purged" and e["ticket_id"] == int(sys.argv[1]) for e in map(json.loads, sys.stdin)))' "$gone" ||
 		fail "no tombstone for $gone" || return 1
-	printf '%s\n' "$OUT" | grep -q 'an old question' && fail "the purged text is still in the log" && return 1
+	printf '%s\n' "$OUT" | grep -q 'an old question' && { fail "the purged text is still in the log"; return 1; }
 	start_daemon || return 1
 	run desk show "$gone"
 	[ "$RC" = 1 ] || fail "the purged ticket is still there" || return 1
@@ -197,7 +197,7 @@ test_log_levels() {
 	sleep 1
 	kill -TERM "$pid"
 	wait "$pid" || fail "exit $? with --log-level warning" || return 1
-	grep -q '<6>' "$log" && fail "info lines at --log-level warning: $(cat "$log")" && return 1
+	grep -q '<6>' "$log" && { fail "info lines at --log-level warning: $(cat "$log")"; return 1; }
 	run "$B/dispatchd" --log-level chatty
 	[ "$RC" = 2 ] && [[ $ERR == *"unknown log level"* ]] || fail "a bad level: $RC $ERR" || return 1
 	# and at the default, every line carries a syslog priority

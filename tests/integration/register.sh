@@ -76,7 +76,7 @@ test_register_gives_the_residents_contact() {
 test_no_register_accepts_any_unit() {
 	local cfg=$TMP/noregister.yaml
 	sed '/^units:/,$d' "$ROOT/daemon/sample-estate.yaml" >"$cfg"
-	grep -q '^units:' "$cfg" && fail "could not remove the register" && return 1
+	grep -q '^units:' "$cfg" && { fail "could not remove the register"; return 1; }
 	fresh_store
 	CONFIG=$cfg start_daemon || return 1
 	submit --unit 121A --kind repair --text "any unit, as before the register" || return 1

@@ -281,7 +281,7 @@ test_html_in_chromium() {
 	run "$B/dispatchd" --state-dir "$STATE" report review --from 2026-01-01 --to 2026-01-11 --format html --output "$html"
 	[ "$RC" = 0 ] || fail "html: $RC $ERR" || return 1
 	# self-contained: nothing fetched from elsewhere
-	grep -Eiq '(src|href)=|url\(|@import|<script' "$html" && fail "the page refers to outside resources" && return 1
+	grep -Eiq '(src|href)=|url\(|@import|<script' "$html" && { fail "the page refers to outside resources"; return 1; }
 	grep -c '<rect' "$html" | { read -r n; [ "$n" -gt 10 ]; } || fail "no inline SVG charts" || return 1
 	DBUS_SESSION_BUS_ADDRESS=disabled: timeout -k 5 120 "$browser" --headless --no-sandbox --disable-gpu \
 		--hide-scrollbars --no-first-run --window-size=1024,1800 --screenshot="$png" "file://$html" \

@@ -270,7 +270,7 @@ test_cancel() {
 		fail "last history event is not cancelled" || return 1
 	printf '%s\n' "$OUT" | grep -q "false alarm" || fail "reason not shown" || return 1
 	run desk list
-	printf '%s\n' "$OUT" | grep -Eq "^$TID " && fail "cancelled ticket still listed as open" && return 1
+	printf '%s\n' "$OUT" | grep -Eq "^$TID " && { fail "cancelled ticket still listed as open"; return 1; }
 	return 0
 }
 
@@ -289,7 +289,7 @@ test_list_all() {
 	# LIFE_ID is closed, so only --all shows it.
 	run desk list
 	[ "$RC" = 0 ] || fail "list exited $RC: $ERR" || return 1
-	printf '%s\n' "$OUT" | grep -Eq "^$LIFE_ID +closed " && fail "closed ticket listed as open" && return 1
+	printf '%s\n' "$OUT" | grep -Eq "^$LIFE_ID +closed " && { fail "closed ticket listed as open"; return 1; }
 	run desk list --all
 	[ "$RC" = 0 ] || fail "list --all exited $RC: $ERR" || return 1
 	printf '%s\n' "$OUT" | grep -Eq "^$LIFE_ID +closed " || fail "closed ticket $LIFE_ID missing: $OUT" || return 1
@@ -368,7 +368,7 @@ EOF
 	printf '%s\n' "$OUT" | grep -Eq '^line 1: ticket [0-9]+ submitted: repair at 4-2A -> technical/' ||
 		fail "line 1 not reported as submitted: $OUT" || return 1
 	printf '%s\n' "$OUT" | grep -q '^line 2: failed: not JSON' || fail "line 2: $OUT" || return 1
-	printf '%s\n' "$OUT" | grep -q '^line 3' && fail "a blank line was reported: $OUT" && return 1
+	printf '%s\n' "$OUT" | grep -q '^line 3' && { fail "a blank line was reported: $OUT"; return 1; }
 	printf '%s\n' "$OUT" | grep -q '^line 4: failed: unknown kind "plumbing"' || fail "line 4: $OUT" || return 1
 	printf '%s\n' "$OUT" | grep -q '^line 5: failed: "kind" is missing' || fail "line 5: $OUT" || return 1
 	printf '%s\n' "$OUT" | grep -q '^line 6: failed: unknown key "colour"' || fail "line 6: $OUT" || return 1
@@ -472,13 +472,13 @@ test_color_only_on_terminal() {
 	run desk list --color always
 	[[ $OUT == *$'\e['* ]] || fail "--color always printed no colour" || return 1
 	run desk list
-	[[ $OUT == *$'\e'* ]] && fail "colour codes in a pipe" && return 1
+	[[ $OUT == *$'\e'* ]] && { fail "colour codes in a pipe"; return 1; }
 	ui_start colour 100 10 "$B/dispatch-desk" list --unit '9-*'
 	wait_screen colour '^ID ' 10 || fail "desk list on a terminal printed nothing: $(screen colour)" || return 1
 	screen_attrs colour | grep -q $'\e\\[' || fail "no colour on a terminal" || return 1
 	UI_ENV="NO_COLOR=1" ui_start nocolour 100 10 "$B/dispatch-desk" list --unit '9-*'
 	wait_screen nocolour '^ID ' 10 || fail "desk list with NO_COLOR printed nothing" || return 1
-	screen_attrs nocolour | grep -q $'\e\\[' && fail "colour despite NO_COLOR: $(screen_attrs nocolour | cat -v)" && return 1
+	screen_attrs nocolour | grep -q $'\e\\[' && { fail "colour despite NO_COLOR: $(screen_attrs nocolour | cat -v)"; return 1; }
 	return 0
 }
 
@@ -564,7 +564,7 @@ for l in sys.stdin.read().splitlines():
 	tm send-keys -t hand a
 	wait_screen hand "#$tid accepted 2A-1B" 10 || fail "not accepted after 'a': $(screen hand)" || return 1
 	screen_attrs hand | grep "#$tid accepted" | grep -q $'\e\\[[0-9;]*7m' &&
-		fail "still highlighted after accepting" && return 1
+		{ fail "still highlighted after accepting"; return 1; }
 	run desk show "$tid"
 	printf '%s\n' "$OUT" | grep -q "^ticket $tid: inquiry, accepted$" || fail "daemon says: $OUT" || return 1
 	return 0
@@ -636,7 +636,7 @@ test_watch_filters() {
 	submit --unit 7-7B --kind cleaning --text "for cleaning" || return 1
 	wait_gone "$pid" 15 || fail "watch --crew cleaning saw nothing: $(cat "$out" "$out.err")" || return 1
 	grep -Eq "assigned +ticket $TID +cleaning +7-7B +cleaning/" "$out" || fail "printed: $(cat "$out")" || return 1
-	grep -q "7-7A" "$out" && fail "a technical event passed --crew cleaning: $(cat "$out")" && return 1
+	grep -q "7-7A" "$out" && { fail "a technical event passed --crew cleaning: $(cat "$out")"; return 1; }
 	run watch --json --from-seq 1 --kind cleaning --unit '7-*' --count 2
 	[ "$RC" = 0 ] || fail "exit $RC: $ERR" || return 1
 	printf '%s\n' "$OUT" | python3 -c '
