@@ -432,8 +432,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "HH:MM:SS" of a daemon time, in the estate's zone (dc_time.h). */
-static char *hms(int64_t ms, char *buf, size_t size)
+char *watch_hms(int64_t ms, char *buf, size_t size)
 {
 	time_t tt = (time_t)(ms / 1000);
 	struct tm tm;
@@ -455,21 +454,21 @@ static void link_check(struct stream *s)
 		return;
 	s->silent = 1;
 	fprintf(stderr, WATCH_PROG ": link lost since %s (no heartbeat for %.1f s); waiting for the daemon\n",
-		hms(s->heard_ms, since, sizeof since), SILENCE_MS / 1000.0);
+		watch_hms(s->heard_ms, since, sizeof since), SILENCE_MS / 1000.0);
 }
 
 static void link_heard(struct stream *s)
 {
 	char since[16], now[16];
 
-	hms(s->heard_ms, since, sizeof since);
+	watch_hms(s->heard_ms, since, sizeof since);
 	s->heard = mono_ms();
 	s->heard_ms = dc_daemon_now_ms(s->dc);
 	if (!s->silent)
 		return;
 	s->silent = 0;
 	fprintf(stderr, WATCH_PROG ": link back at %s (lost since %s); showing what was missed\n",
-		hms(s->heard_ms, now, sizeof now), since);
+		watch_hms(s->heard_ms, now, sizeof now), since);
 }
 
 static int printed_before(struct stream *s, uint64_t seq)

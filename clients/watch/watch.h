@@ -34,6 +34,10 @@ int watch_filter_ticket(const struct watch_filter *f, const Dispatch__Ticket *t)
  * member is asked for. */
 int watch_filter_event(const struct watch_filter *f, const Dispatch__Event *e);
 
+/* "HH:MM:SS" of a daemon time in BUF, in the estate's zone (dc_time.h);
+ * "--:--:--" if it cannot be shown. Returns BUF. */
+char *watch_hms(int64_t ms, char *buf, size_t size);
+
 /* The live summary; returns the exit code. */
 int watch_summary(dc_t *dc, const struct watch_filter *f, int color);
 

@@ -186,8 +186,6 @@ static void take_outage(struct sum *s, const Dispatch__Outage *x)
 	s->o[s->n_o++] = c;
 }
 
-static char *hms(int64_t ms, char *buf, size_t size);
-
 /* Push a line on a newest-first list of fixed size. */
 static void push_line(char (*lines)[256], int *n, int max, const char *line)
 {
@@ -208,7 +206,7 @@ static void on_event(struct sum *s, const Dispatch__Event *e, int history)
 
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT || !watch_filter_event(s->f, e))
 		return;
-	hms(e->time_ms, when, sizeof when);
+	watch_hms(e->time_ms, when, sizeof when);
 	if (e->type == DISPATCH__EVENT_TYPE__EVENT_DUTY && !history)
 		s->next_crews = 0; /* who is on shift changed: ask again */
 	if (e->outage && !history)
@@ -424,17 +422,6 @@ static void load_today(struct sum *s, uint64_t upto)
 	}
 }
 
-/* "HH:MM:SS" of a daemon time, in the estate's zone (dc_time.h). */
-static char *hms(int64_t ms, char *buf, size_t size)
-{
-	time_t tt = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&tt, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
-		snprintf(buf, size, "--:--:--");
-	return buf;
-}
-
 /* ---- drawing ---- */
 
 static attr_t pair_or(const struct sum *s, int pair, attr_t mono)
@@ -566,8 +553,8 @@ static void draw(struct sum *s)
 		}
 	}
 	qsort(late, late_total, sizeof *late, by_due);
-	hms(now, clock, sizeof clock);
-	hms(s->heard_ms, since, sizeof since);
+	watch_hms(now, clock, sizeof clock);
+	watch_hms(s->heard_ms, since, sizeof since);
 	/* header */
 	attron(pair_or(s, PAIR_HEADER, A_REVERSE) | A_BOLD);
 	mvhline(0, 0, ' ', w);
@@ -741,7 +728,7 @@ int watch_summary(dc_t *dc, const struct watch_filter *f, int color)
 				 * meanwhile comes as replayed events. */
 				char since[16];
 				s.lost = 0;
-				hms(s.heard_ms, since, sizeof since);
+				watch_hms(s.heard_ms, since, sizeof since);
 				if (load(&s) == 0)
 					snprintf(s.err, sizeof s.err, "link back; it was lost since %s", since);
 			} else if (e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
