@@ -25,9 +25,12 @@ PAGE=https://help.harbour-view.example/residents
 # The sample estate with a residents' page; show_member_name is switched
 # by residents_config and a SIGHUP.
 CONFIG=$TMP/estate.yaml
+sample_without_residents() { # the sample estate without its residents: block
+	awk '/^residents:/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$ROOT/daemon/sample-estate.yaml"
+}
 residents_config() { # residents_config SHOW_MEMBER_NAME
 	{
-		cat "$ROOT/daemon/sample-estate.yaml"
+		sample_without_residents
 		printf '\nresidents:\n  page_url: "%s/"\n  show_member_name: %s\n' "$PAGE" "$1"
 	} >"$CONFIG"
 }
@@ -229,7 +232,16 @@ test_resident_key_can_do_nothing_else() {
 	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "resident key sent a transition: $OUT" || return 1
 	# and nobody else views a resident's page: a desk key with a valid token
 	run as desk raw --resident-view "$RTOKEN"
-	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "the desk key viewed the page: $OUT"
+	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "the desk key viewed the page: $OUT" || return 1
+	# nor does the resident key get the event stream (every ticket whole)
+	local w=$TMP/watch.resident
+	bg "$w" env DISPATCH_KEY="$KEYS/resident.key" "$B/dispatch-watch"
+	wait_for "$DAEMON_LOG" 'refused resident \(resident\) from .* on dispatchd-events' 10 ||
+		fail "the events socket let the resident key in: $(tail -3 "$DAEMON_LOG")" || return 1
+	run as desk desk submit --unit 3-3C --kind repair --text "not for the resident stream"
+	sleep 1
+	grep -q "not for the resident stream" "$w" && { fail "the resident key received events"; return 1; }
+	return 0
 }
 
 test_token_not_in_export_nor_stream() {
@@ -302,7 +314,7 @@ test_ipc_resident_role() {
 test_config_vetted() {
 	local bad=$TMP/bad.yaml
 	{
-		cat "$ROOT/daemon/sample-estate.yaml"
+		sample_without_residents
 		printf '\nresidents:\n  page_url: "ftp://x y"\n  show_member_name: maybe\n  colour: red\n'
 	} >"$bad"
 	run "$B/dispatchd" --config "$bad" --check-config
