@@ -32,7 +32,8 @@ static const struct command command_table[] = {
 	  handle_submit_resident_apply },
 	{ B(TRANSITION), "transition", true, 1, 0, R(DESK) | R(CREW) | R(SUPERVISOR) | R(QC), "act on tickets",
 	  handle_transition_check, handle_transition_apply },
-	{ B(GET), "get", false, HEAVY, 0, ANYONE, "read tickets", handle_get_check, handle_get_apply },
+	/* the desk's roles get the resident's page too (handle_resident.c) */
+	{ B(GET), "get", false, HEAVY, 0, ANYONE, "read tickets", handle_get_check, handle_get_resident_apply },
 	{ B(LIST), "list", false, HEAVY, 0, ANYONE, "list tickets", handle_list_check, handle_list_apply },
 	/* a crew key: its own member's events only (handle_ctx.scope_member) */
 	{ B(REPLAY), "replay", false, HEAVY, 0, ANYONE, "replay events", NULL, handle_replay_apply },

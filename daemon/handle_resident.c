@@ -1,14 +1,17 @@
 /*
- * handle_resident: the residents' pages (issue 17). Three steps:
+ * handle_resident: the residents' pages (issue 17):
  *
  *  - a submission's OK reply carries the resident's token (resident.h) and,
- *    when the estate configures residents.page_url, the page's address;
+ *    when the estate configures residents.page_url, the page's address; a
+ *    get's carries them to the desk, supervisors and admin (never to crew,
+ *    monitors or quality control), so the desk can read the link out again;
  *  - ResidentView: what a resident may see of the one ticket a token
  *    names: its kind, state, unit and text, the crew's name (the member's
  *    only if residents.show_member_name), the hold reason, the steps with
- *    their times, whether it may be rated, the last rating, and the estate
- *    notices in force for its building. Never a phone, a name of the
- *    reporter, a staff note, another ticket, a routing reason;
+ *    their times, whether it may be rated, the last rating, the estate
+ *    notices in force for its building and the text of the outage it is
+ *    attached to. Never a phone, the reporter's name, a member id, a staff
+ *    note, another ticket, a routing reason;
  *  - ResidentRate: the resident's rating, recorded through the very
  *    transition the desk's follow-up takes (handle_transition_*: the same
  *    table row, EVENT_FOLLOWED_UP, the same follow_up_threshold reopening
@@ -43,17 +46,20 @@ static const char resident_unknown[] =
 
 /* ---- the token on the submission's reply --------------------------------- */
 
-int handle_submit_resident_apply(struct handle_ctx *c)
+/* The reply's resident_token and resident_url for the ticket it carries;
+ * create: make the store's secret if there is none yet (a write). */
+static int handle_resident_link(struct handle_ctx *c, bool create)
 {
 	uint8_t key[RESIDENT_SECRET_LEN];
 	char *token;
 	int rc;
 
-	if (handle_submit_apply(c) != 0)
-		return -1;
 	if (c->rep->ticket == NULL || c->rep->ticket->id == 0)
 		return 0;
-	if ((rc = resident_secret(c->store, c->txn, true, key)) != 0)
+	rc = resident_secret(c->store, c->txn, create, key);
+	if (rc == STORE_NOTFOUND && !create)
+		return 0; /* no submission made one: no ticket has a page */
+	if (rc != 0)
 		return handle_store_fail(c, rc);
 	token = arena_alloc(c->a, RESIDENT_TOKEN_LEN + 1);
 	resident_token(key, c->rep->ticket->id, token);
@@ -66,6 +72,26 @@ int handle_submit_resident_apply(struct handle_ctx *c)
 		c->rep->resident_url = url;
 	}
 	return 0;
+}
+
+int handle_submit_resident_apply(struct handle_ctx *c)
+{
+	if (handle_submit_apply(c) != 0)
+		return -1;
+	return handle_resident_link(c, true);
+}
+
+/* The desk may read the link out again (dispatch-desk show); the roles
+ * that do not deal with residents never see it: a crew member with it
+ * could rate their own work, and a monitor's screen is a wall's. */
+int handle_get_resident_apply(struct handle_ctx *c)
+{
+	if (handle_get_apply(c) != 0)
+		return -1;
+	if (c->role != DISPATCH__ROLE__ROLE_DESK && c->role != DISPATCH__ROLE__ROLE_SUPERVISOR &&
+	    c->role != DISPATCH__ROLE__ROLE_ADMIN)
+		return 0;
+	return handle_resident_link(c, false);
 }
 
 /* ---- finding the ticket of a token --------------------------------------- */
@@ -146,6 +172,7 @@ static bool handle_resident_step_type(Dispatch__EventType type)
 	case E(RESOLVED):
 	case E(FOLLOWED_UP):
 	case E(REOPENED):
+	case E(LINKED):
 	case E(CONSENTED):
 	case E(CLOSED):
 	case E(CANCELLED): return true;
@@ -233,6 +260,17 @@ static int handle_resident_view(struct handle_ctx *c, const Dispatch__Ticket *t,
 	}
 	r->n_steps = kept;
 
+	if (t->outage_id) {
+		Dispatch__Outage *o = NULL;
+		rc = store_get_outage(c->store, c->txn, t->outage_id, &o);
+		if (rc == 0) {
+			arena_defer(c->a, handle_free_outage, o);
+			if (!o->ended && (o->to_ms == 0 || o->to_ms > c->now))
+				r->outage_text = o->text;
+		} else if (rc != STORE_NOTFOUND) {
+			return handle_store_fail(c, rc);
+		}
+	}
 	r->n_notices = notices_for(c->notices, t->building, c->now, nv, RESIDENT_NOTICES_MAX);
 	if (r->n_notices) {
 		r->notices = arena_alloc(c->a, r->n_notices * sizeof *r->notices);

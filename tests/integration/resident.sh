@@ -186,6 +186,37 @@ test_rate_again_refused() {
 	[ "$(as desk desk show "$RTID" | history_events | grep -c '^followed up$')" = 2 ] || fail "follow-ups miscounted"
 }
 
+test_desk_reads_the_page_again() {
+	run as desk desk show "$RTID"
+	[[ $OUT == *"resident page: $PAGE/r/$RTOKEN"* ]] || fail "show lacks the page: $OUT" || return 1
+	run as desk desk show "$RTID" --json
+	[[ $OUT == *"\"resident_token\": \"$RTOKEN\""* ]] || fail "show --json lacks the token" || return 1
+	# the roles that do not deal with residents never get it: a crew
+	# member could rate their own work
+	local k
+	for k in T07 monitor qc; do
+		run as "$k" raw --body get
+		[ "$(raw_field status)" = STATUS_OK ] || fail "$k get: $OUT" || return 1
+		[[ $OUT == *resident_* ]] && { fail "$k got the resident's token: $OUT"; return 1; }
+	done
+	run as desk raw --body get
+	[ -n "$(raw_field resident_token)" ] || fail "the desk's get lacks the token: $OUT"
+}
+
+test_outage_text_on_the_page() {
+	run as desk desk outage declare --text "Water is off in block 7 until noon" --building 7 \
+		--until 2026-11-30T12:00
+	[ "$RC" = 0 ] || fail "declare: $ERR" || return 1
+	run as desk desk submit --unit 7-2B --kind repair --category plumbing --text "no water"
+	[ "$RC" = 0 ] || fail "submit: $ERR" || return 1
+	local tok
+	tok=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$tok"
+	[ "$(raw_field resident_outage)" = "Water is off in block 7 until noon" ] ||
+		fail "no outage text on the page: $OUT" || return 1
+	[[ $OUT == *"step: EVENT_LINKED"* ]] || fail "no linked step: $OUT"
+}
+
 test_wrong_tokens_get_nothing() {
 	local t c alt other
 	# one character changed (each position that is not the id's)
@@ -332,6 +363,8 @@ t "accepted, on site, on hold (the reason, not the note) appear as steps" test_c
 t "a rating before the work is resolved is refused" test_rate_before_resolution_refused
 t "a rating of 2 is the resident's follow-up and reopens the ticket" test_rate_low_reopens_with_the_residents_follow_up
 t "one rating per resolution" test_rate_again_refused
+t "the desk (not the crew, monitors or qc) reads the page's link again" test_desk_reads_the_page_again
+t "a report attached to an outage shows the outage's text" test_outage_text_on_the_page
 t "altered, random and forged tokens get NOT_FOUND and no ticket data" test_wrong_tokens_get_nothing
 t "the resident key can view and rate only" test_resident_key_can_do_nothing_else
 t "the token is not in the export nor the event stream" test_token_not_in_export_nor_stream

@@ -180,8 +180,7 @@ START_TEST(notices_in_force_by_building_and_time)
 		    now);
 	notices_add(ns, notice(&ev, &n, 2, now - DAY_MS, "b2 b3 now", 0, 0, b2, 2), now);
 	notices_add(ns, notice(&ev, &n, 3, now - DAY_MS, "estate", 0, 0, NULL, 0), now);
-	notices_add(ns, notice(&ev, &n, 4, now - 2 * DAY_MS, "b12 past", now - 2 * DAY_MS, now - DAY_MS, b12, 1),
-		    now);
+	notices_add(ns, notice(&ev, &n, 4, now - 2 * DAY_MS, "b12 past", now - 2 * DAY_MS, now - DAY_MS, b12, 1), now);
 	notices_add(ns, notice(&ev, &n, 5, now - 20 * DAY_MS, "old, no end", 0, 0, NULL, 0), now);
 	notices_add(ns, notice(&ev, &n, 3, now - DAY_MS, "estate", 0, 0, NULL, 0), now); /* seen already */
 	ck_assert_uint_eq(notices_count(ns), 3);
@@ -252,14 +251,14 @@ START_TEST(notices_load_from_the_log)
 	other.actor = (char *)"T07";
 	other.time_ms = now;
 	ck_assert_int_eq(store_append_event(s, txn, &other, NULL, NULL), 0);
-	ck_assert_int_eq(store_append_event(s, txn, notice(&ev, &n, 0, now, "water off", 0, now + DAY_MS, b12, 1),
+	ck_assert_int_eq(
+		store_append_event(s, txn, notice(&ev, &n, 0, now, "water off", 0, now + DAY_MS, b12, 1), NULL, NULL),
+		0);
+	ck_assert_int_eq(store_append_event(s, txn, &other, NULL, NULL), 0);
+	ck_assert_int_eq(store_append_event(s, txn,
+					    notice(&ev, &n, 0, now - 3 * DAY_MS, "gone", 0, now - DAY_MS, NULL, 0),
 					    NULL, NULL),
 			 0);
-	ck_assert_int_eq(store_append_event(s, txn, &other, NULL, NULL), 0);
-	ck_assert_int_eq(
-		store_append_event(s, txn, notice(&ev, &n, 0, now - 3 * DAY_MS, "gone", 0, now - DAY_MS, NULL, 0),
-				   NULL, NULL),
-		0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
 	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
 	ck_assert_int_eq(notices_load(ns, s, txn, now), 0);
@@ -295,7 +294,8 @@ START_TEST(a_resident_key_views_and_rates_only)
 	 * two no other key may send */
 	for (unsigned i = 0; i < dispatch__request__descriptor.n_fields; i++) {
 		Dispatch__Request__BodyCase body = (Dispatch__Request__BodyCase)f[i].id;
-		bool mine = body == DISPATCH__REQUEST__BODY_RESIDENT_VIEW || body == DISPATCH__REQUEST__BODY_RESIDENT_RATE;
+		bool mine =
+			body == DISPATCH__REQUEST__BODY_RESIDENT_VIEW || body == DISPATCH__REQUEST__BODY_RESIDENT_RATE;
 		if (!(f[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
 			continue; /* not a body */
 		ck_assert_msg((allow(DISPATCH__ROLE__ROLE_RESIDENT, body) == 0) == mine, "resident and body %s",
