@@ -236,6 +236,7 @@ static int handle_resident_view(struct handle_ctx *c, const Dispatch__Ticket *t,
 	r->unit = t->unit;
 	r->text = t->text;
 	r->created_ms = t->created_ms;
+	r->fee_cents = t->fee_cents;
 	r->crew_name = arena_strdup(c->a, handle_resident_crew_name(c, t->crew));
 	r->member_name = arena_strdup(c->a, handle_resident_member_name(c, t->member));
 	if (t->state == S(ON_HOLD))

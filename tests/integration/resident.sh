@@ -217,6 +217,17 @@ test_outage_text_on_the_page() {
 	[[ $OUT == *"step: EVENT_LINKED"* ]] || fail "no linked step: $OUT"
 }
 
+test_paid_service_waits_for_consent() {
+	run as desk desk submit --unit 5-3C --kind special --fee 350.50 --text "move a piano"
+	[ "$RC" = 0 ] || fail "submit: $ERR" || return 1
+	local tok
+	tok=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$tok"
+	[ "$(raw_field resident_state)" = STATE_ON_HOLD ] && [ "$(raw_field resident_hold)" = HOLD_CONSENT ] ||
+		fail "not waiting for consent: $OUT" || return 1
+	[ "$(raw_field resident_fee_cents)" = 35050 ] || fail "no quoted fee: $OUT"
+}
+
 test_wrong_tokens_get_nothing() {
 	local t c alt other
 	# one character changed (each position that is not the id's)
@@ -365,6 +376,7 @@ t "a rating of 2 is the resident's follow-up and reopens the ticket" test_rate_l
 t "one rating per resolution" test_rate_again_refused
 t "the desk (not the crew, monitors or qc) reads the page's link again" test_desk_reads_the_page_again
 t "a report attached to an outage shows the outage's text" test_outage_text_on_the_page
+t "a paid service's page shows the quoted fee awaiting consent" test_paid_service_waits_for_consent
 t "altered, random and forged tokens get NOT_FOUND and no ticket data" test_wrong_tokens_get_nothing
 t "the resident key can view and rate only" test_resident_key_can_do_nothing_else
 t "the token is not in the export nor the event stream" test_token_not_in_export_nor_stream

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "config.h"
 #include "notices.h"
 #include "resident.h"
 #include "store.h"
@@ -272,6 +273,70 @@ START_TEST(notices_load_from_the_log)
 }
 END_TEST
 
+/* The sample estate, its residents: block replaced by tail. */
+static config_t *load_with(const char *tail, char *err, size_t errlen)
+{
+	extern const char config_sample[];
+	extern const size_t config_sample_len;
+	const char *cut = strstr(config_sample, "\nresidents:");
+	size_t head = cut ? (size_t)(cut - config_sample) + 1 : config_sample_len;
+	char *text = malloc(config_sample_len + strlen(tail) + 2);
+	config_t *cfg;
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, config_sample, head);
+	/* what followed the block: from the next top-level key on */
+	if (cut) {
+		const char *rest = cut + 1;
+		while ((rest = strchr(rest, '\n')) != NULL && (rest[1] == ' ' || rest[1] == '\n'))
+			rest++;
+		if (rest) {
+			memcpy(text + head, rest + 1, strlen(rest + 1));
+			head += strlen(rest + 1);
+		}
+	}
+	memcpy(text + head, tail, strlen(tail) + 1);
+	cfg = config_load_data("estate.yaml", text, strlen(text), err, errlen);
+	free(text);
+	return cfg;
+}
+
+START_TEST(the_residents_block_is_vetted)
+{
+	char err[8192];
+	config_t *cfg;
+
+	cfg = load_with("residents:\n  page_url: \"https://help.example/res/\"\n  show_member_name: true\n", err,
+			sizeof err);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->residents->page_url, "https://help.example/res"); /* the '/' dropped */
+	ck_assert(cfg->residents->show_member_name);
+	config_destroy(&cfg);
+	cfg = load_with("", err, sizeof err);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_null(cfg->residents);
+	config_destroy(&cfg);
+	static const char *const bad[] = { "ftp://x",
+					   "http://",
+					   "https://a b",
+					   "https://a/?q=1",
+					   "https://a/#x",
+					   "https://a/<script>",
+					   "javascript:alert(1)" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char tail[256];
+		snprintf(tail, sizeof tail, "residents:\n  page_url: \"%s\"\n", bad[i]);
+		cfg = load_with(tail, err, sizeof err);
+		ck_assert_msg(cfg == NULL, "accepted page_url %s", bad[i]);
+		ck_assert_msg(strstr(err, "estate.yaml:") && strstr(err, "residents.page_url"), "for %s: %s", bad[i],
+			      err);
+	}
+	cfg = load_with("residents:\n  page_url: \"http://a\"\n  show_member: yes\n", err, sizeof err);
+	ck_assert(cfg == NULL);
+	ck_assert_msg(strstr(err, "show_member") != NULL, "%s", err);
+}
+END_TEST
+
 static int allow(Dispatch__Role role, Dispatch__Request__BodyCase body)
 {
 	struct auth_who who = { .authenticated = true, .role = role };
@@ -326,6 +391,7 @@ int main(void)
 	tcase_add_test(tc, notices_are_bounded);
 	tcase_add_test(tc, notices_load_from_the_log);
 	tcase_add_test(tc, a_resident_key_views_and_rates_only);
+	tcase_add_test(tc, the_residents_block_is_vetted);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
