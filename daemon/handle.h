@@ -82,6 +82,7 @@ int handle_vendor_incidents_apply(struct handle_ctx *c);
  * the resident's rating of the work. */
 int handle_submit_resident_apply(struct handle_ctx *c);
 int handle_get_resident_apply(struct handle_ctx *c);
+int handle_notice_resident_apply(struct handle_ctx *c);
 int handle_resident_view_check(struct handle_ctx *c);
 int handle_resident_view_apply(struct handle_ctx *c);
 int handle_resident_rate_check(struct handle_ctx *c);

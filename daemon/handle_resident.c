@@ -94,6 +94,21 @@ int handle_get_resident_apply(struct handle_ctx *c)
 	return handle_resident_link(c, false);
 }
 
+/* A notice is kept with the notices in force (notices.h) in its own
+ * transaction, so the list in meta and the log never disagree. */
+int handle_notice_resident_apply(struct handle_ctx *c)
+{
+	int rc;
+
+	if (handle_notice_apply(c) != 0)
+		return -1;
+	if (c->rep->n_events == 0) /* handle_notice_apply reports its event */
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INTERNAL, NULL, "the notice was not recorded");
+	if ((rc = notices_publish(c->store, c->txn, c->rep->events[c->rep->n_events - 1], c->now)) != 0)
+		return handle_store_fail(c, rc);
+	return 0;
+}
+
 /* ---- finding the ticket of a token --------------------------------------- */
 
 static int handle_resident_find(struct handle_ctx *c, const char *field, const char *token, Dispatch__Ticket **out)

@@ -241,6 +241,7 @@ START_TEST(notices_load_from_the_log)
 	Dispatch__Event ev, other = DISPATCH__EVENT__INIT;
 	Dispatch__Notice n;
 	notices_t *ns = notices_new();
+	bool from_log = false;
 	store_t *s;
 	MDB_txn *txn;
 
@@ -261,13 +262,42 @@ START_TEST(notices_load_from_the_log)
 					    NULL, NULL),
 			 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
-	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
-	ck_assert_int_eq(notices_load(ns, s, txn, now), 0);
-	store_txn_abort(txn);
+	/* no list in meta yet: read from the log, and kept */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(notices_load(ns, s, txn, now, &from_log), 0);
+	ck_assert(from_log);
+	ck_assert_int_eq(notices_save(ns, s, txn), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
 	ck_assert_uint_eq(notices_count(ns), 1);
 	ck_assert_uint_eq(notices_for(ns, "12", now, out, 8), 1);
 	ck_assert_str_eq(out[0]->text, "water off");
 	ck_assert_uint_eq(notices_for(ns, "2", now, out, 8), 0);
+	/* a notice published afterwards goes into meta in its transaction */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	notice(&ev, &n, 0, now, "lanterns", 0, now + DAY_MS, NULL, 0);
+	ck_assert_int_eq(store_append_event(s, txn, &ev, NULL, NULL), 0);
+	ck_assert_int_eq(notices_publish(s, txn, &ev, now), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	/* ... and the next start reads meta, not the log */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(notices_load(ns, s, txn, now, &from_log), 0);
+	store_txn_abort(txn);
+	ck_assert(!from_log);
+	ck_assert_uint_eq(notices_count(ns), 2);
+	ck_assert_uint_eq(notices_for(ns, "12", now, out, 8), 2);
+	ck_assert_str_eq(out[1]->text, "lanterns");
+	/* a day on, the window of both has ended */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(notices_load(ns, s, txn, now + DAY_MS, &from_log), 0);
+	store_txn_abort(txn);
+	ck_assert_uint_eq(notices_count(ns), 0);
+	/* a value that is not a list: read from the log again */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_meta_put_bytes(s, txn, NOTICES_META, "\0\0\0\x09xx", 6), 0);
+	ck_assert_int_eq(notices_load(ns, s, txn, now, &from_log), 0);
+	store_txn_abort(txn);
+	ck_assert(from_log);
+	ck_assert_uint_eq(notices_count(ns), 2);
 	notices_destroy(&ns);
 	store_destroy(&s);
 }
