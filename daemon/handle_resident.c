@@ -9,8 +9,8 @@
  *    names: its kind, state, unit and text, the crew's name (the member's
  *    only if residents.show_member_name), the hold reason, the steps with
  *    their times, whether it may be rated, the last rating, the estate
- *    notices in force for its building and the text of the outage it is
- *    attached to. Never a phone, the reporter's name, a member id, a staff
+ *    notices in force for its building, the text of the outage it is
+ *    attached to and the token of the corrected report that replaced it. Never a phone, the reporter's name, a member id, a staff
  *    note, another ticket, a routing reason;
  *  - ResidentRate: the resident's rating, recorded through the very
  *    transition the desk's follow-up takes (handle_transition_*: the same
@@ -106,6 +106,23 @@ int handle_notice_resident_apply(struct handle_ctx *c)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INTERNAL, NULL, "the notice was not recorded");
 	if ((rc = notices_publish(c->store, c->txn, c->rep->events[c->rep->n_events - 1], c->now)) != 0)
 		return handle_store_fail(c, rc);
+	return 0;
+}
+
+/* The token of ticket id into the arena ("" when no secret is made). */
+static int handle_resident_token_of(struct handle_ctx *c, uint64_t id, char **out)
+{
+	uint8_t key[RESIDENT_SECRET_LEN];
+	int rc = resident_secret(c->store, c->txn, false, key);
+
+	*out = (char *)"";
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return handle_store_fail(c, rc);
+	*out = arena_alloc(c->a, RESIDENT_TOKEN_LEN + 1);
+	resident_token(key, id, *out);
+	sodium_memzero(key, sizeof key);
 	return 0;
 }
 
@@ -276,6 +293,9 @@ static int handle_resident_view(struct handle_ctx *c, const Dispatch__Ticket *t,
 	}
 	r->n_steps = kept;
 
+	/* a corrected report took its place: the resident follows that one */
+	if (t->replaced_by && handle_resident_token_of(c, t->replaced_by, &r->replaced_by_token) != 0)
+		return -1;
 	if (t->outage_id) {
 		Dispatch__Outage *o = NULL;
 		rc = store_get_outage(c->store, c->txn, t->outage_id, &o);

@@ -228,6 +228,20 @@ test_paid_service_waits_for_consent() {
 	[ "$(raw_field resident_fee_cents)" = 35050 ] || fail "no quoted fee: $OUT"
 }
 
+test_a_corrected_report_points_to_its_page() {
+	submit_12 "light out, wrong unit" 12-7G || return 1
+	local old=$TOKEN oldid=$TID
+	run as desk desk submit --unit 12-7F --kind repair --text "light out (corrected)" --replaces "$oldid"
+	[ "$RC" = 0 ] || fail "corrected submit: $ERR" || return 1
+	local new
+	new=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$old"
+	[ "$(raw_field resident_state)" = STATE_CANCELLED ] || fail "the first report is not cancelled: $OUT" || return 1
+	[ "$(raw_field resident_replaced_by)" = "$new" ] || fail "no way to the corrected report's page: $OUT" || return 1
+	[[ $OUT == *"replaced by ticket"* ]] && { fail "the cancel note reached the page: $OUT"; return 1; }
+	return 0
+}
+
 test_wrong_tokens_get_nothing() {
 	local t c alt other
 	# one character changed (each position that is not the id's)
@@ -377,6 +391,7 @@ t "one rating per resolution" test_rate_again_refused
 t "the desk (not the crew, monitors or qc) reads the page's link again" test_desk_reads_the_page_again
 t "a report attached to an outage shows the outage's text" test_outage_text_on_the_page
 t "a paid service's page shows the quoted fee awaiting consent" test_paid_service_waits_for_consent
+t "a report replaced by a corrected one points to the corrected one's page" test_a_corrected_report_points_to_its_page
 t "altered, random and forged tokens get NOT_FOUND and no ticket data" test_wrong_tokens_get_nothing
 t "the resident key can view and rate only" test_resident_key_can_do_nothing_else
 t "the token is not in the export nor the event stream" test_token_not_in_export_nor_stream
