@@ -10,8 +10,9 @@
  *    only if residents.show_member_name), the hold reason, the steps with
  *    their times, whether it may be rated, the last rating, the estate
  *    notices in force for its building, the text of the outage it is
- *    attached to and the token of the corrected report that replaced it. Never a phone, the reporter's name, a member id, a staff
- *    note, another ticket, a routing reason;
+ *    attached to and the token of the corrected report that replaced it.
+ *    Never a phone, the reporter's name, a member id, a staff note,
+ *    another ticket, a routing reason;
  *  - ResidentRate: the resident's rating, recorded through the very
  *    transition the desk's follow-up takes (handle_transition_*: the same
  *    table row, EVENT_FOLLOWED_UP, the same follow_up_threshold reopening
