@@ -171,6 +171,19 @@ static void auth_zap_one(auth_t *a)
 		auth_zap_reply(a, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), "400", "unknown key", "");
 		goto done;
 	}
+	/* A resident key (the web gateway's residents' pages) views and rates
+	 * one ticket at a time by its token: the events socket publishes every
+	 * ticket whole (phones, names), so it is not for that key (issue 17). */
+	if (c->role == DISPATCH__ROLE__ROLE_RESIDENT && strcmp(domain, "dispatchd-events") == 0) {
+		if (auth_should_log(a, key, domain))
+			log_warn(
+				"refused %s (resident) from %s on %s: a resident key may only view and rate residents' "
+				"pages; the gateway follows events with a monitor key",
+				c->identity, address, domain);
+		auth_zap_reply(a, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), "400", "resident keys do not subscribe",
+			       "");
+		goto done;
+	}
 	log_info("%s (%s) connected from %s on %s", c->identity, keys_role_word(c->role), address, domain);
 	/* The User-Id is the key: each request looks its role up afresh, so a
 	 * key revoked by a reload is refused on a connection still open. */
@@ -375,7 +388,7 @@ static int auth_demo_client(FILE *f, const char *dir, const char *name, const ch
 int auth_generate_demo(const char *server_key, const char *clients, const config_t *cfg, char *err, size_t errlen)
 {
 	char sdir[4096], cdir[4096], buf[4096], tmp[4200], name[4096], *base;
-	static const char *const roles[] = { "desk", "monitor", "qc", "supervisor", "admin" };
+	static const char *const roles[] = { "desk", "monitor", "qc", "supervisor", "admin", "resident" };
 	struct keys_pair kp;
 	FILE *f;
 
@@ -425,7 +438,7 @@ int auth_generate_demo(const char *server_key, const char *clients, const config
 		return -1;
 	}
 	log_notice("generated demo client keys in %s, listed in %s: one per role (desk, monitor, qc, supervisor, "
-		   "admin) and per crew member",
+		   "admin, resident) and per crew member",
 		   cdir, clients);
 tell:
 	snprintf(name, sizeof name, "%s", server_key);

@@ -1519,3 +1519,26 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
+
+/* ---- secrets in meta (issue 17) ------------------------------------------ */
+
+int store_meta_get_bytes(store_t *s, MDB_txn *txn, const char *name, const void **data, size_t *len)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	int rc = mdb_get(txn, s->meta, &k, &d);
+
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	*data = d.mv_data;
+	*len = d.mv_size;
+	return 0;
+}
+
+int store_meta_put_bytes(store_t *s, MDB_txn *txn, const char *name, const void *data, size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, d = { len, (void *)data };
+
+	return store_put(txn, s->meta, &k, &d, 0);
+}

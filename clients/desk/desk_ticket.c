@@ -133,12 +133,39 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 	if (rc)
 		return rc;
 	rc = need_ticket(r);
-	if (rc == 0) {
+	if (rc == 0 && o->json) {
+		json_t *j = json_object();
+		if (j) {
+			json_object_set_new(j, "ticket", dc_json_ticket(r->ticket));
+			json_object_set_new(j, "message", json_string(r->message ? r->message : ""));
+			desk_json_resident(j, r);
+		}
+		rc = desk_print_json(j);
+	} else if (rc == 0) {
 		printf("ticket %" PRIu64 " submitted: ", r->ticket->id);
 		desk_print_destination(r->ticket, r->message);
+		desk_print_resident(r);
 	}
 	dispatch__reply__free_unpacked(r, NULL);
 	return rc;
+}
+
+/* The resident's page of a submitted ticket (issue 17): read it out, or
+ * the intercom system sends it. Only the daemon knows the token. */
+void desk_print_resident(const Dispatch__Reply *r)
+{
+	if (r->resident_url && *r->resident_url)
+		printf("  resident page: %s\n", r->resident_url);
+	else if (r->resident_token && *r->resident_token)
+		printf("  resident token: %s (the estate sets no residents.page_url)\n", r->resident_token);
+}
+
+void desk_json_resident(json_t *j, const Dispatch__Reply *r)
+{
+	if (r->resident_token && *r->resident_token)
+		json_object_set_new(j, "resident_token", json_string(r->resident_token));
+	if (r->resident_url && *r->resident_url)
+		json_object_set_new(j, "resident_url", json_string(r->resident_url));
 }
 
 static void field_line(const char *label, const char *value)
@@ -531,6 +558,7 @@ int desk_show(dc_t *dc, const struct desk_opts *o)
 		if (j && h) {
 			json_object_set_new(j, "ticket", dc_json_ticket(r->ticket));
 			json_object_set_new(j, "history", h);
+			desk_json_resident(j, r);
 			h = NULL;
 		}
 		json_decref(h);
@@ -539,6 +567,7 @@ int desk_show(dc_t *dc, const struct desk_opts *o)
 	}
 	/* Deadlines by the daemon's clock: a test daemon runs at another time. */
 	print_ticket(o, r->ticket, r->now_ms ? r->now_ms : dc_wall_ms());
+	desk_print_resident(r);
 	printf("history (%zu event%s):\n", r->n_events, r->n_events == 1 ? "" : "s");
 	for (i = 0; i < r->n_events; i++)
 		if (r->events[i])
