@@ -233,3 +233,16 @@ clean:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# ---- dispatch-board: the web gateway (issue 17) ----
+# libmicrohttpd only here: the daemon and the other clients do not link it.
+BOARD_SRC := $(wildcard web/*.c)
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+PROGS += $(B)/dispatch-board
+$(B)/obj/web/%.o: web/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+$(B)/dispatch-board: $(BOARD_SRC:%.c=$(B)/obj/%.o) $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(MHD_LIBS) -lpthread

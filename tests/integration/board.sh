@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# board.sh: the web gateway (dispatch-board, issue 17) in a real browser:
+# Debian's chromium, headless, driven by chromium-driver through
+# python3-selenium (board_browser.py, a coprocess this script sends one
+# command a line), beside the real daemon and the real clients. Sign-in,
+# the board live within a second, a daemon and a gateway restart healed
+# without a reload or a missed event, ticket histories, script in ticket
+# texts shown as text, the residents' page, CSRF, size limits, and a
+# stream that never reads. Screenshots go to build/screenshots/.
+cd "$(dirname "$0")" && . ./lib.sh
+
+SHOTS=${SHOTS:-$ROOT/build/screenshots}
+PW=correct-horse-battery
+# Debian's python3 with python3-selenium (not a python of its own on PATH)
+BOARD_PID=""
+BR_PID=""
+
+free_port() {
+	python3 - "$@" <<'PY'
+import socket
+for p in range(18150, 18200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+PY
+}
+PORT=${BOARD_PORT:-$(free_port)}
+URL=http://127.0.0.1:$PORT
+
+# start_board [OPTION...]: the gateway on this script's daemon.
+start_board() {
+	bg "$TMP/board.log" "$B/dispatch-board" --listen "127.0.0.1:$PORT" --users "$TMP/users" --state-dir "$TMP/board-state" --max-per-ip 0 --ring 128 "$@"
+	BOARD_PID=$BG
+	wait_for "$TMP/board.log.err" 'serving http' 10 || {
+		echo "# dispatch-board did not start: $(cat "$TMP/board.log.err")" >&2
+		return 1
+	}
+}
+stop_board() {
+	[ -n "$BOARD_PID" ] || return 0
+	kill -TERM "$BOARD_PID" 2>/dev/null
+	wait_gone "$BOARD_PID" 10 || { kill -KILL "$BOARD_PID"; BOARD_RC=124; BOARD_PID=""; return 1; }
+	wait "$BOARD_PID" 2>/dev/null
+	BOARD_RC=$?
+	BOARD_PID=""
+}
+
+# br CMD ARG...: one browser command; its value in BR, 0 or 1 (BR the error).
+br() {
+	local line
+	line=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")
+	# numbers as numbers for the waits
+	line=$(printf '%s' "$line" | sed -E 's/"([0-9]+(\.[0-9]+)?)"\]$/\1]/')
+	printf '%s\n' "$line" >&"${BROWSER[1]}"
+	IFS= read -r -t 90 line <&"${BROWSER[0]}" || { BR="the browser did not answer"; return 1; }
+	BR=$(printf '%s' "$line" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o.get("value") if o["ok"] else o["error"])')
+	printf '%s' "$line" | grep -q '^{"ok": true' 
+}
+
+start_browser() {
+	coproc BROWSER { exec timeout -k 5 600 /usr/bin/python3 "$ROOT/tests/integration/board_browser.py" zh-TW 2>"$TMP/browser.err"; }
+	BR_PID=$BROWSER_PID
+	BG_PIDS+=("$BR_PID")
+	local line
+	IFS= read -r -t 60 line <&"${BROWSER[0]}" || { echo "# the browser did not start: $(cat "$TMP/browser.err")" >&2; return 1; }
+	br size 1920 1080
+}
+
+curl_() { curl -s -m 10 -o "$TMP/body" -w '%{http_code}' "$@"; }
+
+sign_in_browser() {
+	br get "$URL/login" || return 1
+	br wait "#name" 10 || return 1
+	br type "#name" "$1" && br type "#password" "$2" && br click "#go" || return 1
+}
+
+setup_board() {
+	setup dispatch-board || exit 1
+	for p in python3 chromium chromedriver curl; do
+		command -v $p >/dev/null || { echo "not ok - setup: $p is missing; run scripts/deps.sh test"; echo "0 passed, 1 failed"; exit 1; }
+	done
+	mkdir -p "$SHOTS"
+	printf '%s\n' "$PW" | "$B/dispatch-board" --users "$TMP/users" --add-user alice --role supervisor >/dev/null || exit 1
+	printf '%s\n' "$PW" | "$B/dispatch-board" --users "$TMP/users" --add-user wall --role monitor >/dev/null || exit 1
+	follow T01
+	follow T02
+	start_board || { echo "not ok - setup: dispatch-board did not start"; echo "0 passed, 1 failed"; exit 1; }
+	start_browser || { echo "not ok - setup: chromium did not start"; echo "0 passed, 1 failed"; exit 1; }
+}
+
+# ---- the tests ----
+
+test_sign_in_required() {
+	local code
+	code=$(curl_ "$URL/api/board")
+	[ "$code" = 401 ] || fail "/api/board without a session: $code" || return 1
+	code=$(curl_ "$URL/api/events")
+	[ "$code" = 401 ] || fail "/api/events without a session: $code" || return 1
+	code=$(curl_ "$URL/board")
+	[ "$code" = 303 ] || fail "/board without a session: $code, not a redirect to /login" || return 1
+	code=$(curl_ -H "Origin: $URL" -H 'Content-Type: application/json' -d '{"name":"alice","password":"wrong-one"}' "$URL/api/login")
+	[ "$code" = 401 ] || fail "a wrong password: $code" || return 1
+	grep -q dboard "$TMP/body" && { fail "a wrong password got a cookie"; return 1; }
+	code=$(curl_ -H "Origin: $URL" -H 'Content-Type: application/json' -d '{"name":"nobody","password":"x"}' "$URL/api/login")
+	[ "$code" = 401 ] || fail "an unknown name: $code" || return 1
+	sign_in_browser alice wrong-password || fail "browser: $BR" || return 1
+	br wait_text "#msg" "密碼" 5 || fail "no refusal shown for a wrong password: $BR" || return 1
+	sign_in_browser alice "$PW" || fail "browser: $BR" || return 1
+	br wait_attr body data-link up 10 || fail "the board did not come up live: $BR" || return 1
+	br text "#estate" && [[ $BR == *"Harbour View Gardens"* ]] || fail "no estate name: $BR" || return 1
+}
+
+test_csrf() {
+	local code cookie csrf
+	code=$(curl_ -H 'Content-Type: application/json' -d "{\"name\":\"alice\",\"password\":\"$PW\"}" "$URL/api/login")
+	[ "$code" = 403 ] || fail "a sign-in without Origin: $code" || return 1
+	code=$(curl_ -H "Origin: http://evil.example" -H 'Content-Type: application/json' -d "{\"name\":\"alice\",\"password\":\"$PW\"}" "$URL/api/login")
+	[ "$code" = 403 ] || fail "a sign-in from another origin: $code" || return 1
+	code=$(curl_ -H "Origin: $URL" --data-urlencode "name=alice" --data-urlencode "password=$PW" "$URL/api/login")
+	[ "$code" = 403 ] || fail "a form-encoded sign-in: $code" || return 1
+	code=$(curl_ -D "$TMP/hdr" -H "Origin: $URL" -H 'Content-Type: application/json' -d "{\"name\":\"alice\",\"password\":\"$PW\"}" "$URL/api/login")
+	[ "$code" = 200 ] || fail "a good sign-in: $code" || return 1
+	grep -qi '^set-cookie: dboard=[0-9a-f]\{64\}; Path=/; HttpOnly; SameSite=Strict' "$TMP/hdr" ||
+		fail "the cookie is not HttpOnly and SameSite=Strict: $(grep -i set-cookie "$TMP/hdr")" || return 1
+	cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(dboard=[0-9a-f]*\);.*/\1/p' "$TMP/hdr")
+	csrf=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$TMP/body")
+	code=$(curl_ -b "$cookie" -H "Origin: $URL" -H 'Content-Type: application/json' -d '{}' "$URL/api/logout")
+	[ "$code" = 403 ] || fail "a sign-out without the CSRF token: $code" || return 1
+	code=$(curl_ -b "$cookie" "$URL/api/board")
+	[ "$code" = 200 ] || fail "the session ended by a CSRF-less POST: $code" || return 1
+	code=$(curl_ -b "$cookie" -H "Origin: $URL" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' -d '{}' "$URL/api/logout")
+	[ "$code" = 200 ] || fail "a sign-out with the token: $code" || return 1
+	code=$(curl_ -b "$cookie" "$URL/api/board")
+	[ "$code" = 401 ] || fail "the session lives on after signing out: $code" || return 1
+	curl -s -m 5 -D "$TMP/hdr" -o /dev/null "$URL/login"
+	grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$TMP/hdr" ||
+		fail "no Content-Security-Policy: $(cat "$TMP/hdr")" || return 1
+}
+
+test_limits() {
+	local code big
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	code=$(curl_ -H "Origin: $URL" -H 'Content-Type: application/json' -d "{\"name\":\"$big\"}" "$URL/api/login")
+	[ "$code" = 413 ] || fail "a 20 kB body: $code" || return 1
+	code=$(curl_ "$URL/static/$(head -c 3000 /dev/zero | tr '\0' b)")
+	[ "$code" = 414 ] || fail "a 3 kB URL: $code" || return 1
+	code=$(curl_ -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' c)" "$URL/login")
+	[[ $code == 431 || $code == 413 || $code == 400 ]] || fail "a 70 kB header: $code" || return 1
+	code=$(curl_ "$URL/static/../board.c")
+	[ "$code" = 404 ] || fail "a path outside the pages: $code" || return 1
+	code=$(curl_ "$URL/login")
+	[ "$code" = 200 ] || fail "the gateway is not serving after the bad requests: $code" || return 1
+}
+
+# The board has the ticket within 1 s of the submit's reply (the commit);
+# accepting it on the handheld changes it there within 1 s.
+test_board_live() {
+	local t0 t1
+	submit --unit 12-1A --kind repair --text "corridor light flickers" || return 1
+	t0=$(date +%s%N)
+	br wait "[data-ticket=\"$TID\"]" 1 || fail "ticket $TID not on the board within 1 s: $BR" || return 1
+	t1=$(date +%s%N)
+	echo "# ticket $TID on the board $(((t1 - t0) / 1000000)) ms after the submit's reply"
+	[ -n "$TMEMBER" ] || fail "ticket $TID was queued, not assigned (no member online?)" || return 1
+	br wait_attr "[data-ticket=\"$TID\"]" data-state assigned 1 || fail "not assigned on the board: $BR" || return 1
+	run crew --member "$TMEMBER" accept "$TID"
+	[ "$RC" = 0 ] || fail "accept exited $RC: $ERR" || return 1
+	br wait_attr "[data-ticket=\"$TID\"]" data-state accepted 1 || fail "the acceptance not on the board within 1 s: $BR" || return 1
+	br wait_text "[data-ticket=\"$TID\"] .state" "已接單" 1 || fail "the state is not in Chinese: $BR" || return 1
+	# queued for nobody: shown loud
+	run desk submit --unit 12-1B --kind security --category fire-alarm --text "alarm panel beeps"
+	ACC=$TID
+}
+
+test_xss_as_text() {
+	local x='<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+	submit --unit 12-2A --kind complaint --text "$x" || return 1
+	XSS=$TID
+	br wait "[data-ticket=\"$TID\"]" 2 || fail "ticket $TID not on the board: $BR" || return 1
+	br text "[data-ticket=\"$TID\"] .text" || return 1
+	[ "$BR" = "$x" ] || fail "the text is not shown as it was typed: $BR" || return 1
+	br js 'return String(window.__xss)' && [ "$BR" = undefined ] || fail "the script ran: window.__xss=$BR" || return 1
+	br count "#crews img, .alerts img" && [ "$BR" = 0 ] || fail "an img element came from a ticket's text" || return 1
+	br click "[data-ticket=\"$TID\"]" || fail "click: $BR" || return 1
+	br wait_text "#history-facts dd" "<img src=x" 5 || fail "the history does not show the text as text: $BR" || return 1
+	br js 'return String(window.__xss)' && [ "$BR" = undefined ] || fail "the script ran in the history: $BR" || return 1
+	br click "#history-close"
+}
+
+test_history() {
+	br click "[data-ticket=\"$ACC\"]" || fail "click: $BR" || return 1
+	br wait_text "#history-title" "#$ACC" 3 || fail "no history opened: $BR" || return 1
+	br wait "#history-events tr[data-type=\"submitted\"]" 3 || fail "no submitted in the history: $BR" || return 1
+	br wait "#history-events tr[data-type=\"accepted\"]" 3 || fail "no accepted in the history: $BR" || return 1
+	run desk show "$ACC"
+	local n_desk n_board
+	n_desk=$(printf '%s\n' "$OUT" | history_events | grep -c .)
+	br count "#history-events tr" && n_board=$BR
+	[ "$n_desk" = "$n_board" ] || fail "desk show has $n_desk events, the board $n_board" || return 1
+	br shot "$SHOTS/board-history.png"
+	br click "#history-close"
+}
+
+test_monitor_role() {
+	local code cookie
+	code=$(curl_ -D "$TMP/hdr" -H "Origin: $URL" -H 'Content-Type: application/json' -d "{\"name\":\"wall\",\"password\":\"$PW\"}" "$URL/api/login")
+	[ "$code" = 200 ] || fail "monitor sign-in: $code" || return 1
+	cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(dboard=[0-9a-f]*\);.*/\1/p' "$TMP/hdr")
+	code=$(curl_ -b "$cookie" "$URL/api/board")
+	[ "$code" = 200 ] || fail "a monitor cannot see the board: $code" || return 1
+	python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); sys.exit(any("phone" in t or "person" in t for t in b["tickets"]))' "$TMP/body" ||
+		fail "the board carries residents' names or phones" || return 1
+	code=$(curl_ -b "$cookie" "$URL/api/ticket/$ACC")
+	[ "$code" = 403 ] || fail "a monitor opened a ticket's history: $code" || return 1
+}
+
+# The daemon stops and starts while the board is open: it says so, comes
+# back by itself (no reload), and shows what was committed meanwhile.
+test_daemon_restart() {
+	br js 'window.__same_page = 42; return 1' || return 1
+	stop_daemon
+	br wait_attr body data-link down 8 || fail "the board did not say the daemon is away: $BR" || return 1
+	br text "#link" && echo "# the board said: $BR"
+	br shot "$SHOTS/board-reconnecting.png"
+	start_daemon || return 1
+	submit --unit 12-3A --kind repair --text "submitted as the daemon came back" || return 1
+	br wait_attr body data-link up 10 || fail "the board did not come back: $BR" || return 1
+	br wait "[data-ticket=\"$TID\"]" 5 || fail "ticket $TID from just after the restart is missing: $BR" || return 1
+	br js 'return window.__same_page' && [ "$BR" = 42 ] || fail "the page was reloaded" || return 1
+}
+
+# The gateway itself stops: the browser says reconnecting; events committed
+# while it was away arrive (Last-Event-ID, replayed from the daemon's log).
+test_gateway_restart() {
+	local a b
+	stop_board
+	br wait_attr body data-link reconnecting 5 || fail "the board did not say reconnecting: $BR" || return 1
+	submit --unit 12-3B --kind repair --text "while the gateway was down" || return 1
+	a=$TID
+	run crew --member "$TMEMBER" accept "$a"
+	[ "$RC" = 0 ] || fail "accept exited $RC: $ERR" || return 1
+	start_board || fail "the gateway did not start again" || return 1
+	br wait_attr "[data-ticket=\"$a\"]" data-state accepted 10 || fail "ticket $a's events from while the gateway was down: $BR" || return 1
+	br wait_attr body data-link up 5 || fail "not live again: $BR" || return 1
+	br js 'return window.__same_page' && [ "$BR" = 42 ] || fail "the page was reloaded" || return 1
+	submit --unit 12-3C --kind repair --text "after the gateway came back" || return 1
+	b=$TID
+	br wait "[data-ticket=\"$b\"]" 1 || fail "ticket $b not live after the gateway came back: $BR" || return 1
+}
+
+# A stream that never reads: the others go on within a second, and the
+# gateway drops it once it falls behind the ring rather than keep its events.
+test_never_reading_stream() {
+	local cookie code rss0 rss1 f i gw
+	code=$(curl_ -D "$TMP/hdr" -H "Origin: $URL" -H 'Content-Type: application/json' -d "{\"name\":\"alice\",\"password\":\"$PW\"}" "$URL/api/login")
+	cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(dboard=[0-9a-f]*\);.*/\1/p' "$TMP/hdr")
+	cat >"$TMP/slow.py" <<'PY'
+import os, socket, sys, time
+port, cookie, go = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+s.sendall(("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: %s\r\n\r\n" % (port, cookie)).encode())
+print("connected", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.1)
+s.settimeout(5)
+n = 0
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            print("closed by the gateway after %d bytes" % n, flush=True)
+            break
+        n += len(b)
+except socket.timeout:
+    print("still open after %d bytes" % n, flush=True)
+PY
+	bg "$TMP/slow.out" python3 "$TMP/slow.py" "$PORT" "$cookie" "$TMP/slow.go"
+	wait_for "$TMP/slow.out" connected 5 || fail "the slow client did not connect" || return 1
+	gw=$(pgrep -P "$BOARD_PID" dispatch-board)
+	rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$gw/status")
+	f=$TMP/burst.ndjson
+	: >"$f"
+	for i in $(seq 1 400); do
+		printf '{"unit":"2A-%dA","kind":"inquiry","text":"burst %d %s"}\n' $((i % 20 + 1)) "$i" "$(head -c 1500 /dev/zero | tr '\0' x)" >>"$f"
+	done
+	run desk import "$f"
+	[ "$RC" = 0 ] || fail "import exited $RC: $(printf '%s' "$ERR" | tail -n 2)" || return 1
+	submit --unit 12-5A --kind repair --text "after the burst" || return 1
+	br wait "[data-ticket=\"$TID\"]" 1 || fail "the board is held up by the never-reading stream: $BR" || return 1
+	rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$gw/status")
+	echo "# gateway RSS ${rss0} kB before the burst, ${rss1} kB after (ring of 128 events)"
+	[ $((rss1 - rss0)) -lt 65536 ] || fail "the gateway grew by $((rss1 - rss0)) kB" || return 1
+	touch "$TMP/slow.go"
+	wait_for "$TMP/slow.out" 'closed|still open' 15 || fail "the slow client said nothing" || return 1
+	grep -q 'closed by the gateway' "$TMP/slow.out" || fail "the never-reading stream was kept: $(cat "$TMP/slow.out")" || return 1
+}
+
+test_screenshots() {
+	local i
+	# a board with some of everything
+	run desk notice --kind works --text "Lift B maintenance 14:00-16:00 / B座升降機保養" 2>/dev/null
+	for i in 1 2 3; do
+		run desk submit --unit "5-${i}C" --kind cleaning --text "lobby floor wet $i"
+	done
+	run desk submit --unit 2A-20A --kind repair --text "冷氣機漏水，滴到窗台"
+	br size 1920 1080
+	br wait "[data-ticket=\"$XSS\"]" 3 || return 1
+	sleep 1
+	br shot "$SHOTS/board-wall-1920x1080.png" || fail "screenshot: $BR" || return 1
+	br click "#lang" && sleep 0.5
+	br wait_text "#estate" "Control center" 3 || fail "the page did not switch to English: $BR" || return 1
+	br shot "$SHOTS/board-wall-en.png"
+	br click "#lang"
+	br size 1366 768
+	sleep 0.5
+	br shot "$SHOTS/board-laptop-1366x768.png"
+	br size 1920 1080
+	[ -s "$SHOTS/board-wall-1920x1080.png" ] || fail "no screenshot" || return 1
+}
+
+setup_board
+t "board: sign-in required; a wrong password refused; the board opens for a right one" test_sign_in_required
+t "board: CSRF: POSTs need JSON, this site's Origin and the session's token; CSP on pages" test_csrf
+t "board: oversized bodies, URLs and headers refused; nothing outside the pages served" test_limits
+t "board: a submitted ticket shows within 1 s; the handheld's accept changes it within 1 s" test_board_live
+t "board: <script> and <img onerror> in a ticket's text are shown as text" test_xss_as_text
+t "board: a ticket opens its full history, the same events as desk show" test_history
+t "board: a monitor account sees the board but no histories; no residents' phones" test_monitor_role
+t "board: a daemon restart shows, heals without a reload, no event missed" test_daemon_restart
+t "board: a gateway restart: reconnecting, then the events from meanwhile (Last-Event-ID)" test_gateway_restart
+t "board: a never-reading stream holds up nobody and is dropped" test_never_reading_stream
+t "board: screenshots of the wall board (zh-Hant, English, laptop)" test_screenshots
+br quit >/dev/null 2>&1
+stop_board
+[ "${BOARD_RC:-0}" = 0 ] && echo "ok - dispatch-board exits 0 on SIGTERM" && PASSED=$((PASSED + 1)) ||
+	{ echo "not ok - dispatch-board exits 0 on SIGTERM: exit $BOARD_RC"; FAILED=$((FAILED + 1)); }
+finish
