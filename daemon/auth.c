@@ -375,7 +375,7 @@ static int auth_demo_client(FILE *f, const char *dir, const char *name, const ch
 int auth_generate_demo(const char *server_key, const char *clients, const config_t *cfg, char *err, size_t errlen)
 {
 	char sdir[4096], cdir[4096], buf[4096], tmp[4200], name[4096], *base;
-	static const char *const roles[] = { "desk", "monitor", "qc", "supervisor", "admin" };
+	static const char *const roles[] = { "desk", "monitor", "qc", "supervisor", "admin", "resident" };
 	struct keys_pair kp;
 	FILE *f;
 
@@ -425,7 +425,7 @@ int auth_generate_demo(const char *server_key, const char *clients, const config
 		return -1;
 	}
 	log_notice("generated demo client keys in %s, listed in %s: one per role (desk, monitor, qc, supervisor, "
-		   "admin) and per crew member",
+		   "admin, resident) and per crew member",
 		   cdir, clients);
 tell:
 	snprintf(name, sizeof name, "%s", server_key);

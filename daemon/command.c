@@ -27,7 +27,9 @@
 
 static const struct command command_table[] = {
 	/* body, name, mutating, weight, ipc roles, key roles, "key may not ...", check, apply */
-	{ B(SUBMIT), "submit", true, 1, DESKS, R(DESK), "submit tickets", handle_submit_check, handle_submit_apply },
+	/* its OK reply carries the resident's token (handle_resident.c) */
+	{ B(SUBMIT), "submit", true, 1, DESKS, R(DESK), "submit tickets", handle_submit_check,
+	  handle_submit_resident_apply },
 	{ B(TRANSITION), "transition", true, 1, 0, R(DESK) | R(CREW) | R(SUPERVISOR) | R(QC), "act on tickets",
 	  handle_transition_check, handle_transition_apply },
 	{ B(GET), "get", false, HEAVY, 0, ANYONE, "read tickets", handle_get_check, handle_get_apply },
@@ -47,6 +49,13 @@ static const struct command command_table[] = {
 	  handle_notice_apply },
 	{ B(VENDOR_INCIDENTS), "list vendor incidents", false, HEAVY, 0, READERS, "list vendor incidents",
 	  handle_vendor_incidents_check, handle_vendor_incidents_apply },
+	/* The residents' pages (issue 17): the resident role sends these two
+	 * and nothing else (it is in no other row), and nobody else sends them:
+	 * what a token names is the resident's, not the staff's way in. */
+	{ B(RESIDENT_VIEW), "view a resident's page", false, 1, R(RESIDENT), R(RESIDENT), "view residents' pages",
+	  handle_resident_view_check, handle_resident_view_apply },
+	{ B(RESIDENT_RATE), "rate the work as a resident", true, 1, R(RESIDENT), R(RESIDENT),
+	  "rate the work as a resident", handle_resident_rate_check, handle_resident_rate_apply },
 };
 
 #define COMMAND_N (sizeof command_table / sizeof command_table[0])

@@ -223,6 +223,13 @@ static const cyaml_schema_value_t config_unit_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_unit, config_unit_fields),
 };
 
+static const cyaml_schema_field_t config_residents_fields[] = {
+	CYAML_FIELD_STRING_PTR("page_url", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_residents, page_url,
+			       1, 200),
+	CYAML_FIELD_BOOL("show_member_name", CYAML_FLAG_OPTIONAL, struct config_residents, show_member_name),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -245,6 +252,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				config_security_fields),
 	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, units, &config_unit_entry, 0,
 			     100000),
+	CYAML_FIELD_MAPPING_PTR("residents", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, residents,
+				config_residents_fields),
 	CYAML_FIELD_END
 };
 const cyaml_schema_value_t config_top_schema = {
@@ -809,6 +818,35 @@ static void config_check_duration(struct config_errbuf *e, const struct config_p
 	}
 }
 
+/* residents.page_url: the links the desk reads out are this plus
+ * "/r/TOKEN", so it is an http(s) URL of plain characters, without a query
+ * or fragment; a trailing '/' is dropped. */
+static void config_check_page_url(struct config_errbuf *e, const struct config_positions *ps, char *url)
+{
+	const char *host = strncmp(url, "https://", 8) == 0  ? url + 8
+			   : strncmp(url, "http://", 7) == 0 ? url + 7
+							     : NULL;
+	size_t n = strlen(url);
+
+	if (host == NULL || *host == '\0' || *host == '/') {
+		config_problem(e, ps, "residents.page_url",
+			       "expected the residents' page address as http://HOST[:PORT][/PATH] or https://..., not "
+			       "'%s'",
+			       url);
+		return;
+	}
+	for (const char *p = url; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"'<>\\`?#{}|^", *p)) {
+			config_problem(e, ps, "residents.page_url",
+				       "the residents' page address may not hold spaces, quotes, '?', '#' or other "
+				       "characters that need escaping (found '%c' in '%s')",
+				       *p > ' ' && *p < 0x7f ? *p : '?', url);
+			return;
+		}
+	while (n > 0 && url[n - 1] == '/' && url + n - 1 > host)
+		url[--n] = '\0';
+}
+
 static void config_check_window(struct config_errbuf *e, const struct config_positions *ps, const char *path,
 				const char *value, struct config_window *w)
 {
@@ -1034,6 +1072,8 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 			       cfg->desk_supervisor);
 	if (cfg->presence && cfg->presence->online_window == 0)
 		cfg->presence->online_window = 90;
+	if (cfg->residents && cfg->residents->page_url)
+		config_check_page_url(e, ps, cfg->residents->page_url);
 	if (cfg->timezone) {
 		const char *why = config_zone_problem(cfg->timezone);
 		if (why)

@@ -129,6 +129,13 @@ struct config_security {
 	bool generate;    /* first run: create what is missing (a demo key set) */
 };
 
+/* The residents' pages (issue 17): served by the web gateway, which
+ * calls the daemon with a resident key. */
+struct config_residents {
+	char *page_url;        /* "https://estate.example/help": links are page_url + "/r/" + token; NULL: none */
+	bool show_member_name; /* the page names the technician, not only the crew */
+};
+
 /* One entry of the unit register (units:). Exactly one form: a unit in
  * full, a glob pattern, or a block "building, floors, flats" whose units
  * are BUILDING-FLOORFLAT ("12-1A") or, without flats, BUILDING-FLOOR
@@ -165,6 +172,7 @@ typedef struct config {
 	struct config_security *security; /* CURVE keys (issue 7); NULL: none */
 	struct config_unit *units;        /* the unit register; none: any unit is accepted */
 	unsigned units_count;
+	struct config_residents *residents; /* NULL: no page URL, no member names */
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into

@@ -42,6 +42,8 @@ struct handle_ctx {
 	int store_rc;               /* the last store error met (MDB_MAP_FULL: grow, retry) */
 	const char *scope_member;   /* a crew key's member: replay only this member's events (else NULL) */
 	void *state;                /* what the request's check found, for its apply (arena) */
+	/* the estate notices in force (notices.h), for the residents' pages; NULL: none */
+	const struct notices *notices;
 };
 
 typedef int(handle_fn)(struct handle_ctx *c);
@@ -74,6 +76,14 @@ int handle_notice_check(struct handle_ctx *c);
 int handle_notice_apply(struct handle_ctx *c);
 int handle_vendor_incidents_check(struct handle_ctx *c);
 int handle_vendor_incidents_apply(struct handle_ctx *c);
+/* The residents' pages (issue 17, handle_resident.c): a submission whose
+ * OK reply carries the resident's token (and page), a resident's view of
+ * the ticket a token names, and the resident's rating of the work. */
+int handle_submit_resident_apply(struct handle_ctx *c);
+int handle_resident_view_check(struct handle_ctx *c);
+int handle_resident_view_apply(struct handle_ctx *c);
+int handle_resident_rate_check(struct handle_ctx *c);
+int handle_resident_rate_apply(struct handle_ctx *c);
 
 /* For the workflows built on the handlers (deadline.c). */
 struct route_assignment;

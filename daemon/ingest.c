@@ -34,6 +34,7 @@
 #include "deadline.h"
 #include "held.h"
 #include "log.h"
+#include "notices.h"
 #include "replies.h"
 #include "handle.h"
 #include "roster.h"
@@ -78,6 +79,8 @@ struct ingest {
 	roster_t *roster;
 	publish_t *pub;
 	auth_t *auth; /* CURVE identities and role policy; NULL: clients say who they are */
+	/* the estate notices in force, for the residents' pages (issue 17) */
+	notices_t *notices;
 	zloop_reader_t *reader;
 	arena_t *arena;
 	struct ingest_msg batch[INGEST_BATCH];
@@ -118,8 +121,12 @@ static int ingest_check_envelope(struct handle_ctx *c, const struct command **cm
 				   "wire version %u is not supported; this dispatchd speaks version %d", req->version,
 				   DISPATCH__WIRE_VERSION__WIRE_VERSION);
 	if (handle_check_text(c, "request_id", req->request_id, 0, 64) ||
-	    handle_check_enum(c, "role", c->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_ADMIN,
-			      "desk, crew, monitor, qc, supervisor or admin") ||
+	    handle_check_enum(c, "role", c->role, DISPATCH__ROLE__ROLE_DESK, DISPATCH__ROLE__ROLE_RESIDENT,
+			      "desk, crew, monitor, qc, supervisor, admin or resident") ||
+	    (c->role == DISPATCH__ROLE__ROLE_SYSTEM &&
+	     handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "role",
+			 "role is not one of desk, crew, monitor, qc, supervisor, admin or resident (the system role "
+			 "is dispatchd's own)")) ||
 	    handle_check_id(c, "actor", c->actor, 1, 32))
 		return -1;
 	if ((cmd = command_find(req->body_case)) == NULL)
@@ -128,7 +135,10 @@ static int ingest_check_envelope(struct handle_ctx *c, const struct command **cm
 	if (cmd->mutating && req->request_id[0] == '\0')
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "request_id",
 				   "%s needs a request_id so that a retry cannot do it twice", cmd->name);
-	if (cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(c->role)) == 0)
+	/* A resident (the web gateway's residents' pages) does only what its
+	 * rows name, over ipc as with a key (issue 17). */
+	if ((cmd->ipc_roles && (cmd->ipc_roles & TICKET_ROLE(c->role)) == 0) ||
+	    (c->role == DISPATCH__ROLE__ROLE_RESIDENT && (cmd->ipc_roles & TICKET_ROLE(c->role)) == 0))
 		return handle_fail(c, DISPATCH__STATUS__STATUS_FORBIDDEN, "role", "the %s role may not %s",
 				   ticket_role_name(c->role), cmd->name);
 	if (c->role == DISPATCH__ROLE__ROLE_CREW && config_member(c->cfg, c->actor, NULL) == NULL)
@@ -191,6 +201,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		.a = in->arena,
 		.now = clock_now_ms(),
 		.out = &in->out,
+		.notices = in->notices,
 	};
 	const struct command *cmd = NULL;
 	Dispatch__Request *req;
@@ -584,6 +595,7 @@ static void ingest_run_batch(ingest_t *in, int n)
 		publish_outbox_drop(&in->out, 0);
 	} else {
 		in->stats.commits++;
+		notices_committed(in->notices, &in->out, clock_now_ms());
 	}
 	deadline_timer_arm(in->deadlines);
 	/* On disk now: publish (the replies follow). */
@@ -762,6 +774,24 @@ static void ingest_on_readable(void *arg)
 	}
 }
 
+/* The notices in force, from the log (notices.h); without them a page
+ * shows none until the next is published, which is no reason to stop. */
+static void ingest_load_notices(ingest_t *in)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	in->notices = notices_new();
+	if ((rc = store_txn_begin(in->store, NULL, 1, &txn)) == 0) {
+		rc = notices_load(in->notices, in->store, txn, clock_now_ms());
+		store_txn_abort(txn);
+	}
+	if (rc != 0)
+		log_warn("cannot read the estate notices from the log (%s); residents' pages show only those "
+			 "published from now on",
+			 store_strerror(rc));
+}
+
 ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 {
 	ingest_t *in = xcalloc(1, sizeof *in);
@@ -773,6 +803,7 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	in->zmq_fd = -1;
 	in->deadlines = deadline_timer_new(NULL, NULL, NULL);
 	in->held = held_new(NULL, NULL);
+	ingest_load_notices(in);
 	return in;
 }
 
@@ -856,6 +887,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	in->pub = pub;
 	in->auth = auth;
 	in->arena = arena_new();
+	ingest_load_notices(in);
 	in->socket = zmq_socket(zmq_ctx, ZMQ_ROUTER);
 	if (in->socket == NULL) {
 		snprintf(err, errlen, "cannot create the request socket: %s", zmq_strerror(errno));
@@ -911,6 +943,7 @@ void ingest_destroy(ingest_t **inp)
 		zmq_close(in->socket);
 	deadline_timer_destroy(&in->deadlines);
 	publish_outbox_free(&in->out);
+	notices_destroy(&in->notices);
 	arena_destroy(&in->arena);
 	free(in);
 	*inp = NULL;

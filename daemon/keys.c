@@ -24,6 +24,7 @@ static const char *const keys_roles[] = {
 	[DISPATCH__ROLE__ROLE_QC] = "qc",
 	[DISPATCH__ROLE__ROLE_SUPERVISOR] = "supervisor",
 	[DISPATCH__ROLE__ROLE_ADMIN] = "admin",
+	[DISPATCH__ROLE__ROLE_RESIDENT] = "resident", /* the web gateway's key for the residents' pages */
 };
 
 int keys_role_parse(const char *word, Dispatch__Role *out)
@@ -229,7 +230,8 @@ keys_list_t *keys_parse(const char *name, const char *data, size_t len, char *er
 		}
 		if (keys_role_parse(role, &r) != 0) {
 			keys_problem(err, errlen, &used, &problems,
-				     "%s:%u: unknown role '%s'; use desk, crew, monitor, qc, supervisor or admin\n",
+				     "%s:%u: unknown role '%s'; use desk, crew, monitor, qc, supervisor, admin or "
+				     "resident\n",
 				     name, lineno, role);
 			continue;
 		}

@@ -1519,3 +1519,27 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
+
+/* ---- secrets in meta (issue 17) ------------------------------------------ */
+
+int store_secret_get(store_t *s, MDB_txn *txn, const char *name, uint8_t *out, size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	int rc = mdb_get(txn, s->meta, &k, &d);
+
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	if (d.mv_size != len)
+		return STORE_CORRUPT;
+	memcpy(out, d.mv_data, len);
+	return 0;
+}
+
+int store_secret_put(store_t *s, MDB_txn *txn, const char *name, const uint8_t *in, size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, d = { len, (void *)in };
+
+	return store_put(txn, s->meta, &k, &d, 0);
+}

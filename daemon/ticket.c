@@ -22,6 +22,10 @@
 
 #define DESKS (R(DESK) | R(SUPERVISOR))
 #define HOLDERS (R(CREW) | R(DESK) | R(SUPERVISOR))
+/* The follow-up: the desk's call back, or the resident's own rating on the
+ * residents' page (issue 17: a resident key sends it as ResidentRate only,
+ * never as a Transition; command.c). */
+#define RATERS (DESKS | R(RESIDENT))
 #define STAY TICKET_STAY      /* stays in its state */
 #define BACK TICKET_HELD_FROM /* back to the state it was held from */
 
@@ -396,9 +400,9 @@ static const struct ticket_transition ticket_table[] = {
 	  ticket_effect_consent },
 	/* after the work: the call back, and quality control's inspection;
 	 * an unsatisfied resident or a failed inspection reopens it */
-	{ S(RESOLVED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), DESKS, false, false, 0, false, ticket_guard_follow_up,
+	{ S(RESOLVED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), RATERS, false, false, 0, false, ticket_guard_follow_up,
 	  ticket_effect_follow_up },
-	{ S(CLOSED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), DESKS, false, false, 0, false, ticket_guard_follow_up,
+	{ S(CLOSED), A(FOLLOW_UP), STAY, E(FOLLOWED_UP), RATERS, false, false, 0, false, ticket_guard_follow_up,
 	  ticket_effect_follow_up },
 	{ S(RESOLVED), A(INSPECT), STAY, E(INSPECTED), R(QC), false, false, 0, false, ticket_guard_inspect,
 	  ticket_effect_inspect },
@@ -520,6 +524,7 @@ const char *ticket_role_name(Dispatch__Role r)
 	case DISPATCH__ROLE__ROLE_SUPERVISOR: return "supervisor";
 	case DISPATCH__ROLE__ROLE_ADMIN: return "admin";
 	case DISPATCH__ROLE__ROLE_SYSTEM: return "system";
+	case DISPATCH__ROLE__ROLE_RESIDENT: return "resident";
 	default: return "unknown role";
 	}
 }

@@ -30,8 +30,10 @@ static const char usage_text[] =
 	"tickets:\n"
 	"  submit --unit U --kind K --text T [--source S] [--person P] [--phone N]\n"
 	"         [--priority 1-5] [--category C] [--tag T]... [--request-id ID]\n"
-	"         [--fee AMOUNT] [--about MEMBER] [--replaces ID]\n"
-	"                        file a ticket; prints its id, where it went, and the rule\n"
+	"         [--fee AMOUNT] [--about MEMBER] [--replaces ID] [--json]\n"
+	"                        file a ticket; prints its id, where it went, the rule,\n"
+	"                        and the resident's page (its link, or its token when the\n"
+	"                        estate sets no residents.page_url) to give the resident\n"
 	"                        kinds: repair complaint special security cleaning inquiry\n"
 	"                        suggestion (an opinion or, with --category praise, praise)\n"
 	"                        sources: intercom phone walk-in app sensor\n"
@@ -276,7 +278,7 @@ struct command {
 #define QC DISPATCH__ROLE__ROLE_QC
 
 static const struct command commands[] = {
-	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES), 0, 0, "", desk_submit, DESK },
+	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES) | B(O_JSON), 0, 0, "", desk_submit, DESK },
 	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
 	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
 	{ "list",

@@ -68,6 +68,10 @@ int desk_print_json(struct json_t *v);
 /* Where a submitted ticket went: the rest of a "ticket N submitted: "
  * line, then a line for each link and the outage text, if any. */
 void desk_print_destination(const Dispatch__Ticket *t, const char *message);
+/* The resident's page of a submission's reply (issue 17): a line, or its
+ * keys resident_token and resident_url in a JSON object. */
+void desk_print_resident(const Dispatch__Reply *r);
+void desk_json_resident(struct json_t *j, const Dispatch__Reply *r);
 
 /* A table: headings, then one row per call of row(ctx, i, cells, colors),
  * which sets cells[0..n_cols-1] (NULL prints "-") and may set colors[c]

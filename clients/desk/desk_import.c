@@ -183,6 +183,8 @@ static void report_ok(const struct desk_opts *o, unsigned long n, const Dispatch
 
 		if (j && r->ticket)
 			json_object_set_new(j, "ticket", dc_json_ticket(r->ticket));
+		if (j)
+			desk_json_resident(j, r);
 		if (j && r->n_decisions) {
 			json_t *a = json_array();
 			for (i = 0; a && i < r->n_decisions; i++)
@@ -196,6 +198,7 @@ static void report_ok(const struct desk_opts *o, unsigned long n, const Dispatch
 	if (r->ticket) {
 		printf("line %lu: ticket %" PRIu64 " submitted: ", n, r->ticket->id);
 		desk_print_destination(r->ticket, r->message);
+		desk_print_resident(r);
 		return;
 	}
 	/* --dry-run: where it would go. */

@@ -133,12 +133,39 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 	if (rc)
 		return rc;
 	rc = need_ticket(r);
-	if (rc == 0) {
+	if (rc == 0 && o->json) {
+		json_t *j = json_object();
+		if (j) {
+			json_object_set_new(j, "ticket", dc_json_ticket(r->ticket));
+			json_object_set_new(j, "message", json_string(r->message ? r->message : ""));
+			desk_json_resident(j, r);
+		}
+		rc = desk_print_json(j);
+	} else if (rc == 0) {
 		printf("ticket %" PRIu64 " submitted: ", r->ticket->id);
 		desk_print_destination(r->ticket, r->message);
+		desk_print_resident(r);
 	}
 	dispatch__reply__free_unpacked(r, NULL);
 	return rc;
+}
+
+/* The resident's page of a submitted ticket (issue 17): read it out, or
+ * the intercom system sends it. Only the daemon knows the token. */
+void desk_print_resident(const Dispatch__Reply *r)
+{
+	if (r->resident_url && *r->resident_url)
+		printf("  resident page: %s\n", r->resident_url);
+	else if (r->resident_token && *r->resident_token)
+		printf("  resident token: %s (the estate sets no residents.page_url)\n", r->resident_token);
+}
+
+void desk_json_resident(json_t *j, const Dispatch__Reply *r)
+{
+	if (r->resident_token && *r->resident_token)
+		json_object_set_new(j, "resident_token", json_string(r->resident_token));
+	if (r->resident_url && *r->resident_url)
+		json_object_set_new(j, "resident_url", json_string(r->resident_url));
 }
 
 static void field_line(const char *label, const char *value)

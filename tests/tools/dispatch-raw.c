@@ -77,6 +77,11 @@ static const char usage_text[] =
 	"                     event (a crew key gets only its own member's)\n"
 	"  --no-read SECONDS  with --flood: read nothing; hold the socket open for\n"
 	"                     SECONDS, then count the replies waiting (a dead peer)\n"
+	"  --resident-view TOKEN   a resident's view of the ticket TOKEN names; prints\n"
+	"                     resident_*: lines, \"step: TYPE STATE CREW|MEMBER|HOLD|SCORE|R\"\n"
+	"                     per step and \"notice: TEXT\" per notice\n"
+	"  --resident-rate TOKEN   a resident's rating (--score N, --remark TEXT)\n"
+	"  --score N, --remark TEXT  the rating's score (any uint32) and remark\n"
 	"\n"
 	"options:\n"
 	"  --endpoint EP      request socket (env DISPATCH_ENDPOINT, default " DC_DEFAULT_ENDPOINT ")\n"
@@ -124,7 +129,11 @@ enum {
 	OPT_ACTOR,
 	OPT_SAVE_REPLY,
 	OPT_BODY,
-	OPT_LIST_FILTER
+	OPT_LIST_FILTER,
+	OPT_RESIDENT_VIEW,
+	OPT_RESIDENT_RATE,
+	OPT_SCORE,
+	OPT_REMARK
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +167,10 @@ static const struct option long_opts[] = {
 	{ "save-reply", required_argument, NULL, OPT_SAVE_REPLY },
 	{ "body", required_argument, NULL, OPT_BODY },
 	{ "list-filter", required_argument, NULL, OPT_LIST_FILTER },
+	{ "resident-view", required_argument, NULL, OPT_RESIDENT_VIEW },
+	{ "resident-rate", required_argument, NULL, OPT_RESIDENT_RATE },
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "remark", required_argument, NULL, OPT_REMARK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -187,6 +200,43 @@ static int parse_num(const char *s, long long min, long long max, long long *out
 	return 0;
 }
 
+static const char *enum_name(const ProtobufCEnumDescriptor *d, int v)
+{
+	const ProtobufCEnumValue *e = protobuf_c_enum_descriptor_get_value(d, v);
+
+	return e ? e->name : "?";
+}
+
+/* A resident's view, every field (tests grep what must and must not be there). */
+static void print_resident(const Dispatch__ResidentTicket *t)
+{
+	char buf[2048], b2[256], b3[256];
+
+	printf("resident_id: %" PRIu64 "\n", t->id);
+	printf("resident_kind: %s\n", enum_name(&dispatch__kind__descriptor, t->kind));
+	printf("resident_state: %s\n", enum_name(&dispatch__state__descriptor, t->state));
+	printf("resident_unit: %s\n", dc_clean(t->unit, buf, sizeof buf));
+	printf("resident_text: %s\n", dc_clean(t->text, buf, sizeof buf));
+	printf("resident_created_ms: %" PRId64 "\n", t->created_ms);
+	printf("resident_crew: %s\n", dc_clean(t->crew_name, buf, sizeof buf));
+	printf("resident_member: %s\n", dc_clean(t->member_name, buf, sizeof buf));
+	printf("resident_hold: %s\n", enum_name(&dispatch__hold_reason__descriptor, t->hold_reason));
+	printf("resident_can_rate: %d\n", (int)t->can_rate);
+	printf("resident_satisfaction: %u\n", t->satisfaction);
+	printf("resident_last_seq: %" PRIu64 "\n", t->last_seq);
+	for (size_t i = 0; i < t->n_steps; i++) {
+		const Dispatch__ResidentStep *s = t->steps[i];
+		printf("step: %s %s %s|%s|%s|%u|%d %" PRId64 "\n",
+		       enum_name(&dispatch__event_type__descriptor, s->type),
+		       enum_name(&dispatch__state__descriptor, s->state), dc_clean(s->crew_name, buf, sizeof buf),
+		       dc_clean(s->member_name, b2, sizeof b2),
+		       s->hold_reason ? enum_name(&dispatch__hold_reason__descriptor, s->hold_reason) : "",
+		       s->satisfaction, (int)s->by_resident, s->time_ms);
+	}
+	for (size_t i = 0; i < t->n_notices; i++)
+		printf("notice: %s\n", dc_clean(t->notices[i]->text, b3, sizeof b3));
+}
+
 static void print_reply(const Dispatch__Reply *r)
 {
 	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&dispatch__status__descriptor, r->status);
@@ -209,6 +259,12 @@ static void print_reply(const Dispatch__Reply *r)
 		printf("event: %" PRIu64 " %s\n", r->events[i]->seq,
 		       r->events[i]->member && *r->events[i]->member ? dc_clean(r->events[i]->member, buf, sizeof buf)
 								     : "-");
+	if (r->resident_token && *r->resident_token)
+		printf("resident_token: %s\n", dc_clean(r->resident_token, buf, sizeof buf));
+	if (r->resident_url && *r->resident_url)
+		printf("resident_url: %s\n", dc_clean(r->resident_url, buf, sizeof buf));
+	if (r->resident)
+		print_resident(r->resident);
 }
 
 /* What to send and how; filled from the command line. */
@@ -219,6 +275,8 @@ struct raw_opts {
 	int garbage, no_body, truncate, bad_utf8, extra_frame, timeout;
 	long long tags, size, empty_frames, flood, no_read, window, replay, stall_sub;
 	const char *flood_body, *events, *body;
+	const char *resident_view, *resident_rate, *remark;
+	long long score;
 	const char *list_filter[8]; /* --list-filter KEY=VALUE, as given */
 	int n_list_filter;
 };
@@ -242,6 +300,8 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	Dispatch__Get get = DISPATCH__GET__INIT;
+	Dispatch__ResidentView rview = DISPATCH__RESIDENT_VIEW__INIT;
+	Dispatch__ResidentRate rrate = DISPATCH__RESIDENT_RATE__INIT;
 	char **tags = NULL, *text = NULL, unit[32];
 	uint8_t *buf = NULL;
 	long long i;
@@ -262,6 +322,16 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
 		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
 		req.transition = &tr;
+	} else if (strcmp(body, "resident-view") == 0) {
+		rview.token = (char *)o->resident_view;
+		req.body_case = DISPATCH__REQUEST__BODY_RESIDENT_VIEW;
+		req.resident_view = &rview;
+	} else if (strcmp(body, "resident-rate") == 0) {
+		rrate.token = (char *)o->resident_rate;
+		rrate.satisfaction = (uint32_t)o->score;
+		rrate.remark = (char *)(o->remark ? o->remark : "");
+		req.body_case = DISPATCH__REQUEST__BODY_RESIDENT_RATE;
+		req.resident_rate = &rrate;
 	} else if (strcmp(body, "ping") == 0) {
 		req.body_case = DISPATCH__REQUEST__BODY_PING;
 		req.ping = &ping;
@@ -686,6 +756,13 @@ int main(int argc, char **argv)
 				return usage_error("--replay needs a seq from 1, not '%s'", optarg);
 			break;
 		case OPT_TEXT: o.text = optarg; break;
+		case OPT_RESIDENT_VIEW: o.resident_view = optarg; break;
+		case OPT_RESIDENT_RATE: o.resident_rate = optarg; break;
+		case OPT_REMARK: o.remark = optarg; break;
+		case OPT_SCORE:
+			if (parse_num(optarg, 0, UINT32_MAX, &o.score) < 0)
+				return usage_error("--score needs a number, not '%s'", optarg);
+			break;
 		case OPT_UNIT: o.unit = optarg; break;
 		case OPT_PING: o.ping = 1; break;
 		case OPT_ACTOR: o.actor = optarg; break;
@@ -702,7 +779,8 @@ int main(int argc, char **argv)
 			rv = protobuf_c_enum_descriptor_get_value_by_name(&dispatch__role__descriptor, rolename);
 			if (!rv)
 				return usage_error(
-					"--role needs desk, crew, monitor, qc, supervisor or admin, not '%s'", optarg);
+					"--role needs desk, crew, monitor, qc, supervisor, admin or resident, not '%s'",
+					optarg);
 			o.role = rv->value;
 			break;
 		case OPT_NO_READ:
@@ -747,11 +825,13 @@ int main(int argc, char **argv)
 		/* Packed here rather than by dc_request(), which would fill in the
 		 * version and check the reply's: this tool wants neither. */
 		buf = pack_request(&o, o.rid,
-				   o.replay   ? "replay"
-				   : o.accept ? "accept"
-				   : o.ping   ? "ping"
-				   : o.body   ? o.body
-					      : "submit",
+				   o.replay          ? "replay"
+				   : o.resident_view ? "resident-view"
+				   : o.resident_rate ? "resident-rate"
+				   : o.accept        ? "accept"
+				   : o.ping          ? "ping"
+				   : o.body          ? o.body
+						     : "submit",
 				   0, &len);
 	}
 	if (!buf) {
