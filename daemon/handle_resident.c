@@ -353,7 +353,7 @@ int handle_resident_rate_apply(struct handle_ctx *c)
 	if (handle_resident_view(c, t, &c->rep->resident) != 0)
 		return -1;
 	if (t->reopen_count != st->reopens)
-		return handle_ok(c, "thank you: your rating (%u of 5) is recorded, and the work will be looked at again",
-				 score);
+		return handle_ok(
+			c, "thank you: your rating (%u of 5) is recorded, and the work will be looked at again", score);
 	return handle_ok(c, "thank you: your rating (%u of 5) is recorded", score);
 }

@@ -160,8 +160,7 @@ void notices_committed(notices_t *n, const struct publish_outbox *o, int64_t now
 	}
 }
 
-size_t notices_for(const notices_t *n, const char *building, int64_t now_ms, const Dispatch__Notice **out,
-		   size_t max)
+size_t notices_for(const notices_t *n, const char *building, int64_t now_ms, const Dispatch__Notice **out, size_t max)
 {
 	size_t k = 0;
 

@@ -44,8 +44,7 @@ void notices_add(notices_t *n, const Dispatch__Event *ev, int64_t now_ms);
 
 /* The notices in force at now for building ("" or NULL: only the
  * estate-wide ones), oldest first, up to max into out; the count. */
-size_t notices_for(const notices_t *n, const char *building, int64_t now_ms, const Dispatch__Notice **out,
-		   size_t max);
+size_t notices_for(const notices_t *n, const char *building, int64_t now_ms, const Dispatch__Notice **out, size_t max);
 /* How many are kept (tests). */
 size_t notices_count(const notices_t *n);
 

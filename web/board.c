@@ -90,8 +90,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, unsigned status, stru
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *ctype, const char *text)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 
 	if (!r)
 		return MHD_NO;
@@ -299,7 +298,8 @@ static enum MHD_Result login(struct MHD_Connection *c, struct req *rq)
 	json_decref(body);
 	snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", s.id,
 		 board_opts.secure_cookies ? "; Secure" : "");
-	return send_json(c, 200, json_pack("{s:s,s:s,s:s}", "name", s.name, "role", users_role_name(s.role), "csrf", s.csrf),
+	return send_json(c, 200,
+			 json_pack("{s:s,s:s,s:s}", "name", s.name, "role", users_role_name(s.role), "csrf", s.csrf),
 			 cookie);
 }
 
@@ -465,31 +465,31 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " BOARD_PROG " [OPTION...]                      serve the wall board and residents' pages\n"
-		"       " BOARD_PROG " --users FILE --add-user NAME --role ROLE   add or replace an account\n"
-		"                 (the password is read from stdin; at least 8 characters)\n"
-		"\n"
-		"  --listen HOST:PORT    where to serve HTTP (default 127.0.0.1:8080)\n"
-		"  --endpoint EP         dispatchd's request endpoint ($DISPATCH_ENDPOINT, else " DC_DEFAULT_ENDPOINT ")\n"
-		"  --events EP           its events endpoint ($DISPATCH_EVENTS, else " DC_DEFAULT_EVENTS ")\n"
-		"  --key FILE            the monitor key pair for tcp endpoints ($DISPATCH_KEY)\n"
-		"  --server-key FILE     the daemon's public key ($DISPATCH_SERVER_KEY)\n"
-		"  --resident-key FILE   the resident role's key pair (tcp endpoints)\n"
-		"  --users FILE          the accounts (default /etc/dispatchd/board-users)\n"
-		"  --static-dir DIR      the pages (default: beside the program, see the man page)\n"
-		"  --state-dir DIR       sessions and the gateway's secret (default /var/lib/dispatch-board)\n"
-		"  --lang zh-Hant|en     the pages' default language (default zh-Hant)\n"
-		"  --secure-cookies      behind a TLS proxy: cookies only over https\n"
-		"  --max-connections N   at most N connections (default 2048)\n"
-		"  --max-per-ip N        at most N from one address (default 64; 0 = no limit)\n"
-		"  --threads N           HTTP threads (default 4)\n"
-		"  --ring N              events kept for reconnecting browsers (default 4096)\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"Roles: supervisor, desk, qc see the board and open ticket histories; monitor\n"
-		"(a wall screen's account) sees the board only. Exit: 0 stopped by a signal,\n"
-		"1 refused, 2 usage, 3 cannot serve (port taken, files missing).\n");
+	fprintf(f, "usage: " BOARD_PROG " [OPTION...]                      serve the wall board and residents' pages\n"
+		   "       " BOARD_PROG " --users FILE --add-user NAME --role ROLE   add or replace an account\n"
+		   "                 (the password is read from stdin; at least 8 characters)\n"
+		   "\n"
+		   "  --listen HOST:PORT    where to serve HTTP (default 127.0.0.1:8080)\n"
+		   "  --endpoint EP         dispatchd's request endpoint ($DISPATCH_ENDPOINT, else " DC_DEFAULT_ENDPOINT
+		   ")\n"
+		   "  --events EP           its events endpoint ($DISPATCH_EVENTS, else " DC_DEFAULT_EVENTS ")\n"
+		   "  --key FILE            the monitor key pair for tcp endpoints ($DISPATCH_KEY)\n"
+		   "  --server-key FILE     the daemon's public key ($DISPATCH_SERVER_KEY)\n"
+		   "  --resident-key FILE   the resident role's key pair (tcp endpoints)\n"
+		   "  --users FILE          the accounts (default /etc/dispatchd/board-users)\n"
+		   "  --static-dir DIR      the pages (default: beside the program, see the man page)\n"
+		   "  --state-dir DIR       sessions and the gateway's secret (default /var/lib/dispatch-board)\n"
+		   "  --lang zh-Hant|en     the pages' default language (default zh-Hant)\n"
+		   "  --secure-cookies      behind a TLS proxy: cookies only over https\n"
+		   "  --max-connections N   at most N connections (default 2048)\n"
+		   "  --max-per-ip N        at most N from one address (default 64; 0 = no limit)\n"
+		   "  --threads N           HTTP threads (default 4)\n"
+		   "  --ring N              events kept for reconnecting browsers (default 4096)\n"
+		   "  -h, --help            this text\n"
+		   "\n"
+		   "Roles: supervisor, desk, qc see the board and open ticket histories; monitor\n"
+		   "(a wall screen's account) sees the board only. Exit: 0 stopped by a signal,\n"
+		   "1 refused, 2 usage, 3 cannot serve (port taken, files missing).\n");
 }
 
 /* The pages beside the program: installed, PREFIX/share/dispatch-board/static
@@ -535,12 +535,25 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ou
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "listen", 1, 0, 'l' },       { "endpoint", 1, 0, 'e' },  { "events", 1, 0, 'E' },
-		{ "key", 1, 0, 'k' },          { "server-key", 1, 0, 'K' }, { "resident-key", 1, 0, 'R' },
-		{ "users", 1, 0, 'u' },        { "static-dir", 1, 0, 's' }, { "lang", 1, 0, 'L' },
-		{ "secure-cookies", 0, 0, 'S' }, { "max-connections", 1, 0, 'm' }, { "max-per-ip", 1, 0, 'p' },
-		{ "threads", 1, 0, 't' },      { "ring", 1, 0, 'r' },       { "add-user", 1, 0, 'a' },
-		{ "role", 1, 0, 'o' },         { "state-dir", 1, 0, 'D' },         { "help", 0, 0, 'h' },       { 0, 0, 0, 0 },
+		{ "listen", 1, 0, 'l' },
+		{ "endpoint", 1, 0, 'e' },
+		{ "events", 1, 0, 'E' },
+		{ "key", 1, 0, 'k' },
+		{ "server-key", 1, 0, 'K' },
+		{ "resident-key", 1, 0, 'R' },
+		{ "users", 1, 0, 'u' },
+		{ "static-dir", 1, 0, 's' },
+		{ "lang", 1, 0, 'L' },
+		{ "secure-cookies", 0, 0, 'S' },
+		{ "max-connections", 1, 0, 'm' },
+		{ "max-per-ip", 1, 0, 'p' },
+		{ "threads", 1, 0, 't' },
+		{ "ring", 1, 0, 'r' },
+		{ "add-user", 1, 0, 'a' },
+		{ "role", 1, 0, 'o' },
+		{ "state-dir", 1, 0, 'D' },
+		{ "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	const char *listen_at = "127.0.0.1:8080", *add_user = NULL, *role = NULL;
 	char host[256], *colon, port[16];

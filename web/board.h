@@ -32,18 +32,18 @@
 
 /* What the gateway was told at start; read-only after main() set it. */
 struct board_opts {
-	const char *endpoint, *events;  /* the daemon's request and events endpoints */
-	const char *key, *server_key;   /* the monitor's CURVE key pair, the daemon's public key */
-	const char *resident_key;       /* the resident role's key pair (tcp) */
-	const char *static_dir;         /* the pages, scripts and styles */
-	const char *users;              /* the users file */
-	const char *state_dir;          /* the sessions and the secret */
-	const char *lang;               /* the pages' default language: "zh-Hant" or "en" */
-	int secure_cookies;             /* behind TLS: cookies get Secure */
-	unsigned ring;                  /* events kept for streams that reconnect */
-	unsigned max_conn, max_per_ip;  /* connection limits */
-	unsigned threads;               /* HTTP threads */
-	unsigned backfill;              /* events loaded from the log at start */
+	const char *endpoint, *events; /* the daemon's request and events endpoints */
+	const char *key, *server_key;  /* the monitor's CURVE key pair, the daemon's public key */
+	const char *resident_key;      /* the resident role's key pair (tcp) */
+	const char *static_dir;        /* the pages, scripts and styles */
+	const char *users;             /* the users file */
+	const char *state_dir;         /* the sessions and the secret */
+	const char *lang;              /* the pages' default language: "zh-Hant" or "en" */
+	int secure_cookies;            /* behind TLS: cookies get Secure */
+	unsigned ring;                 /* events kept for streams that reconnect */
+	unsigned max_conn, max_per_ip; /* connection limits */
+	unsigned threads;              /* HTTP threads */
+	unsigned backfill;             /* events loaded from the log at start */
 };
 extern struct board_opts board_opts;
 

@@ -246,7 +246,8 @@ static json_t *resident_json(const Dispatch__ResidentTicket *t, const char *toke
 	json_object_set_new(o, "created_ms", json_integer(t->created_ms));
 	json_object_set_new(o, "crew_name", dc_json_string(t->crew_name));
 	json_object_set_new(o, "member_name", dc_json_string(t->member_name));
-	json_object_set_new(o, "hold_reason", dc_json_string(t->hold_reason ? dc_hold_reason_name(t->hold_reason) : ""));
+	json_object_set_new(o, "hold_reason",
+			    dc_json_string(t->hold_reason ? dc_hold_reason_name(t->hold_reason) : ""));
 	json_object_set_new(o, "can_rate", json_boolean(t->can_rate));
 	json_object_set_new(o, "satisfaction", json_integer(t->satisfaction));
 	json_object_set_new(o, "last_seq", json_integer((json_int_t)t->last_seq));
@@ -255,12 +256,13 @@ static json_t *resident_json(const Dispatch__ResidentTicket *t, const char *toke
 		if (!s)
 			continue;
 		json_array_append_new(
-			a, json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:I}", "type", dc_json_string(dc_event_type_name(s->type)),
-				     "time_ms", (json_int_t)s->time_ms, "state", dc_json_string(dc_state_name(s->state)),
-				     "crew_name", dc_json_string(s->crew_name), "member_name",
-				     dc_json_string(s->member_name), "hold_reason",
+			a, json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:b}", "type",
+				     dc_json_string(dc_event_type_name(s->type)), "time_ms", (json_int_t)s->time_ms,
+				     "state", dc_json_string(dc_state_name(s->state)), "crew_name",
+				     dc_json_string(s->crew_name), "member_name", dc_json_string(s->member_name),
+				     "hold_reason",
 				     dc_json_string(s->hold_reason ? dc_hold_reason_name(s->hold_reason) : ""),
-				     "satisfaction", (json_int_t)s->satisfaction));
+				     "satisfaction", (json_int_t)s->satisfaction, "by_resident", s->by_resident));
 	}
 	json_object_set_new(o, "steps", a);
 	for (i = 0; i < t->n_notices; i++)
@@ -278,7 +280,8 @@ static json_t *resident_ask(Dispatch__Request *req, const char *token, int *http
 
 	if ((*http = ask(board_daemon(1), req, &r)) != 200)
 		return error_json("the service is not reachable just now; please try again");
-	if (r->status == DISPATCH__STATUS__STATUS_NOT_FOUND || (r->status == DISPATCH__STATUS__STATUS_OK && !r->resident)) {
+	if (r->status == DISPATCH__STATUS__STATUS_NOT_FOUND ||
+	    (r->status == DISPATCH__STATUS__STATUS_OK && !r->resident)) {
 		/* Nothing about any ticket: the same answer for every wrong token. */
 		dispatch__reply__free_unpacked(r, NULL);
 		*http = 404;

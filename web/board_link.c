@@ -34,9 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SILENCE_MS 3500      /* heartbeats come every second */
-#define PING_MS 15000        /* a comment on idle streams */
-#define LIST_KEEP 20         /* escalations and notices kept for the board */
+#define SILENCE_MS 3500        /* heartbeats come every second */
+#define PING_MS 15000          /* a comment on idle streams */
+#define LIST_KEEP 20           /* escalations and notices kept for the board */
 #define BACKLOG_MAX (4u << 20) /* bytes of replayed events per reconnecting stream */
 
 struct msg {
@@ -49,15 +49,15 @@ struct msg {
 
 struct stream {
 	struct MHD_Connection *conn;
-	uint64_t cursor;       /* the last seq sent (or skipped) */
-	uint64_t only_ticket;  /* a resident's stream: 0 for the board's */
-	unsigned link_gen;     /* the link state last told */
+	uint64_t cursor;      /* the last seq sent (or skipped) */
+	uint64_t only_ticket; /* a resident's stream: 0 for the board's */
+	unsigned link_gen;    /* the link state last told */
 	unsigned ping_gen;
-	int hello;             /* the retry: line sent */
-	int waiting;           /* on the waiting list, suspended */
-	struct msg *cur;       /* being sent, with cur_off of it done */
+	int hello;       /* the retry: line sent */
+	int waiting;     /* on the waiting list, suspended */
+	struct msg *cur; /* being sent, with cur_off of it done */
 	size_t cur_off;
-	char *backlog;         /* replayed events before the ring, being sent */
+	char *backlog; /* replayed events before the ring, being sent */
 	size_t blen, boff;
 };
 

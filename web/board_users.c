@@ -39,7 +39,7 @@
 #define LINE_MAX_LEN 512
 
 static const char *const role_names[] = {
-	[BR_NONE] = "none", [BR_MONITOR] = "monitor", [BR_DESK] = "desk",
+	[BR_NONE] = "none", [BR_MONITOR] = "monitor",       [BR_DESK] = "desk",
 	[BR_QC] = "qc",     [BR_SUPERVISOR] = "supervisor",
 };
 

@@ -326,6 +326,86 @@ test_screenshots() {
 	[ -s "$SHOTS/board-wall-1920x1080.png" ] || fail "no screenshot" || return 1
 }
 
+# The resident's link: that ticket only, live (accept and arrive while the
+# page is open), then a rating of 2 with a remark, which the ticket's
+# history shows as the resident's follow-up, and which reopens it.
+test_resident_page() {
+	local x='<img src=x onerror="window.__xss=3">lamp <b>out</b>' token code
+	submit --unit 12-6A --kind repair --text "$x" || return 1
+	token=$(printf '%s\n' "$OUT" | sed -n 's/^  resident token: \([A-Za-z0-9_-]*\).*/\1/p')
+	[ -n "$token" ] || fail "no resident token in the submit's output: $OUT" || return 1
+	[ -n "$TMEMBER" ] || fail "ticket $TID was queued" || return 1
+	RTOKEN=$token
+	RTID=$TID
+	br size 390 844
+	br get "$URL/r/$token" || fail "$BR" || return 1
+	br wait_attr body data-state assigned 5 || fail "the page does not show the assignment: $BR" || return 1
+	br text ".what" && [ "$BR" = "$x" ] || fail "the ticket's text is not shown as text: $BR" || return 1
+	br js 'return String(window.__xss)' && [ "$BR" = undefined ] || fail "the script ran: $BR" || return 1
+	br text ".big-state" && [ "$BR" = "已派" ] || fail "not in Traditional Chinese: $BR" || return 1
+	br shot "$SHOTS/resident-assigned-phone.png"
+	run crew --member "$TMEMBER" accept "$TID"
+	[ "$RC" = 0 ] || fail "accept exited $RC: $ERR" || return 1
+	br wait_attr body data-state accepted 2 || fail "the acceptance is not on the page within 2 s: $BR" || return 1
+	run crew --member "$TMEMBER" arrive "$TID"
+	[ "$RC" = 0 ] || fail "arrive exited $RC: $ERR" || return 1
+	br wait_attr body data-state "on site" 2 || fail "the arrival is not on the page within 2 s: $BR" || return 1
+	br count "form#rate" && [ "$BR" = 0 ] || fail "a rating form before the work is resolved" || return 1
+	run crew --member "$TMEMBER" resolve "$TID" --note "new lamp"
+	[ "$RC" = 0 ] || fail "resolve exited $RC: $ERR" || return 1
+	br wait "form#rate" 3 || fail "no rating form once resolved: $BR" || return 1
+	# A rating without this page's form token, or from another site: refused.
+	code=$(curl_ -H "Origin: $URL" -H 'Content-Type: application/json' -d '{"score":1,"remark":"forged","form_token":"00"}' "$URL/api/r/$token/rate")
+	[ "$code" = 403 ] || fail "a rating without the form token: $code" || return 1
+	code=$(curl_ -H "Origin: http://evil.example" -H 'Content-Type: application/json' -d '{"score":1}' "$URL/api/r/$token/rate")
+	[ "$code" = 403 ] || fail "a rating from another origin: $code" || return 1
+	code=$(curl_ -H "Origin: $URL" -d 'score=1' "$URL/api/r/$token/rate")
+	[ "$code" = 403 ] || fail "a form-encoded rating: $code" || return 1
+	run desk show "$TID"
+	printf '%s\n' "$OUT" | history_events | grep -q 'followed up' && { fail "a refused rating was recorded"; return 1; }
+	br shot "$SHOTS/resident-rate-phone.png"
+	br click '[data-score="2"]' && br type "#remark" "技術員遲到，燈仍閃 <script>x</script>" && br click "form#rate .send" ||
+		fail "rating: $BR" || return 1
+	br wait_text ".card" "2/5" 5 || fail "the rating is not acknowledged: $BR" || return 1
+	run desk show "$TID"
+	printf '%s\n' "$OUT" | history_events | grep -q 'followed up' || fail "no follow-up in the history: $OUT" || return 1
+	printf '%s\n' "$OUT" | history_events | grep -q 'reopened' || fail "a 2 did not reopen it: $OUT" || return 1
+	printf '%s\n' "$OUT" | grep -q '技術員遲到' || fail "the remark is not in the history: $OUT" || return 1
+	br wait_attr body data-state assigned 5 || br wait_attr body data-state new 1 ||
+		fail "the page does not show it reopened: $BR" || return 1
+	br shot "$SHOTS/resident-reopened-phone.png"
+	br count "#rate" && [ "$BR" = 0 ] || fail "the form is still there after the rating" || return 1
+	br size 1920 1080
+}
+
+# A wrong or altered token shows nothing about any ticket.
+test_resident_wrong_token() {
+	local bad code
+	bad=$(printf '%s' "$RTOKEN" | tr 'A-Za-z0-9' 'B-Za-z0-9A')
+	br get "$URL/r/$bad" || return 1
+	br wait_attr body data-state none 5 || fail "a wrong token's page: $BR" || return 1
+	br js 'return document.body.innerText' || return 1
+	[[ $BR == *12-6A* || $BR == *"#$RTID"* || $BR == *lamp* ]] && { fail "the page tells about a ticket: $BR"; return 1; }
+	br text ".nothing" && [[ $BR == *找不到* ]] || fail "no 'not found' shown: $BR" || return 1
+	code=$(curl_ "$URL/api/r/$bad")
+	[ "$code" = 404 ] || fail "a wrong token: $code" || return 1
+	[ "$(cat "$TMP/body")" = '{"error":"not found"}' ] || fail "a wrong token's answer says more: $(cat "$TMP/body")" || return 1
+	code=$(curl_ "$URL/api/r/$bad/events")
+	[ "$code" = 404 ] || fail "a wrong token's stream: $code" || return 1
+}
+
+# Guessing is limited per address: after ten wrong tries in a minute, even
+# the right token is refused from there (429) for the rest of the minute.
+test_resident_rate_limited() {
+	local i code
+	for i in $(seq 1 12); do
+		code=$(curl_ "$URL/api/r/guess${i}xxxxxxxxxxxxxxxxxxxxxxxxxx")
+	done
+	[ "$code" = 429 ] || fail "the 12th wrong try: $code, not 429" || return 1
+	code=$(curl_ "$URL/api/r/$RTOKEN")
+	[ "$code" = 429 ] || fail "the right token from the guessing address: $code" || return 1
+}
+
 setup_board
 t "board: sign-in required; a wrong password refused; the board opens for a right one" test_sign_in_required
 t "board: CSRF: POSTs need JSON, this site's Origin and the session's token; CSP on pages" test_csrf
@@ -338,6 +418,9 @@ t "board: a daemon restart shows, heals without a reload, no event missed" test_
 t "board: a gateway restart: reconnecting, then the events from meanwhile (Last-Event-ID)" test_gateway_restart
 t "board: a never-reading stream holds up nobody and is dropped" test_never_reading_stream
 t "board: screenshots of the wall board (zh-Hant, English, laptop)" test_screenshots
+t "resident: the link shows that ticket live; a rating of 2 is the resident's follow-up and reopens it" test_resident_page
+t "resident: a wrong token shows nothing about any ticket" test_resident_wrong_token
+t "resident: wrong tries are limited per address" test_resident_rate_limited
 br quit >/dev/null 2>&1
 stop_board
 [ "${BOARD_RC:-0}" = 0 ] && echo "ok - dispatch-board exits 0 on SIGTERM" && PASSED=$((PASSED + 1)) ||

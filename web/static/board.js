@@ -307,7 +307,7 @@ async function openHistory(id) {
                 ["rule", t.rule], ["created", hhmm(t.created_ms, true)], ["note", t.note],
                 ["hold", t.hold_reason && t.state === "on hold" ? tr(t.hold_reason) + " " + (t.hold_note || "") : ""],
                 ["satisfaction", t.satisfaction ? t.satisfaction + "/5 " + (t.follow_up_remark || "") : ""],
-                ["reopened", t.reopen_count ? String(t.reopen_count) : ""]];
+                ["reopen count", t.reopen_count ? String(t.reopen_count) : ""]];
   for (const [k, v] of rows) {
     if (!v) continue;
     facts.appendChild(el("dt", null, tr(k)));

@@ -29,7 +29,7 @@ const WORDS = {
     "sign out": "登出", "history": "記錄", "close": "關閉", "no history for monitor": "監察帳戶只可看板，不可打開記錄",
     "unassigned": "未分派", "ticket": "工單", "by": "由", "note": "備註", "reason": "原因",
     "kind": "類別", "state": "狀態", "unit": "單位", "text": "內容", "person": "住戶", "phone": "電話",
-    "rule": "規則", "created": "建立", "hold": "暫停", "satisfaction": "滿意度", "reopened": "重開次數",
+    "rule": "規則", "created": "建立", "hold": "暫停", "satisfaction": "滿意度", "reopen count": "重開次數", "your rating": "您的評分",
     "members": "成員", "on duty": "當值", "off duty": "下班", "supervisor": "主管",
     // sign in
     "sign in": "登入", "name": "帳戶", "password": "密碼", "wrong": "帳戶或密碼錯誤",

@@ -43,7 +43,7 @@ function draw() {
     const li = el("li");
     li.dataset.type = s.type;
     li.appendChild(el("span", "time", hhmm(s.time_ms, true)));
-    let what = tr(s.type);
+    let what = s.by_resident ? tr("your rating") : tr(s.type);
     if (s.crew_name) what += " · " + s.crew_name;
     if (s.member_name) what += " · " + s.member_name;
     if (s.hold_reason) what += " · " + tr(s.hold_reason);
