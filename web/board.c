@@ -476,7 +476,7 @@ static void usage(FILE *f)
 		   "  --key FILE            the monitor key pair for tcp endpoints ($DISPATCH_KEY)\n"
 		   "  --server-key FILE     the daemon's public key ($DISPATCH_SERVER_KEY)\n"
 		   "  --resident-key FILE   the resident role's key pair (tcp endpoints)\n"
-		   "  --users FILE          the accounts (default /etc/dispatchd/board-users)\n"
+		   "  --users FILE          the accounts (default /etc/dispatch-board/users)\n"
 		   "  --static-dir DIR      the pages (default: beside the program, see the man page)\n"
 		   "  --state-dir DIR       sessions and the gateway's secret (default /var/lib/dispatch-board)\n"
 		   "  --lang zh-Hant|en     the pages' default language (default zh-Hant)\n"
@@ -569,7 +569,7 @@ int main(int argc, char **argv)
 	board_opts.key = getenv("DISPATCH_KEY") && *getenv("DISPATCH_KEY") ? getenv("DISPATCH_KEY") : NULL;
 	board_opts.server_key =
 		getenv("DISPATCH_SERVER_KEY") && *getenv("DISPATCH_SERVER_KEY") ? getenv("DISPATCH_SERVER_KEY") : NULL;
-	board_opts.users = "/etc/dispatchd/board-users";
+	board_opts.users = "/etc/dispatch-board/users";
 	board_opts.state_dir = "/var/lib/dispatch-board";
 	board_opts.lang = "zh-Hant";
 	board_opts.ring = 4096;
