@@ -267,3 +267,12 @@ uninstall-board:
 		$(DESTDIR)$(SYSUSERSDIR)/dispatch-board.conf
 	rm -rf $(DESTDIR)$(DATADIR)/dispatch-board
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/dispatch-board/ (the gateway's keys and accounts)"
+# The gateway's benchmark (issue 17): SSE streams held by dispatch-board
+# while tickets come in, beside the daemon's own PUB in the same run.
+$(B)/bench_board: $(B)/obj/tests/bench/bench_board.o $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+bench: bench-board
+.PHONY: bench-board
+bench-board: deps
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/dispatch-board $(B)/bench_board
+	@$(B)/bench_board --dispatchd $(B)/dispatchd --board $(B)/dispatch-board $(BENCH_ARGS)

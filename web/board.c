@@ -49,6 +49,7 @@
 #define URL_MAX 2048
 #define TOKEN_MAX 128
 #define COOKIE "dboard"
+#define STREAM_SNDBUF (64 * 1024)
 
 struct board_opts board_opts;
 void link_free(void);
@@ -262,6 +263,13 @@ static enum MHD_Result stream(struct MHD_Connection *c, uint64_t only_ticket)
 	uint64_t seq = 0;
 	int has = parse_seq(lei, &seq) || parse_seq(from, &seq);
 
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int sndbuf = STREAM_SNDBUF;
+
+	/* The kernel's buffer for a stream stays small, so that a browser
+	 * that does not read costs little and soon falls behind the ring. */
+	if (ci)
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	r = link_stream(c, seq, has, only_ticket);
 	if (!r)
 		return MHD_NO;

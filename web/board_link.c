@@ -36,6 +36,7 @@
 
 #define SILENCE_MS 3500        /* heartbeats come every second */
 #define PING_MS 15000          /* a comment on idle streams */
+#define BATCH_MAX 512          /* events taken before the streams are woken */
 #define LIST_KEEP 20           /* escalations and notices kept for the board */
 #define BACKLOG_MAX (4u << 20) /* bytes of replayed events per reconnecting stream */
 
@@ -315,7 +316,18 @@ static void *link_main(void *arg)
 				wake_all();
 			}
 			if (e->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT) {
+				/* What else has come, then one wake-up for them all:
+				 * a commit batch is many events. */
+				int n = 0;
 				push_event(e);
+				while (n++ < BATCH_MAX) {
+					Dispatch__Event *more = NULL;
+					if (dc_next_event(dc, 0, &more) != DC_OK || !more)
+						break;
+					if (more->type != DISPATCH__EVENT_TYPE__EVENT_HEARTBEAT)
+						push_event(more);
+					dispatch__event__free_unpacked(more, NULL);
+				}
 				wake_all();
 			}
 			dispatch__event__free_unpacked(e, NULL);
@@ -468,8 +480,8 @@ static struct msg *next_msg(struct stream *s, int *drop)
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *s = cls;
+	size_t done = 0, n;
 	int drop = 0;
-	size_t n;
 
 	(void)pos;
 	if (max == 0)
@@ -485,15 +497,28 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		pthread_mutex_unlock(&L.mu);
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	}
-	if (!s->cur) {
-		s->cur = next_msg(s, &drop);
-		s->cur_off = 0;
+	/* As many messages as fit: one write for a commit batch. */
+	while (done < max) {
+		if (!s->cur) {
+			s->cur = next_msg(s, &drop);
+			s->cur_off = 0;
+		}
+		if (!s->cur)
+			break;
+		n = s->cur->len - s->cur_off < max - done ? s->cur->len - s->cur_off : max - done;
+		memcpy(buf + done, s->cur->text + s->cur_off, n);
+		s->cur_off += n;
+		done += n;
+		if (s->cur_off == s->cur->len) {
+			msg_unref(s->cur);
+			s->cur = NULL;
+		}
 	}
-	if (drop) {
+	if (drop && done == 0) {
 		pthread_mutex_unlock(&L.mu);
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	if (!s->cur) {
+	if (done == 0) {
 		/* Nothing to send: wait, suspended, for the link thread. */
 		if (L.n_wait == L.cap_wait) {
 			size_t cap = L.cap_wait ? L.cap_wait * 2 : 64;
@@ -508,18 +533,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		L.wait[L.n_wait++] = s;
 		s->waiting = 1;
 		MHD_suspend_connection(s->conn);
-		pthread_mutex_unlock(&L.mu);
-		return 0;
-	}
-	n = s->cur->len - s->cur_off < max ? s->cur->len - s->cur_off : max;
-	memcpy(buf, s->cur->text + s->cur_off, n);
-	s->cur_off += n;
-	if (s->cur_off == s->cur->len) {
-		msg_unref(s->cur);
-		s->cur = NULL;
 	}
 	pthread_mutex_unlock(&L.mu);
-	return (ssize_t)n;
+	return (ssize_t)done;
 }
 
 static void stream_free(void *cls)

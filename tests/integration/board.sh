@@ -289,7 +289,7 @@ PY
 	f=$TMP/burst.ndjson
 	: >"$f"
 	for i in $(seq 1 400); do
-		printf '{"unit":"2A-%dA","kind":"inquiry","text":"burst %d %s"}\n' $((i % 20 + 1)) "$i" "$(head -c 1500 /dev/zero | tr '\0' x)" >>"$f"
+		printf '{"unit":"2A-%dA","kind":"inquiry","text":"burst %d %s"}\n' $((i % 20 + 1)) "$i" "$(head -c 1980 /dev/zero | tr '\0' x)" >>"$f"
 	done
 	run desk import "$f"
 	[ "$RC" = 0 ] || fail "import exited $RC: $(printf '%s' "$ERR" | tail -n 2)" || return 1
@@ -299,7 +299,7 @@ PY
 	echo "# gateway RSS ${rss0} kB before the burst, ${rss1} kB after (ring of 128 events)"
 	[ $((rss1 - rss0)) -lt 65536 ] || fail "the gateway grew by $((rss1 - rss0)) kB" || return 1
 	touch "$TMP/slow.go"
-	wait_for "$TMP/slow.out" 'closed|still open' 15 || fail "the slow client said nothing" || return 1
+	wait_for "$TMP/slow.out" 'closed|still open' 40 || fail "the slow client said nothing" || return 1
 	grep -q 'closed by the gateway' "$TMP/slow.out" || fail "the never-reading stream was kept: $(cat "$TMP/slow.out")" || return 1
 }
 
