@@ -240,6 +240,7 @@ BOARD_SRC := $(wildcard web/*.c)
 MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 PROGS += $(B)/dispatch-board
+all: $(B)/dispatch-board
 $(B)/obj/web/%.o: web/%.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

@@ -261,7 +261,7 @@ static void *submit_main(void *arg)
 
 struct client {
 	int fd;
-	int state;         /* 0 headers, 1 chunk size, 2 chunk data, 3 chunk CRLF */
+	int state; /* 0 headers, 1 chunk size, 2 chunk data, 3 chunk CRLF */
 	size_t chunk_left;
 	char hdr[8192];
 	size_t hlen;
@@ -409,8 +409,9 @@ int main(int argc, char **argv)
 	}
 	{
 		char cmd[2000];
-		snprintf(cmd, sizeof cmd, "printf 'bench-password\\n' | %s --users %s --add-user bench --role monitor >/dev/null",
-			 board, users);
+		snprintf(cmd, sizeof cmd,
+			 "printf 'bench-password\\n' | %s --users %s --add-user bench --role monitor >/dev/null", board,
+			 users);
 		if (system(cmd) != 0)
 			return 3;
 	}
@@ -419,9 +420,9 @@ int main(int argc, char **argv)
 	{
 		char bstate[700];
 		snprintf(bstate, sizeof bstate, "%s/board", dir);
-		const char *bargv[] = { board,  "--listen", listen_at, "--users", users,      "--state-dir",
-				  bstate,         "--endpoint", req_ep,  "--events", ev_ep,     "--max-per-ip",
-				  "0",            "--max-connections", conn, "--ring", "65536", NULL };
+		const char *bargv[] = { board,  "--listen",          listen_at, "--users",  users,   "--state-dir",
+					bstate, "--endpoint",        req_ep,    "--events", ev_ep,   "--max-per-ip",
+					"0",    "--max-connections", conn,      "--ring",   "65536", NULL };
 		bpid = spawn(bargv, blog);
 	}
 	if (wait_log(blog, "serving", 10) != 0 || (usleep(1500000), login(cookie, sizeof cookie)) != 0) {
@@ -437,8 +438,8 @@ int main(int argc, char **argv)
 		int n, fd = tcp_connect(0);
 		if (fd < 0)
 			continue;
-		n = snprintf(req, sizeof req, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: %s\r\n\r\n", port,
-			     cookie);
+		n = snprintf(req, sizeof req, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: %s\r\n\r\n",
+			     port, cookie);
 		if (write(fd, req, (size_t)n) != n) {
 			close(fd);
 			continue;
@@ -512,7 +513,8 @@ int main(int argc, char **argv)
 	       hist_q(&pub_hist, 0.5), hist_q(&pub_hist, 0.99), pub_hist.total);
 	printf("  gateway -> streams  delivery p50 %6.0f ms  p99 %6.0f ms   (%" PRIu64 " deliveries)\n",
 	       hist_q(&gw_hist, 0.5), hist_q(&gw_hist, 0.99), gw_hist.total);
-	printf("  per stream          %" PRIu64 "..%" PRIu64 " of %" PRIu64 " events; %d streams dropped (behind the ring)\n",
+	printf("  per stream          %" PRIu64 "..%" PRIu64 " of %" PRIu64
+	       " events; %d streams dropped (behind the ring)\n",
 	       min_ev == UINT64_MAX ? 0 : min_ev, max_ev, pub_events, dropped);
 	printf("  gateway             RSS %ld kB at the end (%ld kB with the streams open, before), peak %ld kB "
 	       "(argon2id's 64 MB for the sign-in), CPU %.0f%% of a core\n",
