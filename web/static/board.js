@@ -164,13 +164,16 @@ function byDue(a, b) {
   return x - y || a.id - b.id;
 }
 
-function panel(id, title, items, draw) {
+// A panel of the alerts column: at most `max` rows, the count of the rest.
+function panel(id, title, items, draw, max) {
   const p = document.getElementById(id);
   p.querySelector("h2").textContent = tr(title) + " (" + items.length + ")";
   const rows = p.querySelector(".rows");
   clear(rows);
   if (!items.length) rows.appendChild(el("div", "none", tr("nothing")));
-  for (const it of items) rows.appendChild(draw(it));
+  max = max || 10;
+  for (const it of items.slice(0, max)) rows.appendChild(draw(it));
+  if (items.length > max) rows.appendChild(el("div", "more", "+" + (items.length - max) + " " + tr("more")));
   p.classList.toggle("active", items.length > 0);
 }
 
@@ -242,8 +245,8 @@ function render() {
   }
   // the alerts
   panel("queued", "queued tickets", all.filter(function (t) { return t.state === "new" && !t.linked_to; }),
-        function (t) { return ticketRow(t, true); });
-  panel("escalations", "escalations", S.esc.slice(0, 8), function (e) {
+        function (t) { return ticketRow(t, true); }, 12);
+  panel("escalations", "escalations", S.esc, function (e) {
     const r = el("div", "line");
     r.appendChild(el("span", "time", hhmm(e.time_ms)));
     r.appendChild(el("span", "tid", "#" + e.ticket_id));
@@ -252,7 +255,7 @@ function render() {
     r.appendChild(el("span", "text", (e.deadline ? tr(e.deadline) + ": " : "") + (e.reason || "")));
     if (e.ticket_id) r.addEventListener("click", function () { openHistory(e.ticket_id); });
     return r;
-  });
+  }, 8);
   panel("held", "held", all.filter(function (t) { return t.state === "on hold"; }), function (t) {
     const r = ticketRow(t, true);
     const why = el("span", "reason", tr(t.hold_reason || "") + (t.hold_note ? ": " + t.hold_note : ""));

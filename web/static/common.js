@@ -30,7 +30,7 @@ const WORDS = {
     "unassigned": "未分派", "ticket": "工單", "by": "由", "note": "備註", "reason": "原因",
     "kind": "類別", "state": "狀態", "unit": "單位", "text": "內容", "person": "住戶", "phone": "電話",
     "rule": "規則", "created": "建立", "hold": "暫停", "satisfaction": "滿意度", "reopen count": "重開次數", "your rating": "您的評分",
-    "members": "成員", "on duty": "當值", "off duty": "下班", "supervisor": "主管",
+    "more": "項未顯示", "works": "工程", "activity": "活動", "general": "通告", "members": "成員", "on duty": "當值", "off duty": "下班", "supervisor": "主管",
     // sign in
     "sign in": "登入", "name": "帳戶", "password": "密碼", "wrong": "帳戶或密碼錯誤",
     // resident
@@ -53,7 +53,7 @@ const WORDS = {
     "notices": "Estate notices", "rated": "Your rating",
     "rate prompt": "The work is done. Please rate it (1 worst, 5 best):", "steps": "Progress",
     "updated live": "this page updates by itself", "try later": "cannot connect just now; please try again later",
-    "open": "open", "overdue": "overdue", "online": "online", "off": "offline", "load": "load",
+    "more": "more", "open": "open", "overdue": "overdue", "online": "online", "off": "offline", "load": "load",
   },
 };
 
