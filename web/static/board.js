@@ -13,6 +13,7 @@ const S = {
   seq: 0, offset: 0, estate: "", role: "", csrf: "", linkUp: false, streamOpen: false,
   es: null, dirty: false, reloadTimer: null,
 };
+const CREW_ROWS = 14;
 const OPEN = ["new", "assigned", "accepted", "on site", "on hold", "resolved"];
 
 function now() { return Date.now() + S.offset; }
@@ -235,11 +236,22 @@ function render() {
     const list = el("div", "tickets");
     const groups = {};
     for (const t of mine) { const k = t.member || ""; (groups[k] = groups[k] || []).push(t); }
-    for (const k of Object.keys(groups).sort()) {
+    // A wall does not scroll: at most CREW_ROWS tickets a crew, the
+    // soonest due first, and the count of the rest.
+    let shown = 0;
+    // Members first; the queued ones are in the loud panel too.
+    const keys = Object.keys(groups).sort(function (a, b) { return (a === "") - (b === "") || (a < b ? -1 : a > b); });
+    for (const k of keys) {
+      if (shown >= CREW_ROWS) break;
       if (k === "") list.appendChild(el("div", "member-head loud", tr("unassigned")));
       else list.appendChild(el("div", "member-head", k));
-      for (const t of groups[k]) list.appendChild(ticketRow(t, false));
+      for (const t of groups[k]) {
+        if (shown >= CREW_ROWS) break;
+        list.appendChild(ticketRow(t, false));
+        shown++;
+      }
     }
+    if (mine.length > shown) list.appendChild(el("div", "more", "+" + (mine.length - shown) + " " + tr("more")));
     card.appendChild(list);
     crewsNode.appendChild(card);
   }
@@ -340,7 +352,7 @@ document.addEventListener("keydown", function (ev) {
 });
 document.getElementById("lang").addEventListener("click", function () {
   setLang(LANG === "en" ? "zh-Hant" : "en");
-  document.getElementById("logout").textContent = tr("sign out");
+  document.getElementById("logout").textContent = tr("sign out") + " (" + S.name + ")";
   render();
 });
 document.getElementById("logout").addEventListener("click", async function () {
@@ -353,6 +365,7 @@ document.getElementById("logout").addEventListener("click", async function () {
   if (me.status !== 200) { location.href = "/login"; return; }
   S.role = me.body.role;
   S.csrf = me.body.csrf;
+  S.name = me.body.name;
   setLang(savedLang(me.body.lang));
   document.getElementById("logout").textContent = tr("sign out") + " (" + me.body.name + ")";
   showLink();

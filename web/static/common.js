@@ -45,7 +45,7 @@ const WORDS = {
     "reconnecting": "reconnecting…", "daemon away": "dispatch service unreachable: reconnecting…",
     "queued tickets": "Queued: nobody can take", "escalations": "Escalations", "held": "On hold",
     "outages and notices": "Outages and notices", "crews": "Crews", "nobody on shift": "nobody on shift",
-    "nothing": "none", "due in": "due in", "late by": "late by", "sign out": "sign out",
+    "nothing": "none", "sign out": "sign out",
     "no history for monitor": "a monitor account sees the board only", "unassigned": "unassigned",
     "sign in": "Sign in", "name": "Name", "password": "Password", "wrong": "wrong name or password",
     "your report": "Your report", "rate": "Rate", "remark": "Remark", "send": "Send",
@@ -53,7 +53,7 @@ const WORDS = {
     "notices": "Estate notices", "rated": "Your rating",
     "rate prompt": "The work is done. Please rate it (1 worst, 5 best):", "steps": "Progress",
     "updated live": "this page updates by itself", "try later": "cannot connect just now; please try again later",
-    "more": "more", "open": "open", "overdue": "overdue", "online": "online", "off": "offline", "load": "load",
+    "more": "more", "open": "open", "overdue": "overdue", "acknowledge": "ack", "due in": "in", "late by": "late", "online": "online", "off": "offline", "load": "load",
   },
 };
 
