@@ -171,6 +171,19 @@ static void auth_zap_one(auth_t *a)
 		auth_zap_reply(a, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), "400", "unknown key", "");
 		goto done;
 	}
+	/* A resident key (the web gateway's residents' pages) views and rates
+	 * one ticket at a time by its token: the events socket publishes every
+	 * ticket whole (phones, names), so it is not for that key (issue 17). */
+	if (c->role == DISPATCH__ROLE__ROLE_RESIDENT && strcmp(domain, "dispatchd-events") == 0) {
+		if (auth_should_log(a, key, domain))
+			log_warn(
+				"refused %s (resident) from %s on %s: a resident key may only view and rate residents' "
+				"pages; the gateway follows events with a monitor key",
+				c->identity, address, domain);
+		auth_zap_reply(a, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), "400", "resident keys do not subscribe",
+			       "");
+		goto done;
+	}
 	log_info("%s (%s) connected from %s on %s", c->identity, keys_role_word(c->role), address, domain);
 	/* The User-Id is the key: each request looks its role up afresh, so a
 	 * key revoked by a reload is refused on a connection still open. */

@@ -32,7 +32,8 @@ static const struct command command_table[] = {
 	  handle_submit_resident_apply },
 	{ B(TRANSITION), "transition", true, 1, 0, R(DESK) | R(CREW) | R(SUPERVISOR) | R(QC), "act on tickets",
 	  handle_transition_check, handle_transition_apply },
-	{ B(GET), "get", false, HEAVY, 0, ANYONE, "read tickets", handle_get_check, handle_get_apply },
+	/* the desk's roles get the resident's page too (handle_resident.c) */
+	{ B(GET), "get", false, HEAVY, 0, ANYONE, "read tickets", handle_get_check, handle_get_resident_apply },
 	{ B(LIST), "list", false, HEAVY, 0, ANYONE, "list tickets", handle_list_check, handle_list_apply },
 	/* a crew key: its own member's events only (handle_ctx.scope_member) */
 	{ B(REPLAY), "replay", false, HEAVY, 0, ANYONE, "replay events", NULL, handle_replay_apply },
@@ -45,8 +46,9 @@ static const struct command command_table[] = {
 	{ B(END_OUTAGE), "end an outage", true, 1, DESKS, R(DESK), "end outages", handle_end_outage_check,
 	  handle_end_outage_apply },
 	{ B(LIST_OUTAGES), "list outages", false, HEAVY, 0, ANYONE, "list outages", NULL, handle_list_outages_apply },
+	/* kept in meta for the residents' pages too (handle_resident.c) */
 	{ B(NOTICE), "publish a notice", true, 1, DESKS, R(DESK), "publish notices", handle_notice_check,
-	  handle_notice_apply },
+	  handle_notice_resident_apply },
 	{ B(VENDOR_INCIDENTS), "list vendor incidents", false, HEAVY, 0, READERS, "list vendor incidents",
 	  handle_vendor_incidents_check, handle_vendor_incidents_apply },
 	/* The residents' pages (issue 17): the resident role sends these two

@@ -829,18 +829,20 @@ static void config_check_page_url(struct config_errbuf *e, const struct config_p
 	size_t n = strlen(url);
 
 	if (host == NULL || *host == '\0' || *host == '/') {
-		config_problem(e, ps, "residents.page_url",
-			       "expected the residents' page address as http://HOST[:PORT][/PATH] or https://..., not "
-			       "'%s'",
-			       url);
+		config_problem(
+			e, ps, "residents.page_url",
+			"expected residents.page_url, the residents' pages' address, as http://HOST[:PORT][/PATH] "
+			"or https://..., not '%s'",
+			url);
 		return;
 	}
 	for (const char *p = url; *p; p++)
 		if (*p <= ' ' || *p >= 0x7f || strchr("\"'<>\\`?#{}|^", *p)) {
-			config_problem(e, ps, "residents.page_url",
-				       "the residents' page address may not hold spaces, quotes, '?', '#' or other "
-				       "characters that need escaping (found '%c' in '%s')",
-				       *p > ' ' && *p < 0x7f ? *p : '?', url);
+			config_problem(
+				e, ps, "residents.page_url",
+				"residents.page_url may not hold spaces, quotes, '?', '#' or other characters that "
+				"need escaping (found '%c' in '%s')",
+				*p > ' ' && *p < 0x7f ? *p : '?', url);
 			return;
 		}
 	while (n > 0 && url[n - 1] == '/' && url + n - 1 > host)

@@ -77,9 +77,12 @@ int handle_notice_apply(struct handle_ctx *c);
 int handle_vendor_incidents_check(struct handle_ctx *c);
 int handle_vendor_incidents_apply(struct handle_ctx *c);
 /* The residents' pages (issue 17, handle_resident.c): a submission whose
- * OK reply carries the resident's token (and page), a resident's view of
- * the ticket a token names, and the resident's rating of the work. */
+ * OK reply carries the resident's token (and page), a get that carries it
+ * to the desk's roles, a resident's view of the ticket a token names, and
+ * the resident's rating of the work. */
 int handle_submit_resident_apply(struct handle_ctx *c);
+int handle_get_resident_apply(struct handle_ctx *c);
+int handle_notice_resident_apply(struct handle_ctx *c);
 int handle_resident_view_check(struct handle_ctx *c);
 int handle_resident_view_apply(struct handle_ctx *c);
 int handle_resident_rate_check(struct handle_ctx *c);

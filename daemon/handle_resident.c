@@ -1,14 +1,18 @@
 /*
- * handle_resident: the residents' pages (issue 17). Three steps:
+ * handle_resident: the residents' pages (issue 17):
  *
  *  - a submission's OK reply carries the resident's token (resident.h) and,
- *    when the estate configures residents.page_url, the page's address;
+ *    when the estate configures residents.page_url, the page's address; a
+ *    get's carries them to the desk, supervisors and admin (never to crew,
+ *    monitors or quality control), so the desk can read the link out again;
  *  - ResidentView: what a resident may see of the one ticket a token
  *    names: its kind, state, unit and text, the crew's name (the member's
  *    only if residents.show_member_name), the hold reason, the steps with
- *    their times, whether it may be rated, the last rating, and the estate
- *    notices in force for its building. Never a phone, a name of the
- *    reporter, a staff note, another ticket, a routing reason;
+ *    their times, whether it may be rated, the last rating, the estate
+ *    notices in force for its building, the text of the outage it is
+ *    attached to and the token of the corrected report that replaced it.
+ *    Never a phone, the reporter's name, a member id, a staff note,
+ *    another ticket, a routing reason;
  *  - ResidentRate: the resident's rating, recorded through the very
  *    transition the desk's follow-up takes (handle_transition_*: the same
  *    table row, EVENT_FOLLOWED_UP, the same follow_up_threshold reopening
@@ -43,17 +47,20 @@ static const char resident_unknown[] =
 
 /* ---- the token on the submission's reply --------------------------------- */
 
-int handle_submit_resident_apply(struct handle_ctx *c)
+/* The reply's resident_token and resident_url for the ticket it carries;
+ * create: make the store's secret if there is none yet (a write). */
+static int handle_resident_link(struct handle_ctx *c, bool create)
 {
 	uint8_t key[RESIDENT_SECRET_LEN];
 	char *token;
 	int rc;
 
-	if (handle_submit_apply(c) != 0)
-		return -1;
 	if (c->rep->ticket == NULL || c->rep->ticket->id == 0)
 		return 0;
-	if ((rc = resident_secret(c->store, c->txn, true, key)) != 0)
+	rc = resident_secret(c->store, c->txn, create, key);
+	if (rc == STORE_NOTFOUND && !create)
+		return 0; /* no submission made one: no ticket has a page */
+	if (rc != 0)
 		return handle_store_fail(c, rc);
 	token = arena_alloc(c->a, RESIDENT_TOKEN_LEN + 1);
 	resident_token(key, c->rep->ticket->id, token);
@@ -65,6 +72,58 @@ int handle_submit_resident_apply(struct handle_ctx *c)
 		snprintf(url, n, "%s/r/%s", c->cfg->residents->page_url, token);
 		c->rep->resident_url = url;
 	}
+	return 0;
+}
+
+int handle_submit_resident_apply(struct handle_ctx *c)
+{
+	if (handle_submit_apply(c) != 0)
+		return -1;
+	return handle_resident_link(c, true);
+}
+
+/* The desk may read the link out again (dispatch-desk show); the roles
+ * that do not deal with residents never see it: a crew member with it
+ * could rate their own work, and a monitor's screen is a wall's. */
+int handle_get_resident_apply(struct handle_ctx *c)
+{
+	if (handle_get_apply(c) != 0)
+		return -1;
+	if (c->role != DISPATCH__ROLE__ROLE_DESK && c->role != DISPATCH__ROLE__ROLE_SUPERVISOR &&
+	    c->role != DISPATCH__ROLE__ROLE_ADMIN)
+		return 0;
+	return handle_resident_link(c, false);
+}
+
+/* A notice is kept with the notices in force (notices.h) in its own
+ * transaction, so the list in meta and the log never disagree. */
+int handle_notice_resident_apply(struct handle_ctx *c)
+{
+	int rc;
+
+	if (handle_notice_apply(c) != 0)
+		return -1;
+	if (c->rep->n_events == 0) /* handle_notice_apply reports its event */
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INTERNAL, NULL, "the notice was not recorded");
+	if ((rc = notices_publish(c->store, c->txn, c->rep->events[c->rep->n_events - 1], c->now)) != 0)
+		return handle_store_fail(c, rc);
+	return 0;
+}
+
+/* The token of ticket id into the arena ("" when no secret is made). */
+static int handle_resident_token_of(struct handle_ctx *c, uint64_t id, char **out)
+{
+	uint8_t key[RESIDENT_SECRET_LEN];
+	int rc = resident_secret(c->store, c->txn, false, key);
+
+	*out = (char *)"";
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return handle_store_fail(c, rc);
+	*out = arena_alloc(c->a, RESIDENT_TOKEN_LEN + 1);
+	resident_token(key, id, *out);
+	sodium_memzero(key, sizeof key);
 	return 0;
 }
 
@@ -146,6 +205,7 @@ static bool handle_resident_step_type(Dispatch__EventType type)
 	case E(RESOLVED):
 	case E(FOLLOWED_UP):
 	case E(REOPENED):
+	case E(LINKED):
 	case E(CONSENTED):
 	case E(CLOSED):
 	case E(CANCELLED): return true;
@@ -209,6 +269,7 @@ static int handle_resident_view(struct handle_ctx *c, const Dispatch__Ticket *t,
 	r->unit = t->unit;
 	r->text = t->text;
 	r->created_ms = t->created_ms;
+	r->fee_cents = t->fee_cents;
 	r->crew_name = arena_strdup(c->a, handle_resident_crew_name(c, t->crew));
 	r->member_name = arena_strdup(c->a, handle_resident_member_name(c, t->member));
 	if (t->state == S(ON_HOLD))
@@ -233,6 +294,20 @@ static int handle_resident_view(struct handle_ctx *c, const Dispatch__Ticket *t,
 	}
 	r->n_steps = kept;
 
+	/* a corrected report took its place: the resident follows that one */
+	if (t->replaced_by && handle_resident_token_of(c, t->replaced_by, &r->replaced_by_token) != 0)
+		return -1;
+	if (t->outage_id) {
+		Dispatch__Outage *o = NULL;
+		rc = store_get_outage(c->store, c->txn, t->outage_id, &o);
+		if (rc == 0) {
+			arena_defer(c->a, handle_free_outage, o);
+			if (!o->ended && (o->to_ms == 0 || o->to_ms > c->now))
+				r->outage_text = o->text;
+		} else if (rc != STORE_NOTFOUND) {
+			return handle_store_fail(c, rc);
+		}
+	}
 	r->n_notices = notices_for(c->notices, t->building, c->now, nv, RESIDENT_NOTICES_MAX);
 	if (r->n_notices) {
 		r->notices = arena_alloc(c->a, r->n_notices * sizeof *r->notices);

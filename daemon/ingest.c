@@ -774,17 +774,22 @@ static void ingest_on_readable(void *arg)
 	}
 }
 
-/* The notices in force, from the log (notices.h); without them a page
- * shows none until the next is published, which is no reason to stop. */
+/* The notices in force (notices.h): from meta, or once from the log of a
+ * store older than that, then kept in meta. Without them a page shows
+ * none until the next is published, which is no reason to stop. */
 static void ingest_load_notices(ingest_t *in)
 {
 	MDB_txn *txn = NULL;
+	bool from_log = false;
 	int rc;
 
 	in->notices = notices_new();
-	if ((rc = store_txn_begin(in->store, NULL, 1, &txn)) == 0) {
-		rc = notices_load(in->notices, in->store, txn, clock_now_ms());
-		store_txn_abort(txn);
+	if ((rc = store_txn_begin(in->store, NULL, 0, &txn)) == 0) {
+		rc = notices_load(in->notices, in->store, txn, clock_now_ms(), &from_log);
+		if (rc == 0 && from_log && (rc = notices_save(in->notices, in->store, txn)) == 0)
+			rc = store_txn_commit(txn);
+		else
+			store_txn_abort(txn);
 	}
 	if (rc != 0)
 		log_warn("cannot read the estate notices from the log (%s); residents' pages show only those "

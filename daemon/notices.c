@@ -140,12 +140,79 @@ static int notices_scan_cb(uint64_t seq, const void *data, size_t len, void *arg
 	return 0;
 }
 
-int notices_load(notices_t *n, store_t *s, MDB_txn *txn, int64_t now_ms)
+/* The list from meta's value; false if it is not one notices_save wrote. */
+static bool notices_decode(notices_t *n, const uint8_t *p, size_t len, int64_t now_ms)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		Dispatch__Event *ev;
+		uint32_t l;
+		if (len - i < 4)
+			return false;
+		l = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
+		i += 4;
+		if (l > len - i || (ev = notices_unpack(p + i, l)) == NULL)
+			return false;
+		notices_take(n, ev, now_ms);
+		i += l;
+	}
+	return true;
+}
+
+int notices_load(notices_t *n, store_t *s, MDB_txn *txn, int64_t now_ms, bool *from_log)
 {
 	struct notices_scan sc = { n, now_ms };
+	const void *data;
+	size_t len;
+	int rc;
 
 	notices_clear(n);
+	*from_log = false;
+	rc = store_meta_get_bytes(s, txn, NOTICES_META, &data, &len);
+	if (rc == 0 && notices_decode(n, data, len, now_ms))
+		return 0;
+	if (rc != 0 && rc != STORE_NOTFOUND)
+		return rc;
+	notices_clear(n);
+	*from_log = true;
 	return store_event_records(s, txn, 1, notices_scan_cb, &sc);
+}
+
+int notices_save(const notices_t *n, store_t *s, MDB_txn *txn)
+{
+	size_t total = 0, at = 0, sizes[NOTICES_MAX];
+	uint8_t *buf;
+	int rc;
+
+	for (size_t i = 0; i < n->n; i++)
+		total += 4 + (sizes[i] = dispatch__event__get_packed_size(n->v[i]));
+	buf = xmalloc(total ? total : 1);
+	for (size_t i = 0; i < n->n; i++) {
+		buf[at] = (uint8_t)(sizes[i] >> 24);
+		buf[at + 1] = (uint8_t)(sizes[i] >> 16);
+		buf[at + 2] = (uint8_t)(sizes[i] >> 8);
+		buf[at + 3] = (uint8_t)sizes[i];
+		at += 4 + dispatch__event__pack(n->v[i], buf + at + 4);
+	}
+	rc = store_meta_put_bytes(s, txn, NOTICES_META, buf, total);
+	free(buf);
+	return rc;
+}
+
+int notices_publish(store_t *s, MDB_txn *txn, const Dispatch__Event *ev, int64_t now_ms)
+{
+	notices_t *n = notices_new();
+	bool from_log;
+	int rc = notices_load(n, s, txn, now_ms, &from_log);
+
+	/* from the log: ev is there already (appended through txn) */
+	if (rc == 0 && !from_log)
+		notices_add(n, ev, now_ms);
+	if (rc == 0)
+		rc = notices_save(n, s, txn);
+	notices_destroy(&n);
+	return rc;
 }
 
 void notices_committed(notices_t *n, const struct publish_outbox *o, int64_t now_ms)

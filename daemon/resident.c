@@ -24,14 +24,20 @@ static void resident_mac(const uint8_t key[RESIDENT_SECRET_LEN], const uint8_t i
 
 int resident_secret(store_t *s, MDB_txn *txn, bool create, uint8_t key[RESIDENT_SECRET_LEN])
 {
-	int rc = store_secret_get(s, txn, RESIDENT_SECRET_NAME, key, RESIDENT_SECRET_LEN);
+	const void *data;
+	size_t len;
+	int rc = store_meta_get_bytes(s, txn, RESIDENT_SECRET_NAME, &data, &len);
 
+	if (rc == 0 && len != RESIDENT_SECRET_LEN)
+		return STORE_CORRUPT;
+	if (rc == 0)
+		memcpy(key, data, RESIDENT_SECRET_LEN);
 	if (rc != STORE_NOTFOUND || !create)
 		return rc;
 	if (sodium_init() < 0)
 		return STORE_CORRUPT; /* no randomness to be had: make no secret */
 	randombytes_buf(key, RESIDENT_SECRET_LEN);
-	return store_secret_put(s, txn, RESIDENT_SECRET_NAME, key, RESIDENT_SECRET_LEN);
+	return store_meta_put_bytes(s, txn, RESIDENT_SECRET_NAME, key, RESIDENT_SECRET_LEN);
 }
 
 void resident_token(const uint8_t key[RESIDENT_SECRET_LEN], uint64_t id, char out[RESIDENT_TOKEN_LEN + 1])

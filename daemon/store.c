@@ -1522,7 +1522,7 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 
 /* ---- secrets in meta (issue 17) ------------------------------------------ */
 
-int store_secret_get(store_t *s, MDB_txn *txn, const char *name, uint8_t *out, size_t len)
+int store_meta_get_bytes(store_t *s, MDB_txn *txn, const char *name, const void **data, size_t *len)
 {
 	MDB_val k = { strlen(name), (void *)name }, d;
 	int rc = mdb_get(txn, s->meta, &k, &d);
@@ -1531,15 +1531,14 @@ int store_secret_get(store_t *s, MDB_txn *txn, const char *name, uint8_t *out, s
 		return STORE_NOTFOUND;
 	if (rc != 0)
 		return rc;
-	if (d.mv_size != len)
-		return STORE_CORRUPT;
-	memcpy(out, d.mv_data, len);
+	*data = d.mv_data;
+	*len = d.mv_size;
 	return 0;
 }
 
-int store_secret_put(store_t *s, MDB_txn *txn, const char *name, const uint8_t *in, size_t len)
+int store_meta_put_bytes(store_t *s, MDB_txn *txn, const char *name, const void *data, size_t len)
 {
-	MDB_val k = { strlen(name), (void *)name }, d = { len, (void *)in };
+	MDB_val k = { strlen(name), (void *)name }, d = { len, (void *)data };
 
 	return store_put(txn, s->meta, &k, &d, 0);
 }

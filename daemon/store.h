@@ -224,11 +224,12 @@ int store_grow(store_t *s, size_t max_size, size_t *new_size);
 
 const char *store_strerror(int rc);
 
-/* A secret the daemon keeps in meta under name (issue 17: the residents'
- * pages' token key, meta "resident_secret"): exactly len bytes, copied out.
- * STORE_NOTFOUND when absent, STORE_CORRUPT when of another length. Not in
- * the event log, so not in an export; a backup copies it with the store. */
-int store_secret_get(store_t *s, MDB_txn *txn, const char *name, uint8_t *out, size_t len);
-int store_secret_put(store_t *s, MDB_txn *txn, const char *name, const uint8_t *in, size_t len);
+/* Bytes the daemon keeps in meta under a name of its own (issue 17:
+ * "resident_secret", the residents' pages' token key; "notices", the
+ * estate notices in force). Not in the event log, so not in an export; a
+ * backup copies them with the store. get: STORE_NOTFOUND when absent; else
+ * *data points into the map, valid until txn ends or the next write. */
+int store_meta_get_bytes(store_t *s, MDB_txn *txn, const char *name, const void **data, size_t *len);
+int store_meta_put_bytes(store_t *s, MDB_txn *txn, const char *name, const void *data, size_t len);
 
 #endif

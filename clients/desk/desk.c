@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"  import [FILE] [--dry-run] [--json]\n"
 	"                        submit one ticket per line of newline-delimited JSON\n"
 	"                        (FILE or stdin); reports each line, goes on past bad ones\n"
-	"  show ID [--json]      the ticket and its full history\n"
+	"  show ID [--json]      the ticket, its full history and the resident's page\n"
 	"  list [--crew C] [--member M] [--kind K]... [--unit PATTERN]... [--overdue]\n"
 	"       [--at TIME] [--all] [--limit N] [--json | --csv]\n"
 	"       [--text T] [--person P] [--phone N] [--category C]... [--state S]...\n"

@@ -558,6 +558,7 @@ int desk_show(dc_t *dc, const struct desk_opts *o)
 		if (j && h) {
 			json_object_set_new(j, "ticket", dc_json_ticket(r->ticket));
 			json_object_set_new(j, "history", h);
+			desk_json_resident(j, r);
 			h = NULL;
 		}
 		json_decref(h);
@@ -566,6 +567,7 @@ int desk_show(dc_t *dc, const struct desk_opts *o)
 	}
 	/* Deadlines by the daemon's clock: a test daemon runs at another time. */
 	print_ticket(o, r->ticket, r->now_ms ? r->now_ms : dc_wall_ms());
+	desk_print_resident(r);
 	printf("history (%zu event%s):\n", r->n_events, r->n_events == 1 ? "" : "s");
 	for (i = 0; i < r->n_events; i++)
 		if (r->events[i])

@@ -3,9 +3,27 @@
  * handlers and the state machine are explored rather than the decoder:
  * the input chooses the body, the role, the actor, the ticket, the action
  * and the strings. Tickets pile up in one store across inputs, so
- * transitions meet tickets in every state.
+ * transitions meet tickets in every state. A resident's view or rating
+ * gets a ticket's real token (the harness reads the store's secret), a
+ * token with one byte changed, or the input's bytes.
  */
 #include "fuzz_common.h"
+#include "resident.h"
+
+/* The token of ticket id, as the daemon would give it ("" before any
+ * submission made the secret). */
+static void fuzz_token(uint64_t id, char out[RESIDENT_TOKEN_LEN + 1])
+{
+	uint8_t key[RESIDENT_SECRET_LEN];
+	MDB_txn *txn;
+
+	out[0] = '\0';
+	if (store_txn_begin(fuzz_store, NULL, 1, &txn) != 0)
+		return;
+	if (resident_secret(fuzz_store, txn, false, key) == 0)
+		resident_token(key, id, out);
+	store_txn_abort(txn);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,7 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Dispatch__Replay replay = DISPATCH__REPLAY__INIT;
 	Dispatch__Duty duty = DISPATCH__DUTY__INIT;
 	Dispatch__Explain explain = DISPATCH__EXPLAIN__INIT;
-	char id[40], note[80], text[80], member[16];
+	Dispatch__ResidentView rview = DISPATCH__RESIDENT_VIEW__INIT;
+	Dispatch__ResidentRate rrate = DISPATCH__RESIDENT_RATE__INIT;
+	char id[40], note[80], text[80], member[16], token[RESIDENT_TOKEN_LEN + 1 + 40];
 	uint8_t buf[4096];
 	size_t len;
 
@@ -61,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.request_id = id;
 	req.role = take(&in, 9);
 	req.actor = (char *)actors[take(&in, sizeof actors / sizeof actors[0])];
-	switch (take(&in, 8)) {
+	switch (take(&in, 9)) {
 	case 0:
 	case 1:
 		sub.kind = take(&in, 8);
@@ -116,6 +136,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.replay = &replay;
 		}
 		break;
+	case 7: {
+		unsigned how = take(&in, 4);
+		fuzz_token(take(&in, 40), token);
+		if (how == 1 && token[0]) /* one character changed */
+			token[take(&in, RESIDENT_TOKEN_LEN)] ^= (char)(1 + take(&in, 0x3f));
+		else if (how == 2)
+			take_str(&in, token, 40);
+		if (take(&in, 2)) {
+			rview.token = token;
+			req.body_case = DISPATCH__REQUEST__BODY_RESIDENT_VIEW;
+			req.resident_view = &rview;
+		} else {
+			rrate.token = token;
+			rrate.satisfaction = take(&in, 7);
+			rrate.remark = take_str(&in, note, 40);
+			req.body_case = DISPATCH__REQUEST__BODY_RESIDENT_RATE;
+			req.resident_rate = &rrate;
+		}
+		/* mostly the role that may send them */
+		if (take(&in, 4))
+			req.role = DISPATCH__ROLE__ROLE_RESIDENT;
+		break;
+	}
 	default:
 		duty.on = take(&in, 2);
 		req.body_case = DISPATCH__REQUEST__BODY_DUTY;

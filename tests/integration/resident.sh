@@ -25,9 +25,12 @@ PAGE=https://help.harbour-view.example/residents
 # The sample estate with a residents' page; show_member_name is switched
 # by residents_config and a SIGHUP.
 CONFIG=$TMP/estate.yaml
+sample_without_residents() { # the sample estate without its residents: block
+	awk '/^residents:/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$ROOT/daemon/sample-estate.yaml"
+}
 residents_config() { # residents_config SHOW_MEMBER_NAME
 	{
-		cat "$ROOT/daemon/sample-estate.yaml"
+		sample_without_residents
 		printf '\nresidents:\n  page_url: "%s/"\n  show_member_name: %s\n' "$PAGE" "$1"
 	} >"$CONFIG"
 }
@@ -183,6 +186,62 @@ test_rate_again_refused() {
 	[ "$(as desk desk show "$RTID" | history_events | grep -c '^followed up$')" = 2 ] || fail "follow-ups miscounted"
 }
 
+test_desk_reads_the_page_again() {
+	run as desk desk show "$RTID"
+	[[ $OUT == *"resident page: $PAGE/r/$RTOKEN"* ]] || fail "show lacks the page: $OUT" || return 1
+	run as desk desk show "$RTID" --json
+	[[ $OUT == *"\"resident_token\": \"$RTOKEN\""* ]] || fail "show --json lacks the token" || return 1
+	# the roles that do not deal with residents never get it: a crew
+	# member could rate their own work
+	local k
+	for k in T07 monitor qc; do
+		run as "$k" raw --body get
+		[ "$(raw_field status)" = STATUS_OK ] || fail "$k get: $OUT" || return 1
+		[[ $OUT == *resident_* ]] && { fail "$k got the resident's token: $OUT"; return 1; }
+	done
+	run as desk raw --body get
+	[ -n "$(raw_field resident_token)" ] || fail "the desk's get lacks the token: $OUT"
+}
+
+test_outage_text_on_the_page() {
+	run as desk desk outage declare --text "Water is off in block 7 until noon" --building 7 \
+		--until 2026-11-30T12:00
+	[ "$RC" = 0 ] || fail "declare: $ERR" || return 1
+	run as desk desk submit --unit 7-2B --kind repair --category plumbing --text "no water"
+	[ "$RC" = 0 ] || fail "submit: $ERR" || return 1
+	local tok
+	tok=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$tok"
+	[ "$(raw_field resident_outage)" = "Water is off in block 7 until noon" ] ||
+		fail "no outage text on the page: $OUT" || return 1
+	[[ $OUT == *"step: EVENT_LINKED"* ]] || fail "no linked step: $OUT"
+}
+
+test_paid_service_waits_for_consent() {
+	run as desk desk submit --unit 5-3C --kind special --fee 350.50 --text "move a piano"
+	[ "$RC" = 0 ] || fail "submit: $ERR" || return 1
+	local tok
+	tok=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$tok"
+	[ "$(raw_field resident_state)" = STATE_ON_HOLD ] && [ "$(raw_field resident_hold)" = HOLD_CONSENT ] ||
+		fail "not waiting for consent: $OUT" || return 1
+	[ "$(raw_field resident_fee_cents)" = 35050 ] || fail "no quoted fee: $OUT"
+}
+
+test_a_corrected_report_points_to_its_page() {
+	submit_12 "light out, wrong unit" 12-7G || return 1
+	local old=$TOKEN oldid=$TID
+	run as desk desk submit --unit 12-7F --kind repair --text "light out (corrected)" --replaces "$oldid"
+	[ "$RC" = 0 ] || fail "corrected submit: $ERR" || return 1
+	local new
+	new=$(printf '%s\n' "$OUT" | sed -n 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
+	view "$old"
+	[ "$(raw_field resident_state)" = STATE_CANCELLED ] || fail "the first report is not cancelled: $OUT" || return 1
+	[ "$(raw_field resident_replaced_by)" = "$new" ] || fail "no way to the corrected report's page: $OUT" || return 1
+	[[ $OUT == *"replaced by ticket"* ]] && { fail "the cancel note reached the page: $OUT"; return 1; }
+	return 0
+}
+
 test_wrong_tokens_get_nothing() {
 	local t c alt other
 	# one character changed (each position that is not the id's)
@@ -229,7 +288,16 @@ test_resident_key_can_do_nothing_else() {
 	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "resident key sent a transition: $OUT" || return 1
 	# and nobody else views a resident's page: a desk key with a valid token
 	run as desk raw --resident-view "$RTOKEN"
-	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "the desk key viewed the page: $OUT"
+	[ "$(raw_field status)" = STATUS_FORBIDDEN ] || fail "the desk key viewed the page: $OUT" || return 1
+	# nor does the resident key get the event stream (every ticket whole)
+	local w=$TMP/watch.resident
+	bg "$w" env DISPATCH_KEY="$KEYS/resident.key" "$B/dispatch-watch"
+	wait_for "$DAEMON_LOG" 'refused resident \(resident\) from .* on dispatchd-events' 10 ||
+		fail "the events socket let the resident key in: $(tail -3 "$DAEMON_LOG")" || return 1
+	run as desk desk submit --unit 3-3C --kind repair --text "not for the resident stream"
+	sleep 1
+	grep -q "not for the resident stream" "$w" && { fail "the resident key received events"; return 1; }
+	return 0
 }
 
 test_token_not_in_export_nor_stream() {
@@ -302,7 +370,7 @@ test_ipc_resident_role() {
 test_config_vetted() {
 	local bad=$TMP/bad.yaml
 	{
-		cat "$ROOT/daemon/sample-estate.yaml"
+		sample_without_residents
 		printf '\nresidents:\n  page_url: "ftp://x y"\n  show_member_name: maybe\n  colour: red\n'
 	} >"$bad"
 	run "$B/dispatchd" --config "$bad" --check-config
@@ -320,6 +388,10 @@ t "accepted, on site, on hold (the reason, not the note) appear as steps" test_c
 t "a rating before the work is resolved is refused" test_rate_before_resolution_refused
 t "a rating of 2 is the resident's follow-up and reopens the ticket" test_rate_low_reopens_with_the_residents_follow_up
 t "one rating per resolution" test_rate_again_refused
+t "the desk (not the crew, monitors or qc) reads the page's link again" test_desk_reads_the_page_again
+t "a report attached to an outage shows the outage's text" test_outage_text_on_the_page
+t "a paid service's page shows the quoted fee awaiting consent" test_paid_service_waits_for_consent
+t "a report replaced by a corrected one points to the corrected one's page" test_a_corrected_report_points_to_its_page
 t "altered, random and forged tokens get NOT_FOUND and no ticket data" test_wrong_tokens_get_nothing
 t "the resident key can view and rate only" test_resident_key_can_do_nothing_else
 t "the token is not in the export nor the event stream" test_token_not_in_export_nor_stream

@@ -224,6 +224,12 @@ static void print_resident(const Dispatch__ResidentTicket *t)
 	printf("resident_can_rate: %d\n", (int)t->can_rate);
 	printf("resident_satisfaction: %u\n", t->satisfaction);
 	printf("resident_last_seq: %" PRIu64 "\n", t->last_seq);
+	if (t->replaced_by_token && *t->replaced_by_token)
+		printf("resident_replaced_by: %s\n", dc_clean(t->replaced_by_token, buf, sizeof buf));
+	if (t->fee_cents)
+		printf("resident_fee_cents: %" PRId64 "\n", t->fee_cents);
+	if (t->outage_text && *t->outage_text)
+		printf("resident_outage: %s\n", dc_clean(t->outage_text, buf, sizeof buf));
 	for (size_t i = 0; i < t->n_steps; i++) {
 		const Dispatch__ResidentStep *s = t->steps[i];
 		printf("step: %s %s %s|%s|%s|%u|%d %" PRId64 "\n",
