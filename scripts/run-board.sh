@@ -29,7 +29,7 @@ sleep 0.5
 echo
 echo "== the wall board: http://$LISTEN/   sign in as $(cat var/board-demo-login | sed 's/ / with password /')"
 echo "== (more accounts: $B/dispatch-board --users var/board-users --add-user NAME --role ROLE)"
-echo "== residents' pages: http://$LISTEN/r/TOKEN, the token printed by dispatch-desk submit"
+echo "== residents' pages: the link dispatch-desk submit prints (http://$LISTEN/r/TOKEN)"
 echo
 wait $daemon
 rc=$?

@@ -294,6 +294,9 @@ static json_t *resident_json(const Dispatch__ResidentTicket *t, const char *toke
 	json_object_set_new(o, "can_rate", json_boolean(t->can_rate));
 	json_object_set_new(o, "satisfaction", json_integer(t->satisfaction));
 	json_object_set_new(o, "last_seq", json_integer((json_int_t)t->last_seq));
+	json_object_set_new(o, "outage_text", dc_json_string(t->outage_text));
+	json_object_set_new(o, "fee_cents", json_integer(t->fee_cents));
+	json_object_set_new(o, "replaced_by_token", dc_json_string(t->replaced_by_token));
 	for (i = 0; i < t->n_steps; i++) {
 		const Dispatch__ResidentStep *s = t->steps[i];
 		if (!s)

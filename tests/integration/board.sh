@@ -335,7 +335,8 @@ test_screenshots() {
 test_resident_page() {
 	local x='<img src=x onerror="window.__xss=3">lamp <b>out</b>' token code
 	submit --unit 12-6A --kind repair --text "$x" || return 1
-	token=$(printf '%s\n' "$OUT" | sed -n 's/^  resident token: \([A-Za-z0-9_-]*\).*/\1/p')
+	token=$(printf '%s\n' "$OUT" | sed -n -e 's/^  resident token: \([A-Za-z0-9_-]*\).*/\1/p' \
+		-e 's|^  resident page: .*/r/\([A-Za-z0-9_-]*\)$|\1|p')
 	[ -n "$token" ] || fail "no resident token in the submit's output: $OUT" || return 1
 	[ -n "$TMEMBER" ] || fail "ticket $TID was queued" || return 1
 	RTOKEN=$token

@@ -38,7 +38,7 @@ const WORDS = {
     "send": "提交", "thanks": "多謝您的評分", "not found": "找不到這個連結。請向管理處查詢。",
     "notices": "屋苑通告", "crew": "工作隊", "technician": "技術員", "rated": "您的評分",
     "rate prompt": "工作已完成。請為這次服務評分（1 最差，5 最好）：", "steps": "進度",
-    "updated live": "此頁會自動更新", "try later": "暫時未能連線，請稍後再試",
+    "updated live": "此頁會自動更新", "fee": "收費", "replaced": "此報告已由更正的報告取代：按此查看", "try later": "暫時未能連線，請稍後再試",
   },
   "en": {
     "new": "new", "on site": "on site", "board": "Control center", "live": "live",
@@ -52,7 +52,8 @@ const WORDS = {
     "thanks": "Thank you for your rating", "not found": "This link is not valid. Please ask the management office.",
     "notices": "Estate notices", "rated": "Your rating",
     "rate prompt": "The work is done. Please rate it (1 worst, 5 best):", "steps": "Progress",
-    "updated live": "this page updates by itself", "try later": "cannot connect just now; please try again later",
+    "updated live": "this page updates by itself", "fee": "Fee",
+    "replaced": "This report was replaced by a corrected one: see it here", "try later": "cannot connect just now; please try again later",
     "more": "more", "open": "open", "overdue": "overdue", "acknowledge": "ack", "due in": "in", "late by": "late", "online": "online", "off": "offline", "load": "load",
   },
 };

@@ -34,6 +34,13 @@ function draw() {
   if (v.state === "on hold" && v.hold_reason) head.appendChild(el("div", null, tr(v.hold_reason)));
   if (v.crew_name) head.appendChild(el("div", null, tr("crew") + ": " + v.crew_name + (v.member_name ? " · " + tr("technician") + ": " + v.member_name : "")));
   head.appendChild(el("div", "what", v.text));
+  if (v.outage_text) head.appendChild(el("div", "card notice", tr("outage") + ": " + v.outage_text));
+  if (v.fee_cents) head.appendChild(el("div", null, tr("fee") + ": HK$" + (v.fee_cents / 100).toFixed(2)));
+  if (v.replaced_by_token && /^[A-Za-z0-9_-]{8,128}$/.test(v.replaced_by_token)) {
+    const a = el("a", null, tr("replaced"));
+    a.href = "/r/" + v.replaced_by_token;
+    head.appendChild(a);
+  }
   head.appendChild(el("div", "dim", tr("received") + " " + hhmm(v.created_ms, true) + " · " + tr("updated live")));
   page.appendChild(head);
   const steps = el("div", "card");
