@@ -410,7 +410,29 @@ test_resident_rate_limited() {
 	[ "$code" = 429 ] || fail "the right token from the guessing address: $code" || return 1
 }
 
+# The administrator's command: a hashed line per account, replaced, never
+# the password itself; bad input is a usage error (2) that writes nothing.
+test_add_user() {
+	local f=$TMP/users-cli
+	run sh -c "printf 'short\n' | '$B/dispatch-board' --users '$f' --add-user bob --role desk"
+	[ "$RC" = 2 ] && [ ! -e "$f" ] || fail "a 5-character password: exit $RC" || return 1
+	run sh -c "printf 'long-enough-pw\n' | '$B/dispatch-board' --users '$f' --add-user bob --role admin"
+	[ "$RC" = 2 ] && [[ $ERR == *"monitor, desk, qc, supervisor"* ]] || fail "an unknown role: exit $RC: $ERR" || return 1
+	run sh -c "printf 'long-enough-pw\n' | '$B/dispatch-board' --users '$f' --add-user 'bob smith' --role desk"
+	[ "$RC" = 2 ] || fail "a name with a space: exit $RC" || return 1
+	run sh -c "printf 'long-enough-pw\n' | '$B/dispatch-board' --users '$f' --add-user bob --role desk"
+	[ "$RC" = 0 ] || fail "a good account: exit $RC: $ERR" || return 1
+	run sh -c "printf 'another-long-pw\n' | '$B/dispatch-board' --users '$f' --add-user bob --role qc"
+	[ "$RC" = 0 ] || fail "replacing it: exit $RC: $ERR" || return 1
+	[ "$(grep -c '^bob ' "$f")" = 1 ] && grep -q '^bob qc \$argon2id\$' "$f" || fail "not one argon2id line for bob: $(cat "$f")" || return 1
+	grep -q 'long-pw' "$f" && { fail "the password is in the file"; return 1; }
+	[ "$(stat -c %a "$f")" = 600 ] || fail "the users file is mode $(stat -c %a "$f")" || return 1
+	run "$B/dispatch-board" --bogus
+	[ "$RC" = 2 ] || fail "an unknown option: exit $RC" || return 1
+}
+
 setup_board
+t "board: --add-user writes one argon2id line an account; bad input is a usage error" test_add_user
 t "board: sign-in required; a wrong password refused; the board opens for a right one" test_sign_in_required
 t "board: CSRF: POSTs need JSON, this site's Origin and the session's token; CSP on pages" test_csrf
 t "board: oversized bodies, URLs and headers refused; nothing outside the pages served" test_limits
