@@ -431,11 +431,38 @@ test_add_user() {
 	[ "$RC" = 2 ] || fail "an unknown option: exit $RC" || return 1
 }
 
+# Connections are bounded per address: a second gateway allowing 3; four
+# idle sockets held, a fifth request is refused; once they close, served.
+test_connection_limit() {
+	local p2=$((PORT + 1)) code
+	bg "$TMP/board2.log" "$B/dispatch-board" --listen "127.0.0.1:$p2" --users "$TMP/users" \
+		--state-dir "$TMP/board2-state" --max-per-ip 3
+	local pid=$BG
+	wait_for "$TMP/board2.log.err" 'serving http' 10 || fail "the second gateway did not start: $(cat "$TMP/board2.log.err")" || return 1
+	cat >"$TMP/hold.py" <<'PY'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(4)]
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+PY
+	bg "$TMP/hold.out" python3 "$TMP/hold.py" "$p2" 4
+	local hold=$BG
+	wait_for "$TMP/hold.out" holding 5 || fail "could not hold the sockets" || return 1
+	code=$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p2/login")
+	[ "$code" = 000 ] || fail "a fourth connection from one address was served: $code" || return 1
+	wait_gone "$hold" 10
+	code=$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p2/login")
+	[ "$code" = 200 ] || fail "not served once the others closed: $code" || return 1
+	kill -TERM "$pid"
+	wait_gone "$pid" 10 || fail "the second gateway did not stop" || return 1
+}
+
 setup_board
 t "board: --add-user writes one argon2id line an account; bad input is a usage error" test_add_user
 t "board: sign-in required; a wrong password refused; the board opens for a right one" test_sign_in_required
 t "board: CSRF: POSTs need JSON, this site's Origin and the session's token; CSP on pages" test_csrf
 t "board: oversized bodies, URLs and headers refused; nothing outside the pages served" test_limits
+t "board: connections from one address are bounded (--max-per-ip)" test_connection_limit
 t "board: a submitted ticket shows within 1 s; the handheld's accept changes it within 1 s" test_board_live
 t "board: <script> and <img onerror> in a ticket's text are shown as text" test_xss_as_text
 t "board: a ticket opens its full history, the same events as desk show" test_history
