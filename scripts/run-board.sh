@@ -26,6 +26,9 @@ done
 board=$!
 trap 'kill -TERM $board $daemon 2>/dev/null' INT TERM
 sleep 0.5
+if ! kill -0 $board 2>/dev/null; then
+	echo "== the board did not start (is $LISTEN taken? make run BOARD_LISTEN=127.0.0.1:8081); the daemon runs on" >&2
+fi
 echo
 echo "== the wall board: http://$LISTEN/   sign in as $(cat var/board-demo-login | sed 's/ / with password /')"
 echo "== (more accounts: $B/dispatch-board --users var/board-users --add-user NAME --role ROLE)"
