@@ -146,7 +146,7 @@ bench: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
-	exec $(B)/dispatchd --config daemon/sample-estate.yaml --state-dir var
+	@exec scripts/run-board.sh $(B) $(BOARD_LISTEN)
 
 # The C follows .clang-format (Debian's clang-format 14); make test checks
 # it first, make format rewrites the files to it.
@@ -233,3 +233,47 @@ clean:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# ---- dispatch-board: the web gateway (issue 17) ----
+# libmicrohttpd only here: the daemon and the other clients do not link it.
+BOARD_SRC := $(wildcard web/*.c)
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+PROGS += $(B)/dispatch-board
+all: $(B)/dispatch-board
+$(B)/obj/web/%.o: web/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+$(B)/dispatch-board: $(BOARD_SRC:%.c=$(B)/obj/%.o) $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(MHD_LIBS) -lpthread
+MANPAGES += clients/man/dispatch-board.1
+# Where the web gateway listens under `make run`.
+BOARD_LISTEN ?= 127.0.0.1:8080
+DATADIR   ?= $(PREFIX)/share
+install: install-board
+uninstall: uninstall-board
+.PHONY: install-board uninstall-board
+install-board: $(B)/dispatch-board
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/dispatch-board/static $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/dispatch-board
+	install -m 0755 $(B)/dispatch-board $(DESTDIR)$(BINDIR)/
+	install -m 0644 web/static/* $(DESTDIR)$(DATADIR)/dispatch-board/static/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+		systemd/dispatch-board.service.in > $(DESTDIR)$(UNITDIR)/dispatch-board.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dispatch-board.service
+	install -m 0644 systemd/dispatch-board.sysusers $(DESTDIR)$(SYSUSERSDIR)/dispatch-board.conf
+uninstall-board:
+	rm -f $(DESTDIR)$(BINDIR)/dispatch-board $(DESTDIR)$(UNITDIR)/dispatch-board.service \
+		$(DESTDIR)$(SYSUSERSDIR)/dispatch-board.conf
+	rm -rf $(DESTDIR)$(DATADIR)/dispatch-board
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/dispatch-board/ (the gateway's keys and accounts)"
+# The gateway's benchmark (issue 17): SSE streams held by dispatch-board
+# while tickets come in, beside the daemon's own PUB in the same run.
+$(B)/bench_board: $(B)/obj/tests/bench/bench_board.o $(B)/libdispatchclient.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+bench: bench-board
+.PHONY: bench-board
+bench-board: deps
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/dispatch-board $(B)/bench_board
+	@$(B)/bench_board --dispatchd $(B)/dispatchd --board $(B)/dispatch-board $(BENCH_ARGS)

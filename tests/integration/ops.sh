@@ -207,6 +207,30 @@ test_log_levels() {
 	return 0
 }
 
+# The web gateway's unit (issue 17), installed beside dispatchd's and as
+# sandboxed: verify, and an exposure of at most 2.0.
+test_board_unit() {
+	local r=$TMP/root-board score f
+	install_to "$r" || fail "make install failed: $(tail -5 "$TMP/install.out")" || return 1
+	for f in usr/bin/dispatch-board usr/share/dispatch-board/static/board.html usr/share/man/man1/dispatch-board.1 \
+		units/dispatch-board.service sysusers/dispatch-board.conf; do
+		[ -e "$r/$f" ] || fail "make install did not install $f" || return 1
+	done
+	grep -q -- "--static-dir $r/usr/share/dispatch-board/static" "$r/units/dispatch-board.service" ||
+		fail "the unit's pages do not follow PREFIX" || return 1
+	run systemd-analyze verify --man=no "$r/units/dispatch-board.service"
+	[ "$RC" = 0 ] || fail "systemd-analyze verify: $OUT $ERR" || return 1
+	run systemd-analyze security --offline=yes "$r/units/dispatch-board.service"
+	score=$(printf '%s\n' "$OUT" | sed -n 's/.*Overall exposure level for dispatch-board.service: \([0-9.]*\).*/\1/p')
+	echo "# systemd-analyze security (dispatch-board): $score"
+	[ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' ||
+		fail "exposure score '$score' above 2.0" || return 1
+	make --no-print-directory -C "$ROOT" uninstall PREFIX="$r/usr" SYSCONFDIR="$r/etc" UNITDIR="$r/units" \
+		SYSUSERSDIR="$r/sysusers" >/dev/null 2>&1 || fail "make uninstall failed" || return 1
+	[ ! -e "$r/usr/bin/dispatch-board" ] && [ ! -e "$r/units/dispatch-board.service" ] &&
+		[ ! -e "$r/usr/share/dispatch-board" ] || fail "uninstall left the gateway's files" || return 1
+}
+
 t "systemd notify: READY, STATUS, WATCHDOG from the loop, RELOADING, STOPPING" test_notify_protocol
 t "make install/uninstall; the unit passes systemd-analyze verify and scores <= 2.0" test_install_and_unit
 t "a hot backup under writers verifies, and a restored copy serves" test_backup_while_serving_and_restore
@@ -214,4 +238,5 @@ t "export writes a period of the log as NDJSON" test_export_period
 t "a retention purge, only when asked: tombstones, recorded, --verify clean" test_retention_purge
 t "log lines carry syslog priorities; --log-level sets the threshold" test_log_levels
 t "an ipc directory anyone may write (0777) is warned about at start" test_world_writable_ipc_dir_warned
+t "make install installs dispatch-board's unit; verify, and it scores <= 2.0" test_board_unit
 finish
