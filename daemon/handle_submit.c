@@ -29,7 +29,8 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 	    handle_check_enum(c, "submit.source", sub->source, 0, DISPATCH__SOURCE__SOURCE_SENSOR,
 			      "intercom, phone, walk-in, app or sensor") ||
 	    handle_check_text(c, "submit.category", sub->category, 0, 64) ||
-	    handle_check_id(c, "submit.about_member", sub->about_member, 0, 32))
+	    handle_check_id(c, "submit.about_member", sub->about_member, 0, 32) ||
+	    handle_check_asset(c, "submit.asset", sub->asset))
 		return -1;
 	if (sub->fee_cents < 0 || sub->fee_cents > 100000000)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.fee_cents",
@@ -95,6 +96,7 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	t.tags = sub->tags;
 	t.fee_cents = sub->fee_cents;
 	t.about_member = sub->about_member;
+	t.asset = sub->asset;                                      /* issue 19 */
 	t.follow_up = sub->kind == DISPATCH__KIND__KIND_COMPLAINT; /* clause 4.2: always called back */
 	t.created_ms = c->now;
 	config_unit_building(sub->unit, building, sizeof building);

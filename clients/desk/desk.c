@@ -190,6 +190,10 @@ enum desk_opt {
 	O_STATE,
 	O_AFTER,
 	O_CSV,
+	O_ASSET, /* issue 19 */
+	O_PART,
+	O_LABOUR,
+	O_INVOICE,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED,
@@ -246,6 +250,11 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_VAL(O_STATE) },
 	{ "after", required_argument, NULL, OPT_VAL(O_AFTER) },
 	{ "csv", no_argument, NULL, OPT_VAL(O_CSV) },
+	{ "asset", required_argument, NULL, OPT_VAL(O_ASSET) },
+	{ "part", required_argument, NULL, OPT_VAL(O_PART) },
+	{ "labour", required_argument, NULL, OPT_VAL(O_LABOUR) },
+	{ "labor", required_argument, NULL, OPT_VAL(O_LABOUR) },
+	{ "invoice", required_argument, NULL, OPT_VAL(O_INVOICE) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
@@ -260,7 +269,7 @@ static const struct option long_opts[] = {
 
 #define SUBMIT_OPTS                                                                                                    \
 	(B(O_UNIT) | B(O_KIND) | B(O_SOURCE) | B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | B(O_PRIORITY) | B(O_CATEGORY) |  \
-	 B(O_TAG) | B(O_FEE) | B(O_ABOUT))
+	 B(O_TAG) | B(O_FEE) | B(O_ABOUT) | B(O_ASSET))
 #define COMPLAINT_OPTS (B(O_CAUSE) | B(O_CORRECTIVE))
 
 struct command {
@@ -513,6 +522,10 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 			break;
 		case OPT_VAL(O_STATE): rc = multi_add(&o->state, "state", optarg); break;
 		case OPT_VAL(O_CSV): o->csv = 1; break;
+		case OPT_VAL(O_ASSET): o->asset = optarg; break;
+		case OPT_VAL(O_PART): rc = multi_add(&o->part, "part", optarg); break;
+		case OPT_VAL(O_LABOUR): o->labour = optarg; break;
+		case OPT_VAL(O_INVOICE): rc = money_arg("invoice", optarg, &o->invoice_cents); break;
 		case OPT_VAL(O_AFTER):
 			if (desk_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
 				return desk_usage("--after needs a ticket id (from a \"more: use --after ID\" line), "
@@ -597,6 +610,7 @@ int main(int argc, char **argv)
 	o.role = DISPATCH__ROLE__ROLE_DESK;
 	o.fee_cents = -1;
 	o.charged_cents = -1;
+	o.invoice_cents = -1;
 	rc = parse_args(argc, argv, &o, &given, &color, &word);
 	if (rc)
 		return rc;

@@ -42,6 +42,11 @@ struct desk_opts {
 	struct desk_multi state; /* list --state */
 	uint64_t after;          /* list --after: ids below this one (0: from the newest) */
 	int csv;                 /* list --csv */
+	/* issue 19: equipment and costs */
+	const char *asset;      /* submit --asset */
+	struct desk_multi part; /* resolve --part ITEM:QTY[:PRICE] */
+	const char *labour;     /* resolve --labour MINUTES */
+	int64_t invoice_cents;  /* resolve --invoice AMOUNT; -1: not given */
 };
 
 /* Print "dispatch-desk: <fmt with arg>; try ..." and return DC_EXIT_USAGE. */

@@ -72,6 +72,8 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)", cmd);
 		sub->about_member = (char *)o->about;
 	}
+	if (o->asset)
+		sub->asset = (char *)o->asset; /* issue 19 */
 	return 0;
 }
 
@@ -312,6 +314,8 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	printf("%sticket %" PRIu64 ": %s, %s%s\n", o->c.bold, t->id, dc_kind_name(t->kind), dc_state_name(t->state),
 	       o->c.off);
 	field_line("unit", t->unit);
+	if (t->asset && *t->asset)
+		field_line("asset", t->asset); /* issue 19 */
 	if ((t->building && *t->building) || (t->zone && *t->zone)) {
 		char b[64], z[64];
 		snprintf(buf, sizeof buf, "%s%s%s", dc_clean(t->building, b, sizeof b),
