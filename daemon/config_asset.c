@@ -188,8 +188,8 @@ static void config_check_asset(config_t *cfg, unsigned i, struct config_errbuf *
 
 	snprintf(path, sizeof path, "assets[%u].id", i);
 	if (!config_asset_word(a->id, false))
-		config_problem(e, ps, path, "asset id '%s' may hold only letters, digits, '-' and '_' (e.g. L2, PUMP-3)",
-			       a->id);
+		config_problem(e, ps, path,
+			       "asset id '%s' may hold only letters, digits, '-' and '_' (e.g. L2, PUMP-3)", a->id);
 	snprintf(path, sizeof path, "assets[%u].kind", i);
 	if (!config_asset_word(a->kind, false))
 		config_problem(e, ps, path,
@@ -198,8 +198,7 @@ static void config_check_asset(config_t *cfg, unsigned i, struct config_errbuf *
 			       a->kind);
 	if (places != 1) {
 		snprintf(path, sizeof path, "assets[%u]", i);
-		config_problem(e, ps, path,
-			       "an asset is in one place: give one of 'building', 'unit' or 'zone'%s",
+		config_problem(e, ps, path, "an asset is in one place: give one of 'building', 'unit' or 'zone'%s",
 			       places ? "; this one gives more than one" : "; this one gives none");
 	}
 	if (a->building) {
@@ -260,10 +259,11 @@ void config_check_assets(config_t *cfg, struct config_errbuf *e, const struct co
 		struct config_part *p = &cfg->parts[i];
 		snprintf(path, sizeof path, "parts[%u].item", i);
 		if (!config_asset_word(p->item, true))
-			config_problem(e, ps, path,
-				       "a part's item is one word of letters, digits, '-', '_' and '.' (e.g. fuse-13a), "
-				       "not '%s'",
-				       p->item);
+			config_problem(
+				e, ps, path,
+				"a part's item is one word of letters, digits, '-', '_' and '.' (e.g. fuse-13a), "
+				"not '%s'",
+				p->item);
 		for (unsigned k = 0; k < i; k++)
 			if (strcmp(cfg->parts[k].item, p->item) == 0) {
 				config_problem(e, ps, path, "part '%s' is listed twice", p->item);

@@ -194,6 +194,7 @@ static int handle_find_dup_fn(uint64_t id, void *arg)
 	/* (complaints about different members are different complaints) */
 	if (o->linked_to == 0 && o->outage_id == 0 && o->kind == f->t->kind &&
 	    strcmp(o->category, f->t->category) == 0 && strcmp(o->about_member, f->t->about_member) == 0 &&
+	    !(o->asset[0] && f->t->asset[0] && strcmp(o->asset, f->t->asset) != 0) && /* lift L1 is not L2 */
 	    f->c->now - o->created_ms <= f->c->cfg->duplicate_window_ms &&
 	    o->state != DISPATCH__STATE__STATE_RESOLVED) {
 		f->found = o;

@@ -126,6 +126,19 @@ int desk_outage_declare(dc_t *dc, const struct desk_opts *o);
 int desk_outage_end(dc_t *dc, const struct desk_opts *o);
 int desk_outage_list(dc_t *dc, const struct desk_opts *o);
 
+/* Issue 19 (desk_asset.c): the asset commands; a resolve's --part,
+ * --labour and --invoice into tr (the parts live in k); the cost lines of
+ * show. */
+struct desk_costs {
+	Dispatch__CostPart parts[DESK_MULTI_MAX];
+	Dispatch__CostPart *ptrs[DESK_MULTI_MAX];
+	char items[DESK_MULTI_MAX][72];
+};
+int desk_asset_list(dc_t *dc, const struct desk_opts *o);
+int desk_asset_show(dc_t *dc, const struct desk_opts *o);
+int desk_cost_opts(const struct desk_opts *o, Dispatch__Transition *tr, struct desk_costs *k);
+void desk_print_costs(const Dispatch__Ticket *t);
+
 /* A Submit from the options, shared by submit and explain. Strings point
  * into o; tags into o too. Returns 0 or the usage exit code. */
 int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__Submit *sub);

@@ -280,6 +280,7 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 		field_line("charged", dc_format_cents(t->charged_cents, b, sizeof b));
 	if (t->parts_used && *t->parts_used)
 		field_line("parts used", t->parts_used);
+	desk_print_costs(t); /* issue 19 */
 	if (t->followed_up_ms > 0 || t->satisfaction) {
 		snprintf(buf, sizeof buf, "score %u/5", t->satisfaction);
 		who_when_line("follow-up", buf, t->followed_up_by, t->followed_up_ms);
@@ -1115,8 +1116,11 @@ int desk_close(dc_t *dc, const struct desk_opts *o)
 int desk_resolve(dc_t *dc, const struct desk_opts *o)
 {
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	struct desk_costs costs;
 	int rc = complaint_notes(o, "resolve", &tr);
 
+	if (rc == 0)
+		rc = desk_cost_opts(o, &tr, &costs); /* issue 19 */
 	if (rc)
 		return rc;
 	tr.action = DISPATCH__ACTION__ACTION_RESOLVE;
