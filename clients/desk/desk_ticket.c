@@ -575,6 +575,7 @@ struct row {
 	const Dispatch__Ticket *t;
 	char id[32], pri[16], created[64], due[48];
 	int overdue;
+	char text[256]; /* issue 19: "[ASSET] text" when the ticket names an asset */
 };
 
 /* A narrow terminal's CREATED: "HH:MM" today, "MM-DD HH:MM" this year,
@@ -602,6 +603,9 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 
 	w->t = t;
 	snprintf(w->id, sizeof w->id, "%" PRIu64, t->id);
+	w->text[0] = '\0';
+	if (t->asset && *t->asset)
+		snprintf(w->text, sizeof w->text, "[%s] %s", t->asset, t->text);
 	if (t->priority)
 		snprintf(w->pri, sizeof w->pri, "%u", t->priority);
 	else
@@ -660,7 +664,7 @@ static void row_cells(const void *ctx, size_t i, const char **cells, const char 
 	cells[COL_MEMBER] = t->member && *t->member ? t->member : "-";
 	cells[COL_CREATED] = w->created;
 	cells[COL_DUE] = w->due;
-	cells[COL_TEXT] = t->text;
+	cells[COL_TEXT] = w->text[0] ? w->text : t->text;
 }
 
 static const char *state_color(const struct desk_opts *o, int state)
@@ -779,9 +783,10 @@ static void csv_field(const char *s, int last)
 
 static void print_csv(const struct row *rows, size_t n)
 {
-	static const char *const head[] = { "id",   "state",   "kind",   "priority", "category",
-					    "unit", "crew",    "member", "created",  "updated",
-					    "due",  "overdue", "person", "phone",    "text" };
+	static const char *const head[] = {
+		"id",      "state", "kind",    "priority", "category", "unit", "crew",  "member", "created",
+		"updated", "due",   "overdue", "person",   "phone",    "text", "asset", "cost"
+	}; /* issue 19: asset and cost (HK$) last */
 	size_t nh = sizeof head / sizeof head[0];
 	char created[64], updated[64];
 
@@ -805,7 +810,14 @@ static void print_csv(const struct row *rows, size_t n)
 		csv_field(rows[i].overdue ? "yes" : "no", 0);
 		csv_field(t->person, 0);
 		csv_field(t->phone, 0);
-		csv_field(t->text, 1);
+		csv_field(t->text, 0);
+		csv_field(t->asset, 0);
+		if (t->cost_cents > 0)
+			snprintf(updated, sizeof updated, "%lld.%02lld", (long long)(t->cost_cents / 100),
+				 (long long)(t->cost_cents % 100));
+		else
+			updated[0] = '\0';
+		csv_field(updated, 1);
 	}
 }
 

@@ -19,7 +19,14 @@ test_a_ticket_names_its_asset() {
 	[ "$RC" = 0 ] || fail "show: $RC $ERR" || return 1
 	printf '%s\n' "$OUT" | grep -q '^  asset      L2$' || fail "show has no asset line: $OUT" || return 1
 	run desk show "$TID" --json
-	[[ $OUT == *'"asset": "L2"'* ]] || fail "show --json has no asset: $OUT"
+	[[ $OUT == *'"asset": "L2"'* ]] || fail "show --json has no asset: $OUT" || return 1
+	run desk list --unit 12-5C
+	printf '%s\n' "$OUT" | grep -E "^$TID " | grep -qF '[L2] lift L2 stuck' || fail "list has no asset: $OUT" || return 1
+	run desk list --unit 12-5C --csv
+	python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin))
+assert rows and rows[0]["asset"] == "L2", rows' <<<"$OUT" || fail "--csv has no asset column: $OUT"
 }
 
 # Two reports from one unit about two lifts are two problems, not a duplicate.
@@ -242,6 +249,34 @@ test_a_schema_7_store_is_migrated() {
 	start_daemon
 }
 
+# The handheld's detail of a job shows its asset and, for a job back after
+# a low follow-up score, what the first round cost.
+test_the_handheld_shows_asset_and_cost() {
+	fresh_store # this job alone on the handheld's list
+	start_daemon || return 1
+	UI_ENV="NO_COLOR=1" ui_start hand 60 30 "$B/dispatch-crew" --member T07
+	wait_screen hand "^T07 " 15 || fail "no handheld: $(screen hand; cat "$TMP/hand.err")" || return 1
+	submit --unit 12-14D --kind repair --category electrical --asset PUMP-12 --text "roof pump tripped" || return 1
+	[ "$TMEMBER" = T07 ] || fail "went to '$TMEMBER', expected T07" || return 1
+	crew --member T07 accept "$TID" >/dev/null && crew --member T07 arrive "$TID" >/dev/null &&
+		crew --member T07 resolve "$TID" --note "reset" --part fuse-13a:2 >/dev/null || fail "T07's steps" || return 1
+	run desk follow-up "$TID" --score 1 --remark "tripped again an hour later"
+	[ "$RC" = 0 ] && [[ $OUT == *reopened* ]] || fail "follow-up did not reopen: $OUT $ERR" || return 1
+	wait_screen hand "#$TID .*12-14D" 10 || fail "the reopened job is not listed: $(screen hand)" || return 1
+	local n=0
+	while ! screen hand | grep -Eq "^>#$TID " && [ $n -lt 10 ]; do
+		tm send-keys -t hand j
+		sleep 0.2
+		n=$((n + 1))
+	done
+	tm send-keys -t hand Enter
+	wait_screen hand "^asset PUMP-12$" 10 || fail "no asset in the detail: $(screen hand)" || return 1
+	wait_screen hand '^cost HK\$25.00 \(parts HK\$25.00\)$' 5 || fail "no cost in the detail: $(screen hand)" || return 1
+	tm send-keys -t hand q
+	tm kill-session -t hand 2>/dev/null
+	true
+}
+
 t "a ticket names the asset it concerns, shown and in --json" test_a_ticket_names_its_asset
 t "an unknown asset is refused (submit.asset) and changes nothing" test_an_unknown_asset_is_refused_and_changes_nothing
 t "two reports about two lifts from one unit are not duplicates" test_other_assets_are_not_duplicates
@@ -251,5 +286,7 @@ t "bad costs (unlisted part without a price, negative, absurd, not at a resolve)
 t "asset show: an asset's tickets newest first with states and costs; asset list filters and open counts" test_asset_show_and_list
 t "--check-config names a duplicate asset, an unknown vendor, a bad place and price at their lines" test_check_config_names_asset_mistakes
 t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean" test_a_schema_7_store_is_migrated
+
+t "the handheld's detail shows the job's asset and what it cost" test_the_handheld_shows_asset_and_cost
 
 finish
