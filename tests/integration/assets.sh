@@ -277,6 +277,55 @@ test_the_handheld_shows_asset_and_cost() {
 	true
 }
 
+# The review's and the daily report's cost sums and the repeat failures
+# per asset, against what the generator says it wrote (assets_check.py,
+# without report.c), on a month of a busy estate.
+test_report_costs_equal_the_generators() {
+	local st=$TMP/gen day from to
+	rm -rf "$st"
+	run "$B/gen-year" --tickets 2000 --days 30 --seed 11 --truth "$TMP/gen-truth.ndjson" "$st"
+	[ "$RC" = 0 ] || fail "gen-year: $ERR" || return 1
+	for period in "2026-01-05 2026-01-01 2026-01-11" "2026-01-20 2026-01-01 2026-01-31" "2026-01-02 2026-01-02 2026-01-03"; do
+		read -r day from to <<<"$period"
+		"$B/dispatchd" --state-dir "$st" report review --from "$from" --to "$to" --format json >"$TMP/r.json" ||
+			fail "review $from..$to" || return 1
+		"$B/dispatchd" --state-dir "$st" report daily --date "$day" --format json >"$TMP/d.json" ||
+			fail "daily $day" || return 1
+		run python3 "$ROOT/tests/integration/assets_check.py" "$TMP/gen-truth.ndjson" "$TMP/r.json" "$TMP/d.json" \
+			"$day" "$from" "$to"
+		[ "$RC" = 0 ] || fail "costs differ for $day, $from..$to: $(printf '%s\n' "$OUT" | head -n 8) $ERR" || return 1
+		echo "# $OUT"
+	done
+	# the same figures for people and spreadsheets
+	run "$B/dispatchd" --state-dir "$st" report review --from 2026-01-01 --to 2026-01-31
+	[[ $OUT == *"What the work cost (parts, labour, vendors' invoices)"* && $OUT == *"Repeat failures per asset (3 or more repairs)"* ]] ||
+		fail "the text review has no costs: $(printf '%s\n' "$OUT" | tail -n 30)" || return 1
+	run "$B/dispatchd" --state-dir "$st" report review --from 2026-01-01 --to 2026-01-31 --format csv
+	printf '%s\n' "$OUT" | grep -q '^cost,total,[0-9]*\.[0-9][0-9],' && printf '%s\n' "$OUT" | grep -q '^cost_asset,' &&
+		printf '%s\n' "$OUT" | grep -q '^repeat_asset,' || fail "the CSV has no costs" || return 1
+	run "$B/dispatchd" --state-dir "$st" report review --from 2026-01-01 --to 2026-01-31 --format html
+	[[ $OUT == *'<h2 id="costs">What the work cost</h2>'* && $OUT == *'id="repeat-assets"'* ]] || fail "the HTML has no costs" || return 1
+	run "$B/dispatchd" --state-dir "$st" report daily --date 2026-01-20
+	[[ $OUT == *"What the day's resolved work cost: HK\$"* ]] || fail "the text daily report has no costs: $OUT"
+}
+
+# A review over a real daemon's tickets: the lift's repeat failures beside
+# the unit's repeat problems.
+test_review_repeat_failures_per_asset() {
+	local i
+	for i in 1 2 3; do
+		submit --unit "12-1$i""B" --kind repair --category lift --asset L5 --text "L5 stuck again ($i)" || return 1
+		run desk cancel "$TID" --reason "test: next report"
+	done
+	run "$B/dispatchd" --state-dir "$STATE" report review --from 2026-11-30 --to 2026-12-01 --format json
+	[ "$RC" = 0 ] || fail "review: $RC $ERR" || return 1
+	python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+got = {x["asset"]: x["count"] for x in r["repeat_failures_per_asset"]}
+assert got.get("L5") == 3, got' <<<"$OUT" || fail "L5 is not a repeat failure: $(printf '%s\n' "$OUT" | grep -A8 repeat_failures)"
+}
+
 t "a ticket names the asset it concerns, shown and in --json" test_a_ticket_names_its_asset
 t "an unknown asset is refused (submit.asset) and changes nothing" test_an_unknown_asset_is_refused_and_changes_nothing
 t "two reports about two lifts from one unit are not duplicates" test_other_assets_are_not_duplicates
@@ -285,6 +334,8 @@ t "the handheld records its job's parts and labour" test_the_crew_records_costs
 t "bad costs (unlisted part without a price, negative, absurd, not at a resolve) are refused; nothing changes" test_bad_costs_are_refused_and_change_nothing
 t "asset show: an asset's tickets newest first with states and costs; asset list filters and open counts" test_asset_show_and_list
 t "--check-config names a duplicate asset, an unknown vendor, a bad place and price at their lines" test_check_config_names_asset_mistakes
+t "the review's and the daily report's cost sums equal the generator's; text, CSV, HTML" test_report_costs_equal_the_generators
+t "the review lists an asset repaired three times as a repeat failure" test_review_repeat_failures_per_asset
 t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean" test_a_schema_7_store_is_migrated
 
 t "the handheld's detail shows the job's asset and what it cost" test_the_handheld_shows_asset_and_cost
