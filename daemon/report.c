@@ -762,6 +762,7 @@ int report_daily(store_t *s, const struct report_opts *o)
 		    (rc = daily_ticket(&d, id)) != 0)
 			goto fail;
 	report_sort(d.rows, d.nrows, sizeof *d.rows, daily_cmp_row);
+	review_cost_finish(&d.costs); /* issue 19: costliest first */
 	daily_out(&d, o, &st);
 fail:
 	if (d.txn)

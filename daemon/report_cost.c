@@ -38,11 +38,36 @@ static void cost_add(struct review_cost *c, const Dispatch__Ticket *t)
 	c->minutes += t->labour_minutes;
 }
 
+static size_t cost_hash(const char *k)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h;
+}
+
+static void cost_rehash(struct review_costs *cs)
+{
+	free(cs->slot);
+	cs->nslot = cs->nslot ? cs->nslot * 2 : 64;
+	cs->slot = xcalloc(cs->nslot, sizeof *cs->slot);
+	for (size_t i = 0; i < cs->n; i++) {
+		size_t h = cost_hash(cs->v[i].key) & (cs->nslot - 1);
+		while (cs->slot[h])
+			h = (h + 1) & (cs->nslot - 1);
+		cs->slot[h] = i + 1;
+	}
+}
+
 static void cost_count(struct review_costs *cs, const char *key, const Dispatch__Ticket *t)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (strcmp(cs->v[i].key, key) == 0) {
-			cost_add(&cs->v[i], t);
+	size_t h;
+
+	if (cs->nslot < 2 * (cs->n + 1))
+		cost_rehash(cs);
+	for (h = cost_hash(key) & (cs->nslot - 1); cs->slot[h]; h = (h + 1) & (cs->nslot - 1))
+		if (strcmp(cs->v[cs->slot[h] - 1].key, key) == 0) {
+			cost_add(&cs->v[cs->slot[h] - 1], t);
 			return;
 		}
 	if (cs->n == cs->cap) {
@@ -51,7 +76,8 @@ static void cost_count(struct review_costs *cs, const char *key, const Dispatch_
 	}
 	memset(&cs->v[cs->n], 0, sizeof cs->v[0]);
 	cs->v[cs->n].key = xstrdup(key);
-	cost_add(&cs->v[cs->n++], t);
+	cost_add(&cs->v[cs->n], t);
+	cs->slot[h] = ++cs->n;
 }
 
 void review_cost_ticket(struct review_costing *k, const Dispatch__Ticket *t)
@@ -98,8 +124,8 @@ void review_cost_resolved(struct review_costing *k, const Dispatch__Ticket *t)
 
 json_t *review_cost_day_json(const struct review_costing *k)
 {
-	json_t *o = json_pack("{s:I,s:I}", "resolutions", (json_int_t)k->total.n, "cost_cents",
-			      (json_int_t)k->total.cents);
+	json_t *o =
+		json_pack("{s:I,s:I}", "resolutions", (json_int_t)k->total.n, "cost_cents", (json_int_t)k->total.cents);
 	const struct review_costs *all[] = { &k->crews, &k->kinds, &k->buildings, &k->assets, &k->vendors };
 	static const char *const names[] = { "crew", "kind", "building", "asset", "vendor" };
 
@@ -129,7 +155,8 @@ void review_cost_day_text(FILE *f, const struct review_costing *k)
 			continue;
 		fprintf(f, "  by %s:", names[n]);
 		for (size_t i = 0; i < all[n]->n && i < REPORT_TOP; i++)
-			fprintf(f, "%s %s %s", i ? "," : "", all[n]->v[i].key, review_money(all[n]->v[i].cents, a, sizeof a));
+			fprintf(f, "%s %s %s", i ? "," : "", all[n]->v[i].key,
+				review_money(all[n]->v[i].cents, a, sizeof a));
 		fputc('\n', f);
 	}
 }
@@ -143,8 +170,8 @@ void review_cost_day_csv(FILE *f, const struct review_costing *k)
 	report_csv_row(f, "cost\x1f"
 			  "by\x1fkey\x1f"
 			  "cost\x1fresolutions");
-	report_csv_row(f, "cost\x1ftotal\x1f\x1f%s\x1f%" PRIu64, review_money_plain(k->total.cents, money, sizeof money),
-		       k->total.n);
+	report_csv_row(f, "cost\x1ftotal\x1f\x1f%s\x1f%" PRIu64,
+		       review_money_plain(k->total.cents, money, sizeof money), k->total.n);
 	for (size_t n = 0; n < 5; n++)
 		for (size_t i = 0; i < all[n]->n; i++)
 			report_csv_row(f, "cost\x1f%s\x1f%s\x1f%s\x1f%" PRIu64, names[n], all[n]->v[i].key,
@@ -180,8 +207,12 @@ void review_cost_finish(struct review_costing *k)
 	struct review_costs *all[] = { &k->crews, &k->kinds, &k->buildings, &k->assets, &k->vendors };
 	size_t i, j;
 
-	for (size_t n = 0; n < sizeof all / sizeof all[0]; n++)
+	for (size_t n = 0; n < sizeof all / sizeof all[0]; n++) {
 		report_sort(all[n]->v, all[n]->n, sizeof *all[n]->v, cost_cmp);
+		free(all[n]->slot); /* the order changed: no more lookups */
+		all[n]->slot = NULL;
+		all[n]->nslot = 0;
+	}
 	report_sort(k->pairs, k->npairs, sizeof *k->pairs, cost_cmp_pair);
 	for (i = 0; i < k->npairs; i = j) {
 		for (j = i; j < k->npairs && strcmp(k->pairs[j].key, k->pairs[i].key) == 0; j++)
@@ -211,6 +242,7 @@ void review_cost_finish(struct review_costing *k)
 
 static void cost_list_free(struct review_costs *cs)
 {
+	free(cs->slot);
 	for (size_t i = 0; i < cs->n; i++)
 		free(cs->v[i].key);
 	free(cs->v);
@@ -265,9 +297,10 @@ json_t *review_cost_json(const struct review_costing *k)
 	json_object_set_new(o, "by_building", cost_list_json(&k->buildings, "building"));
 	json_object_set_new(o, "by_asset", cost_list_json(&k->assets, "asset"));
 	json_object_set_new(o, "by_vendor", cost_list_json(&k->vendors, "vendor"));
-	json_object_set_new(o, "definition",
-			    json_string("what the work on the tickets reported in the period cost: parts, labour "
-					"and vendors' invoices (HK$ cents); a crew is the one that held the ticket last"));
+	json_object_set_new(
+		o, "definition",
+		json_string("what the work on the tickets reported in the period cost: parts, labour "
+			    "and vendors' invoices (HK$ cents); a crew is the one that held the ticket last"));
 	return o;
 }
 
@@ -370,8 +403,9 @@ void review_cost_html(FILE *f, const struct review_costing *k)
 {
 	char a[32], b[32], c[32], d[32];
 
-	fprintf(f, "<h2 id=\"costs\">What the work cost</h2>\n<p>%s on %" PRIu64
-		   " tickets: parts %s, labour %s, vendors' invoices %s.</p>\n",
+	fprintf(f,
+		"<h2 id=\"costs\">What the work cost</h2>\n<p>%s on %" PRIu64
+		" tickets: parts %s, labour %s, vendors' invoices %s.</p>\n",
 		review_money(k->total.cents, a, sizeof a), k->total.n, review_money(k->total.parts, b, sizeof b),
 		review_money(k->total.labour, c, sizeof c), review_money(k->total.invoice, d, sizeof d));
 	cost_html_list(f, "crew", &k->crews);

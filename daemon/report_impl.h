@@ -136,6 +136,8 @@ struct review_cost {
 struct review_costs {
 	struct review_cost *v;
 	size_t n, cap;
+	size_t *slot; /* open addressing over v by key (index + 1; 0 free): a year names thousands of assets */
+	size_t nslot; /* a power of two, at least twice n */
 };
 
 struct review_costing {
