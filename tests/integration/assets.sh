@@ -259,6 +259,13 @@ test_a_schema_7_store_is_migrated() {
 	stop_background
 	run "$B/dispatchd" --state-dir "$STATE" --verify
 	[ "$RC" = 0 ] && [[ $OUT$ERR == *"ok: "*" 0 violation(s)"* ]] || fail "verify after the migration: $RC $OUT $ERR" || return 1
+	# and --verify notices an asset index entry that went missing
+	cp -a "$STATE" "$TMP/lost"
+	run "$B/store-tamper" "$TMP/lost" drop-asset L2
+	[ "$RC" = 0 ] || fail "store-tamper drop-asset: $ERR" || return 1
+	run "$B/dispatchd" --state-dir "$TMP/lost" --verify
+	[ "$RC" != 0 ] && [[ $OUT$ERR == *"missing from tickets_by_asset under 'L2'"* ]] ||
+		fail "verify of a lost asset entry: $RC $OUT $ERR" || return 1
 	start_daemon
 }
 
@@ -350,7 +357,7 @@ t "asset show: an asset's tickets newest first with states and costs; asset list
 t "--check-config names a duplicate asset, an unknown vendor, a bad place and price at their lines" test_check_config_names_asset_mistakes
 t "the review's and the daily report's cost sums equal the generator's; text, CSV, HTML" test_report_costs_equal_the_generators
 t "the review lists an asset repaired three times as a repeat failure" test_review_repeat_failures_per_asset
-t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean" test_a_schema_7_store_is_migrated
+t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean (and it catches a lost asset index entry)" test_a_schema_7_store_is_migrated
 
 t "the handheld's detail shows the job's asset and what it cost" test_the_handheld_shows_asset_and_cost
 
