@@ -58,6 +58,11 @@ static const struct command command_table[] = {
 	  handle_resident_view_check, handle_resident_view_apply },
 	{ B(RESIDENT_RATE), "rate the work as a resident", true, 1, R(RESIDENT), R(RESIDENT),
 	  "rate the work as a resident", handle_resident_rate_check, handle_resident_rate_apply },
+	/* issue 19: the asset register */
+	{ B(ASSET_LIST), "list assets", false, HEAVY, 0, ANYONE, "list assets", handle_asset_list_check,
+	  handle_asset_list_apply },
+	{ B(ASSET_HISTORY), "show an asset's history", false, HEAVY, 0, ANYONE, "read an asset's history",
+	  handle_asset_history_check, handle_asset_history_apply },
 };
 
 #define COMMAND_N (sizeof command_table / sizeof command_table[0])

@@ -72,6 +72,8 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)", cmd);
 		sub->about_member = (char *)o->about;
 	}
+	if (o->asset)
+		sub->asset = (char *)o->asset; /* issue 19 */
 	return 0;
 }
 
@@ -305,6 +307,7 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 		field_line("charged", dc_format_cents(t->charged_cents, b, sizeof b));
 	if (t->parts_used && *t->parts_used)
 		field_line("parts used", t->parts_used);
+	desk_print_costs(t); /* issue 19 */
 	if (t->followed_up_ms > 0 || t->satisfaction) {
 		snprintf(buf, sizeof buf, "score %u/5", t->satisfaction);
 		who_when_line("follow-up", buf, t->followed_up_by, t->followed_up_ms);
@@ -339,6 +342,8 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	printf("%sticket %" PRIu64 ": %s, %s%s\n", o->c.bold, t->id, dc_kind_name(t->kind), dc_state_name(t->state),
 	       o->c.off);
 	field_line("unit", t->unit);
+	if (t->asset && *t->asset)
+		field_line("asset", t->asset); /* issue 19 */
 	if ((t->building && *t->building) || (t->zone && *t->zone)) {
 		char b[64], z[64];
 		snprintf(buf, sizeof buf, "%s%s%s", dc_clean(t->building, b, sizeof b),
@@ -599,6 +604,7 @@ struct row {
 	const Dispatch__Ticket *t;
 	char id[32], pri[16], created[64], due[48];
 	int overdue;
+	char text[256]; /* issue 19: "[ASSET] text" when the ticket names an asset */
 };
 
 /* A narrow terminal's CREATED: "HH:MM" today, "MM-DD HH:MM" this year,
@@ -626,6 +632,9 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 
 	w->t = t;
 	snprintf(w->id, sizeof w->id, "%" PRIu64, t->id);
+	w->text[0] = '\0';
+	if (t->asset && *t->asset)
+		snprintf(w->text, sizeof w->text, "[%s] %s", t->asset, t->text);
 	if (t->priority)
 		snprintf(w->pri, sizeof w->pri, "%u", t->priority);
 	else
@@ -684,7 +693,7 @@ static void row_cells(const void *ctx, size_t i, const char **cells, const char 
 	cells[COL_MEMBER] = t->member && *t->member ? t->member : "-";
 	cells[COL_CREATED] = w->created;
 	cells[COL_DUE] = w->due;
-	cells[COL_TEXT] = t->text;
+	cells[COL_TEXT] = w->text[0] ? w->text : t->text;
 }
 
 static const char *state_color(const struct desk_opts *o, int state)
@@ -803,9 +812,10 @@ static void csv_field(const char *s, int last)
 
 static void print_csv(const struct row *rows, size_t n)
 {
-	static const char *const head[] = { "id",   "state",   "kind",   "priority", "category",
-					    "unit", "crew",    "member", "created",  "updated",
-					    "due",  "overdue", "person", "phone",    "text" };
+	static const char *const head[] = {
+		"id",      "state", "kind",    "priority", "category", "unit", "crew",  "member", "created",
+		"updated", "due",   "overdue", "person",   "phone",    "text", "asset", "cost"
+	}; /* issue 19: asset and cost (HK$) last */
 	size_t nh = sizeof head / sizeof head[0];
 	char created[64], updated[64];
 
@@ -829,7 +839,14 @@ static void print_csv(const struct row *rows, size_t n)
 		csv_field(rows[i].overdue ? "yes" : "no", 0);
 		csv_field(t->person, 0);
 		csv_field(t->phone, 0);
-		csv_field(t->text, 1);
+		csv_field(t->text, 0);
+		csv_field(t->asset, 0);
+		if (t->cost_cents > 0)
+			snprintf(updated, sizeof updated, "%lld.%02lld", (long long)(t->cost_cents / 100),
+				 (long long)(t->cost_cents % 100));
+		else
+			updated[0] = '\0';
+		csv_field(updated, 1);
 	}
 }
 
@@ -1140,8 +1157,11 @@ int desk_close(dc_t *dc, const struct desk_opts *o)
 int desk_resolve(dc_t *dc, const struct desk_opts *o)
 {
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	struct desk_costs costs;
 	int rc = complaint_notes(o, "resolve", &tr);
 
+	if (rc == 0)
+		rc = desk_cost_opts(o, &tr, &costs); /* issue 19 */
 	if (rc)
 		return rc;
 	tr.action = DISPATCH__ACTION__ACTION_RESOLVE;

@@ -44,6 +44,11 @@ static const char usage_text[] =
 	"  --unit UNIT        the submit's unit (default 1-1A)\n"
 	"  --accept ID        instead of a submit, accept ticket ID (a crew member's)\n"
 	"  --ping             instead of a submit, a ping\n"
+	"  --cost ID:ACTION:ITEM:QTY:CENTS:LABOUR:INVOICE\n"
+	"                     instead of a submit, a transition of ticket ID with action\n"
+	"                     number ACTION carrying one part (ITEM, QTY and unit CENTS\n"
+	"                     as given, unchecked: QTY -1 is sent as 4294967295),\n"
+	"                     LABOUR minutes and INVOICE cents (issue 19)\n"
 	"  --role ROLE        the role the request states (desk, crew, ...; default desk)\n"
 	"  --actor NAME       the actor the request states (default dispatch-raw); over\n"
 	"                     CURVE the daemon takes both from the key instead\n"
@@ -133,7 +138,8 @@ enum {
 	OPT_RESIDENT_VIEW,
 	OPT_RESIDENT_RATE,
 	OPT_SCORE,
-	OPT_REMARK
+	OPT_REMARK,
+	OPT_COST
 };
 
 static const struct option long_opts[] = {
@@ -171,6 +177,7 @@ static const struct option long_opts[] = {
 	{ "resident-rate", required_argument, NULL, OPT_RESIDENT_RATE },
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "remark", required_argument, NULL, OPT_REMARK },
+	{ "cost", required_argument, NULL, OPT_COST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -285,6 +292,7 @@ struct raw_opts {
 	long long score;
 	const char *list_filter[8]; /* --list-filter KEY=VALUE, as given */
 	int n_list_filter;
+	const char *cost; /* --cost, as given */
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -338,6 +346,26 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 		rrate.remark = (char *)(o->remark ? o->remark : "");
 		req.body_case = DISPATCH__REQUEST__BODY_RESIDENT_RATE;
 		req.resident_rate = &rrate;
+	} else if (strcmp(body, "cost") == 0) {
+		static Dispatch__CostPart part = DISPATCH__COST_PART__INIT, *parts[1] = { &part };
+		static char item[64];
+		unsigned long long id;
+		long long qty, cents, labour, invoice;
+		int action;
+		if (sscanf(o->cost, "%llu:%d:%63[^:]:%lld:%lld:%lld:%lld", &id, &action, item, &qty, &cents, &labour,
+			   &invoice) != 7)
+			return NULL;
+		tr.ticket_id = id;
+		tr.action = (Dispatch__Action)action;
+		part.item = item;
+		part.quantity = (uint32_t)qty;
+		part.unit_cents = cents;
+		tr.parts = parts;
+		tr.n_parts = strcmp(item, "-") == 0 ? 0 : 1;
+		tr.labour_minutes = (uint32_t)labour;
+		tr.invoice_cents = invoice;
+		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		req.transition = &tr;
 	} else if (strcmp(body, "ping") == 0) {
 		req.body_case = DISPATCH__REQUEST__BODY_PING;
 		req.ping = &ping;
@@ -771,6 +799,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_UNIT: o.unit = optarg; break;
 		case OPT_PING: o.ping = 1; break;
+		case OPT_COST: o.cost = optarg; break;
 		case OPT_ACTOR: o.actor = optarg; break;
 		case OPT_SAVE_REPLY: o.save_reply = optarg; break;
 		case OPT_ACCEPT:
@@ -835,6 +864,7 @@ int main(int argc, char **argv)
 				   : o.resident_view ? "resident-view"
 				   : o.resident_rate ? "resident-rate"
 				   : o.accept        ? "accept"
+				   : o.cost          ? "cost"
 				   : o.ping          ? "ping"
 				   : o.body          ? o.body
 						     : "submit",
