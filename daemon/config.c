@@ -233,6 +233,7 @@ static const cyaml_schema_field_t config_residents_fields[] = {
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
+	CYAML_FIELD_STRING_PTR("language", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, language, 1, 16),
 	CYAML_FIELD_MAPPING_PTR("listen", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, listen,
 				config_listen_fields),
 	CYAML_FIELD_MAPPING_PTR("presence", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, presence,
@@ -1079,6 +1080,8 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 		cfg->presence->online_window = 90;
 	if (cfg->residents && cfg->residents->page_url)
 		config_check_page_url(e, ps, cfg->residents->page_url);
+	if (cfg->language && strcmp(cfg->language, "zh-Hant") != 0 && strcmp(cfg->language, "en") != 0)
+		config_problem(e, ps, "language", "unknown language '%s' (expected zh-Hant or en)", cfg->language);
 	if (cfg->timezone) {
 		const char *why = config_zone_problem(cfg->timezone);
 		if (why)

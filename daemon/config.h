@@ -182,6 +182,7 @@ struct config_part {
 typedef struct config {
 	char *estate;
 	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
+	char *language; /* the pages' default language, "zh-Hant" or "en"; NULL: zh-Hant */
 	struct config_listen *listen;
 	struct config_presence *presence;
 	char *duplicate_window; /* "30m"; NULL or "0": no duplicate linking */

@@ -218,6 +218,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	rep.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
 	rep.now_ms = c.now;
 	rep.timezone = in->cfg->timezone; /* the config's string; NULL packs as empty */
+	rep.language = in->cfg->language;
 	m->wrote = false;
 	/* The ROUTER puts the peer's identity in front; a DEALER adds nothing
 	 * and a REQ one empty delimiter. Any other frame is not routing the
@@ -485,6 +486,7 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
 	rep.message = msg;
 	rep.last_seq = in_last_seq;
 	rep.timezone = in->cfg->timezone;
+	rep.language = in->cfg->language;
 	free(m->reply);
 	ingest_pack_reply(m, &rep);
 }

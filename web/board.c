@@ -381,7 +381,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	if (strncmp(url, "/static/", 8) == 0 && get)
 		return send_file(c, url + 8);
 	if (strcmp(url, "/api/config") == 0 && get)
-		return send_json(c, 200, json_pack("{s:s}", "lang", board_opts.lang), NULL);
+		return send_json(c, 200, json_pack("{s:s}", "lang", board_lang()), NULL);
 	if (strcmp(url, "/login") == 0 && get)
 		return send_file(c, "login.html");
 	if (strcmp(url, "/api/login") == 0 && post) {
@@ -412,7 +412,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	if (strcmp(url, "/api/me") == 0)
 		return send_json(c, 200,
 				 json_pack("{s:s,s:s,s:s,s:s}", "name", s.name, "role", users_role_name(s.role), "csrf",
-					   s.csrf, "lang", board_opts.lang),
+					   s.csrf, "lang", board_lang()),
 				 NULL);
 	if (strcmp(url, "/api/board") == 0) {
 		int http;
@@ -487,7 +487,8 @@ static void usage(FILE *f)
 		   "  --users FILE          the accounts (default /etc/dispatch-board/users)\n"
 		   "  --static-dir DIR      the pages (default: beside the program, see the man page)\n"
 		   "  --state-dir DIR       sessions and the gateway's secret (default /var/lib/dispatch-board)\n"
-		   "  --lang zh-Hant|en     the pages' default language (default zh-Hant)\n"
+		   "  --lang zh-Hant|en     the board's default language (default: the estate's\n"
+		   "                        `language`, else zh-Hant; residents' pages: zh-Hant)\n"
 		   "  --secure-cookies      behind a TLS proxy: cookies only over https\n"
 		   "  --max-connections N   at most N connections (default 2048)\n"
 		   "  --max-per-ip N        at most N from one address (default 64; 0 = no limit)\n"
@@ -579,7 +580,6 @@ int main(int argc, char **argv)
 		getenv("DISPATCH_SERVER_KEY") && *getenv("DISPATCH_SERVER_KEY") ? getenv("DISPATCH_SERVER_KEY") : NULL;
 	board_opts.users = "/etc/dispatch-board/users";
 	board_opts.state_dir = "/var/lib/dispatch-board";
-	board_opts.lang = "zh-Hant";
 	board_opts.ring = 4096;
 	board_opts.backfill = 2000;
 	board_opts.max_conn = 2048;

@@ -38,7 +38,7 @@ struct board_opts {
 	const char *static_dir;        /* the pages, scripts and styles */
 	const char *users;             /* the users file */
 	const char *state_dir;         /* the sessions and the secret */
-	const char *lang;              /* the pages' default language: "zh-Hant" or "en" */
+	const char *lang;              /* --lang: "zh-Hant" or "en"; NULL: the estate's (board_lang) */
 	int secure_cookies;            /* behind TLS: cookies get Secure */
 	unsigned ring;                 /* events kept for streams that reconnect */
 	unsigned max_conn, max_per_ip; /* connection limits */
@@ -59,6 +59,10 @@ uint64_t link_last_seq(void);
 /* The latest escalations and notices (JSON arrays, new references). */
 json_t *link_escalations(void);
 json_t *link_notices(void);
+/* The estate's language, as a reply of the daemon's says (Reply.language),
+ * and the pages' default: --lang, else the estate's, else zh-Hant. */
+void link_note_language(const char *lang);
+const char *board_lang(void);
 
 /* A Server-Sent-Events stream: the board's (every event) or a resident's
  * (a bare "changed" for one ticket). from: the last seq the browser has

@@ -217,6 +217,7 @@ json_t *api_board(int *http, enum board_role role)
 		}
 	}
 	json_object_set_new(o, "timezone", dc_json_string(r->timezone));
+	link_note_language(r->language);
 	json_object_set_new(o, "now_ms", json_integer(r->now_ms));
 	dispatch__reply__free_unpacked(r, NULL);
 	req.body_case = DISPATCH__REQUEST__BODY_CREWS;
@@ -240,7 +241,7 @@ json_t *api_board(int *http, enum board_role role)
 	json_object_set_new(o, "escalations", link_escalations());
 	json_object_set_new(o, "notices", link_notices());
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(o, "lang", json_string(board_opts.lang));
+	json_object_set_new(o, "lang", json_string(board_lang()));
 	json_object_set_new(o, "role", json_string(users_role_name(role)));
 	*http = 200;
 	return o;

@@ -72,6 +72,7 @@ static struct {
 	struct stream **wait;
 	size_t n_wait, cap_wait;
 	json_t *esc, *notices;
+	int lang_en; /* the estate's language (Reply.language) is English */
 	pthread_t th;
 	int started;
 } L = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -261,6 +262,7 @@ static void backfill(dc_t *dc, uint64_t last, unsigned count)
 		req.replay = &rp;
 		if (dc_request(dc, &req, &r) < 0)
 			return;
+		link_note_language(r->language);
 		for (i = 0; r->status == DISPATCH__STATUS__STATUS_OK && i < r->n_events; i++) {
 			if (!r->events[i] || r->events[i]->seq < from || r->events[i]->seq > last)
 				continue;
@@ -431,6 +433,25 @@ json_t *link_notices(void)
 	v = json_deep_copy(L.notices);
 	pthread_mutex_unlock(&L.mu);
 	return v;
+}
+
+void link_note_language(const char *lang)
+{
+	pthread_mutex_lock(&L.mu);
+	L.lang_en = lang != NULL && strcmp(lang, "en") == 0;
+	pthread_mutex_unlock(&L.mu);
+}
+
+const char *board_lang(void)
+{
+	int en;
+
+	if (board_opts.lang)
+		return board_opts.lang;
+	pthread_mutex_lock(&L.mu);
+	en = L.lang_en;
+	pthread_mutex_unlock(&L.mu);
+	return en ? "en" : "zh-Hant";
 }
 
 /* ---- the streams ---- */

@@ -457,6 +457,38 @@ PY
 	wait_gone "$pid" 10 || fail "the second gateway did not stop" || return 1
 }
 
+# The estate's `language` (dispatchd's configuration, on every reply) is
+# the board's default; --lang overrides it.
+lang_is() {
+	local i
+	for i in $(seq 50); do
+		[ "$(curl_ "$URL/api/config")" = 200 ] && grep -q "\"lang\": *\"$1\"" "$TMP/body" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+test_estate_language() {
+	local sample=$CONFIG
+	lang_is zh-Hant || { fail "the sample estate's board is not zh-Hant: $(cat "$TMP/body")"; return 1; }
+	stop_board
+	stop_daemon
+	sed 's/^language: zh-Hant$/language: en/' "$sample" >"$TMP/estate-en.yaml"
+	grep -q '^language: en$' "$TMP/estate-en.yaml" || { fail "no language line in $sample"; return 1; }
+	CONFIG=$TMP/estate-en.yaml
+	start_daemon || { CONFIG=$sample; return 1; }
+	start_board
+	lang_is en || { fail "an English estate's board opens in: $(cat "$TMP/body")"; CONFIG=$sample; return 1; }
+	stop_board
+	start_board --lang zh-Hant
+	lang_is zh-Hant || { fail "--lang zh-Hant did not override the estate: $(cat "$TMP/body")"; CONFIG=$sample; return 1; }
+	stop_board
+	stop_daemon
+	CONFIG=$sample
+	start_daemon || return 1
+	start_board || return 1
+	lang_is zh-Hant || { fail "back on the sample estate: $(cat "$TMP/body")"; return 1; }
+}
+
 setup_board
 t "board: --add-user writes one argon2id line an account; bad input is a usage error" test_add_user
 t "board: sign-in required; a wrong password refused; the board opens for a right one" test_sign_in_required
@@ -474,6 +506,7 @@ t "board: screenshots of the wall board (zh-Hant, English, laptop)" test_screens
 t "resident: the link shows that ticket live; a rating of 2 is the resident's follow-up and reopens it" test_resident_page
 t "resident: a wrong token shows nothing about any ticket" test_resident_wrong_token
 t "resident: wrong tries are limited per address" test_resident_rate_limited
+t "board: the estate's language is the board's default; --lang overrides it" test_estate_language
 br quit >/dev/null 2>&1
 stop_board
 [ "${BOARD_RC:-0}" = 0 ] && echo "ok - dispatch-board exits 0 on SIGTERM" && PASSED=$((PASSED + 1)) ||

@@ -143,6 +143,27 @@ START_TEST(time_zones_are_zone_files)
 }
 END_TEST
 
+START_TEST(languages_are_zh_hant_or_en)
+{
+	char yaml[1024];
+	static const char *const good[] = { "zh-Hant", "en" };
+	static const char *const bad[] = { "zh", "EN", "fr", "zh-Hans" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(yaml, sizeof yaml, "language: %s\n%srules: [{ name: d, crew: a }]\n", bad[i], good_head);
+		ck_assert_ptr_null(load(yaml));
+		ASSERT_ERR("estate.yaml:1:11: unknown language");
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(yaml, sizeof yaml, "language: %s\n%srules: [{ name: d, crew: a }]\n", good[i], good_head);
+		config_t *cfg = load(yaml);
+		ck_assert_msg(cfg != NULL, "refused: %s", err);
+		ck_assert_str_eq(cfg->language, good[i]);
+		config_destroy(&cfg);
+	}
+}
+END_TEST
+
 START_TEST(files_that_are_not_files)
 {
 	char dir[] = "/tmp/test_config.XXXXXX", path[64];
@@ -415,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, not_a_mapping_and_bad_bytes_carry_a_position);
 	tcase_add_test(tc, booleans_are_true_or_false);
 	tcase_add_test(tc, time_zones_are_zone_files);
+	tcase_add_test(tc, languages_are_zh_hant_or_en);
 	tcase_add_test(tc, files_that_are_not_files);
 	tcase_add_test(tc, durations_windows_and_globs);
 	tcase_add_test(tc, sample_estate_loads_with_defaults_filled);
