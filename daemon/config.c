@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "calendar.h"
 #include "config_impl.h"
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
@@ -180,6 +181,8 @@ static const cyaml_schema_field_t config_rule_fields[] = {
 	CYAML_FIELD_BOOL("inspection", CYAML_FLAG_OPTIONAL, struct config_rule, inspection),
 	CYAML_FIELD_UINT("inspection_sample", CYAML_FLAG_OPTIONAL, struct config_rule, inspection_sample),
 	CYAML_FIELD_BOOL("continue", CYAML_FLAG_OPTIONAL, struct config_rule, cont),
+	CYAML_FIELD_STRING_PTR("calendar", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, calendar, 1,
+			       32),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_rule_entry = {
@@ -223,6 +226,28 @@ static const cyaml_schema_value_t config_unit_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_unit, config_unit_fields),
 };
 
+/* Issue 19: working-hours calendars (calendar.h). */
+static const cyaml_schema_field_t config_calendar_hours_fields[] = {
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_calendar_hours, days,
+			  config_day_names, N(config_day_names)),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_calendar_hours, hours, 1, 32), CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_calendar_hours_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_calendar_hours, config_calendar_hours_fields),
+};
+static const cyaml_schema_field_t config_calendar_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_calendar, id, 1, 32),
+	CYAML_FIELD_SEQUENCE("hours", CYAML_FLAG_POINTER, struct config_calendar, hours, &config_calendar_hours_entry,
+			     1, 32),
+	CYAML_FIELD_SEQUENCE("holidays", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_calendar, holidays,
+			     &config_string_entry, 0, CONFIG_CALENDAR_HOLIDAYS),
+	CYAML_FIELD_STRING_PTR("day", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_calendar, day, 1, 16),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_calendar_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_calendar, config_calendar_fields),
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -245,6 +270,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				config_security_fields),
 	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, units, &config_unit_entry, 0,
 			     100000),
+	CYAML_FIELD_SEQUENCE("calendars", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, calendars,
+			     &config_calendar_entry, 0, 64),
 	CYAML_FIELD_END
 };
 const cyaml_schema_value_t config_top_schema = {
@@ -901,6 +928,114 @@ static const char *config_zone_problem(const char *name)
 	return NULL;
 }
 
+/* Issue 19: each calendar's hours (one day's, merged, in order) and
+ * holidays; each rule's calendar, whose working day a "d" counts. */
+static void config_check_calendars(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[128];
+
+	for (unsigned i = 0; i < cfg->calendars_count; i++) {
+		struct config_calendar *c = &cfg->calendars[i];
+		int longest = 0, bad = 0;
+		snprintf(path, sizeof path, "calendars[%u].id", i);
+		if (!config_is_id(c->id))
+			config_problem(e, ps, path, "calendar id '%s' may hold only letters, digits, '-' and '_'",
+				       c->id);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->calendars[k].id, c->id) == 0)
+				config_problem(e, ps, path, "calendar '%s' is defined twice", c->id);
+		memset(c->week_n, 0, sizeof c->week_n);
+		for (unsigned h = 0; h < c->hours_count; h++) {
+			struct config_calendar_hours *oh = &c->hours[h];
+			snprintf(path, sizeof path, "calendars[%u].hours[%u].hours", i, h);
+			if (oh->hours == NULL || config_parse_window(oh->hours, &oh->win) != 0) {
+				config_problem(e, ps, path, "expected office hours as HH:MM-HH:MM, not '%s'",
+					       oh->hours ? oh->hours : "");
+				bad++;
+				continue;
+			}
+			if (oh->win.to < oh->win.from) {
+				config_problem(e, ps, path,
+					       "office hours '%s' cross midnight; give the hours after midnight as "
+					       "another entry for the next day",
+					       oh->hours);
+				bad++;
+				continue;
+			}
+			if (oh->days == 0)
+				oh->days = CONFIG_ALL_DAYS;
+			for (int d = 0; d < 7; d++) {
+				struct config_window *w = c->week[d];
+				unsigned *n = &c->week_n[d], at = 0;
+				if (!(oh->days & CONFIG_DAY(d)))
+					continue;
+				while (at < *n && w[at].from < oh->win.from)
+					at++;
+				if ((at > 0 && w[at - 1].to > oh->win.from) || (at < *n && w[at].from < oh->win.to)) {
+					config_problem(e, ps, path, "office hours '%s' overlap another entry on %s",
+						       oh->hours, config_day_names[d].str);
+					continue;
+				}
+				if (*n == CONFIG_CALENDAR_WINDOWS) {
+					config_problem(e, ps, path, "at most %d office-hour windows a day",
+						       CONFIG_CALENDAR_WINDOWS);
+					continue;
+				}
+				memmove(&w[at + 1], &w[at], (*n - at) * sizeof *w);
+				w[at] = oh->win;
+				(*n)++;
+			}
+		}
+		for (int d = 0; d < 7; d++) {
+			int sum = 0;
+			for (unsigned k = 0; k < c->week_n[d]; k++)
+				sum += c->week[d][k].to - c->week[d][k].from;
+			if (sum > longest)
+				longest = sum;
+		}
+		c->holiday_n = 0;
+		for (unsigned h = 0; h < c->holidays_count; h++) {
+			int ymd;
+			snprintf(path, sizeof path, "calendars[%u].holidays[%u]", i, h);
+			if (calendar_parse_date(c->holidays[h], &ymd) != 0)
+				config_problem(e, ps, path,
+					       "expected a holiday as a date YYYY-MM-DD (e.g. 2026-12-25), not '%s'",
+					       c->holidays[h]);
+			else
+				c->holiday_ymd[c->holiday_n++] = ymd;
+		}
+		snprintf(path, sizeof path, "calendars[%u].day", i);
+		c->day_ms = (int64_t)longest * 60 * 1000;
+		if (c->day)
+			config_check_duration(e, ps, path, c->day, &c->day_ms);
+		if (c->day_ms == 0 && c->day == NULL && bad == 0) {
+			snprintf(path, sizeof path, "calendars[%u].hours", i);
+			config_problem(e, ps, path, "calendar '%s' has no office hours", c->id);
+		}
+	}
+	for (unsigned i = 0; i < cfg->rules_count; i++) {
+		struct config_rule *r = &cfg->rules[i];
+		struct config_deadlines *dl = r->deadlines;
+		if (r->calendar == NULL)
+			continue;
+		snprintf(path, sizeof path, "rules[%u].calendar", i);
+		if ((r->cal = config_calendar(cfg, r->calendar)) == NULL) {
+			config_problem(e, ps, path, "calendar '%s' is not defined under calendars", r->calendar);
+			continue;
+		}
+		/* in working time, a day is the calendar's working day */
+		if (dl) {
+			char **txt[] = { &dl->acknowledge, &dl->arrive, &dl->resolve };
+			int64_t *ms[] = { &dl->acknowledge_ms, &dl->arrive_ms, &dl->resolve_ms };
+			for (int k = 0; k < 3; k++) {
+				size_t n = *txt[k] ? strlen(*txt[k]) : 0;
+				if (n > 1 && (*txt[k])[n - 1] == 'd' && *ms[k] > 0)
+					*ms[k] = *ms[k] / (24LL * 3600 * 1000) * r->cal->day_ms;
+			}
+		}
+	}
+}
+
 static void config_check(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
 {
 	char path[128];
@@ -1041,6 +1176,7 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 				       "unknown time zone '%s': %s (expected a name such as Asia/Hong_Kong)",
 				       cfg->timezone, why);
 	}
+	config_check_calendars(cfg, e, ps);
 }
 
 /* ---- load and free ---------------------------------------------------- */

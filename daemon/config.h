@@ -109,6 +109,8 @@ struct config_rule {
 	bool inspection;
 	unsigned inspection_sample; /* percent of tickets picked for inspection (0..100) */
 	bool cont;                  /* "continue": later rules may match too */
+	char *calendar;             /* issue 19: deadlines count working time of this calendar; NULL: wall clock */
+	const struct config_calendar *cal; /* resolved from calendar (not owned) */
 };
 
 struct config_listen {
@@ -145,6 +147,31 @@ struct config_unit {
 	char flat_from, flat_to;  /* parsed from flats; 0: none */
 };
 
+/* ---- issue 19: working-hours calendars (daemon/calendar.c) ---- */
+#define CONFIG_CALENDAR_WINDOWS 8    /* office-hour windows per weekday */
+#define CONFIG_CALENDAR_HOLIDAYS 400 /* public holidays per calendar (some years' worth) */
+
+struct config_calendar_hours {
+	unsigned days; /* CONFIG_DAY bits; 0 in the file = every day */
+	char *hours;   /* "HH:MM-HH:MM", not across midnight */
+	struct config_window win;
+};
+
+struct config_calendar {
+	char *id;
+	struct config_calendar_hours *hours;
+	unsigned hours_count;
+	char **holidays; /* "YYYY-MM-DD" in the estate's zone */
+	unsigned holidays_count;
+	char *day;      /* what "1d" of a deadline counts, in working time; NULL: the longest day's hours */
+	int64_t day_ms; /* parsed (or worked out) */
+	/* parsed: each weekday's windows in order, merged; holidays as YYYYMMDD */
+	struct config_window week[7][CONFIG_CALENDAR_WINDOWS];
+	unsigned week_n[7];
+	int holiday_ymd[CONFIG_CALENDAR_HOLIDAYS];
+	unsigned holiday_n;
+};
+
 typedef struct config {
 	char *estate;
 	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
@@ -165,6 +192,8 @@ typedef struct config {
 	struct config_security *security; /* CURVE keys (issue 7); NULL: none */
 	struct config_unit *units;        /* the unit register; none: any unit is accepted */
 	unsigned units_count;
+	struct config_calendar *calendars; /* issue 19: working hours and public holidays */
+	unsigned calendars_count;
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into
@@ -211,5 +240,8 @@ int config_unit_suggest(const config_t *cfg, const char *unit, char *buf, size_t
 int config_unit_parse_floors(const char *s, int *from, int *to);
 /* A block's flats, "A" or "A-H" (capital letters), into [from, to]; -1 if bad. */
 int config_unit_parse_flats(const char *s, char *from, char *to);
+
+/* Issue 19: the calendar of that id, or NULL. */
+const struct config_calendar *config_calendar(const config_t *cfg, const char *id);
 
 #endif

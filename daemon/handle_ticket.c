@@ -180,6 +180,7 @@ int handle_transition_apply(struct handle_ctx *c)
 			.now = c->now,
 			.actor = c->actor,
 			.follow_up_ms = rule && rule->deadlines ? rule->deadlines->follow_up_ms : 0,
+			.calendar = config_calendar(c->cfg, t->calendar[0] ? t->calendar : NULL),
 		};
 		ticket_apply(row, t, tr, &x);
 	}
@@ -191,9 +192,8 @@ int handle_transition_apply(struct handle_ctx *c)
 		if (mcrew->outsourced)
 			handle_set_string(&t->vendor, mcrew->id);
 		/* the new member gets the acknowledge time afresh */
-		t->acknowledge_by_ms = rule && rule->deadlines && rule->deadlines->acknowledge_ms
-					       ? c->now + rule->deadlines->acknowledge_ms
-					       : 0;
+		t->acknowledge_by_ms =
+			handle_due_after(rule, c->now, rule && rule->deadlines ? rule->deadlines->acknowledge_ms : 0);
 	}
 	ev.type = row->event;
 	ev.actor = (char *)c->actor;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "xalloc.h"
 
 #define S(x) DISPATCH__STATE__STATE_##x
@@ -229,24 +230,25 @@ static int ticket_guard_resolve(const Dispatch__Ticket *t, const Dispatch__Trans
 /* ---- effects: what a row writes into the ticket, before it is recorded ---- */
 
 /* Hold pauses the deadlines: each keeps the time it had left. */
-static void ticket_pause(Dispatch__Ticket *t, int64_t now)
+static void ticket_pause(Dispatch__Ticket *t, int64_t now, const struct config_calendar *cal)
 {
 	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
 	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
 
 	for (int i = 0; i < 3; i++) {
-		*left[i] = *by[i] > 0 ? (*by[i] > now ? *by[i] - now : 1) : 0;
+		int64_t rest = *by[i] > now ? (cal ? calendar_between(cal, now, *by[i]) : *by[i] - now) : 1;
+		*left[i] = *by[i] > 0 ? (rest > 0 ? rest : 1) : 0;
 		*by[i] = 0;
 	}
 }
 
-static void ticket_unpause(Dispatch__Ticket *t, int64_t now)
+static void ticket_unpause(Dispatch__Ticket *t, int64_t now, const struct config_calendar *cal)
 {
 	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
 	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
 
 	for (int i = 0; i < 3; i++) {
-		*by[i] = *left[i] > 0 ? now + *left[i] : 0;
+		*by[i] = *left[i] > 0 ? (cal ? calendar_add(cal, now, *left[i]) : now + *left[i]) : 0;
 		*left[i] = 0;
 	}
 }
@@ -295,13 +297,13 @@ static void ticket_effect_hold(Dispatch__Ticket *t, const Dispatch__Transition *
 	ticket_set_string(&t->hold_note, tr->note);
 	t->held_from = t->state;
 	t->held_since_ms = x->now;
-	ticket_pause(t, x->now);
+	ticket_pause(t, x->now, x->calendar);
 }
 
 static void ticket_effect_resume(Dispatch__Ticket *t, const Dispatch__Transition *tr, const struct ticket_act *x)
 {
 	(void)tr;
-	ticket_unpause(t, x->now);
+	ticket_unpause(t, x->now, x->calendar);
 }
 
 static void ticket_effect_consent(Dispatch__Ticket *t, const Dispatch__Transition *tr, const struct ticket_act *x)

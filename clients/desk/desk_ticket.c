@@ -303,6 +303,32 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 	}
 }
 
+/* Issue 19: the visit window, working hours, planned work. */
+static void plan_lines(const struct desk_opts *o, const Dispatch__Ticket *t, int open, int64_t now)
+{
+	char buf[160], a[32], b[32], span[32];
+
+	if (t->visit_from_ms > 0 && t->visit_to_ms > 0) {
+		dc_format_time(t->visit_from_ms, a, sizeof a);
+		dc_format_time(t->visit_to_ms, b, sizeof b);
+		printf("  %-10s %.16s-%s", "visit", a, b + 11);
+		if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_from_ms)
+			printf("  (starts in %s)", dc_time_span(t->visit_from_ms - now, span, sizeof span));
+		else if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_to_ms)
+			printf("  %s(now, until %.5s)%s", o->c.yellow, b + 11, o->c.off);
+		putchar('\n');
+	}
+	if (t->calendar && *t->calendar) {
+		snprintf(buf, sizeof buf, "working hours of calendar %s", t->calendar);
+		field_line("deadlines", buf);
+	}
+	if (t->planned) {
+		snprintf(buf, sizeof buf, "schedule %s%s%s, for %s", t->schedule, t->target && *t->target ? ", " : "",
+			 t->target ? t->target : "", dc_format_time(t->planned_for_ms, a, sizeof a));
+		field_line("planned", buf);
+	}
+}
+
 static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, int64_t now)
 {
 	char buf[256];
@@ -346,6 +372,7 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	deadline_line(o, "ack by", t->acknowledge_by_ms, open && t->state <= DISPATCH__STATE__STATE_ASSIGNED, now);
 	deadline_line(o, "arrive by", t->arrive_by_ms, open && t->state <= DISPATCH__STATE__STATE_ACCEPTED, now);
 	deadline_line(o, "resolve by", t->resolve_by_ms, open, now);
+	plan_lines(o, t, open, now);
 	if (t->follow_up || t->inspection) {
 		snprintf(buf, sizeof buf, "%s%s%s", t->follow_up ? "follow-up call" : "",
 			 t->follow_up && t->inspection ? ", " : "", t->inspection ? "quality inspection" : "");
