@@ -228,6 +228,11 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/dispatchd.service $(DESTDIR)$(SYSUSERSDIR)/dispatchd.conf
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/dispatchd/ (the estate's configuration) and /var/lib/dispatchd (its records)"
 
+# Issue 19: planned work expands iCalendar RRULEs with libical (Debian
+# libical-dev); the daemon's library (config checks, plan.c) needs it, so
+# every program linked with libdispatchd.a takes it.
+PKGS += libical
+
 clean:
 	rm -rf $(B)
 

@@ -57,8 +57,12 @@ int calendar_is_holiday(const struct config_calendar *c, int y, int m, int d)
  * minute-of-day min, as unix ms. */
 static int64_t calendar_local_ms(int y, int mon0, int mday, int min)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mon0, .tm_mday = mday, .tm_hour = min / 60,
-			 .tm_min = min % 60, .tm_isdst = -1 };
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mon0,
+			 .tm_mday = mday,
+			 .tm_hour = min / 60,
+			 .tm_min = min % 60,
+			 .tm_isdst = -1 };
 
 	return (int64_t)mktime(&tm) * 1000;
 }
@@ -76,8 +80,9 @@ static void calendar_walk(const struct config_calendar *c, int64_t from_ms, int6
 	localtime_r(&secs, &tm);
 	for (int day = 0; day < CALENDAR_HORIZON_DAYS; day++) {
 		int y = tm.tm_year + 1900, mon0 = tm.tm_mon, mday = tm.tm_mday + day;
-		struct tm norm = { .tm_year = y - 1900, .tm_mon = mon0, .tm_mday = mday, .tm_hour = 12,
-				   .tm_isdst = -1 };
+		struct tm norm = {
+			.tm_year = y - 1900, .tm_mon = mon0, .tm_mday = mday, .tm_hour = 12, .tm_isdst = -1
+		};
 		mktime(&norm); /* this day's real date and weekday */
 		if (calendar_local_ms(y, mon0, mday, 0) >= until_ms)
 			return;
@@ -85,7 +90,8 @@ static void calendar_walk(const struct config_calendar *c, int64_t from_ms, int6
 			continue;
 		for (unsigned i = 0; i < c->week_n[norm.tm_wday]; i++) {
 			const struct config_window *w = &c->week[norm.tm_wday][i];
-			int64_t ws = calendar_local_ms(y, mon0, mday, w->from), we = calendar_local_ms(y, mon0, mday, w->to);
+			int64_t ws = calendar_local_ms(y, mon0, mday, w->from),
+				we = calendar_local_ms(y, mon0, mday, w->to);
 			if (ws < from_ms)
 				ws = from_ms;
 			if (we > until_ms)

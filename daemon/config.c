@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "calendar.h"
+#include "plan.h"
 #include "config_impl.h"
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
@@ -248,6 +249,33 @@ static const cyaml_schema_value_t config_calendar_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_calendar, config_calendar_fields),
 };
 
+/* Issue 19: planned work (plan.h). */
+static const cyaml_schema_field_t config_schedule_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_schedule, id, 1, 32),
+	CYAML_FIELD_STRING_PTR("rrule", CYAML_FLAG_POINTER, struct config_schedule, rrule, 1, 512),
+	CYAML_FIELD_STRING_PTR("start", CYAML_FLAG_POINTER, struct config_schedule, start, 1, 32),
+	CYAML_FIELD_ENUM("kind", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_schedule, kind,
+			 config_kind_names, N(config_kind_names)),
+	CYAML_FIELD_STRING_PTR("category", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, category,
+			       1, 64),
+	CYAML_FIELD_STRING_PTR("text", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, text, 1, 500),
+	CYAML_FIELD_UINT("priority", CYAML_FLAG_OPTIONAL, struct config_schedule, priority),
+	CYAML_FIELD_STRING_PTR("crew", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, crew, 1, 32),
+	CYAML_FIELD_STRING_PTR("skill", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, skill, 1, 64),
+	CYAML_FIELD_STRING_PTR("calendar", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, calendar,
+			       1, 32),
+	CYAML_FIELD_MAPPING_PTR("deadlines", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule,
+				deadlines, config_deadline_fields),
+	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, units,
+			     &config_string_entry, 0, 10000),
+	CYAML_FIELD_SEQUENCE("buildings", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, buildings,
+			     &config_string_entry, 0, 1000),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_schedule_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_schedule, config_schedule_fields),
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -272,6 +300,8 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			     100000),
 	CYAML_FIELD_SEQUENCE("calendars", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, calendars,
 			     &config_calendar_entry, 0, 64),
+	CYAML_FIELD_SEQUENCE("schedules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, schedules,
+			     &config_schedule_entry, 0, 1000),
 	CYAML_FIELD_END
 };
 const cyaml_schema_value_t config_top_schema = {
@@ -1036,6 +1066,93 @@ static void config_check_calendars(config_t *cfg, struct config_errbuf *e, const
 	}
 }
 
+/* Issue 19: each schedule's rule, start, targets and routing. */
+static void config_check_schedules(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[128], why[512];
+
+	for (unsigned i = 0; i < cfg->schedules_count; i++) {
+		struct config_schedule *s = &cfg->schedules[i];
+		const char *which;
+		snprintf(path, sizeof path, "schedules[%u].id", i);
+		if (!config_is_id(s->id))
+			config_problem(e, ps, path, "schedule id '%s' may hold only letters, digits, '-' and '_'",
+				       s->id);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->schedules[k].id, s->id) == 0)
+				config_problem(e, ps, path, "schedule '%s' is defined twice", s->id);
+		if (plan_check(s, why, sizeof why, &which) != 0) {
+			snprintf(path, sizeof path, "schedules[%u].%s", i, which);
+			config_problem(e, ps, path, "%s", why);
+		}
+		if (s->units_count + s->buildings_count == 0) {
+			snprintf(path, sizeof path, "schedules[%u].id", i);
+			config_problem(e, ps, path, "schedule '%s' names nothing to work on: give units or buildings",
+				       s->id);
+		}
+		for (unsigned u = 0; u < s->units_count; u++)
+			if (!config_unit_known(cfg, s->units[u])) {
+				snprintf(path, sizeof path, "schedules[%u].units[%u]", i, u);
+				config_problem(e, ps, path, "no unit '%s' in the unit register", s->units[u]);
+			}
+		for (unsigned b = 0; b < s->buildings_count; b++)
+			if (!config_is_id(s->buildings[b])) {
+				snprintf(path, sizeof path, "schedules[%u].buildings[%u]", i, b);
+				config_problem(e, ps, path, "'%s' is not a building id", s->buildings[b]);
+			}
+		if (s->priority > 5) {
+			snprintf(path, sizeof path, "schedules[%u].priority", i);
+			config_problem(e, ps, path, "expected a priority from 1 (urgent) to 5 (low), not %u",
+				       s->priority);
+		}
+		if (s->crew == NULL) {
+			if (s->deadlines || s->skill || s->calendar) {
+				snprintf(path, sizeof path, "schedules[%u].%s", i,
+					 s->deadlines ? "deadlines"
+					 : s->skill   ? "skill"
+						      : "calendar");
+				config_problem(e, ps, path,
+					       "deadlines, skill and calendar go with a crew: name the crew, or leave "
+					       "them to the routing rules");
+			}
+			continue;
+		}
+		snprintf(s->rule_name, sizeof s->rule_name, "plan:%s", s->id);
+		memset(&s->rule, 0, sizeof s->rule);
+		s->rule.name = s->rule_name;
+		s->rule.crew = s->crew;
+		s->rule.skill = s->skill;
+		s->rule.priority = s->priority;
+		s->rule.deadlines = s->deadlines;
+		s->escalation[0] = CONFIG_ESC_SUPERVISOR;
+		s->escalation[1] = CONFIG_ESC_CONTROL_CENTER;
+		s->rule.escalation = s->escalation;
+		s->rule.escalation_count = 2;
+		if (config_crew(cfg, s->crew) == NULL) {
+			snprintf(path, sizeof path, "schedules[%u].crew", i);
+			config_problem(e, ps, path, "crew '%s' is not defined under crews", s->crew);
+		}
+		if (s->calendar && (s->rule.cal = config_calendar(cfg, s->calendar)) == NULL) {
+			snprintf(path, sizeof path, "schedules[%u].calendar", i);
+			config_problem(e, ps, path, "calendar '%s' is not defined under calendars", s->calendar);
+		}
+		if (s->deadlines) {
+			char **txt[] = { &s->deadlines->acknowledge, &s->deadlines->arrive, &s->deadlines->resolve,
+					 &s->deadlines->follow_up };
+			int64_t *ms[] = { &s->deadlines->acknowledge_ms, &s->deadlines->arrive_ms,
+					  &s->deadlines->resolve_ms, &s->deadlines->follow_up_ms };
+			static const char *const names[] = { "acknowledge", "arrive", "resolve", "follow_up" };
+			for (int k = 0; k < 4; k++) {
+				size_t n = *txt[k] ? strlen(*txt[k]) : 0;
+				snprintf(path, sizeof path, "schedules[%u].deadlines.%s", i, names[k]);
+				config_check_duration(e, ps, path, *txt[k], ms[k]);
+				if (k < 3 && s->rule.cal && n > 1 && (*txt[k])[n - 1] == 'd' && *ms[k] > 0)
+					*ms[k] = *ms[k] / (24LL * 3600 * 1000) * s->rule.cal->day_ms;
+			}
+		}
+	}
+}
+
 static void config_check(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
 {
 	char path[128];
@@ -1177,6 +1294,7 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 				       cfg->timezone, why);
 	}
 	config_check_calendars(cfg, e, ps);
+	config_check_schedules(cfg, e, ps);
 }
 
 /* ---- load and free ---------------------------------------------------- */

@@ -172,6 +172,36 @@ struct config_calendar {
 	unsigned holiday_n;
 };
 
+/* ---- issue 19: planned work (daemon/plan.c) ---- */
+/* One schedule: an iCalendar RRULE from a first occurrence (DTSTART, the
+ * estate's local time), and what each occurrence creates: one ticket per
+ * target (a unit or a building). With crew, the tickets go to that crew
+ * under the schedule's own rule (its deadlines, skill, calendar); without,
+ * the routing rules take them like any report of their kind and category. */
+struct config_schedule {
+	char *id;
+	char *rrule; /* "FREQ=MONTHLY;BYDAY=1MO" */
+	char *start; /* DTSTART, "YYYY-MM-DDTHH:MM" local */
+	int kind;    /* Dispatch__Kind; 0: repair */
+	char *category;
+	char *text;        /* the ticket's text; NULL: "planned work: <id>" */
+	unsigned priority; /* 0: the rule's */
+	char *crew;        /* NULL: the routing rules decide */
+	char *skill;
+	char *calendar;
+	struct config_deadlines *deadlines; /* with crew */
+	char **units;
+	unsigned units_count;
+	char **buildings;
+	unsigned buildings_count;
+	/* parsed */
+	int start_tm[5];         /* year, month, day, hour, minute */
+	uint64_t digest;         /* of rrule and start: a changed schedule counts from its change */
+	struct config_rule rule; /* with crew: the schedule's own routing rule */
+	char rule_name[48];      /* "plan:<id>" */
+	int escalation[2];
+};
+
 typedef struct config {
 	char *estate;
 	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
@@ -194,6 +224,8 @@ typedef struct config {
 	unsigned units_count;
 	struct config_calendar *calendars; /* issue 19: working hours and public holidays */
 	unsigned calendars_count;
+	struct config_schedule *schedules; /* issue 19: planned work */
+	unsigned schedules_count;
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into
@@ -243,5 +275,7 @@ int config_unit_parse_flats(const char *s, char *from, char *to);
 
 /* Issue 19: the calendar of that id, or NULL. */
 const struct config_calendar *config_calendar(const config_t *cfg, const char *id);
+/* Issue 19: the schedule of that id, or NULL. */
+const struct config_schedule *config_schedule(const config_t *cfg, const char *id);
 
 #endif

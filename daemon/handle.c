@@ -194,6 +194,12 @@ void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type)
  * been renamed by a reload: then the crew's first rule, else none). */
 const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t)
 {
+	if (t->planned && t->rule && strncmp(t->rule, "plan:", 5) == 0) {
+		/* issue 19: routed by its schedule's own rule */
+		const struct config_schedule *sch = config_schedule(cfg, t->schedule);
+		if (sch && sch->crew)
+			return &sch->rule;
+	}
 	for (unsigned i = 0; i < cfg->rules_count; i++)
 		if (strcmp(cfg->rules[i].name, t->rule) == 0)
 			return &cfg->rules[i];

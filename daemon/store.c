@@ -1519,3 +1519,19 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
+
+/* ---- issue 19: planned work's marks (plan.h) ------------------------------ */
+
+int store_plan_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t *v)
+{
+	if (strncmp(key, "plan", 4) != 0)
+		return EINVAL;
+	return store_meta_get_u64(s, txn, key, v);
+}
+
+int store_plan_set_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
+{
+	if (strncmp(key, "plan", 4) != 0)
+		return EINVAL;
+	return store_meta_put_u64(s, txn, key, v);
+}

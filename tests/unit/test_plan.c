@@ -119,12 +119,12 @@ END_TEST
 
 START_TEST(bad_calendars_are_named_with_their_place)
 {
-	ck_assert_ptr_null(load_with("calendars:\n"                                          /* 11 */
-				     "  - id: office\n"                                      /* 12 */
-				     "    hours:\n"                                          /* 13 */
-				     "      - { days: [weekdays], hours: '09:00-18:00' }\n"  /* 14 */
-				     "      - { days: [mon], hours: '17:00-19:00' }\n"       /* 15 */
-				     "      - { days: [sun], hours: '22:00-02:00' }\n"       /* 16 */
+	ck_assert_ptr_null(load_with("calendars:\n"                                         /* 11 */
+				     "  - id: office\n"                                     /* 12 */
+				     "    hours:\n"                                         /* 13 */
+				     "      - { days: [weekdays], hours: '09:00-18:00' }\n" /* 14 */
+				     "      - { days: [mon], hours: '17:00-19:00' }\n"      /* 15 */
+				     "      - { days: [sun], hours: '22:00-02:00' }\n"      /* 16 */
 				     "    holidays: [2026-12-25, 2026-02-30, 25/12/2026]\n" /* 17 */));
 	ASSERT_ERR("estate.yaml:15:31: office hours '17:00-19:00' overlap another entry on mon");
 	ASSERT_ERR("estate.yaml:16:31: office hours '22:00-02:00' cross midnight");
