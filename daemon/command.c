@@ -47,6 +47,11 @@ static const struct command command_table[] = {
 	  handle_notice_apply },
 	{ B(VENDOR_INCIDENTS), "list vendor incidents", false, HEAVY, 0, READERS, "list vendor incidents",
 	  handle_vendor_incidents_check, handle_vendor_incidents_apply },
+	/* issue 19: the asset register */
+	{ B(ASSET_LIST), "list assets", false, HEAVY, 0, ANYONE, "list assets", handle_asset_list_check,
+	  handle_asset_list_apply },
+	{ B(ASSET_HISTORY), "show an asset's history", false, HEAVY, 0, ANYONE, "read an asset's history",
+	  handle_asset_history_check, handle_asset_history_apply },
 };
 
 #define COMMAND_N (sizeof command_table / sizeof command_table[0])

@@ -302,6 +302,12 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			     &config_calendar_entry, 0, 64),
 	CYAML_FIELD_SEQUENCE("schedules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, schedules,
 			     &config_schedule_entry, 0, 1000),
+	/* issue 19: equipment and costs (config_asset.c) */
+	CYAML_FIELD_SEQUENCE("assets", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, assets, &config_asset_entry,
+			     0, 100000),
+	CYAML_FIELD_SEQUENCE("parts", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, parts, &config_part_entry, 0,
+			     10000),
+	CYAML_FIELD_STRING_PTR("labour_rate", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, labour_rate, 1, 16),
 	CYAML_FIELD_END
 };
 const cyaml_schema_value_t config_top_schema = {
@@ -603,12 +609,8 @@ static void config_positions_scan(struct config_positions *ps, const char *data,
 	yaml_parser_delete(&parser);
 }
 
-/* Report a problem at path (or the nearest recorded ancestor). */
-static void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path,
-			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path,
-			   const char *fmt, ...)
+/* Report a problem at path (or the nearest recorded ancestor): config_impl.h. */
+void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path, const char *fmt, ...)
 {
 	char p[512], msg[512];
 	va_list ap;
@@ -1159,6 +1161,7 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 
 	config_check_bools(e, ps);
 	config_check_units(cfg, e, ps);
+	config_check_assets(cfg, e, ps); /* issue 19 */
 
 	for (unsigned i = 0; i < cfg->zones_count; i++)
 		for (unsigned k = 0; k < i; k++)
@@ -1417,6 +1420,7 @@ void config_destroy(config_t **cfgp)
 	if (cfgp == NULL || *cfgp == NULL)
 		return;
 	/* Parts we added (listen, presence) came from calloc: cyaml_mem frees with free(). */
+	config_assets_free(*cfgp);
 	cyaml_free(&cc, &config_top_schema, *cfgp, 0);
 	*cfgp = NULL;
 }

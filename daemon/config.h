@@ -202,6 +202,33 @@ struct config_schedule {
 	int escalation[2];
 };
 
+/* ---- the asset register and the parts list (issue 19; config_asset.c) ---- */
+
+/* One asset of the estate's equipment (assets:). Its place is one of a
+ * building, a unit or a zone; the building and zone it is in are derived
+ * at load (a unit's building, a building's zone). */
+struct config_asset {
+	char *id;       /* unique across the estate, e.g. "L2" */
+	char *kind;     /* "lift", "pump", "fire-extinguisher", ... (letters, digits, '-') */
+	char *building; /* where it is: one of these three, as written */
+	char *unit;
+	char *zone;
+	char *crew;  /* the responsible crew or vendor (a crew id; a vendor is an outsourced crew) */
+	char *notes; /* NULL: none */
+	/* derived at load, not in the file */
+	char in_building[32]; /* the building it is in ("" for an asset of a zone) */
+	const char *in_zone;  /* the zone it is in, or NULL */
+	bool outsourced;      /* its crew is a vendor */
+};
+
+/* An entry of the parts price list (parts:). */
+struct config_part {
+	char *item;  /* e.g. "fuse-13a" (letters, digits, '-', '_', '.') */
+	char *name;  /* what it is, for people; NULL: the item */
+	char *price; /* HK$ as written: "12.50" */
+	int64_t price_cents;
+};
+
 typedef struct config {
 	char *estate;
 	char *timezone; /* e.g. "Asia/Hong_Kong"; NULL: the system's */
@@ -226,6 +253,14 @@ typedef struct config {
 	unsigned calendars_count;
 	struct config_schedule *schedules; /* issue 19: planned work */
 	unsigned schedules_count;
+	/* issue 19: equipment and costs (config_asset.c) */
+	struct config_asset *assets; /* the asset register; none: tickets name no asset */
+	unsigned assets_count;
+	struct config_part *parts; /* the parts price list; none: every part carries its price */
+	unsigned parts_count;
+	char *labour_rate; /* HK$ per hour of labour, as written ("180.00"); NULL: labour is not costed */
+	int64_t labour_rate_cents;
+	const struct config_asset **asset_index; /* by id, for config_asset_find (not in the file) */
 } config_t;
 
 /* Load from a file. On failure returns NULL and writes what is wrong into
@@ -277,5 +312,20 @@ int config_unit_parse_flats(const char *s, char *from, char *to);
 const struct config_calendar *config_calendar(const config_t *cfg, const char *id);
 /* Issue 19: the schedule of that id, or NULL. */
 const struct config_schedule *config_schedule(const config_t *cfg, const char *id);
+/* ---- the asset register (issue 19; config_asset.c) ---- */
+
+/* The asset with this id, or NULL. O(log n). */
+const struct config_asset *config_asset_find(const config_t *cfg, const char *id);
+/* Does a match every filter given (NULL or "": any)? kind exact; building:
+ * the building it is in; crew: its responsible crew or vendor; id: a glob
+ * ('*', '?') on its id ("L*"). Walk cfg->assets[0..assets_count) with it
+ * to enumerate the register by kind, building or crew, in file order. */
+bool config_asset_matches(const struct config_asset *a, const char *id_glob, const char *kind, const char *building,
+			  const char *crew);
+/* The parts list's entry for item, or NULL. */
+const struct config_part *config_part_find(const config_t *cfg, const char *item);
+/* Parse a HK$ amount ("12", "12.5", "12.50", "HK$12.50") into cents; -1 if
+ * bad or above 100,000,000.00. */
+int64_t config_parse_cents(const char *s);
 
 #endif

@@ -49,4 +49,16 @@ void config_vet_sort(struct config_errbuf *e);
 /* The end of a load: messages sorted, flagged paths freed. */
 void config_vet_done(struct config_errbuf *e);
 
+/* Report a problem at path (or its nearest recorded ancestor), unless the
+ * structure walk already did (config.c). */
+void config_problem(struct config_errbuf *e, const struct config_positions *ps, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Issue 19 (config_asset.c): the schema of an asset and of a parts list
+ * entry, the checks of both after loading, and the asset index's end. */
+extern const cyaml_schema_value_t config_asset_entry;
+extern const cyaml_schema_value_t config_part_entry;
+void config_check_assets(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps);
+void config_assets_free(config_t *cfg);
+
 #endif

@@ -116,5 +116,12 @@ int handle_check_text(struct handle_ctx *c, const char *field, const char *s, si
 int handle_check_id(struct handle_ctx *c, const char *field, const char *s, size_t min, size_t max);
 int handle_check_enum(struct handle_ctx *c, const char *field, int value, int lo, int hi, const char *hint);
 bool handle_utf8_ok(const char *s);
+/* Issue 19 (handle_asset.c): an asset id a request names ("" allowed:
+ * none): one of the estate's register, else STATUS_INVALID naming field. */
+int handle_check_asset(struct handle_ctx *c, const char *field, const char *asset);
+int handle_asset_list_check(struct handle_ctx *c);
+int handle_asset_list_apply(struct handle_ctx *c);
+int handle_asset_history_check(struct handle_ctx *c);
+int handle_asset_history_apply(struct handle_ctx *c);
 
 #endif

@@ -45,4 +45,11 @@ int handle_hold_for_consent(struct handle_ctx *c, Dispatch__Ticket *t);
 int handle_dispatch(struct handle_ctx *c, Dispatch__Ticket *t);
 int handle_release_duplicates(struct handle_ctx *c, const Dispatch__Ticket *t, Dispatch__Ticket *into, const char *why);
 
+/* Issue 19 (handle_cost.c): the costs a transition carries (parts,
+ * labour, an invoice): refused unless it resolves and they are sane;
+ * priced and added to t at the resolve. */
+bool handle_has_costs(const Dispatch__Transition *tr);
+int handle_check_costs(struct handle_ctx *c, const Dispatch__Transition *tr);
+void handle_apply_costs(struct handle_ctx *c, Dispatch__Ticket *t, const Dispatch__Transition *tr);
+
 #endif

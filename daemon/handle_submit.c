@@ -29,7 +29,8 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 	    handle_check_enum(c, "submit.source", sub->source, 0, DISPATCH__SOURCE__SOURCE_SENSOR,
 			      "intercom, phone, walk-in, app or sensor") ||
 	    handle_check_text(c, "submit.category", sub->category, 0, 64) ||
-	    handle_check_id(c, "submit.about_member", sub->about_member, 0, 32))
+	    handle_check_id(c, "submit.about_member", sub->about_member, 0, 32) ||
+	    handle_check_asset(c, "submit.asset", sub->asset))
 		return -1;
 	if (sub->fee_cents < 0 || sub->fee_cents > 100000000)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "submit.fee_cents",
@@ -95,6 +96,7 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	t.tags = sub->tags;
 	t.fee_cents = sub->fee_cents;
 	t.about_member = sub->about_member;
+	t.asset = sub->asset;                                      /* issue 19 */
 	t.follow_up = sub->kind == DISPATCH__KIND__KIND_COMPLAINT; /* clause 4.2: always called back */
 	t.created_ms = c->now;
 	config_unit_building(sub->unit, building, sizeof building);
@@ -192,6 +194,7 @@ static int handle_find_dup_fn(uint64_t id, void *arg)
 	/* (complaints about different members are different complaints) */
 	if (o->linked_to == 0 && o->outage_id == 0 && o->kind == f->t->kind &&
 	    strcmp(o->category, f->t->category) == 0 && strcmp(o->about_member, f->t->about_member) == 0 &&
+	    !(o->asset[0] && f->t->asset[0] && strcmp(o->asset, f->t->asset) != 0) && /* lift L1 is not L2 */
 	    f->c->now - o->created_ms <= f->c->cfg->duplicate_window_ms &&
 	    o->state != DISPATCH__STATE__STATE_RESOLVED) {
 		f->found = o;

@@ -136,6 +136,8 @@ int handle_transition_check(struct handle_ctx *c)
 			return handle_fail(c, DISPATCH__STATUS__STATUS_NOT_FOUND, "transition.member",
 					   "no such member %s in %s", tr->member, c->cfg->estate);
 	}
+	if (handle_check_costs(c, tr) != 0) /* issue 19: only at a resolve, and sane */
+		return -1;
 	if (handle_load(c, tr->ticket_id, "transition.ticket_id", &t) != 0)
 		return -1;
 
@@ -184,6 +186,8 @@ int handle_transition_apply(struct handle_ctx *c)
 		};
 		ticket_apply(row, t, tr, &x);
 	}
+	if (tr->action == DISPATCH__ACTION__ACTION_RESOLVE)
+		handle_apply_costs(c, t, tr); /* issue 19 */
 	if (tr->action == DISPATCH__ACTION__ACTION_ASSIGN) {
 		const struct config_rule *rule = handle_rule_of(c->cfg, t);
 		handle_set_string(&t->crew, mcrew->id);

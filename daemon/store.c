@@ -664,6 +664,8 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 	if (rc == 0)
 		rc = store_index_move(txn, (struct store_ix){ s->vendor_incidents, 0 }, t->id, old ? old->vendor : NULL,
 				      was_vendor, t->vendor, t->vendor_incident[0] != '\0');
+	if (rc == 0) /* issue 19: the asset indexes */
+		rc = store_asset_move(s, txn, old, t);
 	/* the search indexes: every ticket, for as long as it is kept */
 	if (rc == 0 && old && (!store_same(old->unit, t->unit) || old->created_ms != t->created_ms))
 		rc = store_search_set(s, txn, old, false);
@@ -899,6 +901,44 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
 {
 	return store_index_scan(txn, store_ix_of(s, STORE_TAG_UNIT), unit, fn, arg);
+}
+
+int store_asset_move(store_t *s, MDB_txn *txn, const Dispatch__Ticket *old, const Dispatch__Ticket *t)
+{
+	const char *was = old ? old->asset : NULL;
+	int rc = store_index_move(txn, store_ix_of(s, STORE_TAG_ASSET), t->id, was, old != NULL && was[0], t->asset,
+				  t->asset[0] != '\0');
+
+	if (rc == 0)
+		rc = store_index_move(txn, store_ix_of(s, STORE_TAG_OPEN_ASSET), t->id, was,
+				      old != NULL && was[0] && store_is_open(old->state), t->asset,
+				      t->asset[0] && store_is_open(t->state));
+	return rc;
+}
+
+int store_asset_tickets(store_t *s, MDB_txn *txn, const char *asset, bool open_only, store_id_fn *fn, void *arg)
+{
+	if (asset == NULL || asset[0] == '\0' || strlen(asset) + 10 > STORE_KEY_MAX)
+		return 0;
+	return store_index_scan(txn, store_ix_of(s, open_only ? STORE_TAG_OPEN_ASSET : STORE_TAG_ASSET), asset, fn,
+				arg);
+}
+
+static int store_count_id(uint64_t id, void *arg)
+{
+	(void)id;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+int store_asset_counts(store_t *s, MDB_txn *txn, const char *asset, unsigned *all, unsigned *open)
+{
+	int rc;
+
+	*all = *open = 0;
+	if ((rc = store_asset_tickets(s, txn, asset, false, store_count_id, all)) != 0)
+		return rc;
+	return store_asset_tickets(s, txn, asset, true, store_count_id, open);
 }
 
 int store_vendor_incident_ids(store_t *s, MDB_txn *txn, const char *vendor, store_id_fn *fn, void *arg)
@@ -1171,6 +1211,8 @@ static struct store_ix store_index_ix(store_t *s, enum store_index which)
 	case STORE_OPEN_BY_MEMBER: return store_ix_of(s, STORE_TAG_MEMBER);
 	case STORE_OPEN_BY_CREW: return store_ix_of(s, STORE_TAG_CREW);
 	case STORE_VENDOR_INCIDENTS: return (struct store_ix){ s->vendor_incidents, 0 };
+	case STORE_BY_ASSET: return store_ix_of(s, STORE_TAG_ASSET);
+	case STORE_OPEN_BY_ASSET: return store_ix_of(s, STORE_TAG_OPEN_ASSET);
 	default: return store_ix_of(s, STORE_TAG_UNIT);
 	}
 }
@@ -1492,6 +1534,8 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 		r = store_is_open(t->state) || t->updated_ms >= before_ms;
 		if (r == 0)
 			rc = store_search_set(s, txn, t, false); /* its search entries go with it */
+		if (r == 0 && rc == 0 && t->asset[0])            /* and its asset history's (issue 19) */
+			rc = store_index_set(txn, store_ix_of(s, STORE_TAG_ASSET), t->asset, t->id, false);
 		dispatch__ticket__free_unpacked(t, NULL);
 		if (rc != 0)
 			break;

@@ -16,6 +16,8 @@
  *     'u' "<unit>\0" u64 BE id -> ""    (open tickets of a unit: duplicates)
  *     'A' "<unit>\0" u64 BE id -> ""    (every ticket of a unit: the list's search)
  *     'C' i64 BE created_ms + u64 BE id -> ""  (every ticket by creation time: the search)
+ *     'E' "<asset>\0" u64 BE id -> ""   (every ticket naming an asset: its history; schema 8)
+ *     'e' "<asset>\0" u64 BE id -> ""   (open tickets naming an asset: the register's counts)
  *   outages         u64 BE id -> packed Outage
  *   duty            member id -> 1 byte (0 off, 1 on); absent = shift calendar
  *   presence        member id -> i64 BE last seen (saved at a clean stop)
@@ -56,8 +58,11 @@
  * reply by the actor of the first event it reports, and drops those
  * that report none. 7: the search indexes 'A' (every ticket by unit) and
  * 'C' (every ticket by creation time), which list searches over years of
- * records use; the 6 -> 7 migration builds them from the tickets. */
-#define STORE_SCHEMA_VERSION 7
+ * records use; the 6 -> 7 migration builds them from the tickets. 8: the
+ * asset indexes 'E' (every ticket naming an asset) and 'e' (the open ones),
+ * for an asset's history and the register's open counts (issue 19); the
+ * 7 -> 8 migration builds them from the tickets. */
+#define STORE_SCHEMA_VERSION 8
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -149,6 +154,10 @@ int store_unit_tickets(store_t *s, MDB_txn *txn, const char *prefix, store_unit_
 /* Every ticket created in [from_ms, to_ms) (to_ms 0: no end), in creation
  * order, from the 'C' index. */
 int store_created_tickets(store_t *s, MDB_txn *txn, int64_t from_ms, int64_t to_ms, store_id_fn *fn, void *arg);
+/* Issue 19: the tickets naming an asset, ascending id (every one kept, or
+ * only the open ones), and how many there are of each. */
+int store_asset_tickets(store_t *s, MDB_txn *txn, const char *asset, bool open_only, store_id_fn *fn, void *arg);
+int store_asset_counts(store_t *s, MDB_txn *txn, const char *asset, unsigned *all, unsigned *open);
 
 /* Idempotency: a request id is the sender's, not everyone's. A reply is
  * stored under who sent it (role and identity: the CURVE key's, or over
@@ -187,7 +196,14 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 
 /* For --verify: every entry of an open index, and every (ticket, seq)
  * pair of the history index. */
-enum store_index { STORE_OPEN_BY_MEMBER, STORE_OPEN_BY_CREW, STORE_OPEN_BY_UNIT, STORE_VENDOR_INCIDENTS };
+enum store_index {
+	STORE_OPEN_BY_MEMBER,
+	STORE_OPEN_BY_CREW,
+	STORE_OPEN_BY_UNIT,
+	STORE_VENDOR_INCIDENTS,
+	STORE_BY_ASSET,      /* schema 8: every ticket naming an asset */
+	STORE_OPEN_BY_ASSET, /* ... and the open ones */
+};
 typedef int(store_index_fn)(const char *name, uint64_t id, void *arg);
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg);
 typedef int(store_pair_fn)(uint64_t id, uint64_t seq, void *arg);

@@ -81,6 +81,12 @@ struct store_ix {
 /* Schema 7: every ticket, open or not, for the list's search (store.h). */
 #define STORE_TAG_ALL_UNIT 'A'
 #define STORE_TAG_CREATED 'C'
+/* Schema 8: the tickets naming an asset (issue 19; store.h). */
+#define STORE_TAG_ASSET 'E'
+#define STORE_TAG_OPEN_ASSET 'e'
+/* A ticket's asset index entries: both for a new ticket, or moved as its
+ * asset or state changed since old (NULL: new). */
+int store_asset_move(store_t *s, MDB_txn *txn, const Dispatch__Ticket *old, const Dispatch__Ticket *t);
 
 static inline struct store_ix store_ix_of(const store_t *s, unsigned char tag)
 {

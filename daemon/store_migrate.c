@@ -377,6 +377,40 @@ static int store_migrate_6_to_7(store_t *s, MDB_txn *txn)
 	return 0;
 }
 
+/* Version 8 adds the asset indexes (issue 19): every ticket naming an
+ * asset, and the open ones. A ticket written before 8 names none unless a
+ * newer dispatchd wrote it and an older one was run on the store since,
+ * which the index must then catch up with: built from the tickets. */
+static int store_migrate_7_to_8(store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned long tickets = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->tickets, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
+		if (t == NULL) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		if (t->asset[0]) {
+			rc = store_asset_move(s, txn, NULL, t);
+			tickets++;
+		}
+		dispatch__ticket__free_unpacked(t, NULL);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	log_notice("migration: %lu ticket(s) naming an asset indexed", tickets);
+	return 0;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 int store_migrate(store_t *s, char *err, size_t errlen)
 {
@@ -407,7 +441,8 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
 		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
+		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
+		    (rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -415,7 +450,7 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
 		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0)
+		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -424,26 +459,34 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		 * stand, in this one transaction. */
 		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
+		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
+		    (rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 4) {
 		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0)
+		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 5) {
 		log_notice("migrating the store from schema version 5 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0)
+		if ((rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
+		    (rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 6) {
 		log_notice("migrating the store from schema version 6 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_6_to_7(s, txn)) != 0)
+		if ((rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 7) {
+		log_notice("migrating the store from schema version 7 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_7_to_8(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;

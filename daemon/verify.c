@@ -209,6 +209,10 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 		verify_index(v, STORE_OPEN_BY_CREW, "open_by_crew", t->crew, t->id, store_state_is_open(t->state));
 	if (t->unit[0])
 		verify_index(v, STORE_OPEN_BY_UNIT, "open_by_unit", t->unit, t->id, store_state_is_open(t->state));
+	if (t->asset[0]) { /* issue 19 */
+		verify_index(v, STORE_BY_ASSET, "tickets_by_asset", t->asset, t->id, 1);
+		verify_index(v, STORE_OPEN_BY_ASSET, "open_by_asset", t->asset, t->id, store_state_is_open(t->state));
+	}
 	verify_deadline(v, t);
 	if (t->vendor_incident[0])
 		verify_index(v, STORE_VENDOR_INCIDENTS, "vendor_incidents", t->vendor, t->id, 1);
@@ -237,7 +241,10 @@ static int verify_entry(const char *name, uint64_t id, void *arg)
 		return 0;
 	}
 	field = e->which == STORE_OPEN_BY_MEMBER ? t->member : e->which == STORE_OPEN_BY_CREW ? t->crew : t->unit;
+	if (e->which == STORE_BY_ASSET || e->which == STORE_OPEN_BY_ASSET)
+		field = t->asset;
 	open = e->which == STORE_OPEN_BY_MEMBER ? store_state_counts_for_member(t->state)
+	       : e->which == STORE_BY_ASSET     ? 1
 						: store_state_is_open(t->state);
 	if (strcmp(field, name) != 0 || !open)
 		verify_bad(e->v, "%s: entry '%s' -> ticket %" PRIu64 ", which is %s '%s' in state %d", e->iname, name,
@@ -272,9 +279,9 @@ long verify_store(store_t *s, FILE *out)
 		enum store_index which;
 		const char *name;
 	} idx[] = {
-		{ STORE_OPEN_BY_MEMBER, "open_by_member" },
-		{ STORE_OPEN_BY_CREW, "open_by_crew" },
-		{ STORE_OPEN_BY_UNIT, "open_by_unit" },
+		{ STORE_OPEN_BY_MEMBER, "open_by_member" }, { STORE_OPEN_BY_CREW, "open_by_crew" },
+		{ STORE_OPEN_BY_UNIT, "open_by_unit" },     { STORE_BY_ASSET, "tickets_by_asset" },
+		{ STORE_OPEN_BY_ASSET, "open_by_asset" },
 	};
 	int rc;
 

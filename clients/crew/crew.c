@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dc_cost.h"
 #include "dc_term.h"
 
 #define STOPPED (-1) /* a signal asked us to stop: exit 0 quietly */
@@ -49,6 +50,10 @@ static const char usage_text[] =
 	"                         service cost (HK$, e.g. 350.50); a complaint needs its\n"
 	"                         cause and corrective action before it can close;\n"
 	"                         complaints, inquiries and suggestions need no arrive\n"
+	"  resolve ID ... [--part ITEM:QTY[:PRICE]]... [--labour MINUTES] [--invoice AMOUNT]\n"
+	"                         what the job cost: each part used (priced from the\n"
+	"                         estate's parts list; an item not listed needs its PRICE\n"
+	"                         in HK$), the minutes of labour, a vendor's invoice\n"
 	"  hold ID --reason parts|resident-away|no-access|other [--note T]\n"
 	"                         pause the work and its deadlines (other: say why in --note)\n"
 	"  resume ID [--note T]   carry on where it was held, with the time that was left\n"
@@ -73,6 +78,7 @@ static const char usage_text[] =
 	"  " CREW_PROG " --member T07 follow\n"
 	"  " CREW_PROG " --member T07 accept 17\n"
 	"  " CREW_PROG " --member T07 resolve 17 --note \"replaced the breaker\"\n"
+	"  " CREW_PROG " --member T07 resolve 18 --part fuse-13a:2 --part gasket:1:35 --labour 45\n"
 	"  " CREW_PROG " --member T07 hold 17 --reason parts --note \"breaker on order\"\n"
 	"  " CREW_PROG " --member T07 resume 17\n"
 	"  " CREW_PROG " --member T07 duty off\n"
@@ -94,7 +100,10 @@ enum {
 	OPT_PARTS,
 	OPT_CHARGED,
 	OPT_CAUSE,
-	OPT_CORRECTIVE
+	OPT_CORRECTIVE,
+	OPT_PART, /* issue 19 */
+	OPT_LABOUR,
+	OPT_INVOICE
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +122,10 @@ static const struct option long_opts[] = {
 	{ "charged", required_argument, NULL, OPT_CHARGED },
 	{ "cause", required_argument, NULL, OPT_CAUSE },
 	{ "corrective", required_argument, NULL, OPT_CORRECTIVE },
+	{ "part", required_argument, NULL, OPT_PART },
+	{ "labour", required_argument, NULL, OPT_LABOUR },
+	{ "labor", required_argument, NULL, OPT_LABOUR },
+	{ "invoice", required_argument, NULL, OPT_INVOICE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -480,6 +493,10 @@ static int cmd_transition(struct crew_link *l, Dispatch__Transition *tr, const c
 		printf(" (%s)", dc_hold_reason_name(r->ticket->hold_reason));
 	if (tr->action == DISPATCH__ACTION__ACTION_RESOLVE && r->ticket->charged_cents > 0)
 		printf(", charged %s", dc_format_cents(r->ticket->charged_cents, money, sizeof money));
+	if (tr->action == DISPATCH__ACTION__ACTION_RESOLVE && r->ticket->cost_cents > 0) {
+		char cost[256];
+		printf(", cost %s", dc_cost_summary(r->ticket, cost, sizeof cost));
+	}
 	putchar('\n');
 	dispatch__reply__free_unpacked(r, NULL);
 	return 0;
@@ -543,8 +560,42 @@ static int transition_opts(Dispatch__Transition *tr, const char *cmd, const char
 	return 0;
 }
 
+/* Issue 19: a resolve's costs (--part, --labour, --invoice) into tr. */
+#define CREW_PARTS_MAX 32
+struct crew_costs {
+	const char *part[CREW_PARTS_MAX];
+	int n_parts;
+	const char *labour, *invoice;
+	Dispatch__CostPart parts[CREW_PARTS_MAX], *ptrs[CREW_PARTS_MAX];
+	char items[CREW_PARTS_MAX][72];
+};
+
+static int cost_opts(Dispatch__Transition *tr, const char *cmd, struct crew_costs *k)
+{
+	char err[256];
+
+	if ((k->n_parts || k->labour || k->invoice) && tr->action != DISPATCH__ACTION__ACTION_RESOLVE)
+		return usage_error("%s does not take --part, --labour or --invoice (resolve does)", cmd);
+	for (int i = 0; i < k->n_parts; i++) {
+		if (dc_cost_part_parse(k->part[i], &k->parts[i], k->items[i], sizeof k->items[i], err, sizeof err) < 0)
+			return usage_error("%s", err);
+		k->ptrs[i] = &k->parts[i];
+	}
+	tr->parts = k->ptrs;
+	tr->n_parts = (size_t)k->n_parts;
+	if (k->labour && dc_labour_parse(k->labour, &tr->labour_minutes) < 0)
+		return usage_error("--labour wants the minutes worked, a whole number from 1 to 10080, not '%s'",
+				   k->labour);
+	if (k->invoice && dc_cents_parse(k->invoice, &tr->invoice_cents) < 0)
+		return usage_error("--invoice wants an amount in HK dollars such as 1800 or 1800.50 "
+				   "(no sign, at most two decimals), not '%s'",
+				   k->invoice);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static struct crew_costs costs;
 	const char *member = NULL, *note = NULL, *endpoint = NULL, *events = NULL, *color = NULL;
 	const char *reason = NULL, *parts = NULL, *charged = NULL, *cause = NULL, *corrective = NULL;
 	const char *cmd = "ui", *key = NULL, *server_key = NULL;
@@ -573,6 +624,13 @@ int main(int argc, char **argv)
 		case OPT_CHARGED: charged = optarg; break;
 		case OPT_CAUSE: cause = optarg; break;
 		case OPT_CORRECTIVE: corrective = optarg; break;
+		case OPT_PART:
+			if (costs.n_parts == CREW_PARTS_MAX)
+				return usage_error("too many --part options (at most %d)", "32");
+			costs.part[costs.n_parts++] = optarg;
+			break;
+		case OPT_LABOUR: costs.labour = optarg; break;
+		case OPT_INVOICE: costs.invoice = optarg; break;
 		case OPT_PING:
 			errno = 0;
 			ping_s = strtoul(optarg, &end, 10);
@@ -599,7 +657,7 @@ int main(int argc, char **argv)
 	use_color = dc_term_color(STDOUT_FILENO, color);
 	if (use_color < 0)
 		return usage_error("--color takes auto, always or never, not '%s'", color);
-	extras = reason || parts || charged || cause || corrective;
+	extras = reason || parts || charged || cause || corrective || costs.n_parts || costs.labour || costs.invoice;
 	if (strcmp(cmd, "follow") == 0 || strcmp(cmd, "ui") == 0) {
 		if (n_args != 0)
 			return usage_error("%s takes no arguments", cmd);
@@ -630,6 +688,8 @@ int main(int argc, char **argv)
 		if (n_args != 1)
 			return usage_error("%s needs one ticket id", cmd);
 		rc = transition_opts(&tr, cmd, note, reason, parts, charged, cause, corrective);
+		if (rc == 0)
+			rc = cost_opts(&tr, cmd, &costs);
 		if (rc)
 			return rc;
 	}

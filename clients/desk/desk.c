@@ -111,6 +111,19 @@ static const char usage_text[] =
 	"  outage list [--all] [--json]   current outages (--all: ended ones too)\n"
 	"  ping                  check that the daemon answers\n"
 	"\n"
+	"equipment and costs:\n"
+	"  submit ... --asset ID the ticket concerns this asset of the register (a lift, a\n"
+	"                        pump...); an id the register does not hold is refused\n"
+	"  asset list [--kind K] [--building B] [--vendor V] [--json]\n"
+	"                        the register: each asset, where, who is responsible, its\n"
+	"                        open and total tickets (--vendor: the responsible crew)\n"
+	"  asset show ID [--limit N] [--json]\n"
+	"                        an asset's tickets, newest first, with states and costs\n"
+	"  resolve ID ... [--part ITEM:QTY[:PRICE]]... [--labour MINUTES] [--invoice AMOUNT]\n"
+	"                        what the job cost: parts (priced from the estate's parts\n"
+	"                        list; an item not listed needs its PRICE), labour minutes\n"
+	"                        (costed at the estate's labour rate), a vendor's invoice\n"
+	"\n"
 	"TIME is local: \"HH:MM\" (today), \"YYYY-MM-DDTHH:MM\", or \"now\".\n"
 	"\n"
 	"options:\n"
@@ -141,6 +154,10 @@ static const char usage_text[] =
 	"  " DESK_PROG " notice --kind works --text \"Lift B out of service\" --building 12 \\\n"
 	"        --from 2026-12-01T09:00 --to 2026-12-01T17:00\n"
 	"  " DESK_PROG " explain --unit 12-1A --kind repair\n"
+	"  " DESK_PROG " submit --unit 12-5C --kind repair --category lift --asset L2 --text \"stuck at 5/F\"\n"
+	"  " DESK_PROG " resolve 19 --part lift-contactor:1 --invoice 1800 --note \"contactor replaced\"\n"
+	"  " DESK_PROG " asset list --kind lift --building 12\n"
+	"  " DESK_PROG " asset show L2\n"
 	"  " DESK_PROG " outage declare --text \"Water is off in block 3 until noon\" --building 3 \\\n"
 	"        --kind repair --from 09:00 --until 12:00\n"
 	"\n"
@@ -190,6 +207,10 @@ enum desk_opt {
 	O_STATE,
 	O_AFTER,
 	O_CSV,
+	O_ASSET, /* issue 19 */
+	O_PART,
+	O_LABOUR,
+	O_INVOICE,
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED,
@@ -246,6 +267,11 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_VAL(O_STATE) },
 	{ "after", required_argument, NULL, OPT_VAL(O_AFTER) },
 	{ "csv", no_argument, NULL, OPT_VAL(O_CSV) },
+	{ "asset", required_argument, NULL, OPT_VAL(O_ASSET) },
+	{ "part", required_argument, NULL, OPT_VAL(O_PART) },
+	{ "labour", required_argument, NULL, OPT_VAL(O_LABOUR) },
+	{ "labor", required_argument, NULL, OPT_VAL(O_LABOUR) },
+	{ "invoice", required_argument, NULL, OPT_VAL(O_INVOICE) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
@@ -260,8 +286,9 @@ static const struct option long_opts[] = {
 
 #define SUBMIT_OPTS                                                                                                    \
 	(B(O_UNIT) | B(O_KIND) | B(O_SOURCE) | B(O_TEXT) | B(O_PERSON) | B(O_PHONE) | B(O_PRIORITY) | B(O_CATEGORY) |  \
-	 B(O_TAG) | B(O_FEE) | B(O_ABOUT))
+	 B(O_TAG) | B(O_FEE) | B(O_ABOUT) | B(O_ASSET))
 #define COMPLAINT_OPTS (B(O_CAUSE) | B(O_CORRECTIVE))
+#define COST_OPTS (B(O_PART) | B(O_LABOUR) | B(O_INVOICE)) /* issue 19 */
 
 struct command {
 	const char *name;
@@ -290,8 +317,8 @@ static const struct command commands[] = {
 	{ "reassign", B(O_MEMBER) | B(O_NOTE) | B(O_REASON), 1, 1, "one ticket id", desk_assign, DESK },
 	{ "accept", B(O_NOTE), 1, 1, "one ticket id", desk_accept, DESK },
 	{ "arrive", B(O_NOTE), 1, 1, "one ticket id", desk_arrive, DESK },
-	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS, 1, 1, "one ticket id", desk_resolve,
-	  DESK },
+	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS | COST_OPTS, 1, 1, "one ticket id",
+	  desk_resolve, DESK },
 	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },
 	{ "resume", B(O_NOTE), 1, 1, "one ticket id", desk_resume, DESK },
 	{ "follow-up", B(O_SCORE) | B(O_REMARK), 1, 1, "one ticket id", desk_follow_up, DESK },
@@ -313,6 +340,9 @@ static const struct command commands[] = {
 	{ "outage end", B(O_NOTE) | B(O_JSON), 1, 1, "one outage id", desk_outage_end, DESK },
 	{ "outage list", B(O_ALL) | B(O_JSON), 0, 0, "", desk_outage_list, DESK },
 	{ "ping", 0, 0, 0, "", NULL, DESK },
+	/* issue 19: the equipment register */
+	{ "asset list", B(O_KIND) | B(O_BUILDING) | B(O_VENDOR) | B(O_JSON), 0, 0, "", desk_asset_list, DESK },
+	{ "asset show", B(O_JSON) | B(O_LIMIT), 1, 1, "one asset id", desk_asset_show, DESK },
 };
 
 int desk_usage(const char *fmt, const char *arg)
@@ -513,6 +543,10 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 			break;
 		case OPT_VAL(O_STATE): rc = multi_add(&o->state, "state", optarg); break;
 		case OPT_VAL(O_CSV): o->csv = 1; break;
+		case OPT_VAL(O_ASSET): o->asset = optarg; break;
+		case OPT_VAL(O_PART): rc = multi_add(&o->part, "part", optarg); break;
+		case OPT_VAL(O_LABOUR): o->labour = optarg; break;
+		case OPT_VAL(O_INVOICE): rc = money_arg("invoice", optarg, &o->invoice_cents); break;
 		case OPT_VAL(O_AFTER):
 			if (desk_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
 				return desk_usage("--after needs a ticket id (from a \"more: use --after ID\" line), "
@@ -561,10 +595,12 @@ static const struct command *find_command(struct desk_opts *o, const char *word)
 	char name[64];
 	size_t i;
 
-	/* "outage" takes a second word: declare, end or list. */
-	if (strcmp(word, "outage") == 0) {
+	/* "outage" takes a second word: declare, end or list; "asset": list or show. */
+	if (strcmp(word, "outage") == 0 || strcmp(word, "asset") == 0) {
 		if (o->n_args < 1) {
-			desk_usage("%s needs declare, end or list", word);
+			desk_usage(strcmp(word, "asset") == 0 ? "%s needs list or show"
+							      : "%s needs declare, end or list",
+				   word);
 			return NULL;
 		}
 		snprintf(name, sizeof name, "outage %s", o->args[0]);
@@ -597,6 +633,7 @@ int main(int argc, char **argv)
 	o.role = DISPATCH__ROLE__ROLE_DESK;
 	o.fee_cents = -1;
 	o.charged_cents = -1;
+	o.invoice_cents = -1;
 	rc = parse_args(argc, argv, &o, &given, &color, &word);
 	if (rc)
 		return rc;

@@ -42,6 +42,11 @@ struct desk_opts {
 	struct desk_multi state; /* list --state */
 	uint64_t after;          /* list --after: ids below this one (0: from the newest) */
 	int csv;                 /* list --csv */
+	/* issue 19: equipment and costs */
+	const char *asset;      /* submit --asset */
+	struct desk_multi part; /* resolve --part ITEM:QTY[:PRICE] */
+	const char *labour;     /* resolve --labour MINUTES */
+	int64_t invoice_cents;  /* resolve --invoice AMOUNT; -1: not given */
 };
 
 /* Print "dispatch-desk: <fmt with arg>; try ..." and return DC_EXIT_USAGE. */
@@ -120,6 +125,19 @@ int desk_explain(dc_t *dc, const struct desk_opts *o);
 int desk_outage_declare(dc_t *dc, const struct desk_opts *o);
 int desk_outage_end(dc_t *dc, const struct desk_opts *o);
 int desk_outage_list(dc_t *dc, const struct desk_opts *o);
+
+/* Issue 19 (desk_asset.c): the asset commands; a resolve's --part,
+ * --labour and --invoice into tr (the parts live in k); the cost lines of
+ * show. */
+struct desk_costs {
+	Dispatch__CostPart parts[DESK_MULTI_MAX];
+	Dispatch__CostPart *ptrs[DESK_MULTI_MAX];
+	char items[DESK_MULTI_MAX][72];
+};
+int desk_asset_list(dc_t *dc, const struct desk_opts *o);
+int desk_asset_show(dc_t *dc, const struct desk_opts *o);
+int desk_cost_opts(const struct desk_opts *o, Dispatch__Transition *tr, struct desk_costs *k);
+void desk_print_costs(const Dispatch__Ticket *t);
 
 /* A Submit from the options, shared by submit and explain. Strings point
  * into o; tags into o too. Returns 0 or the usage exit code. */

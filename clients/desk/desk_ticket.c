@@ -72,6 +72,8 @@ int desk_submit_from_opts(const struct desk_opts *o, const char *cmd, Dispatch__
 			return desk_usage("%s: --about names the member a complaint is about (--kind complaint)", cmd);
 		sub->about_member = (char *)o->about;
 	}
+	if (o->asset)
+		sub->asset = (char *)o->asset; /* issue 19 */
 	return 0;
 }
 
@@ -278,6 +280,7 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 		field_line("charged", dc_format_cents(t->charged_cents, b, sizeof b));
 	if (t->parts_used && *t->parts_used)
 		field_line("parts used", t->parts_used);
+	desk_print_costs(t); /* issue 19 */
 	if (t->followed_up_ms > 0 || t->satisfaction) {
 		snprintf(buf, sizeof buf, "score %u/5", t->satisfaction);
 		who_when_line("follow-up", buf, t->followed_up_by, t->followed_up_ms);
@@ -338,6 +341,8 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	printf("%sticket %" PRIu64 ": %s, %s%s\n", o->c.bold, t->id, dc_kind_name(t->kind), dc_state_name(t->state),
 	       o->c.off);
 	field_line("unit", t->unit);
+	if (t->asset && *t->asset)
+		field_line("asset", t->asset); /* issue 19 */
 	if ((t->building && *t->building) || (t->zone && *t->zone)) {
 		char b[64], z[64];
 		snprintf(buf, sizeof buf, "%s%s%s", dc_clean(t->building, b, sizeof b),
@@ -1138,8 +1143,11 @@ int desk_close(dc_t *dc, const struct desk_opts *o)
 int desk_resolve(dc_t *dc, const struct desk_opts *o)
 {
 	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+	struct desk_costs costs;
 	int rc = complaint_notes(o, "resolve", &tr);
 
+	if (rc == 0)
+		rc = desk_cost_opts(o, &tr, &costs); /* issue 19 */
 	if (rc)
 		return rc;
 	tr.action = DISPATCH__ACTION__ACTION_RESOLVE;

@@ -181,6 +181,57 @@ json_t *dc_json_ticket(const Dispatch__Ticket *t)
 	put(o, "schedule", dc_json_string(t->schedule), &bad);
 	put(o, "planned_for_ms", json_integer(t->planned_for_ms), &bad);
 	put(o, "target", dc_json_string(t->target), &bad);
+	/* Equipment and costs (issue 19): cents, as on the wire. */
+	put(o, "asset", dc_json_string(t->asset), &bad);
+	put(o, "parts", dc_json_cost_parts(t->parts, t->n_parts), &bad);
+	put(o, "labour_minutes", json_integer(t->labour_minutes), &bad);
+	put(o, "labour_cents", json_integer(t->labour_cents), &bad);
+	put(o, "invoice_cents", json_integer(t->invoice_cents), &bad);
+	put(o, "cost_cents", json_integer(t->cost_cents), &bad);
+	return done(o, bad);
+}
+
+json_t *dc_json_cost_parts(Dispatch__CostPart *const *v, size_t n)
+{
+	json_t *a = json_array();
+	int bad = 0;
+
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		if (!o) {
+			bad = 1;
+			break;
+		}
+		put(o, "item", dc_json_string(v[i]->item), &bad);
+		put(o, "quantity", json_integer(v[i]->quantity), &bad);
+		put(o, "unit_cents", json_integer(v[i]->unit_cents), &bad);
+		put(o, "total_cents", json_integer(v[i]->total_cents), &bad);
+		if (json_array_append_new(a, o) != 0)
+			bad = 1;
+	}
+	return done(a, bad);
+}
+
+json_t *dc_json_asset(const Dispatch__AssetInfo *x)
+{
+	json_t *o = json_object();
+	int bad = 0;
+
+	if (!o || !x)
+		return done(o, 1);
+	put(o, "id", dc_json_string(x->id), &bad);
+	put(o, "kind", dc_json_string(x->kind), &bad);
+	put(o, "building", dc_json_string(x->building), &bad);
+	put(o, "unit", dc_json_string(x->unit), &bad);
+	put(o, "zone", dc_json_string(x->zone), &bad);
+	put(o, "crew", dc_json_string(x->crew), &bad);
+	put(o, "outsourced", json_boolean(x->outsourced), &bad);
+	put(o, "notes", dc_json_string(x->notes), &bad);
+	put(o, "open", json_integer(x->open), &bad);
+	put(o, "tickets", json_integer(x->tickets), &bad);
+	put(o, "cost_cents", json_integer(x->cost_cents), &bad);
 	return done(o, bad);
 }
 

@@ -22,6 +22,9 @@ json_t *dc_json_string(const char *s);
 json_t *dc_json_ticket(const Dispatch__Ticket *t);
 json_t *dc_json_event(const Dispatch__Event *e);
 json_t *dc_json_outage(const Dispatch__Outage *o);
+/* Issue 19: a ticket's parts, and an asset of the register. */
+json_t *dc_json_cost_parts(Dispatch__CostPart *const *v, size_t n);
+json_t *dc_json_asset(const Dispatch__AssetInfo *a);
 json_t *dc_json_notice(const Dispatch__Notice *n);
 json_t *dc_json_member(const Dispatch__Member *m);
 json_t *dc_json_crew(const Dispatch__CrewInfo *c);

@@ -44,6 +44,11 @@ static const char usage_text[] =
 	"  --unit UNIT        the submit's unit (default 1-1A)\n"
 	"  --accept ID        instead of a submit, accept ticket ID (a crew member's)\n"
 	"  --ping             instead of a submit, a ping\n"
+	"  --cost ID:ACTION:ITEM:QTY:CENTS:LABOUR:INVOICE\n"
+	"                     instead of a submit, a transition of ticket ID with action\n"
+	"                     number ACTION carrying one part (ITEM, QTY and unit CENTS\n"
+	"                     as given, unchecked: QTY -1 is sent as 4294967295),\n"
+	"                     LABOUR minutes and INVOICE cents (issue 19)\n"
 	"  --role ROLE        the role the request states (desk, crew, ...; default desk)\n"
 	"  --actor NAME       the actor the request states (default dispatch-raw); over\n"
 	"                     CURVE the daemon takes both from the key instead\n"
@@ -124,7 +129,8 @@ enum {
 	OPT_ACTOR,
 	OPT_SAVE_REPLY,
 	OPT_BODY,
-	OPT_LIST_FILTER
+	OPT_LIST_FILTER,
+	OPT_COST
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +164,7 @@ static const struct option long_opts[] = {
 	{ "save-reply", required_argument, NULL, OPT_SAVE_REPLY },
 	{ "body", required_argument, NULL, OPT_BODY },
 	{ "list-filter", required_argument, NULL, OPT_LIST_FILTER },
+	{ "cost", required_argument, NULL, OPT_COST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -221,6 +228,7 @@ struct raw_opts {
 	const char *flood_body, *events, *body;
 	const char *list_filter[8]; /* --list-filter KEY=VALUE, as given */
 	int n_list_filter;
+	const char *cost; /* --cost, as given */
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -260,6 +268,26 @@ static uint8_t *pack_request(const struct raw_opts *o, const char *rid, const ch
 	if (strcmp(body, "accept") == 0) {
 		tr.ticket_id = (uint64_t)o->accept;
 		tr.action = DISPATCH__ACTION__ACTION_ACCEPT;
+		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		req.transition = &tr;
+	} else if (strcmp(body, "cost") == 0) {
+		static Dispatch__CostPart part = DISPATCH__COST_PART__INIT, *parts[1] = { &part };
+		static char item[64];
+		unsigned long long id;
+		long long qty, cents, labour, invoice;
+		int action;
+		if (sscanf(o->cost, "%llu:%d:%63[^:]:%lld:%lld:%lld:%lld", &id, &action, item, &qty, &cents, &labour,
+			   &invoice) != 7)
+			return NULL;
+		tr.ticket_id = id;
+		tr.action = (Dispatch__Action)action;
+		part.item = item;
+		part.quantity = (uint32_t)qty;
+		part.unit_cents = cents;
+		tr.parts = parts;
+		tr.n_parts = strcmp(item, "-") == 0 ? 0 : 1;
+		tr.labour_minutes = (uint32_t)labour;
+		tr.invoice_cents = invoice;
 		req.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
 		req.transition = &tr;
 	} else if (strcmp(body, "ping") == 0) {
@@ -688,6 +716,7 @@ int main(int argc, char **argv)
 		case OPT_TEXT: o.text = optarg; break;
 		case OPT_UNIT: o.unit = optarg; break;
 		case OPT_PING: o.ping = 1; break;
+		case OPT_COST: o.cost = optarg; break;
 		case OPT_ACTOR: o.actor = optarg; break;
 		case OPT_SAVE_REPLY: o.save_reply = optarg; break;
 		case OPT_ACCEPT:
@@ -749,6 +778,7 @@ int main(int argc, char **argv)
 		buf = pack_request(&o, o.rid,
 				   o.replay   ? "replay"
 				   : o.accept ? "accept"
+				   : o.cost   ? "cost"
 				   : o.ping   ? "ping"
 				   : o.body   ? o.body
 					      : "submit",

@@ -332,6 +332,76 @@ START_TEST(register_mistakes_are_named)
 }
 END_TEST
 
+/* Issue 19: the sample estate's register, its lookups and filters. */
+START_TEST(the_asset_register)
+{
+	config_t *cfg = config_load_default(err, sizeof err);
+	const struct config_asset *a;
+	unsigned lifts = 0, in_p = 0, security = 0;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_ge(cfg->assets_count, 20);
+	a = config_asset_find(cfg, "L2");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->kind, "lift");
+	ck_assert_str_eq(a->in_building, "12");
+	ck_assert_str_eq(a->in_zone, "north");
+	ck_assert(a->outsourced);
+	a = config_asset_find(cfg, "FE-12-20H"); /* in a unit: its building from the unit */
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->in_building, "12");
+	a = config_asset_find(cfg, "GATE-S"); /* of a zone: no building */
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->in_building, "");
+	ck_assert_str_eq(a->in_zone, "south");
+	ck_assert_ptr_null(config_asset_find(cfg, "L9"));
+	ck_assert_ptr_null(config_asset_find(cfg, ""));
+	for (unsigned i = 0; i < cfg->assets_count; i++) {
+		lifts += config_asset_matches(&cfg->assets[i], "L?", "lift", "12", NULL);
+		in_p += config_asset_matches(&cfg->assets[i], NULL, NULL, "P", NULL);
+		security += config_asset_matches(&cfg->assets[i], NULL, "", NULL, "security");
+	}
+	ck_assert_uint_eq(lifts, 4);
+	ck_assert_uint_eq(in_p, 5);
+	ck_assert_uint_eq(security, 6);
+	ck_assert_ptr_nonnull(config_part_find(cfg, "fuse-13a"));
+	ck_assert_int_eq(config_part_find(cfg, "fuse-13a")->price_cents, 1250);
+	ck_assert_int_eq(cfg->labour_rate_cents, 18000);
+	ck_assert_int_eq(config_parse_cents("HK$12.5"), 1250);
+	ck_assert_int_eq(config_parse_cents("0"), 0);
+	ck_assert_int_eq(config_parse_cents("12.505"), -1);
+	ck_assert_int_eq(config_parse_cents("-3"), -1);
+	ck_assert_int_eq(config_parse_cents("1000000000"), -1);
+	config_destroy(&cfg);
+}
+END_TEST
+
+/* Every mistake of the register and the parts list, each at its place. */
+START_TEST(asset_mistakes_are_named)
+{
+	ck_assert_ptr_null(load("estate: X\n"                                                   /* 1 */
+				"zones: [{ id: n, buildings: [\"1\"] }]\n"                      /* 2 */
+				"crews: [{ id: a, name: A, members: [{ id: X1, name: x }] }]\n" /* 3 */
+				"rules: [{ name: d, crew: a }]\n"                               /* 4 */
+				"assets:\n"                                                     /* 5 */
+				"  - { id: L1, kind: lift, building: \"1\", crew: a }\n"        /* 6 */
+				"  - { id: L1, kind: lift, building: \"1\", crew: b }\n"        /* 7 */
+				"  - { id: G1, kind: gate, zone: s, crew: a }\n"                /* 8 */
+				"  - { id: P1, kind: pump, building: \"9\", crew: a }\n"        /* 9 */
+				"  - { id: P2, kind: pump, crew: a }\n"                         /* 10 */
+				"parts:\n"                                                      /* 11 */
+				"  - { item: fuse, price: \"1.234\" }\n"                        /* 12 */
+				"labour_rate: cheap\n"));                                       /* 13 */
+	ASSERT_ERR("estate.yaml:7:11: asset 'L1' is listed twice");
+	ASSERT_ERR("estate.yaml:7:48: crew or vendor 'b' is not defined under crews");
+	ASSERT_ERR("estate.yaml:8:33: zone 's' is not defined under zones");
+	ASSERT_ERR("estate.yaml:9:37: building '9' is not in this estate");
+	ASSERT_ERR("estate.yaml:10:5: an asset is in one place");
+	ASSERT_ERR("estate.yaml:12:26: expected a price in HK$ such as 12.50, not '1.234'");
+	ASSERT_ERR("estate.yaml:13:14: expected HK$ per hour of labour");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("config");
@@ -351,6 +421,8 @@ int main(void)
 	tcase_add_test(tc, every_problem_in_one_pass);
 	tcase_add_test(tc, the_unit_register);
 	tcase_add_test(tc, register_mistakes_are_named);
+	tcase_add_test(tc, the_asset_register);
+	tcase_add_test(tc, asset_mistakes_are_named);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
