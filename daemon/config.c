@@ -270,6 +270,10 @@ static const cyaml_schema_field_t config_schedule_fields[] = {
 			     &config_string_entry, 0, 10000),
 	CYAML_FIELD_SEQUENCE("buildings", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, buildings,
 			     &config_string_entry, 0, 1000),
+	CYAML_FIELD_SEQUENCE("assets", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, assets,
+			     &config_string_entry, 0, 10000),
+	CYAML_FIELD_SEQUENCE("asset_kinds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule,
+			     asset_kinds, &config_string_entry, 0, 64),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_schedule_entry = {
@@ -1087,10 +1091,32 @@ static void config_check_schedules(config_t *cfg, struct config_errbuf *e, const
 			snprintf(path, sizeof path, "schedules[%u].%s", i, which);
 			config_problem(e, ps, path, "%s", why);
 		}
-		if (s->units_count + s->buildings_count == 0) {
+		if (s->units_count + s->buildings_count + s->assets_count + s->asset_kinds_count == 0) {
 			snprintf(path, sizeof path, "schedules[%u].id", i);
-			config_problem(e, ps, path, "schedule '%s' names nothing to work on: give units or buildings",
+			config_problem(e, ps, path,
+				       "schedule '%s' names nothing to work on: give assets, asset_kinds, units or "
+				       "buildings",
 				       s->id);
+		}
+		for (unsigned a = 0; a < s->assets_count; a++) {
+			bool any = false;
+			for (unsigned k = 0; k < cfg->assets_count && !any; k++)
+				any = config_asset_matches(&cfg->assets[k], s->assets[a], NULL, NULL, NULL);
+			if (!any) {
+				snprintf(path, sizeof path, "schedules[%u].assets[%u]", i, a);
+				config_problem(e, ps, path, "no asset '%s' in the asset register (assets:)",
+					       s->assets[a]);
+			}
+		}
+		for (unsigned a = 0; a < s->asset_kinds_count; a++) {
+			bool any = false;
+			for (unsigned k = 0; k < cfg->assets_count && !any; k++)
+				any = config_asset_matches(&cfg->assets[k], NULL, s->asset_kinds[a], NULL, NULL);
+			if (!any) {
+				snprintf(path, sizeof path, "schedules[%u].asset_kinds[%u]", i, a);
+				config_problem(e, ps, path, "no asset of kind '%s' in the asset register (assets:)",
+					       s->asset_kinds[a]);
+			}
 		}
 		for (unsigned u = 0; u < s->units_count; u++)
 			if (!config_unit_known(cfg, s->units[u])) {

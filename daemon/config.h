@@ -175,7 +175,7 @@ struct config_calendar {
 /* ---- issue 19: planned work (daemon/plan.c) ---- */
 /* One schedule: an iCalendar RRULE from a first occurrence (DTSTART, the
  * estate's local time), and what each occurrence creates: one ticket per
- * target (a unit or a building). With crew, the tickets go to that crew
+ * target (a unit, a building, or an asset: by id, pattern or kind). With crew, the tickets go to that crew
  * under the schedule's own rule (its deadlines, skill, calendar); without,
  * the routing rules take them like any report of their kind and category. */
 struct config_schedule {
@@ -194,6 +194,10 @@ struct config_schedule {
 	unsigned units_count;
 	char **buildings;
 	unsigned buildings_count;
+	char **assets; /* asset ids or patterns ("L*"), of the asset register */
+	unsigned assets_count;
+	char **asset_kinds; /* every asset of these kinds ("fire-extinguisher") */
+	unsigned asset_kinds_count;
 	/* parsed */
 	int start_tm[5];         /* year, month, day, hour, minute */
 	uint64_t digest;         /* of rrule and start: a changed schedule counts from its change */

@@ -48,7 +48,7 @@ int handle_check_costs(struct handle_ctx *c, const Dispatch__Transition *tr)
 		return 0;
 	if (tr->action != DISPATCH__ACTION__ACTION_RESOLVE)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID,
-				   tr->n_parts		  ? "transition.parts"
+				   tr->n_parts          ? "transition.parts"
 				   : tr->labour_minutes ? "transition.labour_minutes"
 							: "transition.invoice_cents",
 				   "parts, labour and an invoice are recorded when the work is resolved, not with %s",
@@ -59,9 +59,9 @@ int handle_check_costs(struct handle_ctx *c, const Dispatch__Transition *tr)
 	for (size_t i = 0; i < tr->n_parts; i++) {
 		const Dispatch__CostPart *p = tr->parts[i];
 		if (!handle_item_ok(p->item))
-			return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.parts",
-					   "part %zu: an item is 1 to 64 letters, digits, '-', '_' or '.' (e.g. fuse-13a)",
-					   i + 1);
+			return handle_fail(
+				c, DISPATCH__STATUS__STATUS_INVALID, "transition.parts",
+				"part %zu: an item is 1 to 64 letters, digits, '-', '_' or '.' (e.g. fuse-13a)", i + 1);
 		if (p->quantity < 1 || p->quantity > COST_QUANTITY_MAX)
 			return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.parts",
 					   "part %s: a quantity is a whole number from 1 to %d, not %u", p->item,

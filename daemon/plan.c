@@ -54,8 +54,13 @@ static struct icaltimetype plan_ical(const int tmv[5])
 /* A floating local time as unix ms, in the estate's zone (TZ). */
 static int64_t plan_ms(struct icaltimetype t)
 {
-	struct tm tm = { .tm_year = t.year - 1900, .tm_mon = t.month - 1, .tm_mday = t.day, .tm_hour = t.hour,
-			 .tm_min = t.minute, .tm_sec = t.second, .tm_isdst = -1 };
+	struct tm tm = { .tm_year = t.year - 1900,
+			 .tm_mon = t.month - 1,
+			 .tm_mday = t.day,
+			 .tm_hour = t.hour,
+			 .tm_min = t.minute,
+			 .tm_sec = t.second,
+			 .tm_isdst = -1 };
 
 	return (int64_t)mktime(&tm) * 1000;
 }
@@ -100,8 +105,7 @@ static int plan_parse_start(const char *s, int tmv[5])
 	tmv[2] = atoi(s + 8);
 	tmv[3] = atoi(s + 11);
 	tmv[4] = atoi(s + 14);
-	if (tmv[0] < 1970 || tmv[0] > 2200 || tmv[1] < 1 || tmv[1] > 12 || tmv[2] < 1 || tmv[3] > 23 ||
-	    tmv[4] > 59)
+	if (tmv[0] < 1970 || tmv[0] > 2200 || tmv[1] < 1 || tmv[1] > 12 || tmv[2] < 1 || tmv[3] > 23 || tmv[4] > 59)
 		return -1;
 	{
 		static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -209,10 +213,33 @@ int64_t plan_next(const struct config_schedule *s, int64_t after_ms)
 
 /* ---- the tickets --------------------------------------------------------- */
 
+/* Is asset a one of s's targets (by id or pattern, or by kind)? */
+static bool plan_has_asset(const struct config_schedule *s, const struct config_asset *a)
+{
+	for (unsigned i = 0; i < s->assets_count; i++)
+		if (config_asset_matches(a, s->assets[i], NULL, NULL, NULL))
+			return true;
+	for (unsigned i = 0; i < s->asset_kinds_count; i++)
+		if (config_asset_matches(a, NULL, s->asset_kinds[i], NULL, NULL))
+			return true;
+	return false;
+}
+
+/* How many tickets one occurrence of s creates. */
+static unsigned plan_targets(const config_t *cfg, const struct config_schedule *s)
+{
+	unsigned n = s->units_count + s->buildings_count;
+
+	for (unsigned i = 0; i < cfg->assets_count; i++)
+		n += plan_has_asset(s, &cfg->assets[i]);
+	return n;
+}
+
 /* One planned ticket for target (a unit, or a building: then its unit is
- * the building) of s's occurrence at occ_ms, recorded and routed. */
+ * the building; or asset: at its unit, building or zone) of s's
+ * occurrence at occ_ms, recorded and routed. */
 static int plan_create(struct handle_ctx *c, const struct config_schedule *s, const char *target, bool building,
-		       int64_t occ_ms)
+		       const struct config_asset *asset, int64_t occ_ms)
 {
 	Dispatch__Ticket t = DISPATCH__TICKET__INIT, *tk;
 	Dispatch__Event ev;
@@ -235,11 +262,15 @@ static int plan_create(struct handle_ctx *c, const struct config_schedule *s, co
 	t.schedule = s->id;
 	t.planned_for_ms = occ_ms;
 	t.target = (char *)target;
-	if (building)
+	if (asset) {
+		t.asset = asset->id;
+		t.unit = asset->unit ? asset->unit : asset->in_building[0] ? (char *)asset->in_building : asset->id;
+		snprintf(bld, sizeof bld, "%s", asset->in_building);
+	} else if (building)
 		snprintf(bld, sizeof bld, "%s", target);
 	else
 		config_unit_building(target, bld, sizeof bld);
-	zone = config_zone_of(c->cfg, bld);
+	zone = asset && asset->in_zone ? asset->in_zone : config_zone_of(c->cfg, bld);
 	t.building = bld;
 	t.zone = (char *)(zone ? zone : "");
 	tk = handle_own(c, &t);
@@ -247,7 +278,10 @@ static int plan_create(struct handle_ctx *c, const struct config_schedule *s, co
 		return handle_store_fail(c, rc);
 	handle_system_event(&ev, DISPATCH__EVENT_TYPE__EVENT_SUBMITTED);
 	snprintf(note, sizeof note, "planned: schedule %s, occurrence %s, %s %s", s->id, when,
-		 building ? "building" : "unit", target);
+		 asset      ? "asset"
+		 : building ? "building"
+			    : "unit",
+		 target);
 	ev.note = arena_strdup(c->a, note);
 	if (handle_record(c, tk, DISPATCH__STATE__STATE_NEW, &ev, NULL, NULL) != 0)
 		return -1;
@@ -256,8 +290,7 @@ static int plan_create(struct handle_ctx *c, const struct config_schedule *s, co
 		struct route_assignment a;
 		if (crew == NULL)
 			return handle_fail(c, DISPATCH__STATUS__STATUS_INTERNAL, NULL, "no crew %s", s->crew);
-		if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, tk, &s->rule, crew, true, &a)) !=
-		    0)
+		if ((rc = route_member(c->cfg, c->store, c->txn, c->roster, &c->rt, tk, &s->rule, crew, true, &a)) != 0)
 			return handle_store_fail(c, rc);
 		return handle_assign(c, tk, &a);
 	}
@@ -342,7 +375,7 @@ static int plan_schedule(const struct handle_ctx *base, MDB_txn *batch_txn, cons
 	char key[96], dkey[96];
 	uint64_t mark = 0, digest = 0;
 	int64_t occ[PLAN_CATCHUP_MAX];
-	unsigned n, targets = s->units_count + s->buildings_count;
+	unsigned n, targets = plan_targets(base->cfg, s);
 	int rc;
 
 	c.rep = &rep;
@@ -377,8 +410,8 @@ static int plan_schedule(const struct handle_ctx *base, MDB_txn *batch_txn, cons
 		struct tm tm;
 		localtime_r(&secs, &tm);
 		strftime(from, sizeof from, "%Y-%m-%d %H:%M", &tm);
-		log_notice("schedule %s: %u occurrences missed since %s; creating the latest %d, skipping %u", s->id,
-			   n, from, PLAN_CATCHUP_MAX, n - PLAN_CATCHUP_MAX);
+		log_notice("schedule %s: %u occurrences missed since %s; creating the latest %d, skipping %u", s->id, n,
+			   from, PLAN_CATCHUP_MAX, n - PLAN_CATCHUP_MAX);
 		n = PLAN_CATCHUP_MAX;
 	}
 	for (unsigned k = 0; k < n; k++) {
@@ -391,10 +424,13 @@ static int plan_schedule(const struct handle_ctx *base, MDB_txn *batch_txn, cons
 		dispatch__reply__init(&rep);
 		if ((rc = store_txn_begin(c.store, batch_txn, 0, &c.txn)) != 0)
 			return -1;
+		for (unsigned i = 0; i < c.cfg->assets_count && rc == 0; i++)
+			if (plan_has_asset(s, &c.cfg->assets[i]))
+				rc = plan_create(&c, s, c.cfg->assets[i].id, false, &c.cfg->assets[i], occ[k]);
 		for (unsigned u = 0; u < s->units_count && rc == 0; u++)
-			rc = plan_create(&c, s, s->units[u], false, occ[k]);
+			rc = plan_create(&c, s, s->units[u], false, NULL, occ[k]);
 		for (unsigned b = 0; b < s->buildings_count && rc == 0; b++)
-			rc = plan_create(&c, s, s->buildings[b], true, occ[k]);
+			rc = plan_create(&c, s, s->buildings[b], true, NULL, occ[k]);
 		if (rc == 0)
 			rc = store_plan_set_mark(c.store, c.txn, key, (uint64_t)occ[k]);
 		if (rc == 0)

@@ -601,6 +601,7 @@ static const int col_cut[N_COLS] = { [COL_KIND] = 1, [COL_CREW] = 1, [COL_MEMBER
 struct row {
 	const Dispatch__Ticket *t;
 	char id[32], pri[16], created[64], due[48];
+	char text[640]; /* issue 19: "[planned] ", "[visit ...] " before the text */
 	int overdue;
 };
 
@@ -650,6 +651,16 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 	} else {
 		snprintf(w->due, sizeof w->due, "-");
 	}
+	w->text[0] = '\0';
+	if (t->visit_from_ms > 0 && t->visit_to_ms > 0) {
+		char a[32], b[32];
+		dc_format_time(t->visit_from_ms, a, sizeof a);
+		dc_format_time(t->visit_to_ms, b, sizeof b);
+		snprintf(w->text, sizeof w->text, "[visit %.11s-%.5s] ", a + 5, b + 11);
+	}
+	if (t->planned)
+		snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "[planned] ");
+	snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "%s", t->text ? t->text : "");
 }
 
 /* Newest first, as the daemon searches (and an older daemon, which
@@ -687,7 +698,7 @@ static void row_cells(const void *ctx, size_t i, const char **cells, const char 
 	cells[COL_MEMBER] = t->member && *t->member ? t->member : "-";
 	cells[COL_CREATED] = w->created;
 	cells[COL_DUE] = w->due;
-	cells[COL_TEXT] = t->text;
+	cells[COL_TEXT] = w->text;
 }
 
 static const char *state_color(const struct desk_opts *o, int state)

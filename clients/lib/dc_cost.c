@@ -50,7 +50,8 @@ int dc_cost_part_parse(const char *s, Dispatch__CostPart *p, char *item, size_t 
 	if (c2) {
 		if (dc_cents_parse(c2 + 1, &p->unit_cents) != 0 || p->unit_cents <= 0) {
 			snprintf(err, errlen,
-				 "--part %s: the price is an amount in HK dollars such as 35 or 35.50 (more than 0)", s);
+				 "--part %s: the price is an amount in HK dollars such as 35 or 35.50 (more than 0)",
+				 s);
 			return -1;
 		}
 	}

@@ -80,6 +80,184 @@ test_working_hours_deadline_over_weekend_and_holiday() {
 		fail "after the hold: resolve by $(minute "$slow" resolve_by_ms), expected 2026-12-31T10:00" || return 1
 }
 
+# plan_config FILE [SCHEDULES-YAML]: the sample estate with its schedules
+# replaced by the given block (the block is the file's last section).
+plan_config() {
+	sed '/^schedules:/,$d' "$ROOT/daemon/sample-estate.yaml" >"$1"
+	printf '%s\n' "${2:-}" >>"$1"
+}
+
+# planned_count [SCHEDULE]: planned tickets in the store (of SCHEDULE).
+planned_count() {
+	desk list --all --json | python3 -c '
+import json, sys
+s = sys.argv[1]
+print(sum(1 for t in json.load(sys.stdin) if t["planned"] and (not s or t["schedule"] == s)))' "${1:-}"
+}
+
+# The daily check of building 12's lifts L1 and L2 and of unit 12-1A,
+# at 10:00, by the technical crew, resolve within 4 h.
+DAILY='schedules:
+  - id: daily-check
+    rrule: FREQ=DAILY
+    start: 2026-12-01T10:00
+    assets: [L1, L2]
+    units: [12-1A]
+    category: daily-check
+    text: "daily check"
+    crew: technical
+    deadlines: { resolve: 4h }'
+
+# A schedule's occurrence creates its tickets once at its time; an
+# occurrence missed while the daemon was down is created at start, once;
+# restarts create nothing again.
+test_schedule_fires_exactly_once_across_restarts() {
+	plan_config "$TMP/plan.yaml" "$DAILY"
+	CONFIG=$TMP/plan.yaml
+	fresh_store
+	# first seen at 09:59:50: it counts from then; 10:00 comes a second later
+	start_daemon --clock-at 2026-12-07T09:59:50 --clock-scale 10 || return 1
+	follow T07 || return 1
+	wait_for "$DAEMON_LOG" 'schedule daily-check: 3 planned ticket' 10 ||
+		fail "the 10:00 occurrence made nothing: $(cat "$DAEMON_LOG")" || return 1
+	[ "$(planned_count daily-check)" = 3 ] || fail "expected 3 planned tickets, not $(planned_count)" || return 1
+	# routed and deadlined like any ticket, marked planned
+	local id
+	id=$(desk list --all --json | python3 -c '
+import json, sys
+print(min(t["id"] for t in json.load(sys.stdin) if t["asset"] == "L1"))')
+	[ "$(tj "$id" 't["crew"]')" = technical ] || fail "not routed to technical: $(desk show "$id")" || return 1
+	[ "$(tj "$id" 't["rule"]')" = plan:daily-check ] || fail "not under the schedule's rule" || return 1
+	[ "$(tj "$id" 't["member"]')" = T07 ] || fail "not assigned to T07: $(desk show "$id")" || return 1
+	[ "$(minute "$id" resolve_by_ms)" = 2026-12-07T14:00 ] ||
+		fail "resolve by $(minute "$id" resolve_by_ms), expected 14:00" || return 1
+	[ "$(minute "$id" planned_for_ms)" = 2026-12-07T10:00 ] || fail "planned for $(minute "$id" planned_for_ms)" || return 1
+	run desk show "$id"
+	[[ $OUT == *"planned    schedule daily-check, L1, for 2026-12-07 10:00"* ]] ||
+		fail "desk show does not mark it planned: $OUT" || return 1
+	run desk list
+	printf '%s\n' "$OUT" | grep -Eq "^$id .*planned" || fail "desk list does not mark it planned: $OUT" || return 1
+	stop_background
+	# the same day again: nothing new
+	start_daemon --clock-at 2026-12-07T11:00:00 || return 1
+	sleep 0.5
+	[ "$(planned_count)" = 3 ] || fail "a restart created tickets again: $(planned_count)" || return 1
+	stop_background
+	# down over two occurrences (8th and 9th, 10:00): both at start, once
+	start_daemon --clock-at 2026-12-09T10:30:00 || return 1
+	wait_for "$DAEMON_LOG" 'schedule daily-check: 3 planned ticket' 10 || fail "nothing at start" || return 1
+	sleep 0.5
+	[ "$(planned_count)" = 9 ] || fail "expected 9 planned tickets after the downtime, not $(planned_count)" || return 1
+	[ "$(desk list --all --json | python3 -c '
+import json, sys
+print(len(set(t["planned_for_ms"] for t in json.load(sys.stdin) if t["planned"])))')" = 3 ] ||
+		fail "not three occurrences" || return 1
+	stop_background
+	start_daemon --clock-at 2026-12-09T10:31:00 || return 1
+	sleep 0.5
+	[ "$(planned_count)" = 9 ] || fail "the second start created tickets again: $(planned_count)" || return 1
+	stop_background
+}
+
+# A reload (SIGHUP) with the schedule changed creates no duplicates: a
+# new target gets nothing for occurrences already done, a changed time
+# counts from the reload, and the changed schedule then fires at its new
+# time.
+test_reload_with_changed_schedule_does_not_duplicate() {
+	plan_config "$TMP/plan.yaml" "$DAILY"
+	CONFIG=$TMP/plan.yaml
+	fresh_store
+	start_daemon --clock-at 2026-12-07T09:59:55 --clock-scale 10 || return 1
+	wait_for "$DAEMON_LOG" 'schedule daily-check: 3 planned ticket' 10 || fail "no first occurrence" || return 1
+	stop_background
+	start_daemon --clock-at 2026-12-07T10:30:00 || return 1
+	# another target, and the same rule: nothing for 10:00 again
+	plan_config "$TMP/plan.yaml" "${DAILY/units: \[12-1A\]/units: [12-1A, 12-2B]}"
+	kill -HUP "$DAEMON_PID"
+	wait_for "$DAEMON_LOG" 'configuration reloaded' 10 || fail "no reload: $(cat "$DAEMON_LOG")" || return 1
+	run desk list --all
+	sleep 0.5
+	[ "$(planned_count)" = 3 ] || fail "the reload with a new target duplicated: $(planned_count)" || return 1
+	# moved to 10:15, which passed before the reload: not created now
+	plan_config "$TMP/plan.yaml" "${DAILY/2026-12-01T10:00/2026-12-01T10:15}"
+	kill -HUP "$DAEMON_PID"
+	wait_for "$DAEMON_LOG" 'schedule daily-check changed' 10 || fail "the change was not noticed: $(cat "$DAEMON_LOG")" || return 1
+	run desk list --all
+	sleep 0.5
+	[ "$(planned_count)" = 3 ] || fail "the reload with a changed time duplicated: $(planned_count)" || return 1
+	stop_background
+	# the next day it fires at its new time, once
+	start_daemon --clock-at 2026-12-08T10:20:00 || return 1
+	wait_for "$DAEMON_LOG" 'schedule daily-check: 3 planned ticket' 10 || fail "no occurrence at 10:15" || return 1
+	sleep 0.5
+	[ "$(planned_count)" = 6 ] || fail "expected 6 planned tickets, not $(planned_count)" || return 1
+	[ "$(desk list --all --json | python3 -c '
+import json, sys, time
+print(max(time.strftime("%H:%M", time.localtime(t["planned_for_ms"] // 1000)) for t in json.load(sys.stdin) if t["planned"] and t["planned_for_ms"] > 1796000000000 + 86400000 * 5))')" = 10:15 ] ||
+		fail "the next occurrence was not at 10:15" || return 1
+	stop_background
+}
+
+# Catch-up is bounded: a daily schedule down for 60 days creates its
+# latest 31 occurrences, not 60, and says so in the log.
+test_catch_up_is_bounded() {
+	plan_config "$TMP/plan.yaml" 'schedules:
+  - id: rota
+    rrule: FREQ=DAILY
+    start: 2026-01-01T08:00
+    units: [12-1A]
+    kind: cleaning
+    text: "lobby rota"'
+	CONFIG=$TMP/plan.yaml
+	fresh_store
+	start_daemon --clock-at 2026-10-01T09:00:00 || return 1
+	sleep 0.3
+	stop_background
+	start_daemon --clock-at 2026-11-30T09:00:00 || return 1
+	wait_for "$DAEMON_LOG" 'schedule rota: 60 occurrences missed since 2026-10-01 09:00; creating the latest 31, skipping 29' 10 ||
+		fail "no log line for the cap: $(grep rota "$DAEMON_LOG")" || return 1
+	sleep 0.5
+	[ "$(planned_count rota)" = 31 ] || fail "expected 31 tickets, not $(planned_count rota)" || return 1
+	# routed by the routing rules (no crew in the schedule): cleaning
+	[ "$(desk list --all --json | python3 -c '
+import json, sys
+print(",".join(sorted(set(t["crew"] for t in json.load(sys.stdin) if t["planned"]))))')" = cleaning ] ||
+		fail "not routed by the rules to cleaning" || return 1
+	stop_background
+}
+
+# check-config names each impossible schedule at its place.
+test_check_config_names_bad_schedules() {
+	plan_config "$TMP/bad.yaml" 'schedules:
+  - { id: a, rrule: "FREQ=MONTHLY;BYDAY=1MO", start: 2026-01-05T10:00, assets: [L9] }
+  - { id: b, rrule: "FREQ=MONTHLY;BYDAI=1MO", start: 2026-01-05T10:00, units: [12-1A] }
+  - { id: c, rrule: "BYDAY=1MO", start: 2026-01-05T10:00, units: [12-1A] }
+  - { id: d, rrule: "FREQ=DAILY;UNTIL=20250101T000000", start: 2026-01-05T10:00, units: [12-1A] }
+  - { id: e, rrule: "FREQ=DAILY", start: 2026-02-30T10:00, units: [12-1A] }
+  - { id: f, rrule: "FREQ=DAILY", start: 2026-01-05T10:00, asset_kinds: [escalator] }
+  - { id: g, rrule: "FREQ=DAILY", start: 2026-01-05T10:00, units: [12-1A], deadlines: { resolve: 1h } }'
+	local base
+	base=$(grep -n '^schedules:' "$TMP/bad.yaml" | cut -d: -f1)
+	run "$B/dispatchd" --check-config -c "$TMP/bad.yaml"
+	[ "$RC" = 1 ] || fail "check-config exited $RC: $OUT $ERR" || return 1
+	local all="$OUT$ERR"
+	for want in \
+		"$((base + 1)):81: no asset 'L9' in the asset register" \
+		"$((base + 2)):21: 'FREQ=MONTHLY;BYDAI=1MO' is not an iCalendar RRULE" \
+		"$((base + 3)):21: the rule 'BYDAY=1MO' has no FREQ" \
+		"$((base + 4)):21: the rule 'FREQ=DAILY;UNTIL=20250101T000000' has no occurrence from 2026-01-05T10:00 on" \
+		"$((base + 5)):42: expected the first occurrence as local YYYY-MM-DDTHH:MM" \
+		"$((base + 6)):74: no asset of kind 'escalator'" \
+		"$((base + 7)):87: deadlines, skill and calendar go with a crew"; do
+		[[ $all == *"bad.yaml:$want"* ]] || fail "missing '$want' in: $all" || return 1
+	done
+}
+
 t "a working-hours deadline over a weekend and a holiday lands on the right minute; holds pause it" \
 	test_working_hours_deadline_over_weekend_and_holiday
+t "a schedule fires once at its time, missed ones at start once, restarts create nothing" \
+	test_schedule_fires_exactly_once_across_restarts
+t "a reload with a changed schedule creates no duplicates" test_reload_with_changed_schedule_does_not_duplicate
+t "catch-up after a long downtime is bounded and logged" test_catch_up_is_bounded
+t "check-config names impossible schedules at FILE:LINE:COLUMN" test_check_config_names_bad_schedules
 finish
