@@ -127,6 +127,9 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 	if (!o->text || !*o->text)
 		return desk_usage("%s needs --text", "submit");
 	sub.replaces = o->replaces;
+	if (o->visit &&
+	    (rc = desk_visit_arg(dc, "submit --visit", o->visit, &sub.visit_from_ms, &sub.visit_to_ms)) != 0)
+		return rc;
 	if (o->request_id)
 		req.request_id = (char *)o->request_id;
 	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
