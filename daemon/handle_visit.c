@@ -11,7 +11,7 @@
 
 #include "handle.h"
 
-#define VISIT_MAX_MS (24LL * 3600 * 1000)        /* a window is at most a day */
+#define VISIT_MAX_MS (24LL * 3600 * 1000)         /* a window is at most a day */
 #define VISIT_AHEAD_MS (366LL * 24 * 3600 * 1000) /* and within a year */
 
 int handle_check_visit(struct handle_ctx *c, const char *field, int64_t from, int64_t to)

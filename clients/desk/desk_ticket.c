@@ -317,7 +317,7 @@ static void plan_lines(const struct desk_opts *o, const Dispatch__Ticket *t, int
 	if (t->visit_from_ms > 0 && t->visit_to_ms > 0) {
 		dc_format_time(t->visit_from_ms, a, sizeof a);
 		dc_format_time(t->visit_to_ms, b, sizeof b);
-		printf("  %-10s %.16s-%s", "visit", a, b + 11);
+		printf("  %-10s %.16s-%.5s", "visit", a, b + 11);
 		if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_from_ms)
 			printf("  (starts in %s)", dc_time_span(t->visit_from_ms - now, span, sizeof span));
 		else if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_to_ms)

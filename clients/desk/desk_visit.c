@@ -22,8 +22,9 @@ int desk_visit_arg(dc_t *dc, const char *what, const char *s, int64_t *from, int
 
 	if (slash == NULL || (size_t)(slash - s) >= sizeof a || slash[1] == '\0' || strchr(slash + 1, '/')) {
 		fprintf(stderr,
-			DESK_PROG ": %s: expected a window FROM/TO such as 2026-12-04T14:00/16:00, not '%s'; try '" DESK_PROG
-				  " --help'\n",
+			DESK_PROG
+			": %s: expected a window FROM/TO such as 2026-12-04T14:00/16:00, not '%s'; try '" DESK_PROG
+			" --help'\n",
 			what, s);
 		return DC_EXIT_USAGE;
 	}

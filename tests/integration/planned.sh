@@ -6,6 +6,17 @@
 # seconds; times are the estate's (Asia/Hong_Kong, lib.sh).
 . "$(dirname "$0")/lib.sh"
 
+# wait_show ID TEXT: until `desk show ID` holds TEXT (5 s at most).
+wait_show() {
+	local i
+	for i in $(seq 50); do
+		run desk show "$1"
+		[[ $OUT == *"$2"* ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # submit ARGS...: TID is the new ticket's id, OUT the desk's line.
 submit() {
 	run desk submit "$@"
@@ -253,6 +264,108 @@ test_check_config_names_bad_schedules() {
 	done
 }
 
+# ---- appointments --------------------------------------------------------
+
+# Saturday 5 December 2026: T12 (electrician) works 09:00-13:00, T07 (on
+# call) always, T01 only on weekdays. A visit booked 12:00-14:00 cannot
+# go to T12 (the shift ends at 13:00) nor T01; one booked 10:00-12:00 can.
+test_routing_honours_the_visit_window() {
+	fresh_store
+	start_daemon --clock-at 2026-12-05T08:00:00 || return 1
+	follow T07 || return 1
+	follow T12 || return 1
+	submit --unit 5-5E --kind repair --category electrical --text "socket sparks" \
+		--visit 2026-12-05T12:00/14:00 || return 1
+	local late=$TID
+	run desk show "$late"
+	[[ $OUT == *"T12: shift does not cover the visit"* && $OUT == *"T01: shift does not cover the visit"* ]] ||
+		fail "the routing did not skip T12 and T01: $OUT" || return 1
+	[ "$(tj "$late" 't["member"]')" = T07 ] || fail "went to $(tj "$late" 't["member"]')" || return 1
+	# the arrive deadline is the window's end
+	[ "$(minute "$late" arrive_by_ms)" = 2026-12-05T14:00 ] ||
+		fail "arrive by $(minute "$late" arrive_by_ms), expected the window's end 14:00" || return 1
+	[[ $OUT == *"visit      2026-12-05 12:00-14:00  (starts in 3h59)"* ]] || fail "show does not give the window: $OUT" || return 1
+	run desk list
+	printf '%s\n' "$OUT" | grep -Eq "^$late .*\[visit 12-05 12:00-14:00\] socket sparks" ||
+		fail "list does not show the window: $OUT" || return 1
+	submit --unit 5-6F --kind repair --category electrical --text "light flickers" \
+		--visit 2026-12-05T10:00/12:00 || return 1
+	run desk show "$TID"
+	[[ $OUT != *"T12: shift does not cover"* ]] || fail "T12 covers 10:00-12:00: $OUT" || return 1
+	[ "$(tj "$TID" 't["member"]')" = T12 ] || fail "expected T12 (fewer open), not $(tj "$TID" 't["member"]')" || return 1
+	[ "$(tj "$TID" 't["visit_from"]')" != None ] || fail "no visit in --json" || return 1
+}
+
+# A visit the crew missed escalates like a missed deadline, naming it; a
+# visit the crew kept does not.
+test_missed_visit_escalates() {
+	fresh_store
+	start_daemon --clock-at 2026-12-05T08:00:00 || return 1
+	follow T07 || return 1
+	submit --unit 12-1A --kind repair --category electrical --text "no power in the kitchen" \
+		--visit 2026-12-05T10:00/12:00 || return 1
+	local missed=$TID
+	submit --unit 12-2B --kind repair --category electrical --text "no power in the bathroom" \
+		--visit 2026-12-05T10:00/12:00 || return 1
+	local kept=$TID
+	run crew --member T07 accept "$missed"
+	run crew --member T07 accept "$kept"
+	run crew --member T07 arrive "$kept"
+	[ "$RC" = 0 ] || fail "arrive exited $RC: $ERR" || return 1
+	stop_background
+	# 12:05: the window has closed and nobody came to 12-1A
+	start_daemon --clock-at 2026-12-05T12:05:00 || return 1
+	wait_show "$missed" "missed the visit 2026-12-05 10:00-12:00" ||
+		fail "the missed visit did not escalate: $OUT" || return 1
+	[ "$(tj "$missed" 'any(e["type"] == "escalated" and e.get("deadline") == "arrive" and "missed the visit" in e.get("note", "") for e in d["history"])')" = True ] ||
+		fail "not escalated as the arrive deadline: $(tj "$missed" '[(e["type"], e.get("deadline")) for e in d["history"]]') $(cat $TMP/tj.err)" || return 1
+	run desk show "$kept"
+	[[ $OUT != *"missed the visit"* ]] || fail "a kept visit escalated: $OUT" || return 1
+}
+
+# Bad windows are refused with a clear error and change nothing; a good
+# one is booked; a resident away proposes a new window with the hold.
+test_bad_visit_windows_are_refused() {
+	fresh_store
+	start_daemon --clock-at 2026-12-05T08:00:00 || return 1
+	follow T07 || return 1
+	run desk submit --unit 12-1A --kind repair --category electrical --text x --visit 2026-12-05T14:00/13:00
+	[ "$RC" = 1 ] && [[ $ERR == *"ends before it starts"* ]] || fail "backwards window: $RC $ERR" || return 1
+	run desk submit --unit 12-1A --kind repair --category electrical --text x --visit 2026-12-04T10:00/12:00
+	[ "$RC" = 1 ] && [[ $ERR == *"in the past"* ]] || fail "past window: $RC $ERR" || return 1
+	run desk submit --unit 12-1A --kind repair --category electrical --text x --visit 2026-12-05T10:00/2026-12-07T10:00
+	[ "$RC" = 1 ] && [[ $ERR == *"at most 24 hours"* ]] || fail "two-day window: $RC $ERR" || return 1
+	run desk submit --unit 12-1A --kind repair --category electrical --text x --visit tomorrow
+	[ "$RC" = 2 ] && [[ $ERR == *"expected a window FROM/TO"* ]] || fail "malformed window: $RC $ERR" || return 1
+	run desk submit --unit 12-1A --kind repair --category electrical --text x --visit 14:00/16:00
+	[ "$RC" = 2 ] && [[ $ERR == *"needs its day"* ]] || fail "a start without its day: $RC $ERR" || return 1
+	[ "$(desk list --all --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
+		fail "a refused submit stored a ticket" || return 1
+
+	submit --unit 12-1A --kind repair --category electrical --text "fan noisy" || return 1
+	local before
+	before=$(desk show "$TID" --json)
+	run desk visit "$TID" 2026-12-05T16:00/15:00
+	[ "$RC" = 1 ] && [[ $ERR == *"ends before it starts"* ]] || fail "visit backwards: $RC $ERR" || return 1
+	run desk visit "$TID" 2026-12-01T16:00/17:00
+	[ "$RC" = 1 ] && [[ $ERR == *"in the past"* ]] || fail "visit past: $RC $ERR" || return 1
+	[ "$(desk show "$TID" --json)" = "$before" ] || fail "a refused visit changed the ticket" || return 1
+	run desk visit "$TID" 2026-12-05T16:00/17:30
+	[ "$RC" = 0 ] || fail "visit exited $RC: $ERR" || return 1
+	[ "$(minute "$TID" arrive_by_ms)" = 2026-12-05T17:30 ] || fail "arrive by $(minute "$TID" arrive_by_ms)" || return 1
+	[ "$(tj "$TID" 'h[-1]')" = "visit booked" ] || fail "no visit event: $(tj "$TID" 'h')" || return 1
+	# the resident is away: held, with the window they proposed
+	run desk hold "$TID" --reason parts --visit 2026-12-06T10:00/11:00
+	[ "$RC" = 2 ] || fail "a parts hold took a window: $RC $ERR" || return 1
+	run desk hold "$TID" --reason resident-away --note "nobody home" --visit 2026-12-06T10:00/11:00
+	[ "$RC" = 0 ] || fail "hold exited $RC: $ERR" || return 1
+	run desk resume "$TID"
+	[ "$RC" = 0 ] || fail "resume exited $RC: $ERR" || return 1
+	[ "$(minute "$TID" arrive_by_ms)" = 2026-12-06T11:00 ] ||
+		fail "after the hold, arrive by $(minute "$TID" arrive_by_ms), expected the new window's end" || return 1
+	[ "$(minute "$TID" visit_from_ms)" = 2026-12-06T10:00 ] || fail "the new window was not kept" || return 1
+}
+
 t "a working-hours deadline over a weekend and a holiday lands on the right minute; holds pause it" \
 	test_working_hours_deadline_over_weekend_and_holiday
 t "a schedule fires once at its time, missed ones at start once, restarts create nothing" \
@@ -260,4 +373,8 @@ t "a schedule fires once at its time, missed ones at start once, restarts create
 t "a reload with a changed schedule creates no duplicates" test_reload_with_changed_schedule_does_not_duplicate
 t "catch-up after a long downtime is bounded and logged" test_catch_up_is_bounded
 t "check-config names impossible schedules at FILE:LINE:COLUMN" test_check_config_names_bad_schedules
+t "routing skips a member whose shift does not cover the visit window" test_routing_honours_the_visit_window
+t "a visit missed by the crew escalates; a kept one does not" test_missed_visit_escalates
+t "bad visit windows are refused and change nothing; a resident away proposes a new one" \
+	test_bad_visit_windows_are_refused
 finish
