@@ -6,6 +6,8 @@
 # seconds; times are the estate's (Asia/Hong_Kong, lib.sh).
 . "$(dirname "$0")/lib.sh"
 
+sel_id() { screen "$1" | sed -n 's/^>#\([0-9]*\) .*/\1/p' | head -n 1; }
+
 # wait_show ID TEXT: until `desk show ID` holds TEXT (5 s at most).
 wait_show() {
 	local i
@@ -366,6 +368,34 @@ test_bad_visit_windows_are_refused() {
 	[ "$(minute "$TID" visit_from_ms)" = 2026-12-06T10:00 ] || fail "the new window was not kept" || return 1
 }
 
+# The handheld shows the visit window with a countdown to its start, and
+# marks planned work, in the list and in the detail.
+test_handheld_shows_visits_and_planned_work() {
+	plan_config "$TMP/plan.yaml" "$DAILY"
+	CONFIG=$TMP/plan.yaml
+	fresh_store
+	start_daemon --clock-at 2026-12-07T09:59:57 || return 1
+	UI_ENV="NO_COLOR=1" ui_start hand 80 24 "$B/dispatch-crew" --member T07
+	wait_screen hand "^T07 " 15 || fail "no handheld: $(screen hand; cat "$TMP/hand.err")" || return 1
+	submit --unit 5-5E --kind repair --category electrical --text "socket sparks" \
+		--visit 2026-12-07T12:00/14:00 || return 1
+	wait_screen hand '\[visit 12:00-14:00 in 1h5[0-9]\] socket sparks' 10 ||
+		fail "the list does not show the window and its countdown: $(screen hand)" || return 1
+	wait_screen hand '\[planned\] daily check' 15 || fail "planned work not marked: $(screen hand)" || return 1
+	local row
+	row=$(screen hand | grep -n '#'"$TID"' ' | head -n 1 | cut -d: -f1)
+	# open the visit's detail
+	while [ "$(sel_id hand)" != "$TID" ]; do
+		tm send-keys -t hand Down
+		sleep 0.2
+		[ $((++row)) -lt 40 ] || { fail "cannot select #$TID: $(screen hand)"; return 1; }
+	done
+	tm send-keys -t hand Enter
+	wait_screen hand '^visit 12:00-14:00 in 1h5[0-9] \(booked with the resident: arrive by its end\)' 10 ||
+		fail "the detail does not show the window: $(screen hand)" || return 1
+	tm kill-session -t hand 2>/dev/null
+}
+
 t "a working-hours deadline over a weekend and a holiday lands on the right minute; holds pause it" \
 	test_working_hours_deadline_over_weekend_and_holiday
 t "a schedule fires once at its time, missed ones at start once, restarts create nothing" \
@@ -377,4 +407,6 @@ t "routing skips a member whose shift does not cover the visit window" test_rout
 t "a visit missed by the crew escalates; a kept one does not" test_missed_visit_escalates
 t "bad visit windows are refused and change nothing; a resident away proposes a new one" \
 	test_bad_visit_windows_are_refused
+t "the handheld shows the visit window with a countdown, and marks planned work" \
+	test_handheld_shows_visits_and_planned_work
 finish
