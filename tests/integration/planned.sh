@@ -169,6 +169,13 @@ print(len(set(t["planned_for_ms"] for t in json.load(sys.stdin) if t["planned"])
 	start_daemon --clock-at 2026-12-09T10:31:00 || return 1
 	sleep 0.5
 	[ "$(planned_count)" = 9 ] || fail "the second start created tickets again: $(planned_count)" || return 1
+	# the daily report tells planned from reported work; the export has the marks
+	submit --unit 12-3C --kind repair --category plumbing --text "tap drips" || return 1
+	run "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" report daily --date 2026-12-09
+	[[ $OUT == *"received: 1 reported, 6 planned"* ]] || fail "the daily report does not count planned work: $OUT" || return 1
+	run "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" export
+	printf '%s\n' "$OUT" | grep -q '"planned":true' && printf '%s\n' "$OUT" | grep -q '"schedule":"daily-check"' ||
+		fail "the export does not mark planned tickets" || return 1
 	stop_background
 }
 
