@@ -8,6 +8,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "plan.h"
 
 static char err[8192];
 
@@ -139,6 +140,96 @@ START_TEST(bad_calendars_are_named_with_their_place)
 }
 END_TEST
 
+/* A schedule as the configuration gives it (plan_check fills the rest). */
+static struct config_schedule sched(const char *rrule, const char *start)
+{
+	struct config_schedule s;
+
+	memset(&s, 0, sizeof s);
+	s.id = (char *)"t";
+	s.rrule = strdup(rrule);
+	s.start = (char *)start;
+	return s;
+}
+
+START_TEST(rrule_expansion)
+{
+	struct config_schedule s;
+	const char *which;
+	char why[512];
+	int64_t occ[40];
+	unsigned n;
+
+	zone();
+	/* the first Monday of each month, 10:00 local */
+	s = sched("FREQ=MONTHLY;BYDAY=1MO", "2026-01-05T10:00");
+	ck_assert_int_eq(plan_check(&s, why, sizeof why, &which), 0);
+	n = plan_occurrences(&s, hk(2026, 11, 1, 0, 0), hk(2027, 3, 1, 0, 0), occ, 40, false);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(occ[0], hk(2026, 11, 2, 10, 0));
+	ck_assert_int_eq(occ[1], hk(2026, 12, 7, 10, 0));
+	ck_assert_int_eq(occ[2], hk(2027, 1, 4, 10, 0));
+	ck_assert_int_eq(occ[3], hk(2027, 2, 1, 10, 0));
+	/* (after, upto]: an occurrence at `after` is done, one at `upto` is due */
+	n = plan_occurrences(&s, hk(2026, 12, 7, 10, 0), hk(2027, 1, 4, 10, 0), occ, 40, false);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(occ[0], hk(2027, 1, 4, 10, 0));
+	ck_assert_int_eq(plan_next(&s, hk(2026, 12, 3, 17, 0)), hk(2026, 12, 7, 10, 0));
+	free(s.rrule);
+
+	/* every year in March (on the start's day): 2 March */
+	s = sched("RRULE:FREQ=YEARLY;BYMONTH=3", "2026-03-02T09:00");
+	ck_assert_int_eq(plan_check(&s, why, sizeof why, &which), 0);
+	ck_assert_str_eq(s.rrule, "FREQ=YEARLY;BYMONTH=3"); /* the property name is dropped */
+	ck_assert_int_eq(plan_next(&s, hk(2026, 12, 3, 0, 0)), hk(2027, 3, 2, 9, 0));
+	free(s.rrule);
+
+	/* the cap keeps the latest: 60 days of a daily rule, 31 kept */
+	s = sched("FREQ=DAILY", "2026-01-01T08:00");
+	ck_assert_int_eq(plan_check(&s, why, sizeof why, &which), 0);
+	n = plan_occurrences(&s, hk(2026, 10, 1, 9, 0), hk(2026, 11, 30, 9, 0), occ, 31, true);
+	ck_assert_uint_eq(n, 60);
+	ck_assert_int_eq(occ[0], hk(2026, 10, 31, 8, 0));
+	ck_assert_int_eq(occ[30], hk(2026, 11, 30, 8, 0));
+	/* COUNT ends it */
+	free(s.rrule);
+	s = sched("FREQ=DAILY;COUNT=2", "2026-01-01T08:00");
+	ck_assert_int_eq(plan_check(&s, why, sizeof why, &which), 0);
+	ck_assert_int_eq(plan_next(&s, hk(2026, 1, 2, 8, 0)), 0);
+	free(s.rrule);
+}
+END_TEST
+
+START_TEST(impossible_rules_are_refused)
+{
+	static const struct {
+		const char *rrule, *start, *which, *why;
+	} bad[] = {
+		{ "BYDAY=1MO", "2026-01-05T10:00", "rrule", "has no FREQ" },
+		{ "FREQ=MONTHLY;BYDAI=1MO", "2026-01-05T10:00", "rrule", "is not an iCalendar RRULE" },
+		{ "FREQ=FORTNIGHTLY", "2026-01-05T10:00", "rrule", "is not an iCalendar RRULE" },
+		{ "FREQ=MINUTELY", "2026-01-05T10:00", "rrule", "at most hourly" },
+		{ "FREQ=DAILY;UNTIL=20250101T000000", "2026-01-05T10:00", "rrule", "has no occurrence" },
+		{ "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "2026-01-05T10:00", "rrule", "" },
+		{ "FREQ=DAILY", "2026-02-29T10:00", "start", "expected the first occurrence" },
+		{ "FREQ=DAILY", "2026-01-05 10:00", "start", "expected the first occurrence" },
+		{ "FREQ=DAILY", "2026-01-05T25:00", "start", "expected the first occurrence" },
+	};
+	char why[512];
+	const char *which;
+
+	zone();
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config_schedule s = sched(bad[i].rrule, bad[i].start);
+		ck_assert_msg(plan_check(&s, why, sizeof why, &which) != 0, "accepted %s from %s", bad[i].rrule,
+			      bad[i].start);
+		ck_assert_str_eq(which, bad[i].which);
+		ck_assert_msg(strstr(why, bad[i].why) != NULL, "'%s' not in '%s'", bad[i].why, why);
+		free(s.rrule);
+	}
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -147,6 +238,8 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, working_time_skips_nights_weekends_and_holidays);
 	tcase_add_test(tc, split_days_and_the_default_day);
 	tcase_add_test(tc, bad_calendars_are_named_with_their_place);
+	tcase_add_test(tc, rrule_expansion);
+	tcase_add_test(tc, impossible_rules_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
