@@ -89,6 +89,7 @@ void handle_apply_costs(struct handle_ctx *c, Dispatch__Ticket *t, const Dispatc
 {
 	int64_t parts = 0;
 
+	t->cost_round_cents = 0; /* this resolution's share: none, unless it carries costs */
 	if (!handle_has_costs(tr))
 		return;
 	t->parts = xrealloc(t->parts, (t->n_parts + tr->n_parts) * sizeof *t->parts);
@@ -109,5 +110,6 @@ void handle_apply_costs(struct handle_ctx *c, Dispatch__Ticket *t, const Dispatc
 	t->invoice_cents += tr->invoice_cents;
 	for (size_t i = 0; i < t->n_parts; i++)
 		parts += t->parts[i]->total_cents;
+	t->cost_round_cents = parts + t->labour_cents + t->invoice_cents - t->cost_cents;
 	t->cost_cents = parts + t->labour_cents + t->invoice_cents;
 }

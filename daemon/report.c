@@ -271,6 +271,7 @@ struct daily {
 	/* issue 19: of the day's received tickets, planned by a schedule (the
 	 * rest were reported) and those with a visit booked; visits missed */
 	unsigned planned, visits, visits_missed;
+	struct review_costing costs; /* issue 19: what the day's resolutions cost */
 };
 
 static struct daily_row *daily_row(struct daily *d, const char *crew, const char *member)
@@ -353,7 +354,10 @@ static int daily_event(Dispatch__Event *ev, void *arg)
 	d->events_today++;
 	switch (ev->type) {
 	case DISPATCH__EVENT_TYPE__EVENT_ASSIGNED: daily_row(d, ev->crew, ev->member)->dispatched++; break;
-	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED: daily_row(d, ev->crew, ev->member)->resolved++; break;
+	case DISPATCH__EVENT_TYPE__EVENT_RESOLVED:
+		daily_row(d, ev->crew, ev->member)->resolved++;
+		review_cost_resolved(&d->costs, t); /* issue 19 */
+		break;
 	case DISPATCH__EVENT_TYPE__EVENT_ESCALATED: {
 		/* counted against whoever held it when the deadline passed */
 		const char *who = t->member;
@@ -577,6 +581,7 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 							"follow_up_remark", l->d, "satisfaction", (int)l->score));
 		}
 		json_object_set_new(root, "suggestions", a);
+		json_object_set_new(root, "costs", review_cost_day_json(&d->costs)); /* issue 19 */
 		json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', f);
 		json_decref(root);
@@ -678,6 +683,8 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 				       REPORT_MINUTE(l->time_ms, t1), l->ticket, l->unit, l->e, l->crew, l->member,
 				       l->a, l->b, l->c, l->d, l->score);
 		}
+		fputc('\n', f);
+		review_cost_day_csv(f, &d->costs); /* issue 19 */
 		return;
 	}
 	/* text */
@@ -744,6 +751,7 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		else
 			fprintf(f, "      follow-up: not yet\n");
 	}
+	review_cost_day_text(f, &d->costs); /* issue 19 */
 }
 
 int report_daily(store_t *s, const struct report_opts *o)
@@ -770,6 +778,7 @@ int report_daily(store_t *s, const struct report_opts *o)
 		    (rc = daily_ticket(&d, id)) != 0)
 			goto fail;
 	report_sort(d.rows, d.nrows, sizeof *d.rows, daily_cmp_row);
+	review_cost_finish(&d.costs); /* issue 19: costliest first */
 	daily_out(&d, o, &st);
 fail:
 	if (d.txn)
@@ -783,5 +792,6 @@ fail:
 	daily_list_free(&d.complaints);
 	daily_list_free(&d.remarks);
 	daily_list_free(&d.suggestions);
+	review_cost_free(&d.costs);
 	return rc;
 }

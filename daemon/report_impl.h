@@ -125,6 +125,29 @@ struct review_groups {
 	size_t n, cap;
 };
 
+/* Issue 19 (report_cost.c): what the work cost, summed by one key, and
+ * the repeat failures per asset. */
+struct review_cost {
+	char *key;
+	uint64_t n, minutes;
+	int64_t cents, parts, labour, invoice;
+};
+
+struct review_costs {
+	struct review_cost *v;
+	size_t n, cap;
+	size_t *slot; /* open addressing over v by key (index + 1; 0 free): a year names thousands of assets */
+	size_t nslot; /* a power of two, at least twice n */
+};
+
+struct review_costing {
+	struct review_cost total;
+	struct review_costs crews, kinds, buildings, assets, vendors; /* costliest first */
+	struct review_items repeats;                                  /* unit = the asset, score = repairs, b = ids */
+	struct review_pair *pairs;                                    /* (asset, ticket) of each repair */
+	size_t npairs, cappairs;
+};
+
 struct review {
 	int64_t from_ms, to_ms;
 	int first_month, nmonths; /* year*12 + month of from_ms; months covered */
@@ -140,7 +163,8 @@ struct review {
 	struct review_item **attention;                     /* the complaints that most need attention first */
 	struct review_pair *pairs;
 	size_t npairs, cappairs;
-	struct review *prev; /* the period of the same length just before, or NULL */
+	struct review *prev;           /* the period of the same length just before, or NULL */
+	struct review_costing costing; /* issue 19 */
 };
 
 /* Nearest-rank percentile of sorted values; -1 when there are none. */
@@ -174,6 +198,24 @@ void review_headline(const struct review *r, struct review_figure fig[REVIEW_FIG
  * change from the previous period ("+1.2 pts", "-4m 00s", "+20 (+5.3%)"). */
 const char *review_figure_str(const struct review_figure *x, bool prev, char *buf, size_t len);
 const char *review_change_str(const struct review_figure *x, char *buf, size_t len);
+
+/* Issue 19 (report_cost.c): a ticket into the costs; sorted and the
+ * repeat failures found once the scan is done; the sections of each
+ * format. */
+struct json_t;
+void review_cost_ticket(struct review_costing *k, const Dispatch__Ticket *t);
+void review_cost_finish(struct review_costing *k);
+void review_cost_free(struct review_costing *k);
+struct json_t *review_cost_json(const struct review_costing *k);
+struct json_t *review_repeat_assets_json(const struct review_costing *k);
+void review_cost_csv(FILE *f, const struct review_costing *k);
+void review_cost_text(FILE *f, const struct review_costing *k);
+void review_cost_html(FILE *f, const struct review_costing *k);
+/* The daily report's: what each resolution of the day added (Ticket.cost_round_cents). */
+void review_cost_resolved(struct review_costing *k, const Dispatch__Ticket *t);
+struct json_t *review_cost_day_json(const struct review_costing *k);
+void review_cost_day_text(FILE *f, const struct review_costing *k);
+void review_cost_day_csv(FILE *f, const struct review_costing *k);
 
 /* ---- the review for people (report_review_page.c) ---- */
 

@@ -218,6 +218,7 @@ static void review_ticket(struct review *r, const Dispatch__Ticket *t)
 	if (t->created_ms < r->from_ms || t->created_ms >= r->to_ms)
 		return;
 	review_group_add(&r->all, t);
+	review_cost_ticket(&r->costing, t); /* issue 19 */
 	mi = review_month_of(t->created_ms) - r->first_month;
 	if (mi >= 0 && mi < r->nmonths)
 		review_group_add(&r->months[mi], t);
@@ -390,6 +391,7 @@ static void review_finish(struct review *r)
 	report_sort(r->vendors.v, r->vendors.n, sizeof *r->vendors.v, review_cmp_count);
 	report_sort(r->incidents.v, r->incidents.n, sizeof *r->incidents.v, review_cmp_incident);
 	review_repeats(r);
+	review_cost_finish(&r->costing); /* issue 19 */
 	r->attention = xcalloc(r->complaints.n + 1, sizeof *r->attention);
 	for (size_t i = 0; i < r->complaints.n; i++)
 		r->attention[i] = &r->complaints.v[i];
@@ -409,6 +411,7 @@ static void review_free(struct review *r)
 	review_counts_free(&r->causes), review_counts_free(&r->vendors);
 	review_items_free(&r->complaints), review_items_free(&r->incidents), review_items_free(&r->repeats);
 	free(r->attention);
+	review_cost_free(&r->costing);
 	for (size_t i = 0; i < r->npairs; i++)
 		free(r->pairs[i].key);
 	free(r->pairs);
@@ -829,6 +832,8 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 						   (int)p->score, "tickets", p->b));
 	}
 	json_object_set_new(root, "repeat_problems", a);
+	json_object_set_new(root, "costs", review_cost_json(&r->costing));                              /* issue 19 */
+	json_object_set_new(root, "repeat_failures_per_asset", review_repeat_assets_json(&r->costing)); /* issue 19 */
 	if (r->prev)
 		json_object_set_new(root, "comparison", review_comparison_json(r));
 	json_dumpf(root, o->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -951,6 +956,7 @@ static void review_csv(const struct review *r, const struct report_opts *o, cons
 		const struct review_item *p = &r->repeats.v[i];
 		report_csv_row(f, "repeat\x1f%s %s\x1f%u\x1ftickets %s", p->unit, p->a, p->score, p->b);
 	}
+	review_cost_csv(f, &r->costing); /* issue 19 */
 	if (r->prev) {
 		struct review_figure fig[REVIEW_FIGURES];
 		review_headline(r, fig);

@@ -244,6 +244,7 @@ void review_text(const struct review *r, const struct report_opts *o, const stru
 	for (size_t i = 0; i < review_shown(r->repeats.n); i++)
 		review_text_repeat(f, &r->repeats.v[i]);
 	review_text_more(f, r->repeats.n);
+	review_cost_text(f, &r->costing); /* issue 19: costs, repeat failures per asset */
 
 	if (r->complaints.n <= REPORT_TOP && r->incidents.n <= REPORT_TOP && r->repeats.n <= REPORT_TOP)
 		return;
@@ -684,6 +685,7 @@ void review_html(const struct review *r, const struct report_opts *o, const stru
 		review_html_repeat(f, &r->repeats.v[i]);
 	review_html_more(f, r->repeats.n, 4);
 	fprintf(f, "</table>\n");
+	review_cost_html(f, &r->costing); /* issue 19: costs, repeat failures per asset */
 	if (r->complaints.n > REPORT_TOP || r->incidents.n > REPORT_TOP || r->repeats.n > REPORT_TOP) {
 		fprintf(f, "<h2 id=\"appendix\">Appendix: the full lists</h2>\n");
 		if (r->complaints.n > REPORT_TOP) {

@@ -46,6 +46,7 @@
 
 #include <ncurses.h>
 
+#include "dc_cost.h"
 #include "dc_term.h"
 #include "dc_time.h"
 
@@ -782,6 +783,8 @@ static void detail_text(struct ui *u, const struct item *it, int w, int64_t now,
 		text_addf(x, w, 0, "unit %s, zone %s", a, dc_clean(t->zone, b, sizeof b));
 	else
 		text_addf(x, w, 0, "unit %s", a);
+	if (t->asset && *t->asset) /* issue 19: the equipment it concerns */
+		text_addf(x, w, 0, "asset %s", dc_clean(t->asset, a, sizeof a));
 	if (t->person && *t->person)
 		text_addf(x, w, 0, "resident %s", dc_clean(t->person, a, sizeof a));
 	if (t->phone && *t->phone)
@@ -829,6 +832,8 @@ static void detail_text(struct ui *u, const struct item *it, int w, int64_t now,
 	}
 	if (t->note && *t->note)
 		text_addf(x, w, 0, "note: %s", dc_clean(t->note, a, sizeof a));
+	if (dc_cost_summary(t, a, sizeof a)[0]) /* issue 19: what the job cost */
+		text_addf(x, w, 0, "cost %s", a);
 	if (r && r->ticket && r->ticket->id == t->id) {
 		text_addf(x, w, 0, "history (%zu):", r->n_events);
 		for (i = 0; i < r->n_events; i++)

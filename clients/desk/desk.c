@@ -615,7 +615,7 @@ static const struct command *find_command(struct desk_opts *o, const char *word)
 				   word);
 			return NULL;
 		}
-		snprintf(name, sizeof name, "outage %s", o->args[0]);
+		snprintf(name, sizeof name, "%s %s", word, o->args[0]);
 		o->args++;
 		o->n_args--;
 		word = name;

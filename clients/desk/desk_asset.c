@@ -83,7 +83,7 @@ static void asset_row(const void *ctx, size_t i, const char **cells, const char 
 	cells[A_CREW] = x->rows[i].crew;
 	cells[A_OPEN] = x->rows[i].open;
 	cells[A_TICKETS] = x->rows[i].tickets;
-	cells[A_NOTES] = a->notes;
+	cells[A_NOTES] = a->notes && *a->notes ? a->notes : NULL;
 	if (a->open)
 		colors[A_OPEN] = x->o->c.yellow;
 }

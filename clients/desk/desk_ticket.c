@@ -663,6 +663,8 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 	}
 	if (t->planned)
 		snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "[planned] ");
+	if (t->asset && *t->asset) /* "[ASSET] text" when the ticket names an asset */
+		snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "[%s] ", t->asset);
 	snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "%s", t->text ? t->text : "");
 }
 
@@ -820,9 +822,10 @@ static void csv_field(const char *s, int last)
 
 static void print_csv(const struct row *rows, size_t n)
 {
-	static const char *const head[] = { "id",   "state",   "kind",   "priority", "category",
-					    "unit", "crew",    "member", "created",  "updated",
-					    "due",  "overdue", "person", "phone",    "text" };
+	static const char *const head[] = {
+		"id",      "state", "kind",    "priority", "category", "unit", "crew",  "member", "created",
+		"updated", "due",   "overdue", "person",   "phone",    "text", "asset", "cost"
+	}; /* issue 19: asset and cost (HK$) last */
 	size_t nh = sizeof head / sizeof head[0];
 	char created[64], updated[64];
 
@@ -846,7 +849,14 @@ static void print_csv(const struct row *rows, size_t n)
 		csv_field(rows[i].overdue ? "yes" : "no", 0);
 		csv_field(t->person, 0);
 		csv_field(t->phone, 0);
-		csv_field(t->text, 1);
+		csv_field(t->text, 0);
+		csv_field(t->asset, 0);
+		if (t->cost_cents > 0)
+			snprintf(updated, sizeof updated, "%lld.%02lld", (long long)(t->cost_cents / 100),
+				 (long long)(t->cost_cents % 100));
+		else
+			updated[0] = '\0';
+		csv_field(updated, 1);
 	}
 }
 

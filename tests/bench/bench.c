@@ -423,7 +423,57 @@ struct search_res {
 	double gen_s;
 	struct search_fig fig[5];
 	int nfig;
+	/* issue 19: the review over the year, with assets and costs, and over
+	 * the same year generated without them (the same seed: the same
+	 * tickets otherwise), each the median of its runs */
+	double review_ms, review_plain_ms;
+	unsigned assets; /* distinct assets the year's tickets name */
 };
+
+static int cmp_double(const void *a, const void *b);
+
+/* Issue 19: the median time of `dispatchd report review` over state's year. */
+static double review_time(const char *state, int runs, const char *out)
+{
+	char cmd[1600];
+	double ms[16];
+
+	if (runs > 16)
+		runs = 16;
+	snprintf(cmd, sizeof cmd,
+		 "'%s' --state-dir '%s' report review --from 2026-01-01 --to 2027-01-01 --format json >'%s' 2>&1",
+		 opt.dispatchd, state, out);
+	for (int i = 0; i < runs; i++) {
+		double t0 = bench_now();
+		if (system(cmd) != 0)
+			return -1;
+		ms[i] = (bench_now() - t0) * 1000.0;
+	}
+	qsort(ms, (size_t)runs, sizeof ms[0], cmp_double);
+	return ms[runs / 2];
+}
+
+/* Issue 19: how many assets the review's by_asset lists. */
+static unsigned review_assets(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	unsigned n = 0;
+	int in = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		if (strstr(line, "\"by_asset\""))
+			in = 1;
+		else if (strstr(line, "\"by_vendor\""))
+			in = 0;
+		else if (in && strstr(line, "\"asset\": \""))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -481,12 +531,34 @@ static int search_run(struct search_res *r)
 		g->median_ms = g->ms[runs / 2];
 	}
 	bench_daemon_stop(&d);
+	{
+		/* issue 19: the review over the year with its assets and costs, and
+		 * the same year without them (gen-year --no-assets) as the baseline */
+		char plain[700], out[800];
+		int rruns = opt.quick ? 1 : 3;
+		snprintf(out, sizeof out, "%s/review-year.json", rundir);
+		r->review_ms = review_time(state, rruns, out);
+		r->assets = review_assets(out);
+		snprintf(plain, sizeof plain, "%s/store-year-plain", rundir);
+		snprintf(cmd, sizeof cmd, "'%s' --seed 2026 --no-assets '%s' >>'%s/gen-year.log' 2>&1", opt.gen_year,
+			 plain, rundir);
+		r->review_plain_ms = system(cmd) == 0 ? review_time(plain, rruns, out) : -1;
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", plain);
+		if (!opt.keep && system(cmd) != 0)
+			fprintf(stderr, "bench: could not remove %s\n", plain);
+	}
 	printf("\n[search over a year] %llu generated tickets (gen-year, %.1f s), through dispatchd's socket;"
 	       " each the whole search, every page; median of %d\n",
 	       (unsigned long long)r->tickets, r->gen_s, runs);
 	for (int f = 0; f < r->nfig; f++)
 		printf("  %-40s %9.1f ms   %3u page(s), %5u found, %6u examined\n", r->fig[f].name, r->fig[f].median_ms,
 		       r->fig[f].pages, r->fig[f].found, r->fig[f].scanned);
+	printf("\n[review over a year] dispatchd report review of the same year, %u assets named, costs at every "
+	       "resolution; median of %d\n",
+	       r->assets, opt.quick ? 1 : 3);
+	printf("  %-40s %9.1f ms\n", "review with assets and costs", r->review_ms);
+	printf("  %-40s %9.1f ms   (the same year generated without them)\n", "review without (baseline)",
+	       r->review_plain_ms);
 	fflush(stdout);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
 	if (!opt.keep && system(cmd) != 0)
@@ -608,7 +680,8 @@ static void write_json(const char *path, const struct raw *raw, const struct rou
 				"\"examined\": %u}",
 				i ? "," : "", se->fig[i].name, se->fig[i].median_ms, se->fig[i].pages, se->fig[i].found,
 				se->fig[i].scanned);
-		fprintf(f, "]},\n");
+		fprintf(f, "],\n    \"review_with_costs_ms\": %.1f, \"review_without_ms\": %.1f, \"assets\": %u},\n",
+			se->review_ms, se->review_plain_ms, se->assets);
 	}
 	fprintf(f, "  \"targets\": [");
 	for (int i = 0; i < ntg; i++)

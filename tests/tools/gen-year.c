@@ -4,7 +4,7 @@
  * the hash chain are the real thing), for timing the reports and for
  * tests with known figures.
  *
- *   gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth FILE] DIR
+ *   gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--no-assets] [--truth FILE] DIR
  *
  * 3,000 units (30 towers x 25 floors x 4 flats), ~50,000 tickets a year
  * by default: repairs, cleaning, security, inquiries, complaints and paid
@@ -15,6 +15,15 @@
  * cancelled and the last days' work is still open. Some units report the
  * same problem again and again (repeat problems). Times are in the
  * process's TZ (the tests set Asia/Hong_Kong, the sample estate's).
+ *
+ * Issue 19: repairs and alarms name the asset they concern (lifts, pumps,
+ * generators, air conditioners, gates, CCTV, fire extinguishers of each
+ * tower: some 2,000 in all; a hot unit's repeat problem is one asset's
+ * repeat failure), and each resolution records what it cost (parts from a
+ * price list, labour minutes at HK$180 an hour, a vendor's invoice), a
+ * reopened job's rounds added up as dispatchd adds them. These come from a
+ * random stream of their own, so the rest of a seed's year is what it was
+ * before them. --no-assets leaves them out.
  *
  * --truth writes what was generated as NDJSON (one object per ticket as it
  * ended, then one per event), so a test can compute the figures a report
@@ -65,9 +74,13 @@ struct step {
 	uint8_t act, arg;
 };
 
+#define GEN_PARTS 8
 struct gen_ticket {
 	Dispatch__Ticket t;
 	char unit[16], building[8], remark[80];
+	char asset[24];                      /* issue 19 */
+	Dispatch__CostPart parts[GEN_PARTS]; /* what its resolutions used */
+	Dispatch__CostPart *pp[GEN_PARTS];
 	char *passed[4];
 	uint32_t member; /* index into the crew's members */
 };
@@ -124,6 +137,95 @@ static int64_t rnd_exp(int64_t mean)
 	double u = rnd_unit();
 	int64_t v = (int64_t)(-(double)mean * log(1.0 - u));
 	return v < 1000 ? 1000 : v;
+}
+
+/* Issue 19: the assets' and costs' own stream (see the top). */
+static uint64_t rng2_state;
+static int gen_assets = 1;
+
+static unsigned rnd2_below(unsigned n)
+{
+	rng2_state ^= rng2_state >> 12;
+	rng2_state ^= rng2_state << 25;
+	rng2_state ^= rng2_state >> 27;
+	return (unsigned)((rng2_state * 2685821657736338717ULL) % n);
+}
+
+/* The asset a ticket concerns, from its unit and category (so a unit's
+ * repeat problem names one asset each time), or none. */
+static void make_asset(struct gen_ticket *g)
+{
+	const Dispatch__Ticket *t = &g->t;
+	const char *c = t->category;
+	unsigned h = 0, floor = 0;
+
+	g->asset[0] = '\0';
+	if (!gen_assets)
+		return;
+	for (const char *p = g->unit; *p; p++)
+		h = h * 31 + (unsigned char)*p;
+	sscanf(strchr(g->unit, '-') + 1, "%u", &floor);
+	if (t->kind == DISPATCH__KIND__KIND_REPAIR) {
+		if (strcmp(c, "lift") == 0)
+			snprintf(g->asset, sizeof g->asset, "L%s-%u", g->building, 1 + h % 4);
+		else if (strcmp(c, "plumbing") == 0 || strcmp(c, "water-leak") == 0) {
+			if (h % 3 == 0)
+				snprintf(g->asset, sizeof g->asset, "PUMP%s-%u", g->building, 1 + h % 2);
+		} else if (strcmp(c, "aircon") == 0)
+			snprintf(g->asset, sizeof g->asset, "AC%s-%u", g->building, floor);
+		else if (strcmp(c, "electrical") == 0 && h % 4 == 0)
+			snprintf(g->asset, sizeof g->asset, "GEN%s", g->building);
+		else if (strcmp(c, "door-lock") == 0 && h % 2 == 0)
+			snprintf(g->asset, sizeof g->asset, "GATE%s", g->building);
+	} else if (t->kind == DISPATCH__KIND__KIND_SECURITY && strcmp(c, "alarm") == 0) {
+		if (rnd2_below(2) == 0)
+			snprintf(g->asset, sizeof g->asset, "FE%s-%u-%u", g->building, floor, 1 + h % 2);
+		else
+			snprintf(g->asset, sizeof g->asset, "CCTV%s-%u", g->building, 1 + h % 4);
+	}
+}
+
+/* What one resolution cost, added to t as dispatchd adds it (handle_cost.c). */
+static void gen_costs(struct gen_ticket *g)
+{
+	static const struct {
+		const char *item;
+		int64_t cents;
+	} price[] = { { "fuse-13a", 1250 },    { "lamp-led-18w", 4500 },     { "valve-15mm", 8800 },
+		      { "pump-seal", 32000 },  { "lift-contactor", 125000 }, { "washer-kit", 1500 },
+		      { "door-closer", 68000 } };
+	Dispatch__Ticket *t = &g->t;
+	int vendor = t->vendor[0] != '\0';
+	unsigned minutes = 0, nparts = 0;
+	int64_t parts = 0, invoice = 0;
+
+	t->cost_round_cents = 0;
+	if (!gen_assets)
+		return;
+	if (t->kind == DISPATCH__KIND__KIND_REPAIR || t->kind == DISPATCH__KIND__KIND_SPECIAL)
+		nparts = rnd2_below(4);
+	if (vendor)
+		invoice = 30000 + 10000 * (int64_t)rnd2_below(58);
+	else if (t->kind == DISPATCH__KIND__KIND_REPAIR || t->kind == DISPATCH__KIND__KIND_SPECIAL ||
+		 t->kind == DISPATCH__KIND__KIND_CLEANING || t->kind == DISPATCH__KIND__KIND_SECURITY)
+		minutes = 10 + 5 * rnd2_below(40);
+	for (unsigned i = 0; i < nparts && t->n_parts < GEN_PARTS; i++) {
+		Dispatch__CostPart *p = &g->parts[t->n_parts];
+		unsigned k = rnd2_below((unsigned)(sizeof price / sizeof price[0]));
+		dispatch__cost_part__init(p);
+		p->item = (char *)price[k].item;
+		p->quantity = 1 + rnd2_below(3);
+		p->unit_cents = price[k].cents;
+		p->total_cents = (int64_t)p->quantity * p->unit_cents;
+		parts += p->total_cents;
+		g->pp[t->n_parts++] = p;
+	}
+	t->parts = g->pp;
+	t->labour_minutes += minutes;
+	t->labour_cents += ((int64_t)minutes * 18000 + 30) / 60;
+	t->invoice_cents += invoice;
+	t->cost_round_cents = parts + ((int64_t)minutes * 18000 + 30) / 60 + invoice;
+	t->cost_cents += t->cost_round_cents;
 }
 
 static struct step *steps;
@@ -446,6 +548,7 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 		}
 		if (t->fee_cents > 0)
 			t->charged_cents = t->fee_cents;
+		gen_costs(g); /* issue 19 */
 		if (t->follow_up || t->fee_cents > 0)
 			t->follow_up_by_ms = now + 48 * HOUR_MS;
 		to = DISPATCH__STATE__STATE_RESOLVED;
@@ -519,11 +622,14 @@ static int apply(store_t *s, MDB_txn *txn, struct gen_ticket *g, const struct st
 			"\"member\":\"%s\",\"held\":\"%s\",\"tmember\":\"%s\",\"state\":%d,\"deadline\":%d,"
 			"\"kind\":%d,\"created\":%" PRId64 ",\"missed\":%u,\"ack_by\":%" PRId64 ",\"ack\":%" PRId64
 			",\"arrive_by\":%" PRId64 ",\"arrived\":%" PRId64 ",\"resolve_by\":%" PRId64
-			",\"resolved\":%" PRId64 ",\"sat\":%u,\"unit\":\"%s\"}\n",
+			",\"resolved\":%" PRId64 ",\"sat\":%u,\"unit\":\"%s\",\"round\":%" PRId64 ",\"asset\":\"%s\","
+			"\"building\":\"%s\",\"vendor\":\"%s\"}\n",
 			ev.seq, t->id, (int)ev.type, now, ev.crew, ev.member ? ev.member : "", held, t->member,
 			(int)t->state, (int)ev.deadline, (int)t->kind, t->created_ms, t->missed, t->acknowledge_by_ms,
 			t->acknowledged_ms, t->arrive_by_ms, t->arrived_ms, t->resolve_by_ms, t->resolved_ms,
-			t->satisfaction, t->unit);
+			t->satisfaction, t->unit,
+			ev.type == DISPATCH__EVENT_TYPE__EVENT_RESOLVED ? t->cost_round_cents : 0, t->asset,
+			t->building, t->vendor);
 	}
 	return 0;
 }
@@ -537,13 +643,15 @@ static void truth_ticket(FILE *f, const Dispatch__Ticket *t)
 		",\"arrive_by\":%" PRId64 ",\"resolve_by\":%" PRId64 ",\"follow_by\":%" PRId64 ",\"missed\":%u,"
 		"\"sat\":%u,\"reopen\":%u,\"fee\":%" PRId64 ",\"charged\":%" PRId64 ",\"vendor\":\"%s\","
 		"\"incident\":\"%s\",\"review\":\"%s\",\"cause\":\"%s\",\"about\":\"%s\",\"remark\":\"%s\","
-		"\"passed\":\"%s\"}\n",
+		"\"passed\":\"%s\",\"asset\":\"%s\",\"cost\":%" PRId64 ",\"labour_c\":%" PRId64 ",\"minutes\":%u,"
+		"\"invoice\":%" PRId64 ",\"parts_c\":%" PRId64 "}\n",
 		t->id, (int)t->kind, (int)t->state, t->unit, t->building, t->category, t->crew, t->member,
 		t->created_ms, t->consent_ms, t->acknowledged_ms, t->arrived_ms, t->resolved_ms, t->followed_up_ms,
 		t->acknowledge_by_ms, t->arrive_by_ms, t->resolve_by_ms, t->follow_up_by_ms, t->missed, t->satisfaction,
 		t->reopen_count, t->fee_cents, t->charged_cents, t->vendor, t->vendor_incident, t->vendor_review,
 		t->cause, t->about_member, t->follow_up_remark,
-		t->n_passed_over ? t->passed_over[t->n_passed_over - 1] : "");
+		t->n_passed_over ? t->passed_over[t->n_passed_over - 1] : "", t->asset, t->cost_cents, t->labour_cents,
+		t->labour_minutes, t->invoice_cents, t->cost_cents - t->labour_cents - t->invoice_cents);
 }
 
 int main(int argc, char **argv)
@@ -573,20 +681,24 @@ int main(int argc, char **argv)
 			days = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--truth") == 0 && i + 1 < argc)
 			truth_path = argv[++i];
+		else if (strcmp(argv[i], "--no-assets") == 0)
+			gen_assets = 0;
 		else if (argv[i][0] != '-' && dir == NULL)
 			dir = argv[i];
 		else {
-			fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth "
+			fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] "
+					"[--no-assets] [--truth "
 					"FILE] DIR\n");
 			return 2;
 		}
 	}
 	if (dir == NULL || want == 0) {
-		fprintf(stderr,
-			"usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--truth FILE] DIR\n");
+		fprintf(stderr, "usage: gen-year [--seed N] [--tickets N] [--year YYYY] [--days N] [--no-assets] "
+				"[--truth FILE] DIR\n");
 		return 2;
 	}
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+	rng2_state = seed * 0xD1B54A32D192ED03ULL + 7;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = year - 1900;
 	tm.tm_mday = 1;
@@ -624,6 +736,8 @@ int main(int argc, char **argv)
 				times[i] = times[i - 1] + 1;
 		for (size_t i = 0; i < want; i++) {
 			make_ticket(&g[i], times[i]);
+			make_asset(&g[i]);
+			g[i].t.asset = g[i].asset;
 			plan_ticket(&g[i], (uint32_t)i, end);
 		}
 		free(times);

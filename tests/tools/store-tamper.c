@@ -6,6 +6,9 @@
  *   store-tamper DIR note SEQ TEXT   rewrite event SEQ with another note
  *                                    (a well-formed record, old prev_hash)
  *   store-tamper DIR byte SEQ        flip one byte of event SEQ's record
+ *   store-tamper DIR schema7         make the store as schema 7 left it: the
+ *                                    asset indexes ('E', 'e' in "index") taken
+ *                                    out, the version set back (issue 19)
  *
  * Test-only: never installed.
  */
@@ -22,6 +25,55 @@ static void be64(unsigned char out[8], unsigned long long v)
 		out[i] = (unsigned char)(v & 0xff);
 }
 
+/* Back to schema 7: what a schema 7 dispatchd wrote had no asset indexes. */
+static int to_schema7(const char *dir)
+{
+	static const unsigned char seven[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta, idx;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned long dropped = 0;
+	int rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 32)) != 0 ||
+	    (rc = mdb_env_open(env, dir, 0, 0640)) != 0 || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0 || (rc = mdb_dbi_open(txn, "index", 0, &idx)) != 0 ||
+	    (rc = mdb_cursor_open(txn, idx, &cur)) != 0)
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char tag = k.mv_size ? *(const unsigned char *)k.mv_data : 0;
+		if (tag == 'E' || tag == 'e') {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				goto fail;
+			dropped++;
+		}
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	k.mv_size = 6, k.mv_data = (void *)"schema";
+	v.mv_size = 8, v.mv_data = (void *)seven;
+	if ((rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	printf("store-tamper: schema 7 now, %lu asset index entries taken out\n", dropped);
+	mdb_env_close(env);
+	return 0;
+fail:
+	fprintf(stderr, "store-tamper: %s: %s\n", dir, mdb_strerror(rc));
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	if (env)
+		mdb_env_close(env);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	MDB_env *env = NULL;
@@ -33,8 +85,11 @@ int main(int argc, char **argv)
 	unsigned char *copy = NULL;
 	int rc;
 
+	if (argc == 3 && strcmp(argv[2], "schema7") == 0)
+		return to_schema7(argv[1]);
 	if (argc < 4 || (strcmp(argv[2], "note") == 0 && argc != 5) || (strcmp(argv[2], "byte") == 0 && argc != 4)) {
-		fprintf(stderr, "usage: store-tamper DIR note SEQ TEXT | store-tamper DIR byte SEQ\n");
+		fprintf(stderr, "usage: store-tamper DIR note SEQ TEXT | store-tamper DIR byte SEQ | store-tamper DIR "
+				"schema7\n");
 		return 2;
 	}
 	be64(kb, strtoull(argv[3], NULL, 10));

@@ -1077,6 +1077,121 @@ START_TEST(a_version_6_store_gets_its_search_indexes)
 }
 END_TEST
 
+/* ---- the asset indexes (schema 8, issue 19) ---- */
+
+static uint64_t put_asset_ticket(store_t *s, const char *asset, Dispatch__State st)
+{
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &t.id), 0);
+	t.state = st;
+	t.unit = (char *)"12-1A";
+	t.crew = (char *)"lift-vendor";
+	t.asset = (char *)asset;
+	t.created_ms = t.updated_ms = 1000 + (int64_t)t.id;
+	ck_assert_int_eq(store_put_ticket(s, txn, &t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	return t.id;
+}
+
+static const char *asset_ids(store_t *s, const char *asset, bool open_only, struct found *f)
+{
+	MDB_txn *txn;
+	memset(f, 0, sizeof *f);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_asset_tickets(s, txn, asset, open_only, found_id, f), 0);
+	store_txn_abort(txn);
+	return f->text;
+}
+
+/* Every ticket naming an asset is in its history; the open ones in its
+ * open index, leaving it when closed; "L1" is not "L10". */
+START_TEST(asset_indexes_follow_the_tickets)
+{
+	store_t *s = open_store();
+	struct found f;
+	unsigned all, open;
+	MDB_txn *txn;
+	Dispatch__Ticket *t = NULL;
+
+	put_asset_ticket(s, "L1", DISPATCH__STATE__STATE_ASSIGNED);  /* 1 */
+	put_asset_ticket(s, "L10", DISPATCH__STATE__STATE_ASSIGNED); /* 2 */
+	put_asset_ticket(s, "", DISPATCH__STATE__STATE_ASSIGNED);    /* 3: none */
+	put_asset_ticket(s, "L1", DISPATCH__STATE__STATE_NEW);       /* 4 */
+	ck_assert_str_eq(asset_ids(s, "L1", false, &f), "1 4");
+	ck_assert_str_eq(asset_ids(s, "L1", true, &f), "1 4");
+	ck_assert_str_eq(asset_ids(s, "L10", false, &f), "2");
+	ck_assert_str_eq(asset_ids(s, "", false, &f), "");
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_get_ticket(s, txn, 1, &t), 0);
+	t->state = DISPATCH__STATE__STATE_CLOSED;
+	ck_assert_int_eq(store_put_ticket(s, txn, t), 0);
+	dispatch__ticket__free_unpacked(t, NULL);
+	ck_assert_int_eq(store_asset_counts(s, txn, "L1", &all, &open), 0);
+	ck_assert_uint_eq(all, 2);
+	ck_assert_uint_eq(open, 1);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_str_eq(asset_ids(s, "L1", true, &f), "4");
+	ck_assert_str_eq(asset_ids(s, "L1", false, &f), "1 4");
+	store_destroy(&s);
+}
+END_TEST
+
+/* Version 7 to 8: a store without the asset indexes gets them built from
+ * its tickets at open. */
+START_TEST(a_version_7_store_gets_its_asset_indexes)
+{
+	static const unsigned char seven[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
+	store_t *s = open_store();
+	struct found f;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, idx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned dropped = 0;
+	int rc;
+
+	put_asset_ticket(s, "L2", DISPATCH__STATE__STATE_CLOSED);
+	put_asset_ticket(s, "PUMP-3", DISPATCH__STATE__STATE_ASSIGNED);
+	put_asset_ticket(s, "L2", DISPATCH__STATE__STATE_ON_SITE);
+	store_destroy(&s);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char tag = *(const unsigned char *)k.mv_data;
+		if (tag == 'E' || tag == 'e') {
+			ck_assert_int_eq(mdb_cursor_del(cur, 0), 0);
+			dropped++;
+		}
+	}
+	mdb_cursor_close(cur);
+	ck_assert_uint_eq(dropped, 5); /* three in the history, two open */
+	k.mv_size = 6, k.mv_data = (void *)"schema";
+	v.mv_size = 8, v.mv_data = (void *)seven;
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store(); /* migrates */
+	ck_assert_str_eq(asset_ids(s, "L2", false, &f), "1 3");
+	ck_assert_str_eq(asset_ids(s, "L2", true, &f), "3");
+	ck_assert_str_eq(asset_ids(s, "PUMP-3", true, &f), "2");
+	store_destroy(&s);
+	s = open_store(); /* current now: nothing changes */
+	ck_assert_str_eq(asset_ids(s, "L2", false, &f), "1 3");
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -1102,6 +1217,8 @@ int main(void)
 	tcase_add_test(tc, a_version_3_log_is_chained_in_place);
 	tcase_add_test(tc, search_indexes_hold_every_ticket_kept);
 	tcase_add_test(tc, a_version_6_store_gets_its_search_indexes);
+	tcase_add_test(tc, asset_indexes_follow_the_tickets);
+	tcase_add_test(tc, a_version_7_store_gets_its_asset_indexes);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
