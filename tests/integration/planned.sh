@@ -403,6 +403,34 @@ test_handheld_shows_visits_and_planned_work() {
 	tm kill-session -t hand 2>/dev/null
 }
 
+# The year generator makes planned work and visits; the daily report's
+# planned and reported counts and its visits booked equal the
+# generator's own record, day by day.
+test_daily_report_counts_planned_work_as_generated() {
+	rm -rf "$STATE" && mkdir -p "$STATE"
+	run "$B/gen-year" --tickets 400 --days 10 --seed 7 --truth "$TMP/truth.ndjson" "$STATE"
+	[ "$RC" = 0 ] || fail "gen-year: $ERR" || return 1
+	local day
+	for day in 2026-01-01 2026-01-04 2026-01-08; do
+		"$B/dispatchd" --state-dir "$STATE" report daily --date "$day" --format json >"$TMP/daily.json" ||
+			fail "daily $day failed" || return 1
+		run python3 -c '
+import json, sys, time
+day = sys.argv[3]
+t0 = int(time.mktime(time.strptime(day, "%Y-%m-%d"))) * 1000
+t1 = t0 + 86400000
+made = [t for t in map(json.loads, open(sys.argv[1])) if "t" in t and t0 <= t["created"] < t1]
+want = (sum(t["planned"] for t in made), len(made) - sum(t["planned"] for t in made), sum(1 for t in made if t["visit_to"]))
+r = json.load(open(sys.argv[2]))
+got = (r["planned"], r["reported"], r["visits_booked"])
+assert want[0] > 0 or want[2] > 0, "the generator made no planned work or visits on %s" % day
+print(day, "planned, reported, visits:", got, "generated:", want)
+sys.exit(0 if got == want else 1)' "$TMP/truth.ndjson" "$TMP/daily.json" "$day"
+		[ "$RC" = 0 ] || fail "the daily report differs from the generator: $OUT $ERR" || return 1
+		echo "# $OUT"
+	done
+}
+
 t "a working-hours deadline over a weekend and a holiday lands on the right minute; holds pause it" \
 	test_working_hours_deadline_over_weekend_and_holiday
 t "a schedule fires once at its time, missed ones at start once, restarts create nothing" \
@@ -416,4 +444,6 @@ t "bad visit windows are refused and change nothing; a resident away proposes a 
 	test_bad_visit_windows_are_refused
 t "the handheld shows the visit window with a countdown, and marks planned work" \
 	test_handheld_shows_visits_and_planned_work
+t "the daily report's planned, reported and visit counts equal the year generator's" \
+	test_daily_report_counts_planned_work_as_generated
 finish
