@@ -107,6 +107,9 @@ static int parse_line(json_t *o, struct line *l)
 		} else if (strcmp(key, "about") == 0) {
 			if (get_string(l, v, key, &l->sub.about_member) < 0)
 				return -1;
+		} else if (strcmp(key, "asset") == 0) { /* issue 19 */
+			if (get_string(l, v, key, &l->sub.asset) < 0)
+				return -1;
 		} else if (strcmp(key, "fee") == 0) {
 			/* HK$ as a string ("350.50") or whole dollars (350); never a
 			 * JSON fraction, which is binary and would round. */

@@ -40,6 +40,19 @@ test_other_assets_are_not_duplicates() {
 	[ "$RC" = 0 ] && [[ $OUT == *"linked to ticket $first (a duplicate)"* ]] || fail "a second L1 report is not a duplicate: $OUT"
 }
 
+# An import line names its asset too; an unknown one fails that line only.
+test_import_names_assets() {
+	local f=$TMP/assets.ndjson
+	printf '%s\n' '{"unit": "3-4A", "kind": "repair", "category": "plumbing", "asset": "PUMP-3", "text": "no pressure"}' \
+		'{"unit": "3-4B", "kind": "repair", "asset": "PUMP-9", "text": "no such pump"}' >"$f"
+	run desk import "$f"
+	[ "$RC" = 1 ] || fail "an import with an unknown asset: exit $RC: $OUT $ERR" || return 1
+	[[ "$OUT$ERR" == *"line 2: failed: no asset PUMP-9 in the register"* && "$OUT$ERR" == *"2 lines, 1 submitted, 1 failed"* ]] ||
+		fail "unexpected import report: $OUT $ERR" || return 1
+	run desk asset show PUMP-3 --json
+	[[ $OUT == *'"text": "no pressure"'* ]] || fail "the imported ticket is not in PUMP-3's history: $OUT"
+}
+
 test_an_unknown_asset_is_refused_and_changes_nothing() {
 	local seq before
 	submit --unit 3-7D --kind repair --text "before" || return 1
@@ -246,6 +259,13 @@ test_a_schema_7_store_is_migrated() {
 	stop_background
 	run "$B/dispatchd" --state-dir "$STATE" --verify
 	[ "$RC" = 0 ] && [[ $OUT$ERR == *"ok: "*" 0 violation(s)"* ]] || fail "verify after the migration: $RC $OUT $ERR" || return 1
+	# and --verify notices an asset index entry that went missing
+	cp -a "$STATE" "$TMP/lost"
+	run "$B/store-tamper" "$TMP/lost" drop-asset L2
+	[ "$RC" = 0 ] || fail "store-tamper drop-asset: $ERR" || return 1
+	run "$B/dispatchd" --state-dir "$TMP/lost" --verify
+	[ "$RC" != 0 ] && [[ $OUT$ERR == *"missing from tickets_by_asset under 'L2'"* ]] ||
+		fail "verify of a lost asset entry: $RC $OUT $ERR" || return 1
 	start_daemon
 }
 
@@ -328,6 +348,7 @@ assert got.get("L5") == 3, got' <<<"$OUT" || fail "L5 is not a repeat failure: $
 
 t "a ticket names the asset it concerns, shown and in --json" test_a_ticket_names_its_asset
 t "an unknown asset is refused (submit.asset) and changes nothing" test_an_unknown_asset_is_refused_and_changes_nothing
+t "an import line names its asset; an unknown asset fails that line" test_import_names_assets
 t "two reports about two lifts from one unit are not duplicates" test_other_assets_are_not_duplicates
 t "parts, labour and an invoice at resolution make the ticket's total (show, --json, export)" test_costs_at_resolution_make_the_ticket_total
 t "the handheld records its job's parts and labour" test_the_crew_records_costs
@@ -336,7 +357,7 @@ t "asset show: an asset's tickets newest first with states and costs; asset list
 t "--check-config names a duplicate asset, an unknown vendor, a bad place and price at their lines" test_check_config_names_asset_mistakes
 t "the review's and the daily report's cost sums equal the generator's; text, CSV, HTML" test_report_costs_equal_the_generators
 t "the review lists an asset repaired three times as a repeat failure" test_review_repeat_failures_per_asset
-t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean" test_a_schema_7_store_is_migrated
+t "a schema 7 store is migrated to 8 at start: asset histories complete, --verify clean (and it catches a lost asset index entry)" test_a_schema_7_store_is_migrated
 
 t "the handheld's detail shows the job's asset and what it cost" test_the_handheld_shows_asset_and_cost
 

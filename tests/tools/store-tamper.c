@@ -9,6 +9,9 @@
  *   store-tamper DIR schema7         make the store as schema 7 left it: the
  *                                    asset indexes ('E', 'e' in "index") taken
  *                                    out, the version set back (issue 19)
+ *   store-tamper DIR drop-asset ASSET take the first entry of ASSET out of
+ *                                    the asset history index ('E'), as a
+ *                                    lost write would (issue 19)
  *
  * Test-only: never installed.
  */
@@ -74,6 +77,55 @@ fail:
 	return 1;
 }
 
+/* One 'E' entry of asset gone: what --verify must notice. */
+static int drop_asset(const char *dir, const char *asset)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi idx;
+	MDB_cursor *cur = NULL;
+	unsigned char kb[128];
+	size_t n = strlen(asset);
+	MDB_val k = { n + 2, kb }, v;
+	int rc;
+
+	if (n + 2 > sizeof kb)
+		return 2;
+	kb[0] = 'E';
+	memcpy(kb + 1, asset, n);
+	kb[n + 1] = '\0';
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 32)) != 0 ||
+	    (rc = mdb_env_open(env, dir, 0, 0640)) != 0 || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "index", 0, &idx)) != 0 || (rc = mdb_cursor_open(txn, idx, &cur)) != 0 ||
+	    (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+		goto fail;
+	if (k.mv_size != n + 10 || memcmp(k.mv_data, kb, n + 2) != 0) {
+		fprintf(stderr, "store-tamper: no ticket names asset %s\n", asset);
+		rc = MDB_NOTFOUND;
+		goto fail;
+	}
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		goto fail;
+	mdb_cursor_close(cur);
+	cur = NULL;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	printf("store-tamper: one entry of asset %s taken out of its history index\n", asset);
+	mdb_env_close(env);
+	return 0;
+fail:
+	fprintf(stderr, "store-tamper: %s: %s\n", dir, mdb_strerror(rc));
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	if (env)
+		mdb_env_close(env);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	MDB_env *env = NULL;
@@ -87,9 +139,11 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[2], "schema7") == 0)
 		return to_schema7(argv[1]);
+	if (argc == 4 && strcmp(argv[2], "drop-asset") == 0)
+		return drop_asset(argv[1], argv[3]);
 	if (argc < 4 || (strcmp(argv[2], "note") == 0 && argc != 5) || (strcmp(argv[2], "byte") == 0 && argc != 4)) {
 		fprintf(stderr, "usage: store-tamper DIR note SEQ TEXT | store-tamper DIR byte SEQ | store-tamper DIR "
-				"schema7\n");
+				"schema7 | store-tamper DIR drop-asset ASSET\n");
 		return 2;
 	}
 	be64(kb, strtoull(argv[3], NULL, 10));
