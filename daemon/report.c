@@ -6,6 +6,8 @@
  */
 #include "report.h"
 
+#include "due.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -418,9 +420,11 @@ static int daily_ticket(struct daily *d, uint64_t id)
 		d->planned += t->planned;
 		d->visits += t->visit_to_ms > 0;
 	}
-	/* issue 19: a visit whose window closed today without the crew there */
-	if (t->visit_to_ms >= d->from_ms && t->visit_to_ms < end &&
-	    (t->arrived_ms == 0 || t->arrived_ms > t->visit_to_ms))
+	/* issue 19: a visit whose window closed today without the crew there
+	 * (told as a missed arrival, or arrived after it closed) */
+	if (t->visit_to_ms >= d->from_ms && t->visit_to_ms < d->to_ms &&
+	    ((t->missed & DUE_MISSED_ARRIVE) ||
+	     (t->visit_to_ms < end && (t->arrived_ms == 0 || t->arrived_ms > t->visit_to_ms))))
 		d->visits_missed++;
 	if (report_is_open(t->state)) {
 		r = daily_row(d, t->crew, t->member);

@@ -330,6 +330,9 @@ test_missed_visit_escalates() {
 		fail "not escalated as the arrive deadline: $(tj "$missed" '[(e["type"], e.get("deadline")) for e in d["history"]]') $(cat $TMP/tj.err)" || return 1
 	run desk show "$kept"
 	[[ $OUT != *"missed the visit"* ]] || fail "a kept visit escalated: $OUT" || return 1
+	run "$B/dispatchd" --config "$CONFIG" --state-dir "$STATE" report daily --date 2026-12-05
+	[[ $OUT == *"visits booked with residents: 2, missed by the crew: 1"* ]] ||
+		fail "the daily report does not count the missed visit: $OUT" || return 1
 }
 
 # Bad windows are refused with a clear error and change nothing; a good
@@ -428,7 +431,26 @@ print(day, "planned, reported, visits:", got, "generated:", want)
 sys.exit(0 if got == want else 1)' "$TMP/truth.ndjson" "$TMP/daily.json" "$day"
 		[ "$RC" = 0 ] || fail "the daily report differs from the generator: $OUT $ERR" || return 1
 		echo "# $OUT"
-	done
+	done	# and the review over the ten days
+	"$B/dispatchd" --state-dir "$STATE" report review --from 2026-01-01 --to 2026-01-11 --format json \
+		>"$TMP/review.json" || fail "review failed" || return 1
+	run python3 -c '
+import json, sys, time
+t0 = int(time.mktime(time.strptime("2026-01-01", "%Y-%m-%d"))) * 1000
+t1 = int(time.mktime(time.strptime("2026-01-11", "%Y-%m-%d"))) * 1000
+made = [t for t in map(json.loads, open(sys.argv[1])) if "t" in t and t0 <= t["created"] < t1]
+p = sum(t["planned"] for t in made)
+v = [t for t in made if t["visit_to"]]
+want = {"planned": p, "reported": len(made) - p, "visits_booked": len(v),
+        "visits_missed": sum(1 for t in v if t["missed"] & 2 or t["arrived"] > t["visit_to"])}
+got = json.load(open(sys.argv[2]))["planned_work"]
+print("review:", got, "generated:", want)
+sys.exit(0 if got == want else 1)' "$TMP/truth.ndjson" "$TMP/review.json"
+	[ "$RC" = 0 ] || fail "the review differs from the generator: $OUT $ERR" || return 1
+	echo "# $OUT"
+	run "$B/dispatchd" --state-dir "$STATE" report review --from 2026-01-01 --to 2026-01-11
+	[[ $OUT == *"Planned work: "*" planned, "*" reported; visits booked with residents: "* ]] ||
+		fail "the review's text has no planned work: $OUT" || return 1
 }
 
 t "a working-hours deadline over a weekend and a holiday lands on the right minute; holds pause it" \
@@ -444,6 +466,6 @@ t "bad visit windows are refused and change nothing; a resident away proposes a 
 	test_bad_visit_windows_are_refused
 t "the handheld shows the visit window with a countdown, and marks planned work" \
 	test_handheld_shows_visits_and_planned_work
-t "the daily report's planned, reported and visit counts equal the year generator's" \
+t "the daily report's and the review's planned, reported and visit counts equal the year generator's" \
 	test_daily_report_counts_planned_work_as_generated
 finish
