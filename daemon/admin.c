@@ -19,6 +19,7 @@
 #include "export.h"
 #include "keys.h"
 #include "log.h"
+#include "plan.h"
 #include "report.h"
 #include "store.h"
 #include "verify.h"
@@ -47,6 +48,30 @@ void admin_print_errors(const char *errs)
 		fputc('\n', stderr);
 }
 
+/* Issue 19: the calendars and schedules, and when each schedule next
+ * creates its tickets (by the daemon's clock and the estate's zone). */
+static void admin_plan_summary(const config_t *cfg)
+{
+	int64_t now = clock_now_ms();
+
+	if (cfg->calendars_count == 0 && cfg->schedules_count == 0)
+		return;
+	admin_apply_timezone(cfg);
+	printf("planned work: %u calendar(s), %u schedule(s)\n", cfg->calendars_count, cfg->schedules_count);
+	for (unsigned i = 0; i < cfg->schedules_count; i++) {
+		const struct config_schedule *s = &cfg->schedules[i];
+		int64_t next = plan_next(s, now);
+		char when[32] = "none";
+		if (next > 0) {
+			time_t secs = (time_t)(next / 1000);
+			struct tm tm;
+			localtime_r(&secs, &tm);
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		}
+		printf("  schedule %s: %s, next %s\n", s->id, s->rrule, when);
+	}
+}
+
 static int check_config(const struct admin_options *o)
 {
 	char err[8192];
@@ -62,6 +87,7 @@ static int check_config(const struct admin_options *o)
 	printf("%s: valid: estate '%s', %u crew(s), %u member(s), %u rule(s)\n",
 	       o->config ? o->config : "(built-in sample-estate.yaml)", cfg->estate, cfg->crews_count, members,
 	       cfg->rules_count);
+	admin_plan_summary(cfg);
 	config_destroy(&cfg);
 	return 0;
 }

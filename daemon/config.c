@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "calendar.h"
+#include "plan.h"
 #include "config_impl.h"
 #include "dispatch.pb-c.h"
 #include "xalloc.h"
@@ -180,6 +182,8 @@ static const cyaml_schema_field_t config_rule_fields[] = {
 	CYAML_FIELD_BOOL("inspection", CYAML_FLAG_OPTIONAL, struct config_rule, inspection),
 	CYAML_FIELD_UINT("inspection_sample", CYAML_FLAG_OPTIONAL, struct config_rule, inspection_sample),
 	CYAML_FIELD_BOOL("continue", CYAML_FLAG_OPTIONAL, struct config_rule, cont),
+	CYAML_FIELD_STRING_PTR("calendar", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_rule, calendar, 1,
+			       32),
 	CYAML_FIELD_END
 };
 static const cyaml_schema_value_t config_rule_entry = {
@@ -230,6 +234,59 @@ static const cyaml_schema_field_t config_residents_fields[] = {
 	CYAML_FIELD_END
 };
 
+/* Issue 19: working-hours calendars (calendar.h). */
+static const cyaml_schema_field_t config_calendar_hours_fields[] = {
+	CYAML_FIELD_FLAGS("days", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_calendar_hours, days,
+			  config_day_names, N(config_day_names)),
+	CYAML_FIELD_STRING_PTR("hours", CYAML_FLAG_POINTER, struct config_calendar_hours, hours, 1, 32), CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_calendar_hours_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_calendar_hours, config_calendar_hours_fields),
+};
+static const cyaml_schema_field_t config_calendar_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_calendar, id, 1, 32),
+	CYAML_FIELD_SEQUENCE("hours", CYAML_FLAG_POINTER, struct config_calendar, hours, &config_calendar_hours_entry,
+			     1, 32),
+	CYAML_FIELD_SEQUENCE("holidays", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_calendar, holidays,
+			     &config_string_entry, 0, CONFIG_CALENDAR_HOLIDAYS),
+	CYAML_FIELD_STRING_PTR("day", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_calendar, day, 1, 16),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_calendar_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_calendar, config_calendar_fields),
+};
+
+/* Issue 19: planned work (plan.h). */
+static const cyaml_schema_field_t config_schedule_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_schedule, id, 1, 32),
+	CYAML_FIELD_STRING_PTR("rrule", CYAML_FLAG_POINTER, struct config_schedule, rrule, 1, 512),
+	CYAML_FIELD_STRING_PTR("start", CYAML_FLAG_POINTER, struct config_schedule, start, 1, 32),
+	CYAML_FIELD_ENUM("kind", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_schedule, kind,
+			 config_kind_names, N(config_kind_names)),
+	CYAML_FIELD_STRING_PTR("category", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, category,
+			       1, 64),
+	CYAML_FIELD_STRING_PTR("text", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, text, 1, 500),
+	CYAML_FIELD_UINT("priority", CYAML_FLAG_OPTIONAL, struct config_schedule, priority),
+	CYAML_FIELD_STRING_PTR("crew", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, crew, 1, 32),
+	CYAML_FIELD_STRING_PTR("skill", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, skill, 1, 64),
+	CYAML_FIELD_STRING_PTR("calendar", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, calendar,
+			       1, 32),
+	CYAML_FIELD_MAPPING_PTR("deadlines", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule,
+				deadlines, config_deadline_fields),
+	CYAML_FIELD_SEQUENCE("units", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, units,
+			     &config_string_entry, 0, 10000),
+	CYAML_FIELD_SEQUENCE("buildings", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, buildings,
+			     &config_string_entry, 0, 1000),
+	CYAML_FIELD_SEQUENCE("assets", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule, assets,
+			     &config_string_entry, 0, 10000),
+	CYAML_FIELD_SEQUENCE("asset_kinds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct config_schedule,
+			     asset_kinds, &config_string_entry, 0, 64),
+	CYAML_FIELD_END
+};
+static const cyaml_schema_value_t config_schedule_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct config_schedule, config_schedule_fields),
+};
+
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_STRING_PTR("estate", CYAML_FLAG_POINTER, config_t, estate, 1, 128),
 	CYAML_FIELD_STRING_PTR("timezone", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, timezone, 1, 64),
@@ -255,6 +312,10 @@ static const cyaml_schema_field_t config_top_fields[] = {
 			     100000),
 	CYAML_FIELD_MAPPING_PTR("residents", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, residents,
 				config_residents_fields),
+	CYAML_FIELD_SEQUENCE("calendars", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, calendars,
+			     &config_calendar_entry, 0, 64),
+	CYAML_FIELD_SEQUENCE("schedules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, schedules,
+			     &config_schedule_entry, 0, 1000),
 	/* issue 19: equipment and costs (config_asset.c) */
 	CYAML_FIELD_SEQUENCE("assets", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, config_t, assets, &config_asset_entry,
 			     0, 100000),
@@ -944,6 +1005,223 @@ static const char *config_zone_problem(const char *name)
 	return NULL;
 }
 
+/* Issue 19: each calendar's hours (one day's, merged, in order) and
+ * holidays; each rule's calendar, whose working day a "d" counts. */
+static void config_check_calendars(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[128];
+
+	for (unsigned i = 0; i < cfg->calendars_count; i++) {
+		struct config_calendar *c = &cfg->calendars[i];
+		int longest = 0, bad = 0;
+		snprintf(path, sizeof path, "calendars[%u].id", i);
+		if (!config_is_id(c->id))
+			config_problem(e, ps, path, "calendar id '%s' may hold only letters, digits, '-' and '_'",
+				       c->id);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->calendars[k].id, c->id) == 0)
+				config_problem(e, ps, path, "calendar '%s' is defined twice", c->id);
+		memset(c->week_n, 0, sizeof c->week_n);
+		for (unsigned h = 0; h < c->hours_count; h++) {
+			struct config_calendar_hours *oh = &c->hours[h];
+			snprintf(path, sizeof path, "calendars[%u].hours[%u].hours", i, h);
+			if (oh->hours == NULL || config_parse_window(oh->hours, &oh->win) != 0) {
+				config_problem(e, ps, path, "expected office hours as HH:MM-HH:MM, not '%s'",
+					       oh->hours ? oh->hours : "");
+				bad++;
+				continue;
+			}
+			if (oh->win.to < oh->win.from) {
+				config_problem(e, ps, path,
+					       "office hours '%s' cross midnight; give the hours after midnight as "
+					       "another entry for the next day",
+					       oh->hours);
+				bad++;
+				continue;
+			}
+			if (oh->days == 0)
+				oh->days = CONFIG_ALL_DAYS;
+			for (int d = 0; d < 7; d++) {
+				struct config_window *w = c->week[d];
+				unsigned *n = &c->week_n[d], at = 0;
+				if (!(oh->days & CONFIG_DAY(d)))
+					continue;
+				while (at < *n && w[at].from < oh->win.from)
+					at++;
+				if ((at > 0 && w[at - 1].to > oh->win.from) || (at < *n && w[at].from < oh->win.to)) {
+					config_problem(e, ps, path, "office hours '%s' overlap another entry on %s",
+						       oh->hours, config_day_names[d].str);
+					continue;
+				}
+				if (*n == CONFIG_CALENDAR_WINDOWS) {
+					config_problem(e, ps, path, "at most %d office-hour windows a day",
+						       CONFIG_CALENDAR_WINDOWS);
+					continue;
+				}
+				memmove(&w[at + 1], &w[at], (*n - at) * sizeof *w);
+				w[at] = oh->win;
+				(*n)++;
+			}
+		}
+		for (int d = 0; d < 7; d++) {
+			int sum = 0;
+			for (unsigned k = 0; k < c->week_n[d]; k++)
+				sum += c->week[d][k].to - c->week[d][k].from;
+			if (sum > longest)
+				longest = sum;
+		}
+		c->holiday_n = 0;
+		for (unsigned h = 0; h < c->holidays_count; h++) {
+			int ymd;
+			snprintf(path, sizeof path, "calendars[%u].holidays[%u]", i, h);
+			if (calendar_parse_date(c->holidays[h], &ymd) != 0)
+				config_problem(e, ps, path,
+					       "expected a holiday as a date YYYY-MM-DD (e.g. 2026-12-25), not '%s'",
+					       c->holidays[h]);
+			else
+				c->holiday_ymd[c->holiday_n++] = ymd;
+		}
+		snprintf(path, sizeof path, "calendars[%u].day", i);
+		c->day_ms = (int64_t)longest * 60 * 1000;
+		if (c->day)
+			config_check_duration(e, ps, path, c->day, &c->day_ms);
+		if (c->day_ms == 0 && c->day == NULL && bad == 0) {
+			snprintf(path, sizeof path, "calendars[%u].hours", i);
+			config_problem(e, ps, path, "calendar '%s' has no office hours", c->id);
+		}
+	}
+	for (unsigned i = 0; i < cfg->rules_count; i++) {
+		struct config_rule *r = &cfg->rules[i];
+		struct config_deadlines *dl = r->deadlines;
+		if (r->calendar == NULL)
+			continue;
+		snprintf(path, sizeof path, "rules[%u].calendar", i);
+		if ((r->cal = config_calendar(cfg, r->calendar)) == NULL) {
+			config_problem(e, ps, path, "calendar '%s' is not defined under calendars", r->calendar);
+			continue;
+		}
+		/* in working time, a day is the calendar's working day */
+		if (dl) {
+			char **txt[] = { &dl->acknowledge, &dl->arrive, &dl->resolve };
+			int64_t *ms[] = { &dl->acknowledge_ms, &dl->arrive_ms, &dl->resolve_ms };
+			for (int k = 0; k < 3; k++) {
+				size_t n = *txt[k] ? strlen(*txt[k]) : 0;
+				if (n > 1 && (*txt[k])[n - 1] == 'd' && *ms[k] > 0)
+					*ms[k] = *ms[k] / (24LL * 3600 * 1000) * r->cal->day_ms;
+			}
+		}
+	}
+}
+
+/* Issue 19: each schedule's rule, start, targets and routing. */
+static void config_check_schedules(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
+{
+	char path[128], why[512];
+
+	for (unsigned i = 0; i < cfg->schedules_count; i++) {
+		struct config_schedule *s = &cfg->schedules[i];
+		const char *which;
+		snprintf(path, sizeof path, "schedules[%u].id", i);
+		if (!config_is_id(s->id))
+			config_problem(e, ps, path, "schedule id '%s' may hold only letters, digits, '-' and '_'",
+				       s->id);
+		for (unsigned k = 0; k < i; k++)
+			if (strcmp(cfg->schedules[k].id, s->id) == 0)
+				config_problem(e, ps, path, "schedule '%s' is defined twice", s->id);
+		if (plan_check(s, why, sizeof why, &which) != 0) {
+			snprintf(path, sizeof path, "schedules[%u].%s", i, which);
+			config_problem(e, ps, path, "%s", why);
+		}
+		if (s->units_count + s->buildings_count + s->assets_count + s->asset_kinds_count == 0) {
+			snprintf(path, sizeof path, "schedules[%u].id", i);
+			config_problem(e, ps, path,
+				       "schedule '%s' names nothing to work on: give assets, asset_kinds, units or "
+				       "buildings",
+				       s->id);
+		}
+		for (unsigned a = 0; a < s->assets_count; a++) {
+			bool any = false;
+			for (unsigned k = 0; k < cfg->assets_count && !any; k++)
+				any = config_asset_matches(&cfg->assets[k], s->assets[a], NULL, NULL, NULL);
+			if (!any) {
+				snprintf(path, sizeof path, "schedules[%u].assets[%u]", i, a);
+				config_problem(e, ps, path, "no asset '%s' in the asset register (assets:)",
+					       s->assets[a]);
+			}
+		}
+		for (unsigned a = 0; a < s->asset_kinds_count; a++) {
+			bool any = false;
+			for (unsigned k = 0; k < cfg->assets_count && !any; k++)
+				any = config_asset_matches(&cfg->assets[k], NULL, s->asset_kinds[a], NULL, NULL);
+			if (!any) {
+				snprintf(path, sizeof path, "schedules[%u].asset_kinds[%u]", i, a);
+				config_problem(e, ps, path, "no asset of kind '%s' in the asset register (assets:)",
+					       s->asset_kinds[a]);
+			}
+		}
+		for (unsigned u = 0; u < s->units_count; u++)
+			if (!config_unit_known(cfg, s->units[u])) {
+				snprintf(path, sizeof path, "schedules[%u].units[%u]", i, u);
+				config_problem(e, ps, path, "no unit '%s' in the unit register", s->units[u]);
+			}
+		for (unsigned b = 0; b < s->buildings_count; b++)
+			if (!config_is_id(s->buildings[b])) {
+				snprintf(path, sizeof path, "schedules[%u].buildings[%u]", i, b);
+				config_problem(e, ps, path, "'%s' is not a building id", s->buildings[b]);
+			}
+		if (s->priority > 5) {
+			snprintf(path, sizeof path, "schedules[%u].priority", i);
+			config_problem(e, ps, path, "expected a priority from 1 (urgent) to 5 (low), not %u",
+				       s->priority);
+		}
+		if (s->crew == NULL) {
+			if (s->deadlines || s->skill || s->calendar) {
+				snprintf(path, sizeof path, "schedules[%u].%s", i,
+					 s->deadlines ? "deadlines"
+					 : s->skill   ? "skill"
+						      : "calendar");
+				config_problem(e, ps, path,
+					       "deadlines, skill and calendar go with a crew: name the crew, or leave "
+					       "them to the routing rules");
+			}
+			continue;
+		}
+		snprintf(s->rule_name, sizeof s->rule_name, "plan:%s", s->id);
+		memset(&s->rule, 0, sizeof s->rule);
+		s->rule.name = s->rule_name;
+		s->rule.crew = s->crew;
+		s->rule.skill = s->skill;
+		s->rule.priority = s->priority;
+		s->rule.deadlines = s->deadlines;
+		s->escalation[0] = CONFIG_ESC_SUPERVISOR;
+		s->escalation[1] = CONFIG_ESC_CONTROL_CENTER;
+		s->rule.escalation = s->escalation;
+		s->rule.escalation_count = 2;
+		if (config_crew(cfg, s->crew) == NULL) {
+			snprintf(path, sizeof path, "schedules[%u].crew", i);
+			config_problem(e, ps, path, "crew '%s' is not defined under crews", s->crew);
+		}
+		if (s->calendar && (s->rule.cal = config_calendar(cfg, s->calendar)) == NULL) {
+			snprintf(path, sizeof path, "schedules[%u].calendar", i);
+			config_problem(e, ps, path, "calendar '%s' is not defined under calendars", s->calendar);
+		}
+		if (s->deadlines) {
+			char **txt[] = { &s->deadlines->acknowledge, &s->deadlines->arrive, &s->deadlines->resolve,
+					 &s->deadlines->follow_up };
+			int64_t *ms[] = { &s->deadlines->acknowledge_ms, &s->deadlines->arrive_ms,
+					  &s->deadlines->resolve_ms, &s->deadlines->follow_up_ms };
+			static const char *const names[] = { "acknowledge", "arrive", "resolve", "follow_up" };
+			for (int k = 0; k < 4; k++) {
+				size_t n = *txt[k] ? strlen(*txt[k]) : 0;
+				snprintf(path, sizeof path, "schedules[%u].deadlines.%s", i, names[k]);
+				config_check_duration(e, ps, path, *txt[k], ms[k]);
+				if (k < 3 && s->rule.cal && n > 1 && (*txt[k])[n - 1] == 'd' && *ms[k] > 0)
+					*ms[k] = *ms[k] / (24LL * 3600 * 1000) * s->rule.cal->day_ms;
+			}
+		}
+	}
+}
+
 static void config_check(config_t *cfg, struct config_errbuf *e, const struct config_positions *ps)
 {
 	char path[128];
@@ -1089,6 +1367,8 @@ static void config_check(config_t *cfg, struct config_errbuf *e, const struct co
 				       "unknown time zone '%s': %s (expected a name such as Asia/Hong_Kong)",
 				       cfg->timezone, why);
 	}
+	config_check_calendars(cfg, e, ps);
+	config_check_schedules(cfg, e, ps);
 }
 
 /* ---- load and free ---------------------------------------------------- */

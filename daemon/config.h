@@ -109,6 +109,8 @@ struct config_rule {
 	bool inspection;
 	unsigned inspection_sample; /* percent of tickets picked for inspection (0..100) */
 	bool cont;                  /* "continue": later rules may match too */
+	char *calendar;             /* issue 19: deadlines count working time of this calendar; NULL: wall clock */
+	const struct config_calendar *cal; /* resolved from calendar (not owned) */
 };
 
 struct config_listen {
@@ -150,6 +152,65 @@ struct config_unit {
 	char *phone;
 	int floor_from, floor_to; /* parsed from floors */
 	char flat_from, flat_to;  /* parsed from flats; 0: none */
+};
+
+/* ---- issue 19: working-hours calendars (daemon/calendar.c) ---- */
+#define CONFIG_CALENDAR_WINDOWS 8    /* office-hour windows per weekday */
+#define CONFIG_CALENDAR_HOLIDAYS 400 /* public holidays per calendar (some years' worth) */
+
+struct config_calendar_hours {
+	unsigned days; /* CONFIG_DAY bits; 0 in the file = every day */
+	char *hours;   /* "HH:MM-HH:MM", not across midnight */
+	struct config_window win;
+};
+
+struct config_calendar {
+	char *id;
+	struct config_calendar_hours *hours;
+	unsigned hours_count;
+	char **holidays; /* "YYYY-MM-DD" in the estate's zone */
+	unsigned holidays_count;
+	char *day;      /* what "1d" of a deadline counts, in working time; NULL: the longest day's hours */
+	int64_t day_ms; /* parsed (or worked out) */
+	/* parsed: each weekday's windows in order, merged; holidays as YYYYMMDD */
+	struct config_window week[7][CONFIG_CALENDAR_WINDOWS];
+	unsigned week_n[7];
+	int holiday_ymd[CONFIG_CALENDAR_HOLIDAYS];
+	unsigned holiday_n;
+};
+
+/* ---- issue 19: planned work (daemon/plan.c) ---- */
+/* One schedule: an iCalendar RRULE from a first occurrence (DTSTART, the
+ * estate's local time), and what each occurrence creates: one ticket per
+ * target (a unit, a building, or an asset: by id, pattern or kind). With crew, the tickets go to that crew
+ * under the schedule's own rule (its deadlines, skill, calendar); without,
+ * the routing rules take them like any report of their kind and category. */
+struct config_schedule {
+	char *id;
+	char *rrule; /* "FREQ=MONTHLY;BYDAY=1MO" */
+	char *start; /* DTSTART, "YYYY-MM-DDTHH:MM" local */
+	int kind;    /* Dispatch__Kind; 0: repair */
+	char *category;
+	char *text;        /* the ticket's text; NULL: "planned work: <id>" */
+	unsigned priority; /* 0: the rule's */
+	char *crew;        /* NULL: the routing rules decide */
+	char *skill;
+	char *calendar;
+	struct config_deadlines *deadlines; /* with crew */
+	char **units;
+	unsigned units_count;
+	char **buildings;
+	unsigned buildings_count;
+	char **assets; /* asset ids or patterns ("L*"), of the asset register */
+	unsigned assets_count;
+	char **asset_kinds; /* every asset of these kinds ("fire-extinguisher") */
+	unsigned asset_kinds_count;
+	/* parsed */
+	int start_tm[5];         /* year, month, day, hour, minute */
+	uint64_t digest;         /* of rrule and start: a changed schedule counts from its change */
+	struct config_rule rule; /* with crew: the schedule's own routing rule */
+	char rule_name[48];      /* "plan:<id>" */
+	int escalation[2];
 };
 
 /* ---- the asset register and the parts list (issue 19; config_asset.c) ---- */
@@ -201,6 +262,10 @@ typedef struct config {
 	struct config_unit *units;        /* the unit register; none: any unit is accepted */
 	unsigned units_count;
 	struct config_residents *residents; /* NULL: no page URL, no member names */
+	struct config_calendar *calendars;  /* issue 19: working hours and public holidays */
+	unsigned calendars_count;
+	struct config_schedule *schedules; /* issue 19: planned work */
+	unsigned schedules_count;
 	/* issue 19: equipment and costs (config_asset.c) */
 	struct config_asset *assets; /* the asset register; none: tickets name no asset */
 	unsigned assets_count;
@@ -256,6 +321,10 @@ int config_unit_parse_floors(const char *s, int *from, int *to);
 /* A block's flats, "A" or "A-H" (capital letters), into [from, to]; -1 if bad. */
 int config_unit_parse_flats(const char *s, char *from, char *to);
 
+/* Issue 19: the calendar of that id, or NULL. */
+const struct config_calendar *config_calendar(const config_t *cfg, const char *id);
+/* Issue 19: the schedule of that id, or NULL. */
+const struct config_schedule *config_schedule(const config_t *cfg, const char *id);
 /* ---- the asset register (issue 19; config_asset.c) ---- */
 
 /* The asset with this id, or NULL. O(log n). */

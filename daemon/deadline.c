@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "due.h"
@@ -218,6 +219,18 @@ static int deadline_alert(struct handle_ctx *c, Dispatch__Ticket *t, Dispatch__D
 		to = TOPIC_CONTROL_CENTER;
 	snprintf(note, sizeof note, "ticket %llu (%s, unit %s) is past its %s deadline%s%s", (unsigned long long)t->id,
 		 t->crew, t->unit, what, t->member[0] ? "; held by " : "", t->member);
+	if (which == DISPATCH__DEADLINE__DEADLINE_ARRIVE && t->visit_to_ms > 0 && t->visit_to_ms == t->arrive_by_ms) {
+		/* issue 19: the crew missed the visit booked with the resident */
+		char a[32], b[32];
+		time_t fs = (time_t)(t->visit_from_ms / 1000), ts = (time_t)(t->visit_to_ms / 1000);
+		struct tm tm;
+		localtime_r(&fs, &tm);
+		strftime(a, sizeof a, "%Y-%m-%d %H:%M", &tm);
+		localtime_r(&ts, &tm);
+		strftime(b, sizeof b, "%H:%M", &tm);
+		snprintf(note + strlen(note), sizeof note - strlen(note),
+			 "; the crew missed the visit %s-%s booked with the resident", a, b);
+	}
 	return deadline_record(c, t, which, to, NULL, note);
 }
 

@@ -16,6 +16,8 @@
  */
 #include "handle.h"
 
+#include "calendar.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -192,6 +194,12 @@ void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type)
  * been renamed by a reload: then the crew's first rule, else none). */
 const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t)
 {
+	if (t->planned && t->rule && strncmp(t->rule, "plan:", 5) == 0) {
+		/* issue 19: routed by its schedule's own rule */
+		const struct config_schedule *sch = config_schedule(cfg, t->schedule);
+		if (sch && sch->crew)
+			return &sch->rule;
+	}
 	for (unsigned i = 0; i < cfg->rules_count; i++)
 		if (strcmp(cfg->rules[i].name, t->rule) == 0)
 			return &cfg->rules[i];
@@ -199,6 +207,13 @@ const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ti
 		if (strcmp(cfg->rules[i].crew, t->crew) == 0)
 			return &cfg->rules[i];
 	return NULL;
+}
+
+int64_t handle_due_after(const struct config_rule *r, int64_t now, int64_t span_ms)
+{
+	if (span_ms <= 0)
+		return 0;
+	return r && r->cal ? calendar_add(r->cal, now, span_ms) : now + span_ms;
 }
 
 /* Put t with the decision a: its crew, rule, skill, priority, deadlines,
@@ -213,11 +228,16 @@ int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_
 	handle_set_string(&t->skill, r->skill);
 	if (t->priority == 0 && r->priority)
 		t->priority = r->priority;
+	/* issue 19: a rule with a calendar counts working time */
+	handle_set_string(&t->calendar, r->cal ? r->cal->id : "");
 	if (r->deadlines) {
-		t->acknowledge_by_ms = r->deadlines->acknowledge_ms ? c->now + r->deadlines->acknowledge_ms : 0;
-		t->arrive_by_ms = r->deadlines->arrive_ms ? c->now + r->deadlines->arrive_ms : 0;
-		t->resolve_by_ms = r->deadlines->resolve_ms ? c->now + r->deadlines->resolve_ms : 0;
+		t->acknowledge_by_ms = handle_due_after(r, c->now, r->deadlines->acknowledge_ms);
+		t->arrive_by_ms = handle_due_after(r, c->now, r->deadlines->arrive_ms);
+		t->resolve_by_ms = handle_due_after(r, c->now, r->deadlines->resolve_ms);
 	}
+	/* a visit booked with the resident: the crew must be there by its end */
+	if (t->visit_to_ms > 0)
+		t->arrive_by_ms = t->visit_to_ms;
 	t->follow_up = t->follow_up || r->follow_up || t->kind == DISPATCH__KIND__KIND_COMPLAINT;
 	/* A rule may sample a share of its tickets for inspection; by id, so
 	 * the choice is the same however often it is asked. */

@@ -102,6 +102,13 @@ void handle_system_event(Dispatch__Event *ev, Dispatch__EventType type);
 void handle_set_string(char **field, const char *value);
 /* The rule t was routed by, in the running config (NULL if gone). */
 const struct config_rule *handle_rule_of(const config_t *cfg, const Dispatch__Ticket *t);
+/* Issue 19: when a deadline span_ms after now falls under rule r (working
+ * time of its calendar, else the wall clock); 0 for no span. */
+int64_t handle_due_after(const struct config_rule *r, int64_t now, int64_t span_ms);
+/* Issue 19 (handle_visit.c): a visit window [from, to) as a request gives
+ * it: 0 (none, or a sane one that ends in the future), or -1 with the
+ * reply filled, naming field. */
+int handle_check_visit(struct handle_ctx *c, const char *field, int64_t from, int64_t to);
 /* Put t with decision a: assigned to its member, or queued and escalated. */
 int handle_assign(struct handle_ctx *c, Dispatch__Ticket *t, const struct route_assignment *a);
 /* Send t back to dispatch (a low follow-up score, a failed inspection):

@@ -67,6 +67,8 @@ static int handle_check_submit(struct handle_ctx *c, const Dispatch__Submit *sub
 	for (size_t i = 0; i < sub->n_tags; i++)
 		if (handle_check_text(c, "submit.tags", sub->tags[i], 1, 32))
 			return -1;
+	if (handle_check_visit(c, "submit.visit_from_ms", sub->visit_from_ms, sub->visit_to_ms) != 0)
+		return -1; /* issue 19 */
 	return 0;
 }
 
@@ -99,6 +101,8 @@ static Dispatch__Ticket *handle_ticket_from(struct handle_ctx *c, const Dispatch
 	t.asset = sub->asset;                                      /* issue 19 */
 	t.follow_up = sub->kind == DISPATCH__KIND__KIND_COMPLAINT; /* clause 4.2: always called back */
 	t.created_ms = c->now;
+	t.visit_from_ms = sub->visit_from_ms; /* issue 19: the visit booked with the resident */
+	t.visit_to_ms = sub->visit_to_ms;
 	config_unit_building(sub->unit, building, sizeof building);
 	zone = config_zone_of(c->cfg, building);
 	t.building = building;

@@ -113,11 +113,12 @@ int handle_transition_check(struct handle_ctx *c)
 	if (tr->ticket_id == 0)
 		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.ticket_id",
 				   "a ticket id is required");
-	if (handle_check_enum(
-		    c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
-		    DISPATCH__ACTION__ACTION_UNLINK,
-		    "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
-		    "flag-vendor, review-vendor or unlink") ||
+	if ((tr->action != DISPATCH__ACTION__ACTION_VISIT &&
+	     handle_check_enum(
+		     c, "transition.action", tr->action, DISPATCH__ACTION__ACTION_ACCEPT,
+		     DISPATCH__ACTION__ACTION_UNLINK,
+		     "accept, arrive, resolve, close, cancel, assign, hold, resume, follow-up, inspect, consent, "
+		     "flag-vendor, review-vendor, unlink or visit")) ||
 	    handle_check_enum(c, "transition.hold_reason", tr->hold_reason, 0, DISPATCH__HOLD_REASON__HOLD_OTHER,
 			      "parts, resident-away, no-access or other") ||
 	    handle_check_enum(c, "transition.inspection", tr->inspection, 0,
@@ -137,6 +138,17 @@ int handle_transition_check(struct handle_ctx *c)
 					   "no such member %s in %s", tr->member, c->cfg->estate);
 	}
 	if (handle_check_costs(c, tr) != 0) /* issue 19: only at a resolve, and sane */
+		return -1;
+	/* issue 19: a visit window, booked, or proposed with a resident-away hold */
+	if (tr->action == DISPATCH__ACTION__ACTION_VISIT && tr->visit_from_ms == 0 && tr->visit_to_ms == 0)
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.visit_from_ms",
+				   "visit needs the window: FROM and TO");
+	if ((tr->visit_from_ms || tr->visit_to_ms) && tr->action != DISPATCH__ACTION__ACTION_VISIT &&
+	    !(tr->action == DISPATCH__ACTION__ACTION_HOLD &&
+	      tr->hold_reason == DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY))
+		return handle_fail(c, DISPATCH__STATUS__STATUS_INVALID, "transition.visit_from_ms",
+				   "a visit window goes with visit, or with a hold for a resident who was away");
+	if (handle_check_visit(c, "transition.visit_from_ms", tr->visit_from_ms, tr->visit_to_ms) != 0)
 		return -1;
 	if (handle_load(c, tr->ticket_id, "transition.ticket_id", &t) != 0)
 		return -1;
@@ -182,6 +194,7 @@ int handle_transition_apply(struct handle_ctx *c)
 			.now = c->now,
 			.actor = c->actor,
 			.follow_up_ms = rule && rule->deadlines ? rule->deadlines->follow_up_ms : 0,
+			.calendar = config_calendar(c->cfg, t->calendar[0] ? t->calendar : NULL),
 		};
 		ticket_apply(row, t, tr, &x);
 	}
@@ -195,9 +208,8 @@ int handle_transition_apply(struct handle_ctx *c)
 		if (mcrew->outsourced)
 			handle_set_string(&t->vendor, mcrew->id);
 		/* the new member gets the acknowledge time afresh */
-		t->acknowledge_by_ms = rule && rule->deadlines && rule->deadlines->acknowledge_ms
-					       ? c->now + rule->deadlines->acknowledge_ms
-					       : 0;
+		t->acknowledge_by_ms =
+			handle_due_after(rule, c->now, rule && rule->deadlines ? rule->deadlines->acknowledge_ms : 0);
 	}
 	ev.type = row->event;
 	ev.actor = (char *)c->actor;

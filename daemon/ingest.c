@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "command.h"
 #include "deadline.h"
+#include "plan.h"
 #include "held.h"
 #include "log.h"
 #include "notices.h"
@@ -90,6 +91,7 @@ struct ingest {
 	struct ev_loop *loop;
 	ev_timer expire;             /* forgets stored replies past the idempotency window */
 	deadline_timer_t *deadlines; /* fires what is due at the start of each batch */
+	plan_timer_t *plan;          /* issue 19: planned work's occurrences, made at the start of a batch */
 	bool map_full;               /* a request of this batch met MDB_MAP_FULL */
 	bool savepoints;             /* each request in a child transaction of its own (see ingest_handle) */
 	bool redo;                   /* a request failed after writing: apply the batch again with savepoints */
@@ -514,6 +516,7 @@ static int ingest_apply(ingest_t *in, int n)
 			.a = in->arena,
 			.out = &in->out,
 		};
+		plan_run(in->plan, &base, txn, &in->map_full);
 		deadline_run(in->deadlines, &base, txn, &in->map_full);
 	}
 	for (int i = 0; i < n; i++)
@@ -595,11 +598,13 @@ static void ingest_run_batch(ingest_t *in, int n)
 			if (in->batch[i].wrote)
 				ingest_unacknowledge(in, &in->batch[i], rc, committed);
 		publish_outbox_drop(&in->out, 0);
+		plan_timer_reset(in->plan); /* what it made was not kept: again */
 	} else {
 		in->stats.commits++;
 		notices_committed(in->notices, &in->out, clock_now_ms());
 	}
 	deadline_timer_arm(in->deadlines);
+	plan_timer_arm(in->plan);
 	/* On disk now: publish (the replies follow). */
 	publish_outbox_send(in->pub, &in->out);
 }
@@ -809,6 +814,7 @@ ingest_t *ingest_new_detached(store_t *s, const config_t *cfg, roster_t *roster)
 	in->arena = arena_new();
 	in->zmq_fd = -1;
 	in->deadlines = deadline_timer_new(NULL, NULL, NULL);
+	in->plan = plan_timer_new(NULL, NULL, NULL);
 	in->held = held_new(NULL, NULL);
 	ingest_load_notices(in);
 	return in;
@@ -917,6 +923,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
 	in->deadlines = deadline_timer_new(loop, ingest_deadline_wake, in);
+	in->plan = plan_timer_new(loop, ingest_deadline_wake, in);
 	in->held = held_new(loop, in->socket);
 	in->reader = zloop_reader_new(loop, in->socket, ingest_on_readable, in);
 	{
@@ -949,6 +956,7 @@ void ingest_destroy(ingest_t **inp)
 	if (in->socket)
 		zmq_close(in->socket);
 	deadline_timer_destroy(&in->deadlines);
+	plan_timer_destroy(&in->plan);
 	publish_outbox_free(&in->out);
 	notices_destroy(&in->notices);
 	arena_destroy(&in->arena);
@@ -959,6 +967,7 @@ void ingest_destroy(ingest_t **inp)
 void ingest_set_config(ingest_t *in, const config_t *cfg)
 {
 	in->cfg = cfg;
+	plan_timer_reset(in->plan); /* issue 19: the schedules may have changed */
 }
 
 void ingest_set_map_max(ingest_t *in, size_t bytes)

@@ -6,6 +6,8 @@
  */
 #include "report.h"
 
+#include "due.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -268,6 +270,9 @@ struct daily {
 	size_t nrows, caprows;
 	struct daily_list esc, complaints, remarks, suggestions;
 	uint64_t events_today;
+	/* issue 19: of the day's received tickets, planned by a schedule (the
+	 * rest were reported) and those with a visit booked; visits missed */
+	unsigned planned, visits, visits_missed;
 	struct review_costing costs; /* issue 19: what the day's resolutions cost */
 };
 
@@ -410,8 +415,17 @@ static int daily_ticket(struct daily *d, uint64_t id)
 		return rc == STORE_NOTFOUND ? 0 : rc;
 	if ((t = ev->ticket) == NULL)
 		goto done;
-	if (t->created_ms >= d->from_ms && t->created_ms < d->to_ms)
+	if (t->created_ms >= d->from_ms && t->created_ms < d->to_ms) {
 		daily_row(d, t->crew, t->member)->received++;
+		d->planned += t->planned;
+		d->visits += t->visit_to_ms > 0;
+	}
+	/* issue 19: a visit whose window closed today without the crew there
+	 * (told as a missed arrival, or arrived after it closed) */
+	if (t->visit_to_ms >= d->from_ms && t->visit_to_ms < d->to_ms &&
+	    ((t->missed & DUE_MISSED_ARRIVE) ||
+	     (t->visit_to_ms < end && (t->arrived_ms == 0 || t->arrived_ms > t->visit_to_ms))))
+		d->visits_missed++;
 	if (report_is_open(t->state)) {
 		r = daily_row(d, t->crew, t->member);
 		r->open++;
@@ -518,6 +532,10 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 		json_object_set_new(root, "last_seq", json_integer((json_int_t)st->last_seq));
 		json_object_set_new(root, "chain_head", json_string(st->head));
 		json_object_set_new(root, "totals", daily_row_json(&all, NULL));
+		json_object_set_new(root, "planned", json_integer(d->planned)); /* issue 19 */
+		json_object_set_new(root, "reported", json_integer((json_int_t)all.received - d->planned));
+		json_object_set_new(root, "visits_booked", json_integer(d->visits));
+		json_object_set_new(root, "visits_missed", json_integer(d->visits_missed));
 		for (i = 0; i < d->nrows; i = j) {
 			json_t *c = json_object(), *m = json_array();
 			for (j = i; j < d->nrows && strcmp(d->rows[j].crew, d->rows[i].crew) == 0; j++)
@@ -697,6 +715,8 @@ static void daily_out(const struct daily *d, const struct report_opts *o, const 
 	report_pad(f, "all crews", 24);
 	fprintf(f, " %8u %10u %8u %6u %7u %11u %10u %12s\n", all.received, all.dispatched, all.resolved, all.open,
 		all.overdue, all.escalations, all.followups, daily_avg(&all, avg, sizeof avg));
+	fprintf(f, "received: %u reported, %u planned; visits booked with residents: %u, missed by the crew: %u\n",
+		all.received - d->planned, d->planned, d->visits, d->visits_missed); /* issue 19 */
 	fprintf(f, "\nEscalations (%zu)\n", d->esc.n);
 	for (i = 0; i < d->esc.n; i++) {
 		const struct daily_line *l = &d->esc.v[i];

@@ -165,6 +165,9 @@ struct review {
 	size_t npairs, cappairs;
 	struct review *prev;           /* the period of the same length just before, or NULL */
 	struct review_costing costing; /* issue 19 */
+	/* issue 19, planned work: of the period's tickets, created by a
+	 * schedule; with a visit booked; visits the crew missed */
+	uint64_t planned, visits, visits_missed;
 };
 
 /* Nearest-rank percentile of sorted values; -1 when there are none. */

@@ -219,6 +219,12 @@ static void review_ticket(struct review *r, const Dispatch__Ticket *t)
 		return;
 	review_group_add(&r->all, t);
 	review_cost_ticket(&r->costing, t); /* issue 19 */
+	r->planned += t->planned;
+	if (t->visit_to_ms > 0) {
+		r->visits++;
+		/* told as a missed arrival, or arrived after the window closed */
+		r->visits_missed += (t->missed & 2u) != 0 || t->arrived_ms > t->visit_to_ms;
+	}
 	mi = review_month_of(t->created_ms) - r->first_month;
 	if (mi >= 0 && mi < r->nmonths)
 		review_group_add(&r->months[mi], t);
@@ -807,6 +813,10 @@ static void review_json(const struct review *r, const struct report_opts *o, con
 			    json_pack("{s:I,s:I,s:I,s:I}", "n", (json_int_t)r->sugg, "praise",
 				      (json_int_t)r->sugg_praise, "acted_on", (json_int_t)r->sugg_done, "followed_up",
 				      (json_int_t)r->sugg_followed));
+	json_object_set_new(root, "planned_work", /* issue 19 */
+			    json_pack("{s:I,s:I,s:I,s:I}", "planned", (json_int_t)r->planned, "reported",
+				      (json_int_t)(g->tickets - r->planned), "visits_booked", (json_int_t)r->visits,
+				      "visits_missed", (json_int_t)r->visits_missed));
 	json_object_set_new(root, "reopen",
 			    json_pack("{s:I,s:I,s:I,s:f}", "resolved", (json_int_t)g->resolved, "reopened",
 				      (json_int_t)g->reopened, "reopens", (json_int_t)r->reopens, "rate",

@@ -205,6 +205,10 @@ void review_text(const struct review *r, const struct report_opts *o, const stru
 		"\nSuggestions and opinions: %" PRIu64 " (%" PRIu64 " praise), %" PRIu64 " acted on, %" PRIu64
 		" followed up\n",
 		r->sugg, r->sugg_praise, r->sugg_done, r->sugg_followed);
+	fprintf(f,
+		"\nPlanned work: %" PRIu64 " planned, %" PRIu64 " reported; visits booked with residents: %" PRIu64
+		", missed by the crew: %" PRIu64 "\n",
+		r->planned, r->all.tickets - r->planned, r->visits, r->visits_missed); /* issue 19 */
 	fprintf(f, "\nComplaints: %zu\n", r->complaints.n);
 	for (size_t i = 0; i < r->causes.n; i++) {
 		fputs("  cause: ", f);

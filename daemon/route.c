@@ -118,6 +118,21 @@ static bool route_excluded(const Dispatch__Ticket *t, const char *member)
 	return false;
 }
 
+/* Issue 19: is m on shift for every minute of [from_ms, to_ms)? (A
+ * window is at most a day: at most 1440 looks.) */
+static bool route_covers(const struct config_member *m, int64_t from_ms, int64_t to_ms)
+{
+	if (m->shifts_count == 0)
+		return true;
+	for (int64_t at = from_ms; at < to_ms; at += 60 * 1000) {
+		struct roster_time rt;
+		roster_time(at, &rt);
+		if (!roster_on_shift(m, &rt))
+			return false;
+	}
+	return true;
+}
+
 int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster, const struct roster_time *now,
 		 const Dispatch__Ticket *t, const struct config_rule *rule, const struct config_crew *crew, bool commit,
 		 struct route_assignment *out)
@@ -155,7 +170,18 @@ int route_member(const config_t *cfg, store_t *s, MDB_txn *txn, roster_t *roster
 				  strcmp(t->about_member, m->id) == 0 ? "complained about" : "passed over");
 			continue;
 		}
-		if (!roster_working(roster, m, now)) {
+		if (t->visit_to_ms > t->visit_from_ms && t->visit_from_ms > 0) {
+			/* issue 19: a visit booked with the resident goes to a
+			 * member on shift for the whole of its window */
+			if (roster_duty(roster, m->id) == ROSTER_DUTY_OFF) {
+				route_put(detail, &dused, "off duty");
+				continue;
+			}
+			if (!route_covers(m, t->visit_from_ms, t->visit_to_ms)) {
+				route_put(detail, &dused, "shift does not cover the visit");
+				continue;
+			}
+		} else if (!roster_working(roster, m, now)) {
 			route_put(detail, &dused,
 				  roster_duty(roster, m->id) == ROSTER_DUTY_OFF ? "off duty" : "off shift");
 			continue;

@@ -1586,3 +1586,19 @@ int store_meta_put_bytes(store_t *s, MDB_txn *txn, const char *name, const void 
 
 	return store_put(txn, s->meta, &k, &d, 0);
 }
+
+/* ---- issue 19: planned work's marks (plan.h) ------------------------------ */
+
+int store_plan_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t *v)
+{
+	if (strncmp(key, "plan", 4) != 0)
+		return EINVAL;
+	return store_meta_get_u64(s, txn, key, v);
+}
+
+int store_plan_set_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
+{
+	if (strncmp(key, "plan", 4) != 0)
+		return EINVAL;
+	return store_meta_put_u64(s, txn, key, v);
+}

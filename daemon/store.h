@@ -214,6 +214,11 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 int store_state_counts_for_member(Dispatch__State st);
 int store_state_is_open(Dispatch__State st);
 int store_last_ticket(store_t *s, MDB_txn *txn, uint64_t *id);
+/* Issue 19: planned work's marks in meta ("plan/<schedule>": the last
+ * occurrence done, "plan#/<schedule>": its rule's digest; plan.h). A key
+ * not there reads 0. Meta keys, not a schema change. */
+int store_plan_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t *v);
+int store_plan_set_mark(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
 
 /* A hot, compacted copy of the store into directory dest (created if
  * missing; must not hold a store already) while the daemon serves. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "xalloc.h"
 
 #define S(x) DISPATCH__STATE__STATE_##x
@@ -233,24 +234,27 @@ static int ticket_guard_resolve(const Dispatch__Ticket *t, const Dispatch__Trans
 /* ---- effects: what a row writes into the ticket, before it is recorded ---- */
 
 /* Hold pauses the deadlines: each keeps the time it had left. */
-static void ticket_pause(Dispatch__Ticket *t, int64_t now)
+static void ticket_pause(Dispatch__Ticket *t, int64_t now, const struct config_calendar *cal)
 {
 	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
 	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
 
 	for (int i = 0; i < 3; i++) {
-		*left[i] = *by[i] > 0 ? (*by[i] > now ? *by[i] - now : 1) : 0;
+		int64_t rest = *by[i] > now ? (cal ? calendar_between(cal, now, *by[i]) : *by[i] - now) : 1;
+		*left[i] = *by[i] > 0 ? (rest > 0 ? rest : 1) : 0;
 		*by[i] = 0;
 	}
 }
 
-static void ticket_unpause(Dispatch__Ticket *t, int64_t now)
+static void ticket_unpause(Dispatch__Ticket *t, int64_t now, const struct config_calendar *cal)
 {
 	int64_t *by[] = { &t->acknowledge_by_ms, &t->arrive_by_ms, &t->resolve_by_ms };
 	int64_t *left[] = { &t->acknowledge_left_ms, &t->arrive_left_ms, &t->resolve_left_ms };
 
 	for (int i = 0; i < 3; i++) {
-		*by[i] = *left[i] > 0 ? now + *left[i] : 0;
+		*by[i] = *left[i] > 0 ? (cal ? calendar_add(cal, now, *left[i]) : now + *left[i]) : 0;
+		if (i == 1 && *by[i] > 0 && t->visit_to_ms > 0)
+			*by[i] = t->visit_to_ms; /* issue 19: a visit's arrival is its window's end */
 		*left[i] = 0;
 	}
 }
@@ -299,13 +303,37 @@ static void ticket_effect_hold(Dispatch__Ticket *t, const Dispatch__Transition *
 	ticket_set_string(&t->hold_note, tr->note);
 	t->held_from = t->state;
 	t->held_since_ms = x->now;
-	ticket_pause(t, x->now);
+	ticket_pause(t, x->now, x->calendar);
+	if (tr->visit_to_ms > 0) {
+		/* issue 19: the resident away proposes a new window: the
+		 * arrival is due at its end once resumed */
+		t->visit_from_ms = tr->visit_from_ms;
+		t->visit_to_ms = tr->visit_to_ms;
+		t->missed &= ~2u; /* DUE_MISSED_ARRIVE */
+		if (t->held_from <= DISPATCH__STATE__STATE_ACCEPTED)
+			t->arrive_left_ms = t->visit_to_ms - x->now;
+	}
+}
+
+/* Issue 19: the visit window; the arrive deadline is its end (on hold:
+ * from the resume). A new window may be missed anew. */
+static void ticket_effect_visit(Dispatch__Ticket *t, const Dispatch__Transition *tr, const struct ticket_act *x)
+{
+	t->visit_from_ms = tr->visit_from_ms;
+	t->visit_to_ms = tr->visit_to_ms;
+	t->missed &= ~2u; /* DUE_MISSED_ARRIVE */
+	if (t->state == DISPATCH__STATE__STATE_ON_HOLD) {
+		if (t->held_from <= DISPATCH__STATE__STATE_ACCEPTED)
+			t->arrive_left_ms = t->visit_to_ms - x->now;
+	} else if (t->state == DISPATCH__STATE__STATE_NEW || t->state == DISPATCH__STATE__STATE_ASSIGNED ||
+		   t->state == DISPATCH__STATE__STATE_ACCEPTED)
+		t->arrive_by_ms = t->visit_to_ms;
 }
 
 static void ticket_effect_resume(Dispatch__Ticket *t, const Dispatch__Transition *tr, const struct ticket_act *x)
 {
 	(void)tr;
-	ticket_unpause(t, x->now);
+	ticket_unpause(t, x->now, x->calendar);
 }
 
 static void ticket_effect_consent(Dispatch__Ticket *t, const Dispatch__Transition *tr, const struct ticket_act *x)
@@ -437,6 +465,11 @@ static const struct ticket_transition ticket_table[] = {
 	  ticket_guard_review_vendor, ticket_effect_review_vendor },
 	{ S(CANCELLED), A(REVIEW_VENDOR), STAY, E(VENDOR_REVIEWED), R(SUPERVISOR) | R(QC), false, true, 0, false,
 	  ticket_guard_review_vendor, ticket_effect_review_vendor },
+	/* issue 19: a visit window booked with the resident, or moved */
+	{ S(NEW), A(VISIT), STAY, E(VISIT_BOOKED), DESKS, false, false, 0, false, NULL, ticket_effect_visit },
+	{ S(ASSIGNED), A(VISIT), STAY, E(VISIT_BOOKED), DESKS, false, false, 0, false, NULL, ticket_effect_visit },
+	{ S(ACCEPTED), A(VISIT), STAY, E(VISIT_BOOKED), DESKS, false, false, 0, false, NULL, ticket_effect_visit },
+	{ S(ON_HOLD), A(VISIT), STAY, E(VISIT_BOOKED), DESKS, false, false, 0, false, NULL, ticket_effect_visit },
 	/* a duplicate that is another problem after all: dispatched on its own */
 	{ S(NEW), A(UNLINK), STAY, E(UNLINKED), DESKS, false, false, 0, false, ticket_guard_unlink,
 	  ticket_effect_unlink },
@@ -487,6 +520,7 @@ static const struct ticket_wording *ticket_wording(Dispatch__Action a)
 		[A(REVIEW_VENDOR)] = { "review-vendor", "review a vendor incident", "a vendor incident", "reviewed",
 				       "give the review's improvement note" },
 		[A(UNLINK)] = { "unlink", "unlink a duplicate", "it", "unlinked", "give a note" },
+		[A(VISIT)] = { "visit", "book a visit", "a visit", "booked", "give a note" },
 	};
 	static const struct ticket_wording unknown = { "unknown action", "do that", "it", "done", "give a note" };
 

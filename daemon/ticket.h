@@ -33,8 +33,9 @@ enum {
 /* What a transition's effect may use besides the ticket and the request. */
 struct ticket_act {
 	int64_t now;
-	const char *actor;    /* who does it (recorded as consenter, caller, inspector) */
-	int64_t follow_up_ms; /* the rule's follow-up time (0: none), for a resolve */
+	const char *actor;                      /* who does it (recorded as consenter, caller, inspector) */
+	int64_t follow_up_ms;                   /* the rule's follow-up time (0: none), for a resolve */
+	const struct config_calendar *calendar; /* issue 19: the ticket's working hours (NULL: wall clock) */
 };
 
 /* A row's guard: what the action needs beyond state, role and note (a

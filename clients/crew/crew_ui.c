@@ -572,6 +572,40 @@ static const char *state_word(const struct item *it)
 	return dc_state_name(it->t->state);
 }
 
+/* Issue 19: a visit window and its countdown to the start, "visit 14:00-16:00
+ * in 3h05" ("now, until 16:00" within it, "missed" after it). */
+static void visit_words(const Dispatch__Ticket *t, int64_t now, char *buf, size_t size)
+{
+	char a[32], b[32], span[16];
+	int before = t->state <= DISPATCH__STATE__STATE_ACCEPTED || t->state == DISPATCH__STATE__STATE_ON_HOLD;
+
+	buf[0] = '\0';
+	if (t->visit_from_ms <= 0 || t->visit_to_ms <= 0)
+		return;
+	dc_time_short(t->visit_from_ms, now, a, sizeof a);
+	dc_time_short(t->visit_to_ms, t->visit_from_ms, b, sizeof b);
+	if (!before)
+		snprintf(buf, size, "visit %s-%s", a, b);
+	else if (now < t->visit_from_ms)
+		snprintf(buf, size, "visit %s-%s in %s", a, b, dc_time_span(t->visit_from_ms - now, span, sizeof span));
+	else if (now < t->visit_to_ms)
+		snprintf(buf, size, "visit %s-%s now, until %s", a, b, b);
+	else
+		snprintf(buf, size, "visit %s-%s missed", a, b);
+}
+
+/* The list's second line: the visit and "planned" before the text. */
+static void visit_prefix(const Dispatch__Ticket *t, int64_t now, char *text, size_t size)
+{
+	char v[160], rest[1800];
+
+	visit_words(t, now, v, sizeof v);
+	if (!*v && !t->planned)
+		return;
+	snprintf(rest, sizeof rest, "%.1700s", text);
+	snprintf(text, size, "%s%s%s%s%.1800s", *v ? "[" : "", v, *v ? "] " : "", t->planned ? "[planned] " : "", rest);
+}
+
 static void draw_item(struct ui *u, const struct item *it, int y, int w, int sel, int64_t now)
 {
 	const Dispatch__Ticket *t = it->t;
@@ -622,6 +656,7 @@ static void draw_item(struct ui *u, const struct item *it, int y, int w, int sel
 		attroff(da);
 	}
 	dc_clean(t->text, text, sizeof text);
+	visit_prefix(t, now, text, sizeof text); /* issue 19 */
 	if (it->escalation)
 		snprintf(line2, sizeof line2, "%s queued: %s", t->crew ? t->crew : "-",
 			 *it->reason ? it->reason : text);
@@ -754,6 +789,18 @@ static void detail_text(struct ui *u, const struct item *it, int w, int64_t now,
 		text_addf(x, w, 0, "resident %s", dc_clean(t->person, a, sizeof a));
 	if (t->phone && *t->phone)
 		text_addf(x, w, 0, "phone %s", dc_clean(t->phone, a, sizeof a));
+	{
+		/* issue 19: the appointment, and planned work */
+		char v[160];
+		visit_words(t, now, v, sizeof v);
+		if (*v)
+			text_addf(x, w, 0, "%s (booked with the resident: arrive by its end)", v);
+		if (t->planned) {
+			dc_time_short(t->planned_for_ms, now, b, sizeof b);
+			text_addf(x, w, 0, "planned work: schedule %s, %s, for %s", dc_clean(t->schedule, a, 64),
+				  t->target ? t->target : "", b);
+		}
+	}
 	text_add(x, w, 0, "text:");
 	text_add(x, w, 2, t->text && *t->text ? t->text : "-");
 	if (t->category && *t->category)

@@ -126,6 +126,14 @@ static const char usage_text[] =
 	"                        list; an item not listed needs its PRICE), labour minutes\n"
 	"                        (costed at the estate's labour rate), a vendor's invoice\n"
 	"\n"
+	"appointments (a visit window booked with the resident):\n"
+	"  submit ... --visit FROM/TO\n"
+	"  visit ID FROM/TO      book (or move) the window: FROM/TO as 2026-12-04T14:00/16:00\n"
+	"                        (TO: HH:MM that day, or a full time); the crew must arrive\n"
+	"                        by its end (a missed visit escalates), and only a member\n"
+	"                        on shift for the whole window is chosen for it\n"
+	"  hold ID --reason resident-away --visit FROM/TO\n"
+	"                        the resident was away: the new window they proposed\n"
 	"TIME is local: \"HH:MM\" (today), \"YYYY-MM-DDTHH:MM\", or \"now\".\n"
 	"\n"
 	"options:\n"
@@ -213,6 +221,7 @@ enum desk_opt {
 	O_PART,
 	O_LABOUR,
 	O_INVOICE,
+	O_VISIT, /* issue 19: appointments */
 	O_N_SCOPED,
 	/* Global options, accepted everywhere. */
 	O_ENDPOINT = O_N_SCOPED,
@@ -274,6 +283,7 @@ static const struct option long_opts[] = {
 	{ "labour", required_argument, NULL, OPT_VAL(O_LABOUR) },
 	{ "labor", required_argument, NULL, OPT_VAL(O_LABOUR) },
 	{ "invoice", required_argument, NULL, OPT_VAL(O_INVOICE) },
+	{ "visit", required_argument, NULL, OPT_VAL(O_VISIT) },
 	{ "endpoint", required_argument, NULL, OPT_VAL(O_ENDPOINT) },
 	{ "events", required_argument, NULL, OPT_VAL(O_EVENTS) },
 	{ "key", required_argument, NULL, OPT_VAL(O_KEY) },
@@ -305,7 +315,8 @@ struct command {
 #define QC DISPATCH__ROLE__ROLE_QC
 
 static const struct command commands[] = {
-	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES) | B(O_JSON), 0, 0, "", desk_submit, DESK },
+	{ "submit", SUBMIT_OPTS | B(O_REQUEST_ID) | B(O_REPLACES) | B(O_JSON) | B(O_VISIT), 0, 0, "", desk_submit,
+	  DESK },
 	{ "import", B(O_DRY_RUN) | B(O_JSON), 0, 1, "at most one FILE", desk_import, DESK },
 	{ "show", B(O_JSON), 1, 1, "one ticket id", desk_show, DESK },
 	{ "list",
@@ -321,7 +332,8 @@ static const struct command commands[] = {
 	{ "arrive", B(O_NOTE), 1, 1, "one ticket id", desk_arrive, DESK },
 	{ "resolve", B(O_NOTE) | B(O_PARTS) | B(O_CHARGED) | COMPLAINT_OPTS | COST_OPTS, 1, 1, "one ticket id",
 	  desk_resolve, DESK },
-	{ "hold", B(O_REASON) | B(O_NOTE), 1, 1, "one ticket id", desk_hold, DESK },
+	{ "hold", B(O_REASON) | B(O_NOTE) | B(O_VISIT), 1, 1, "one ticket id", desk_hold, DESK },
+	{ "visit", B(O_NOTE), 2, 2, "one ticket id and a window FROM/TO", desk_visit, DESK }, /* issue 19 */
 	{ "resume", B(O_NOTE), 1, 1, "one ticket id", desk_resume, DESK },
 	{ "follow-up", B(O_SCORE) | B(O_REMARK), 1, 1, "one ticket id", desk_follow_up, DESK },
 	/* Inspections are the quality-control group's (clause 3.1). */
@@ -546,6 +558,7 @@ static int parse_args(int argc, char **argv, struct desk_opts *o, uint64_t *give
 		case OPT_VAL(O_STATE): rc = multi_add(&o->state, "state", optarg); break;
 		case OPT_VAL(O_CSV): o->csv = 1; break;
 		case OPT_VAL(O_ASSET): o->asset = optarg; break;
+		case OPT_VAL(O_VISIT): o->visit = optarg; break;
 		case OPT_VAL(O_PART): rc = multi_add(&o->part, "part", optarg); break;
 		case OPT_VAL(O_LABOUR): o->labour = optarg; break;
 		case OPT_VAL(O_INVOICE): rc = money_arg("invoice", optarg, &o->invoice_cents); break;

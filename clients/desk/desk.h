@@ -47,6 +47,7 @@ struct desk_opts {
 	struct desk_multi part; /* resolve --part ITEM:QTY[:PRICE] */
 	const char *labour;     /* resolve --labour MINUTES */
 	int64_t invoice_cents;  /* resolve --invoice AMOUNT; -1: not given */
+	const char *visit;      /* submit/hold --visit FROM/TO (issue 19) */
 };
 
 /* Print "dispatch-desk: <fmt with arg>; try ..." and return DC_EXIT_USAGE. */
@@ -114,6 +115,10 @@ int desk_resolve(dc_t *dc, const struct desk_opts *o);
 int desk_accept(dc_t *dc, const struct desk_opts *o);
 int desk_arrive(dc_t *dc, const struct desk_opts *o);
 int desk_hold(dc_t *dc, const struct desk_opts *o);
+/* Issue 19 (desk_visit.c): book a visit window; parse FROM/TO (local,
+ * the estate's zone: the daemon is asked) into unix ms. */
+int desk_visit(dc_t *dc, const struct desk_opts *o);
+int desk_visit_arg(dc_t *dc, const char *what, const char *s, int64_t *from, int64_t *to);
 int desk_resume(dc_t *dc, const struct desk_opts *o);
 int desk_follow_up(dc_t *dc, const struct desk_opts *o);
 int desk_inspect(dc_t *dc, const struct desk_opts *o);

@@ -32,6 +32,15 @@ int desk_hold(dc_t *dc, const struct desk_opts *o)
 		return desk_usage("hold: --reason is parts, resident-away, no-access or other, not '%s'", o->reason);
 	if (reason == DISPATCH__HOLD_REASON__HOLD_OTHER && (!o->note || !*o->note))
 		return desk_usage("%s: --reason other needs --note saying why", "hold");
+	if (o->visit) {
+		int rc;
+		if (reason != DISPATCH__HOLD_REASON__HOLD_RESIDENT_AWAY)
+			return desk_usage("%s: --visit goes with --reason resident-away (the window the resident "
+					  "proposed)",
+					  "hold");
+		if ((rc = desk_visit_arg(dc, "hold --visit", o->visit, &tr.visit_from_ms, &tr.visit_to_ms)) != 0)
+			return rc;
+	}
 	tr.action = DISPATCH__ACTION__ACTION_HOLD;
 	tr.hold_reason = reason;
 	tr.note = (char *)o->note;

@@ -127,6 +127,9 @@ int desk_submit(dc_t *dc, const struct desk_opts *o)
 	if (!o->text || !*o->text)
 		return desk_usage("%s needs --text", "submit");
 	sub.replaces = o->replaces;
+	if (o->visit &&
+	    (rc = desk_visit_arg(dc, "submit --visit", o->visit, &sub.visit_from_ms, &sub.visit_to_ms)) != 0)
+		return rc;
 	if (o->request_id)
 		req.request_id = (char *)o->request_id;
 	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
@@ -333,6 +336,32 @@ static void print_procedure(const struct desk_opts *o, const Dispatch__Ticket *t
 	}
 }
 
+/* Issue 19: the visit window, working hours, planned work. */
+static void plan_lines(const struct desk_opts *o, const Dispatch__Ticket *t, int open, int64_t now)
+{
+	char buf[160], a[32], b[32], span[32];
+
+	if (t->visit_from_ms > 0 && t->visit_to_ms > 0) {
+		dc_format_time(t->visit_from_ms, a, sizeof a);
+		dc_format_time(t->visit_to_ms, b, sizeof b);
+		printf("  %-10s %.16s-%.5s", "visit", a, b + 11);
+		if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_from_ms)
+			printf("  (starts in %s)", dc_time_span(t->visit_from_ms - now, span, sizeof span));
+		else if (open && t->state <= DISPATCH__STATE__STATE_ACCEPTED && now < t->visit_to_ms)
+			printf("  %s(now, until %.5s)%s", o->c.yellow, b + 11, o->c.off);
+		putchar('\n');
+	}
+	if (t->calendar && *t->calendar) {
+		snprintf(buf, sizeof buf, "working hours of calendar %s", t->calendar);
+		field_line("deadlines", buf);
+	}
+	if (t->planned) {
+		snprintf(buf, sizeof buf, "schedule %s%s%s, for %s", t->schedule, t->target && *t->target ? ", " : "",
+			 t->target ? t->target : "", dc_format_time(t->planned_for_ms, a, sizeof a));
+		field_line("planned", buf);
+	}
+}
+
 static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, int64_t now)
 {
 	char buf[256];
@@ -378,6 +407,7 @@ static void print_ticket(const struct desk_opts *o, const Dispatch__Ticket *t, i
 	deadline_line(o, "ack by", t->acknowledge_by_ms, open && t->state <= DISPATCH__STATE__STATE_ASSIGNED, now);
 	deadline_line(o, "arrive by", t->arrive_by_ms, open && t->state <= DISPATCH__STATE__STATE_ACCEPTED, now);
 	deadline_line(o, "resolve by", t->resolve_by_ms, open, now);
+	plan_lines(o, t, open, now);
 	if (t->follow_up || t->inspection) {
 		snprintf(buf, sizeof buf, "%s%s%s", t->follow_up ? "follow-up call" : "",
 			 t->follow_up && t->inspection ? ", " : "", t->inspection ? "quality inspection" : "");
@@ -603,8 +633,8 @@ static const int col_cut[N_COLS] = { [COL_KIND] = 1, [COL_CREW] = 1, [COL_MEMBER
 struct row {
 	const Dispatch__Ticket *t;
 	char id[32], pri[16], created[64], due[48];
+	char text[640]; /* issue 19: "[planned] ", "[visit ...] " before the text */
 	int overdue;
-	char text[256]; /* issue 19: "[ASSET] text" when the ticket names an asset */
 };
 
 /* A narrow terminal's CREATED: "HH:MM" today, "MM-DD HH:MM" this year,
@@ -632,9 +662,6 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 
 	w->t = t;
 	snprintf(w->id, sizeof w->id, "%" PRIu64, t->id);
-	w->text[0] = '\0';
-	if (t->asset && *t->asset)
-		snprintf(w->text, sizeof w->text, "[%s] %s", t->asset, t->text);
 	if (t->priority)
 		snprintf(w->pri, sizeof w->pri, "%u", t->priority);
 	else
@@ -656,6 +683,18 @@ static void row_fill(struct row *w, const Dispatch__Ticket *t, int64_t now, int 
 	} else {
 		snprintf(w->due, sizeof w->due, "-");
 	}
+	w->text[0] = '\0';
+	if (t->visit_from_ms > 0 && t->visit_to_ms > 0) {
+		char a[32], b[32];
+		dc_format_time(t->visit_from_ms, a, sizeof a);
+		dc_format_time(t->visit_to_ms, b, sizeof b);
+		snprintf(w->text, sizeof w->text, "[visit %.11s-%.5s] ", a + 5, b + 11);
+	}
+	if (t->planned)
+		snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "[planned] ");
+	if (t->asset && *t->asset) /* "[ASSET] text" when the ticket names an asset */
+		snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "[%s] ", t->asset);
+	snprintf(w->text + strlen(w->text), sizeof w->text - strlen(w->text), "%s", t->text ? t->text : "");
 }
 
 /* Newest first, as the daemon searches (and an older daemon, which
@@ -693,7 +732,7 @@ static void row_cells(const void *ctx, size_t i, const char **cells, const char 
 	cells[COL_MEMBER] = t->member && *t->member ? t->member : "-";
 	cells[COL_CREATED] = w->created;
 	cells[COL_DUE] = w->due;
-	cells[COL_TEXT] = w->text[0] ? w->text : t->text;
+	cells[COL_TEXT] = w->text;
 }
 
 static const char *state_color(const struct desk_opts *o, int state)

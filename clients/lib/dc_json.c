@@ -171,6 +171,16 @@ json_t *dc_json_ticket(const Dispatch__Ticket *t)
 	put(o, "arrived_ms", json_integer(t->arrived_ms), &bad);
 	put(o, "resolved_ms", json_integer(t->resolved_ms), &bad);
 	put(o, "closed_ms", json_integer(t->closed_ms), &bad);
+	/* Issue 19: working hours, the visit window, planned work. */
+	put(o, "calendar", dc_json_string(t->calendar), &bad);
+	put(o, "visit_from", t->visit_from_ms ? time_text(t->visit_from_ms) : json_null(), &bad);
+	put(o, "visit_to", t->visit_to_ms ? time_text(t->visit_to_ms) : json_null(), &bad);
+	put(o, "visit_from_ms", json_integer(t->visit_from_ms), &bad);
+	put(o, "visit_to_ms", json_integer(t->visit_to_ms), &bad);
+	put(o, "planned", json_boolean(t->planned), &bad);
+	put(o, "schedule", dc_json_string(t->schedule), &bad);
+	put(o, "planned_for_ms", json_integer(t->planned_for_ms), &bad);
+	put(o, "target", dc_json_string(t->target), &bad);
 	/* Equipment and costs (issue 19): cents, as on the wire. */
 	put(o, "asset", dc_json_string(t->asset), &bad);
 	put(o, "parts", dc_json_cost_parts(t->parts, t->n_parts), &bad);

@@ -183,7 +183,7 @@ YAML
 		fail "unexpected message: $ERR" || return 1
 	run "$B/dispatchd" --check-config --config "$ROOT/daemon/sample-estate.yaml"
 	[ "$RC" = 0 ] || fail "the sample estate does not pass --check-config: $ERR" || return 1
-	[[ $OUT == *"6 crew(s), 14 member(s), 14 rule(s)"* ]] || fail "unexpected summary: $OUT" || return 1
+	[[ $OUT == *"6 crew(s), 14 member(s), 15 rule(s)"* ]] || fail "unexpected summary: $OUT" || return 1
 	# the daemon refuses to start on it, with the same message
 	run timeout 10 "$B/dispatchd" --config "$TMP/bad.yaml" --state-dir "$TMP/nostate" --request "ipc://$TMP/x" \
 		--events "ipc://$TMP/y"

@@ -417,6 +417,29 @@ static void make_ticket(struct gen_ticket *g, int64_t created)
 	g->member = rnd_below((unsigned)crews[crew].n);
 }
 
+/* Issue 19: some repairs are planned work (a schedule's occurrence) and
+ * some have a visit window booked with the resident. Chosen by the
+ * ticket's index, not the random stream, so every other figure of a
+ * seed stays what it was. */
+static void make_plan(struct gen_ticket *g, size_t i)
+{
+	Dispatch__Ticket *t = &g->t;
+	unsigned h = (unsigned)((i * 2654435761u) >> 8);
+
+	if (t->kind != DISPATCH__KIND__KIND_REPAIR || t->fee_cents > 0)
+		return;
+	if (h % 20 == 0) {
+		t->planned = true;
+		t->schedule = (char *)"gen-maintenance";
+		t->planned_for_ms = t->created_ms;
+		t->target = t->unit;
+		t->text = (char *)"planned maintenance";
+	} else if (h % 15 == 1) {
+		t->visit_from_ms = t->created_ms + HOUR_MS;
+		t->visit_to_ms = t->created_ms + 3 * HOUR_MS;
+	}
+}
+
 static int crew_index(const char *id)
 {
 	for (int i = 0; i < (int)(sizeof crews / sizeof crews[0]); i++)
@@ -644,14 +667,15 @@ static void truth_ticket(FILE *f, const Dispatch__Ticket *t)
 		"\"sat\":%u,\"reopen\":%u,\"fee\":%" PRId64 ",\"charged\":%" PRId64 ",\"vendor\":\"%s\","
 		"\"incident\":\"%s\",\"review\":\"%s\",\"cause\":\"%s\",\"about\":\"%s\",\"remark\":\"%s\","
 		"\"passed\":\"%s\",\"asset\":\"%s\",\"cost\":%" PRId64 ",\"labour_c\":%" PRId64 ",\"minutes\":%u,"
-		"\"invoice\":%" PRId64 ",\"parts_c\":%" PRId64 "}\n",
+		"\"invoice\":%" PRId64 ",\"parts_c\":%" PRId64 ",\"planned\":%d,\"visit_to\":%" PRId64 "}\n",
 		t->id, (int)t->kind, (int)t->state, t->unit, t->building, t->category, t->crew, t->member,
 		t->created_ms, t->consent_ms, t->acknowledged_ms, t->arrived_ms, t->resolved_ms, t->followed_up_ms,
 		t->acknowledge_by_ms, t->arrive_by_ms, t->resolve_by_ms, t->follow_up_by_ms, t->missed, t->satisfaction,
 		t->reopen_count, t->fee_cents, t->charged_cents, t->vendor, t->vendor_incident, t->vendor_review,
 		t->cause, t->about_member, t->follow_up_remark,
 		t->n_passed_over ? t->passed_over[t->n_passed_over - 1] : "", t->asset, t->cost_cents, t->labour_cents,
-		t->labour_minutes, t->invoice_cents, t->cost_cents - t->labour_cents - t->invoice_cents);
+		t->labour_minutes, t->invoice_cents, t->cost_cents - t->labour_cents - t->invoice_cents,
+		(int)t->planned, t->visit_to_ms);
 }
 
 int main(int argc, char **argv)
@@ -738,6 +762,7 @@ int main(int argc, char **argv)
 			make_ticket(&g[i], times[i]);
 			make_asset(&g[i]);
 			g[i].t.asset = g[i].asset;
+			make_plan(&g[i], i); /* issue 19 */
 			plan_ticket(&g[i], (uint32_t)i, end);
 		}
 		free(times);
