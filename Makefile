@@ -231,5 +231,22 @@ uninstall:
 clean:
 	rm -rf $(B)
 
+# ---- many estates (issue 18): dispatch-ship at each estate, dispatch-hq at
+# head office, over NATS JetStream. Only these two link libnats (nats.c);
+# the daemon keeps its single thread and its own libraries.
+NATS_LIBS = $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
+HQ_CPPFLAGS = -Ihq
+$(B)/obj/hq/%.o: hq/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(HQ_CPPFLAGS) -c $< -o $@
+PROGS += $(B)/dispatch-ship $(B)/dispatch-hq
+all: $(B)/dispatch-ship $(B)/dispatch-hq
+$(B)/dispatch-ship: $(B)/obj/hq/ship.o $(B)/obj/hq/nconf.o $(B)/libdispatchclient.a $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lpthread
+$(B)/dispatch-hq: $(B)/obj/hq/hq.o $(B)/obj/hq/hq_view.o $(B)/obj/hq/hq_store.o $(B)/obj/hq/nconf.o \
+		$(B)/libdispatchclient.a $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lpthread
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
