@@ -247,6 +247,15 @@ $(B)/dispatch-ship: $(B)/obj/hq/ship.o $(B)/obj/hq/nconf.o $(B)/libdispatchclien
 $(B)/dispatch-hq: $(B)/obj/hq/hq.o $(B)/obj/hq/hq_view.o $(B)/obj/hq/hq_store.o $(B)/obj/hq/nconf.o \
 		$(B)/libdispatchclient.a $(B)/libdispatchd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lpthread
+# test-only: publish as a given user (the permission tests, the raw rate)
+PROGS += $(B)/nats-pub
+all: $(B)/nats-pub
+$(B)/obj/tests/tools/nats-pub.o: tests/tools/nats-pub.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(HQ_CPPFLAGS) -c $< -o $@
+$(B)/nats-pub: $(B)/obj/tests/tools/nats-pub.o $(B)/obj/hq/nconf.o
+	$(CC) $(CFLAGS) -o $@ $^ $(NATS_LIBS) -lpthread
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

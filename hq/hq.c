@@ -443,7 +443,8 @@ static void apply_batch(struct consumer *c, struct qitem *list)
 		if (natsMsgHeader_Get(q->msg, NCONF_SEQ_HEADER, &hs) == NATS_OK && hs)
 			hseq = strtoull(hs, NULL, 10);
 		if (seq == 0 || hseq != seq) {
-			fprintf(stderr, HQ_PROG ": estate %s: stream message %" PRIu64 " says seq %" PRIu64 "; ignored\n",
+			fprintf(stderr,
+				HQ_PROG ": estate %s: stream message %" PRIu64 " says seq %" PRIu64 "; ignored\n",
 				h->estates[e].id, seq, hseq);
 			natsMsg_Term(q->msg, NULL);
 			natsMsg_Destroy(q->msg);
@@ -483,8 +484,8 @@ static void apply_batch(struct consumer *c, struct qitem *list)
 		if (note.purge_mismatch)
 			fprintf(stderr,
 				HQ_PROG ": estate %s: the retention purge at event %" PRIu64
-				" could not be matched exactly (%" PRIu64 " tickets, %" PRIu64
-				" events removed here); verify the copy\n",
+					" could not be matched exactly (%" PRIu64 " tickets, %" PRIu64
+					" events removed here); verify the copy\n",
 				h->estates[e].id, seq, note.purge_tickets, note.purge_events);
 		c->last[e] = seq;
 		c->applied++;
@@ -495,11 +496,13 @@ static void apply_batch(struct consumer *c, struct qitem *list)
 		if (txn[e] == NULL)
 			continue;
 		if ((rc = store_txn_commit(txn[e])) != 0) {
-			fprintf(stderr, HQ_PROG ": estate %s: cannot commit: %s\n", h->estates[e].id, store_strerror(rc));
+			fprintf(stderr, HQ_PROG ": estate %s: cannot commit: %s\n", h->estates[e].id,
+				store_strerror(rc));
 			c->last[e] = was[e];
 			bad[e] = 2;
 		} else if (c->last[e] > was[e]) {
-			printf("estate %s: events %" PRIu64 "..%" PRIu64 "\n", h->estates[e].id, was[e] + 1, c->last[e]);
+			printf("estate %s: events %" PRIu64 "..%" PRIu64 "\n", h->estates[e].id, was[e] + 1,
+			       c->last[e]);
 		}
 	}
 	fflush(stdout);
@@ -568,7 +571,7 @@ static int cmd_consume(struct hq *h)
 			if ((s = js_AddConsumer(&ci, js, e->stream, &cc, NULL, &jerr)) != NATS_OK) {
 				fprintf(stderr,
 					HQ_PROG ": estate %s: no stream %s or consumer %s at head office's servers "
-					"(run `" HQ_PROG " init`): %s\n",
+						"(run `" HQ_PROG " init`): %s\n",
 					e->id, e->stream, HQ_DURABLE,
 					nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
 				rc = HQ_EXIT_UNAVAILABLE;
@@ -744,9 +747,9 @@ static int64_t next_midnight(int64_t ms, int days)
 static int cmd_report(struct hq *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "estate", required_argument, NULL, 'e' }, { "group", required_argument, NULL, 'g' },
-		{ "date", required_argument, NULL, 'd' },   { "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },	    { "format", required_argument, NULL, 'F' },
+		{ "estate", required_argument, NULL, 'e' },   { "group", required_argument, NULL, 'g' },
+		{ "date", required_argument, NULL, 'd' },     { "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },       { "format", required_argument, NULL, 'F' },
 		{ "clock-at", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
 	};
 	const char *estate = NULL, *group = NULL, *date = NULL, *from = NULL, *to = NULL, *fmt = "text",
@@ -923,7 +926,7 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		fprintf(stderr, HQ_PROG ": which command? (init, consume, status, live, summary, report, verify, "
-				"qc-sample)\n");
+					"qc-sample)\n");
 		usage(stderr);
 		return HQ_EXIT_USAGE;
 	}

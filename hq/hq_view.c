@@ -97,9 +97,12 @@ out:
 int hq_live(struct hq *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "estate", required_argument, NULL, 'e' }, { "group", required_argument, NULL, 'g' },
-		{ "crew", required_argument, NULL, 'c' },   { "kind", required_argument, NULL, 'k' },
-		{ "unit", required_argument, NULL, 'u' },   { "json", no_argument, NULL, 'j' },
+		{ "estate", required_argument, NULL, 'e' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "crew", required_argument, NULL, 'c' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct live l = { .h = h };
@@ -281,8 +284,8 @@ static void summary_once(struct hq *h, int64_t now, int clear)
 int hq_summary(struct hq *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "once", no_argument, NULL, 'o' },	    { "interval", required_argument, NULL, 'i' },
-		{ "estate", required_argument, NULL, 'e' }, { "group", required_argument, NULL, 'g' },
+		{ "once", no_argument, NULL, 'o' },           { "interval", required_argument, NULL, 'i' },
+		{ "estate", required_argument, NULL, 'e' },   { "group", required_argument, NULL, 'g' },
 		{ "clock-at", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
 	};
 	const char *estate = NULL, *group = NULL;
@@ -389,8 +392,7 @@ static int qc_ticket(uint64_t id, void *arg)
 			json_decref(o);
 		} else {
 			printf("%-16s %-24.24s #%-7" PRIu64 " %-10s %-10s %-14s %-12s %-10s %s\n", q->e->id, q->e->name,
-			       t->id, t->unit, dc_kind_name(t->kind), t->crew, t->member, dc_state_name(t->state),
-			       why);
+			       t->id, t->unit, dc_kind_name(t->kind), t->crew, t->member, dc_state_name(t->state), why);
 		}
 	}
 	dispatch__ticket__free_unpacked(t, NULL);
@@ -400,9 +402,12 @@ static int qc_ticket(uint64_t id, void *arg)
 int hq_qc_sample(struct hq *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "percent", required_argument, NULL, 'p' }, { "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },	     { "estate", required_argument, NULL, 'e' },
-		{ "group", required_argument, NULL, 'g' },   { "json", no_argument, NULL, 'j' },
+		{ "percent", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "estate", required_argument, NULL, 'e' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *estate = NULL, *group = NULL;
@@ -449,8 +454,8 @@ int hq_qc_sample(struct hq *h, int argc, char **argv)
 	if ((rc = hq_select(h, estate, group)) != 0)
 		return rc;
 	if (!json)
-		printf("%-16s %-24s %-8s %-10s %-10s %-14s %-12s %-10s %s\n", "estate", "name", "ticket", "unit", "kind",
-		       "crew", "member", "state", "why");
+		printf("%-16s %-24s %-8s %-10s %-10s %-14s %-12s %-10s %s\n", "estate", "name", "ticket", "unit",
+		       "kind", "crew", "member", "state", "why");
 	for (unsigned k = 0; k < h->nsel; k++) {
 		struct qc q = { .e = &h->estates[h->sel[k]], .percent = percent, .json = json };
 

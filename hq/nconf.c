@@ -42,9 +42,9 @@ int nconf_read(const char *path, struct nconf *c, nconf_fn *fn, void *arg, char 
 		const char *key;
 		char **val;
 	} keys[] = {
-		{ "servers", &c->servers },	  { "user", &c->user },		{ "password", &c->password },
-		{ "creds", &c->creds },		  { "nkey-seed", &c->nkey_seed }, { "tls-ca", &c->tls_ca },
-		{ "tls-cert", &c->tls_cert },	  { "tls-key", &c->tls_key },	{ "tls-hostname", &c->tls_hostname },
+		{ "servers", &c->servers },   { "user", &c->user },           { "password", &c->password },
+		{ "creds", &c->creds },       { "nkey-seed", &c->nkey_seed }, { "tls-ca", &c->tls_ca },
+		{ "tls-cert", &c->tls_cert }, { "tls-key", &c->tls_key },     { "tls-hostname", &c->tls_hostname },
 	};
 	char line[4096], why[512];
 	unsigned n = 0;
@@ -199,7 +199,8 @@ int nconf_connect(const struct nconf *c, const char *name, const char *inbox, na
 	natsOptions_Destroy(o);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot %s (%s): %s", what, c->servers, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+	snprintf(err, errlen, "cannot %s (%s): %s", what, c->servers,
+		 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
 	natsOptions_Destroy(o);
 	return -1;
 }

@@ -62,33 +62,34 @@ struct ship {
 	atomic_int failed;
 	atomic_uint_fast64_t acked, dups;
 	char fail_text[256];
-	uint64_t head;             /* what the server holds: its last seq */
-	uint8_t head_link[32];     /* the link of its last message */
+	uint64_t head;         /* what the server holds: its last seq */
+	uint8_t head_link[32]; /* the link of its last message */
 	uint64_t shipped_total;
+	unsigned char *lastrec; /* the last record published, to take its link */
+	size_t lastrec_len, lastrec_cap;
 };
 
 static volatile sig_atomic_t stop_flag;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " PROG " --config FILE [--once] [--idle SECONDS]\n"
-		"Ship this estate's event log to head office's NATS JetStream, each event once, in order.\n"
-		"\n"
-		"  -c, --config FILE   the shipper's configuration (see dispatch-ship(8)):\n"
-		"                        servers = nats://hq1:4222, nats://hq2:4222\n"
-		"                        estate = harbour-view      (the estate's id at head office)\n"
-		"                        state-dir = /var/lib/dispatchd\n"
-		"                        user = harbour-view, password-file = FILE (or creds, nkey-seed)\n"
-		"                        tls-ca = FILE, tls-cert = FILE, tls-key = FILE\n"
-		"                        events = ipc:///run/dispatchd/events, request = ... (to wake)\n"
-		"      --once          ship what the log holds now, then exit (0 when all is at head office)\n"
-		"      --idle SECONDS  look at the store at least this often without a wake-up (default 5)\n"
-		"  -h, --help          this text\n"
-		"\n"
-		"Exit: 0 stopped (or --once done), 1 refused (head office holds a different log, or\n"
-		"more of it, than this store), 2 usage or configuration, 3 the store or the servers\n"
-		"cannot be used (--once).\n");
+	fprintf(f, "usage: " PROG " --config FILE [--once] [--idle SECONDS]\n"
+		   "Ship this estate's event log to head office's NATS JetStream, each event once, in order.\n"
+		   "\n"
+		   "  -c, --config FILE   the shipper's configuration (see dispatch-ship(8)):\n"
+		   "                        servers = nats://hq1:4222, nats://hq2:4222\n"
+		   "                        estate = harbour-view      (the estate's id at head office)\n"
+		   "                        state-dir = /var/lib/dispatchd\n"
+		   "                        user = harbour-view, password-file = FILE (or creds, nkey-seed)\n"
+		   "                        tls-ca = FILE, tls-cert = FILE, tls-key = FILE\n"
+		   "                        events = ipc:///run/dispatchd/events, request = ... (to wake)\n"
+		   "      --once          ship what the log holds now, then exit (0 when all is at head office)\n"
+		   "      --idle SECONDS  look at the store at least this often without a wake-up (default 5)\n"
+		   "  -h, --help          this text\n"
+		   "\n"
+		   "Exit: 0 stopped (or --once done), 1 refused (head office holds a different log, or\n"
+		   "more of it, than this store), 2 usage or configuration, 3 the store or the servers\n"
+		   "cannot be used (--once).\n");
 }
 
 static int own_key(const char *key, const char *val, void *arg, char *err, size_t errlen)
@@ -243,8 +244,8 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	if (pae) {
 		if (atomic_exchange(&sh->failed, 1) == 0)
 			snprintf(sh->fail_text, sizeof sh->fail_text, "%s (%s, error %d)",
-				 pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err), natsStatus_GetText(pae->Err),
-				 (int)pae->ErrCode);
+				 pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err),
+				 natsStatus_GetText(pae->Err), (int)pae->ErrCode);
 	} else if (pa) {
 		if (pa->Duplicate)
 			atomic_fetch_add(&sh->dups, 1);
@@ -382,7 +383,8 @@ static int ship_all(struct ship *sh, char *err, size_t errlen)
 
 			be64(kb, sh->head);
 			if ((rc = mdb_get(txn, sh->events_dbi, &k, &d)) != 0 ||
-			    record_link(d.mv_data, d.mv_size, link, NULL) != 0 || memcmp(link, sh->head_link, 32) != 0) {
+			    record_link(d.mv_data, d.mv_size, link, NULL) != 0 ||
+			    memcmp(link, sh->head_link, 32) != 0) {
 				snprintf(err, errlen,
 					 "estate %s's event %" PRIu64
 					 " is not the one head office holds (its hash differs): the log was changed "
@@ -426,6 +428,13 @@ static int ship_all(struct ship *sh, char *err, size_t errlen)
 				rc = -3;
 				break;
 			}
+			if (d.mv_size > sh->lastrec_cap) {
+				sh->lastrec_cap = d.mv_size * 2;
+				if ((sh->lastrec = realloc(sh->lastrec, sh->lastrec_cap)) == NULL)
+					abort();
+			}
+			memcpy(sh->lastrec, d.mv_data, d.mv_size);
+			sh->lastrec_len = d.mv_size;
 		}
 		mdb_cursor_close(cur);
 		mdb_txn_abort(txn);
@@ -464,6 +473,11 @@ static int ship_all(struct ship *sh, char *err, size_t errlen)
 	if (next > first) {
 		sh->shipped_total += next - first;
 		say("estate %s: events %" PRIu64 "..%" PRIu64 " at head office", sh->estate, first, next - 1);
+		/* what head office now ends with, for the next check */
+		if (record_link(sh->lastrec, sh->lastrec_len, sh->head_link, NULL) != 0) {
+			snprintf(err, errlen, "event %" PRIu64 " does not decode", next - 1);
+			return -1;
+		}
 	}
 	sh->head = next - 1;
 	return 0;
@@ -643,6 +657,7 @@ out:
 	free(sh.events);
 	free(sh.key);
 	free(sh.server_key);
+	free(sh.lastrec);
 	nats_Close();
 	return rc;
 }
