@@ -284,5 +284,13 @@ estates: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) scripts/estates.sh
 
+# make bench runs the many-estates benchmark too (before the daemon's own):
+# a real 3-server cluster, the shipper against nats.c's raw rate.
+.PHONY: bench-hq
+bench: bench-hq
+bench-hq: deps
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/dispatch-ship $(B)/dispatch-hq $(B)/nats-pub $(B)/gen-year $(B)/dispatch-desk
+	@BUILD=$(B) bash tests/bench/hq_bench.sh $(filter --quick,$(BENCH_ARGS))
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

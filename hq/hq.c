@@ -43,7 +43,8 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  init                      create each estate's stream and head office's consumer\n"
-		"  consume                   keep head office's copy of every estate up to date (a service)\n"
+		"  consume [--lag-log FILE]  keep head office's copy of every estate up to date (a service);\n"
+		"                            --lag-log: each event's lag from the estate's commit (benchmark)\n"
 		"  status                    each estate's copy: last seq and chain head\n"
 		"  live [--estate ID] [--group G] [--crew C] [--kind K] [--unit U] [--json]\n"
 		"                            the live event stream of all estates, one line each\n"
@@ -361,6 +362,7 @@ struct consumer {
 	store_t **stores;
 	uint64_t *last;
 	uint64_t applied, dups, early;
+	FILE *lag; /* consume --lag-log: "estate seq lag_ms" per applied event */
 };
 
 /* what a subscription's callback is handed: which estate, whose queue */
@@ -489,6 +491,13 @@ static void apply_batch(struct consumer *c, struct qitem *list)
 				h->estates[e].id, seq, note.purge_tickets, note.purge_events);
 		c->last[e] = seq;
 		c->applied++;
+		if (c->lag) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			fprintf(c->lag, "%s %" PRIu64 " %" PRId64 "\n", h->estates[e].id, seq,
+				(int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - note.time_ms);
+		}
 	}
 	for (unsigned e = 0; e < h->nestates; e++) {
 		int rc;
@@ -520,7 +529,7 @@ static void apply_batch(struct consumer *c, struct qitem *list)
 	free(bad);
 }
 
-static int cmd_consume(struct hq *h)
+static int cmd_consume(struct hq *h, const char *lag_log)
 {
 	struct consumer c = { .h = h };
 	natsConnection *nc = NULL;
@@ -531,6 +540,11 @@ static int cmd_consume(struct hq *h)
 
 	if ((lockfd = lock_store(h)) < 0)
 		return HQ_EXIT_REFUSED;
+	if (lag_log && (c.lag = fopen(lag_log, "w")) == NULL) {
+		fprintf(stderr, HQ_PROG ": cannot write %s: %s\n", lag_log, strerror(errno));
+		close(lockfd);
+		return HQ_EXIT_USAGE;
+	}
 	pthread_mutex_init(&c.mu, NULL);
 	pthread_cond_init(&c.cv, NULL);
 	c.stores = calloc(h->nestates, sizeof *c.stores);
@@ -635,6 +649,8 @@ out:
 	free(c.last);
 	free(subs);
 	free(cl);
+	if (c.lag)
+		fclose(c.lag);
 	close(lockfd);
 	return rc;
 }
@@ -949,7 +965,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "init") == 0)
 		rc = argc == 1 ? cmd_init(&h) : HQ_EXIT_USAGE;
 	else if (strcmp(cmd, "consume") == 0)
-		rc = argc == 1 ? cmd_consume(&h) : HQ_EXIT_USAGE;
+		rc = argc == 1                                        ? cmd_consume(&h, NULL)
+		     : argc == 3 && strcmp(argv[1], "--lag-log") == 0 ? cmd_consume(&h, argv[2])
+								      : HQ_EXIT_USAGE;
 	else if (strcmp(cmd, "status") == 0)
 		rc = (rc = select_only(&h, argc, argv)) != 0 ? rc : cmd_status(&h);
 	else if (strcmp(cmd, "verify") == 0)

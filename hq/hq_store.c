@@ -187,6 +187,8 @@ int hq_apply(store_t *s, MDB_txn *txn, uint64_t seq, const void *rec, size_t len
 		goto out;
 	if ((rc = store_meta_put_u64(s, txn, "last_seq", seq)) != 0)
 		goto out;
+	if (ev && note)
+		note->time_ms = ev->time_ms;
 	if (ev)
 		chain_link(ev, rec, len, link);
 	else

@@ -31,6 +31,7 @@
 struct hq_apply_note {
 	int purge_mismatch; /* a purge whose counts head office could not match */
 	uint64_t purge_tickets, purge_events;
+	int64_t time_ms; /* the event's time (the estate's clock at its commit) */
 };
 
 /* Apply record seq (its exact bytes) in txn; seq must be the copy's last

@@ -370,6 +370,12 @@ test_usage() {
 	[ "$RC" = 0 ] && [[ $OUT == *"--config FILE"* ]] || fail "--help: $RC" || return 1
 	run "$B/dispatch-hq" --help
 	[ "$RC" = 0 ] && [[ $OUT == *"qc-sample"* ]] || fail "--help: $RC" || return 1
+	local m warn
+	for m in hq/dispatch-ship.8 hq/dispatch-hq.8; do
+		warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$ROOT/$m" 2>&1)
+		[ -z "$warn" ] || fail "$m: $warn" || return 1
+		grep -q '^\.SH EXIT STATUS' "$ROOT/$m" || fail "$m has no EXIT STATUS" || return 1
+	done
 }
 
 t "a 3-server JetStream cluster, two estates, their shippers and head office's consumer start" test_setup
@@ -383,5 +389,5 @@ t "a purge at the estate reaches head office's copy, byte for byte" test_purge_r
 t "an estate's credentials cannot publish to another estate's subject; head office only reads" test_cross_estate_refused
 t "the live stream by estate, the summary and the QC sample" test_live_and_summary
 t "an event edited at an estate: head office's verify names the estate and the event" test_tamper_named
-t "usage errors and --help" test_usage
+t "usage errors, --help and the manual pages" test_usage
 finish
