@@ -716,6 +716,8 @@ static int cmd_verify(struct hq *h)
 		if (bad < 0) {
 			printf("estate %s (%s): cannot verify: %s\n", e->id, e->name, store_strerror((int)bad));
 			rc = HQ_EXIT_UNAVAILABLE;
+		} else if (bad == 0 && last == 0) {
+			printf("estate %s (%s): ok, no events yet\n", e->id, e->name);
 		} else if (bad == 0) {
 			printf("estate %s (%s): ok, events 1..%" PRIu64 ", chain head %s\n", e->id, e->name, last, hex);
 		} else {

@@ -59,10 +59,14 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "subject", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'n' },  { "size", required_argument, NULL, 'b' },
-		{ "async", no_argument, NULL, 'a' },	    { "window", required_argument, NULL, 'w' },
-		{ "inbox", required_argument, NULL, 'i' },  { "wait", required_argument, NULL, 'W' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'b' },
+		{ "async", no_argument, NULL, 'a' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "inbox", required_argument, NULL, 'i' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *subject = NULL, *inbox = NULL;
