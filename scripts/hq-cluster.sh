@@ -17,6 +17,15 @@
 #   hq-cluster.sh urls DIR                   nats://127.0.0.1:BASE+1,...
 set -u
 NATS_SERVER=${NATS_SERVER:-nats-server}
+# GET a monitoring URL (python3, which the tests need anyway; curl is not
+# on every machine)
+http_get() {
+	python3 -c 'import sys, urllib.request
+try:
+    sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
+except Exception:
+    sys.exit(1)' "$1"
+}
 
 cmd=${1:?usage: hq-cluster.sh config|start|stop|kill|wait|urls DIR ...}
 dir=${2:?DIR}
@@ -115,8 +124,8 @@ wait)
 	base=$(base_of)
 	for _ in $(seq $((secs * 10))); do
 		for n in 1 2 3; do
-			if curl -fs "http://127.0.0.1:$((base + 20 + n))/healthz?js-enabled-only=true" >/dev/null 2>&1 &&
-				curl -fs "http://127.0.0.1:$((base + 20 + n))/jsz" 2>/dev/null | grep -q '"leader"'; then
+			if http_get "http://127.0.0.1:$((base + 20 + n))/healthz?js-enabled-only=true" >/dev/null 2>&1 &&
+				http_get "http://127.0.0.1:$((base + 20 + n))/jsz" 2>/dev/null | grep -q '"leader"'; then
 				exit 0
 			fi
 		done

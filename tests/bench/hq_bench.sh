@@ -73,7 +73,7 @@ t0=$(date +%s.%N)
 "$B/dispatch-ship" --config "$W/ship-backlog.conf" --once 2>"$W/ship.log" || { tail -3 "$W/ship.log"; exit 1; }
 t1=$(date +%s.%N)
 ship_s=$(calc "$t1 - $t0")
-bytes=$(curl -fs "http://127.0.0.1:18291/jsz?accounts=true&streams=true" | python3 -c '
+bytes=$(python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "http://127.0.0.1:18291/jsz?accounts=true&streams=true" | python3 -c '
 import json, sys
 for a in json.load(sys.stdin).get("account_details", []):
     for s in a.get("stream_detail", []):

@@ -103,7 +103,7 @@ same_log() {
 stream_state() {
 	local n
 	for n in 1 2 3; do
-		curl -fs "http://127.0.0.1:$((BASE + 20 + n))/jsz?accounts=true&streams=true" 2>/dev/null |
+		python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "http://127.0.0.1:$((BASE + 20 + n))/jsz?accounts=true&streams=true" 2>/dev/null |
 			python3 -c '
 import json, sys
 d = json.load(sys.stdin)
