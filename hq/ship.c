@@ -658,6 +658,8 @@ out:
 	free(sh.key);
 	free(sh.server_key);
 	free(sh.lastrec);
-	nats_Close();
+	/* no nats_Close(): with TLS it frees OpenSSL's state, and libcrypto's
+	 * own exit handler then crashes on it (nats.c 3.4 with OpenSSL 3);
+	 * the process ends here anyway */
 	return rc;
 }

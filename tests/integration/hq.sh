@@ -15,6 +15,7 @@ ESTATES="e1 e2"
 declare -A EPID SHIP CONS_PID
 CONS=""
 LOAD=""
+TLS_PID=""
 
 if ! command -v nats-server >/dev/null 2>&1; then
 	echo "skip - head office over NATS JetStream: nats-server is not installed (scripts/deps.sh test)"
@@ -24,6 +25,7 @@ fi
 
 hq_cleanup() {
 	[ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null
+	[ -n "$TLS_PID" ] && kill -KILL "$TLS_PID" 2>/dev/null
 	[ -n "$CONS" ] && kill -KILL "$CONS" 2>/dev/null
 	for e in $ESTATES; do
 		[ -n "${SHIP[$e]:-}" ] && kill -KILL "${SHIP[$e]}" 2>/dev/null
@@ -339,6 +341,46 @@ test_live_and_summary() {
 	[[ $OUT == *"to inspect across 2 estate(s)"* ]] || fail "qc-sample: $OUT" || return 1
 }
 
+test_tls() {
+	command -v openssl >/dev/null || { skip "no openssl to make a CA"; return 77; }
+	local T=$H/tls port=$((BASE + 50))
+	mkdir -p "$T/js"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test CA" -keyout "$T/ca.key" -out "$T/ca.pem" \
+		>/dev/null 2>&1 &&
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$T/server.key" -out "$T/server.csr" \
+			>/dev/null 2>&1 &&
+		printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san" &&
+		openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+			-extfile "$T/san" -out "$T/server.pem" >/dev/null 2>&1 || { fail "openssl could not make the certificates"; return 1; }
+	cat >"$T/server.conf" <<EOF
+server_name: hq-tls
+listen: 127.0.0.1:$port
+jetstream { store_dir: "$T/js", max_memory_store: 16MB, max_file_store: 1GB }
+tls { cert_file: "$T/server.pem", key_file: "$T/server.key", ca_file: "$T/ca.pem" }
+include "auth.conf"
+EOF
+	cp "$NATS/auth.conf" "$T/auth.conf" # an include is relative to the file
+	nats-server -c "$T/server.conf" >"$T/server.log" 2>&1 &
+	TLS_PID=$!
+	wait_for "$T/server.log" "Server is ready" 15 || { fail "the TLS server did not start: $(tail -3 "$T/server.log")"; return 1; }
+	sed -e "s|^servers = .*|servers = tls://127.0.0.1:$port|" -e "s|^store = .*|store = $T/store|" \
+		-e '/^estate = e2/d' -e '/^group/d' "$H/hq-admin.conf" >"$T/hq-admin.conf"
+	echo "replicas = 1" >>"$T/hq-admin.conf"
+	echo "tls-ca = $T/ca.pem" >>"$T/hq-admin.conf"
+	run timeout 30 "$B/dispatch-hq" --config "$T/hq-admin.conf" init
+	[ "$RC" = 0 ] || fail "init over TLS: exit $RC: $ERR" || return 1
+	sed -e "s|^servers = .*|servers = tls://127.0.0.1:$port|" "$H/ship-e1.conf" >"$T/ship-plain.conf"
+	run timeout 60 "$B/dispatch-ship" --config "$T/ship-plain.conf" --once
+	[ "$RC" = 3 ] || fail "a shipper without the CA reached the TLS server: exit $RC" || return 1
+	{ cat "$T/ship-plain.conf"; echo "tls-ca = $T/ca.pem"; } >"$T/ship.conf"
+	run timeout 60 "$B/dispatch-ship" --config "$T/ship.conf" --once
+	[ "$RC" = 0 ] || fail "shipping over TLS: exit $RC: $ERR" || return 1
+	[[ $ERR == *"events 1..$(estate_seq e1) at head office"* ]] || fail "over TLS: $ERR (estate at $(estate_seq e1))" || return 1
+	kill -TERM $TLS_PID
+	wait $TLS_PID 2>/dev/null
+	TLS_PID=""
+}
+
 test_tamper_named() {
 	kill -KILL "${SHIP[e2]}"
 	wait "${SHIP[e2]}" 2>/dev/null
@@ -388,6 +430,7 @@ t "head office's reports over an estate equal the estate's own" test_reports_equ
 t "a purge at the estate reaches head office's copy, byte for byte" test_purge_reaches_hq
 t "an estate's credentials cannot publish to another estate's subject; head office only reads" test_cross_estate_refused
 t "the live stream by estate, the summary and the QC sample" test_live_and_summary
+t "TLS: the shipper reaches head office's server with its CA, and not without" test_tls
 t "an event edited at an estate: head office's verify names the estate and the event" test_tamper_named
 t "usage errors, --help and the manual pages" test_usage
 finish
