@@ -245,6 +245,67 @@ bench: bench-plan
 clean:
 	rm -rf $(B)
 
+# ---- many estates (issue 18): dispatch-ship at each estate, dispatch-hq at
+# head office, over NATS JetStream. Only these two link libnats (nats.c);
+# the daemon keeps its single thread and its own libraries.
+NATS_LIBS = $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
+HQ_CPPFLAGS = -Ihq
+$(B)/obj/hq/%.o: hq/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(HQ_CPPFLAGS) -c $< -o $@
+PROGS += $(B)/dispatch-ship $(B)/dispatch-hq
+all: $(B)/dispatch-ship $(B)/dispatch-hq
+$(B)/dispatch-ship: $(B)/obj/hq/ship.o $(B)/obj/hq/nconf.o $(B)/libdispatchclient.a $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lpthread
+$(B)/dispatch-hq: $(B)/obj/hq/hq.o $(B)/obj/hq/hq_view.o $(B)/obj/hq/hq_store.o $(B)/obj/hq/nconf.o \
+		$(B)/libdispatchclient.a $(B)/libdispatchd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lpthread
+# test-only: publish as a given user (the permission tests, the raw rate)
+PROGS += $(B)/nats-pub
+all: $(B)/nats-pub
+$(B)/obj/tests/tools/nats-pub.o: tests/tools/nats-pub.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(HQ_CPPFLAGS) -c $< -o $@
+$(B)/nats-pub: $(B)/obj/tests/tools/nats-pub.o $(B)/obj/hq/nconf.o
+	$(CC) $(CFLAGS) -o $@ $^ $(NATS_LIBS) -lpthread
+
+# make install puts the shipper (for an estate) and head office's program
+# beside dispatchd, with their units and manual pages; neither unit is
+# enabled by installing (README "Many estates").
+HQ_MANPAGES := hq/dispatch-ship.8 hq/dispatch-hq.8
+install: install-hq
+uninstall: uninstall-hq
+.PHONY: install-hq uninstall-hq estates
+install-hq: $(B)/dispatch-ship $(B)/dispatch-hq
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(B)/dispatch-ship $(B)/dispatch-hq $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(HQ_MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	for u in dispatch-ship dispatch-hq; do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/$$u.service.in \
+			> $(DESTDIR)$(UNITDIR)/$$u.service && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+	done
+	install -m 0644 systemd/dispatch-hq.sysusers $(DESTDIR)$(SYSUSERSDIR)/dispatch-hq.conf
+uninstall-hq:
+	rm -f $(DESTDIR)$(BINDIR)/dispatch-ship $(DESTDIR)$(BINDIR)/dispatch-hq
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(HQ_MANPAGES)))
+	rm -f $(DESTDIR)$(UNITDIR)/dispatch-ship.service $(DESTDIR)$(UNITDIR)/dispatch-hq.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/dispatch-hq.conf
+# A company on one machine, for a newcomer: a 3-server cluster, two
+# estates, their shippers and head office (Ctrl-C stops it all).
+estates: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) scripts/estates.sh
+
+# make bench runs the many-estates benchmark too (before the daemon's own):
+# a real 3-server cluster, the shipper against nats.c's raw rate.
+.PHONY: bench-hq
+bench: bench-hq
+bench-hq: deps
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/dispatch-ship $(B)/dispatch-hq $(B)/nats-pub $(B)/gen-year $(B)/dispatch-desk
+	@BUILD=$(B) bash tests/bench/hq_bench.sh $(filter --quick,$(BENCH_ARGS))
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
 

@@ -5,8 +5,8 @@
 #   scripts/deps.sh test    -- the above plus the test tools
 set -eu
 
-build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libyaml-dev libjansson-dev libncurses-dev libsodium-dev libssl-dev tzdata libmicrohttpd-dev libical-dev"
-test_pkgs="check procps tmux python3 groff-base clang clang-format libclang-rt-14-dev systemd valgrind chromium tcpdump chromium-driver python3-selenium fonts-wqy-microhei curl"
+build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libyaml-dev libjansson-dev libncurses-dev libsodium-dev libssl-dev tzdata libmicrohttpd-dev libical-dev libnats-dev"
+test_pkgs="check procps tmux python3 groff-base clang clang-format libclang-rt-14-dev systemd valgrind chromium tcpdump chromium-driver python3-selenium fonts-wqy-microhei curl nats-server openssl"
 
 want="$build_pkgs"
 [ "${1:-build}" = test ] && want="$want $test_pkgs"

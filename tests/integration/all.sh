@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")"
 passed=0 failed=0 skipped=0 rc=0
-for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh badinput.sh delivery.sh ops.sh deadlines.sh procedure.sh report.sh auth.sh topics.sh readme.sh register.sh search.sh clock.sh monitor.sh handheld.sh resident.sh board.sh assets.sh planned.sh; do
+for script in run.sh dispatcher.sh dispatcher_clients.sh reliability.sh badinput.sh delivery.sh ops.sh deadlines.sh procedure.sh report.sh auth.sh topics.sh readme.sh register.sh search.sh clock.sh monitor.sh handheld.sh resident.sh board.sh assets.sh planned.sh hq.sh; do
 	echo "# $script"
 	out=$(mktemp)
 	bash "$script" 2>&1 | tee "$out"

@@ -161,11 +161,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "store-tamper: event %s does not decode\n", argv[3]);
 			goto out;
 		}
+		char *note = ev->note; /* the unpacked message's, freed with it */
+
 		ev->note = argv[4];
 		d.mv_size = dispatch__event__get_packed_size(ev);
 		copy = malloc(d.mv_size);
 		dispatch__event__pack(ev, copy);
-		ev->note = NULL; /* argv's, not the unpacked message's */
+		ev->note = note;
 		d.mv_data = copy;
 	}
 	if ((rc = mdb_put(txn, dbi, &k, &d, 0)) != 0 || (rc = mdb_txn_commit(txn)) != 0) {
