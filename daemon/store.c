@@ -1473,7 +1473,7 @@ int store_backup(store_t *s, const char *dest, char *err, size_t errlen)
 /* Replace one stored event with its tombstone. The tombstone keeps the
  * original's place in the hash chain: its prev_hash, and the original's
  * link as purged_hash, so the next record still links to it (chain.h). */
-static int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
+int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
 {
 	Dispatch__Event *ev = NULL, t = DISPATCH__EVENT__INIT;
 	uint8_t prev[CHAIN_HASH_LEN], link[CHAIN_HASH_LEN];

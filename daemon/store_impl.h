@@ -150,6 +150,11 @@ int store_chain_head_put(store_t *s, MDB_txn *txn, const uint8_t head[CHAIN_HASH
 int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present);
 /* The search indexes' entries of ticket t (schema 7): present or not. */
 int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool present);
+/* Replace the stored event seq with its EVENT_PURGED tombstone, which
+ * keeps its place in the hash chain (store.c; head office's copy makes the
+ * same tombstone, byte for byte, through this one function). 0 when there
+ * is no such event or it is one already. */
+int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq);
 /* A stored reply's key: role, identity, NUL, request id (store.h). */
 #define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
 int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,

@@ -10,47 +10,6 @@
 #include "chain.h"
 #include "store_impl.h"
 
-/* The same tombstone as store.c's store_tombstone(): the record's seq,
- * ticket id, time, prev_hash and its link as purged_hash. */
-static int tombstone(store_t *s, MDB_txn *txn, uint64_t seq)
-{
-	Dispatch__Event *ev = NULL, t = DISPATCH__EVENT__INIT;
-	uint8_t prev[CHAIN_HASH_LEN], link[CHAIN_HASH_LEN];
-	unsigned char kb[8];
-	MDB_val k = { 8, kb }, d;
-	int rc;
-
-	store_be64(kb, seq);
-	rc = mdb_get(txn, s->events, &k, &d);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	if ((ev = dispatch__event__unpack(NULL, d.mv_size, d.mv_data)) == NULL)
-		return STORE_CORRUPT;
-	if (ev->type == DISPATCH__EVENT_TYPE__EVENT_PURGED || ev->prev_hash.len != CHAIN_HASH_LEN) {
-		rc = ev->type == DISPATCH__EVENT_TYPE__EVENT_PURGED ? 0 : STORE_CORRUPT;
-		dispatch__event__free_unpacked(ev, NULL);
-		return rc;
-	}
-	chain_link(ev, d.mv_data, d.mv_size, link);
-	memcpy(prev, ev->prev_hash.data, CHAIN_HASH_LEN);
-	t.seq = ev->seq;
-	t.ticket_id = ev->ticket_id;
-	t.time_ms = ev->time_ms;
-	t.type = DISPATCH__EVENT_TYPE__EVENT_PURGED;
-	t.prev_hash.data = prev;
-	t.prev_hash.len = CHAIN_HASH_LEN;
-	t.purged_hash.data = link;
-	t.purged_hash.len = CHAIN_HASH_LEN;
-	dispatch__event__free_unpacked(ev, NULL);
-	d.mv_size = dispatch__event__get_packed_size(&t);
-	if ((rc = store_put(txn, s->events, &k, &d, MDB_RESERVE)) != 0)
-		return rc;
-	dispatch__event__pack(&t, d.mv_data);
-	return 0;
-}
-
 /* Take ticket id out of the copy: its open indexes (as a closed ticket),
  * its search entries, its history index and the ticket. With events set,
  * each event of its history becomes a tombstone, counted in *n. */
@@ -83,7 +42,7 @@ static int drop_ticket(store_t *s, MDB_txn *txn, uint64_t id, int events, uint64
 			goto out;
 		for (r = mdb_cursor_get(hc, &hk, &hv, MDB_SET_KEY); r == 0;
 		     r = mdb_cursor_get(hc, &hk, &hv, MDB_NEXT_DUP)) {
-			if ((rc = tombstone(s, txn, store_get_be64(hv.mv_data))) != 0)
+			if ((rc = store_tombstone(s, txn, store_get_be64(hv.mv_data))) != 0)
 				goto out;
 			(*n)++;
 		}
