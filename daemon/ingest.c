@@ -106,8 +106,12 @@ struct ingest {
 	uint64_t peers[2 * INGEST_BATCH]; /* ingest_gather: the union of answered[], sorted ... */
 	bool back[2 * INGEST_BATCH];      /* ... and which of them are in the batch */
 	int comeback;
-	int zmq_fd;   /* the request socket's ZMQ_FD, to wait on while gathering */
-	held_t *held; /* replies for peers whose queue was full, until it drains */
+	int zmq_fd; /* the request socket's ZMQ_FD, to wait on while gathering */
+	/* --log-level debug: where a batch's time goes (ingest_on_readable) */
+	bool trace;
+	double trace_commit_us; /* the last commit's, fsync included */
+	double trace_end_us;    /* when the last batch's replies had gone */
+	held_t *held;           /* replies for peers whose queue was full, until it drains */
 };
 
 /* ---- one request ---------------------------------------------------------- */
@@ -493,6 +497,8 @@ static void ingest_unacknowledge(ingest_t *in, struct ingest_msg *m, int rc, uin
 	ingest_pack_reply(m, &rep);
 }
 
+static double ingest_now_us(void);
+
 /* Apply the batch in one write transaction and commit it. Returns the
  * commit's result (0, or the error every writing request is told about). */
 static int ingest_apply(ingest_t *in, int n)
@@ -532,7 +538,12 @@ static int ingest_apply(ingest_t *in, int n)
 		store_txn_abort(txn);
 		return INGEST_REDO;
 	}
-	return store_txn_commit(txn);
+	if (!in->trace)
+		return store_txn_commit(txn);
+	double t0 = ingest_now_us();
+	rc = store_txn_commit(txn);
+	in->trace_commit_us = ingest_now_us() - t0;
+	return rc;
 }
 
 /* Apply batch[0..n) (map growth included), then publish what it emitted.
@@ -761,17 +772,41 @@ static void ingest_on_readable(void *arg)
 	unsigned weight = 0;
 	int n = 0;
 
+	double t[5] = { 0 };
+
+	/* One line per batch at debug level: how long the loop was elsewhere,
+	 * then receiving, gathering, applying and committing (the commit and
+	 * its fsyncs apart) and answering. That is the trace that says where a
+	 * request's time goes under load (issue 20). */
+	in->trace = log_enabled(LOG_DEBUG);
+	if (in->trace)
+		t[0] = ingest_now_us();
 	while (n < INGEST_BATCH && weight < INGEST_BATCH && ingest_recv(in, &in->batch[n]))
 		weight += ingest_weight(&in->batch[n++]);
 	if (n == 0)
 		return;
+	if (in->trace)
+		t[1] = ingest_now_us();
 	n = ingest_gather(in, n, &weight);
+	if (in->trace)
+		t[2] = ingest_now_us();
+	in->trace_commit_us = 0;
 	ingest_run_batch(in, n);
+	if (in->trace)
+		t[3] = ingest_now_us();
 	ingest_note_answered(in, n);
 	if (held_count(in->held) > 0)
 		held_flush(in->held); /* older replies first */
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
+	if (in->trace) {
+		t[4] = ingest_now_us();
+		log_debug("batch of %d: idle %.0f us, receive %.0f, gather %.0f, apply %.0f, commit %.0f, answer %.0f "
+			  "(comeback %d%%)",
+			  n, in->trace_end_us > 0 ? t[0] - in->trace_end_us : 0, t[1] - t[0], t[2] - t[1],
+			  t[3] - t[2] - in->trace_commit_us, in->trace_commit_us, t[4] - t[3], in->comeback);
+		in->trace_end_us = t[4];
+	}
 	if (in->panic) {
 		/* After a failed write of its meta page LMDB refuses every
 		 * transaction until the environment is opened again: exit, and let

@@ -12,6 +12,11 @@ void log_set_level(enum log_level level)
 	log_threshold = level;
 }
 
+int log_enabled(enum log_level level)
+{
+	return level <= log_threshold;
+}
+
 int log_parse_level(const char *name)
 {
 	static const struct {

@@ -9,6 +9,8 @@ enum log_level { LOG_ERR = 3, LOG_WARNING = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG
 
 /* Messages above this level are dropped. Default LOG_INFO. */
 void log_set_level(enum log_level level);
+/* Whether a message of this level is written: for work done only to log it. */
+int log_enabled(enum log_level level);
 /* Parse "error", "warning", "notice", "info", "debug"; -1 if unknown. */
 int log_parse_level(const char *name);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
