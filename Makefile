@@ -143,6 +143,17 @@ bench: deps
 	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/bench_route $(B)/bench $(B)/gen-year
 	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --gen-year $(B)/gen-year --json $(B)/bench-results.json $(BENCH_ARGS)
 
+# The peers (issue 20): Redis XADD, synced before every reply, beside the
+# daemon at the same concurrency. Not in make bench or make test: it
+# installs Debian's redis-server and redis-tools first.
+#   make bench-peers                       the raw limits, ipc, tcp and Redis
+#   make bench-peers BENCH_ARGS=--quick
+.PHONY: bench-peers
+bench-peers: deps
+	@sh scripts/deps.sh peers
+	@$(MAKE) --no-print-directory $(B)/dispatchd $(B)/bench_route $(B)/bench $(B)/gen-year
+	@$(B)/bench --dispatchd $(B)/dispatchd --route $(B)/bench_route --gen-year $(B)/gen-year --json $(B)/bench-peers.json --peers --only raw,ipc,tcp $(BENCH_ARGS)
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var

@@ -3,6 +3,7 @@
 # but only those that are missing. Says what it installs and why.
 #   scripts/deps.sh build   -- compiler and libraries
 #   scripts/deps.sh test    -- the above plus the test tools
+#   scripts/deps.sh peers   -- the build's, and Redis for make bench-peers
 set -eu
 
 build_pkgs="gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils libev-dev libcyaml-dev libyaml-dev libjansson-dev libncurses-dev libsodium-dev libssl-dev tzdata libmicrohttpd-dev libical-dev libnats-dev"
@@ -10,6 +11,7 @@ test_pkgs="check procps tmux python3 groff-base clang clang-format libclang-rt-1
 
 want="$build_pkgs"
 [ "${1:-build}" = test ] && want="$want $test_pkgs"
+[ "${1:-build}" = peers ] && want="$want redis-server redis-tools"
 
 missing=""
 for p in $want; do

@@ -103,6 +103,9 @@ int bench_write_config(const char *path);
  * each identity the drivers act as (the desk, a monitor, the technicians
  * T1..T8) go to rundir, with a copy of config that names them in its
  * security: section. Over ipc the drivers state their role and actor. */
+/* The daemons' --log-level ("notice"; "debug" logs a line per batch with
+ * where its time went: bench --trace). */
+extern const char *bench_daemon_log_level;
 int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char *config, const char *state,
 		       const char *transport, const char *rundir, size_t map_mb);
 void bench_daemon_stop(struct bench_daemon *d);
@@ -111,6 +114,13 @@ long bench_daemon_rss_anon_kb(const struct bench_daemon *d);
 /* Mark every bench technician online (a handheld ping as each; on tcp
  * with each technician's own key, which is what says who pings). */
 int bench_ping_members(const struct bench_daemon *d);
+
+/* One desk submits n tickets one after the other, each waiting for its
+ * answer, so that each is a commit of its own: the 4 kB pages the daemon
+ * wrote per submission (its /proc/PID/io wchar), -1 if unknown. */
+double bench_pages_per_submission(const struct bench_daemon *d, unsigned n);
+/* /proc/PID/io wchar (pid 0: this process), -1 if unknown. */
+long long bench_write_bytes(pid_t pid);
 
 /* Closed loop: n clients, each depth requests in flight, for secs after a
  * warm-up. Returns tickets acknowledged OK per second; ack latency p50 and

@@ -54,6 +54,8 @@
 
 static atomic_uint bench_run_no;
 
+const char *bench_daemon_log_level = "notice";
+
 /* ---- the estate ----------------------------------------------------------- */
 
 int bench_write_config(const char *path)
@@ -420,7 +422,7 @@ int bench_daemon_start(struct bench_daemon *d, const char *dispatchd, const char
 			close(fd);
 		}
 		execl(dispatchd, dispatchd, "--config", d->config, "--state-dir", state, "--request", d->request,
-		      "--events", d->events, "--map-size", map, "--log-level", "notice", (char *)NULL);
+		      "--events", d->events, "--map-size", map, "--log-level", bench_daemon_log_level, (char *)NULL);
 		_exit(127);
 	}
 	/* Started means answering: a ping sent at once is queued until the
@@ -573,6 +575,53 @@ static int bench_submit(void *s, unsigned run, unsigned client, uint64_t seq, in
 		sub.category = cat;
 	}
 	return bench_send(s, &rq);
+}
+
+/* Bytes a process has passed to write(2) and its kin (/proc/PID/io
+ * wchar; write_bytes, counted by the filesystem as it allocates, gave
+ * many times the pages LMDB writes on ext4); -1 if unknown. pid 0: this
+ * one. The daemon's include what its sockets send: a reply, some 600
+ * bytes, when nothing subscribes. */
+long long bench_write_bytes(pid_t pid)
+{
+	char path[64], line[256];
+	long long b = -1;
+	FILE *f;
+
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/io");
+	else
+		snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "wchar: %lld", &b) == 1)
+			break;
+	fclose(f);
+	return b;
+}
+
+double bench_pages_per_submission(const struct bench_daemon *d, unsigned n)
+{
+	void *s = bench_dealer(d, BENCH_AS_DESK);
+	unsigned run = atomic_fetch_add(&bench_run_no, 1) + 1, ok = 0;
+	long long before, after;
+
+	/* one first, so that the store's first growth is not counted */
+	bench_submit(s, run, 0, 0, -1);
+	bench_recv_reply(s, 10000, NULL, 0);
+	before = bench_write_bytes(d->pid);
+	for (unsigned i = 1; i <= n; i++) {
+		if (bench_submit(s, run, 0, i, -1) != 0)
+			break;
+		if (bench_recv_reply(s, 10000, NULL, 0) == DISPATCH__STATUS__STATUS_OK)
+			ok++;
+	}
+	after = bench_write_bytes(d->pid);
+	zmq_close(s);
+	if (before < 0 || after < before || ok == 0)
+		return -1;
+	return (double)(after - before) / 4096.0 / ok;
 }
 
 /* The send time stamped in a request id ("<ns, 16 hex digits>.b<run>.<client>.<seq>"). */
