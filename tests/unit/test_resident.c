@@ -2,6 +2,7 @@
  * (daemon/resident.c), the store's secret, the notices in force
  * (daemon/notices.c) and the resident role's rows of the request table. */
 #include <check.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,35 @@ START_TEST(token_round_trip)
 	resident_token(K1, UINT64_MAX, other);
 	ck_assert(resident_token_check(K1, other, &id));
 	ck_assert(id == UINT64_MAX);
+}
+END_TEST
+
+/* The token is HMAC-SHA256(key, label || id) cut to its MAC length, then
+ * the id, base64url: computed here the long way, one-shot, for two keys in
+ * turn, so that the daemon's keyed state kept between tokens (resident.c)
+ * can never give a token of the key before. */
+START_TEST(token_is_the_hmac_for_each_key_in_turn)
+{
+	static const char label[] = "dispatchd resident page v1";
+	const uint8_t *keys[3] = { K1, K2, K1 };
+
+	for (int k = 0; k < 3; k++) {
+		uint8_t msg[sizeof label + 8], full[crypto_auth_hmacsha256_BYTES], raw[RESIDENT_MAC_LEN + 8];
+		char want[RESIDENT_TOKEN_LEN + 1], got[RESIDENT_TOKEN_LEN + 1];
+		crypto_auth_hmacsha256_state st;
+		uint64_t id = 1000 + (uint64_t)k;
+
+		memcpy(msg, label, sizeof label);
+		for (int i = 0; i < 8; i++)
+			msg[sizeof label + i] = raw[RESIDENT_MAC_LEN + i] = (uint8_t)(id >> (56 - 8 * i));
+		crypto_auth_hmacsha256_init(&st, keys[k], RESIDENT_SECRET_LEN);
+		crypto_auth_hmacsha256_update(&st, msg, sizeof msg);
+		crypto_auth_hmacsha256_final(&st, full);
+		memcpy(raw, full, RESIDENT_MAC_LEN);
+		sodium_bin2base64(want, sizeof want, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		resident_token(keys[k], id, got);
+		ck_assert_str_eq(got, want);
+	}
 }
 END_TEST
 
@@ -413,6 +443,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, token_round_trip);
+	tcase_add_test(tc, token_is_the_hmac_for_each_key_in_turn);
 	tcase_add_test(tc, every_altered_character_is_refused);
 	tcase_add_test(tc, other_keys_and_shapes_are_refused);
 	tcase_add_test(tc, another_tickets_id_with_this_mac_is_refused);
