@@ -26,6 +26,7 @@
 #include "store_impl.h"
 #include "log.h"
 #include "due.h"
+#include "wire.h"
 #include "xalloc.h"
 
 #define STORE_DEFAULT_MAP (1UL << 30) /* 1 GiB; sparse, grows later (issue 5) */
@@ -289,6 +290,8 @@ void store_destroy(store_t **sp)
 		mdb_env_close((*sp)->env);
 	store_load_free(*sp);
 	free((*sp)->last_ev);
+	free((*sp)->snap);
+	free((*sp)->ev_rest);
 	free(*sp);
 	*sp = NULL;
 }
@@ -621,12 +624,13 @@ static int store_index_move(MDB_txn *txn, struct store_ix ix, uint64_t id, const
 	return rc;
 }
 
-int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
+/* Put t, and keep its indexes in step; packed: t's packed bytes (len of
+ * them), or NULL to pack it here. */
+static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, const void *packed, size_t len)
 {
 	Dispatch__Ticket *old = NULL;
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, d;
-	size_t len = dispatch__ticket__get_packed_size(t);
 	bool was_member = false, was_open = false, was_vendor = false;
 	bool is_member = store_counts_for_member(t->state), is_open = store_is_open(t->state);
 	int64_t old_due = 0;
@@ -677,19 +681,49 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 		return rc;
 
 	store_be64(kb, t->id);
-	d.mv_size = len;
-	/* Reserve the space in the map and pack straight into it. */
+	d.mv_size = packed ? len : dispatch__ticket__get_packed_size(t);
+	/* Reserve the space in the map and pack (or copy) straight into it. */
 	if ((rc = store_put(txn, s->tickets, &k, &d, MDB_RESERVE)) != 0)
 		return rc;
-	dispatch__ticket__pack(t, d.mv_data);
+	if (packed)
+		memcpy(d.mv_data, packed, len);
+	else
+		dispatch__ticket__pack(t, d.mv_data);
 	return 0;
 }
+
+int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
+{
+	return store_put_ticket_as(s, txn, t, NULL, 0);
+}
+
+int store_put_ticket_snapshot(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
+{
+	if (s->snap_len == 0 || s->snap_id != t->id || s->snap_seq != t->last_seq)
+		return store_put_ticket_as(s, txn, t, NULL, 0);
+	return store_put_ticket_as(s, txn, t, s->snap, s->snap_len);
+}
+
+/* Room for n bytes at *buf (of *cap). */
+static uint8_t *store_room(uint8_t **buf, size_t *cap, size_t n)
+{
+	if (n > *cap) {
+		*cap = n * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	return *buf;
+}
+
+/* Event.ticket's field number (the snapshot), and the one byte of its key. */
+#define STORE_EVENT_TICKET_FIELD 15
 
 int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void **stored, size_t *stored_len)
 {
 	unsigned char kb[8], vb[8];
 	uint8_t head[CHAIN_HASH_LEN];
 	MDB_val k = { 8, kb }, d;
+	Dispatch__Ticket *snap;
+	size_t rest, split;
 	uint64_t last;
 	int rc;
 
@@ -698,8 +732,16 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	if ((rc = store_chain_head_get(s, txn, head)) != 0)
 		return rc;
 	ev->seq = last + 1;
-	if (ev->ticket)
-		ev->ticket->last_seq = ev->seq; /* the snapshot says which event it is of */
+	s->snap_len = 0;
+	if ((snap = ev->ticket) != NULL) {
+		snap->last_seq = ev->seq; /* the snapshot says which event it is of */
+		/* Packed once: these bytes go into the event and, by
+		 * store_put_ticket_snapshot(), into the tickets database. */
+		s->snap_len = dispatch__ticket__get_packed_size(snap);
+		dispatch__ticket__pack(snap, store_room(&s->snap, &s->snap_cap, s->snap_len ? s->snap_len : 1));
+		s->snap_id = snap->id;
+		s->snap_seq = ev->seq;
+	}
 	if ((rc = store_meta_put_u64(s, txn, "last_seq", ev->seq)) != 0)
 		return rc;
 	if (ev->member && ev->member[0]) {
@@ -718,11 +760,30 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	 * so it is taken off ev again before returning. */
 	ev->prev_hash.data = head;
 	ev->prev_hash.len = CHAIN_HASH_LEN;
-	d.mv_size = dispatch__event__get_packed_size(ev);
+	/* The event without its snapshot, then the snapshot's record (field
+	 * 15) put in where protobuf-c would have written it: the same bytes
+	 * as packing ev whole, without packing the ticket a second time. */
+	ev->ticket = NULL;
+	rest = dispatch__event__get_packed_size(ev);
+	dispatch__event__pack(ev, store_room(&s->ev_rest, &s->ev_rest_cap, rest ? rest : 1));
+	ev->ticket = snap;
+	split = rest;
+	if (snap && (split = wire_field_at(s->ev_rest, rest, STORE_EVENT_TICKET_FIELD + 1)) == SIZE_MAX)
+		split = rest; /* not reached: protobuf-c's own bytes */
+	d.mv_size = rest + (snap ? 1 + wire_varint_len(s->snap_len) + s->snap_len : 0);
 	/* APPEND: seqs only grow, so LMDB can skip the search. */
 	rc = store_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND);
 	if (rc == 0) {
-		dispatch__event__pack(ev, d.mv_data);
+		uint8_t *o = d.mv_data;
+		memcpy(o, s->ev_rest, split);
+		o += split;
+		if (snap) {
+			*o++ = STORE_EVENT_TICKET_FIELD << 3 | 2; /* length-delimited */
+			o += wire_put_varint(o, s->snap_len);
+			memcpy(o, s->snap, s->snap_len);
+			o += s->snap_len;
+		}
+		memcpy(o, s->ev_rest + split, rest - split);
 		chain_hash(d.mv_data, d.mv_size, head);
 		if (d.mv_size > s->last_ev_cap) {
 			s->last_ev_cap = d.mv_size * 2;

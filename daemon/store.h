@@ -100,6 +100,10 @@ int store_get_ticket(store_t *s, MDB_txn *txn, uint64_t id, Dispatch__Ticket **o
 /* Write a ticket and move it between the open indexes as its state,
  * crew and member say. */
 int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
+/* store_put_ticket() of t just after store_append_event() appended an
+ * event with t as its snapshot: the tickets database takes the bytes
+ * packed for the event (t must not have changed since). */
+int store_put_ticket_snapshot(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
 /* The earliest entry of the deadlines index (kept by store_put_ticket()
  * from Ticket.due_ms): *due_ms = 0 when there is none. */
 int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id);

@@ -58,6 +58,13 @@ struct store {
 	 * spill of dirty pages), and the caller publishes these bytes. */
 	uint8_t *last_ev;
 	size_t last_ev_cap;
+	/* The ticket snapshot store_append_event() packed into the event it
+	 * appended last (ticket snap_id as of event snap_seq), for the tickets
+	 * database to take the same bytes: store_event_snapshot(). And the
+	 * event packed without it, before the two are put together. */
+	uint8_t *snap, *ev_rest;
+	size_t snap_len, snap_cap, ev_rest_cap;
+	uint64_t snap_id, snap_seq;
 	uint64_t fail_write; /* tests: this write fails once (0: none) */
 };
 

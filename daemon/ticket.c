@@ -677,7 +677,7 @@ int ticket_record(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State
 	/* it stamps t->last_seq with the event's seq */
 	if ((rc = store_append_event(s, txn, ev, stored, stored_len)) != 0)
 		return rc;
-	return store_put_ticket(s, txn, t);
+	return store_put_ticket_snapshot(s, txn, t);
 }
 
 Dispatch__State ticket_target(const struct ticket_transition *row, const Dispatch__Ticket *t)

@@ -77,3 +77,43 @@ unsigned wire_first_field(const uint8_t *p, size_t len, unsigned min)
 	}
 	return 0;
 }
+
+size_t wire_field_at(const uint8_t *p, size_t len, unsigned min)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t at = i;
+		uint64_t key;
+		if (!wire_varint(p, len, &i, &key))
+			return SIZE_MAX;
+		if ((key >> 3) >= min)
+			return at;
+		if (!wire_skip_value(p, len, &i, (unsigned)(key & 7)))
+			return SIZE_MAX;
+	}
+	return len;
+}
+
+size_t wire_put_varint(uint8_t *out, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+size_t wire_varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}

@@ -25,5 +25,14 @@ size_t wire_strip_fields(const uint8_t *p, size_t len, uint64_t drop, uint8_t *o
 /* The number of the first top-level field numbered min or more (a oneof
  * body's case); 0 if there is none or the bytes are not protobuf. */
 unsigned wire_first_field(const uint8_t *p, size_t len, unsigned min);
+/* The offset of the first top-level record numbered min or more in
+ * p[0..len) (len if there is none), or SIZE_MAX if p is not well-formed:
+ * where a field numbered min - 1 goes in bytes protobuf-c packed, since it
+ * writes the fields in the order of their numbers. */
+size_t wire_field_at(const uint8_t *p, size_t len, unsigned min);
+/* Write v as a varint at out (room for 10 bytes); the bytes written. */
+size_t wire_put_varint(uint8_t *out, uint64_t v);
+/* The bytes of v as a varint. */
+size_t wire_varint_len(uint64_t v);
 
 #endif

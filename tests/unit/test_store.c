@@ -234,6 +234,111 @@ START_TEST(event_log_is_dense_and_history_is_per_ticket)
 }
 END_TEST
 
+/* store_append_event() packs the snapshot once and puts its bytes into the
+ * event where protobuf-c would: the stored record is byte for byte the
+ * event packed whole (the hash chain, verify and head office's copy rely
+ * on that), and the tickets database holds the same snapshot's bytes. */
+struct one_record {
+	uint64_t seq;
+	uint8_t *data;
+	size_t len;
+};
+
+static int keep_record(uint64_t seq, const void *data, size_t len, void *arg)
+{
+	struct one_record *r = arg;
+	if (seq != r->seq)
+		return 0;
+	r->data = malloc(len);
+	memcpy(r->data, data, len);
+	r->len = len;
+	return 1;
+}
+
+START_TEST(an_event_is_stored_as_if_packed_whole)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT, other = DISPATCH__TICKET__INIT;
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	Dispatch__CostPart part = DISPATCH__COST_PART__INIT, *parts[1] = { &part };
+	char *tags[2] = { (char *)"lift", (char *)"night" };
+	uint8_t zero[32] = { 0 }, *whole;
+	struct one_record rec = { 0 };
+	const void *tb;
+	size_t tl, n;
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &t.id), 0);
+	t.state = DISPATCH__STATE__STATE_ASSIGNED;
+	t.unit = (char *)"12-1A";
+	t.crew = (char *)"technical";
+	t.member = (char *)"T07";
+	t.text = (char *)"the lift stops between floors 3 and 4; 電梯停了";
+	t.n_tags = 2;
+	t.tags = tags;
+	t.n_parts = 1;
+	t.parts = parts;
+	part.item = (char *)"fuse-10a";
+	part.quantity = 2;
+	part.unit_cents = 1250;
+	t.created_ms = 1780000000000;
+	t.due_ms = 1780000900000;
+	t.visit_to_ms = 1780003600000;
+	ev.ticket_id = t.id;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
+	ev.actor = (char *)"desk-1";
+	ev.member = (char *)"T07";
+	ev.note = (char *)"a note before the snapshot's field";
+	ev.to_state = t.state;
+	ev.on_duty = 1;                                    /* 16 */
+	ev.deadline = DISPATCH__DEADLINE__DEADLINE_ARRIVE; /* 18 */
+	ev.on_behalf_of = (char *)"vendor-x";              /* 20 */
+	ev.ticket = &t;
+	ck_assert_int_eq(store_append_event(s, txn, &ev, NULL, NULL), 0);
+	ck_assert_uint_eq(t.last_seq, ev.seq);
+	ck_assert_ptr_eq(ev.ticket, &t);
+	ck_assert_int_eq(store_put_ticket_snapshot(s, txn, &t), 0);
+	/* another ticket is packed for itself, not given t's bytes */
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &other.id), 0);
+	other.unit = (char *)"3-2B";
+	other.state = DISPATCH__STATE__STATE_NEW;
+	other.last_seq = ev.seq;
+	ck_assert_int_eq(store_put_ticket_snapshot(s, txn, &other), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+
+	ev.prev_hash.data = zero;
+	ev.prev_hash.len = sizeof zero;
+	n = dispatch__event__get_packed_size(&ev);
+	whole = malloc(n);
+	dispatch__event__pack(&ev, whole);
+	rec.seq = ev.seq;
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_event_records(s, txn, ev.seq, keep_record, &rec), 0);
+	ck_assert_ptr_nonnull(rec.data);
+	ck_assert_uint_eq(rec.len, n);
+	ck_assert_msg(memcmp(rec.data, whole, n) == 0, "the stored event differs from the event packed whole");
+	free(whole);
+	n = dispatch__ticket__get_packed_size(&t);
+	whole = malloc(n);
+	dispatch__ticket__pack(&t, whole);
+	ck_assert_int_eq(store_ticket_bytes(s, txn, t.id, &tb, &tl), 0);
+	ck_assert_uint_eq(tl, n);
+	ck_assert(memcmp(tb, whole, n) == 0);
+	free(whole);
+	n = dispatch__ticket__get_packed_size(&other);
+	whole = malloc(n);
+	dispatch__ticket__pack(&other, whole);
+	ck_assert_int_eq(store_ticket_bytes(s, txn, other.id, &tb, &tl), 0);
+	ck_assert_uint_eq(tl, n);
+	ck_assert(memcmp(tb, whole, n) == 0);
+	free(whole);
+	store_txn_abort(txn);
+	free(rec.data);
+	store_destroy(&s);
+}
+END_TEST
+
 START_TEST(aborted_nested_txn_leaves_nothing)
 {
 	store_t *s = open_store();
@@ -1203,6 +1308,7 @@ int main(void)
 	tcase_add_test(tc, put_get_and_reopen);
 	tcase_add_test(tc, open_index_follows_the_state);
 	tcase_add_test(tc, event_log_is_dense_and_history_is_per_ticket);
+	tcase_add_test(tc, an_event_is_stored_as_if_packed_whole);
 	tcase_add_test(tc, aborted_nested_txn_leaves_nothing);
 	tcase_add_test(tc, open_counts_follow_commits_and_aborts);
 	tcase_add_test(tc, unknown_schema_version_is_refused);
