@@ -26,6 +26,7 @@
 
 #include "handle_impl.h"
 #include "log.h"
+#include "pbcopy.h"
 #include "publish.h"
 #include "route.h"
 #include "ticket.h"
@@ -102,16 +103,8 @@ void handle_push_id(uint64_t **v, size_t *n, uint64_t id)
 /* A heap-owned copy of t, freed when the arena resets. */
 Dispatch__Ticket *handle_own(struct handle_ctx *c, const Dispatch__Ticket *t)
 {
-	size_t len = dispatch__ticket__get_packed_size(t);
-	uint8_t *buf = arena_alloc(c->a, len ? len : 1);
-	Dispatch__Ticket *copy;
+	Dispatch__Ticket *copy = (Dispatch__Ticket *)pb_copy(&t->base);
 
-	dispatch__ticket__pack(t, buf);
-	copy = dispatch__ticket__unpack(NULL, len, buf);
-	if (copy == NULL) { /* we just packed it: only memory can fail here */
-		log_err("cannot copy a ticket; out of memory");
-		exit(70);
-	}
 	arena_defer(c->a, handle_free_ticket, copy);
 	return copy;
 }

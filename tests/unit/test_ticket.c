@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pbcopy.h"
 #include "ticket.h"
 
 static Dispatch__Ticket make_ticket(Dispatch__State st, const char *member)
@@ -465,6 +466,70 @@ START_TEST(the_next_deadline_follows_the_state)
 }
 END_TEST
 
+/* handle_own()'s copy (pbcopy.c): the same message, owning every block,
+ * freed by protobuf-c as an unpacked one is (ASan runs check the frees). */
+START_TEST(a_copied_ticket_is_the_same_and_owns_its_parts)
+{
+	Dispatch__Ticket t = make_ticket(DISPATCH__STATE__STATE_ASSIGNED, "T07"), *c, *u;
+	Dispatch__CostPart p1 = DISPATCH__COST_PART__INIT, p2 = DISPATCH__COST_PART__INIT, *parts[2] = { &p1, &p2 };
+	char text[] = "水喉漏水 the tap leaks", tag0[] = "water", *tags[2] = { tag0, (char *)"" };
+	uint64_t links[3] = { 7, 8, 9 };
+	uint8_t a[512], b[512], wire[600];
+	size_t na, nb, nw;
+
+	t.text = text;
+	t.unit = (char *)"12-1A";
+	t.n_tags = 2;
+	t.tags = tags;
+	t.n_links = 3;
+	t.links = links;
+	p1.item = (char *)"washer";
+	p1.quantity = 4;
+	p2.item = (char *)"tap";
+	p2.unit_cents = 9900;
+	t.n_parts = 2;
+	t.parts = parts;
+	t.fee_cents = -1;
+	t.follow_up = 1;
+	c = (Dispatch__Ticket *)pb_copy(&t.base);
+	na = dispatch__ticket__pack(&t, a);
+	nb = dispatch__ticket__pack(c, b);
+	ck_assert_uint_eq(na, nb);
+	ck_assert(memcmp(a, b, na) == 0);
+	/* its own blocks: changing the original does not change the copy */
+	text[0] = 'X';
+	tag0[0] = 'X';
+	links[0] = 70;
+	p1.quantity = 5;
+	ck_assert_ptr_ne(c->text, t.text);
+	ck_assert_str_eq(c->tags[0], "water");
+	ck_assert_uint_eq(c->links[0], 7);
+	ck_assert_uint_eq(c->parts[0]->quantity, 4);
+	ck_assert_str_eq(c->member, "T07");
+	ck_assert_str_eq(c->crew, ""); /* a default stays the default */
+	dispatch__ticket__free_unpacked(c, NULL);
+
+	/* an unpacked one with a field this build does not know keeps it */
+	memcpy(wire, a, na);
+	nw = na;
+	wire[nw++] = ((120 << 3 | 2) & 0x7f) | 0x80; /* field 120, length-delimited */
+	wire[nw++] = (120 << 3 | 2) >> 7;
+	wire[nw++] = 3;
+	memcpy(wire + nw, "new", 3);
+	nw += 3;
+	u = dispatch__ticket__unpack(NULL, nw, wire);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_uint_eq(u->base.n_unknown_fields, 1);
+	c = (Dispatch__Ticket *)pb_copy(&u->base);
+	dispatch__ticket__free_unpacked(u, NULL);
+	nb = dispatch__ticket__get_packed_size(c);
+	ck_assert_uint_eq(nb, nw);
+	ck_assert_uint_eq(dispatch__ticket__pack(c, b), nw);
+	ck_assert(memcmp(b, wire, nw) == 0);
+	dispatch__ticket__free_unpacked(c, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ticket");
@@ -486,6 +551,7 @@ int main(void)
 	tcase_add_test(tc, refusals_read_as_sentences);
 	tcase_add_test(tc, kinds_handled_by_phone_resolve_without_a_visit);
 	tcase_add_test(tc, desk_records_an_outsourced_providers_steps);
+	tcase_add_test(tc, a_copied_ticket_is_the_same_and_owns_its_parts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
