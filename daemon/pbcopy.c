@@ -86,7 +86,8 @@ ProtobufCMessage *pb_copy(const ProtobufCMessage *m)
 				continue;
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)((const char *)c + f->quantifier_offset), es = pb_elem_size(f->type);
+			size_t n = *(const size_t *)((const char *)c + f->quantifier_offset),
+			       es = pb_elem_size(f->type);
 			void **arr = (void **)at;
 			if (*arr == NULL || n == 0) {
 				*arr = NULL;
