@@ -306,7 +306,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		size_t len;
 		replies_digest(zmq_msg_data(&m->payload), zmq_msg_size(&m->payload), digest);
 		/* The id is the sender's: the same id from someone else is a new request. */
-		rc = store_get_reply(in->store, batch_txn, c.role, c.actor, req->request_id, stored, &data, &len);
+		rc = store_get_reply(in->store, batch_txn, c.role, c.actor, req->request_id,
+				     c.now - in->cfg->idempotency_window_ms, stored, &data, &len);
 		if (rc == 0 && !replies_digest_unknown(stored) && memcmp(stored, digest, STORE_DIGEST_LEN) != 0) {
 			/* The first answer may be in this very batch: not on disk until it commits. */
 			m->wrote = true;
@@ -893,8 +894,12 @@ int ingest_feed(ingest_t *in, const void *payload, size_t len, uint8_t **reply, 
 	return *reply ? 0 : -1;
 }
 
-/* Stored replies are kept for the idempotency window, then forgotten in
- * bounded steps so that a large backlog never stalls the loop. */
+/* Stored replies are kept for the idempotency window (a retry after it is
+ * a new request: store_get_reply()), and their room is taken back by a
+ * sweep that looks at INGEST_SWEEP of them a pass, so that a large store
+ * of them never stalls the loop: a pass every 2 s goes round 100,000 of
+ * them in under a minute. */
+#define INGEST_SWEEP 4096
 static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	ingest_t *in = w->data;
@@ -905,7 +910,7 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop, (void)revents;
 	if (store_txn_begin(in->store, NULL, 0, &txn) != 0)
 		return;
-	rc = store_expire_replies(in->store, txn, clock_now_ms() - in->cfg->idempotency_window_ms, 5000, &n);
+	rc = store_expire_replies(in->store, txn, clock_now_ms() - in->cfg->idempotency_window_ms, INGEST_SWEEP, &n);
 	if (rc == 0 && n > 0)
 		rc = store_txn_commit(txn);
 	else
@@ -954,7 +959,7 @@ ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, 
 		goto fail;
 	}
 	in->loop = loop;
-	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 10.0);
+	ev_timer_init(&in->expire, ingest_expire_cb, 1.0, 2.0);
 	in->expire.data = in;
 	ev_timer_start(loop, &in->expire);
 	in->deadlines = deadline_timer_new(loop, ingest_deadline_wake, in);

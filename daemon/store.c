@@ -522,11 +522,30 @@ static void store_created_key(unsigned char kb[STORE_CREATED_KEY], int64_t creat
 	store_be64(kb + 9, id);
 }
 
+/* The by-unit key of ticket id: present or not, and its value says
+ * whether it is open (schema 9: one key serves the search by unit and the
+ * open tickets at a unit, in one leaf of the index, not two). */
+static int store_unit_set(store_t *s, MDB_txn *txn, const char *unit, uint64_t id, bool present, bool open)
+{
+	unsigned char kb[STORE_KEY_MAX], flag = open ? STORE_UNIT_OPEN : STORE_UNIT_CLOSED;
+	MDB_val k, d = { 1, &flag };
+	int rc;
+
+	if (unit == NULL || unit[0] == '\0')
+		return 0;
+	k.mv_data = kb;
+	k.mv_size = store_index_key(kb, sizeof kb, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, id);
+	if (present)
+		return store_put(txn, s->idx, &k, &d, 0);
+	rc = store_del(txn, s->idx, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool present)
 {
 	unsigned char kb[STORE_CREATED_KEY];
 	MDB_val k = { STORE_CREATED_KEY, kb }, d = { 0, NULL };
-	int rc = store_index_set(txn, store_ix_of(s, STORE_TAG_ALL_UNIT), t->unit, t->id, present);
+	int rc = store_unit_set(s, txn, t->unit, t->id, present, store_is_open(t->state));
 
 	if (rc != 0)
 		return rc;
@@ -631,7 +650,7 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 	Dispatch__Ticket *old = NULL;
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, d;
-	bool was_member = false, was_open = false, was_vendor = false;
+	bool was_member = false, was_open = false, was_vendor = false, moved;
 	bool is_member = store_counts_for_member(t->state), is_open = store_is_open(t->state);
 	int64_t old_due = 0;
 	int rc;
@@ -657,9 +676,6 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 	if (rc == 0)
 		rc = store_index_move(txn, store_ix_of(s, STORE_TAG_CREW), t->id, old ? old->crew : NULL, was_open,
 				      t->crew, is_open);
-	if (rc == 0)
-		rc = store_index_move(txn, store_ix_of(s, STORE_TAG_UNIT), t->id, old ? old->unit : NULL, was_open,
-				      t->unit, is_open);
 	if (rc == 0 && old_due != t->due_ms) {
 		rc = store_deadline_set(s, txn, old_due, t->id, false);
 		if (rc == 0)
@@ -670,11 +686,15 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 				      was_vendor, t->vendor, t->vendor_incident[0] != '\0');
 	if (rc == 0) /* issue 19: the asset indexes */
 		rc = store_asset_move(s, txn, old, t);
-	/* the search indexes: every ticket, for as long as it is kept */
-	if (rc == 0 && old && (!store_same(old->unit, t->unit) || old->created_ms != t->created_ms))
+	/* the search indexes: every ticket, for as long as it is kept; the
+	 * by-unit key also says whether it is open */
+	moved = old && (!store_same(old->unit, t->unit) || old->created_ms != t->created_ms);
+	if (rc == 0 && moved)
 		rc = store_search_set(s, txn, old, false);
-	if (rc == 0 && (old == NULL || !store_same(old->unit, t->unit) || old->created_ms != t->created_ms))
+	if (rc == 0 && (old == NULL || moved))
 		rc = store_search_set(s, txn, t, true);
+	else if (rc == 0 && was_open != is_open)
+		rc = store_unit_set(s, txn, t->unit, t->id, true, is_open);
 	if (old)
 		dispatch__ticket__free_unpacked(old, NULL);
 	if (rc != 0)
@@ -959,9 +979,39 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 		      : store_index_scan(txn, store_ix_of(s, STORE_TAG_CREW), crew, fn, arg);
 }
 
+/* The open tickets at one unit: its by-unit keys whose value says open. */
+struct store_open_unit_walk {
+	store_id_fn *fn;
+	void *arg;
+	const unsigned char *prefix;
+	size_t plen;
+};
+
+static int store_open_unit_step(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_open_unit_walk *w = arg;
+
+	if (k->mv_size < w->plen || memcmp(k->mv_data, w->prefix, w->plen) != 0)
+		return 1; /* past this unit's keys */
+	if (k->mv_size != w->plen + 8 || v->mv_size > 1)
+		return STORE_CORRUPT;
+	if (v->mv_size == 0 || *(const unsigned char *)v->mv_data != STORE_UNIT_OPEN)
+		return 0;
+	return w->fn(store_get_be64((const char *)k->mv_data + w->plen), w->arg);
+}
+
 int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
 {
-	return store_index_scan(txn, store_ix_of(s, STORE_TAG_UNIT), unit, fn, arg);
+	unsigned char kb[STORE_KEY_MAX];
+	struct store_open_unit_walk w = { fn, arg, kb, 0 };
+	MDB_val start;
+
+	if (strlen(unit) + 10 > sizeof kb)
+		return 0; /* longer than any unit: none */
+	w.plen = store_index_key(kb, sizeof kb, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, 0) - 8;
+	start.mv_size = w.plen;
+	start.mv_data = kb;
+	return store_walk(txn, s->idx, &start, store_open_unit_step, &w);
 }
 
 int store_asset_move(store_t *s, MDB_txn *txn, const Dispatch__Ticket *old, const Dispatch__Ticket *t)
@@ -1174,7 +1224,7 @@ int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role,
 }
 
 int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
-		    uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len)
+		    int64_t not_before_ms, uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len)
 {
 	unsigned char kb[STORE_REPLY_KEY_MAX];
 	MDB_val k = { 0, kb }, d;
@@ -1188,20 +1238,22 @@ int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *w
 		return rc;
 	if (d.mv_size < 8 + STORE_DIGEST_LEN)
 		return STORE_CORRUPT;
+	/* past the window: forgotten, whether or not the sweep has been by */
+	if ((int64_t)store_get_be64(d.mv_data) < not_before_ms)
+		return STORE_NOTFOUND;
 	memcpy(digest, (const char *)d.mv_data + 8, STORE_DIGEST_LEN);
 	*data = (const char *)d.mv_data + 8 + STORE_DIGEST_LEN;
 	*len = d.mv_size - 8 - STORE_DIGEST_LEN;
 	return 0;
 }
 
-/* Write a stored reply under its key k (store_reply_key) and its entry in
- * the expiry order. */
+/* Write a stored reply under its key k (store_reply_key): the time, the
+ * request's digest, the reply. (Schema 9: no entry in a time order beside
+ * it; store_expire_replies() finds the old ones by sweeping.) */
 int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,
 		       const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len)
 {
 	MDB_val k = { klen, (void *)kb }, d = { len + 8 + STORE_DIGEST_LEN, NULL };
-	unsigned char tk[9 + STORE_REPLY_KEY_MAX];
-	MDB_val t = { 9 + klen, tk }, empty = { 0, NULL };
 	int rc;
 
 	assert(klen <= STORE_REPLY_KEY_MAX);
@@ -1210,10 +1262,7 @@ int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t
 	store_be64(d.mv_data, (uint64_t)now_ms);
 	memcpy((char *)d.mv_data + 8, digest, STORE_DIGEST_LEN);
 	memcpy((char *)d.mv_data + 8 + STORE_DIGEST_LEN, data, len);
-	tk[0] = STORE_TAG_EXPIRY;
-	store_be64(tk + 1, (uint64_t)now_ms);
-	memcpy(tk + 9, kb, klen);
-	return store_put(txn, s->idx, &t, &empty, 0);
+	return 0;
 }
 
 int store_put_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
@@ -1232,36 +1281,42 @@ int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned m
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
+	unsigned seen = 0;
 	int rc;
 
 	*n = 0;
-	if ((rc = mdb_cursor_open(txn, s->idx, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, s->requests, &cur)) != 0)
 		return rc;
-	for (;;) {
-		unsigned char tag = STORE_TAG_EXPIRY;
-		MDB_val id;
-		k.mv_size = 1, k.mv_data = &tag;
-		if (*n >= max || (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-			break;
-		if (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_EXPIRY)
-			break; /* past the stored replies: none left */
-		if (k.mv_size < 9) {
+	/* on from the key after the last pass's last, or from the first */
+	k.mv_size = s->sweep_len;
+	k.mv_data = s->sweep_key;
+	rc = mdb_cursor_get(cur, &k, &v, s->sweep_len ? MDB_SET_RANGE : MDB_FIRST);
+	while (rc == 0 && seen < max) {
+		seen++;
+		if (v.mv_size < 8) {
 			rc = STORE_CORRUPT;
 			break;
 		}
-		if ((int64_t)store_get_be64((const unsigned char *)k.mv_data + 1) >= before_ms)
-			break;
-		id.mv_size = k.mv_size - 9;
-		id.mv_data = (char *)k.mv_data + 9;
-		rc = store_del(txn, s->requests, &id, NULL);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			break;
-		if ((rc = store_cursor_del(cur, 0)) != 0)
-			break;
-		(*n)++;
+		if (k.mv_size <= sizeof s->sweep_key) {
+			memcpy(s->sweep_key, k.mv_data, k.mv_size);
+			s->sweep_len = k.mv_size;
+		}
+		if ((int64_t)store_get_be64(v.mv_data) < before_ms) {
+			if ((rc = store_cursor_del(cur, 0)) != 0)
+				break;
+			(*n)++;
+			/* on from the first key after the one that went */
+			k.mv_size = s->sweep_len;
+			k.mv_data = s->sweep_key;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		} else {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
 	}
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND) { /* the end: the next pass starts from the first again */
+		s->sweep_len = 0;
 		rc = 0;
+	}
 	mdb_cursor_close(cur);
 	return rc;
 }
@@ -1274,7 +1329,7 @@ static struct store_ix store_index_ix(store_t *s, enum store_index which)
 	case STORE_VENDOR_INCIDENTS: return (struct store_ix){ s->vendor_incidents, 0 };
 	case STORE_BY_ASSET: return store_ix_of(s, STORE_TAG_ASSET);
 	case STORE_OPEN_BY_ASSET: return store_ix_of(s, STORE_TAG_OPEN_ASSET);
-	default: return store_ix_of(s, STORE_TAG_UNIT);
+	default: return store_ix_of(s, STORE_TAG_ALL_UNIT); /* the by-unit keys that say open */
 	}
 }
 
@@ -1282,6 +1337,7 @@ struct store_index_walk {
 	store_index_fn *fn;
 	void *arg;
 	unsigned char tag;
+	bool open_only; /* the by-unit keys: those whose value says open */
 };
 
 static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
@@ -1290,11 +1346,12 @@ static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
 	const char *kb = k->mv_data;
 	size_t at = w->tag != 0;
 	char name[STORE_KEY_MAX];
-	(void)v;
 	if (at && (k->mv_size < 1 || (unsigned char)kb[0] != w->tag))
 		return 1; /* past this index's keys */
 	if (k->mv_size < at + 9 || kb[k->mv_size - 9] != '\0' || memchr(kb + at, '\0', k->mv_size - 9 - at) != NULL)
 		return STORE_CORRUPT;
+	if (w->open_only && (v->mv_size == 0 || *(const unsigned char *)v->mv_data != STORE_UNIT_OPEN))
+		return 0;
 	memcpy(name, kb + at, k->mv_size - 8 - at);
 	return w->fn(name, store_get_be64(kb + k->mv_size - 8), w->arg);
 }
@@ -1302,7 +1359,7 @@ static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
 int store_each_index(store_t *s, MDB_txn *txn, enum store_index which, store_index_fn *fn, void *arg)
 {
 	struct store_ix ix = store_index_ix(s, which);
-	struct store_index_walk w = { fn, arg, ix.tag };
+	struct store_index_walk w = { fn, arg, ix.tag, which == STORE_OPEN_BY_UNIT };
 	MDB_val start = { 1, &w.tag };
 	return store_walk(txn, ix.dbi, ix.tag ? &start : NULL, store_index_step, &w);
 }
@@ -1322,6 +1379,8 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 	k.mv_size = store_index_key(kb, sizeof kb, ix, name, id);
 	rc = mdb_get(txn, ix.dbi, &k, &d);
 	*has = rc == 0;
+	if (rc == 0 && which == STORE_OPEN_BY_UNIT)
+		*has = d.mv_size == 1 && *(const unsigned char *)d.mv_data == STORE_UNIT_OPEN;
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

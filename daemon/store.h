@@ -62,7 +62,7 @@
  * asset indexes 'E' (every ticket naming an asset) and 'e' (the open ones),
  * for an asset's history and the register's open counts (issue 19); the
  * 7 -> 8 migration builds them from the tickets. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -167,12 +167,14 @@ int store_asset_counts(store_t *s, MDB_txn *txn, const char *asset, unsigned *al
  * stored under who sent it (role and identity: the CURVE key's, or over
  * ipc the stated actor) and the request id, with a digest of the request
  * (STORE_DIGEST_LEN bytes; all zeros: not known, as for replies migrated
- * from schema 5, which any request of that sender and id matches). On
+ * from schema 5, which any request of that sender and id matches). A
+ * reply stored before not_before_ms is past the idempotency window and
+ * STORE_NOTFOUND, whether or not store_expire_replies() has swept it. On
  * success *data points into the map and digest gets the stored one:
  * valid only until txn ends. who must not hold NUL (ids never do). */
 #define STORE_DIGEST_LEN 16
 int store_get_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
-		    uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len);
+		    int64_t not_before_ms, uint8_t digest[STORE_DIGEST_LEN], const void **data, size_t *len);
 int store_put_reply(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
 		    const uint8_t digest[STORE_DIGEST_LEN], int64_t now_ms, const void *data, size_t len);
 
@@ -194,8 +196,10 @@ int store_put_presence(store_t *s, MDB_txn *txn, const char *member, int64_t las
 typedef int(store_presence_fn)(const char *member, int64_t last_seen_ms, void *arg);
 int store_presences(store_t *s, MDB_txn *txn, store_presence_fn *fn, void *arg);
 
-/* Forget stored replies older than before_ms, at most max of them; *n
- * gets how many went. */
+/* Forget stored replies older than before_ms: a sweep over the stored
+ * replies that looks at max of them a call, going on where the last call
+ * stopped and starting over at the end, so that every reply is looked at
+ * once in a round of calls; *n gets how many went. */
 int store_expire_replies(store_t *s, MDB_txn *txn, int64_t before_ms, unsigned max, unsigned *n);
 
 /* For --verify: every entry of an open index, and every (ticket, seq)

@@ -42,6 +42,9 @@ struct store_mark {
 	size_t undo_from;
 };
 
+/* A stored reply's key: role, who, NUL, request id (store_reply_key()). */
+#define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
+
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, idx, requests, outages, duty, presence, vendor_incidents;
@@ -60,20 +63,25 @@ struct store {
 	size_t last_ev_cap;
 	/* The ticket snapshot store_append_event() packed into the event it
 	 * appended last (ticket snap_id as of event snap_seq), for the tickets
-	 * database to take the same bytes: store_event_snapshot(). And the
+	 * database to take the same bytes: store_put_ticket_snapshot(). And the
 	 * event packed without it, before the two are put together. */
 	uint8_t *snap, *ev_rest;
 	size_t snap_len, snap_cap, ev_rest_cap;
 	uint64_t snap_id, snap_seq;
+	/* Where store_expire_replies()'s sweep of the stored replies goes on
+	 * (sweep_len 0: from the first). */
+	unsigned char sweep_key[STORE_REPLY_KEY_MAX];
+	size_t sweep_len;
 	uint64_t fail_write; /* tests: this write fails once (0: none) */
 };
 
 /*
  * An index over names: its database, and the letter that leads each of
  * its keys when it shares that database with others (0: it has one of its
- * own). The open indexes, the deadlines and the stored replies' expiry
- * order share "index": a submission's commit, which touches all five,
- * writes one B-tree's pages, not five's (schema 5).
+ * own). The open indexes, the deadlines and the search indexes share
+ * "index": a submission's commit writes one B-tree's pages, not five's
+ * (schema 5). What it writes there is the leaves its keys fall in and
+ * their branches, so schema 9 writes fewer keys (store_unit_set()).
  */
 struct store_ix {
 	MDB_dbi dbi;
@@ -82,11 +90,17 @@ struct store_ix {
 
 #define STORE_TAG_MEMBER 'm'
 #define STORE_TAG_CREW 'c'
-#define STORE_TAG_UNIT 'u'
 #define STORE_TAG_DUE 'd'
+/* Before schema 9 only (the migrations write them, 8 -> 9 takes them
+ * out): the open tickets by unit, now the value of the by-unit key, and
+ * the stored replies in time order, now found by a sweep. */
+#define STORE_TAG_UNIT 'u'
 #define STORE_TAG_EXPIRY 't'
 /* Schema 7: every ticket, open or not, for the list's search (store.h). */
 #define STORE_TAG_ALL_UNIT 'A'
+/* the value of a by-unit key (schema 9): the ticket is open, or not */
+#define STORE_UNIT_CLOSED 0
+#define STORE_UNIT_OPEN 1
 #define STORE_TAG_CREATED 'C'
 /* Schema 8: the tickets naming an asset (issue 19; store.h). */
 #define STORE_TAG_ASSET 'E'
@@ -163,7 +177,6 @@ int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool p
  * is no such event or it is one already. */
 int store_tombstone(store_t *s, MDB_txn *txn, uint64_t seq);
 /* A stored reply's key: role, identity, NUL, request id (store.h). */
-#define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
 int store_reply_key(unsigned char out[STORE_REPLY_KEY_MAX], Dispatch__Role role, const char *who,
 		    const char *request_id, size_t *len);
 int store_put_reply_at(store_t *s, MDB_txn *txn, const unsigned char *kb, size_t klen,

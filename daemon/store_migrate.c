@@ -411,6 +411,60 @@ static int store_migrate_7_to_8(store_t *s, MDB_txn *txn)
 	return 0;
 }
 
+/* Version 9 writes fewer index keys a submission: the open tickets at a
+ * unit are the value of the by-unit key (every ticket's), not keys of
+ * their own, and the stored replies have no time order beside them (a
+ * sweep finds the old ones). Each 'u' key becomes its ticket's by-unit
+ * key saying open, and the 't' keys go. Seeking again after each change
+ * keeps no cursor across a write. */
+static int store_migrate_8_to_9(store_t *s, MDB_txn *txn)
+{
+	unsigned char open = STORE_UNIT_OPEN;
+	MDB_cursor *cur = NULL;
+	unsigned long units = 0, times = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->idx, &cur)) != 0)
+		return rc;
+	for (;;) {
+		unsigned char tag = STORE_TAG_UNIT, kb[STORE_KEY_MAX];
+		MDB_val k = { 1, &tag }, v, a, flag = { 1, &open };
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_UNIT)
+			break;
+		if (k.mv_size > sizeof kb) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+		memcpy(kb, k.mv_data, k.mv_size);
+		kb[0] = STORE_TAG_ALL_UNIT; /* the same name and id under the by-unit tag */
+		a.mv_size = k.mv_size;
+		a.mv_data = kb;
+		if ((rc = store_cursor_del(cur, 0)) != 0 || (rc = store_put(txn, s->idx, &a, &flag, 0)) != 0)
+			break;
+		units++;
+	}
+	while (rc == 0 || rc == MDB_NOTFOUND) {
+		unsigned char tag = STORE_TAG_EXPIRY;
+		MDB_val k = { 1, &tag }, v;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < 1 || ((const unsigned char *)k.mv_data)[0] != STORE_TAG_EXPIRY)
+			break;
+		if ((rc = store_cursor_del(cur, 0)) != 0)
+			break;
+		times++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	log_notice("migration: %lu open ticket(s) now marked open on their unit's key; %lu reply time key(s) "
+		   "dropped (a sweep finds old replies)",
+		   units, times);
+	return 0;
+}
+
 /* Check or write the schema version in a fresh write transaction. */
 int store_migrate(store_t *s, char *err, size_t errlen)
 {
@@ -442,7 +496,7 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
 		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
 		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0)
+		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -450,7 +504,8 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
 		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
+		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
+		    (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
@@ -460,33 +515,41 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
 		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0)
+		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 4) {
 		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
+		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
+		    (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 5) {
 		log_notice("migrating the store from schema version 5 to %d", STORE_SCHEMA_VERSION);
 		if ((rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0)
+		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 6) {
 		log_notice("migrating the store from schema version 6 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0)
+		if ((rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
+		    (rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version == 7) {
 		log_notice("migrating the store from schema version 7 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_7_to_8(s, txn)) != 0)
+		if ((rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
+			goto fail;
+		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+	} else if (version == 8) {
+		log_notice("migrating the store from schema version 8 to %d", STORE_SCHEMA_VERSION);
+		if ((rc = store_migrate_8_to_9(s, txn)) != 0)
 			goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;

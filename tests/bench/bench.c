@@ -125,12 +125,12 @@ static const int echo_shape[3][2] = { { 1, 1 }, { 8, 1 }, { 64, 16 } };
 #define SUBMIT_REPLY_BYTES 612
 
 /* A submission's commit: a record into each of tickets, events,
- * ticket_events, requests and meta, and seven keys into "index" (crew,
- * member, unit, deadline, reply expiry; schema 5: before it those were five
- * databases of their own; schema 7 adds the search's two, every ticket by
- * unit and by creation time). */
+ * ticket_events, requests and meta, and five keys into "index": crew,
+ * member, deadline, and the search's two, every ticket by unit and by
+ * creation time (schema 9; 8 had seven: an open-by-unit key, now the
+ * by-unit key's value, and a reply's time key, now a sweep). */
 #define SUBMIT_DBS 5
-#define SUBMIT_INDEX_KEYS 7
+#define SUBMIT_INDEX_KEYS 5
 
 enum { RAW_IPC, RAW_TCP, RAW_TCP_CURVE, RAW_NTRANSPORTS };
 

@@ -445,22 +445,22 @@ START_TEST(stored_replies_by_sender_and_request_id)
 	size_t len;
 
 	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
-	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", got, &data, &len),
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", 0, got, &data, &len),
 			 STORE_NOTFOUND);
 	ck_assert_int_eq(store_put_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", d1, 1000, "hello", 5), 0);
 	ck_assert_int_eq(store_txn_commit(txn), 0);
 	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
-	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", got, &data, &len), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "abc", 0, got, &data, &len), 0);
 	ck_assert_uint_eq(len, 5);
 	ck_assert_int_eq(memcmp(data, "hello", 5), 0);
 	ck_assert_int_eq(memcmp(got, d1, STORE_DIGEST_LEN), 0);
 	/* the id is the sender's: another identity, or the same name in another role, has none */
-	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "abc", got, &data, &len),
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "abc", 0, got, &data, &len),
 			 STORE_NOTFOUND);
-	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_SUPERVISOR, "desk", "abc", got, &data, &len),
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_SUPERVISOR, "desk", "abc", 0, got, &data, &len),
 			 STORE_NOTFOUND);
 	/* a prefix of one identity is not the identity */
-	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "des", "kabc", got, &data, &len),
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "des", "kabc", 0, got, &data, &len),
 			 STORE_NOTFOUND);
 	store_txn_abort(txn);
 	store_destroy(&s);
@@ -762,10 +762,11 @@ START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 	memcpy(tk + 1, "\0\0\0\0\0\0\0\5", 8);
 	memcpy(tk + 9, k1, sizeof k1 - 1);
 	k.mv_size = 9 + sizeof k1 - 1, k.mv_data = tk;
-	ck_assert_msg(mdb_get(txn, idx, &k, &v) == 0, "req-1's expiry entry does not follow its new key");
+	/* 6 moved its time key with it; 9 sweeps the replies instead, and drops them */
+	ck_assert_msg(mdb_get(txn, idx, &k, &v) == MDB_NOTFOUND, "req-1's time key outlived schema 9");
 	memcpy(tk + 9, "req-3", 5);
 	k.mv_size = 14;
-	ck_assert_msg(mdb_get(txn, idx, &k, &v) == MDB_NOTFOUND, "the dropped req-3 left its expiry entry");
+	ck_assert_msg(mdb_get(txn, idx, &k, &v) == MDB_NOTFOUND, "the dropped req-3 left its time key");
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 
@@ -777,17 +778,18 @@ START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 		unsigned n = 0;
 		ck_assert_int_eq(store_txn_begin(st, NULL, 0, &txn), 0);
 		ck_assert_int_eq(
-			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len), 0);
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", 0, digest, &data, &len),
+			0);
 		ck_assert_int_eq(memcmp(digest, zero, STORE_DIGEST_LEN), 0); /* not known: any body of desk-1's */
 		ck_assert_int_eq(
-			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "req-1", digest, &data, &len),
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_CREW, "T08", "req-1", 0, digest, &data, &len),
 			STORE_NOTFOUND);
 		ck_assert_int_eq(store_expire_replies(st, txn, 5, 100, &n), 0);
 		ck_assert_uint_eq(n, 0);
 		ck_assert_int_eq(store_expire_replies(st, txn, 6, 100, &n), 0);
 		ck_assert_uint_eq(n, 2);
 		ck_assert_int_eq(
-			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", digest, &data, &len),
+			store_get_reply(st, txn, DISPATCH__ROLE__ROLE_DESK, "desk-1", "req-1", 0, digest, &data, &len),
 			STORE_NOTFOUND);
 		ck_assert_int_eq(store_txn_commit(txn), 0);
 	}
@@ -1297,6 +1299,144 @@ START_TEST(a_version_7_store_gets_its_asset_indexes)
 }
 END_TEST
 
+/* Version 8 to 9: open tickets at a unit had keys of their own ('u') and
+ * stored replies a time order ('t'); 9 marks the by-unit key open instead
+ * and sweeps the replies. Made by writing a current store, then putting
+ * it back as 8 wrote it: by-unit keys with no value, the 'u' and 't'
+ * keys, schema 8. */
+static int collect_unit_open(uint64_t id, void *arg)
+{
+	struct found *f = arg;
+	snprintf(f->text + strlen(f->text), sizeof f->text - strlen(f->text), "%s%llu", f->text[0] ? " " : "",
+		 (unsigned long long)id);
+	return 0;
+}
+
+static const char *open_at_unit(store_t *s, const char *unit, struct found *f)
+{
+	MDB_txn *txn;
+
+	f->text[0] = '\0';
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_open_ids_by_unit(s, txn, unit, collect_unit_open, f), 0);
+	store_txn_abort(txn);
+	return f->text;
+}
+
+START_TEST(a_version_8_stores_unit_and_reply_time_keys_go)
+{
+	static const unsigned char eight[8] = { 0, 0, 0, 0, 0, 0, 0, 8 };
+	store_t *s = open_store();
+	struct found f;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, idx;
+	MDB_cursor *cur;
+	MDB_val k, v, empty = { 0, NULL };
+	unsigned char kb[64];
+	unsigned counts[256] = { 0 };
+	int rc;
+
+	put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07"); /* 1, open */
+	put_ticket(s, DISPATCH__STATE__STATE_CLOSED, "technical", "");      /* 2 */
+	put_ticket(s, DISPATCH__STATE__STATE_ON_HOLD, "technical", "T08");  /* 3, open */
+	ck_assert_str_eq(open_at_unit(s, "12-1A", &f), "1 3");
+	store_destroy(&s);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (*(const unsigned char *)k.mv_data == 'A')
+			ck_assert_int_eq(mdb_cursor_put(cur, &k, &empty, MDB_CURRENT), 0);
+	}
+	mdb_cursor_close(cur);
+	for (uint64_t id = 1; id <= 3; id += 2) { /* the open ones' 'u' keys */
+		memcpy(kb, "u12-1A\0", 7);
+		for (int b = 0; b < 8; b++)
+			kb[7 + b] = (unsigned char)(id >> (56 - 8 * b));
+		k.mv_size = 15, k.mv_data = kb;
+		ck_assert_int_eq(mdb_put(txn, idx, &k, &empty, 0), 0);
+	}
+	k.mv_size = 14, k.mv_data = (void *)"t\0\0\0\0\0\0\0\5\2desk"; /* a reply's time key */
+	ck_assert_int_eq(mdb_put(txn, idx, &k, &empty, 0), 0);
+	k.mv_size = 6, k.mv_data = (void *)"schema";
+	v.mv_size = 8, v.mv_data = (void *)eight;
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_store(); /* migrates */
+	ck_assert_str_eq(open_at_unit(s, "12-1A", &f), "1 3");
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	store_destroy(&s);
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		counts[*(const unsigned char *)k.mv_data]++;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	ck_assert_uint_eq(counts['u'], 0);
+	ck_assert_uint_eq(counts['t'], 0);
+	ck_assert_uint_eq(counts['A'], 3); /* every ticket's by-unit key stays */
+}
+END_TEST
+
+/* A reply past the window is not given back, swept or not; the sweep
+ * looks at `max` replies a call, goes on where it stopped, and in a round
+ * of calls takes exactly the old ones. */
+START_TEST(old_replies_are_forgotten_and_swept_in_steps)
+{
+	static const uint8_t d1[STORE_DIGEST_LEN] = { 9 };
+	store_t *s = open_store();
+	uint8_t got[STORE_DIGEST_LEN];
+	const void *data;
+	size_t len;
+	MDB_txn *txn;
+	unsigned n, total = 0;
+	char rid[16];
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(rid, sizeof rid, "r%02d", i);
+		ck_assert_int_eq(store_put_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", rid, d1, i * 100, "x", 1),
+				 0);
+	}
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	/* r03 was stored at 300: kept from 300 on, forgotten before */
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "r03", 300, got, &data, &len), 0);
+	ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", "r03", 301, got, &data, &len),
+			 STORE_NOTFOUND);
+	/* 3 a call: four calls go round the ten, taking the five before 600 */
+	for (int call = 0; call < 4; call++) {
+		ck_assert_int_eq(store_expire_replies(s, txn, 600, 3, &n), 0);
+		ck_assert_uint_le(n, 3);
+		total += n;
+	}
+	ck_assert_uint_eq(total, 5);
+	ck_assert_int_eq(store_expire_replies(s, txn, 600, 3, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(rid, sizeof rid, "r%02d", i);
+		ck_assert_int_eq(store_get_reply(s, txn, DISPATCH__ROLE__ROLE_DESK, "desk", rid, 0, got, &data, &len),
+				 i < 6 ? STORE_NOTFOUND : 0);
+	}
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -1305,6 +1445,8 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_version_8_stores_unit_and_reply_time_keys_go);
+	tcase_add_test(tc, old_replies_are_forgotten_and_swept_in_steps);
 	tcase_add_test(tc, put_get_and_reopen);
 	tcase_add_test(tc, open_index_follows_the_state);
 	tcase_add_test(tc, event_log_is_dense_and_history_is_per_ticket);
