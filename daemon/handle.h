@@ -44,6 +44,10 @@ struct handle_ctx {
 	void *state;                /* what the request's check found, for its apply (arena) */
 	/* the estate notices in force (notices.h), for the residents' pages; NULL: none */
 	const struct notices *notices;
+	/* rep->ticket is the snapshot its latest event stored, unchanged since
+	 * (set by a handler that knows): the reply takes those packed bytes
+	 * (store_snapshot_of()) instead of packing the ticket again */
+	bool rep_ticket_stored;
 };
 
 typedef int(handle_fn)(struct handle_ctx *c);

@@ -319,6 +319,7 @@ static int handle_await_consent(struct handle_ctx *c, Dispatch__Ticket *t)
 	if (handle_hold_for_consent(c, t) != 0)
 		return -1;
 	c->rep->ticket = t;
+	c->rep_ticket_stored = true; /* its hold's event was the last to change it */
 	return handle_ok(c,
 			 "ticket %llu recorded for %s; nobody is sent until the resident's consent to the fee "
 			 "(HK$%lld.%02lld) is recorded",
@@ -502,6 +503,7 @@ int handle_submit_apply(struct handle_ctx *c)
 	if (res.n > 1 && (rc = store_put_ticket(c->store, c->txn, t)) != 0) /* its links */
 		return handle_store_fail(c, rc);
 	c->rep->ticket = t;
+	c->rep_ticket_stored = res.n == 1; /* its assignment's event was the last to change it */
 	return handle_ok(c, "%s", msg);
 }
 

@@ -161,6 +161,35 @@ static void ingest_pack_reply(struct ingest_msg *m, const Dispatch__Reply *rep)
 	dispatch__reply__pack(rep, m->reply);
 }
 
+/* The reply of a handler that says its ticket is as its last event stored
+ * it (handle_ctx.rep_ticket_stored): that snapshot's bytes spliced in,
+ * the same bytes as packing the reply whole. */
+#define INGEST_REPLY_TICKET_FIELD 6
+static void ingest_pack_reply_of(struct ingest_msg *m, Dispatch__Reply *rep, const struct handle_ctx *c)
+{
+	Dispatch__Ticket *t = rep->ticket;
+	const void *tb;
+	size_t tl, rest;
+	uint8_t *buf;
+
+	if (!c->rep_ticket_stored || t == NULL || !store_snapshot_of(c->store, t, &tb, &tl)) {
+		ingest_pack_reply(m, rep);
+		return;
+	}
+	rep->ticket = NULL;
+	rest = dispatch__reply__get_packed_size(rep);
+	buf = xmalloc(rest ? rest : 1);
+	dispatch__reply__pack(rep, buf);
+	rep->ticket = t;
+	m->reply_len = wire_splice_size(rest, INGEST_REPLY_TICKET_FIELD, tl);
+	m->reply = xmalloc(m->reply_len);
+	if (wire_splice(m->reply, buf, rest, INGEST_REPLY_TICKET_FIELD, tb, tl) != m->reply_len) {
+		free(m->reply); /* protobuf-c's own bytes: not reached */
+		ingest_pack_reply(m, rep);
+	}
+	free(buf);
+}
+
 /* A member's handheld just came online: offer its crew's queue again, in
  * a transaction of its own so the request's outcome does not decide it. */
 static void ingest_came_online(ingest_t *in, MDB_txn *batch_txn, struct handle_ctx *c, const char *member)
@@ -354,7 +383,7 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 	if (rc == 0)
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
-		ingest_pack_reply(m, &rep);
+		ingest_pack_reply_of(m, &rep, &c);
 		rc = replies_put(in->store, c.txn, c.role, c.actor, req->request_id, digest, c.now, &rep, m->reply,
 				 m->reply_len);
 	}

@@ -324,6 +324,7 @@ static void store_txn_end(MDB_txn *txn, bool committed)
 
 	if (s == NULL)
 		return;
+	s->memo.valid = false;
 	for (i = s->nmarks; i > 0 && s->marks[i - 1].txn != txn; i--)
 		;
 	if (i == 0)
@@ -343,6 +344,8 @@ int store_txn_commit(MDB_txn *txn)
 	int rc;
 
 	/* mdb_txn_commit() frees txn: find its mark first. */
+	if (s)
+		s->memo.valid = false;
 	for (i = s ? s->nmarks : 0; i > 0 && s->marks[i - 1].txn != txn; i--)
 		;
 	rc = mdb_txn_commit(txn);
@@ -643,11 +646,56 @@ static int store_index_move(MDB_txn *txn, struct store_ix ix, uint64_t id, const
 	return rc;
 }
 
-/* Put t, and keep its indexes in step; packed: t's packed bytes (len of
- * them), or NULL to pack it here. */
-static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, const void *packed, size_t len)
+static bool store_memo_copy(char dst[STORE_MEMO_NAME], const char *src)
 {
-	Dispatch__Ticket *old = NULL;
+	size_t n = strlen(src ? src : "");
+
+	if (n >= STORE_MEMO_NAME)
+		return false;
+	memcpy(dst, src ? src : "", n + 1);
+	return true;
+}
+
+/* Remember t as the tickets database now holds it (store_put_memo). */
+static void store_memo_keep(store_t *s, const Dispatch__Ticket *t)
+{
+	struct store_put_memo *m = &s->memo;
+
+	m->valid = store_memo_copy(m->member, t->member) && store_memo_copy(m->crew, t->crew) &&
+		   store_memo_copy(m->unit, t->unit) && store_memo_copy(m->vendor, t->vendor) &&
+		   store_memo_copy(m->asset, t->asset);
+	m->id = t->id;
+	m->state = t->state;
+	m->due_ms = t->due_ms;
+	m->created_ms = t->created_ms;
+	m->vendor_incident = t->vendor_incident && t->vendor_incident[0];
+}
+
+/* The remembered ticket as the old one, for the index moves. */
+static void store_memo_ticket(const store_t *s, Dispatch__Ticket *o)
+{
+	const struct store_put_memo *m = &s->memo;
+
+	dispatch__ticket__init(o);
+	o->id = m->id;
+	o->state = m->state;
+	o->due_ms = m->due_ms;
+	o->created_ms = m->created_ms;
+	o->member = (char *)m->member;
+	o->crew = (char *)m->crew;
+	o->unit = (char *)m->unit;
+	o->vendor = (char *)m->vendor;
+	o->asset = (char *)m->asset;
+	o->vendor_incident = (char *)(m->vendor_incident ? "yes" : "");
+}
+
+/* Put t, and keep its indexes in step; packed: t's packed bytes (len of
+ * them), or NULL to pack it here. memo: the put is a snapshot's
+ * (store_put_ticket_snapshot()), which may use and keeps store_put_memo. */
+static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, const void *packed, size_t len,
+			       bool memo)
+{
+	Dispatch__Ticket *old = NULL, remembered;
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, d;
 	bool was_member = false, was_open = false, was_vendor = false, moved;
@@ -655,9 +703,16 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 	int64_t old_due = 0;
 	int rc;
 
-	rc = store_get_ticket(s, txn, t->id, &old);
-	if (rc != 0 && rc != STORE_NOTFOUND)
-		return rc;
+	if (memo && s->memo.valid && s->memo.id == t->id) {
+		store_memo_ticket(s, &remembered);
+		old = &remembered;
+		rc = 0;
+	} else {
+		rc = store_get_ticket(s, txn, t->id, &old);
+		if (rc != 0 && rc != STORE_NOTFOUND)
+			return rc;
+	}
+	s->memo.valid = false; /* until this put is done */
 	if (old) {
 		was_member = store_counts_for_member(old->state);
 		was_open = store_is_open(old->state);
@@ -695,7 +750,7 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 		rc = store_search_set(s, txn, t, true);
 	else if (rc == 0 && was_open != is_open)
 		rc = store_unit_set(s, txn, t->unit, t->id, true, is_open);
-	if (old)
+	if (old && old != &remembered)
 		dispatch__ticket__free_unpacked(old, NULL);
 	if (rc != 0)
 		return rc;
@@ -709,19 +764,30 @@ static int store_put_ticket_as(store_t *s, MDB_txn *txn, const Dispatch__Ticket 
 		memcpy(d.mv_data, packed, len);
 	else
 		dispatch__ticket__pack(t, d.mv_data);
+	if (memo)
+		store_memo_keep(s, t);
 	return 0;
 }
 
 int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 {
-	return store_put_ticket_as(s, txn, t, NULL, 0);
+	return store_put_ticket_as(s, txn, t, NULL, 0, false);
+}
+
+bool store_snapshot_of(const store_t *s, const Dispatch__Ticket *t, const void **data, size_t *len)
+{
+	if (s->snap_len == 0 || s->snap_id != t->id || s->snap_seq != t->last_seq)
+		return false;
+	*data = s->snap;
+	*len = s->snap_len;
+	return true;
 }
 
 int store_put_ticket_snapshot(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 {
 	if (s->snap_len == 0 || s->snap_id != t->id || s->snap_seq != t->last_seq)
-		return store_put_ticket_as(s, txn, t, NULL, 0);
-	return store_put_ticket_as(s, txn, t, s->snap, s->snap_len);
+		return store_put_ticket_as(s, txn, t, NULL, 0, true);
+	return store_put_ticket_as(s, txn, t, s->snap, s->snap_len, true);
 }
 
 /* Room for n bytes at *buf (of *cap). */
@@ -743,7 +809,7 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	uint8_t head[CHAIN_HASH_LEN];
 	MDB_val k = { 8, kb }, d;
 	Dispatch__Ticket *snap;
-	size_t rest, split;
+	size_t rest;
 	uint64_t last;
 	int rc;
 
@@ -754,6 +820,8 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	ev->seq = last + 1;
 	s->snap_len = 0;
 	if ((snap = ev->ticket) != NULL) {
+		/* the ticket's history: a chain back through its events (schema 10) */
+		ev->ticket_prev_seq = snap->last_seq;
 		snap->last_seq = ev->seq; /* the snapshot says which event it is of */
 		/* Packed once: these bytes go into the event and, by
 		 * store_put_ticket_snapshot(), into the tickets database. */
@@ -787,23 +855,15 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	rest = dispatch__event__get_packed_size(ev);
 	dispatch__event__pack(ev, store_room(&s->ev_rest, &s->ev_rest_cap, rest ? rest : 1));
 	ev->ticket = snap;
-	split = rest;
-	if (snap && (split = wire_field_at(s->ev_rest, rest, STORE_EVENT_TICKET_FIELD + 1)) == SIZE_MAX)
-		split = rest; /* not reached: protobuf-c's own bytes */
-	d.mv_size = rest + (snap ? 1 + wire_varint_len(s->snap_len) + s->snap_len : 0);
+	d.mv_size = snap ? wire_splice_size(rest, STORE_EVENT_TICKET_FIELD, s->snap_len) : rest;
 	/* APPEND: seqs only grow, so LMDB can skip the search. */
 	rc = store_put(txn, s->events, &k, &d, MDB_RESERVE | MDB_APPEND);
+	if (rc == 0 && !snap)
+		memcpy(d.mv_data, s->ev_rest, rest);
+	else if (rc == 0 &&
+		 wire_splice(d.mv_data, s->ev_rest, rest, STORE_EVENT_TICKET_FIELD, s->snap, s->snap_len) != d.mv_size)
+		rc = STORE_CORRUPT; /* protobuf-c's own bytes: not reached; the transaction goes */
 	if (rc == 0) {
-		uint8_t *o = d.mv_data;
-		memcpy(o, s->ev_rest, split);
-		o += split;
-		if (snap) {
-			*o++ = STORE_EVENT_TICKET_FIELD << 3 | 2; /* length-delimited */
-			o += wire_put_varint(o, s->snap_len);
-			memcpy(o, s->snap, s->snap_len);
-			o += s->snap_len;
-		}
-		memcpy(o, s->ev_rest + split, rest - split);
 		chain_hash(d.mv_data, d.mv_size, head);
 		if (d.mv_size > s->last_ev_cap) {
 			s->last_ev_cap = d.mv_size * 2;
@@ -819,7 +879,8 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 	ev->prev_hash.len = 0;
 	if (rc != 0 || (rc = store_chain_head_put(s, txn, head)) != 0)
 		return rc;
-	if (ev->ticket_id) {
+	if (ev->ticket_id && snap == NULL) {
+		/* about a ticket, but not of it (none of ours): listed as before 10 */
 		store_be64(kb, ev->ticket_id);
 		store_be64(vb, ev->seq);
 		d.mv_size = 8;
@@ -856,8 +917,37 @@ static int store_visit_event(MDB_val *d, store_event_fn *fn, void *arg)
 	return fn(ev, arg);
 }
 
-int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg)
+/* One event of a ticket's history, found by the chain (ev kept) or in
+ * ticket_events (ev NULL: read when its turn comes). */
+struct store_hist {
+	uint64_t seq;
+	Dispatch__Event *ev;
+};
+
+static int store_hist_cmp(const void *a, const void *b)
 {
+	const struct store_hist *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void store_hist_free(struct store_hist *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].ev)
+			dispatch__event__free_unpacked(h[i].ev, NULL);
+	free(h);
+}
+
+/* Ticket id's history, ascending: the events ticket_events lists (those
+ * written before schema 10), and the chain back from last_seq through
+ * each event's ticket_prev_seq until its first event or one of those.
+ * keep: hand back the chain's events unpacked (else freed). A link that
+ * is about another ticket or does not go back is STORE_CORRUPT. */
+static int store_history(store_t *s, MDB_txn *txn, uint64_t id, uint64_t last_seq, bool keep, struct store_hist **out,
+			 size_t *nout)
+{
+	struct store_hist *h = NULL;
+	size_t n = 0, cap = 0, listed;
 	MDB_cursor *cur = NULL;
 	unsigned char kb[8];
 	MDB_val k = { 8, kb }, v;
@@ -867,24 +957,92 @@ int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *
 	if ((rc = mdb_cursor_open(txn, s->ticket_events, &cur)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		Dispatch__Event *ev = NULL;
-		int r;
 		if (v.mv_size != 8) {
 			rc = STORE_CORRUPT;
 			break;
 		}
-		if ((rc = store_get_event(s, txn, store_get_be64(v.mv_data), &ev)) != 0)
-			break;
-		r = fn(ev, arg);
-		if (r != 0) {
-			rc = r < 0 ? r : 0;
-			goto done;
+		if (n == cap)
+			h = xrealloc(h, (cap = cap ? 2 * cap : 16) * sizeof *h);
+		h[n++] = (struct store_hist){ store_get_be64(v.mv_data), NULL };
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	rc = 0;
+	listed = n;
+	for (uint64_t seq = last_seq; seq != 0;) {
+		Dispatch__Event *ev = NULL;
+		bool seen = false;
+		for (size_t i = 0; i < listed && !seen; i++)
+			seen = h[i].seq == seq;
+		if (seen)
+			break; /* the rest is listed */
+		if ((rc = store_get_event(s, txn, seq, &ev)) != 0)
+			goto fail;
+		if (ev->ticket_id != id || (ev->ticket_prev_seq != 0 && ev->ticket_prev_seq >= seq)) {
+			dispatch__event__free_unpacked(ev, NULL);
+			rc = STORE_CORRUPT;
+			goto fail;
+		}
+		if (n == cap)
+			h = xrealloc(h, (cap = cap ? 2 * cap : 16) * sizeof *h);
+		h[n++] = (struct store_hist){ seq, ev };
+		seq = ev->ticket_prev_seq;
+		if (!keep) {
+			dispatch__event__free_unpacked(ev, NULL);
+			h[n - 1].ev = NULL;
 		}
 	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-done:
-	mdb_cursor_close(cur);
+	if (n > 1)
+		qsort(h, n, sizeof *h, store_hist_cmp);
+	*out = h;
+	*nout = n;
+	return 0;
+fail:
+	store_hist_free(h, n);
+	return rc;
+}
+
+int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg)
+{
+	Dispatch__Ticket *t = NULL;
+	struct store_hist *h = NULL;
+	size_t n = 0, i;
+	int rc = store_get_ticket(s, txn, id, &t);
+
+	if (rc == STORE_NOTFOUND)
+		rc = store_history(s, txn, id, 0, true, &h, &n); /* what ticket_events lists, if anything */
+	else if (rc == 0)
+		rc = store_history(s, txn, id, t->last_seq, true, &h, &n);
+	if (t)
+		dispatch__ticket__free_unpacked(t, NULL);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		Dispatch__Event *ev = h[i].ev;
+		int r;
+		h[i].ev = NULL;
+		if (ev == NULL && (rc = store_get_event(s, txn, h[i].seq, &ev)) != 0)
+			break;
+		r = fn(ev, arg); /* fn owns ev */
+		if (r != 0) {
+			rc = r < 0 ? r : 0;
+			break;
+		}
+	}
+	store_hist_free(h, n);
+	return rc;
+}
+
+int store_history_count(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, uint64_t *n)
+{
+	struct store_hist *h = NULL;
+	size_t nh = 0;
+	int rc = store_history(s, txn, t->id, t->last_seq, false, &h, &nh);
+
+	if (rc == 0)
+		*n = nh;
+	free(h);
 	return rc;
 }
 
@@ -1643,14 +1801,17 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		Dispatch__Ticket *t = dispatch__ticket__unpack(NULL, v.mv_size, v.mv_data);
-		MDB_cursor *hc = NULL;
-		MDB_val hk, hv;
+		struct store_hist *h = NULL;
+		uint64_t id, last_seq;
+		size_t nh = 0;
 		int r;
 
 		if (t == NULL) {
 			rc = STORE_CORRUPT;
 			break;
 		}
+		id = t->id;
+		last_seq = t->last_seq;
 		r = store_is_open(t->state) || t->updated_ms >= before_ms;
 		if (r == 0)
 			rc = store_search_set(s, txn, t, false); /* its search entries go with it */
@@ -1661,17 +1822,14 @@ int store_purge(store_t *s, MDB_txn *txn, int64_t before_ms, uint64_t *tickets, 
 			break;
 		if (r)
 			continue;
-		/* its history: every event becomes a tombstone, then the index goes */
-		if ((rc = mdb_cursor_open(txn, s->ticket_events, &hc)) != 0)
+		/* its history (found before any of it is a tombstone): every event
+		 * becomes one, then what ticket_events lists of it goes */
+		if ((rc = store_history(s, txn, id, last_seq, false, &h, &nh)) != 0)
 			break;
-		hk = k;
-		for (r = mdb_cursor_get(hc, &hk, &hv, MDB_SET_KEY); r == 0;
-		     r = mdb_cursor_get(hc, &hk, &hv, MDB_NEXT_DUP)) {
-			if ((rc = store_tombstone(s, txn, store_get_be64(hv.mv_data))) != 0)
-				break;
-			(*events)++;
-		}
-		mdb_cursor_close(hc);
+		for (size_t i = 0; i < nh && rc == 0; i++)
+			if ((rc = store_tombstone(s, txn, h[i].seq)) == 0)
+				(*events)++;
+		free(h);
 		if (rc != 0)
 			break;
 		if ((rc = store_del(txn, s->ticket_events, &k, NULL)) != 0 && rc != MDB_NOTFOUND)

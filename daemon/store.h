@@ -62,7 +62,7 @@
  * asset indexes 'E' (every ticket naming an asset) and 'e' (the open ones),
  * for an asset's history and the register's open counts (issue 19); the
  * 7 -> 8 migration builds them from the tickets. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Negative error codes; other negatives are LMDB codes (mdb_strerror). */
 enum {
@@ -104,6 +104,10 @@ int store_put_ticket(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
  * event with t as its snapshot: the tickets database takes the bytes
  * packed for the event (t must not have changed since). */
 int store_put_ticket_snapshot(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t);
+/* The packed bytes of t as the last event store_append_event() appended
+ * holds it, if that event was t's latest (its id and last_seq): valid
+ * until the next append. The caller vouches that t has not changed since. */
+bool store_snapshot_of(const store_t *s, const Dispatch__Ticket *t, const void **data, size_t *len);
 /* The earliest entry of the deadlines index (kept by store_put_ticket()
  * from Ticket.due_ms): *due_ms = 0 when there is none. */
 int store_first_due(store_t *s, MDB_txn *txn, int64_t *due_ms, uint64_t *id);
@@ -129,6 +133,10 @@ typedef int(store_ticket_fn)(Dispatch__Ticket *t, void *arg); /* fn owns t: free
 typedef int(store_id_fn)(uint64_t id, void *arg);
 
 int store_ticket_history(store_t *s, MDB_txn *txn, uint64_t id, store_event_fn *fn, void *arg);
+/* How many events ticket t's history holds (schema 10: the chain back from
+ * its last event, and what ticket_events lists); STORE_CORRUPT if a link
+ * of the chain is about another ticket or does not go back. */
+int store_history_count(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, uint64_t *n);
 int store_events_from(store_t *s, MDB_txn *txn, uint64_t from_seq, store_event_fn *fn, void *arg);
 /* The stored bytes of each event from from_seq on, without decoding them
  * (hash checks, fast scans). data is valid only during the call. */

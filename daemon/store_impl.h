@@ -45,6 +45,8 @@ struct store_mark {
 /* A stored reply's key: role, who, NUL, request id (store_reply_key()). */
 #define STORE_REPLY_KEY_MAX (1 + 64 + 1 + 256)
 
+#define STORE_MEMO_NAME 96 /* longer names are not remembered: read again */
+
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, tickets, events, ticket_events, idx, requests, outages, duty, presence, vendor_incidents;
@@ -68,6 +70,20 @@ struct store {
 	uint8_t *snap, *ev_rest;
 	size_t snap_len, snap_cap, ev_rest_cap;
 	uint64_t snap_id, snap_seq;
+	/* What the tickets database holds of the ticket put last by
+	 * store_put_ticket_snapshot(), as far as its indexes go, so that the
+	 * next such put of it in this transaction (a submission's second
+	 * event) need not read and unpack it again. Valid until any
+	 * transaction ends or anything else puts a ticket. */
+	struct store_put_memo {
+		bool valid;
+		uint64_t id;
+		Dispatch__State state;
+		int64_t due_ms, created_ms;
+		bool vendor_incident;
+		char member[STORE_MEMO_NAME], crew[STORE_MEMO_NAME], unit[STORE_MEMO_NAME];
+		char vendor[STORE_MEMO_NAME], asset[STORE_MEMO_NAME];
+	} memo;
 	/* Where store_expire_replies()'s sweep of the stored replies goes on
 	 * (sweep_len 0: from the first). */
 	unsigned char sweep_key[STORE_REPLY_KEY_MAX];

@@ -465,7 +465,30 @@ static int store_migrate_8_to_9(store_t *s, MDB_txn *txn)
 	return 0;
 }
 
-/* Check or write the schema version in a fresh write transaction. */
+/* Version 10 lists no event in ticket_events: each event of a ticket
+ * names the one before it (Event.ticket_prev_seq), and a history is that
+ * chain back from the ticket's last event (store.c). The events before
+ * stay listed where they are, so there is nothing to rewrite; the version
+ * says that an older dispatchd, which reads only the list, must not open
+ * the store. */
+static int store_migrate_9_to_10(store_t *s, MDB_txn *txn)
+{
+	(void)s, (void)txn;
+	log_notice("migration: events from now on name their ticket's previous event; those before stay listed "
+		   "in ticket_events");
+	return 0;
+}
+
+/* step[v] takes a store from version v to v + 1. */
+static int (*const store_steps[STORE_SCHEMA_VERSION])(store_t *, MDB_txn *) = {
+	[1] = store_migrate_1_to_2, [2] = store_migrate_2_to_3, [3] = store_chain_build,
+	[4] = store_migrate_4_to_5, [5] = store_migrate_5_to_6, [6] = store_migrate_6_to_7,
+	[7] = store_migrate_7_to_8, [8] = store_migrate_8_to_9, [9] = store_migrate_9_to_10,
+};
+
+/* Check or write the schema version in a fresh write transaction: an
+ * older store is brought up to this one's version in that one
+ * transaction, so a crash mid-way leaves it as it was. */
 int store_migrate(store_t *s, char *err, size_t errlen)
 {
 	MDB_txn *txn = NULL;
@@ -488,69 +511,12 @@ int store_migrate(store_t *s, char *err, size_t errlen)
 		}
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
-	} else if (version == 1) {
-		/* Version 1 stores have no unit index and no reply time index:
-		 * build both from what is there, in this one transaction, so a
-		 * crash mid-way leaves the store as it was. */
-		log_notice("migrating the store from schema version 1 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_1_to_2(s, txn)) != 0 || (rc = store_migrate_2_to_3(s, txn)) != 0 ||
-		    (rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 2) {
-		log_notice("migrating the store from schema version 2 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_2_to_3(s, txn)) != 0 || (rc = store_chain_build(s, txn)) != 0 ||
-		    (rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
-		    (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 3) {
-		/* Version 3 logs are not hash-chained: chain them as they
-		 * stand, in this one transaction. */
-		log_notice("migrating the store from schema version 3 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_chain_build(s, txn)) != 0 || (rc = store_migrate_4_to_5(s, txn)) != 0 ||
-		    (rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 4) {
-		log_notice("migrating the store from schema version 4 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_4_to_5(s, txn)) != 0 || (rc = store_migrate_5_to_6(s, txn)) != 0 ||
-		    (rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
-		    (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 5) {
-		log_notice("migrating the store from schema version 5 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_5_to_6(s, txn)) != 0 || (rc = store_migrate_6_to_7(s, txn)) != 0 ||
-		    (rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 6) {
-		log_notice("migrating the store from schema version 6 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_6_to_7(s, txn)) != 0 || (rc = store_migrate_7_to_8(s, txn)) != 0 ||
-		    (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 7) {
-		log_notice("migrating the store from schema version 7 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_7_to_8(s, txn)) != 0 || (rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
-		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
-			goto fail;
-	} else if (version == 8) {
-		log_notice("migrating the store from schema version 8 to %d", STORE_SCHEMA_VERSION);
-		if ((rc = store_migrate_8_to_9(s, txn)) != 0)
-			goto fail;
+	} else if (version < STORE_SCHEMA_VERSION) {
+		log_notice("migrating the store from schema version %llu to %d", (unsigned long long)version,
+			   STORE_SCHEMA_VERSION);
+		for (uint64_t v = version; v < STORE_SCHEMA_VERSION; v++)
+			if ((rc = store_steps[v](s, txn)) != 0)
+				goto fail;
 		if ((rc = store_meta_put_u64(s, txn, "schema", STORE_SCHEMA_VERSION)) != 0)
 			goto fail;
 	} else if (version != STORE_SCHEMA_VERSION) {

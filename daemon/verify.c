@@ -20,6 +20,8 @@ struct verify {
 	uint8_t link[CHAIN_HASH_LEN]; /* link of the event before the one being read */
 	uint64_t broken;              /* broken links of the hash chain */
 	uint64_t at[2];               /* where the first two were seen (the seq that did not match) */
+	uint64_t about_tickets;       /* events about a ticket (not tombstones) ... */
+	uint64_t in_histories;        /* ... and those the tickets' histories hold: the same */
 };
 
 static void verify_bad(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -138,6 +140,8 @@ static int verify_event(Dispatch__Event *ev, void *arg)
 	struct verify *v = arg;
 
 	v->events++;
+	if (ev->ticket_id && ev->type != DISPATCH__EVENT_TYPE__EVENT_PURGED)
+		v->about_tickets++;
 	if (ev->seq != v->expect_seq)
 		verify_bad(v, "event log: expected seq %" PRIu64 ", found %" PRIu64 " (a gap or a reordering)",
 			   v->expect_seq, ev->seq);
@@ -202,6 +206,17 @@ static int verify_ticket(Dispatch__Ticket *t, void *arg)
 			verify_bad(v, "ticket %" PRIu64 ": state %d, but its last event led to %d", t->id,
 				   (int)t->state, (int)ev->to_state);
 		dispatch__event__free_unpacked(ev, NULL);
+	}
+	/* its history: the chain back from its last event (schema 10) */
+	{
+		uint64_t n = 0;
+		if ((rc = store_history_count(v->s, v->txn, t, &n)) != 0)
+			verify_bad(v,
+				   "ticket %" PRIu64 ": its history cannot be followed back from event %" PRIu64
+				   ": %s (an event's link to the one before is about another ticket, or does not go "
+				   "back)",
+				   t->id, t->last_seq, store_strerror(rc));
+		v->in_histories += n;
 	}
 	verify_index(v, STORE_OPEN_BY_MEMBER, "open_by_member", t->member, t->id,
 		     t->member[0] && store_state_counts_for_member(t->state));
@@ -310,6 +325,14 @@ long verify_store(store_t *s, FILE *out)
 	}
 	if ((rc = store_each_ticket_event(s, v.txn, verify_pair, &v)) != 0)
 		goto fail;
+	/* Histories are disjoint (an event has one ticket), so as many in them
+	 * as there are events about tickets means each is in its ticket's. */
+	if (v.in_histories != v.about_tickets)
+		verify_bad(&v,
+			   "histories: %" PRIu64
+			   " event(s) are about tickets, but their tickets' histories hold %" PRIu64
+			   ": a history misses events (a ticket's chain back through its events is cut)",
+			   v.about_tickets, v.in_histories);
 	store_txn_abort(v.txn);
 	if (v.bad > VERIFY_REPORT_MAX)
 		fprintf(out, "... and %ld more\n", v.bad - VERIFY_REPORT_MAX);

@@ -117,3 +117,25 @@ size_t wire_varint_len(uint64_t v)
 	}
 	return n;
 }
+
+size_t wire_splice_size(size_t rest_len, unsigned field, size_t sub_len)
+{
+	return rest_len + wire_varint_len((uint64_t)field << 3 | 2) + wire_varint_len(sub_len) + sub_len;
+}
+
+size_t wire_splice(uint8_t *out, const uint8_t *rest, size_t rest_len, unsigned field, const uint8_t *sub,
+		   size_t sub_len)
+{
+	size_t split = wire_field_at(rest, rest_len, field + 1), n;
+
+	if (split == SIZE_MAX)
+		return 0;
+	memcpy(out, rest, split);
+	n = split;
+	n += wire_put_varint(out + n, (uint64_t)field << 3 | 2); /* length-delimited */
+	n += wire_put_varint(out + n, sub_len);
+	memcpy(out + n, sub, sub_len);
+	n += sub_len;
+	memcpy(out + n, rest + split, rest_len - split);
+	return n + rest_len - split;
+}

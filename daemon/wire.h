@@ -34,5 +34,14 @@ size_t wire_field_at(const uint8_t *p, size_t len, unsigned min);
 size_t wire_put_varint(uint8_t *out, uint64_t v);
 /* The bytes of v as a varint. */
 size_t wire_varint_len(uint64_t v);
+/* A packed message with one length-delimited field put back: rest is the
+ * message packed without field `field`, sub the field's packed value.
+ * wire_splice_size() is the room it takes; wire_splice() writes it to
+ * out where protobuf-c would have (before the first field numbered
+ * higher), so that the bytes are those of packing the message whole, and
+ * returns how many it wrote, or 0 if rest is not well-formed. */
+size_t wire_splice_size(size_t rest_len, unsigned field, size_t sub_len);
+size_t wire_splice(uint8_t *out, const uint8_t *rest, size_t rest_len, unsigned field, const uint8_t *sub,
+		   size_t sub_len);
 
 #endif

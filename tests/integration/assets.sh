@@ -251,7 +251,7 @@ test_a_schema_7_store_is_migrated() {
 	[ "$RC" = 0 ] || fail "store-tamper: $ERR" || return 1
 	[[ $OUT == *"asset index entries taken out"* && $OUT != *" 0 asset index"* ]] || fail "nothing taken out: $OUT" || return 1
 	start_daemon || return 1
-	grep -q 'migrating the store from schema version 7 to 8' "$DAEMON_LOG" || fail "no migration: $(cat "$DAEMON_LOG")" || return 1
+	grep -q 'migrating the store from schema version 7 to ' "$DAEMON_LOG" || fail "no migration: $(cat "$DAEMON_LOG")" || return 1
 	grep -Eq 'migration: [1-9][0-9]* ticket\(s\) naming an asset indexed' "$DAEMON_LOG" || fail "nothing indexed: $(cat "$DAEMON_LOG")" || return 1
 	run desk asset show L2 --json
 	after=$(printf '%s\n' "$OUT" | grep -o '"tickets": [0-9]*' | head -1)

@@ -88,8 +88,15 @@ static Dispatch__Reply *send_req(Dispatch__Request *req, Dispatch__Role role, co
 	ck_assert_int_eq(ingest_feed(in, buf, len, &reply, &rlen), 0);
 	free(buf);
 	r = dispatch__reply__unpack(NULL, rlen, reply);
-	free(reply);
 	ck_assert_ptr_nonnull(r);
+	/* the bytes are the reply packed whole, though a submission's ticket
+	 * was spliced in from its stored snapshot (ingest.c) */
+	ck_assert_uint_eq(dispatch__reply__get_packed_size(r), rlen);
+	buf = malloc(rlen ? rlen : 1);
+	ck_assert_uint_eq(dispatch__reply__pack(r, buf), rlen);
+	ck_assert_msg(memcmp(buf, reply, rlen) == 0, "the reply's bytes are not those of packing it whole");
+	free(buf);
+	free(reply);
 	return r;
 }
 

@@ -1437,6 +1437,186 @@ START_TEST(old_replies_are_forgotten_and_swept_in_steps)
 }
 END_TEST
 
+/* Schema 10: a ticket's history is the chain back through its events
+ * (each names the one before it about the same ticket), joined with what
+ * ticket_events lists from before; a purge finds it the same way; and
+ * verify notices a chain that is cut. */
+static void chained_event(store_t *s, Dispatch__Ticket *t, Dispatch__State to)
+{
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	if (t->id == 0)
+		ck_assert_int_eq(store_next_ticket_id(s, txn, &t->id), 0);
+	ev.ticket_id = t->id;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
+	ev.from_state = t->state;
+	ev.to_state = to;
+	ev.time_ms = 1000;
+	t->state = to;
+	t->updated_ms = 1000;
+	ev.ticket = t;
+	ck_assert_int_eq(store_append_event(s, txn, &ev, NULL, NULL), 0);
+	ck_assert_int_eq(store_put_ticket_snapshot(s, txn, t), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+}
+
+static void history_is(store_t *s, uint64_t id, uint64_t n, const uint64_t *want)
+{
+	uint64_t seqs[16] = { 0 };
+	MDB_txn *txn;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+	ck_assert_int_eq(store_ticket_history(s, txn, id, collect_seq, seqs), 0);
+	store_txn_abort(txn);
+	ck_assert_msg(seqs[0] == n, "ticket %u: %u event(s) in its history, expected %u", (unsigned)id,
+		      (unsigned)seqs[0], (unsigned)n);
+	for (uint64_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seqs[1 + i], want[i]);
+}
+
+START_TEST(a_history_is_the_chain_back_through_its_events)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket a = DISPATCH__TICKET__INIT, b = DISPATCH__TICKET__INIT;
+	uint64_t pairs_id, purged_t = 0, purged_e = 0;
+	MDB_txn *txn;
+	FILE *out = tmpfile();
+	char report[4096] = "";
+
+	a.unit = b.unit = (char *)"12-1A";
+	a.crew = b.crew = (char *)"technical";
+	pairs_id = put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07"); /* seq 1, listed */
+	chained_event(s, &a, DISPATCH__STATE__STATE_NEW);                              /* 2 */
+	chained_event(s, &b, DISPATCH__STATE__STATE_NEW);                              /* 3 */
+	chained_event(s, &a, DISPATCH__STATE__STATE_ASSIGNED);                         /* 4 */
+	chained_event(s, &b, DISPATCH__STATE__STATE_CANCELLED);                        /* 5 */
+	chained_event(s, &a, DISPATCH__STATE__STATE_ACCEPTED);                         /* 6 */
+	history_is(s, a.id, 3, (const uint64_t[]){ 2, 4, 6 });
+	history_is(s, b.id, 2, (const uint64_t[]){ 3, 5 });
+	history_is(s, pairs_id, 1, (const uint64_t[]){ 1 });
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+
+	/* the ticket from before 10 goes on in the chain: its listed event, then the chained */
+	{
+		Dispatch__Ticket *old = NULL;
+		ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+		ck_assert_int_eq(store_get_ticket(s, txn, pairs_id, &old), 0);
+		store_txn_abort(txn);
+		chained_event(s, old, DISPATCH__STATE__STATE_ACCEPTED); /* 7 */
+		dispatch__ticket__free_unpacked(old, NULL);
+	}
+	history_is(s, pairs_id, 2, (const uint64_t[]){ 1, 7 });
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+
+	/* a purge finds b's events by its chain: both become tombstones */
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_purge(s, txn, 2000, &purged_t, &purged_e), 0);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	ck_assert_uint_eq(purged_t, 1);
+	ck_assert_uint_eq(purged_e, 2);
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+
+	/* cut a's chain: event 4 names no event before it (its record re-packed) */
+	{
+		Dispatch__Event *ev = NULL;
+		MDB_env *env;
+		MDB_dbi dbi;
+		MDB_val k, d;
+		unsigned char kb[8] = { 0, 0, 0, 0, 0, 0, 0, 4 }, buf[1024];
+		size_t n;
+		ck_assert_int_eq(store_txn_begin(s, NULL, 1, &txn), 0);
+		ck_assert_int_eq(store_get_event(s, txn, 4, &ev), 0);
+		store_txn_abort(txn);
+		store_destroy(&s);
+		ck_assert_uint_eq(ev->ticket_prev_seq, 2);
+		ev->ticket_prev_seq = 0;
+		n = dispatch__event__pack(ev, buf);
+		dispatch__event__free_unpacked(ev, NULL);
+		ck_assert_int_eq(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 32);
+		ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+		ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+		k.mv_size = 8, k.mv_data = kb;
+		d.mv_size = n, d.mv_data = buf;
+		ck_assert_int_eq(mdb_put(txn, dbi, &k, &d, 0), 0);
+		ck_assert_int_eq(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		s = open_store();
+	}
+	ck_assert_int_ge(verify_store(s, out), 1);
+	rewind(out);
+	ck_assert_uint_gt(fread(report, 1, sizeof report - 1, out), 0);
+	ck_assert_msg(strstr(report, "histories: 5 event(s) are about tickets, but their tickets' histories hold 4") !=
+			      NULL,
+		      "%s", report);
+	fclose(out);
+	store_destroy(&s);
+}
+END_TEST
+
+/* A submission puts its ticket twice in one transaction (its two events);
+ * the second put takes the first's index keys from memory, not from the
+ * database. The indexes must follow both, and a child transaction that
+ * is aborted must not leave a memory of a put that is gone. */
+static void snapshot_put(store_t *s, MDB_txn *txn, Dispatch__Ticket *t, Dispatch__State to)
+{
+	Dispatch__Event ev = DISPATCH__EVENT__INIT;
+
+	ev.ticket_id = t->id;
+	ev.type = DISPATCH__EVENT_TYPE__EVENT_ASSIGNED;
+	ev.to_state = to;
+	t->state = to;
+	ev.ticket = t;
+	ck_assert_int_eq(store_append_event(s, txn, &ev, NULL, NULL), 0);
+	ck_assert_int_eq(store_put_ticket_snapshot(s, txn, t), 0);
+}
+
+START_TEST(a_second_put_in_a_transaction_moves_the_indexes)
+{
+	store_t *s = open_store();
+	Dispatch__Ticket t = DISPATCH__TICKET__INIT;
+	struct found f;
+	MDB_txn *txn, *child;
+	uint64_t last;
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	ck_assert_int_eq(store_next_ticket_id(s, txn, &t.id), 0);
+	t.unit = (char *)"12-1A";
+	t.crew = (char *)"technical";
+	snapshot_put(s, txn, &t, DISPATCH__STATE__STATE_NEW);
+	t.unit = (char *)"3-2B"; /* corrected, and assigned, in the same transaction */
+	t.member = (char *)"T07";
+	snapshot_put(s, txn, &t, DISPATCH__STATE__STATE_ASSIGNED);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	member_index_is(s, "T07", t.id);
+	ck_assert_str_eq(open_at_unit(s, "3-2B", &f), "1");
+	ck_assert_str_eq(open_at_unit(s, "12-1A", &f), "");
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+
+	ck_assert_int_eq(store_txn_begin(s, NULL, 0, &txn), 0);
+	snapshot_put(s, txn, &t, DISPATCH__STATE__STATE_ACCEPTED);
+	ck_assert_int_eq(store_txn_begin(s, txn, 0, &child), 0);
+	last = t.last_seq;
+	t.member = (char *)"T08";
+	snapshot_put(s, child, &t, DISPATCH__STATE__STATE_ASSIGNED); /* reassigned, then thought better of */
+	store_txn_abort(child);
+	/* the ticket as the parent has it (a handler would read it again) */
+	t.member = (char *)"T07";
+	t.state = DISPATCH__STATE__STATE_ACCEPTED;
+	t.last_seq = last;
+	snapshot_put(s, txn, &t, DISPATCH__STATE__STATE_CLOSED);
+	ck_assert_int_eq(store_txn_commit(txn), 0);
+	member_index_is(s, "T07", 0);
+	member_index_is(s, "T08", 0);
+	ck_assert_str_eq(open_at_unit(s, "3-2B", &f), "");
+	ck_assert_int_eq(verify_store(s, stderr), 0);
+	store_destroy(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("store");
@@ -1445,6 +1625,8 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_second_put_in_a_transaction_moves_the_indexes);
+	tcase_add_test(tc, a_history_is_the_chain_back_through_its_events);
 	tcase_add_test(tc, a_version_8_stores_unit_and_reply_time_keys_go);
 	tcase_add_test(tc, old_replies_are_forgotten_and_swept_in_steps);
 	tcase_add_test(tc, put_get_and_reopen);
