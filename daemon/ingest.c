@@ -384,8 +384,8 @@ static void ingest_handle(ingest_t *in, MDB_txn *batch_txn, struct ingest_msg *m
 		rc = store_last_seq(in->store, c.txn, &rep.last_seq);
 	if (rc == 0 && cmd->mutating) {
 		ingest_pack_reply_of(m, &rep, &c);
-		rc = replies_put(in->store, c.txn, c.role, c.actor, req->request_id, digest, c.now, &rep, m->reply,
-				 m->reply_len);
+		rc = replies_put(in->store, c.txn, c.role, c.actor, req->request_id, digest, c.now, &rep,
+				 c.rep_ticket_stored, m->reply, m->reply_len);
 	}
 	if (in->savepoints) {
 		if (rc == 0)

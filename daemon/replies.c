@@ -25,18 +25,41 @@
  */
 #define REPLIES_COMPACT 0x00
 #define REPLIES_COMPACT_MAX 255
+/*
+ * And when the reply's ticket is the snapshot one of those events holds
+ * (a submission's: ingest.c splices those very bytes into the reply), the
+ * ticket is left out too, a third of what was left: 0x01, the number of
+ * events, their seqs, then one byte, which of them holds the ticket, then
+ * the packed Reply without events and ticket. 0x01 is no packed Reply's
+ * first byte either (field number 0 again).
+ */
+#define REPLIES_COMPACT_TICKET 0x01
 
-/* Reply.events' field number, from the generated descriptor. */
+/* A Reply field's number, from the generated descriptor. */
+static unsigned replies_field(const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(&dispatch__reply__descriptor, name);
+
+	assert(f != NULL && f->id < 64);
+	return f->id;
+}
+
 static unsigned replies_events_field(void)
 {
 	static unsigned id;
 
-	if (id == 0) {
-		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(&dispatch__reply__descriptor, "events");
-		assert(f != NULL && f->id < 64);
-		id = f->id;
-	}
+	if (id == 0)
+		id = replies_field("events");
+	return id;
+}
+
+static unsigned replies_ticket_field(void)
+{
+	static unsigned id;
+
+	if (id == 0)
+		id = replies_field("ticket");
 	return id;
 }
 
@@ -76,11 +99,13 @@ void replies_digest(const uint8_t *p, size_t len, uint8_t out[STORE_DIGEST_LEN])
 }
 
 int replies_put(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, const char *request_id,
-		const uint8_t digest[STORE_DIGEST_LEN], int64_t now, const Dispatch__Reply *rep, const uint8_t *packed,
-		size_t packed_len)
+		const uint8_t digest[STORE_DIGEST_LEN], int64_t now, const Dispatch__Reply *rep, bool ticket_stored,
+		const uint8_t *packed, size_t packed_len)
 {
 	Dispatch__Event **evs = rep->events;
 	size_t nev = rep->n_events, len, at;
+	uint64_t drop = (uint64_t)1 << replies_events_field();
+	int holder = -1;
 	uint8_t *buf;
 	int rc;
 
@@ -89,14 +114,22 @@ int replies_put(store_t *s, MDB_txn *txn, Dispatch__Role role, const char *who, 
 			nev = 0;
 	if (nev == 0 || nev > REPLIES_COMPACT_MAX)
 		return store_put_reply(s, txn, role, who, request_id, digest, now, packed, packed_len);
-	buf = xmalloc(2 + 8 * nev + packed_len);
-	buf[0] = REPLIES_COMPACT;
+	/* the event whose snapshot the reply's ticket is, if the handler says it is one */
+	for (size_t i = 0; ticket_stored && rep->ticket && i < nev && holder < 0; i++)
+		if (evs[i]->seq == rep->ticket->last_seq && evs[i]->ticket_id == rep->ticket->id)
+			holder = (int)i;
+	buf = xmalloc(3 + 8 * nev + packed_len);
+	buf[0] = holder >= 0 ? REPLIES_COMPACT_TICKET : REPLIES_COMPACT;
 	buf[1] = (uint8_t)nev;
 	at = 2;
 	for (size_t i = 0; i < nev; i++)
 		for (int b = 7; b >= 0; b--)
 			buf[at++] = (uint8_t)(evs[i]->seq >> (8 * b));
-	len = wire_strip_fields(packed, packed_len, (uint64_t)1 << replies_events_field(), buf + at);
+	if (holder >= 0) {
+		buf[at++] = (uint8_t)holder;
+		drop |= (uint64_t)1 << replies_ticket_field();
+	}
+	len = wire_strip_fields(packed, packed_len, drop, buf + at);
 	assert(len > 0); /* packed was packed from rep: well-formed, and never empty when it has events */
 	rc = store_put_reply(s, txn, role, who, request_id, digest, now, buf, at + len);
 	free(buf);
@@ -109,19 +142,28 @@ int replies_get(store_t *s, MDB_txn *txn, const uint8_t *data, size_t len, uint8
 	Dispatch__Ticket *tickets[REPLIES_COMPACT_MAX];
 	ProtobufCBinaryData links[REPLIES_COMPACT_MAX];
 	Dispatch__Reply *rep;
-	size_t nev, n = 0;
-	int rc = 0;
+	size_t nev, n = 0, head;
+	int rc = 0, holder = -1, held = -1;
 
-	if (len == 0 || data[0] != REPLIES_COMPACT) {
+	if (len == 0 || (data[0] != REPLIES_COMPACT && data[0] != REPLIES_COMPACT_TICKET)) {
 		*out = memcpy(xmalloc(len ? len : 1), data, len);
 		*out_len = len;
 		return 0;
 	}
-	if (len < 2 || len < 2 + 8 * (size_t)data[1])
+	if (len < 2)
 		return STORE_CORRUPT;
 	nev = data[1];
-	if ((rep = dispatch__reply__unpack(NULL, len - 2 - 8 * nev, data + 2 + 8 * nev)) == NULL)
+	head = 2 + 8 * nev + (data[0] == REPLIES_COMPACT_TICKET);
+	if (len < head)
 		return STORE_CORRUPT;
+	if (data[0] == REPLIES_COMPACT_TICKET && (holder = data[head - 1]) >= (int)nev)
+		return STORE_CORRUPT;
+	if ((rep = dispatch__reply__unpack(NULL, len - head, data + head)) == NULL)
+		return STORE_CORRUPT;
+	if (holder >= 0 && rep->ticket != NULL) { /* left out, so not there */
+		dispatch__reply__free_unpacked(rep, NULL);
+		return STORE_CORRUPT;
+	}
 	for (size_t i = 0; i < nev && rc == 0; i++) {
 		uint64_t seq = 0;
 		for (int b = 0; b < 8; b++)
@@ -132,6 +174,8 @@ int replies_get(store_t *s, MDB_txn *txn, const uint8_t *data, size_t len, uint8
 			continue;
 		}
 		if (rc == 0) {
+			if ((int)i == holder)
+				held = (int)n;
 			tickets[n] = evs[n]->ticket, evs[n]->ticket = NULL;
 			links[n] = evs[n]->prev_hash, evs[n]->prev_hash.data = NULL, evs[n]->prev_hash.len = 0;
 			n++;
@@ -140,11 +184,15 @@ int replies_get(store_t *s, MDB_txn *txn, const uint8_t *data, size_t len, uint8
 	if (rc == 0) {
 		rep->events = evs;
 		rep->n_events = n;
+		/* the ticket as its event holds it (purged since: the reply has none left) */
+		if (held >= 0)
+			rep->ticket = tickets[held];
 		*out_len = dispatch__reply__get_packed_size(rep);
 		*out = xmalloc(*out_len ? *out_len : 1);
 		dispatch__reply__pack(rep, *out);
 		rep->events = NULL;
 		rep->n_events = 0;
+		rep->ticket = NULL; /* the event's, freed with it */
 	}
 	for (size_t i = 0; i < n; i++) {
 		evs[i]->ticket = tickets[i];

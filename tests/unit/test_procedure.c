@@ -755,6 +755,45 @@ START_TEST(a_retry_gets_the_first_answer_byte_for_byte)
 }
 END_TEST
 
+/* A paid service's reply (its ticket on hold for the resident's consent)
+ * is stored without its events and ticket as a submission's is, and a
+ * retry gets it back byte for byte (a_retry_gets_the_first_answer...). */
+START_TEST(a_paid_services_retry_is_answered_byte_for_byte)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	uint8_t *first = NULL, *again = NULL, *buf;
+	size_t n1 = 0, n2 = 0, len;
+	Dispatch__Reply *r;
+
+	sub.kind = DISPATCH__KIND__KIND_SPECIAL;
+	sub.unit = (char *)"12-1A";
+	sub.text = (char *)"move a sofa";
+	sub.fee_cents = 35000;
+	req.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+	req.request_id = (char *)"fee-1";
+	req.role = DISPATCH__ROLE__ROLE_DESK;
+	req.actor = (char *)"desk-1";
+	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
+	req.submit = &sub;
+	len = dispatch__request__get_packed_size(&req);
+	buf = malloc(len);
+	dispatch__request__pack(&req, buf);
+	ck_assert_int_eq(ingest_feed(in, buf, len, &first, &n1), 0);
+	ck_assert_int_eq(ingest_feed(in, buf, len, &again, &n2), 0);
+	free(buf);
+	r = dispatch__reply__unpack(NULL, n1, first);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
+	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_ON_HOLD);
+	dispatch__reply__free_unpacked(r, NULL);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_msg(memcmp(first, again, n1) == 0, "the retry's answer differs from the first");
+	free(first);
+	free(again);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("procedure");
@@ -764,6 +803,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, hold_pauses_and_resume_restarts_with_the_time_left);
+	tcase_add_test(tc, a_paid_services_retry_is_answered_byte_for_byte);
 	tcase_add_test(tc, the_acknowledge_chain_one_step_per_deadline);
 	tcase_add_test(tc, a_complaint_goes_to_the_supervisor_and_needs_cause_and_follow_up);
 	tcase_add_test(tc, a_paid_service_waits_for_consent_and_records_the_charge);
