@@ -205,6 +205,15 @@ t() {
 	# return 1", which went on past it (fail returns 1) and could end "ok".
 	[ "$rc" = 0 ] && [ -n "$REASON" ] && rc=1
 	daemon_died && REASON="${REASON:+$REASON; }$DIED" && rc=1
+	# Whatever the test did, the store it leaves keeps its invariants (the
+	# log, its hash chain, every ticket's history, the indexes); a test
+	# that damages a store on purpose sets VERIFY_AFTER=no.
+	if [ "$rc" = 0 ] && [ "${VERIFY_AFTER:-yes}" = yes ] && [ -f "$STATE/data.mdb" ] &&
+		! "$B/dispatchd" --state-dir "$STATE" --verify >"$TMP/verify-after.out" 2>&1; then
+		REASON="dispatchd --verify after the test: $(grep -v '^ok' "$TMP/verify-after.out" | head -3 | tr '\n' ' ')"
+		rc=1
+	fi
+	VERIFY_AFTER=yes
 	if [ "$rc" = 0 ]; then
 		echo "ok - $name"
 		PASSED=$((PASSED + 1))
