@@ -1047,7 +1047,9 @@ int main(int argc, char **argv)
 		ntr++;
 	have_fan = want("fanout") && fanout_run(&fan) == 0;
 
-	printf("\n[scale] ipc; the store filled by a loader through daemon/store.c, then dispatchd started on it\n");
+	if (want("scale") && opt.nscales > 0)
+		printf("\n[scale] ipc; the store filled by a loader through daemon/store.c, then dispatchd started on "
+		       "it\n");
 	for (int i = 0; want("scale") && i < opt.nscales; i++)
 		if (scale_run(opt.scales[i], &sc[nsc]) == 0)
 			nsc++;
