@@ -853,16 +853,25 @@ static void ingest_load_notices(ingest_t *in)
 {
 	MDB_txn *txn = NULL;
 	bool from_log = false;
+	uint64_t events = 0;
 	int rc;
 
 	in->notices = notices_new();
 	if ((rc = store_txn_begin(in->store, NULL, 0, &txn)) == 0) {
 		rc = notices_load(in->notices, in->store, txn, clock_now_ms(), &from_log);
+		if (rc == 0 && from_log)
+			rc = store_last_seq(in->store, txn, &events);
 		if (rc == 0 && from_log && (rc = notices_save(in->notices, in->store, txn)) == 0)
 			rc = store_txn_commit(txn);
 		else
 			store_txn_abort(txn);
 	}
+	if (rc == 0 && from_log && events > 0)
+		/* once, for a store from before the list was kept: some seconds
+		 * for ten million events */
+		log_notice("the estate notices in force (%zu) read once from the event log's %llu events; kept in the "
+			   "store from now on",
+			   notices_count(in->notices), (unsigned long long)events);
 	if (rc != 0)
 		log_warn("cannot read the estate notices from the log (%s); residents' pages show only those "
 			 "published from now on",

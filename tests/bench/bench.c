@@ -1010,34 +1010,37 @@ int main(int argc, char **argv)
 		return soak_run(soak);
 	printf("dispatchd benchmark%s: durable (fsync before every reply), in %s\n", opt.quick ? " (--quick)" : "",
 	       rundir);
-	printf("\n[raw limits] median of %d\n", opt.quick ? 1 : 3);
-	fflush(stdout);
 	memset(&raw, 0, sizeof raw);
-	if (want("raw"))
+	if (want("raw")) {
+		printf("\n[raw limits] median of %d\n", opt.quick ? 1 : 3);
+		fflush(stdout);
 		raw_limits(&raw);
-	printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f us)\n",
-	       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
-	printf("  LMDB synced commits, a submission's shape: one record into each of %d databases and %d keys\n"
-	       "  into a shared index   %34.0f /s   (each: p50 %.0f us, p99 %.0f us, p99.9 %.0f us;"
-	       " %.2f%% over 4 ms)\n",
-	       SUBMIT_DBS, SUBMIT_INDEX_KEYS, raw.shaped, raw.shaped_p50, raw.shaped_p99, raw.shaped_p999,
-	       100 * raw.shaped_slow);
-	printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
-	printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
-	       raw.msg_size, raw.rtt[RAW_IPC], raw.rtt[RAW_TCP], raw.rtt[RAW_TCP_CURVE]);
-	printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
-	       raw.oneway[RAW_IPC], raw.oneway[RAW_TCP], raw.oneway[RAW_TCP_CURVE]);
-	printf("  the daemon's protocol with nothing behind it: the bench's submitters against a process that\n"
-	       "  unpacks each Request and answers a %d-byte Reply at once (ipc, no store, no sync)\n"
-	       "                                      1 x 1 %8.0f /s   8 x 1 %8.0f /s   64 x 16 %8.0f /s\n",
-	       SUBMIT_REPLY_BYTES, raw.echo[0], raw.echo[1], raw.echo[2]);
+		printf("  LMDB synced commits, one %zu-byte record each   %10.0f /s   (each: p50 %.0f us, p99 %.0f "
+		       "us)\n",
+		       raw.rec_size, raw.commits, raw.commit_p50, raw.commit_p99);
+		printf("  LMDB synced commits, a submission's shape: one record into each of %d databases and %d keys\n"
+		       "  into a shared index   %34.0f /s   (each: p50 %.0f us, p99 %.0f us, p99.9 %.0f us;"
+		       " %.2f%% over 4 ms)\n",
+		       SUBMIT_DBS, SUBMIT_INDEX_KEYS, raw.shaped, raw.shaped_p50, raw.shaped_p99, raw.shaped_p999,
+		       100 * raw.shaped_slow);
+		printf("  LMDB puts in one transaction (%zu bytes)        %10.0f /s\n", raw.rec_size, raw.puts);
+		printf("  ZeroMQ round trips (%zu bytes)      ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+		       raw.msg_size, raw.rtt[RAW_IPC], raw.rtt[RAW_TCP], raw.rtt[RAW_TCP_CURVE]);
+		printf("  ZeroMQ one-way messages             ipc %10.0f /s   tcp %10.0f /s   tcp+curve %10.0f /s\n",
+		       raw.oneway[RAW_IPC], raw.oneway[RAW_TCP], raw.oneway[RAW_TCP_CURVE]);
+		printf("  the daemon's protocol with nothing behind it: the bench's submitters against a process that\n"
+		       "  unpacks each Request and answers a %d-byte Reply at once (ipc, no store, no sync)\n"
+		       "                                      1 x 1 %8.0f /s   8 x 1 %8.0f /s   64 x 16 %8.0f /s\n",
+		       SUBMIT_REPLY_BYTES, raw.echo[0], raw.echo[1], raw.echo[2]);
+	}
 
-	printf("\n[routing] tests/bench/bench_route.c\n");
-	fflush(stdout);
 	memset(&route, 0, sizeof route);
-	if (want("route"))
+	if (want("route")) {
+		printf("\n[routing] tests/bench/bench_route.c\n");
+		fflush(stdout);
 		route_bench(&route);
-	fputs(route.text, stdout);
+		fputs(route.text, stdout);
+	}
 
 	if (want("ipc") && transport_run("ipc", &raw, &tr[ntr]) == 0)
 		ntr++;
