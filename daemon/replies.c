@@ -192,7 +192,8 @@ int replies_get(store_t *s, MDB_txn *txn, const uint8_t *data, size_t len, uint8
 		dispatch__reply__pack(rep, *out);
 		rep->events = NULL;
 		rep->n_events = 0;
-		rep->ticket = NULL; /* the event's, freed with it */
+		if (held >= 0)
+			rep->ticket = NULL; /* the event's, freed with it */
 	}
 	for (size_t i = 0; i < n; i++) {
 		evs[i]->ticket = tickets[i];

@@ -786,9 +786,40 @@ START_TEST(a_paid_services_retry_is_answered_byte_for_byte)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
 	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_ON_HOLD);
-	dispatch__reply__free_unpacked(r, NULL);
 	ck_assert_uint_eq(n1, n2);
 	ck_assert_msg(memcmp(first, again, n1) == 0, "the retry's answer differs from the first");
+	free(first);
+	free(again);
+
+	/* the consent, a transition: its reply is stored with its ticket (the
+	 * compact form without it is a submission's), and a retry of it too
+	 * is answered byte for byte */
+	{
+		Dispatch__Request treq = DISPATCH__REQUEST__INIT;
+		Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
+		tr.ticket_id = r->ticket->id;
+		tr.action = DISPATCH__ACTION__ACTION_CONSENT;
+		treq.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+		treq.request_id = (char *)"consent-1";
+		treq.role = DISPATCH__ROLE__ROLE_DESK;
+		treq.actor = (char *)"desk-1";
+		treq.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+		treq.transition = &tr;
+		len = dispatch__request__get_packed_size(&treq);
+		buf = malloc(len);
+		dispatch__request__pack(&treq, buf);
+		ck_assert_int_eq(ingest_feed(in, buf, len, &first, &n1), 0);
+		ck_assert_int_eq(ingest_feed(in, buf, len, &again, &n2), 0);
+		free(buf);
+	}
+	dispatch__reply__free_unpacked(r, NULL);
+	r = dispatch__reply__unpack(NULL, n1, first);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(r->status == DISPATCH__STATUS__STATUS_OK, "consent: %s", r->message);
+	ck_assert_ptr_nonnull(r->ticket);
+	dispatch__reply__free_unpacked(r, NULL);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_msg(memcmp(first, again, n1) == 0, "the consent's retry differs from the first answer");
 	free(first);
 	free(again);
 }
