@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,19 @@ struct closure {
 	struct consumer *c;
 };
 
+/* How long a restarted consumer waits for a binding its dead predecessor
+ * left (consume). */
+#define HQ_BIND_WAIT_MS 30000
+
+/* The last subscribe failed because the durable consumer is bound to a
+ * subscription already (nats.c says so only in words). */
+static bool hq_still_bound(void)
+{
+	const char *err = nats_GetLastError(NULL);
+
+	return err != NULL && strstr(err, "already bound") != NULL;
+}
+
 static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
 	struct closure *cl = closure;
@@ -600,6 +614,22 @@ static int cmd_consume(struct hq *h, const char *lag_log)
 		so.Consumer = HQ_DURABLE;
 		so.ManualAck = true;
 		s = js_Subscribe(&subs[i], js, e->subject, on_msg, &cl[i], NULL, &so, &jerr);
+		/* A consumer that died without unsubscribing (killed, or its
+		 * host gone) leaves the durable consumer bound to its deliver
+		 * subject until the servers notice, which in a cluster can take
+		 * seconds: a restart right after waits for that, a while. */
+		for (int waited = 0; s != NATS_OK && !hq_stop && waited < HQ_BIND_WAIT_MS && hq_still_bound();
+		     waited += 250) {
+			if (waited == 0)
+				fprintf(stderr,
+					HQ_PROG
+					": estate %s: %s is still bound to an earlier subscription (a consumer "
+					"that stopped without unsubscribing?); waiting up to %d s for the servers to "
+					"let it go\n",
+					e->id, HQ_DURABLE, HQ_BIND_WAIT_MS / 1000);
+			nats_Sleep(250);
+			s = js_Subscribe(&subs[i], js, e->subject, on_msg, &cl[i], NULL, &so, &jerr);
+		}
 		if (s != NATS_OK) {
 			fprintf(stderr, HQ_PROG ": estate %s: cannot consume %s: %s\n", e->id, e->stream,
 				nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
