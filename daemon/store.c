@@ -500,10 +500,11 @@ static bool store_is_open(Dispatch__State st)
 	return st != DISPATCH__STATE__STATE_CLOSED && st != DISPATCH__STATE__STATE_CANCELLED;
 }
 
-int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present)
+/* The key (name, id) of index ix: put with value d, or taken out. */
+static int store_index_put(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present, MDB_val *d)
 {
 	unsigned char kb[STORE_KEY_MAX];
-	MDB_val k, d = { 0, NULL };
+	MDB_val k;
 	int rc;
 
 	if (name == NULL || name[0] == '\0')
@@ -511,9 +512,16 @@ int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t
 	k.mv_data = kb;
 	k.mv_size = store_index_key(kb, sizeof kb, ix, name, id);
 	if (present)
-		return store_put(txn, ix.dbi, &k, &d, 0);
+		return store_put(txn, ix.dbi, &k, d, 0);
 	rc = store_del(txn, ix.dbi, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_index_set(MDB_txn *txn, struct store_ix ix, const char *name, uint64_t id, bool present)
+{
+	MDB_val empty = { 0, NULL };
+
+	return store_index_put(txn, ix, name, id, present, &empty);
 }
 
 /* Created key: 'C', the creation time, then the ticket id, both big-endian. */
@@ -525,23 +533,21 @@ static void store_created_key(unsigned char kb[STORE_CREATED_KEY], int64_t creat
 	store_be64(kb + 9, id);
 }
 
+/* A by-unit key's value says its ticket is open. */
+static bool store_unit_open(const MDB_val *v)
+{
+	return v->mv_size == 1 && *(const unsigned char *)v->mv_data == STORE_UNIT_OPEN;
+}
+
 /* The by-unit key of ticket id: present or not, and its value says
  * whether it is open (schema 9: one key serves the search by unit and the
  * open tickets at a unit, in one leaf of the index, not two). */
 static int store_unit_set(store_t *s, MDB_txn *txn, const char *unit, uint64_t id, bool present, bool open)
 {
-	unsigned char kb[STORE_KEY_MAX], flag = open ? STORE_UNIT_OPEN : STORE_UNIT_CLOSED;
-	MDB_val k, d = { 1, &flag };
-	int rc;
+	unsigned char flag = open ? STORE_UNIT_OPEN : STORE_UNIT_CLOSED;
+	MDB_val d = { 1, &flag };
 
-	if (unit == NULL || unit[0] == '\0')
-		return 0;
-	k.mv_data = kb;
-	k.mv_size = store_index_key(kb, sizeof kb, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, id);
-	if (present)
-		return store_put(txn, s->idx, &k, &d, 0);
-	rc = store_del(txn, s->idx, &k, NULL);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return store_index_put(txn, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, id, present, &d);
 }
 
 int store_search_set(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t, bool present)
@@ -785,9 +791,11 @@ bool store_snapshot_of(const store_t *s, const Dispatch__Ticket *t, const void *
 
 int store_put_ticket_snapshot(store_t *s, MDB_txn *txn, const Dispatch__Ticket *t)
 {
-	if (s->snap_len == 0 || s->snap_id != t->id || s->snap_seq != t->last_seq)
-		return store_put_ticket_as(s, txn, t, NULL, 0, true);
-	return store_put_ticket_as(s, txn, t, s->snap, s->snap_len, true);
+	const void *packed = NULL;
+	size_t len = 0;
+
+	store_snapshot_of(s, t, &packed, &len); /* else packed here */
+	return store_put_ticket_as(s, txn, t, packed, len, true);
 }
 
 /* Room for n bytes at *buf (of *cap). */
@@ -865,11 +873,7 @@ int store_append_event(store_t *s, MDB_txn *txn, Dispatch__Event *ev, const void
 		rc = STORE_CORRUPT; /* protobuf-c's own bytes: not reached; the transaction goes */
 	if (rc == 0) {
 		chain_hash(d.mv_data, d.mv_size, head);
-		if (d.mv_size > s->last_ev_cap) {
-			s->last_ev_cap = d.mv_size * 2;
-			s->last_ev = xrealloc(s->last_ev, s->last_ev_cap);
-		}
-		memcpy(s->last_ev, d.mv_data, d.mv_size);
+		memcpy(store_room(&s->last_ev, &s->last_ev_cap, d.mv_size), d.mv_data, d.mv_size);
 		if (stored)
 			*stored = s->last_ev;
 		if (stored_len)
@@ -1093,8 +1097,10 @@ int store_event_records(store_t *s, MDB_txn *txn, uint64_t from_seq, store_recor
 	return store_walk(txn, s->events, &start, store_record_step, &w);
 }
 
-/* The ids under name in index ix (every name's, if name is NULL). */
-static int store_index_scan(MDB_txn *txn, struct store_ix ix, const char *name, store_id_fn *fn, void *arg)
+/* The ids under name in index ix (every name's, if name is NULL); open:
+ * only the by-unit keys that say open. */
+static int store_index_scan_as(MDB_txn *txn, struct store_ix ix, const char *name, bool open, store_id_fn *fn,
+			       void *arg)
 {
 	unsigned char kb[STORE_KEY_MAX];
 	size_t plen = ix.tag != 0;
@@ -1118,6 +1124,8 @@ static int store_index_scan(MDB_txn *txn, struct store_ix ix, const char *name, 
 			rc = STORE_CORRUPT;
 			break;
 		}
+		if (open && !store_unit_open(&v))
+			continue;
 		r = fn(store_get_be64((const char *)k.mv_data + k.mv_size - 8), arg);
 		if (r != 0) {
 			rc = r < 0 ? r : 0;
@@ -1131,6 +1139,11 @@ done:
 	return rc;
 }
 
+static int store_index_scan(MDB_txn *txn, struct store_ix ix, const char *name, store_id_fn *fn, void *arg)
+{
+	return store_index_scan_as(txn, ix, name, false, fn, arg);
+}
+
 int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *member, store_id_fn *fn, void *arg)
 {
 	return member ? store_index_scan(txn, store_ix_of(s, STORE_TAG_MEMBER), member, fn, arg)
@@ -1138,38 +1151,11 @@ int store_open_ids(store_t *s, MDB_txn *txn, const char *crew, const char *membe
 }
 
 /* The open tickets at one unit: its by-unit keys whose value says open. */
-struct store_open_unit_walk {
-	store_id_fn *fn;
-	void *arg;
-	const unsigned char *prefix;
-	size_t plen;
-};
-
-static int store_open_unit_step(const MDB_val *k, const MDB_val *v, void *arg)
-{
-	struct store_open_unit_walk *w = arg;
-
-	if (k->mv_size < w->plen || memcmp(k->mv_data, w->prefix, w->plen) != 0)
-		return 1; /* past this unit's keys */
-	if (k->mv_size != w->plen + 8 || v->mv_size > 1)
-		return STORE_CORRUPT;
-	if (v->mv_size == 0 || *(const unsigned char *)v->mv_data != STORE_UNIT_OPEN)
-		return 0;
-	return w->fn(store_get_be64((const char *)k->mv_data + w->plen), w->arg);
-}
-
 int store_open_ids_by_unit(store_t *s, MDB_txn *txn, const char *unit, store_id_fn *fn, void *arg)
 {
-	unsigned char kb[STORE_KEY_MAX];
-	struct store_open_unit_walk w = { fn, arg, kb, 0 };
-	MDB_val start;
-
-	if (strlen(unit) + 10 > sizeof kb)
+	if (strlen(unit) + 10 > STORE_KEY_MAX)
 		return 0; /* longer than any unit: none */
-	w.plen = store_index_key(kb, sizeof kb, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, 0) - 8;
-	start.mv_size = w.plen;
-	start.mv_data = kb;
-	return store_walk(txn, s->idx, &start, store_open_unit_step, &w);
+	return store_index_scan_as(txn, store_ix_of(s, STORE_TAG_ALL_UNIT), unit, true, fn, arg);
 }
 
 int store_asset_move(store_t *s, MDB_txn *txn, const Dispatch__Ticket *old, const Dispatch__Ticket *t)
@@ -1508,7 +1494,7 @@ static int store_index_step(const MDB_val *k, const MDB_val *v, void *arg)
 		return 1; /* past this index's keys */
 	if (k->mv_size < at + 9 || kb[k->mv_size - 9] != '\0' || memchr(kb + at, '\0', k->mv_size - 9 - at) != NULL)
 		return STORE_CORRUPT;
-	if (w->open_only && (v->mv_size == 0 || *(const unsigned char *)v->mv_data != STORE_UNIT_OPEN))
+	if (w->open_only && !store_unit_open(v))
 		return 0;
 	memcpy(name, kb + at, k->mv_size - 8 - at);
 	return w->fn(name, store_get_be64(kb + k->mv_size - 8), w->arg);
@@ -1538,7 +1524,7 @@ int store_index_has(store_t *s, MDB_txn *txn, enum store_index which, const char
 	rc = mdb_get(txn, ix.dbi, &k, &d);
 	*has = rc == 0;
 	if (rc == 0 && which == STORE_OPEN_BY_UNIT)
-		*has = d.mv_size == 1 && *(const unsigned char *)d.mv_data == STORE_UNIT_OPEN;
+		*has = store_unit_open(&d);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

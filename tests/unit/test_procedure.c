@@ -755,73 +755,64 @@ START_TEST(a_retry_gets_the_first_answer_byte_for_byte)
 }
 END_TEST
 
-/* A paid service's reply (its ticket on hold for the resident's consent)
- * is stored without its events and ticket as a submission's is, and a
- * retry gets it back byte for byte (a_retry_gets_the_first_answer...). */
-START_TEST(a_paid_services_retry_is_answered_byte_for_byte)
+/* Send req (as desk-1, under request id `id`) twice; the second answer
+ * is the first byte for byte. The first, unpacked. */
+static Dispatch__Reply *answered_twice_alike(Dispatch__Request *req, const char *id)
 {
-	Dispatch__Request req = DISPATCH__REQUEST__INIT;
-	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
 	uint8_t *first = NULL, *again = NULL, *buf;
 	size_t n1 = 0, n2 = 0, len;
+	Dispatch__Reply *r;
+
+	req->version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
+	req->request_id = (char *)id;
+	req->role = DISPATCH__ROLE__ROLE_DESK;
+	req->actor = (char *)"desk-1";
+	len = dispatch__request__get_packed_size(req);
+	buf = malloc(len);
+	dispatch__request__pack(req, buf);
+	ck_assert_int_eq(ingest_feed(in, buf, len, &first, &n1), 0);
+	ck_assert_int_eq(ingest_feed(in, buf, len, &again, &n2), 0);
+	free(buf);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_msg(memcmp(first, again, n1) == 0, "request %s: the retry's answer differs from the first", id);
+	r = dispatch__reply__unpack(NULL, n1, first);
+	ck_assert_ptr_nonnull(r);
+	free(first);
+	free(again);
+	return r;
+}
+
+/* A paid service's reply (its ticket on hold for the resident's consent)
+ * is stored without its events and ticket as a submission's is, and a
+ * retry gets it back byte for byte (a_retry_gets_the_first_answer...);
+ * so does a retry of the consent, a transition, whose stored reply keeps
+ * its ticket. */
+START_TEST(a_paid_services_retry_is_answered_byte_for_byte)
+{
+	Dispatch__Request req = DISPATCH__REQUEST__INIT, treq = DISPATCH__REQUEST__INIT;
+	Dispatch__Submit sub = DISPATCH__SUBMIT__INIT;
+	Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
 	Dispatch__Reply *r;
 
 	sub.kind = DISPATCH__KIND__KIND_SPECIAL;
 	sub.unit = (char *)"12-1A";
 	sub.text = (char *)"move a sofa";
 	sub.fee_cents = 35000;
-	req.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
-	req.request_id = (char *)"fee-1";
-	req.role = DISPATCH__ROLE__ROLE_DESK;
-	req.actor = (char *)"desk-1";
 	req.body_case = DISPATCH__REQUEST__BODY_SUBMIT;
 	req.submit = &sub;
-	len = dispatch__request__get_packed_size(&req);
-	buf = malloc(len);
-	dispatch__request__pack(&req, buf);
-	ck_assert_int_eq(ingest_feed(in, buf, len, &first, &n1), 0);
-	ck_assert_int_eq(ingest_feed(in, buf, len, &again, &n2), 0);
-	free(buf);
-	r = dispatch__reply__unpack(NULL, n1, first);
-	ck_assert_ptr_nonnull(r);
+	r = answered_twice_alike(&req, "fee-1");
 	ck_assert_int_eq(r->status, DISPATCH__STATUS__STATUS_OK);
 	ck_assert_int_eq(r->ticket->state, DISPATCH__STATE__STATE_ON_HOLD);
-	ck_assert_uint_eq(n1, n2);
-	ck_assert_msg(memcmp(first, again, n1) == 0, "the retry's answer differs from the first");
-	free(first);
-	free(again);
-
-	/* the consent, a transition: its reply is stored with its ticket (the
-	 * compact form without it is a submission's), and a retry of it too
-	 * is answered byte for byte */
-	{
-		Dispatch__Request treq = DISPATCH__REQUEST__INIT;
-		Dispatch__Transition tr = DISPATCH__TRANSITION__INIT;
-		tr.ticket_id = r->ticket->id;
-		tr.action = DISPATCH__ACTION__ACTION_CONSENT;
-		treq.version = DISPATCH__WIRE_VERSION__WIRE_VERSION;
-		treq.request_id = (char *)"consent-1";
-		treq.role = DISPATCH__ROLE__ROLE_DESK;
-		treq.actor = (char *)"desk-1";
-		treq.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
-		treq.transition = &tr;
-		len = dispatch__request__get_packed_size(&treq);
-		buf = malloc(len);
-		dispatch__request__pack(&treq, buf);
-		ck_assert_int_eq(ingest_feed(in, buf, len, &first, &n1), 0);
-		ck_assert_int_eq(ingest_feed(in, buf, len, &again, &n2), 0);
-		free(buf);
-	}
+	tr.ticket_id = r->ticket->id;
 	dispatch__reply__free_unpacked(r, NULL);
-	r = dispatch__reply__unpack(NULL, n1, first);
-	ck_assert_ptr_nonnull(r);
+
+	tr.action = DISPATCH__ACTION__ACTION_CONSENT;
+	treq.body_case = DISPATCH__REQUEST__BODY_TRANSITION;
+	treq.transition = &tr;
+	r = answered_twice_alike(&treq, "consent-1");
 	ck_assert_msg(r->status == DISPATCH__STATUS__STATUS_OK, "consent: %s", r->message);
 	ck_assert_ptr_nonnull(r->ticket);
 	dispatch__reply__free_unpacked(r, NULL);
-	ck_assert_uint_eq(n1, n2);
-	ck_assert_msg(memcmp(first, again, n1) == 0, "the consent's retry differs from the first answer");
-	free(first);
-	free(again);
 }
 END_TEST
 

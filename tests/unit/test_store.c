@@ -32,6 +32,16 @@ static store_t *open_store(void)
 	return s;
 }
 
+/* The store's file opened with plain LMDB, behind the store's back (the
+ * store closed first), and a transaction on it: flags 0 or MDB_RDONLY. */
+static void raw_begin(MDB_env **env, MDB_txn **txn, unsigned flags)
+{
+	ck_assert_int_eq(mdb_env_create(env), 0);
+	mdb_env_set_maxdbs(*env, 32);
+	ck_assert_int_eq(mdb_env_open(*env, dir, flags, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(*env, NULL, flags, txn), 0);
+}
+
 /* Write a ticket in state st for member m, with one event, and commit. */
 static uint64_t put_ticket(store_t *s, Dispatch__State st, const char *crew, const char *member)
 {
@@ -420,10 +430,7 @@ START_TEST(unknown_schema_version_is_refused)
 
 	store_destroy(&s);
 	/* Write a future version with plain LMDB, as a newer dispatchd would. */
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_put(txn, meta, &k, &d, 0), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
@@ -475,10 +482,7 @@ static void tamper(const char *db, const void *key, size_t klen)
 	MDB_dbi dbi;
 	MDB_val k = { klen, (void *)key };
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
 	ck_assert_int_eq(mdb_del(txn, dbi, &k, NULL), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
@@ -595,10 +599,7 @@ static void write_old_store(unsigned char version)
 	rep.message = (char *)"ticket 1 submitted";
 	rep.events = evs, rep.n_events = 1;
 	rl = dispatch__reply__pack(&rep, rb);
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	raw_put(txn, "meta", "schema", 6, schema, 8);
 	raw_put(txn, "meta", "last_seq", 8, one, 8);
 	raw_put(txn, "meta", "last_ticket", 11, one, 8);
@@ -703,10 +704,7 @@ START_TEST(a_version_4_stores_indexes_move_into_one_database)
 	}
 	store_destroy(&st);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	raw_begin(&env, &txn, MDB_RDONLY);
 	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
 		MDB_dbi dbi;
 		ck_assert_msg(mdb_dbi_open(txn, gone[i], 0, &dbi) == MDB_NOTFOUND, "%s is still there", gone[i]);
@@ -738,10 +736,7 @@ START_TEST(a_version_5_stores_replies_are_keyed_by_their_sender)
 	st = open_store(); /* migrates */
 	store_destroy(&st);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	raw_begin(&env, &txn, MDB_RDONLY);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "requests", 0, &req), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
@@ -922,10 +917,7 @@ START_TEST(verify_names_the_first_broken_link)
 	for (int i = 0; i < 4; i++)
 		put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
 	store_destroy(&s);
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &dbi), 0);
 	ck_assert_int_eq(mdb_get(txn, dbi, &k, &d), 0);
 	ck_assert_uint_lt(d.mv_size, sizeof copy);
@@ -962,10 +954,7 @@ START_TEST(a_version_3_log_is_chained_in_place)
 		put_ticket(s, DISPATCH__STATE__STATE_ASSIGNED, "technical", "T07");
 	store_destroy(&s);
 	/* take the chain away, as a version 3 dispatchd wrote it */
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &events), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	for (unsigned char seq = 1; seq <= 3; seq++) {
@@ -1150,10 +1139,7 @@ START_TEST(a_version_6_store_gets_its_search_indexes)
 	put_search_ticket(s, "3-2B", 2000, DISPATCH__STATE__STATE_ASSIGNED);
 	store_destroy(&s);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
 	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
@@ -1266,10 +1252,7 @@ START_TEST(a_version_7_store_gets_its_asset_indexes)
 	put_asset_ticket(s, "L2", DISPATCH__STATE__STATE_ON_SITE);
 	store_destroy(&s);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
 	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
@@ -1343,10 +1326,7 @@ START_TEST(a_version_8_stores_unit_and_reply_time_keys_go)
 	ck_assert_str_eq(open_at_unit(s, "12-1A", &f), "1 3");
 	store_destroy(&s);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(&env, &txn, 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
 	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
@@ -1375,10 +1355,7 @@ START_TEST(a_version_8_stores_unit_and_reply_time_keys_go)
 	ck_assert_int_eq(verify_store(s, stderr), 0);
 	store_destroy(&s);
 
-	ck_assert_int_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 32);
-	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0640), 0);
-	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	raw_begin(&env, &txn, MDB_RDONLY);
 	ck_assert_int_eq(mdb_dbi_open(txn, "index", 0, &idx), 0);
 	ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
@@ -1534,10 +1511,7 @@ START_TEST(a_history_is_the_chain_back_through_its_events)
 		ev->ticket_prev_seq = 0;
 		n = dispatch__event__pack(ev, buf);
 		dispatch__event__free_unpacked(ev, NULL);
-		ck_assert_int_eq(mdb_env_create(&env), 0);
-		mdb_env_set_maxdbs(env, 32);
-		ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
-		ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		raw_begin(&env, &txn, 0);
 		ck_assert_int_eq(mdb_dbi_open(txn, "events", 0, &dbi), 0);
 		k.mv_size = 8, k.mv_data = kb;
 		d.mv_size = n, d.mv_data = buf;
