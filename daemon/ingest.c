@@ -576,8 +576,9 @@ static int ingest_apply(ingest_t *in, int n)
 	return rc;
 }
 
-/* Apply batch[0..n) (map growth included), then publish what it emitted.
- * Replies are left in the batch for the caller to send. */
+/* Apply batch[0..n) (map growth included) and commit. The replies are
+ * left in the batch and what it emitted in the outbox: the caller sends
+ * the replies, then publishes (ingest_publish). */
 static void ingest_run_batch(ingest_t *in, int n)
 {
 	int rc;
@@ -646,7 +647,13 @@ static void ingest_run_batch(ingest_t *in, int n)
 	}
 	deadline_timer_arm(in->deadlines);
 	plan_timer_arm(in->plan);
-	/* On disk now: publish (the replies follow). */
+}
+
+/* On disk now: publish what the batch emitted. After the replies
+ * (DESIGN: commit, then reply and publish), so that a desk's answer does
+ * not wait behind the event's copies to every subscriber. */
+static void ingest_publish(ingest_t *in)
+{
 	publish_outbox_send(in->pub, &in->out);
 }
 
@@ -829,6 +836,7 @@ static void ingest_on_readable(void *arg)
 		held_flush(in->held); /* older replies first */
 	for (int i = 0; i < n; i++)
 		ingest_send(in, &in->batch[i]);
+	ingest_publish(in);
 	if (in->trace) {
 		t[4] = ingest_now_us();
 		log_debug("batch of %d: idle %.0f us, receive %.0f, gather %.0f, apply %.0f, commit %.0f, answer %.0f "
@@ -915,6 +923,7 @@ int ingest_feed_batch(ingest_t *in, const void *const *payloads, const size_t *l
 		m->request_id[0] = '\0';
 	}
 	ingest_run_batch(in, n);
+	ingest_publish(in);
 	for (int i = 0; i < n; i++) {
 		struct ingest_msg *m = &in->batch[i];
 		zmq_msg_close(&m->payload);
@@ -963,6 +972,7 @@ static void ingest_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void ingest_deadline_wake(void *arg)
 {
 	ingest_run_batch(arg, 0);
+	ingest_publish(arg);
 }
 
 ingest_t *ingest_new(void *zmq_ctx, struct ev_loop *loop, const char *endpoint, store_t *s, const config_t *cfg,
