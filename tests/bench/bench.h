@@ -50,7 +50,16 @@ double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, str
  * commit, which appends to the tickets, the log and the reply store, and
  * adds its keys to the shared index (schema 5), each a B-tree. */
 #define BENCH_SPREAD_MAX 16
-double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, double secs,
+/* A submission's commit: a record into each of tickets, events,
+ * ticket_events, requests and meta, and five keys into "index": crew,
+ * member, deadline, and the search's two, every ticket by unit and by
+ * creation time (schema 9; 8 had seven: an open-by-unit key, now the
+ * by-unit key's value, and a reply's time key, now a sweep). */
+#define BENCH_SHAPED_DBS 5
+#define BENCH_SHAPED_KEYS 5
+/* ... per_commit submissions of that shape in each commit (a batch);
+ * commits per second. */
+double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, int per_commit, double secs,
 				     struct bench_lat *lat);
 /* Bytes of the store in dir per ticket it holds (after the daemon stopped). */
 double bench_store_bytes_per_ticket(const char *dir);
@@ -63,6 +72,13 @@ double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n);
  * are (no ZAP handler: it costs once per connection, not per message). */
 double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs, int curve);
 double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int curve);
+/* The floor under the daemon's ack at a given rate: a DEALER sends a
+ * msg_size message rate times a second (idle in between) to a ROUTER that
+ * makes one synced commit of a submission's shape (records of rec_size,
+ * in a store in dir)
+ * before it echoes it. Each round trip goes to lat; 0 or -1. */
+int bench_raw_commit_behind_echo(const char *dir, const char *ep, size_t rec_size, size_t msg_size, double rate,
+				 double secs, struct bench_lat *lat);
 
 /* Fill a fresh store in dir with n tickets (closed, each with its
  * submitted and closed events; one in every 1000 left assigned to a

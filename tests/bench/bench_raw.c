@@ -140,91 +140,137 @@ double bench_raw_lmdb_commits(const char *dir, size_t rec_size, double secs, str
 	return n ? (double)n / (t - t0) : -1;
 }
 
-double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, double secs,
-				     struct bench_lat *lat)
-{
-	MDB_dbi dbi[BENCH_SPREAD_MAX + 1];
-	uint64_t rnd = 88172645463325252ULL;
+/* A store of a submission's shape (bench.h): ndbs databases a few
+ * thousand records deep and a shared index of 20,000 small entries. */
+struct bench_shaped {
 	MDB_env *env;
-	MDB_txn *txn;
-	unsigned char kb[8], *rec;
-	uint64_t n = 0;
-	double t0, t;
+	MDB_dbi dbi[BENCH_SPREAD_MAX + 1];
+	int ndbs, nidx;
+	size_t rec_size;
+	unsigned char *rec;
+	uint64_t rnd, n;
+};
 
+static void bench_shaped_close(struct bench_shaped *b)
+{
+	if (b->env)
+		mdb_env_close(b->env);
+	free(b->rec);
+	b->env = NULL;
+	b->rec = NULL;
+}
+
+static int bench_shaped_open(struct bench_shaped *b, const char *dir, int ndbs, int nidx, size_t rec_size)
+{
+	MDB_txn *txn;
+	unsigned char kb[8];
+
+	memset(b, 0, sizeof *b);
 	if (ndbs < 1 || ndbs > BENCH_SPREAD_MAX || nidx < 0)
 		return -1;
+	b->ndbs = ndbs, b->nidx = nidx, b->rec_size = rec_size;
+	b->rnd = 88172645463325252ULL;
 	mkdir(dir, 0750);
-	if (mdb_env_create(&env) != 0)
+	if (mdb_env_create(&b->env) != 0) {
+		b->env = NULL;
 		return -1;
-	rec = calloc(1, rec_size);
-	mdb_env_set_mapsize(env, (size_t)4 << 30);
-	mdb_env_set_maxdbs(env, BENCH_SPREAD_MAX + 1);
-	memset(rec, 's', rec_size);
-	if (mdb_env_open(env, dir, MDB_NOTLS, 0640) != 0 || mdb_txn_begin(env, NULL, 0, &txn) != 0)
+	}
+	b->rec = calloc(1, rec_size);
+	memset(b->rec, 's', rec_size);
+	mdb_env_set_mapsize(b->env, (size_t)4 << 30);
+	mdb_env_set_maxdbs(b->env, BENCH_SPREAD_MAX + 1);
+	if (mdb_env_open(b->env, dir, MDB_NOTLS, 0640) != 0 || mdb_txn_begin(b->env, NULL, 0, &txn) != 0)
 		goto fail;
 	/* each database a few thousand records deep, as after a few days */
 	for (int d = 0; d < ndbs; d++) {
 		char name[16];
 		snprintf(name, sizeof name, "db%d", d);
-		if (mdb_dbi_open(txn, name, MDB_CREATE, &dbi[d]) != 0)
+		if (mdb_dbi_open(txn, name, MDB_CREATE, &b->dbi[d]) != 0)
 			goto fail_txn;
 		for (uint64_t i = 0; i < 5000; i++) {
-			MDB_val k = { 8, kb }, v = { rec_size, rec };
+			MDB_val k = { 8, kb }, v = { rec_size, b->rec };
 			bench_be64(kb, i);
-			if (mdb_put(txn, dbi[d], &k, &v, 0) != 0)
+			if (mdb_put(txn, b->dbi[d], &k, &v, 0) != 0)
 				goto fail_txn;
 		}
 	}
 	/* the shared index: 20,000 small entries, each commit adding nidx at
 	 * random places (a crew's, a member's, a unit's ... keys) */
 	if (nidx > 0) {
-		if (mdb_dbi_open(txn, "index", MDB_CREATE, &dbi[ndbs]) != 0)
+		if (mdb_dbi_open(txn, "index", MDB_CREATE, &b->dbi[ndbs]) != 0)
 			goto fail_txn;
 		for (int i = 0; i < 20000; i++) {
-			MDB_val k = { 8, kb }, v = { 0, rec };
-			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
-			bench_be64(kb, rnd);
-			if (mdb_put(txn, dbi[ndbs], &k, &v, 0) != 0)
+			MDB_val k = { 8, kb }, v = { 0, b->rec };
+			b->rnd ^= b->rnd << 13, b->rnd ^= b->rnd >> 7, b->rnd ^= b->rnd << 17;
+			bench_be64(kb, b->rnd);
+			if (mdb_put(txn, b->dbi[ndbs], &k, &v, 0) != 0)
 				goto fail_txn;
 		}
 	}
 	if (mdb_txn_commit(txn) != 0)
 		goto fail;
-	n = 5000;
+	b->n = 5000;
+	return 0;
+fail_txn:
+	mdb_txn_abort(txn);
+fail:
+	bench_shaped_close(b);
+	return -1;
+}
+
+/* One synced commit of k submissions' shape. */
+static int bench_shaped_commit(struct bench_shaped *b, int k)
+{
+	MDB_txn *txn;
+	unsigned char kb[8];
+
+	if (mdb_txn_begin(b->env, NULL, 0, &txn) != 0)
+		return -1;
+	for (int j = 0; j < k; j++) {
+		b->n++;
+		for (int d = 0; d < b->ndbs; d++) {
+			MDB_val key = { 8, kb }, v = { b->rec_size, b->rec };
+			bench_be64(kb, b->n);
+			if (mdb_put(txn, b->dbi[d], &key, &v, 0) != 0)
+				goto fail;
+		}
+		for (int i = 0; i < b->nidx; i++) {
+			MDB_val key = { 8, kb }, v = { 0, b->rec };
+			b->rnd ^= b->rnd << 13, b->rnd ^= b->rnd >> 7, b->rnd ^= b->rnd << 17;
+			bench_be64(kb, b->rnd);
+			if (mdb_put(txn, b->dbi[b->ndbs], &key, &v, 0) != 0)
+				goto fail;
+		}
+	}
+	return mdb_txn_commit(txn) == 0 ? 0 : -1;
+fail:
+	mdb_txn_abort(txn);
+	return -1;
+}
+
+double bench_raw_lmdb_commits_spread(const char *dir, int ndbs, int nidx, size_t rec_size, int per_commit, double secs,
+				     struct bench_lat *lat)
+{
+	struct bench_shaped b;
+	uint64_t n = 0;
+	double t0, t;
+
+	if (per_commit < 1 || bench_shaped_open(&b, dir, ndbs, nidx, rec_size) != 0)
+		return -1;
 	t0 = t = bench_now();
 	do {
 		double t1 = t;
+		if (bench_shaped_commit(&b, per_commit) != 0) {
+			bench_shaped_close(&b);
+			return -1;
+		}
 		n++;
-		if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
-			goto fail;
-		for (int d = 0; d < ndbs; d++) {
-			MDB_val k = { 8, kb }, v = { rec_size, rec };
-			bench_be64(kb, n);
-			if (mdb_put(txn, dbi[d], &k, &v, 0) != 0)
-				goto fail_txn;
-		}
-		for (int i = 0; i < nidx; i++) {
-			MDB_val k = { 8, kb }, v = { 0, rec };
-			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
-			bench_be64(kb, rnd);
-			if (mdb_put(txn, dbi[ndbs], &k, &v, 0) != 0)
-				goto fail_txn;
-		}
-		if (mdb_txn_commit(txn) != 0)
-			goto fail;
 		t = bench_now();
 		if (lat)
 			bench_lat_add(lat, (t - t1) * 1e6);
 	} while (t - t0 < secs);
-	mdb_env_close(env);
-	free(rec);
-	return (double)(n - 5000) / (t - t0);
-fail_txn:
-	mdb_txn_abort(txn);
-fail:
-	mdb_env_close(env);
-	free(rec);
-	return -1;
+	bench_shaped_close(&b);
+	return (double)n / (t - t0);
 }
 
 double bench_raw_lmdb_puts(const char *dir, size_t rec_size, unsigned n)
@@ -286,9 +332,10 @@ double bench_store_bytes_per_ticket(const char *dir)
 struct bench_echo {
 	void *ctx;
 	const char *ep;
-	const char *curve_secret; /* the server's CURVE secret key (Z85); NULL: plain */
-	int oneway;               /* count, do not answer */
-	unsigned expect;          /* one-way: messages to wait for */
+	const char *curve_secret;    /* the server's CURVE secret key (Z85); NULL: plain */
+	struct bench_shaped *commit; /* a synced commit of a submission's shape before each answer */
+	int oneway;                  /* count, do not answer */
+	unsigned expect;             /* one-way: messages to wait for */
 	double done_at;
 	volatile int ready;
 };
@@ -330,6 +377,8 @@ static void *bench_echo_main(void *arg)
 			}
 			continue;
 		}
+		if (e->commit && bench_shaped_commit(e->commit, 1) != 0)
+			break;
 		zmq_send(s, id, (size_t)idn, ZMQ_SNDMORE);
 		zmq_send(s, buf, (size_t)n, 0);
 	}
@@ -416,6 +465,60 @@ double bench_raw_zmq_rtt(const char *ep, size_t msg_size, double secs, int curve
 double bench_raw_zmq_oneway(const char *ep, size_t msg_size, unsigned n, int curve)
 {
 	return bench_raw_zmq(ep, msg_size, 0, n, 1, curve);
+}
+
+int bench_raw_commit_behind_echo(const char *dir, const char *ep, size_t rec_size, size_t msg_size, double rate,
+				 double secs, struct bench_lat *lat)
+{
+	struct bench_shaped b;
+	void *ctx, *c;
+	struct bench_echo e = { .ep = ep, .commit = &b };
+	pthread_t th;
+	char *msg, buf[65536];
+	int linger = 0, rc = -1;
+	double t0;
+
+	if (bench_shaped_open(&b, dir, BENCH_SHAPED_DBS, BENCH_SHAPED_KEYS, rec_size) != 0)
+		return -1;
+	ctx = zmq_ctx_new();
+	e.ctx = ctx;
+	msg = calloc(1, msg_size);
+	memset(msg, 'z', msg_size);
+	pthread_create(&th, NULL, bench_echo_main, &e);
+	while (e.ready == 0)
+		bench_sleep(0.001);
+	if (e.ready < 0) {
+		pthread_join(th, NULL);
+		goto out;
+	}
+	c = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(c, ZMQ_LINGER, &linger, sizeof linger);
+	zmq_connect(c, ep);
+	zmq_send(c, msg, msg_size, 0); /* the connection is up */
+	zmq_recv(c, buf, sizeof buf, 0);
+	t0 = bench_now();
+	for (uint64_t i = 0;; i++) {
+		double due = t0 + (double)i / rate, now = bench_now();
+		int64_t ns;
+		if (due - t0 >= secs)
+			break;
+		if (due > now)
+			bench_sleep(due - now); /* idle between, as the daemon is at this rate */
+		ns = bench_now_ns();
+		zmq_send(c, msg, msg_size, 0);
+		if (zmq_recv(c, buf, sizeof buf, 0) < 0)
+			break;
+		bench_lat_add(lat, (double)(bench_now_ns() - ns) / 1e3);
+	}
+	rc = 0;
+	zmq_send(c, "", 0, 0);
+	pthread_join(th, NULL);
+	zmq_close(c);
+out:
+	zmq_ctx_term(ctx);
+	free(msg);
+	bench_shaped_close(&b);
+	return rc;
 }
 
 /* ---- the loader ----------------------------------------------------------- */
